@@ -1,0 +1,5 @@
+//! All kube-rs I/O: client construction, discovery, watchers and events. Nothing else in the crate talks to the API.
+
+pub mod event;
+
+pub use event::{ClusterEvent, KindProblem};

@@ -1,0 +1,8 @@
+//! fluxops: a terminal operations console for Flux CD.
+//!
+//! Module map (see docs/ARCHITECTURE.md):
+//! - `flux`: pure Flux domain knowledge (kinds, typed fields, status, inventory ids, events).
+//! - `cluster`: all kube-rs I/O (client, discovery, watchers) producing `ClusterEvent`s.
+
+pub mod cluster;
+pub mod flux;
