@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod kind;
 pub mod repo;
 pub mod repo_context;
+pub mod repo_patch;
 pub mod resource_ref;
 pub mod status;
 

@@ -12,6 +12,8 @@
 //! - Skips patch-only partial objects (HelmRelease values overlays, Kustomization patches): files that a
 //!   kustomization lists under `patches`/`patchesStrategicMerge`, and any object missing what its kind cannot
 //!   work without (see [`missing_essential`]). They are listed in [`RepoLoad::partials`], not as problems.
+//!   Exception: an object a parent Kustomization completes with its own `spec.patches` (see `repo_patch`) is
+//!   a whole object and is loaded with the patch applied.
 //! - Namespace: the nearest `kustomization.yaml` up the tree that sets `namespace:` (see `repo_context`) replaces
 //!   `metadata.namespace`, as kustomize does. Kustomization files come from the repository itself and, for
 //!   directories that have none there, from an optional context tree with the same relative paths (the shared
@@ -25,8 +27,12 @@
 
 use super::api::FluxObject;
 use super::kind::FluxKind;
-use super::repo_context::{KUSTOMIZATION_FILE_NAMES, KustomizeContext, parse_kustomization};
+use super::repo_context::{
+    KUSTOMIZATION_FILE_NAMES, KustomizeContext, parse_kustomization, yaml_options,
+};
+use super::repo_patch::{FluxPatch, patches_of};
 use super::resource_ref::ResourceRef;
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -159,14 +165,22 @@ pub fn load_dir_with(path: &Path, options: &LoadOptions) -> Result<RepoLoad, Rep
         }
         read_kustomizations(ctx_root, &ctx_files, &mut context, &mut load.problems);
     }
-    let mut seen: HashMap<ResourceRef, Origin> = HashMap::new();
+    let mut loader = Loader {
+        root: path,
+        context: &context,
+        load,
+        seen: HashMap::new(),
+        pending: Vec::new(),
+        patches: Vec::new(),
+    };
     for rel in files {
         if is_kustomization_file(&rel) || !in_cluster(&rel, options.cluster.as_deref()) {
             continue;
         }
-        load_file(path, &rel, &context, &mut seen, &mut load);
+        loader.load_file(&rel);
     }
-    Ok(load)
+    loader.resolve_pending();
+    Ok(loader.load)
 }
 
 /// Collects regular `*.yaml`/`*.yml`/`Kustomization` files under `dir`, relative to `root`, sorted.
@@ -269,146 +283,197 @@ fn error_text(e: &serde_saphyr::Error) -> String {
     text.lines().next().unwrap_or_default().to_owned()
 }
 
-fn load_file(
-    root: &Path,
-    rel: &Path,
-    context: &KustomizeContext,
-    seen: &mut HashMap<ResourceRef, Origin>,
-    load: &mut RepoLoad,
-) {
-    let full = root.join(rel);
-    let bytes = match std::fs::read(&full) {
-        Ok(b) => b,
-        Err(e) => {
-            load.problems.push(LoadProblem {
-                file: full,
-                line: None,
-                message: format!("cannot read file: {e}"),
+/// Per-load state: what has been loaded so far, and what waits for a parent's patches.
+struct Loader<'a> {
+    root: &'a Path,
+    context: &'a KustomizeContext,
+    load: RepoLoad,
+    seen: HashMap<ResourceRef, Origin>,
+    /// Objects missing an essential field, kept until every parent's patches are known.
+    pending: Vec<Pending>,
+    patches: Vec<FluxPatch>,
+}
+
+struct Pending {
+    kind: FluxKind,
+    raw: serde_json::Value,
+    obj: FluxObject,
+    origin: Origin,
+    rel: PathBuf,
+    missing: &'static str,
+}
+
+impl Loader<'_> {
+    fn load_file(&mut self, rel: &Path) {
+        let full = self.root.join(rel);
+        let bytes = match std::fs::read(&full) {
+            Ok(b) => b,
+            Err(e) => {
+                self.load.problems.push(LoadProblem {
+                    file: full,
+                    line: None,
+                    message: format!("cannot read file: {e}"),
+                });
+                return;
+            }
+        };
+        let mut cursor = std::io::Cursor::new(bytes);
+        let docs = serde_saphyr::read_with_options::<_, serde_saphyr::Spanned<serde_json::Value>>(
+            &mut cursor,
+            yaml_options(),
+        );
+        for doc in docs {
+            let doc = match doc {
+                Ok(d) => d,
+                Err(e) => {
+                    self.load.problems.push(LoadProblem {
+                        file: full.clone(),
+                        line: error_line(&e),
+                        message: format!("invalid YAML: {}", error_text(&e)),
+                    });
+                    continue;
+                }
+            };
+            let origin = Origin {
+                file: full.clone(),
+                line: usize::try_from(doc.referenced.line())
+                    .ok()
+                    .filter(|l| *l > 0),
+            };
+            self.load_document(doc.value, origin, rel);
+        }
+    }
+
+    fn problem(&mut self, origin: &Origin, message: String) {
+        self.load.problems.push(LoadProblem {
+            file: origin.file.clone(),
+            line: origin.line,
+            message,
+        });
+    }
+
+    fn load_document(&mut self, mut value: serde_json::Value, origin: Origin, rel: &Path) {
+        let field = |key: &str| {
+            value
+                .get(key)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (api_version, kind_name) = (field("apiVersion"), field("kind"));
+        let Some(kind) = FluxKind::from_kind(&kind_name) else {
+            return;
+        };
+        if !kind.knows_api_version(&api_version) {
+            if api_version.split_once('/').map(|(g, _)| g) == Some(kind.group()) {
+                self.problem(
+                    &origin,
+                    format!(
+                        "{kind_name} has apiVersion '{api_version}', which no Flux release served"
+                    ),
+                );
+            }
+            return;
+        }
+        // The namespace rule (module doc) is applied to the raw document so patches match on it.
+        let namespace = self.context.namespace_for(rel).map(str::to_owned);
+        if let Some(meta) = value.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+            let current = meta.get("namespace").and_then(|n| n.as_str()).unwrap_or("");
+            let resolved = namespace.unwrap_or_else(|| {
+                if current.is_empty() {
+                    DEFAULT_NAMESPACE.to_owned()
+                } else {
+                    current.to_owned()
+                }
+            });
+            meta.insert("namespace".to_owned(), serde_json::Value::String(resolved));
+        }
+        let mut obj = match FluxObject::deserialize(&value) {
+            Ok(o) => o,
+            Err(e) => {
+                self.problem(&origin, format!("invalid {kind_name}: {e}"));
+                return;
+            }
+        };
+        obj.status = super::api::Status::default();
+        if obj.name().is_empty() {
+            self.problem(&origin, format!("{kind_name} without metadata.name"));
+            return;
+        }
+        if self.context.is_patch_file(rel) {
+            self.load.partials.push(Partial {
+                kind,
+                name: obj.name().to_owned(),
+                origin,
+                reason: "listed as a patch in a kustomization file".to_owned(),
             });
             return;
         }
-    };
-    let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false };
-    let mut cursor = std::io::Cursor::new(bytes);
-    let docs = serde_saphyr::read_with_options::<_, serde_saphyr::Spanned<serde_json::Value>>(
-        &mut cursor,
-        options,
-    );
-    let namespace = context.namespace_for(rel);
-    let listed_as_patch = context.is_patch_file(rel);
-    for doc in docs {
-        let doc = match doc {
-            Ok(d) => d,
-            Err(e) => {
-                load.problems.push(LoadProblem {
-                    file: full.clone(),
-                    line: error_line(&e),
-                    message: format!("invalid YAML: {}", error_text(&e)),
-                });
-                continue;
-            }
-        };
-        let origin = Origin {
-            file: full.clone(),
-            line: usize::try_from(doc.referenced.line())
-                .ok()
-                .filter(|l| *l > 0),
-        };
-        let doc = DocInput {
-            value: doc.value,
-            origin,
-            namespace,
-            listed_as_patch,
-        };
-        load_document(doc, seen, load);
-    }
-}
-
-struct DocInput<'a> {
-    value: serde_json::Value,
-    origin: Origin,
-    namespace: Option<&'a str>,
-    listed_as_patch: bool,
-}
-
-fn load_document(doc: DocInput<'_>, seen: &mut HashMap<ResourceRef, Origin>, load: &mut RepoLoad) {
-    let DocInput {
-        value,
-        origin,
-        namespace,
-        listed_as_patch,
-    } = doc;
-    let problem = |message: String| LoadProblem {
-        file: origin.file.clone(),
-        line: origin.line,
-        message,
-    };
-    let field = |key: &str| {
-        value
-            .get(key)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let (api_version, kind_name) = (field("apiVersion"), field("kind"));
-    let Some(kind) = FluxKind::from_kind(&kind_name) else {
-        return;
-    };
-    if !kind.knows_api_version(&api_version) {
-        if api_version.split_once('/').map(|(g, _)| g) == Some(kind.group()) {
-            load.problems.push(problem(format!(
-                "{kind_name} has apiVersion '{api_version}', which no Flux release served"
-            )));
-        }
-        return;
-    }
-    let mut obj: FluxObject = match serde_json::from_value(value) {
-        Ok(o) => o,
-        Err(e) => {
-            load.problems
-                .push(problem(format!("invalid {kind_name}: {e}")));
+        if let Some(missing) = missing_essential(kind, &obj) {
+            self.pending.push(Pending {
+                kind,
+                raw: value,
+                obj,
+                origin,
+                rel: rel.to_path_buf(),
+                missing,
+            });
             return;
         }
-    };
-    obj.status = super::api::Status::default();
-    if obj.name().is_empty() {
-        load.problems
-            .push(problem(format!("{kind_name} without metadata.name")));
-        return;
+        if kind == FluxKind::Kustomization
+            && let Some(raw) = value.get("spec").and_then(|s| s.get("patches"))
+        {
+            self.patches.extend(patches_of(&obj, raw));
+        }
+        self.keep(obj, origin);
     }
-    let reason = if listed_as_patch {
-        Some("listed as a patch in a kustomization file".to_owned())
-    } else {
-        missing_essential(kind, &obj).map(|f| format!("no {f}: a patch, not a whole object"))
-    };
-    if let Some(reason) = reason {
-        load.partials.push(Partial {
-            kind,
-            name: obj.name().to_owned(),
-            origin,
-            reason,
-        });
-        return;
+
+    /// Completes pending objects with their parents' patches; the rest are partials.
+    fn resolve_pending(&mut self) {
+        for mut p in std::mem::take(&mut self.pending) {
+            let applying: Vec<&FluxPatch> = self
+                .patches
+                .iter()
+                .filter(|patch| patch.applies_to(&p.obj, &p.rel))
+                .collect();
+            if !applying.is_empty() {
+                for patch in applying {
+                    patch.apply(&mut p.raw);
+                }
+                if let Ok(mut obj) = FluxObject::deserialize(&p.raw) {
+                    obj.status = super::api::Status::default();
+                    if missing_essential(p.kind, &obj).is_none() {
+                        self.keep(obj, p.origin);
+                        continue;
+                    }
+                }
+            }
+            self.load.partials.push(Partial {
+                kind: p.kind,
+                name: p.obj.name().to_owned(),
+                origin: p.origin,
+                reason: format!("no {}: a patch, not a whole object", p.missing),
+            });
+        }
     }
-    if let Some(ns) = namespace {
-        obj.metadata.namespace = Some(ns.to_owned());
-    } else if obj.namespace().is_empty() {
-        obj.metadata.namespace = Some(DEFAULT_NAMESPACE.to_owned());
+
+    fn keep(&mut self, obj: FluxObject, origin: Origin) {
+        let Some(rref) = obj.resource_ref() else {
+            return;
+        };
+        if let Some(first) = self.seen.get(&rref) {
+            let message = format!(
+                "duplicate of {rref} first defined in {}{}; keeping the first",
+                first.file.display(),
+                first.line.map(|l| format!(":{l}")).unwrap_or_default()
+            );
+            self.problem(&origin, message);
+            return;
+        }
+        self.seen.insert(rref, origin.clone());
+        self.load.objects.push(obj);
+        self.load.origins.push(origin);
     }
-    let Some(rref) = obj.resource_ref() else {
-        return;
-    };
-    if let Some(first) = seen.get(&rref) {
-        load.problems.push(problem(format!(
-            "duplicate of {rref} first defined in {}{}; keeping the first",
-            first.file.display(),
-            first.line.map(|l| format!(":{l}")).unwrap_or_default()
-        )));
-        return;
-    }
-    seen.insert(rref, origin.clone());
-    load.objects.push(obj);
-    load.origins.push(origin);
 }
 
 /// The field a whole object of `kind` cannot lack, if `obj` lacks it (it is then a patch).

@@ -1,12 +1,19 @@
 //! The plain kustomize `kustomization.yaml` files of a GitOps repository, read for two facts the loader needs:
 //! the `namespace:` they give to the objects below them, and which files they use as patches.
 //!
-//! Namespace rule (decided here, used by `repo`): an object gets the `namespace:` of the **nearest**
-//! kustomization file that sets one, looking in the object's own directory first and then in each parent
-//! directory up to the repository root. Like kustomize's namespace transformer, that namespace replaces
-//! `metadata.namespace`. We do not follow `resources:` lists: in real fleets the directory layout and the
-//! resource lists agree (a parent lists its child directories), and following lists would need a full
-//! kustomize build (remote bases, components, overlays listing the same base twice for two clusters).
+//! Namespace rule (decided here, used by `repo`), following kustomize's own semantics as far as plain files
+//! allow:
+//! 1. If some kustomization lists the file in `resources:`, take the first such kustomization (path order)
+//!    and follow who includes it (a kustomization listing its directory in `resources:`, first in path
+//!    order) up to an entry point. Kustomize applies each level's `namespace:` to everything below it, inner
+//!    levels first, so the **outermost** level that sets a namespace wins (an overlay's `namespace:` beats its
+//!    base's). When a base is used by several overlays (one per cluster), the first overlay in path order
+//!    decides.
+//! 2. Otherwise (no kustomization lists the file: Flux generates one for such directories), the **nearest**
+//!    kustomization file that sets `namespace:`, looking in the file's own directory and then upwards.
+//!
+//! Like kustomize's namespace transformer, that namespace replaces `metadata.namespace`. Remote bases,
+//! components and generators are not followed.
 
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,6 +29,8 @@ pub struct KustomizeFile {
     pub namespace: Option<String>,
     /// Files (relative to the repository root) this kustomization applies as patches.
     pub patch_files: Vec<PathBuf>,
+    /// Its local `resources:` entries (files or directories), relative to the repository root.
+    pub resources: Vec<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -29,6 +38,8 @@ pub struct KustomizeFile {
 struct RawKustomization {
     #[serde(default)]
     namespace: Option<String>,
+    #[serde(default)]
+    resources: Vec<serde_json::Value>,
     #[serde(default)]
     patches: Vec<RawPatch>,
     #[serde(default)]
@@ -48,6 +59,8 @@ struct RawPatch {
 pub struct KustomizeContext {
     by_dir: BTreeMap<PathBuf, KustomizeFile>,
     patch_files: BTreeSet<PathBuf>,
+    /// Resource entry (file or directory) → directories of the kustomizations listing it.
+    included_by: BTreeMap<PathBuf, BTreeSet<PathBuf>>,
 }
 
 impl KustomizeContext {
@@ -57,6 +70,12 @@ impl KustomizeContext {
             return;
         }
         self.patch_files.extend(file.patch_files.iter().cloned());
+        for r in &file.resources {
+            self.included_by
+                .entry(r.clone())
+                .or_default()
+                .insert(dir.clone());
+        }
         self.by_dir.insert(dir, file);
     }
 
@@ -78,9 +97,12 @@ impl KustomizeContext {
         self.by_dir.is_empty()
     }
 
-    /// The namespace for a file at `rel_file` (relative to the root), by the nearest-up-the-tree rule.
+    /// The namespace for a file at `rel_file` (relative to the root), by the rule in the module doc.
     #[must_use]
     pub fn namespace_for(&self, rel_file: &Path) -> Option<&str> {
+        if let Some(first) = self.first_includer(rel_file) {
+            return self.outermost_namespace(first);
+        }
         let mut dir = rel_file.parent();
         while let Some(d) = dir {
             if let Some(ns) = self.by_dir.get(d).and_then(|k| k.namespace.as_deref()) {
@@ -91,11 +113,42 @@ impl KustomizeContext {
         None
     }
 
+    fn first_includer(&self, entry: &Path) -> Option<&Path> {
+        self.included_by
+            .get(entry)
+            .and_then(|set| set.iter().next())
+            .map(PathBuf::as_path)
+    }
+
+    /// Follows includers from the kustomization in `dir` to the entry point; the outermost namespace wins.
+    fn outermost_namespace(&self, dir: &Path) -> Option<&str> {
+        let mut chain = vec![dir];
+        let mut current = dir;
+        while let Some(parent) = self.first_includer(current) {
+            if chain.contains(&parent) {
+                break;
+            }
+            chain.push(parent);
+            current = parent;
+        }
+        chain
+            .iter()
+            .rev()
+            .find_map(|d| self.by_dir.get(*d).and_then(|k| k.namespace.as_deref()))
+    }
+
     /// Whether some kustomization file uses `rel_file` as a patch.
     #[must_use]
     pub fn is_patch_file(&self, rel_file: &Path) -> bool {
         self.patch_files.contains(rel_file)
     }
+}
+
+/// The YAML options every repository read uses: YAML 1.2 booleans only (`no` stays a string) and one-line
+/// error messages (the loader reports file and line itself).
+#[must_use]
+pub fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! { strict_booleans: true, with_snippet: false }
 }
 
 /// Parses a kustomization file found in `rel_dir`. Patch paths are resolved against `rel_dir`.
@@ -106,8 +159,7 @@ pub fn parse_kustomization(
     text: &str,
     rel_dir: &Path,
 ) -> Result<KustomizeFile, serde_saphyr::Error> {
-    let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false };
-    let raw: Option<RawKustomization> = serde_saphyr::from_str_with_options(text, options)?;
+    let raw: Option<RawKustomization> = serde_saphyr::from_str_with_options(text, yaml_options())?;
     let raw = raw.unwrap_or_default();
     let mut patch_files = Vec::new();
     let paths = raw
@@ -127,9 +179,17 @@ pub fn parse_kustomization(
             patch_files.push(resolved);
         }
     }
+    let resources = raw
+        .resources
+        .iter()
+        .filter_map(|v| v.as_str())
+        .filter(|r| !r.contains("://") && !r.starts_with("github.com/"))
+        .filter_map(|r| normalize(&rel_dir.join(r)))
+        .collect();
     Ok(KustomizeFile {
         namespace: raw.namespace.filter(|n| !n.is_empty()),
         patch_files,
+        resources,
     })
 }
 
@@ -163,7 +223,7 @@ mod tests {
             PathBuf::from("apps"),
             KustomizeFile {
                 namespace: Some("outer".into()),
-                patch_files: vec![],
+                ..KustomizeFile::default()
             },
         );
         ctx.insert(PathBuf::from("apps/a"), KustomizeFile::default());
@@ -171,7 +231,7 @@ mod tests {
             PathBuf::from("apps/b"),
             KustomizeFile {
                 namespace: Some("inner".into()),
-                patch_files: vec![],
+                ..KustomizeFile::default()
             },
         );
         assert_eq!(ctx.namespace_for(Path::new("apps/a/x.yaml")), Some("outer"));
@@ -180,6 +240,45 @@ mod tests {
             Some("inner")
         );
         assert_eq!(ctx.namespace_for(Path::new("other/x.yaml")), None);
+    }
+
+    #[test]
+    fn an_overlay_namespace_wins_over_its_base_and_reaches_files_outside_its_tree() {
+        let mut ctx = KustomizeContext::default();
+        let parse = |text: &str, dir: &str| parse_kustomization(text, Path::new(dir)).unwrap();
+        ctx.insert(
+            PathBuf::from("base/app"),
+            parse(
+                "namespace: base\nresources:\n  - ./release.yaml\n",
+                "base/app",
+            ),
+        );
+        ctx.insert(
+            PathBuf::from("clusters/prod/app"),
+            parse(
+                "namespace: prod\nresources:\n  - ../../../base/app\n",
+                "clusters/prod/app",
+            ),
+        );
+        ctx.insert(
+            PathBuf::from("base/plain"),
+            parse("resources:\n  - ./hr.yaml\n", "base/plain"),
+        );
+        ctx.insert(
+            PathBuf::from("clusters/prod/plain"),
+            parse(
+                "namespace: media\nresources:\n  - ../../../base/plain\n",
+                "clusters/prod/plain",
+            ),
+        );
+        assert_eq!(
+            ctx.namespace_for(Path::new("base/app/release.yaml")),
+            Some("prod")
+        );
+        assert_eq!(
+            ctx.namespace_for(Path::new("base/plain/hr.yaml")),
+            Some("media")
+        );
     }
 
     #[test]
