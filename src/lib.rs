@@ -2,7 +2,9 @@
 //!
 //! Module map (see docs/ARCHITECTURE.md):
 //! - `flux`: pure Flux domain knowledge (kinds, typed fields, status, inventory ids, events).
+//! - `graph`: the dependency graph of Flux objects (edges, root causes, views, incremental updates); pure.
 //! - `cluster`: all kube-rs I/O (client, discovery, watchers) producing `ClusterEvent`s.
 
 pub mod cluster;
 pub mod flux;
+pub mod graph;
