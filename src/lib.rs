@@ -6,3 +6,4 @@
 
 pub mod cluster;
 pub mod flux;
+pub mod sim;

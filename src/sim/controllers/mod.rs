@@ -1,0 +1,7 @@
+//! Simulated Flux controllers (source, kustomize, helm): tokio tasks that reconcile the objects in the
+//! simulated API server's store on their interval, writing status and events the way the real controllers do.
+
+pub mod clock;
+pub mod conditions;
+pub mod duration;
+pub mod revision;
