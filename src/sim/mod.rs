@@ -1,5 +1,20 @@
-//! The simulated cluster: a Kubernetes API server on 127.0.0.1 plus simulated Flux controllers driven by
-//! scenarios (`fixtures/scenarios`), synthetic fleets or a GitOps repository directory.
+//! The simulated cluster: an in-memory Kubernetes API server on 127.0.0.1 that kube-rs and kubectl
+//! talk to unmodified, answering like a real kube-apiserver v1.28 with the Flux CRDs installed.
+//!
+//! - `resource`: the table of served kinds.
+//! - `store`: objects, resourceVersions, change history, broadcast (also used in-process by the
+//!   simulated controllers).
+//! - `http`, `server`: the HTTP API and its startup/test controls; `request_log`: every request.
+//!
+//! The simulated Flux controllers, scenarios and fleets live in `controllers`, `scenario*`, `fleet*`.
 
 pub mod controllers;
+pub mod resource;
 pub mod scenario;
+pub mod store;
+
+pub use resource::{GroupResource, Registry, ResourceDef};
+pub use store::{
+    Change, ChangeType, EventRecord, ObjectKey, Patch, Selector, Store, StoreError, StoreOptions,
+    Subresource, WriteOptions,
+};
