@@ -29,6 +29,7 @@
 //! Errors name the file, the line and the problem.
 
 mod behaviour;
+pub mod load;
 mod parse;
 
 pub use behaviour::{Behaviour, FailurePlan, HelmAction, InventoryItem, RevisionPlan, SimDuration};

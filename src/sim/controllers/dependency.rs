@@ -3,9 +3,9 @@
 //! the dependent's source must also have applied the source's current revision. The error texts are the real ones.
 //! `readyExpr` (CEL) is not evaluated: the built-in check applies.
 
+use super::conditions;
 use super::object;
 use super::view::{View, not_found_text};
-use super::conditions;
 use crate::flux::{FluxKind, ResourceRef};
 use serde_json::Value;
 
@@ -52,14 +52,22 @@ fn ready_and_observed(dep: &Value) -> bool {
 }
 
 fn source_ref(obj: &Value) -> Option<ResourceRef> {
-    object::reference(obj.pointer("/spec/sourceRef")?, None, object::namespace(obj))
+    object::reference(
+        obj.pointer("/spec/sourceRef")?,
+        None,
+        object::namespace(obj),
+    )
 }
 
 /// kustomize-controller `checkDependencies`: `Err` carries the Ready message.
 ///
 /// # Errors
 /// The first dependency that is missing, not ready, or behind the shared source's revision.
-pub fn check_kustomization(obj: &Value, source_revision: &str, view: &View<'_>) -> Result<(), String> {
+pub fn check_kustomization(
+    obj: &Value,
+    source_revision: &str,
+    view: &View<'_>,
+) -> Result<(), String> {
     let own_source = source_ref(obj);
     for dep in depends_on(obj, FluxKind::Kustomization) {
         let nn = dep.namespaced_name();

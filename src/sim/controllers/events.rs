@@ -18,13 +18,21 @@ pub fn component(kind: FluxKind) -> &'static str {
 
 /// Records `emit` about `obj`.
 pub fn record(store: &Store, obj: &Value, kind: FluxKind, emit: &Emit) {
-    let text = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let text = |p: &str| {
+        obj.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let record = EventRecord {
         api_version: text("/apiVersion"),
         kind: kind.as_str().to_owned(),
         namespace: text("/metadata/namespace"),
         name: text("/metadata/name"),
-        uid: obj.pointer("/metadata/uid").and_then(Value::as_str).map(str::to_owned),
+        uid: obj
+            .pointer("/metadata/uid")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         type_: emit.type_.to_owned(),
         reason: emit.reason.clone(),
         message: emit.message.clone(),

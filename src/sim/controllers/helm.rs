@@ -29,14 +29,27 @@ pub struct ResolvedChart {
 
 /// helm-controller `isReady` for the chart source: `Err` carries the not-ready message.
 fn source_ready(kind: FluxKind, nn: &str, src: &Value) -> Result<(), String> {
-    if object::generation(src) != src.pointer("/status/observedGeneration").and_then(Value::as_i64).unwrap_or(0) {
-        return Err(format!("{kind} '{nn}' is not ready: latest generation of object has not been reconciled"));
+    if object::generation(src)
+        != src
+            .pointer("/status/observedGeneration")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    {
+        return Err(format!(
+            "{kind} '{nn}' is not ready: latest generation of object has not been reconciled"
+        ));
     }
     if conditions::is_true(src, "Stalled") {
-        return Err(format!("{kind} '{nn}' is not ready: {}", conditions::message(src, "Stalled").unwrap_or_default()));
+        return Err(format!(
+            "{kind} '{nn}' is not ready: {}",
+            conditions::message(src, "Stalled").unwrap_or_default()
+        ));
     }
     if !conditions::is_true(src, "Ready") {
-        return Err(format!("{kind} '{nn}' is not ready: {}", conditions::message(src, "Ready").unwrap_or_default()));
+        return Err(format!(
+            "{kind} '{nn}' is not ready: {}",
+            conditions::message(src, "Ready").unwrap_or_default()
+        ));
     }
     if src.pointer("/status/artifact").is_none() {
         return Err(format!("{kind} '{nn}' does not have an artifact"));
@@ -52,10 +65,10 @@ pub fn chart_template(obj: &Value, interval: Duration) -> Option<(ResourceRef, V
     let source = object::reference(spec.get("sourceRef")?, None, ns)?;
     let chart_ns = source.namespace.clone();
     let chart_name = format!("{ns}-{name}");
-    let chart_interval = spec
-        .get("interval")
-        .and_then(Value::as_str)
-        .map_or_else(|| super::duration::format_go_duration(interval), str::to_owned);
+    let chart_interval = spec.get("interval").and_then(Value::as_str).map_or_else(
+        || super::duration::format_go_duration(interval),
+        str::to_owned,
+    );
     let mut chart_spec = json!({
         "chart": spec.get("chart").cloned().unwrap_or(json!("")),
         "version": spec.get("version").cloned().unwrap_or(json!("*")),
@@ -76,16 +89,27 @@ pub fn chart_template(obj: &Value, interval: Duration) -> Option<(ResourceRef, V
         },
         "spec": chart_spec,
     });
-    Some((ResourceRef::new(FluxKind::HelmChart, chart_ns, chart_name), manifest))
+    Some((
+        ResourceRef::new(FluxKind::HelmChart, chart_ns, chart_name),
+        manifest,
+    ))
 }
 
 /// Outcome of resolving the chart: ready, or a Ready=False (reason, message) and maybe objects to apply.
 enum ChartState {
     Ready(ResolvedChart),
-    NotReady { reason: &'static str, message: String },
+    NotReady {
+        reason: &'static str,
+        message: String,
+    },
 }
 
-fn resolve_chart(input: &PlanInput<'_>, status: &mut Map<String, Value>, plan: &mut Plan, interval: Duration) -> ChartState {
+fn resolve_chart(
+    input: &PlanInput<'_>,
+    status: &mut Map<String, Value>,
+    plan: &mut Plan,
+    interval: Duration,
+) -> ChartState {
     let obj = input.obj;
     let ns = object::namespace(obj);
     if let Some((chart_ref, manifest)) = chart_template(obj, interval) {
@@ -108,19 +132,31 @@ fn resolve_chart(input: &PlanInput<'_>, status: &mut Map<String, Value>, plan: &
             ));
             return ChartState::NotReady {
                 reason: "SourceNotReady",
-                message: format!("HelmChart '{nn}' is not ready: latest generation of object has not been reconciled"),
+                message: format!(
+                    "HelmChart '{nn}' is not ready: latest generation of object has not been reconciled"
+                ),
             };
         };
         if let Err(message) = source_ready(FluxKind::HelmChart, &nn, &hc) {
-            return ChartState::NotReady { reason: "SourceNotReady", message };
+            return ChartState::NotReady {
+                reason: "SourceNotReady",
+                message,
+            };
         }
         return ChartState::Ready(ResolvedChart {
-            name: object::str_at(&hc, "/spec/chart").unwrap_or_default().to_owned(),
-            version: object::str_at(&hc, "/status/artifact/revision").unwrap_or_default().to_owned(),
+            name: object::str_at(&hc, "/spec/chart")
+                .unwrap_or_default()
+                .to_owned(),
+            version: object::str_at(&hc, "/status/artifact/revision")
+                .unwrap_or_default()
+                .to_owned(),
             oci_digest: None,
         });
     }
-    let Some(r) = obj.pointer("/spec/chartRef").and_then(|r| object::reference(r, None, ns)) else {
+    let Some(r) = obj
+        .pointer("/spec/chartRef")
+        .and_then(|r| object::reference(r, None, ns))
+    else {
         return ChartState::NotReady {
             reason: "ArtifactFailed",
             message: "could not get Source object: one of chart or chartRef must be set".to_owned(),
@@ -130,18 +166,26 @@ fn resolve_chart(input: &PlanInput<'_>, status: &mut Map<String, Value>, plan: &
     let Some(src) = input.view.get(&r) else {
         return ChartState::NotReady {
             reason: "ArtifactFailed",
-            message: format!("could not get Source object: {}", not_found_text(r.kind, &r.name)),
+            message: format!(
+                "could not get Source object: {}",
+                not_found_text(r.kind, &r.name)
+            ),
         };
     };
     if let Err(message) = source_ready(r.kind, &nn, &src) {
-        return ChartState::NotReady { reason: "SourceNotReady", message };
+        return ChartState::NotReady {
+            reason: "SourceNotReady",
+            message,
+        };
     }
     let rev = object::str_at(&src, "/status/artifact/revision").unwrap_or_default();
     match r.kind {
         FluxKind::HelmChart => {
             status.insert("helmChart".to_owned(), json!(nn));
             ChartState::Ready(ResolvedChart {
-                name: object::str_at(&src, "/spec/chart").unwrap_or_default().to_owned(),
+                name: object::str_at(&src, "/spec/chart")
+                    .unwrap_or_default()
+                    .to_owned(),
                 version: rev.to_owned(),
                 oci_digest: None,
             })
@@ -180,9 +224,25 @@ pub fn finalize(obj: &Value, status: &mut Map<String, Value>, generation: i64) {
     if conditions::is_true(&view, "Stalled") || conditions::is_true(&view, "Ready") {
         conditions::remove(status, "Reconciling");
     } else if let Some(rec) = conditions::get(&view, "Reconciling") {
-        let message = rec.get("message").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let at = rec.get("lastTransitionTime").and_then(Value::as_str).unwrap_or_default().to_owned();
-        conditions::set(status, "Reconciling", CondStatus::True, "ProgressingWithRetry", &message, generation, &at);
+        let message = rec
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let at = rec
+            .get("lastTransitionTime")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        conditions::set(
+            status,
+            "Reconciling",
+            CondStatus::True,
+            "ProgressingWithRetry",
+            &message,
+            generation,
+            &at,
+        );
     }
     if conditions::is_true(&view, "Ready") {
         status.insert("observedGeneration".to_owned(), json!(generation));
@@ -222,33 +282,76 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     let tl = input.timeline;
     let mut status = object::status_map(obj);
     let force = handle_reset_and_force(obj, &mut status);
-    conditions::set(&mut status, "Reconciling", CondStatus::True, "Progressing", "Fulfilling prerequisites", generation, &tl.now());
+    conditions::set(
+        &mut status,
+        "Reconciling",
+        CondStatus::True,
+        "Progressing",
+        "Fulfilling prerequisites",
+        generation,
+        &tl.now(),
+    );
     let mut plan = Plan {
-        steps: vec![Step { after: Duration::ZERO, status: status.clone(), events: Vec::new() }],
+        steps: vec![Step {
+            after: Duration::ZERO,
+            status: status.clone(),
+            events: Vec::new(),
+        }],
         ..Plan::default()
     };
-    let not_ready = |mut status: Map<String, Value>, mut plan: Plan, reason: &str, message: String, event: Option<Emit>, requeue| {
-        conditions::set(&mut status, "Ready", CondStatus::False, reason, &message, generation, &tl.now());
+    let not_ready = |mut status: Map<String, Value>,
+                     mut plan: Plan,
+                     reason: &str,
+                     message: String,
+                     event: Option<Emit>,
+                     requeue| {
+        conditions::set(
+            &mut status,
+            "Ready",
+            CondStatus::False,
+            reason,
+            &message,
+            generation,
+            &tl.now(),
+        );
         finalize(obj, &mut status, generation);
-        plan.steps.push(Step { after: Duration::ZERO, status, events: event.into_iter().collect() });
+        plan.steps.push(Step {
+            after: Duration::ZERO,
+            status,
+            events: event.into_iter().collect(),
+        });
         plan.requeue = Some(requeue);
         plan
     };
     if let Err(msg) = dependency::check_helmrelease(obj, &input.view) {
         let event = Emit::normal("DependencyNotReady", msg.clone());
-        return not_ready(status, plan, "DependencyNotReady", msg, Some(event), REQUEUE_DEPENDENCY);
+        return not_ready(
+            status,
+            plan,
+            "DependencyNotReady",
+            msg,
+            Some(event),
+            REQUEUE_DEPENDENCY,
+        );
     }
     let chart = match resolve_chart(input, &mut status, &mut plan, interval) {
         ChartState::Ready(chart) => chart,
         ChartState::NotReady { reason, message } => {
-            let requeue = jittered(interval, &format!("{}#{}", object::name(obj), input.attempts));
+            let requeue = jittered(
+                interval,
+                &format!("{}#{}", object::name(obj), input.attempts),
+            );
             return not_ready(status, plan, reason, message, None, requeue);
         }
     };
     let release = Release::new(obj, &chart, generation, force, &status);
     if release.stalled_unchanged() {
         finalize(obj, &mut status, generation);
-        plan.steps.push(Step { after: Duration::ZERO, status, events: Vec::new() });
+        plan.steps.push(Step {
+            after: Duration::ZERO,
+            status,
+            events: Vec::new(),
+        });
         plan.requeue = None;
         return plan;
     }
@@ -262,12 +365,20 @@ mod tests {
 
     #[test]
     fn release_names_follow_the_target_namespace() {
-        assert_eq!(release_name(&json!({"metadata": {"name": "podinfo"}})), "podinfo");
         assert_eq!(
-            release_name(&json!({"metadata": {"name": "podinfo"}, "spec": {"targetNamespace": "apps"}})),
+            release_name(&json!({"metadata": {"name": "podinfo"}})),
+            "podinfo"
+        );
+        assert_eq!(
+            release_name(
+                &json!({"metadata": {"name": "podinfo"}, "spec": {"targetNamespace": "apps"}})
+            ),
             "apps-podinfo"
         );
-        assert_eq!(release_name(&json!({"metadata": {"name": "x"}, "spec": {"releaseName": "y"}})), "y");
+        assert_eq!(
+            release_name(&json!({"metadata": {"name": "x"}, "spec": {"releaseName": "y"}})),
+            "y"
+        );
     }
 
     #[test]
@@ -276,9 +387,15 @@ mod tests {
             "spec": {"chart": {"spec": {"chart": "podinfo", "version": "6.x",
                 "sourceRef": {"kind": "HelmRepository", "name": "podinfo", "namespace": "flux-system"}}}}});
         let (r, manifest) = chart_template(&hr, Duration::from_secs(600)).unwrap();
-        assert_eq!(r, ResourceRef::new(FluxKind::HelmChart, "flux-system", "apps-podinfo"));
+        assert_eq!(
+            r,
+            ResourceRef::new(FluxKind::HelmChart, "flux-system", "apps-podinfo")
+        );
         assert_eq!(manifest["spec"]["interval"], "10m0s");
         assert_eq!(manifest["metadata"]["labels"][HR_OWNER_NAME], "podinfo");
-        assert_eq!(manifest["spec"]["sourceRef"], json!({"kind": "HelmRepository", "name": "podinfo"}));
+        assert_eq!(
+            manifest["spec"]["sourceRef"],
+            json!({"kind": "HelmRepository", "name": "podinfo"})
+        );
     }
 }

@@ -66,7 +66,9 @@ impl PlanInput<'_> {
                 clippy::cast_sign_loss,
                 reason = "a non-negative count, clamped to u32 below"
             )]
-            let n = (self.elapsed.as_secs_f64() / every).floor().min(f64::from(u32::MAX)) as u32;
+            let n = (self.elapsed.as_secs_f64() / every)
+                .floor()
+                .min(f64::from(u32::MAX)) as u32;
             plan.count.map_or(n, |c| n.min(c))
         })
     }

@@ -113,15 +113,34 @@ mod tests {
 
     #[test]
     fn ids_follow_the_cli_utils_encoding() {
-        assert_eq!(entry_id("default", "podinfo", "", "Service"), "default_podinfo__Service");
-        assert_eq!(entry_id("default", "podinfo", "apps", "Deployment"), "default_podinfo_apps_Deployment");
-        assert_eq!(entry_id("", "flux-system", "", "Namespace"), "_flux-system__Namespace");
         assert_eq!(
-            entry_id("kube-system", "kubeadm:nodes-kubeadm-config", "rbac.authorization.k8s.io", "Role"),
+            entry_id("default", "podinfo", "", "Service"),
+            "default_podinfo__Service"
+        );
+        assert_eq!(
+            entry_id("default", "podinfo", "apps", "Deployment"),
+            "default_podinfo_apps_Deployment"
+        );
+        assert_eq!(
+            entry_id("", "flux-system", "", "Namespace"),
+            "_flux-system__Namespace"
+        );
+        assert_eq!(
+            entry_id(
+                "kube-system",
+                "kubeadm:nodes-kubeadm-config",
+                "rbac.authorization.k8s.io",
+                "Role"
+            ),
             "kube-system_kubeadm__nodes-kubeadm-config_rbac.authorization.k8s.io_Role"
         );
         assert_eq!(
-            entry("autoscaling/v2", "HorizontalPodAutoscaler", "default", "podinfo"),
+            entry(
+                "autoscaling/v2",
+                "HorizontalPodAutoscaler",
+                "default",
+                "podinfo"
+            ),
             json!({"id": "default_podinfo_autoscaling_HorizontalPodAutoscaler", "v": "v2"})
         );
     }
@@ -129,14 +148,19 @@ mod tests {
     #[test]
     fn flux_children_become_entries() {
         let ks = json!({"metadata": {"name": "flux-system", "namespace": "flux-system"}});
-        let child = Arc::new(json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
-            "metadata": {"name": "apps", "namespace": "flux-system"}}));
+        let child = Arc::new(
+            json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "apps", "namespace": "flux-system"}}),
+        );
         let inv = kustomization(&ks, &[child], &[]);
         assert_eq!(
             inv["entries"][0],
             json!({"id": "flux-system_apps_kustomize.toolkit.fluxcd.io_Kustomization", "v": "v1"})
         );
-        assert_eq!(change_set(&inv, "created"), "Kustomization/flux-system/apps created");
+        assert_eq!(
+            change_set(&inv, "created"),
+            "Kustomization/flux-system/apps created"
+        );
     }
 
     #[test]

@@ -41,9 +41,25 @@ fn finalize(obj: &Value, status: &mut Map<String, Value>, generation: i64) {
         }
         Some("False") => {
             if let Some(rec) = conditions::get(&view, "Reconciling") {
-                let message = rec.get("message").and_then(Value::as_str).unwrap_or_default().to_owned();
-                let at = rec.get("lastTransitionTime").and_then(Value::as_str).unwrap_or_default().to_owned();
-                conditions::set(status, "Reconciling", CondStatus::True, "ProgressingWithRetry", &message, generation, &at);
+                let message = rec
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let at = rec
+                    .get("lastTransitionTime")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                conditions::set(
+                    status,
+                    "Reconciling",
+                    CondStatus::True,
+                    "ProgressingWithRetry",
+                    &message,
+                    generation,
+                    &at,
+                );
             }
         }
         _ => {}
@@ -70,7 +86,10 @@ pub fn record_history(
     let entry = match same {
         Some(i) => {
             let mut h = history.remove(i);
-            let total = h.get("totalReconciliations").and_then(Value::as_i64).unwrap_or(0);
+            let total = h
+                .get("totalReconciliations")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
             h["totalReconciliations"] = json!(total + 1);
             h["lastReconciled"] = json!(now);
             h["lastReconciledDuration"] = json!(format_go_duration(took));
@@ -91,12 +110,32 @@ pub fn record_history(
     status.insert("history".to_owned(), Value::Array(history));
 }
 
-fn blocked(obj: &Value, mut status: Map<String, Value>, reason: &str, message: &str, input: &PlanInput<'_>, events: Vec<Emit>, requeue: Duration) -> Plan {
+fn blocked(
+    obj: &Value,
+    mut status: Map<String, Value>,
+    reason: &str,
+    message: &str,
+    input: &PlanInput<'_>,
+    events: Vec<Emit>,
+    requeue: Duration,
+) -> Plan {
     let generation = object::generation(obj);
-    conditions::set(&mut status, "Ready", CondStatus::False, reason, message, generation, &input.timeline.now());
+    conditions::set(
+        &mut status,
+        "Ready",
+        CondStatus::False,
+        reason,
+        message,
+        generation,
+        &input.timeline.now(),
+    );
     finalize(obj, &mut status, generation);
     Plan {
-        steps: vec![Step { after: Duration::ZERO, status, events }],
+        steps: vec![Step {
+            after: Duration::ZERO,
+            status,
+            events,
+        }],
         creates: Vec::new(),
         requeue: Some(requeue),
         attempted: false,
@@ -118,18 +157,42 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         .and_then(|r| object::reference(r, None, object::namespace(obj)));
     let Some(source) = source else {
         let msg = "spec.sourceRef is invalid";
-        return blocked(obj, status, "ArtifactFailed", msg, input, vec![Emit::warning("ArtifactFailed", msg)], retry);
+        return blocked(
+            obj,
+            status,
+            "ArtifactFailed",
+            msg,
+            input,
+            vec![Emit::warning("ArtifactFailed", msg)],
+            retry,
+        );
     };
     let Some(src) = input.view.get(&source) else {
         let msg = not_found_text(source.kind, &source.name);
-        return blocked(obj, status, "ArtifactFailed", &msg, input, Vec::new(), retry);
+        return blocked(
+            obj,
+            status,
+            "ArtifactFailed",
+            &msg,
+            input,
+            Vec::new(),
+            retry,
+        );
     };
     let Some(rev) = object::str_at(&src, "/status/artifact/revision").map(str::to_owned) else {
         let msg = format!(
             "Source artifact not found, retrying in {}",
             format_go_duration(REQUEUE_DEPENDENCY)
         );
-        return blocked(obj, status, "ArtifactFailed", &msg, input, Vec::new(), REQUEUE_DEPENDENCY);
+        return blocked(
+            obj,
+            status,
+            "ArtifactFailed",
+            &msg,
+            input,
+            Vec::new(),
+            REQUEUE_DEPENDENCY,
+        );
     };
     if let Err(msg) = dependency::check_kustomization(obj, &rev, &input.view) {
         let event = Emit::normal(
@@ -140,12 +203,32 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             ),
         )
         .with(REVISION_KEY, &rev);
-        return blocked(obj, status, "DependencyNotReady", &msg, input, vec![event], REQUEUE_DEPENDENCY);
+        return blocked(
+            obj,
+            status,
+            "DependencyNotReady",
+            &msg,
+            input,
+            vec![event],
+            REQUEUE_DEPENDENCY,
+        );
     }
-    apply(input, status, &rev, generation, interval, retry, timeout, me.map(|r| r.to_string()).unwrap_or_default())
+    apply(
+        input,
+        status,
+        &rev,
+        generation,
+        interval,
+        retry,
+        timeout,
+        me.map(|r| r.to_string()).unwrap_or_default(),
+    )
 }
 
-#[allow(clippy::too_many_arguments, reason = "one call site; the values are computed once in `plan`")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; the values are computed once in `plan`"
+)]
 fn apply(
     input: &PlanInput<'_>,
     mut status: Map<String, Value>,
@@ -167,23 +250,64 @@ fn apply(
             .is_some_and(|h| !h.is_empty());
     let mut steps = Vec::new();
     let phase = |status: &mut Map<String, Value>, msg: String, at: Duration| {
-        conditions::set(status, "Reconciling", CondStatus::True, "Progressing", &msg, generation, &tl.at(at));
+        conditions::set(
+            status,
+            "Reconciling",
+            CondStatus::True,
+            "Progressing",
+            &msg,
+            generation,
+            &tl.at(at),
+        );
         msg
     };
     status.insert("lastAttemptedRevision".to_owned(), json!(rev));
-    conditions::set(&mut status, "Ready", CondStatus::Unknown, "Progressing", "Reconciliation in progress", generation, &tl.now());
-    phase(&mut status, format!("Fetching manifests for revision {rev} with a timeout of {t}"), Duration::ZERO);
-    steps.push(Step { after: Duration::ZERO, status: status.clone(), events: Vec::new() });
+    conditions::set(
+        &mut status,
+        "Ready",
+        CondStatus::Unknown,
+        "Progressing",
+        "Reconciliation in progress",
+        generation,
+        &tl.now(),
+    );
+    phase(
+        &mut status,
+        format!("Fetching manifests for revision {rev} with a timeout of {t}"),
+        Duration::ZERO,
+    );
+    steps.push(Step {
+        after: Duration::ZERO,
+        status: status.clone(),
+        events: Vec::new(),
+    });
     let (fetch, build) = (d / 10, d / 10);
-    phase(&mut status, format!("Building manifests for revision {rev} with a timeout of {t}"), fetch);
-    steps.push(Step { after: fetch, status: status.clone(), events: Vec::new() });
-    phase(&mut status, format!("Detecting drift for revision {rev} with a timeout of {t}"), fetch + build);
-    steps.push(Step { after: build, status: status.clone(), events: Vec::new() });
+    phase(
+        &mut status,
+        format!("Building manifests for revision {rev} with a timeout of {t}"),
+        fetch,
+    );
+    steps.push(Step {
+        after: fetch,
+        status: status.clone(),
+        events: Vec::new(),
+    });
+    phase(
+        &mut status,
+        format!("Detecting drift for revision {rev} with a timeout of {t}"),
+        fetch + build,
+    );
+    steps.push(Step {
+        after: build,
+        status: status.clone(),
+        events: Vec::new(),
+    });
 
-    let children = me
-        .is_empty()
-        .then(Vec::new)
-        .unwrap_or_else(|| object::resource_ref(obj).map(|r| input.view.children(&r)).unwrap_or_default());
+    let children = me.is_empty().then(Vec::new).unwrap_or_else(|| {
+        object::resource_ref(obj)
+            .map(|r| input.view.children(&r))
+            .unwrap_or_default()
+    });
     let inv = inventory::kustomization(obj, &children, &input.behaviour.inventory);
     let fails = input.fails();
     let previous = object::str_at(obj, "/status/lastAppliedRevision");
@@ -202,9 +326,25 @@ fn apply(
     let apply_time = d / 5;
     let mut health_time = Duration::ZERO;
     if health {
-        let msg = phase(&mut status, format!("Running health checks for revision {rev} with a timeout of {t}"), fetch + build + apply_time);
-        conditions::set(&mut status, "Healthy", CondStatus::Unknown, "Progressing", &msg, generation, &tl.at(fetch + build + apply_time));
-        steps.push(Step { after: apply_time, status: status.clone(), events: change.clone().into_iter().collect() });
+        let msg = phase(
+            &mut status,
+            format!("Running health checks for revision {rev} with a timeout of {t}"),
+            fetch + build + apply_time,
+        );
+        conditions::set(
+            &mut status,
+            "Healthy",
+            CondStatus::Unknown,
+            "Progressing",
+            &msg,
+            generation,
+            &tl.at(fetch + build + apply_time),
+        );
+        steps.push(Step {
+            after: apply_time,
+            status: status.clone(),
+            events: change.clone().into_iter().collect(),
+        });
         health_time = d.saturating_sub(fetch + build + apply_time);
     }
     let rest = d.saturating_sub(fetch + build);
@@ -216,31 +356,84 @@ fn apply(
     let digest = revision::sha256_digest(&format!("{me}#{rev}#{inv}"));
     if fails {
         let plan = input.behaviour.failure.as_ref();
-        let reason = plan.and_then(|f| f.reason.clone()).unwrap_or_else(|| "ReconciliationFailed".to_owned());
+        let reason = plan
+            .and_then(|f| f.reason.clone())
+            .unwrap_or_else(|| "ReconciliationFailed".to_owned());
         let message = plan.map(|f| f.message.clone()).unwrap_or_default();
-        conditions::set(&mut status, "Ready", CondStatus::False, &reason, &message, generation, &end);
+        conditions::set(
+            &mut status,
+            "Ready",
+            CondStatus::False,
+            &reason,
+            &message,
+            generation,
+            &end,
+        );
         if reason == "HealthCheckFailed" {
-            conditions::set(&mut status, "Healthy", CondStatus::False, &reason, &message, generation, &end);
+            conditions::set(
+                &mut status,
+                "Healthy",
+                CondStatus::False,
+                &reason,
+                &message,
+                generation,
+                &end,
+            );
         }
-        if matches!(reason.as_str(), "ReconciliationFailed" | "PruneFailed" | "HealthCheckFailed") {
+        if matches!(
+            reason.as_str(),
+            "ReconciliationFailed" | "PruneFailed" | "HealthCheckFailed"
+        ) {
             record_history(&mut status, &digest, rev, &reason, &end, d);
         }
         finalize(obj, &mut status, generation);
         events.push(Emit::warning(&reason, message).with(REVISION_KEY, rev));
-        steps.push(Step { after: if health { health_time } else { rest }, status, events });
-        return Plan { steps, creates: Vec::new(), requeue: Some(retry), attempted: true };
+        steps.push(Step {
+            after: if health { health_time } else { rest },
+            status,
+            events,
+        });
+        return Plan {
+            steps,
+            creates: Vec::new(),
+            requeue: Some(retry),
+            attempted: true,
+        };
     }
     status.insert("lastAppliedRevision".to_owned(), json!(rev));
     status.insert("inventory".to_owned(), inv);
-    conditions::set(&mut status, "Ready", CondStatus::True, "ReconciliationSucceeded", &format!("Applied revision: {rev}"), generation, &end);
+    conditions::set(
+        &mut status,
+        "Ready",
+        CondStatus::True,
+        "ReconciliationSucceeded",
+        &format!("Applied revision: {rev}"),
+        generation,
+        &end,
+    );
     if health {
         let msg = format!("Health check passed in {}", format_go_duration(health_time));
-        conditions::set(&mut status, "Healthy", CondStatus::True, "Succeeded", &msg, generation, &end);
+        conditions::set(
+            &mut status,
+            "Healthy",
+            CondStatus::True,
+            "Succeeded",
+            &msg,
+            generation,
+            &end,
+        );
         events.push(Emit::normal("Progressing", msg).with(REVISION_KEY, rev));
     } else {
         conditions::remove(&mut status, "Healthy");
     }
-    record_history(&mut status, &digest, rev, "ReconciliationSucceeded", &end, d);
+    record_history(
+        &mut status,
+        &digest,
+        rev,
+        "ReconciliationSucceeded",
+        &end,
+        d,
+    );
     finalize(obj, &mut status, generation);
     events.push(
         Emit::normal(
@@ -254,7 +447,11 @@ fn apply(
         .with(REVISION_KEY, rev)
         .with("kustomize.toolkit.fluxcd.io/commit_status", "update"),
     );
-    steps.push(Step { after: if health { health_time } else { rest }, status, events });
+    steps.push(Step {
+        after: if health { health_time } else { rest },
+        status,
+        events,
+    });
     Plan {
         steps,
         creates: Vec::new(),
@@ -270,24 +467,54 @@ mod tests {
     #[test]
     fn timeout_defaults_to_interval_minus_30s_with_a_floor() {
         let obj = json!({});
-        assert_eq!(timeout(&obj, Duration::from_secs(600)), Duration::from_secs(570));
-        assert_eq!(timeout(&obj, Duration::from_secs(40)), Duration::from_secs(30));
+        assert_eq!(
+            timeout(&obj, Duration::from_secs(600)),
+            Duration::from_secs(570)
+        );
+        assert_eq!(
+            timeout(&obj, Duration::from_secs(40)),
+            Duration::from_secs(30)
+        );
         let set = json!({"spec": {"timeout": "2m"}});
-        assert_eq!(timeout(&set, Duration::from_secs(600)), Duration::from_secs(120));
+        assert_eq!(
+            timeout(&set, Duration::from_secs(600)),
+            Duration::from_secs(120)
+        );
     }
 
     #[test]
     fn history_dedups_and_caps() {
         let mut st = Map::new();
-        record_history(&mut st, "sha256:a", "r1", "ReconciliationSucceeded", "t1", Duration::from_millis(1500));
-        record_history(&mut st, "sha256:a", "r1", "ReconciliationSucceeded", "t2", Duration::from_millis(900));
+        record_history(
+            &mut st,
+            "sha256:a",
+            "r1",
+            "ReconciliationSucceeded",
+            "t1",
+            Duration::from_millis(1500),
+        );
+        record_history(
+            &mut st,
+            "sha256:a",
+            "r1",
+            "ReconciliationSucceeded",
+            "t2",
+            Duration::from_millis(900),
+        );
         let h = st["history"].as_array().unwrap();
         assert_eq!(h.len(), 1);
         assert_eq!(h[0]["totalReconciliations"], 2);
         assert_eq!(h[0]["firstReconciled"], "t1");
         assert_eq!(h[0]["lastReconciledDuration"], "900ms");
         for i in 0..7 {
-            record_history(&mut st, &format!("sha256:{i}"), "r", "ReconciliationSucceeded", "t", Duration::from_secs(1));
+            record_history(
+                &mut st,
+                &format!("sha256:{i}"),
+                "r",
+                "ReconciliationSucceeded",
+                "t",
+                Duration::from_secs(1),
+            );
         }
         assert_eq!(st["history"].as_array().unwrap().len(), 5);
         assert_eq!(st["history"][0]["digest"], "sha256:6");

@@ -79,7 +79,11 @@ pub fn interval(obj: &Value, fallback: Duration) -> Duration {
 /// A cross-object reference (`sourceRef`, `chartRef`, `chart.spec.sourceRef`, `dependsOn[]`) resolved against
 /// the referring object's namespace.
 #[must_use]
-pub fn reference(reference: &Value, default_kind: Option<FluxKind>, own_namespace: &str) -> Option<ResourceRef> {
+pub fn reference(
+    reference: &Value,
+    default_kind: Option<FluxKind>,
+    own_namespace: &str,
+) -> Option<ResourceRef> {
     let kind = match reference.get("kind").and_then(Value::as_str) {
         Some(k) => FluxKind::from_kind(k)?,
         None => default_kind?,
@@ -117,9 +121,19 @@ mod tests {
 
     #[test]
     fn references_default_to_the_own_namespace() {
-        let r = reference(&json!({"kind": "GitRepository", "name": "repo"}), None, "apps").unwrap();
+        let r = reference(
+            &json!({"kind": "GitRepository", "name": "repo"}),
+            None,
+            "apps",
+        )
+        .unwrap();
         assert_eq!(r, ResourceRef::new(FluxKind::GitRepository, "apps", "repo"));
-        let d = reference(&json!({"name": "infra", "namespace": "flux-system"}), Some(FluxKind::Kustomization), "apps").unwrap();
+        let d = reference(
+            &json!({"name": "infra", "namespace": "flux-system"}),
+            Some(FluxKind::Kustomization),
+            "apps",
+        )
+        .unwrap();
         assert_eq!(d.namespace, "flux-system");
         assert!(reference(&json!({"kind": "Secret", "name": "x"}), None, "a").is_none());
     }
@@ -127,7 +141,13 @@ mod tests {
     #[test]
     fn intervals_fall_back() {
         let obj = json!({"spec": {"interval": "5m"}});
-        assert_eq!(interval(&obj, Duration::from_secs(1)), Duration::from_secs(300));
-        assert_eq!(interval(&json!({}), Duration::from_secs(1)), Duration::from_secs(1));
+        assert_eq!(
+            interval(&obj, Duration::from_secs(1)),
+            Duration::from_secs(300)
+        );
+        assert_eq!(
+            interval(&json!({}), Duration::from_secs(1)),
+            Duration::from_secs(1)
+        );
     }
 }

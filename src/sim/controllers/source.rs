@@ -96,7 +96,12 @@ fn produce(input: &PlanInput<'_>) -> Result<Produced, Blocked> {
             Ok(simple(rev, format!("{sha}.tar.gz")))
         }
         FluxKind::OCIRepository => {
-            let rev = revision::oci_revision(spec_ref, &seed, n, input.behaviour.chart_version.as_deref());
+            let rev = revision::oci_revision(
+                spec_ref,
+                &seed,
+                n,
+                input.behaviour.chart_version.as_deref(),
+            );
             let hex = rev.rsplit(':').next().unwrap_or_default().to_owned();
             Ok(simple(rev, format!("{hex}.tar.gz")))
         }
@@ -110,7 +115,10 @@ fn produce(input: &PlanInput<'_>) -> Result<Produced, Blocked> {
             let url = object::str_at(obj, "/spec/url").unwrap_or_default();
             let size = human_size(8_000 + revision::number(&seed, 400_000));
             Ok(Produced {
-                event: Emit::normal("NewArtifact", format!("fetched index of size {size} from '{url}'")),
+                event: Emit::normal(
+                    "NewArtifact",
+                    format!("fetched index of size {size} from '{url}'"),
+                ),
                 ready_message: format!("stored artifact: revision '{rev}'"),
                 ready_reason: "Succeeded",
                 revision: rev,
@@ -121,7 +129,10 @@ fn produce(input: &PlanInput<'_>) -> Result<Produced, Blocked> {
         FluxKind::HelmChart => chart(input, &seed, n),
         FluxKind::ExternalArtifact | FluxKind::Kustomization | FluxKind::HelmRelease => {
             let hex = revision::hex(&format!("{seed}#{n}"), 64);
-            Ok(simple(format!("latest@sha256:{hex}"), format!("{hex}.tar.gz")))
+            Ok(simple(
+                format!("latest@sha256:{hex}"),
+                format!("{hex}.tar.gz"),
+            ))
         }
     }
 }
@@ -129,7 +140,9 @@ fn produce(input: &PlanInput<'_>) -> Result<Produced, Blocked> {
 fn chart(input: &PlanInput<'_>, seed: &str, n: u32) -> Result<Produced, Blocked> {
     let obj = input.obj;
     let ns = object::namespace(obj);
-    let chart = object::str_at(obj, "/spec/chart").unwrap_or("chart").to_owned();
+    let chart = object::str_at(obj, "/spec/chart")
+        .unwrap_or("chart")
+        .to_owned();
     let source = obj
         .pointer("/spec/sourceRef")
         .and_then(|r| object::reference(r, None, ns))
@@ -140,7 +153,10 @@ fn chart(input: &PlanInput<'_>, seed: &str, n: u32) -> Result<Produced, Blocked>
     let Some(found) = input.view.get(&source) else {
         return Err(Blocked {
             reason: "SourceUnavailable",
-            message: format!("failed to get source: {}", not_found_text(source.kind, &source.name)),
+            message: format!(
+                "failed to get source: {}",
+                not_found_text(source.kind, &source.name)
+            ),
         });
     };
     let is_oci_repo = source.kind == FluxKind::HelmRepository
@@ -149,7 +165,10 @@ fn chart(input: &PlanInput<'_>, seed: &str, n: u32) -> Result<Produced, Blocked>
     if source_revision.is_none() && !is_oci_repo {
         return Err(Blocked {
             reason: "NoSourceArtifact",
-            message: format!("no artifact available for {} source '{}'", source.kind, source.name),
+            message: format!(
+                "no artifact available for {} source '{}'",
+                source.kind, source.name
+            ),
         });
     }
     let version = match &input.behaviour.chart_version {
@@ -192,7 +211,11 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     if input.kind == FluxKind::HelmRepository && object::str_at(obj, "/spec/type") == Some("oci") {
         // A static object since Flux 2.2: the controller leaves `status: {}`.
         return Plan {
-            steps: vec![Step { after: Duration::ZERO, status: Map::new(), events: Vec::new() }],
+            steps: vec![Step {
+                after: Duration::ZERO,
+                status: Map::new(),
+                events: Vec::new(),
+            }],
             ..Plan::default()
         };
     }
@@ -203,7 +226,10 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     let retry = interval.min(MAX_RETRY);
     let d = input.reconcile_duration();
     let tl = input.timeline;
-    let observed = obj.pointer("/status/observedGeneration").and_then(Value::as_i64).unwrap_or(0);
+    let observed = obj
+        .pointer("/status/observedGeneration")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     let mut status = object::status_map(obj);
     let handled = |status: &mut Map<String, Value>| {
         if let Some(v) = object::annotation(obj, object::REQUESTED_AT) {
@@ -218,7 +244,8 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     let produced = if input.fails() {
         let f = input.behaviour.failure.as_ref();
         Err((
-            f.and_then(|f| f.reason.clone()).unwrap_or_else(|| "Failed".to_owned()),
+            f.and_then(|f| f.reason.clone())
+                .unwrap_or_else(|| "Failed".to_owned()),
             f.map(|f| f.message.clone()).unwrap_or_default(),
         ))
     } else {
@@ -229,17 +256,65 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         Err((reason, message)) => {
             let at = tl.now();
             let mut start = status.clone();
-            conditions::set(&mut start, "Reconciling", CondStatus::True, "Progressing", &progressing, generation, &at);
-            conditions::set(&mut start, "Ready", CondStatus::Unknown, "Progressing", &progressing, generation, &at);
+            conditions::set(
+                &mut start,
+                "Reconciling",
+                CondStatus::True,
+                "Progressing",
+                &progressing,
+                generation,
+                &at,
+            );
+            conditions::set(
+                &mut start,
+                "Ready",
+                CondStatus::Unknown,
+                "Progressing",
+                &progressing,
+                generation,
+                &at,
+            );
             let end_at = tl.at(d);
-            conditions::set(&mut status, "Reconciling", CondStatus::True, "ProgressingWithRetry", &progressing, generation, &end_at);
-            conditions::set(&mut status, "FetchFailed", CondStatus::True, &reason, &message, generation, &end_at);
-            conditions::set(&mut status, "Ready", CondStatus::False, &reason, &message, generation, &end_at);
+            conditions::set(
+                &mut status,
+                "Reconciling",
+                CondStatus::True,
+                "ProgressingWithRetry",
+                &progressing,
+                generation,
+                &end_at,
+            );
+            conditions::set(
+                &mut status,
+                "FetchFailed",
+                CondStatus::True,
+                &reason,
+                &message,
+                generation,
+                &end_at,
+            );
+            conditions::set(
+                &mut status,
+                "Ready",
+                CondStatus::False,
+                &reason,
+                &message,
+                generation,
+                &end_at,
+            );
             handled(&mut status);
             return Plan {
                 steps: vec![
-                    Step { after: Duration::ZERO, status: start, events: Vec::new() },
-                    Step { after: d, status, events: vec![Emit::warning(&reason, message)] },
+                    Step {
+                        after: Duration::ZERO,
+                        status: start,
+                        events: Vec::new(),
+                    },
+                    Step {
+                        after: d,
+                        status,
+                        events: vec![Emit::warning(&reason, message)],
+                    },
                 ],
                 creates: Vec::new(),
                 requeue: Some(retry),
@@ -253,30 +328,80 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         && conditions::is_true(obj, "Ready");
     if up_to_date {
         handled(&mut status);
-        let msg = format!("artifact up-to-date with remote revision: '{}'", produced.revision);
+        let msg = format!(
+            "artifact up-to-date with remote revision: '{}'",
+            produced.revision
+        );
         return Plan {
-            steps: vec![Step { after: d / 3, status, events: vec![Emit::normal("ArtifactUpToDate", msg)] }],
+            steps: vec![Step {
+                after: d / 3,
+                status,
+                events: vec![Emit::normal("ArtifactUpToDate", msg)],
+            }],
             creates: Vec::new(),
             requeue: Some(next),
             attempted: true,
         };
     }
     let msg = if observed == generation {
-        format!("building artifact: new upstream revision '{}'", produced.revision)
+        format!(
+            "building artifact: new upstream revision '{}'",
+            produced.revision
+        )
     } else {
         progressing
     };
     let at = tl.now();
     let mut start = status.clone();
-    conditions::set(&mut start, "Reconciling", CondStatus::True, "Progressing", &msg, generation, &at);
-    conditions::set(&mut start, "Ready", CondStatus::Unknown, "Progressing", &msg, generation, &at);
+    conditions::set(
+        &mut start,
+        "Reconciling",
+        CondStatus::True,
+        "Progressing",
+        &msg,
+        generation,
+        &at,
+    );
+    conditions::set(
+        &mut start,
+        "Ready",
+        CondStatus::Unknown,
+        "Progressing",
+        &msg,
+        generation,
+        &at,
+    );
     let end_at = tl.at(d);
     let (ns, name) = (object::namespace(obj), object::name(obj));
-    let path = revision::artifact_path(&input.kind.as_str().to_ascii_lowercase(), ns, name, &produced.file);
-    status.insert("artifact".to_owned(), revision::artifact(&path, &produced.revision, &end_at));
+    let path = revision::artifact_path(
+        &input.kind.as_str().to_ascii_lowercase(),
+        ns,
+        name,
+        &produced.file,
+    );
+    status.insert(
+        "artifact".to_owned(),
+        revision::artifact(&path, &produced.revision, &end_at),
+    );
     let stored_msg = stored(&produced.revision);
-    conditions::set(&mut status, "ArtifactInStorage", CondStatus::True, "Succeeded", &stored_msg, generation, &end_at);
-    conditions::set(&mut status, "Ready", CondStatus::True, produced.ready_reason, &produced.ready_message, generation, &end_at);
+    conditions::set(
+        &mut status,
+        "ArtifactInStorage",
+        CondStatus::True,
+        "Succeeded",
+        &stored_msg,
+        generation,
+        &end_at,
+    );
+    conditions::set(
+        &mut status,
+        "Ready",
+        CondStatus::True,
+        produced.ready_reason,
+        &produced.ready_message,
+        generation,
+        &end_at,
+    );
     conditions::remove(&mut status, "Reconciling");
     conditions::remove(&mut status, "FetchFailed");
     conditions::remove(&mut status, "Stalled");
@@ -285,15 +410,26 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         status.insert("url".to_owned(), json!(url));
     }
     if let Some((source_rev, chart)) = &produced.chart {
-        status.insert("observedSourceArtifactRevision".to_owned(), json!(source_rev));
+        status.insert(
+            "observedSourceArtifactRevision".to_owned(),
+            json!(source_rev),
+        );
         status.insert("observedChartName".to_owned(), json!(chart));
     }
     handled(&mut status);
     let group = "source.toolkit.fluxcd.io/revision";
     Plan {
         steps: vec![
-            Step { after: Duration::ZERO, status: start, events: Vec::new() },
-            Step { after: d, status, events: vec![produced.event.with(group, &produced.revision)] },
+            Step {
+                after: Duration::ZERO,
+                status: start,
+                events: Vec::new(),
+            },
+            Step {
+                after: d,
+                status,
+                events: vec![produced.event.with(group, &produced.revision)],
+            },
         ],
         creates: Vec::new(),
         requeue: Some(next),

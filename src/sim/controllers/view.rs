@@ -47,7 +47,11 @@ impl OwnerIndex {
         }
         index.unlink(&me);
         if let Some(owner) = owner {
-            index.children.entry(owner.clone()).or_default().insert(me.clone());
+            index
+                .children
+                .entry(owner.clone())
+                .or_default()
+                .insert(me.clone());
             index.owner_of.insert(me, owner);
         }
     }
