@@ -8,10 +8,12 @@
 //!
 //! The simulated Flux controllers, scenarios and fleets live in `controllers`, `scenario*`, `fleet*`.
 
+pub mod controllers;
 pub mod controls;
 pub mod http;
 pub mod request_log;
 pub mod resource;
+pub mod scenario;
 pub mod server;
 pub mod store;
 
