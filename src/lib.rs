@@ -3,6 +3,15 @@
 //! Module map (see docs/ARCHITECTURE.md):
 //! - `flux`: pure Flux domain knowledge (kinds, typed fields, status, inventory ids, events).
 //! - `cluster`: all kube-rs I/O (client, discovery, watchers) producing `ClusterEvent`s.
+//! - `config`: user theme and keymap files layered on the embedded defaults.
+//! - `app`: the TEA core: `State`, `update`, effects, and the `run` loop.
+//! - `ui`: drawing only, from view models.
+//! - `terminal`: raw mode / alternate screen enter and restore (also on panic).
+//! - `text`: untrusted text made safe to draw.
 
+pub mod app;
 pub mod cluster;
+pub mod config;
 pub mod flux;
+pub mod terminal;
+pub mod text;

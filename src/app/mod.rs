@@ -1,0 +1,3 @@
+//! The app: the only owner of `State`.
+
+pub mod action;
