@@ -15,3 +15,4 @@ pub mod config;
 pub mod flux;
 pub mod terminal;
 pub mod text;
+pub mod ui;
