@@ -114,11 +114,7 @@ fn fields(obj: &FluxObject, reason: &str, state: &State, r: &ResourceRef) -> Vec
     };
     push("Reason", reason);
     let st = &obj.status;
-    let revision = st
-        .last_applied_revision
-        .as_deref()
-        .or(st.artifact.as_ref().map(|a| a.revision.as_str()))
-        .unwrap_or_default();
+    let revision = super::view::revision(obj);
     push("Revision", revision);
     if let Some(attempted) = st
         .last_attempted_revision

@@ -104,7 +104,12 @@ impl NavigatorState {
     }
 
     fn fix_selection(&mut self) {
-        if self.index().is_some() {
+        if let Some(i) = self.index() {
+            if !self.rows[i].matches
+                && let Some(m) = self.rows.iter().find(|r| r.matches)
+            {
+                self.selected = m.path.clone();
+            }
             return;
         }
         let same_object = self.selected.last().and_then(|want| {
@@ -114,6 +119,7 @@ impl NavigatorState {
                 .map(|r| r.path.clone())
         });
         self.selected = same_object
+            .or_else(|| self.rows.iter().find(|r| r.matches).map(|r| r.path.clone()))
             .or_else(|| self.rows.first().map(|r| r.path.clone()))
             .unwrap_or_default();
     }

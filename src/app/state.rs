@@ -170,6 +170,17 @@ impl State {
         }
     }
 
+    /// Selects `r` in the navigator, opening its ancestors in the current view.
+    pub fn reveal(&mut self, r: &ResourceRef) {
+        let src = super::navigator::Source {
+            topology: &self.links,
+            objects: &self.objects,
+            invalid: &self.invalid,
+        };
+        self.navigator.reveal(&src, r);
+        self.dirty = true;
+    }
+
     /// The currently selected object, if any.
     #[must_use]
     pub fn selected(&self) -> Option<&ResourceRef> {

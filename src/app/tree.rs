@@ -51,6 +51,8 @@ pub struct TreeNode {
     pub children: Vec<TreeNode>,
     /// Whether the node has children (open or not).
     pub expandable: bool,
+    /// The node itself matches the filter (always true without a filter).
+    pub matches: bool,
 }
 
 /// One visible row.
@@ -59,6 +61,7 @@ pub struct Row {
     pub path: TreePath,
     pub expandable: bool,
     pub open: bool,
+    pub matches: bool,
 }
 
 /// What the tree is built from.
@@ -162,6 +165,7 @@ fn node(
     };
     path.pop();
     TreeNode {
+        matches: !filtering || input.matches(&object),
         object,
         expandable: !kids.is_empty(),
         children,
@@ -201,6 +205,7 @@ pub fn flatten(nodes: &[TreeNode]) -> Vec<Row> {
                 path: prefix.clone(),
                 expandable: n.expandable,
                 open: !n.children.is_empty(),
+                matches: n.matches,
             });
             walk(&n.children, prefix, out);
             prefix.pop();

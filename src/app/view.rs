@@ -169,7 +169,13 @@ fn navigator(state: &State) -> NavigatorView {
         title: format!(" {} ({count}) ", nav.view.title()),
         nodes: nav.nodes().iter().map(|n| node(state, n)).collect(),
         selected: nav.selected.clone(),
-        opened: nav.opened().clone(),
+        // Open = children built (the filter opens the way to every match).
+        opened: nav
+            .rows()
+            .iter()
+            .filter(|r| r.open)
+            .map(|r| r.path.clone())
+            .collect(),
         filter,
         filter_editing: nav.filter_editing,
     }
@@ -210,12 +216,40 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
     .then(|| state.links.root_cause(r))
     .flatten()
     .map(|c| sanitize_line(&c.to_string()).into_owned());
+    let reason = match health {
+        // The glyph says "blocked"; the root cause says by what.
+        Health::Blocked if blocked_by.is_some() => String::new(),
+        Health::Ready => short_revision(revision(&entry.object)),
+        _ => sanitize_line(&entry.status.reason).into_owned(),
+    };
     RowView {
         health: Some(health),
         kind: r.kind.abbrev(),
         name,
-        reason: sanitize_line(&entry.status.reason).into_owned(),
+        reason,
         blocked_by,
+    }
+}
+
+/// The revision an object is at: applied (KS/HR) or stored artifact (sources).
+#[must_use]
+pub fn revision(obj: &crate::flux::FluxObject) -> &str {
+    obj.status
+        .last_applied_revision
+        .as_deref()
+        .or(obj.status.artifact.as_ref().map(|a| a.revision.as_str()))
+        .unwrap_or_default()
+}
+
+/// A revision with long hex digests cut to 12 digits, like the flux CLI (`main@sha1:8e4ad3a9f6c1`).
+#[must_use]
+pub fn short_revision(rev: &str) -> String {
+    let safe = sanitize_line(rev);
+    match safe.split_once(':') {
+        Some((head, hex)) if hex.len() > 12 && hex.chars().all(|c| c.is_ascii_hexdigit()) => {
+            format!("{head}:{}", &hex[..12])
+        }
+        _ => safe.into_owned(),
     }
 }
 
@@ -257,10 +291,8 @@ fn banners(state: &State) -> Vec<Banner> {
             out.push(Banner {
                 level: BannerLevel::Error,
                 text: format!(
-                    "{kind}: watch failed{}, showing data as last seen, retrying: {}",
-                    since
-                        .map(|t| format!(" at {}", clock(t)))
-                        .unwrap_or_default(),
+                    "{kind}: stale since {} (retrying): {}",
+                    since.map_or_else(|| "?".to_owned(), clock),
                     sanitize_line(error)
                 ),
             });
@@ -347,7 +379,11 @@ fn hints(state: &State) -> Vec<(String, String)> {
     let mode = state.mode();
     let wanted: &[(A, &str)] = match mode {
         Mode::Filter => &[(A::ApplyFilter, "keep"), (A::CancelFilter, "clear")],
-        Mode::Help => &[(A::CloseHelp, "close"), (A::Quit, "quit")],
+        Mode::Help => &[
+            (A::CloseHelp, "close"),
+            (A::ScrollDown, "scroll"),
+            (A::Quit, "quit"),
+        ],
         Mode::Detail => &[
             (A::FocusNavigator, "back"),
             (A::JumpToRootCause, "root cause"),

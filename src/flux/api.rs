@@ -89,6 +89,29 @@ pub struct ChartTemplate {
     pub spec: ChartTemplateSpec,
 }
 
+/// HelmRelease `spec.chart` is a mapping, HelmChart `spec.chart` a string: accept both.
+fn chart_template_or_name<'de, D>(d: D) -> Result<Option<ChartTemplate>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Name(String),
+        Template(ChartTemplate),
+    }
+    Ok(match Option::<Either>::deserialize(d)? {
+        None => None,
+        Some(Either::Template(t)) => Some(t),
+        Some(Either::Name(chart)) => Some(ChartTemplate {
+            spec: ChartTemplateSpec {
+                chart,
+                ..ChartTemplateSpec::default()
+            },
+        }),
+    })
+}
+
 /// HelmRelease `spec.chart.spec`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -140,7 +163,12 @@ pub struct Spec {
     pub depends_on: Vec<DependsOn>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub health_checks: Vec<CrossRef>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// HelmRelease `chart` (a template); a HelmChart's `chart` (a plain chart name) lands in `chart.spec.chart`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "chart_template_or_name"
+    )]
     pub chart: Option<ChartTemplate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chart_ref: Option<CrossRef>,

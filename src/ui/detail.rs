@@ -21,7 +21,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, detail: &DetailV
     let status_style = health_style(theme, detail.health);
     let status = detail.health.map_or("Invalid", |h| h.label());
     let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{:<10}", "Status"), theme.label),
+        Span::styled(format!("{:<11}", "Status"), theme.label),
         Span::styled(format!("{} {status}", glyph(detail.health)), status_style),
         Span::styled(
             if detail.retrying { " (retrying)" } else { "" },
@@ -30,13 +30,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, detail: &DetailV
     ])];
     for (label, value) in &detail.fields {
         lines.push(Line::from(vec![
-            Span::styled(format!("{label:<10}"), theme.label),
+            Span::styled(format!("{label:<11}"), theme.label),
             Span::styled(value.clone(), theme.text),
         ]));
     }
     if let Some((cause, key)) = &detail.root_cause {
         let mut spans = vec![
-            Span::styled(format!("{:<10}", "Blocked by"), theme.label),
+            Span::styled(format!("{:<11}", "Blocked by"), theme.label),
             Span::styled(cause.clone(), theme.root_cause),
         ];
         if let Some(key) = key {

@@ -67,15 +67,21 @@ pub fn status(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
             style,
         ));
     }
+    let used: usize = spans.iter().map(Span::width).sum();
+    let room = usize::from(area.width).saturating_sub(used);
     let (text, style) = match &s.connection {
         Connection::Live => (" ● live ".to_owned(), theme.connection_live),
         Connection::Syncing => (" ◌ syncing ".to_owned(), theme.connection_stale),
-        Connection::Stale { since } => (
-            format!(" reconnecting, stale since {since} "),
-            theme.connection_stale,
-        ),
+        Connection::Stale { since } => {
+            let long = format!(" reconnecting, stale since {since} ");
+            let text = if long.chars().count() <= room {
+                long
+            } else {
+                format!(" stale since {since} ")
+            };
+            (text, theme.connection_stale)
+        }
     };
-    let used: usize = spans.iter().map(Span::width).sum();
     let pad = usize::from(area.width).saturating_sub(used + text.chars().count());
     spans.push(Span::styled(" ".repeat(pad), theme.status_bar));
     spans.push(Span::styled(text, style));
