@@ -2,6 +2,7 @@
 //!
 //! Module map (see docs/ARCHITECTURE.md):
 //! - `flux`: pure Flux domain knowledge (kinds, typed fields, status, inventory ids, events).
+//! - `graph`: the dependency graph of Flux objects (edges, root causes, views, incremental updates); pure.
 //! - `cluster`: all kube-rs I/O (client, discovery, watchers) producing `ClusterEvent`s.
 //! - `config`: user theme and keymap files layered on the embedded defaults.
 //! - `app`: the TEA core: `State`, `update`, effects, and the `run` loop.
@@ -13,6 +14,7 @@ pub mod app;
 pub mod cluster;
 pub mod config;
 pub mod flux;
+pub mod graph;
 pub mod terminal;
 pub mod text;
 pub mod ui;

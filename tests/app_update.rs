@@ -107,16 +107,30 @@ fn a_fixed_source_stops_being_the_root_cause_of_its_dependents() {
 #[test]
 fn deleted_object_leaves_the_tree_and_the_counts() {
     let mut state = loaded_state();
+    let top = r(FluxKind::Kustomization, "flux-system", "flux-system");
+    update(&mut state, Msg::Action(Action::SwitchView));
+    assert!(visible(&mut state).contains(&top));
+    let ready_before = count(&mut state, Health::Ready);
+    update(&mut state, Msg::Cluster(ClusterEvent::Deleted(top.clone())));
+    assert!(!visible(&mut state).contains(&top));
+    assert_eq!(count(&mut state, Health::Ready), ready_before - 1);
+}
+
+#[test]
+fn deleted_object_still_listed_in_an_inventory_shows_as_missing() {
+    let mut state = loaded_state();
     let stalled = r(FluxKind::HelmRelease, "monitoring", "kube-prometheus-stack");
-    update(&mut state, Msg::Action(Action::ExpandAll));
-    assert!(visible(&mut state).contains(&stalled));
     update(
         &mut state,
         Msg::Cluster(ClusterEvent::Deleted(stalled.clone())),
     );
-    update(&mut state, Msg::Action(Action::ExpandAll));
-    assert!(!visible(&mut state).contains(&stalled));
     assert_eq!(count(&mut state, Health::Stalled), 0);
+    update(&mut state, Msg::Action(Action::SwitchView));
+    update(&mut state, Msg::Action(Action::ExpandAll));
+    assert!(visible(&mut state).contains(&stalled));
+    let row = view::row(&state, &stalled);
+    assert_eq!(row.health, None);
+    assert!(row.reason.starts_with("missing"), "{}", row.reason);
 }
 
 #[test]

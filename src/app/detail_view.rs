@@ -24,8 +24,10 @@ pub struct DetailView {
     pub fields: Vec<(String, String)>,
     /// The status message (may span lines; wrapped by the pane).
     pub message: String,
-    /// The root cause and the key that jumps to it.
-    pub root_cause: Option<(String, Option<String>)>,
+    /// What keeps the object from being ready (`Kind/ns/name`), first one reached by the jump key.
+    pub root_causes: Vec<String>,
+    /// The key that jumps to the first root cause.
+    pub jump_key: Option<String>,
     pub conditions: Vec<ConditionView>,
     pub events: Vec<EventView>,
 }
@@ -69,23 +71,28 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
                 "the object could not be parsed".to_owned(),
             )],
             message: error,
-            root_cause: None,
+            root_causes: Vec::new(),
+            jump_key: None,
             conditions: Vec::new(),
             events: events(state, r, now),
         };
     };
     let obj = &entry.object;
-    let root_cause = state.links.root_cause(r).map(|c| {
-        let key = state.keymap.key_for(state.mode(), Action::JumpToRootCause);
-        (sanitize_line(&c.to_string()).into_owned(), key)
-    });
+    let root_causes: Vec<String> = Topology::root_causes(&state.graph, r)
+        .iter()
+        .map(|c| sanitize_line(&c.to_string()).into_owned())
+        .collect();
+    let jump_key = (!root_causes.is_empty())
+        .then(|| state.keymap.key_for(state.mode(), Action::JumpToRootCause))
+        .flatten();
     DetailView {
         title,
         health: Some(entry.status.health),
         retrying: entry.status.retrying,
         fields: fields(obj, &entry.status.reason, state, r),
         message: sanitize(&entry.status.message).into_owned(),
-        root_cause,
+        root_causes,
+        jump_key,
         conditions: obj
             .status
             .conditions
@@ -131,7 +138,7 @@ fn fields(obj: &FluxObject, reason: &str, state: &State, r: &ResourceRef) -> Vec
         push("Suspended", if obj.is_suspended() { "yes" } else { "no" });
     }
     let deps: Vec<String> = state
-        .links
+        .graph
         .dependencies(r)
         .iter()
         .map(ToString::to_string)

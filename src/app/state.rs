@@ -2,11 +2,11 @@
 //! The root holds the data (objects, kinds, events, topology) and one state struct per screen.
 
 use super::navigator::NavigatorState;
-use super::topology::{Links, Topology};
 use crate::cluster::KindProblem;
 use crate::config::{Config, ConfigProblem, Key, Keymap, Mode, Theme};
 use crate::flux::status::{StatusSummary, summarize};
 use crate::flux::{FluxEvent, FluxKind, FluxObject, ResourceRef};
+use crate::graph::Graph;
 use k8s_openapi::jiff::Timestamp;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -70,7 +70,7 @@ pub struct State {
     pub invalid: BTreeMap<ResourceRef, String>,
     pub kinds: BTreeMap<FluxKind, KindState>,
     pub events: BTreeMap<ResourceRef, VecDeque<Arc<FluxEvent>>>,
-    pub links: Links,
+    pub graph: Graph,
     pub navigator: NavigatorState,
     pub focus: Focus,
     pub detail_visible: bool,
@@ -105,7 +105,7 @@ impl State {
                 .map(|k| (k, KindState::Pending))
                 .collect(),
             events: BTreeMap::new(),
-            links: Links::default(),
+            graph: Graph::new(),
             navigator: NavigatorState::default(),
             focus: Focus::Navigator,
             detail_visible: true,
@@ -145,7 +145,7 @@ impl State {
             return;
         };
         let entry = ObjectEntry::new(object);
-        self.links.upsert(&entry.object, entry.status.health);
+        self.graph.upsert(Arc::clone(&entry.object));
         self.invalid.remove(&r);
         self.objects.insert(r, entry);
         self.navigator.mark_stale();
@@ -153,7 +153,7 @@ impl State {
 
     /// Removes an object (valid or invalid) and its events.
     pub fn remove(&mut self, r: &ResourceRef) {
-        self.links.remove(r);
+        self.graph.remove(r);
         self.objects.remove(r);
         self.invalid.remove(r);
         self.events.remove(r);
@@ -173,7 +173,7 @@ impl State {
     /// Selects `r` in the navigator, opening its ancestors in the current view.
     pub fn reveal(&mut self, r: &ResourceRef) {
         let src = super::navigator::Source {
-            topology: &self.links,
+            topology: &self.graph,
             objects: &self.objects,
             invalid: &self.invalid,
         };

@@ -114,7 +114,7 @@ impl TreeInput<'_> {
                 hay.push_str(&e.status.reason);
             }
             None if self.invalid.contains_key(r) => hay.push_str(" invalid"),
-            None => {}
+            None => hay.push_str(" missing"),
         }
         let hay = hay.to_lowercase();
         self.filter.iter().all(|t| hay.contains(t.as_str()))
@@ -225,7 +225,7 @@ pub fn path_to(topology: &dyn Topology, view: TreeView, target: &ResourceRef) ->
     loop {
         let parents = match view {
             TreeView::Dependency => topology.dependencies(&current),
-            TreeView::Ownership => owners(topology, &current),
+            TreeView::Ownership => topology.owners(&current),
         };
         let Some(parent) = parents.into_iter().find(|p| !seen.contains(p)) else {
             break;
@@ -236,22 +236,4 @@ pub fn path_to(topology: &dyn Topology, view: TreeView, target: &ResourceRef) ->
     }
     path.reverse();
     path
-}
-
-fn owners(topology: &dyn Topology, r: &ResourceRef) -> Vec<ResourceRef> {
-    let mut stack = topology.inventory_roots();
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    while let Some(o) = stack.pop() {
-        if !seen.insert(o.clone()) {
-            continue;
-        }
-        let children = topology.inventory_children(&o);
-        if children.contains(r) {
-            out.push(o.clone());
-        }
-        stack.extend(children);
-    }
-    out.sort();
-    out
 }

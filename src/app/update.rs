@@ -49,7 +49,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 /// Rebuilds the tree if the data or the open set changed (cheap when nothing changed).
 pub fn refresh(state: &mut State) {
     let src = Source {
-        topology: &state.links,
+        topology: &state.graph,
         objects: &state.objects,
         invalid: &state.invalid,
     };
@@ -96,7 +96,7 @@ fn type_into_filter(state: &mut State, key: &KeyEvent) {
 pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     state.dirty = true;
     let src = Source {
-        topology: &state.links,
+        topology: &state.graph,
         objects: &state.objects,
         invalid: &state.invalid,
     };
@@ -125,7 +125,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::CollapseAll => nav.collapse_all(),
         Action::SwitchView => nav.switch_view(&src),
         Action::JumpToRootCause => {
-            let cause = nav.selected.last().and_then(|r| state.links.root_cause(r));
+            let cause = nav.selected.last().and_then(|r| state.graph.root_cause(r));
             if let Some(cause) = cause {
                 nav.jump_to(&src, &cause);
                 state.focus = Focus::Navigator;
@@ -181,7 +181,7 @@ fn on_cluster(state: &mut State, ev: ClusterEvent) {
         ClusterEvent::Upserted(obj) => state.upsert(obj),
         ClusterEvent::Deleted(r) => state.remove(&r),
         ClusterEvent::Invalid { object, error } => {
-            state.links.remove(&object);
+            state.graph.remove(&object);
             state.objects.remove(&object);
             state.invalid.insert(object, error);
             state.navigator.mark_stale();

@@ -7,6 +7,7 @@ use super::tree::{TreeNode, TreePath};
 use crate::cluster::KindProblem;
 use crate::config::{Binding, Mode, Theme};
 use crate::flux::{FluxKind, Health, ResourceRef};
+use crate::graph::NodeState;
 use crate::text::sanitize_line;
 use k8s_openapi::jiff::Timestamp;
 use std::collections::HashSet;
@@ -195,13 +196,16 @@ fn node(state: &State, n: &TreeNode) -> NodeView {
 pub fn row(state: &State, r: &ResourceRef) -> RowView {
     let name = sanitize_line(&r.namespaced_name()).into_owned();
     let Some(entry) = state.objects.get(r) else {
-        let reason = state
-            .invalid
-            .get(r)
-            .map(|e| format!("invalid: {}", sanitize_line(e)))
-            .unwrap_or_default();
+        let (health, reason) = match (state.invalid.get(r), state.graph.placeholder(r)) {
+            (Some(e), _) => (None, format!("invalid: {}", sanitize_line(e))),
+            (None, Some(NodeState::Implied)) => (
+                Some(Health::Unknown),
+                "generated for a HelmRelease, not seen yet".to_owned(),
+            ),
+            (None, _) => (None, "missing: referenced but not found".to_owned()),
+        };
         return RowView {
-            health: None,
+            health,
             kind: r.kind.abbrev(),
             name,
             reason,
@@ -209,13 +213,21 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
         };
     };
     let health = entry.status.health;
-    let blocked_by = matches!(
+    let causes = if matches!(
         health,
         Health::Blocked | Health::Failing | Health::InProgress
-    )
-    .then(|| state.links.root_cause(r))
-    .flatten()
-    .map(|c| sanitize_line(&c.to_string()).into_owned());
+    ) {
+        Topology::root_causes(&state.graph, r)
+    } else {
+        Vec::new()
+    };
+    let blocked_by = causes.first().map(|c| {
+        let more = match causes.len() {
+            1 => String::new(),
+            n => format!(" +{}", n - 1),
+        };
+        format!("{}{more}", sanitize_line(&c.to_string()))
+    });
     let reason = match health {
         // The glyph says "blocked"; the root cause says by what.
         Health::Blocked if blocked_by.is_some() => String::new(),

@@ -89,29 +89,6 @@ pub struct ChartTemplate {
     pub spec: ChartTemplateSpec,
 }
 
-/// HelmRelease `spec.chart` is a mapping, HelmChart `spec.chart` a string: accept both.
-fn chart_template_or_name<'de, D>(d: D) -> Result<Option<ChartTemplate>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        Name(String),
-        Template(ChartTemplate),
-    }
-    Ok(match Option::<Either>::deserialize(d)? {
-        None => None,
-        Some(Either::Template(t)) => Some(t),
-        Some(Either::Name(chart)) => Some(ChartTemplate {
-            spec: ChartTemplateSpec {
-                chart,
-                ..ChartTemplateSpec::default()
-            },
-        }),
-    })
-}
-
 /// HelmRelease `spec.chart.spec`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -124,6 +101,30 @@ pub struct ChartTemplateSpec {
     pub source_ref: CrossRef,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<String>,
+}
+
+/// HelmRelease `spec.chart` is a template object, HelmChart `spec.chart` a chart name.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ChartField {
+    Template(ChartTemplate),
+    Name(String),
+}
+
+fn chart_template_or_name<'de, D>(deserializer: D) -> Result<Option<ChartTemplate>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(match Option::<ChartField>::deserialize(deserializer)? {
+        None => None,
+        Some(ChartField::Template(t)) => Some(t),
+        Some(ChartField::Name(chart)) => Some(ChartTemplate {
+            spec: ChartTemplateSpec {
+                chart,
+                ..ChartTemplateSpec::default()
+            },
+        }),
+    })
 }
 
 /// GitRepository `spec.include[]`.
@@ -163,11 +164,12 @@ pub struct Spec {
     pub depends_on: Vec<DependsOn>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub health_checks: Vec<CrossRef>,
-    /// HelmRelease `chart` (a template); a HelmChart's `chart` (a plain chart name) lands in `chart.spec.chart`.
+    /// HelmRelease `spec.chart` (a template). A HelmChart's `spec.chart` is the chart name (a string): it is
+    /// read into `chart.spec.chart` so HelmChart objects parse too.
     #[serde(
         default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "chart_template_or_name"
+        deserialize_with = "chart_template_or_name",
+        skip_serializing_if = "Option::is_none"
     )]
     pub chart: Option<ChartTemplate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -34,12 +34,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, detail: &DetailV
             Span::styled(value.clone(), theme.text),
         ]));
     }
-    if let Some((cause, key)) = &detail.root_cause {
+    for (i, cause) in detail.root_causes.iter().enumerate() {
+        let label = if i == 0 { "Blocked by" } else { "" };
         let mut spans = vec![
-            Span::styled(format!("{:<11}", "Blocked by"), theme.label),
+            Span::styled(format!("{label:<11}"), theme.label),
             Span::styled(cause.clone(), theme.root_cause),
         ];
-        if let Some(key) = key {
+        if let Some(key) = detail.jump_key.as_ref().filter(|_| i == 0) {
             spans.push(Span::styled(" (", theme.text_dim));
             spans.push(Span::styled(key.clone(), theme.key_hint));
             spans.push(Span::styled(" to jump)", theme.text_dim));
