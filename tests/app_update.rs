@@ -14,6 +14,7 @@ use fluxops::app::{Action, Effect, Msg, State, update};
 use fluxops::cluster::{ClusterEvent, KindProblem};
 use fluxops::config::Config;
 use fluxops::flux::{FluxKind, FluxObject, Health, ResourceRef};
+use futures::StreamExt;
 use std::path::Path;
 use std::sync::Arc;
 use support::{fleet, loaded_state, now, r};
@@ -325,4 +326,41 @@ fn events_are_bounded_per_object_and_aggregated_updates_replace_older_copies() {
     );
     assert_eq!(state.events[&apps].len(), EVENTS_PER_OBJECT);
     assert_eq!(state.events[&apps].back().unwrap().count, 99);
+}
+
+#[tokio::test]
+async fn run_draws_cluster_data_and_returns_when_q_is_pressed() {
+    use crossterm::event::Event;
+    use ratatui::{Terminal, backend::TestBackend};
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    for obj in fleet() {
+        tx.send(ClusterEvent::Upserted(Arc::new(obj)))
+            .await
+            .unwrap();
+    }
+    // Keys arrive after the cluster data: a stream that yields 'q' once the first events were drained.
+    let keys = futures::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        Ok(Event::Key(KeyEvent::new(
+            KeyCode::Char('q'),
+            KeyModifiers::NONE,
+        )))
+    })
+    .chain(futures::stream::pending());
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let result = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        fluxops::app::run(
+            &mut terminal,
+            Box::pin(keys),
+            rx,
+            Config::builtin(),
+            support::labels(),
+        ),
+    )
+    .await;
+    assert!(matches!(result, Ok(Ok(()))), "{result:?}");
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("flux-system/flux-system"), "{screen}");
+    drop(tx);
 }

@@ -172,3 +172,30 @@ fn hostile_text_is_drawn_without_escape_sequences_120x30() {
     assert!(!text.contains('\u{1b}') && !text.contains('\u{9b}') && !text.contains('\u{202e}'));
     insta::assert_snapshot!(terminal.backend());
 }
+
+#[test]
+fn real_home_lab_fleet_from_a_repository_80x24() {
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/fleets");
+    let fleet = format!("{data}/bjw-s-labs__home-ops@2022-06");
+    let context = format!("{data}/_kustomize-context/bjw-s-labs__home-ops@2022-06");
+    let load = fluxops::flux::repo::load_dir_with_context(
+        std::path::Path::new(&fleet),
+        Some(std::path::Path::new(&context)),
+    )
+    .unwrap();
+    assert!(load.objects.len() > 150);
+    let mut state = State::new(Config::builtin(), support::labels());
+    for obj in load.objects {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
+        );
+    }
+    update(&mut state, Msg::Tick(now()));
+    act(&mut state, &[Action::ExpandAll, Action::SelectFirst]);
+    assert!(
+        state.navigator.rows().len() > 190,
+        "every object is reachable from a root"
+    );
+    insta::assert_snapshot!(render(&mut state, 80, 24).backend());
+}
