@@ -199,3 +199,20 @@ fn real_home_lab_fleet_from_a_repository_80x24() {
     );
     insta::assert_snapshot!(render(&mut state, 80, 24).backend());
 }
+
+#[test]
+fn every_screen_draws_at_tiny_and_odd_sizes_without_panicking() {
+    for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 10), (79, 23), (200, 60)] {
+        for setup in [
+            &[][..],
+            &[Action::ToggleHelp][..],
+            &[Action::StartFilter][..],
+            &[Action::FocusDetail][..],
+            &[Action::ExpandAll, Action::SelectLast][..],
+        ] {
+            let mut state = loaded_state();
+            act(&mut state, setup);
+            let _ = render(&mut state, w, h);
+        }
+    }
+}

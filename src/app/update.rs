@@ -15,18 +15,8 @@ use std::str::FromStr;
 /// Applies one message.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let effects = match msg {
-        Msg::Key(key) => {
-            refresh(state);
-            let effects = on_key(state, &key);
-            refresh(state);
-            effects
-        }
-        Msg::Action(action) => {
-            refresh(state);
-            let effects = on_action(state, action);
-            refresh(state);
-            effects
-        }
+        Msg::Key(key) => with_fresh_tree(state, |s| on_key(s, &key)),
+        Msg::Action(action) => with_fresh_tree(state, |s| on_action(s, action)),
         Msg::Cluster(ev) => {
             on_cluster(state, ev);
             Vec::new()
@@ -43,6 +33,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
     };
     // Cluster events only mark the tree stale: a burst of them costs one rebuild, at the next key or frame.
+    effects
+}
+
+/// Runs a user input on an up-to-date tree; a new selection starts the detail pane at its top.
+fn with_fresh_tree(state: &mut State, f: impl FnOnce(&mut State) -> Vec<Effect>) -> Vec<Effect> {
+    refresh(state);
+    let before = state.selected().cloned();
+    let effects = f(state);
+    refresh(state);
+    if state.selected() != before.as_ref() {
+        state.detail_scroll = 0;
+    }
     effects
 }
 
@@ -162,17 +164,50 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Scrolls the help or the detail pane by one line, never past (an upper bound of) its length.
 fn scroll(state: &mut State, down: bool) {
+    let limit = if state.help_open {
+        Mode::ALL
+            .iter()
+            .map(|m| state.keymap.bindings(*m).len() + 2)
+            .sum::<usize>()
+    } else {
+        detail_rows_bound(state)
+    };
+    let limit = u16::try_from(limit).unwrap_or(u16::MAX);
     let target = if state.help_open {
         &mut state.help_scroll
     } else {
         &mut state.detail_scroll
     };
     *target = if down {
-        target.saturating_add(1)
+        target.saturating_add(1).min(limit)
     } else {
         target.saturating_sub(1)
     };
+}
+
+/// A generous bound on the detail pane's wrapped rows for the selected object (assumes a 40-column pane).
+fn detail_rows_bound(state: &State) -> usize {
+    let Some(r) = state.selected() else {
+        return 0;
+    };
+    let wrapped = |text: &str| text.len() / 40 + 1;
+    let object_rows = state.objects.get(r).map_or(0, |e| {
+        let conditions: usize = e
+            .object
+            .status
+            .conditions
+            .iter()
+            .map(|c| 1 + wrapped(&c.message))
+            .sum();
+        conditions + wrapped(&e.status.message) + e.status.message.lines().count()
+    });
+    let event_rows: usize = state
+        .events
+        .get(r)
+        .map_or(0, |ring| ring.iter().map(|e| wrapped(&e.message)).sum());
+    20 + object_rows + event_rows
 }
 
 fn on_cluster(state: &mut State, ev: ClusterEvent) {

@@ -93,9 +93,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, detail: &DetailV
             Span::styled(e.message.clone(), theme.text),
         ]));
     }
+    // Rows after wrapping, estimated by width (word wrapping can add a few): bounds the scroll offset.
+    let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_width).max(1))
+        .sum();
+    let visible = usize::from(area.height.saturating_sub(2));
+    let max_scroll = u16::try_from(rows.saturating_sub(visible)).unwrap_or(u16::MAX);
     let para = Paragraph::new(lines)
         .block(block)
         .wrap(Wrap { trim: false })
-        .scroll((view.detail_scroll, 0));
+        .scroll((view.detail_scroll.min(max_scroll), 0));
     frame.render_widget(para, area);
 }

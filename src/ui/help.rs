@@ -41,9 +41,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, theme: &Theme, help: &HelpView) {
             " Help — keys come from the keymap ",
             theme.title,
         ));
+    let visible = usize::from(popup.height.saturating_sub(2));
+    let max_scroll = u16::try_from(lines.len().saturating_sub(visible)).unwrap_or(u16::MAX);
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).block(block).scroll((help.scroll, 0)),
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((help.scroll.min(max_scroll), 0)),
         popup,
     );
 }
