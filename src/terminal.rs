@@ -24,10 +24,15 @@ pub fn enter() -> io::Result<TerminalGuard> {
     install_panic_restore();
     let setup = || -> io::Result<Tui> {
         crossterm::terminal::enable_raw_mode()?;
-        crossterm::execute!(io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+        // Clear with crossterm: ratatui's `Terminal::clear` queries the cursor position, which some terminals
+        // (and pseudo-terminals in tests) never answer.
+        crossterm::execute!(
+            io::stdout(),
+            crossterm::terminal::EnterAlternateScreen,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )?;
         let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
         terminal.hide_cursor()?;
-        terminal.clear()?;
         Ok(terminal)
     };
     match setup() {
