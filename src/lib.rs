@@ -4,7 +4,19 @@
 //! - `flux`: pure Flux domain knowledge (kinds, typed fields, status, inventory ids, events).
 //! - `graph`: the dependency graph of Flux objects (edges, root causes, views, incremental updates); pure.
 //! - `cluster`: all kube-rs I/O (client, discovery, watchers) producing `ClusterEvent`s.
+//! - `sim`: the simulated cluster (an HTTP Kubernetes API server on 127.0.0.1) for tests and demos.
+//! - `config`: user theme and keymap files layered on the embedded defaults.
+//! - `app`: the TEA core: `State`, `update`, effects, and the `run` loop.
+//! - `ui`: drawing only, from view models.
+//! - `terminal`: raw mode / alternate screen enter and restore (also on panic).
+//! - `text`: untrusted text made safe to draw.
 
+pub mod app;
 pub mod cluster;
+pub mod config;
 pub mod flux;
 pub mod graph;
+pub mod sim;
+pub mod terminal;
+pub mod text;
+pub mod ui;
