@@ -242,6 +242,10 @@ fn a_malformed_file_is_a_problem_with_file_and_line_and_the_rest_loads() {
     assert!(p.file.ends_with("b/broken.yaml"));
     assert_eq!(p.line, Some(9));
     assert!(p.message.starts_with("invalid YAML"), "{}", p.message);
+    assert!(
+        p.to_string().contains("b/broken.yaml:9: invalid YAML"),
+        "{p}"
+    );
     // `${VAR}` names are kept verbatim; no namespace anywhere ⇒ flux-system.
     assert!(has(
         &load,

@@ -50,6 +50,18 @@ pub struct LoadProblem {
     pub message: String,
 }
 
+impl std::fmt::Display for LoadProblem {
+    /// `file:line: message` (the form editors and CI logs understand). Not sanitised: the UI strips control
+    /// characters before drawing.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
 /// Where a loaded object was defined.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
