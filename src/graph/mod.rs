@@ -12,15 +12,18 @@
 //! - Root causes ([`root_cause`]) are cached per node and recomputed only for the changed object and the
 //!   not-ready objects downstream of it whose answer can depend on it.
 //! - Views for the console (dependency and ownership trees, blast radius) are in [`tree`]; reports (dangling
-//!   references, cycles, cross-kind dependsOn) in [`warning`].
+//!   references, cycles, cross-kind dependsOn) in [`warning`], reference kinds a field does not accept in
+//!   [`reference_check`].
 
 pub mod edge;
+pub mod reference_check;
 pub mod root_cause;
 mod scc;
 pub mod tree;
 pub mod warning;
 
 pub use edge::{Edge, EdgeKind};
+pub use reference_check::InvalidRef;
 pub use warning::{CrossKindDependsOn, DanglingRef, GraphWarning};
 
 use crate::flux::status::summarize;
