@@ -7,7 +7,8 @@
 //!   load it never appears). A placeholder lives exactly as long as some edge touches it.
 //! - Edges are typed ([`EdgeKind`], rules in [`edge`]) and point from the object that waits to what it waits
 //!   on; ownership edges point from owner to owned. Each known object *owns* the edges it contributes, so
-//!   [`Graph::upsert`] and [`Graph::remove`] only touch that object's edges. Edges are reference-counted (a
+//!   [`Graph::upsert`] and [`Graph::remove`] only touch that object's edges ([`Graph::apply`] does a burst of
+//!   them with one root-cause pass). Edges are reference-counted (a
 //!   HelmRelease and its real HelmChart contribute the same chart → source edge).
 //! - Root causes ([`root_cause`]) are cached per node and recomputed only for the changed object and the
 //!   not-ready objects downstream of it whose answer can depend on it.
@@ -51,6 +52,13 @@ pub struct Node {
     /// `summarize(object).health`; `None` for placeholders.
     pub health: Option<Health>,
     pub state: NodeState,
+}
+
+/// One change for [`Graph::apply`].
+#[derive(Debug, Clone)]
+pub enum Change {
+    Upsert(Arc<FluxObject>),
+    Remove(ResourceRef),
 }
 
 /// Adjacency of one node: (edge kind, other end) → reference count.
@@ -107,12 +115,47 @@ impl Graph {
     /// Removes one object (it stays as a dangling placeholder while something still references it).
     /// Returns whether it was known.
     pub fn remove(&mut self, rref: &ResourceRef) -> bool {
+        match self.apply_remove(rref) {
+            Some(changed) => {
+                self.recompute_downstream(changed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Applies several changes, then recomputes root causes once for everything they touched (cheaper than
+    /// one call per change when a watch delivers a burst, e.g. the initial list). Returns how many changes
+    /// took effect.
+    pub fn apply<I>(&mut self, changes: I) -> usize
+    where
+        I: IntoIterator<Item = Change>,
+    {
+        let mut changed = Vec::new();
+        let mut applied = 0;
+        for change in changes {
+            let result = match change {
+                Change::Upsert(obj) => self.apply_upsert(obj),
+                Change::Remove(r) => self.apply_remove(&r),
+            };
+            if let Some(c) = result {
+                changed.extend(c);
+                applied += 1;
+            }
+        }
+        changed.sort();
+        changed.dedup();
+        self.recompute_downstream(changed);
+        applied
+    }
+
+    fn apply_remove(&mut self, rref: &ResourceRef) -> Option<Vec<ResourceRef>> {
         let known = self
             .nodes
             .get(rref)
             .is_some_and(|n| n.state == NodeState::Present);
         if !known {
-            return false;
+            return None;
         }
         let old_edges = self.owned.remove(rref).unwrap_or_default();
         let touched = endpoints(&old_edges, rref);
@@ -131,8 +174,7 @@ impl Graph {
         let mut changed = vec![rref.clone()];
         changed.extend(self.settle_all(&touched, before));
         changed.extend(rewired_sources(&old_edges, &[]));
-        self.recompute_downstream(changed);
-        true
+        Some(changed)
     }
 
     /// Replaces the object's node and edges; returns the nodes whose classification or upstream changed

@@ -309,7 +309,22 @@ fn check_incremental_matches_scratch(seed: u64) {
     let mut g = Graph::new();
     let mut live: std::collections::BTreeMap<ResourceRef, FluxObject> = Default::default();
     for step in 0..1500 {
-        if rng.next(4) == 0 && !live.is_empty() {
+        if step % 7 == 0 {
+            // A burst applied as one batch, mixing upserts and removes.
+            let mut batch = Vec::new();
+            for _ in 0..rng.next(6) {
+                if rng.next(3) == 0 && !live.is_empty() {
+                    let victim = live.keys().nth(rng.next(live.len())).cloned().unwrap();
+                    live.remove(&victim);
+                    batch.push(Change::Remove(victim));
+                } else {
+                    let o = random_object(&mut rng);
+                    live.insert(o.resource_ref().unwrap(), o.clone());
+                    batch.push(Change::Upsert(o.into()));
+                }
+            }
+            g.apply(batch);
+        } else if rng.next(4) == 0 && !live.is_empty() {
             let victim = live.keys().nth(rng.next(live.len())).cloned().unwrap();
             live.remove(&victim);
             assert!(g.remove(&victim));
@@ -318,7 +333,7 @@ fn check_incremental_matches_scratch(seed: u64) {
             live.insert(o.resource_ref().unwrap(), o.clone());
             assert!(g.upsert(o));
         }
-        if step % 50 == 0 {
+        if step % 25 == 0 {
             let scratch = Graph::build(live.values().cloned());
             if let Some(d) = first_difference(&g, &scratch) {
                 panic!("seed {seed} diverged at step {step}: {d}");
