@@ -177,18 +177,15 @@ impl Graph {
         Some(changed)
     }
 
-    /// Replaces the object's node and edges; returns the nodes whose classification or upstream changed
-    /// (empty when only fields the graph does not read changed), or `None` when the object is ignored.
+    /// Replaces the object's node and edges; returns the nodes whose root-cause class or upstream changed
+    /// (empty when neither did, e.g. a status update from Blocked to InProgress), or `None` when the object is
+    /// ignored.
     fn apply_upsert(&mut self, obj: Arc<FluxObject>) -> Option<Vec<ResourceRef>> {
         let me = obj.resource_ref().filter(|r| !r.name.is_empty())?;
         let new_edges = edge::edges_of(&obj);
         let health = summarize(&obj).health;
         let old_edges = self.owned.remove(&me).unwrap_or_default();
-        let old_health = self.nodes.get(&me).and_then(|n| n.health);
-        let was_present = self
-            .nodes
-            .get(&me)
-            .is_some_and(|n| n.state == NodeState::Present);
+        let old_class = self.cause_class(&me);
         let node = self.nodes.entry(me.clone()).or_insert_with(|| Node {
             rref: me.clone(),
             object: None,
@@ -200,7 +197,8 @@ impl Graph {
         node.state = NodeState::Present;
         if old_edges == new_edges {
             self.owned.insert(me.clone(), new_edges);
-            let same = was_present && old_health == Some(health);
+            // Same edges and same root-cause class (e.g. Blocked → InProgress): no answer can change.
+            let same = old_class == self.cause_class(&me);
             return Some(if same { Vec::new() } else { vec![me] });
         }
         let mut touched = endpoints(&old_edges, &me);
