@@ -29,7 +29,7 @@ pub use warning::{CrossKindDependsOn, DanglingRef, GraphWarning};
 
 use crate::flux::status::summarize;
 use crate::flux::{FluxObject, Health, ResourceRef};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Whether a node is a known object or a placeholder.
@@ -72,6 +72,10 @@ pub struct Graph {
     inc: HashMap<ResourceRef, Adjacency>,
     owned: HashMap<ResourceRef, Vec<Edge>>,
     root_causes: HashMap<ResourceRef, Vec<ResourceRef>>,
+    /// Nodes without waits-on edges (the dependency view's roots), kept current on every change.
+    roots: BTreeSet<ResourceRef>,
+    /// Nodes without an incoming ownership edge (the ownership view's roots), kept current likewise.
+    inventory_roots: BTreeSet<ResourceRef>,
     edge_count: usize,
 }
 
@@ -173,6 +177,7 @@ impl Graph {
         }
         let mut changed = vec![rref.clone()];
         changed.extend(self.settle_all(&touched, before));
+        self.refresh_roots(std::iter::once(&changed[0]).chain(&touched));
         changed.extend(rewired_sources(&old_edges, &[]));
         Some(changed)
     }
@@ -197,6 +202,7 @@ impl Graph {
         node.state = NodeState::Present;
         if old_edges == new_edges {
             self.owned.insert(me.clone(), new_edges);
+            self.refresh_roots(std::iter::once(&me));
             // Same edges and same root-cause class (e.g. Blocked → InProgress): no answer can change.
             let same = old_class == self.cause_class(&me);
             return Some(if same { Vec::new() } else { vec![me] });
@@ -216,6 +222,7 @@ impl Graph {
         self.owned.insert(me.clone(), new_edges);
         let mut changed = vec![me];
         changed.extend(self.settle_all(&touched, before));
+        self.refresh_roots(std::iter::once(&changed[0]).chain(&touched));
         // A node whose outgoing edges changed has a new upstream (an implied chart's source, a missing owner).
         changed.extend(rewired);
         Some(changed)
@@ -239,6 +246,23 @@ impl Graph {
             }
         }
         changed
+    }
+
+    /// Updates root-set membership of the given nodes (after their edges or existence changed).
+    fn refresh_roots<'a>(&mut self, refs: impl Iterator<Item = &'a ResourceRef>) {
+        for r in refs {
+            let exists = self.nodes.contains_key(r);
+            let waits = self
+                .out
+                .get(r)
+                .is_some_and(|adj| adj.keys().any(|(k, _)| k.is_waits_on()));
+            let owned = self
+                .inc
+                .get(r)
+                .is_some_and(|adj| adj.keys().any(|(k, _)| k.is_ownership()));
+            set_membership(&mut self.roots, r, exists && !waits);
+            set_membership(&mut self.inventory_roots, r, exists && !owned);
+        }
     }
 
     fn states_of(&self, refs: &[ResourceRef]) -> Vec<Option<NodeState>> {
@@ -396,6 +420,16 @@ impl Graph {
             .get(rref)
             .into_iter()
             .flat_map(|adj| adj.keys().map(|(k, r)| (*k, r)))
+    }
+}
+
+fn set_membership(set: &mut BTreeSet<ResourceRef>, r: &ResourceRef, member: bool) {
+    if member {
+        if !set.contains(r) {
+            set.insert(r.clone());
+        }
+    } else {
+        set.remove(r);
     }
 }
 

@@ -370,6 +370,9 @@ fn first_difference(a: &Graph, b: &Graph) -> Option<String> {
             ));
         }
     }
+    if a.roots() != b.roots() || a.inventory_roots() != b.inventory_roots() {
+        return Some("root sets differ".to_owned());
+    }
     if a.edges() != b.edges() {
         return Some("edges differ".to_owned());
     }
