@@ -76,6 +76,10 @@ pub struct Graph {
     roots: BTreeSet<ResourceRef>,
     /// Nodes without an incoming ownership edge (the ownership view's roots), kept current likewise.
     inventory_roots: BTreeSet<ResourceRef>,
+    /// Number of distinct outgoing waits-on edges per node (absent when zero).
+    waits_out: HashMap<ResourceRef, u32>,
+    /// Number of distinct incoming ownership edges per node (absent when zero).
+    owners_in: HashMap<ResourceRef, u32>,
     edge_count: usize,
 }
 
@@ -252,14 +256,8 @@ impl Graph {
     fn refresh_roots<'a>(&mut self, refs: impl Iterator<Item = &'a ResourceRef>) {
         for r in refs {
             let exists = self.nodes.contains_key(r);
-            let waits = self
-                .out
-                .get(r)
-                .is_some_and(|adj| adj.keys().any(|(k, _)| k.is_waits_on()));
-            let owned = self
-                .inc
-                .get(r)
-                .is_some_and(|adj| adj.keys().any(|(k, _)| k.is_ownership()));
+            let waits = self.waits_out.contains_key(r);
+            let owned = self.owners_in.contains_key(r);
             set_membership(&mut self.roots, r, exists && !waits);
             set_membership(&mut self.inventory_roots, r, exists && !owned);
         }
@@ -285,6 +283,12 @@ impl Graph {
                 .or_default()
                 .insert((e.kind, e.from.clone()), 1);
             self.edge_count += 1;
+            let (counter, key) = if e.kind.is_waits_on() {
+                (&mut self.waits_out, &e.from)
+            } else {
+                (&mut self.owners_in, &e.to)
+            };
+            *counter.entry(key.clone()).or_insert(0) += 1;
         }
     }
 
@@ -311,6 +315,17 @@ impl Graph {
             }
         }
         self.edge_count -= 1;
+        let (counter, key) = if e.kind.is_waits_on() {
+            (&mut self.waits_out, &e.from)
+        } else {
+            (&mut self.owners_in, &e.to)
+        };
+        if let Some(n) = counter.get_mut(key) {
+            *n -= 1;
+            if *n == 0 {
+                counter.remove(key);
+            }
+        }
     }
 
     /// Brings a node that has no object in line with its edges: implied, dangling, or gone.
@@ -423,6 +438,25 @@ impl Graph {
     }
 }
 
+/// The first key of the ownership part of an adjacency map: `EdgeKind` orders every waits-on kind before
+/// `Inventory` and `OwnerLabel` (checked by a test), and this `ResourceRef` is the smallest there is.
+fn ownership_start() -> (EdgeKind, ResourceRef) {
+    (
+        EdgeKind::Inventory,
+        ResourceRef::new(crate::flux::FluxKind::Kustomization, "", ""),
+    )
+}
+
+/// The other ends of the waits-on edges of an adjacency map (without scanning its ownership edges).
+fn waits_on_part(adj: &Adjacency) -> impl Iterator<Item = &ResourceRef> {
+    adj.range(..ownership_start()).map(|((_, r), _)| r)
+}
+
+/// The other ends of the ownership edges of an adjacency map.
+fn ownership_part(adj: &Adjacency) -> impl Iterator<Item = &ResourceRef> {
+    adj.range(ownership_start()..).map(|((_, r), _)| r)
+}
+
 fn set_membership(set: &mut BTreeSet<ResourceRef>, r: &ResourceRef, member: bool) {
     if member {
         if !set.contains(r) {
@@ -433,12 +467,14 @@ fn set_membership(set: &mut BTreeSet<ResourceRef>, r: &ResourceRef, member: bool
     }
 }
 
-/// The `from` ends of edges that are in only one of `old` and `new` (both sorted).
+/// The `from` ends of waits-on edges that are in only one of `old` and `new` (ownership edges do not change
+/// any root cause).
 fn rewired_sources(old: &[Edge], new: &[Edge]) -> Vec<ResourceRef> {
     let old_set: std::collections::BTreeSet<&Edge> = old.iter().collect();
     let new_set: std::collections::BTreeSet<&Edge> = new.iter().collect();
     let mut out: Vec<ResourceRef> = old_set
         .symmetric_difference(&new_set)
+        .filter(|e| e.kind.is_waits_on())
         .map(|e| e.from.clone())
         .collect();
     out.sort();

@@ -225,6 +225,25 @@ fn inventory_and_owner_labels_build_the_ownership_view() {
 }
 
 #[test]
+fn waits_on_kinds_sort_before_ownership_kinds() {
+    // The adjacency maps are split by a range on this order (see `ownership_start`).
+    let mut kinds = EdgeKind::ALL.to_vec();
+    kinds.sort();
+    let first_ownership = kinds.iter().position(|k| k.is_ownership()).unwrap();
+    assert!(kinds[..first_ownership].iter().all(|k| k.is_waits_on()));
+    assert!(kinds[first_ownership..].iter().all(|k| k.is_ownership()));
+    assert_eq!(kinds[first_ownership], EdgeKind::Inventory);
+    assert_eq!(
+        ownership_start().1,
+        FluxKind::ALL
+            .iter()
+            .map(|k| ResourceRef::new(*k, "", ""))
+            .min()
+            .unwrap()
+    );
+}
+
+#[test]
 fn roots_are_what_waits_on_nothing() {
     let g = Graph::build([git("repo", ready()), ks("a", "repo", &[], ready())]);
     assert_eq!(g.roots(), vec![&git_ref("repo")]);

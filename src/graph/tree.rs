@@ -35,9 +35,7 @@ impl Graph {
             self.out
                 .get(rref)
                 .into_iter()
-                .flat_map(|adj| adj.keys())
-                .filter(|(k, _)| k.is_ownership())
-                .map(|(_, r)| r),
+                .flat_map(super::ownership_part),
         )
     }
 
@@ -48,9 +46,7 @@ impl Graph {
             self.inc
                 .get(rref)
                 .into_iter()
-                .flat_map(|adj| adj.keys())
-                .filter(|(k, _)| k.is_ownership())
-                .map(|(_, r)| r),
+                .flat_map(super::ownership_part),
         )
     }
 

@@ -156,7 +156,13 @@ impl Graph {
     /// itself), each sorted, the list sorted.
     #[must_use]
     pub fn cycles(&self) -> Vec<Vec<ResourceRef>> {
-        let mut nodes: Vec<ResourceRef> = self.nodes.keys().cloned().collect();
+        // Only a node that both waits on something and is waited on can be in a cycle.
+        let mut nodes: Vec<ResourceRef> = self
+            .waits_out
+            .keys()
+            .filter(|r| self.waited_on_by(r).next().is_some())
+            .cloned()
+            .collect();
         nodes.sort();
         let comps = components(&nodes, |r| self.waits_on(r).cloned().collect::<Vec<_>>());
         let mut cycles: Vec<Vec<ResourceRef>> = comps
