@@ -181,7 +181,7 @@ impl Graph {
         }
         let mut changed = vec![rref.clone()];
         changed.extend(self.settle_all(&touched, before));
-        self.refresh_roots(std::iter::once(&changed[0]).chain(&touched));
+        self.refresh_roots(std::iter::once(rref).chain(&touched));
         changed.extend(rewired_sources(&old_edges, &[]));
         Some(changed)
     }
@@ -224,10 +224,11 @@ impl Graph {
             self.remove_edge(e);
         }
         self.owned.insert(me.clone(), new_edges);
+        let settled = self.settle_all(&touched, before);
+        self.refresh_roots(std::iter::once(&me).chain(&touched));
         let mut changed = vec![me];
-        changed.extend(self.settle_all(&touched, before));
-        self.refresh_roots(std::iter::once(&changed[0]).chain(&touched));
-        // A node whose outgoing edges changed has a new upstream (an implied chart's source, a missing owner).
+        changed.extend(settled);
+        // A node whose outgoing waits-on edges changed has a new upstream (e.g. an implied chart's source).
         changed.extend(rewired);
         Some(changed)
     }
