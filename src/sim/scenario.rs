@@ -154,6 +154,43 @@ pub fn default_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/scenarios"))
 }
 
+/// The shipped scenarios, embedded in the binary: `(name, text)`.
+pub const BUILTIN: [(&str, &str); 4] = [
+    ("demo", include_str!("../../fixtures/scenarios/demo.yaml")),
+    (
+        "minimal",
+        include_str!("../../fixtures/scenarios/minimal.yaml"),
+    ),
+    ("chain", include_str!("../../fixtures/scenarios/chain.yaml")),
+    (
+        "old-api",
+        include_str!("../../fixtures/scenarios/old-api.yaml"),
+    ),
+];
+
+impl Scenario {
+    /// A shipped scenario by name, or a scenario file when `name_or_path` is a path (contains `/` or ends
+    /// in `.yaml`).
+    ///
+    /// # Errors
+    /// Unknown name (listing the shipped ones), unreadable file, invalid scenario.
+    pub fn named(name_or_path: &str) -> Result<Scenario, ScenarioError> {
+        if name_or_path.contains('/') || name_or_path.ends_with(".yaml") {
+            return Scenario::load(Path::new(name_or_path));
+        }
+        match BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+            Some((n, text)) => {
+                Scenario::parse(text, Path::new(&format!("fixtures/scenarios/{n}.yaml")))
+            }
+            None => Err(ScenarioError::NotFound {
+                name: name_or_path.to_owned(),
+                dir: PathBuf::from("fixtures/scenarios"),
+                available: BUILTIN.map(|(n, _)| n).join(", "),
+            }),
+        }
+    }
+}
+
 /// Scenario names (file stems) in `dir`, sorted.
 #[must_use]
 pub fn available_names(dir: &Path) -> Vec<String> {

@@ -74,6 +74,30 @@ impl PlanInput<'_> {
     }
 }
 
+impl PlanInput<'_> {
+    /// Simulated time until the scenario publishes the next revision (`None` when it publishes no more).
+    #[must_use]
+    pub fn next_revision_in(&self) -> Option<Duration> {
+        let plan = self.behaviour.revisions?;
+        let n = self.revision_number();
+        if plan.count.is_some_and(|c| n >= c) {
+            return None;
+        }
+        let at = plan.every.0.checked_mul(n.saturating_add(1))?;
+        Some(
+            at.saturating_sub(self.elapsed)
+                .max(Duration::from_millis(1)),
+        )
+    }
+
+    /// `requeue`, or earlier when the scenario publishes a new revision before it (a source polling its
+    /// upstream notices the new commit at once, like with a webhook receiver).
+    #[must_use]
+    pub fn until_next_revision(&self, requeue: Duration) -> Duration {
+        self.next_revision_in().map_or(requeue, |d| d.min(requeue))
+    }
+}
+
 /// `spec.interval` ± up to 5 %, stable per object and run (the controllers' interval jitter).
 #[must_use]
 pub fn jittered(interval: Duration, seed: &str) -> Duration {

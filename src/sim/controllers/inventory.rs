@@ -84,11 +84,23 @@ pub fn helmrelease(release_name: &str, target_namespace: &str, items: &[Inventor
 /// The `Kind/namespace/name` lines of a change set for the objects in `inventory` (`created`/`configured`).
 #[must_use]
 pub fn change_set(inventory: &Value, action: &str) -> String {
+    change_set_filtered(inventory, action, |_| true)
+}
+
+/// The change set of a new revision: a stable subset of the objects (`changed(id)`) is `configured`;
+/// unchanged objects are left out, as kustomize-controller filters them.
+#[must_use]
+pub fn change_set_filtered(
+    inventory: &Value,
+    action: &str,
+    changed: impl Fn(&str) -> bool,
+) -> String {
     inventory["entries"]
         .as_array()
         .map(|entries| {
             entries
                 .iter()
+                .filter(|e| e.get("id").and_then(Value::as_str).is_some_and(&changed))
                 .filter_map(|e| {
                     let id = e.get("id")?.as_str()?;
                     let (ns, rest) = id.split_once('_')?;

@@ -315,7 +315,11 @@ fn apply(
         None
     } else if previous.is_none() {
         Some(inventory::change_set(&inv, "created"))
-    } else if previous != Some(rev) || obj.pointer("/status/inventory") != Some(&inv) {
+    } else if previous != Some(rev) {
+        Some(inventory::change_set_filtered(&inv, "configured", |id| {
+            revision::number(&format!("{rev}#{id}"), 3) == 0
+        }))
+    } else if obj.pointer("/status/inventory") != Some(&inv) {
         Some(inventory::change_set(&inv, "configured"))
     } else {
         None

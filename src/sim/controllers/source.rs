@@ -222,7 +222,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     let generation = object::generation(obj);
     let interval = object::interval(obj, DEFAULT_INTERVAL);
     let ref_ = object::resource_ref(obj).unwrap_or_else(|| ResourceRef::new(input.kind, "", ""));
-    let next = jittered(interval, &format!("{ref_}#{}", input.attempts));
+    let next = input.until_next_revision(jittered(interval, &format!("{ref_}#{}", input.attempts)));
     let retry = interval.min(MAX_RETRY);
     let d = input.reconcile_duration();
     let tl = input.timeline;
