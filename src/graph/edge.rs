@@ -321,6 +321,37 @@ mod tests {
     }
 
     #[test]
+    fn source_to_source_edges_stay_in_the_source_namespace() {
+        let git = obj(serde_json::json!({
+            "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+            "metadata": {"name": "app", "namespace": "team"},
+            "spec": {"url": "https://x", "include": [{"repository": {"name": "shared"}, "toPath": "shared"}]}
+        }));
+        let chart = obj(serde_json::json!({
+            "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "HelmChart",
+            "metadata": {"name": "team-web", "namespace": "team"},
+            "spec": {"chart": "web", "sourceRef": {"kind": "HelmRepository", "name": "charts"}}
+        }));
+        let targets = |o: &FluxObject| {
+            edges_of(o)
+                .into_iter()
+                .map(|e| (e.kind, e.to.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            targets(&git),
+            vec![(EdgeKind::Include, "GitRepository/team/shared".to_owned())]
+        );
+        assert_eq!(
+            targets(&chart),
+            vec![(
+                EdgeKind::ChartSource,
+                "HelmRepository/team/charts".to_owned()
+            )]
+        );
+    }
+
+    #[test]
     fn a_remote_inventory_gives_no_local_edges() {
         let ks = obj(serde_json::json!({
             "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
