@@ -200,11 +200,20 @@ fn overlay_namespace_reaches_a_base_outside_its_directory() {
         "mosquitto"
     ));
     // Without the context tree nothing gives it a namespace.
-    let bare = repo::load_dir(&fleets().join("bjw-s-labs__home-ops@2022-06")).unwrap();
+    let fleet = fleets().join("bjw-s-labs__home-ops@2022-06");
+    let bare = repo::load_dir_with_context(&fleet, None).unwrap();
     assert!(has(
         &bare,
         FluxKind::HelmRelease,
         "flux-system",
+        "mosquitto"
+    ));
+    // `load_dir` finds the sibling `_kustomize-context/<fleet>` tree by itself (what `--from-dir` uses).
+    let auto = repo::load_dir(&fleet).unwrap();
+    assert!(has(
+        &auto,
+        FluxKind::HelmRelease,
+        "home-automation",
         "mosquitto"
     ));
 }
