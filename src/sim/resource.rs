@@ -44,7 +44,9 @@ pub struct Column {
     pub name: &'static str,
     /// `string`, `date`, `integer`.
     pub type_: &'static str,
-    /// A simple JSONPath: `.a.b.c`, or `.status.conditions[?(@.type=="Ready")].status`.
+    /// A simple JSONPath: `.a.b.c`, or `.status.conditions[?(@.type=="Ready")].status`; built-in
+    /// printers also use `#since:<path>` (age of a timestamp), `#count:<path>` (entries) and
+    /// `#involved-object` (`kind/name` of an Event's object).
     pub json_path: &'static str,
     /// Column description shown in the Table.
     pub description: &'static str,
@@ -76,10 +78,13 @@ pub struct ResourceDef {
     /// A CustomResourceDefinition (verb order, 415 on strategic merge patch, unstructured JSON).
     pub custom: bool,
     pub status_subresource: bool,
+    /// Serves `…/scale` (autoscaling/v1 Scale), like Deployments.
+    pub scale_subresource: bool,
     /// Whether `metadata.generation` is maintained.
     pub has_generation: bool,
     /// `status.observedGeneration: -1` defaulted on create (Kustomization, HelmRelease).
     pub default_observed_generation: bool,
+    /// Printer columns: for custom resources after the implicit `Name`; for built-ins, all of them.
     pub columns: &'static [Column],
     pub storage_version_hash: &'static str,
     /// `spec` fields the schema requires.
@@ -320,6 +325,7 @@ pub fn flux_def(kind: FluxKind, versions: Vec<&'static str>) -> ResourceDef {
         categories: kind.categories(),
         custom: true,
         status_subresource: true,
+        scale_subresource: false,
         has_generation: true,
         default_observed_generation: kind.is_applier(),
         columns,
@@ -369,6 +375,7 @@ fn builtin(
         categories: &[],
         custom: false,
         status_subresource,
+        scale_subresource: false,
         has_generation: false,
         default_observed_generation: false,
         columns: &[],
@@ -378,6 +385,79 @@ fn builtin(
         has_cel_rules: false,
     }
 }
+
+macro_rules! builtin_col {
+    ($name:expr, $type_:expr, $path:expr, $description:expr) => {
+        Column {
+            name: $name,
+            type_: $type_,
+            json_path: $path,
+            description: $description,
+        }
+    };
+}
+
+const BUILTIN_AGE: Column = builtin_col!(
+    "Age",
+    "string",
+    "#since:.metadata.creationTimestamp",
+    "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC."
+);
+
+const NAMESPACE_COLUMNS: &[Column] = &[
+    NAME_COLUMN,
+    builtin_col!(
+        "Status",
+        "string",
+        ".status.phase",
+        "The status of the namespace"
+    ),
+    BUILTIN_AGE,
+];
+
+const EVENT_COLUMNS: &[Column] = &[
+    builtin_col!(
+        "Last Seen",
+        "string",
+        "#since:.lastTimestamp",
+        "The time at which the most recent occurrence of this event was recorded."
+    ),
+    builtin_col!(
+        "Type",
+        "string",
+        ".type",
+        "Type of this event (Normal, Warning), new types could be added in the future"
+    ),
+    builtin_col!(
+        "Reason",
+        "string",
+        ".reason",
+        "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."
+    ),
+    builtin_col!(
+        "Object",
+        "string",
+        "#involved-object",
+        "The object that this event is about."
+    ),
+    builtin_col!(
+        "Message",
+        "string",
+        ".message",
+        "A human-readable description of the status of this operation."
+    ),
+];
+
+const CONFIGMAP_COLUMNS: &[Column] = &[
+    NAME_COLUMN,
+    builtin_col!(
+        "Data",
+        "string",
+        "#count:.data",
+        "Data contains the configuration data."
+    ),
+    BUILTIN_AGE,
+];
 
 /// Built-in kinds (core, apps, batch) the simulator serves.
 #[must_use]
@@ -393,6 +473,7 @@ pub fn builtin_defs() -> Vec<ResourceDef> {
         "Q3oi5N2YM8M=",
     );
     namespaces.singular = "namespace";
+    namespaces.columns = NAMESPACE_COLUMNS;
     let mut events = builtin(
         "",
         "v1",
@@ -404,6 +485,7 @@ pub fn builtin_defs() -> Vec<ResourceDef> {
         "r2yiGXH7wu8=",
     );
     events.singular = "event";
+    events.columns = EVENT_COLUMNS;
     let mut configmaps = builtin(
         "",
         "v1",
@@ -415,6 +497,7 @@ pub fn builtin_defs() -> Vec<ResourceDef> {
         "qFsyl6wFWjQ=",
     );
     configmaps.singular = "configmap";
+    configmaps.columns = CONFIGMAP_COLUMNS;
     let mut secrets = builtin(
         "",
         "v1",
@@ -453,6 +536,7 @@ pub fn builtin_defs() -> Vec<ResourceDef> {
     deployments.singular = "deployment";
     deployments.categories = &["all"];
     deployments.has_generation = true;
+    deployments.scale_subresource = true;
     let mut jobs = builtin(
         "batch",
         "v1",

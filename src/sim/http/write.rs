@@ -13,7 +13,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 /// Parses a request body as JSON, or YAML (apply patches, `application/yaml`).
-fn parse_body(req: &Req) -> Result<Value, StoreError> {
+pub(super) fn parse_body(req: &Req) -> Result<Value, StoreError> {
     if let Ok(v) = serde_json::from_slice::<Value>(&req.body) {
         return Ok(v);
     }
@@ -39,7 +39,7 @@ pub(super) fn body_requests_dry_run(req: &Req) -> bool {
         .is_some_and(|a| a.iter().any(|x| x == "All"))
 }
 
-fn options(req: &Req) -> WriteOptions {
+pub(super) fn options(req: &Req) -> WriteOptions {
     WriteOptions {
         dry_run: req.dry_run() || body_requests_dry_run(req),
         field_manager: Some(req.field_manager()),
@@ -145,12 +145,12 @@ pub(super) fn patch(ctx: &Ctx<'_>, req: &Req) -> Response {
     }
 }
 
-/// DELETE an object: a Success Status naming it (as the real server answers for custom resources).
+/// DELETE an object: a Success Status naming it (pods, deleted gracefully, answer with the object).
 pub(super) fn delete(ctx: &Ctx<'_>, req: &Req) -> Response {
     let key = ctx.key();
     match ctx.state.store.delete(&key, &options(req)) {
         Ok(obj) => {
-            if !ctx.def.custom && ctx.def.kind != "Namespace" {
+            if ctx.def.kind == "Pod" {
                 return bytes_response(StatusCode::OK, encode::object(ctx.view(req), &obj));
             }
             let details = Details {

@@ -7,6 +7,7 @@
 //! `patch_metadata_annotations`, `record_event`, `subscribe`). Objects are shared as `Arc<Value>`:
 //! reads never clone the store. The write path is in `write.rs`, event aggregation in `recorder.rs`.
 
+mod defaults;
 pub mod error;
 pub mod history;
 pub mod key;

@@ -1,0 +1,147 @@
+//! Watches on the simulated API server through kube-rs: the `watcher` sees changes, bookmarks
+//! arrive, a resume from a compacted resourceVersion gets the recorded 410 and the watcher
+//! recovers by re-listing after a dropped connection.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers fail the test loudly"
+)]
+
+mod sim_support;
+
+use fluxops::sim::{SimOptions, SimServer};
+use futures::{StreamExt, TryStreamExt};
+use kube::api::PostParams;
+use kube::runtime::watcher;
+use serde_json::{Value, json};
+use sim_support::*;
+use std::time::Duration;
+
+#[tokio::test]
+async fn kube_watcher_sees_changes_and_bookmarks() {
+    let options = SimOptions {
+        bookmark_interval: Duration::from_millis(200),
+        ..SimOptions::default()
+    };
+    let (server, client) = start(options).await;
+    let api = ks_api(&client, "capture");
+    api.create(&PostParams::default(), &demo_body("before"))
+        .await
+        .unwrap();
+    let mut events = watcher(api.clone(), watcher::Config::default()).boxed();
+    let mut seen_init = false;
+    while let Some(ev) = events.try_next().await.unwrap() {
+        if let watcher::Event::InitDone = ev {
+            seen_init = true;
+            break;
+        }
+    }
+    assert!(seen_init);
+    api.create(&PostParams::default(), &demo_body("after"))
+        .await
+        .unwrap();
+    let applied = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(ev) = events.try_next().await.unwrap() {
+            if let watcher::Event::Apply(obj) = ev {
+                return obj.metadata.name;
+            }
+        }
+        None
+    })
+    .await
+    .unwrap();
+    assert_eq!(applied.as_deref(), Some("after"));
+    // A bookmark line arrives on a raw watch too.
+    let rv = server.store().resource_version();
+    let (_, _, body) = raw(
+        &client,
+        get(&format!("/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/capture/kustomizations?watch=true&allowWatchBookmarks=true&resourceVersion={rv}&timeoutSeconds=1")),
+    )
+    .await;
+    let first: Value = serde_json::from_str(body.lines().next().unwrap()).unwrap();
+    assert_eq!(first["type"], json!("BOOKMARK"));
+    assert_eq!(
+        keys(&first["object"]),
+        vec!["apiVersion", "kind", "metadata"]
+    );
+    assert_eq!(keys(&first["object"]["metadata"]), vec!["resourceVersion"]);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn watch_from_a_compacted_version_gets_the_recorded_410_and_the_watcher_relists() {
+    let (server, client) = start(SimOptions::default()).await;
+    let api = ks_api(&client, "capture");
+    api.create(&PostParams::default(), &demo_body("demo"))
+        .await
+        .unwrap();
+    server.handle().compact();
+    let (code, _, body) = raw(
+        &client,
+        get("/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/capture/kustomizations?watch=true&resourceVersion=1&timeoutSeconds=2"),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let ours: Value = serde_json::from_str(body.trim_end()).unwrap();
+    let want = recorded("ks-watch-410-gone");
+    assert_eq!(keys(&ours), keys(&want));
+    assert_eq!(keys(&ours["object"]), keys(&want["object"]));
+    assert_eq!(ours["object"]["reason"], json!("Expired"));
+    assert_eq!(ours["object"]["code"], json!(410));
+    assert!(
+        ours["object"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("too old resource version: 1 (")
+    );
+
+    // kube's watcher: break its watch, compact, change something; it must re-list and see the change.
+    let mut events = watcher(api.clone(), watcher::Config::default()).boxed();
+    while let Some(ev) = events.try_next().await.unwrap() {
+        if let watcher::Event::InitDone = ev {
+            break;
+        }
+    }
+    let lists_before = list_requests(&server);
+    server.handle().drop_watches();
+    api.create(&PostParams::default(), &demo_body("later"))
+        .await
+        .unwrap();
+    server.handle().compact();
+    let seen = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match events.next().await {
+                Some(Ok(watcher::Event::InitApply(obj) | watcher::Event::Apply(obj)))
+                    if obj.metadata.name.as_deref() == Some("later") =>
+                {
+                    return true;
+                }
+                Some(_) => {}
+                None => return false,
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(seen);
+    assert!(
+        list_requests(&server) > lists_before,
+        "the watcher re-listed"
+    );
+    server.shutdown().await;
+}
+
+fn list_requests(server: &SimServer) -> usize {
+    server
+        .request_log()
+        .entries()
+        .iter()
+        .filter(|e| {
+            e.method == "GET"
+                && !e.path_and_query.contains("watch=")
+                && e.path_and_query.contains("/kustomizations")
+        })
+        .count()
+}
