@@ -373,3 +373,33 @@ async fn jobs_get_the_recorded_defaults_and_dry_run_jobs_are_not_stored() {
     assert_eq!(job["status"], want["status"]);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn creating_in_a_missing_namespace_is_a_404_when_namespaces_are_required() {
+    let options = SimOptions {
+        require_namespaces: true,
+        ..SimOptions::default()
+    };
+    let (server, client) = start(options).await;
+    let api = ks_api(&client, "nowhere");
+    let err = api
+        .create(&PostParams::default(), &demo_body("demo"))
+        .await
+        .unwrap_err();
+    let kube::Error::Api(status) = err else {
+        panic!("not an API error: {err}")
+    };
+    assert_eq!(status.code, 404);
+    assert_eq!(status.message, "namespaces \"nowhere\" not found");
+    let ns: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+    ns.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": "nowhere"}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    api.create(&PostParams::default(), &demo_body("demo"))
+        .await
+        .unwrap();
+    server.shutdown().await;
+}

@@ -11,6 +11,7 @@
 
 mod sim_support;
 
+use fluxops::flux::FluxKind;
 use fluxops::sim::{SimOptions, SimServer};
 use futures::{StreamExt, TryStreamExt};
 use kube::api::PostParams;
@@ -144,4 +145,26 @@ fn list_requests(server: &SimServer) -> usize {
                 && e.path_and_query.contains("/kustomizations")
         })
         .count()
+}
+
+#[tokio::test]
+async fn uninstalling_a_kind_ends_its_open_watches() {
+    let (server, client) = start(SimOptions::default()).await;
+    let handle = server.handle();
+    let watch = tokio::spawn(async move {
+        raw(
+            &client,
+            get("/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations?watch=true&timeoutSeconds=30"),
+        )
+        .await
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    handle.set_flux_kind_missing(FluxKind::Kustomization, true);
+    let (code, _, body) = tokio::time::timeout(Duration::from_secs(5), watch)
+        .await
+        .expect("the watch ended well before its timeout")
+        .unwrap();
+    assert_eq!(code, 200);
+    assert!(body.is_empty());
+    server.shutdown().await;
 }

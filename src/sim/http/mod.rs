@@ -43,6 +43,8 @@ pub struct ApiConfig {
     pub bookmark_interval: Duration,
     /// `host:port` shown in `/api` `serverAddressByClientCIDRs`.
     pub server_address: String,
+    /// Creating in a namespace that does not exist is a 404 (as on a real server).
+    pub require_namespaces: bool,
 }
 
 /// Everything a request handler needs (cheap to clone).

@@ -7,6 +7,7 @@ use super::read::selector;
 use super::status::{StatusBody, from_store_error};
 use super::table::{IncludeObject, table, wants_table};
 use super::{Ctx, Req, bytes_response, status_response};
+use crate::sim::controls::Controls;
 use crate::sim::resource::{GroupResource, ResourceDef};
 use crate::sim::store::{Change, ChangeType, Selector, Store, StoreError, WatchStart};
 use axum::body::{Body, Bytes};
@@ -17,6 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
+
+/// How often an open watch checks whether its kind was uninstalled.
+const MISSING_CHECK: Duration = Duration::from_millis(250);
 
 /// Default watch length when the client gives no `timeoutSeconds` (the real server picks 30–60 min).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1800);
@@ -37,6 +41,7 @@ struct Stream {
     timeout: Duration,
     shutdown: CancellationToken,
     reset: CancellationToken,
+    controls: Controls,
     tx: mpsc::Sender<Chunk>,
     last_rv: u64,
 }
@@ -101,6 +106,7 @@ pub(super) fn watch(ctx: &Ctx<'_>, req: &Req) -> Response {
         timeout,
         shutdown: ctx.state.shutdown.clone(),
         reset: ctx.state.controls.watch_token(),
+        controls: ctx.state.controls.clone(),
         tx,
         last_rv,
     };
@@ -209,9 +215,16 @@ impl Stream {
         let reset = self.reset.clone();
         let shutdown = self.shutdown.clone();
         let client = self.tx.clone();
+        let mut missing_check = tokio::time::interval(MISSING_CHECK);
         loop {
             tokio::select! {
                 () = client.closed() => return,
+                // A removed CRD ends its watches (the client's next request gets the 404).
+                _ = missing_check.tick() => {
+                    if self.controls.is_missing(&self.resource) {
+                        return;
+                    }
+                }
                 () = &mut deadline => return,
                 () = shutdown.cancelled() => return,
                 () = reset.cancelled() => {

@@ -58,10 +58,24 @@ fn subresource(ctx: &Ctx<'_>) -> Subresource {
     }
 }
 
+/// The 404 a create gets when its namespace does not exist (with `require_namespaces`).
+fn missing_namespace(ctx: &Ctx<'_>) -> Option<StoreError> {
+    let ns = ctx.path.namespace.as_deref()?;
+    let check = ctx.state.config.require_namespaces && ctx.def.namespaced;
+    let key = crate::sim::store::ObjectKey::core("namespaces", "", ns);
+    (check && ctx.state.store.get(&key).is_none()).then(|| StoreError::NotFound {
+        resource: GroupResource::new("", "namespaces"),
+        name: ns.to_owned(),
+    })
+}
+
 /// POST to a collection.
 pub(super) fn create(ctx: &Ctx<'_>, req: &Req) -> Response {
     if ctx.def.namespaced && ctx.path.namespace.is_none() {
         return status_response(&StatusBody::method_not_allowed("POST"), req.pretty);
+    }
+    if let Some(err) = missing_namespace(ctx) {
+        return error(&err, req);
     }
     let body = match parse_body(req) {
         Ok(b) => b,
@@ -128,6 +142,9 @@ pub(super) fn patch(ctx: &Ctx<'_>, req: &Req) -> Response {
         _ => return status_response(&StatusBody::unsupported_media_type(), req.pretty),
     };
     let existed = ctx.state.store.get(&ctx.key()).is_some();
+    if !existed && let Some(err) = missing_namespace(ctx) {
+        return error(&err, req);
+    }
     match ctx
         .state
         .store
