@@ -168,3 +168,45 @@ async fn uninstalling_a_kind_ends_its_open_watches() {
     assert!(body.is_empty());
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn objects_entering_and_leaving_a_label_selector_are_added_and_deleted() {
+    let (server, client) = start(SimOptions::default()).await;
+    let api = ks_api(&client, "capture");
+    api.create(&PostParams::default(), &demo_body("demo"))
+        .await
+        .unwrap();
+    let rv = server.store().resource_version();
+    let store = server.store().clone();
+    let writer = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let key = fluxops::sim::ObjectKey::flux(FluxKind::Kustomization, "capture", "demo");
+        for team in ["b", "a"] {
+            store
+                .patch(
+                    &key,
+                    &fluxops::sim::Patch::Merge(json!({"metadata": {"labels": {"team": team}}})),
+                    fluxops::sim::Subresource::Main,
+                    &fluxops::sim::WriteOptions::default(),
+                )
+                .unwrap();
+        }
+    });
+    let (_, _, body) = raw(
+        &client,
+        get(&format!("/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/capture/kustomizations?watch=true&labelSelector=team%3Da&resourceVersion={rv}&timeoutSeconds=1")),
+    )
+    .await;
+    writer.await.unwrap();
+    let types: Vec<String> = body
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(types, ["DELETED", "ADDED"]);
+    server.shutdown().await;
+}

@@ -154,23 +154,43 @@ impl Stream {
         self.tx.send(Ok(Bytes::from(bytes))).await.is_ok()
     }
 
-    fn selects(&self, change: &Change) -> bool {
-        change.resource == self.resource
+    /// The event type this watch sees for `change`, if any: with a selector, an object that
+    /// starts matching is ADDED and one that stops matching is DELETED, as on the real server.
+    fn event_type(&self, change: &Change) -> Option<ChangeType> {
+        let relevant = change.resource == self.resource
             && self
                 .namespace
                 .as_deref()
                 .is_none_or(|ns| change.namespace == ns)
-            && change.resource_version > self.last_rv
-            && self.selector.matches(&change.object)
+            && change.resource_version > self.last_rv;
+        if !relevant {
+            return None;
+        }
+        let now = self.selector.matches(&change.object);
+        match change.type_ {
+            ChangeType::Added | ChangeType::Deleted => now.then_some(change.type_),
+            ChangeType::Modified => {
+                let before = change
+                    .previous
+                    .as_ref()
+                    .is_some_and(|p| self.selector.matches(p));
+                match (before, now) {
+                    (true, true) => Some(ChangeType::Modified),
+                    (false, true) => Some(ChangeType::Added),
+                    (true, false) => Some(ChangeType::Deleted),
+                    (false, false) => None,
+                }
+            }
+        }
     }
 
     /// Sends `change` if this watch selects it; `false` when the client has gone.
     async fn deliver(&mut self, change: &Change) -> bool {
-        if !self.selects(change) {
+        let Some(type_) = self.event_type(change) else {
             return true;
-        }
+        };
         self.last_rv = change.resource_version;
-        let line = self.event_line(change.type_.as_str(), &change.object);
+        let line = self.event_line(type_.as_str(), &change.object);
         self.send(line).await
     }
 

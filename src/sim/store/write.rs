@@ -58,17 +58,18 @@ impl Store {
         let obj = Arc::new(obj);
         let slot = state.objects.entry(key.resource.clone()).or_default();
         let map_key = (key.namespace.clone(), key.name.clone());
-        if type_ == ChangeType::Deleted {
-            slot.remove(&map_key);
+        let previous = if type_ == ChangeType::Deleted {
+            slot.remove(&map_key)
         } else {
-            slot.insert(map_key, Arc::clone(&obj));
-        }
+            slot.insert(map_key, Arc::clone(&obj))
+        };
         let change = Change {
             type_,
             resource: key.resource.clone(),
             namespace: key.namespace.clone(),
             name: key.name.clone(),
             object: Arc::clone(&obj),
+            previous,
             resource_version: rv,
         };
         state.history.push(change.clone());
