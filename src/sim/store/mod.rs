@@ -45,7 +45,7 @@ pub struct StoreOptions {
 impl Default for StoreOptions {
     fn default() -> Self {
         Self {
-            history_capacity: 20_000,
+            history_capacity: 10_000,
             broadcast_capacity: 16_384,
             first_resource_version: 1000,
         }
