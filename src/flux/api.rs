@@ -103,6 +103,30 @@ pub struct ChartTemplateSpec {
     pub interval: Option<String>,
 }
 
+/// HelmRelease `spec.chart` is a template object, HelmChart `spec.chart` a chart name.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ChartField {
+    Template(ChartTemplate),
+    Name(String),
+}
+
+fn chart_template_or_name<'de, D>(deserializer: D) -> Result<Option<ChartTemplate>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(match Option::<ChartField>::deserialize(deserializer)? {
+        None => None,
+        Some(ChartField::Template(t)) => Some(t),
+        Some(ChartField::Name(chart)) => Some(ChartTemplate {
+            spec: ChartTemplateSpec {
+                chart,
+                ..ChartTemplateSpec::default()
+            },
+        }),
+    })
+}
+
 /// GitRepository `spec.include[]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -140,7 +164,13 @@ pub struct Spec {
     pub depends_on: Vec<DependsOn>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub health_checks: Vec<CrossRef>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// HelmRelease `spec.chart` (a template). A HelmChart's `spec.chart` is the chart name (a string): it is
+    /// read into `chart.spec.chart` so HelmChart objects parse too.
+    #[serde(
+        default,
+        deserialize_with = "chart_template_or_name",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub chart: Option<ChartTemplate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chart_ref: Option<CrossRef>,

@@ -1,14 +1,20 @@
-//! Pure Flux domain knowledge: kinds, identities, the typed fields we read, status derivation, inventory ids.
+//! Pure Flux domain knowledge: kinds, identities, the typed fields we read, status derivation, inventory ids,
+//! and loading Flux objects from a GitOps repository directory (`repo`, the only file I/O here).
 //! No kube client and no drawing here.
 
 pub mod api;
 pub mod event;
+pub mod inventory;
 pub mod kind;
+pub mod repo;
+pub mod repo_context;
+pub mod repo_patch;
 pub mod resource_ref;
 pub mod status;
 
 pub use api::FluxObject;
 pub use event::{EventType, FluxEvent};
+pub use inventory::{InventoryId, InventoryIdError};
 pub use kind::FluxKind;
 pub use resource_ref::ResourceRef;
 pub use status::{Health, StatusSummary};

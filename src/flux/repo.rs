@@ -1,0 +1,510 @@
+//! Loading Flux objects from a GitOps repository directory (`--from-dir`, tests on `data/fleets/`).
+//!
+//! What the loader does, and the decisions behind it:
+//! - Walks `*.yaml` / `*.yml` files in path order (sorted, so results are deterministic). Directories named
+//!   `archive` or `.archive` hold objects that are not deployed and are skipped, as are all other hidden
+//!   directories (`.git`, `.github`). Symbolic links to directories are not followed (no loops).
+//! - Reads multi-document YAML with serde-saphyr (YAML 1.2: redefined anchors load; `strict_booleans` so `no`
+//!   stays a string). A malformed document or file becomes a [`LoadProblem`] naming the file and line; the rest
+//!   of the repository still loads. A syntax error ends the file at that point (the parser cannot resync).
+//! - Keeps only Flux kinds at a served apiVersion ([`FluxKind::knows_api_version`]). A Flux group at an unknown
+//!   version is reported. `${VAR}` postBuild substitutions are kept verbatim.
+//! - Skips patch-only partial objects (HelmRelease values overlays, Kustomization patches): files that a
+//!   kustomization lists under `patches`/`patchesStrategicMerge`, and any object missing what its kind cannot
+//!   work without (see [`missing_essential`]). They are listed in [`RepoLoad::partials`], not as problems.
+//!   Exception: an object a parent Kustomization completes with its own `spec.patches` (see `repo_patch`) is
+//!   a whole object and is loaded with the patch applied.
+//! - Namespace: the nearest `kustomization.yaml` up the tree that sets `namespace:` (see `repo_context`) replaces
+//!   `metadata.namespace`, as kustomize does. Kustomization files come from the repository itself and, for
+//!   directories that have none there, from an optional context tree with the same relative paths (the shared
+//!   fleets keep them in `_kustomize-context/<fleet>/`). With no namespace from either, the object keeps its
+//!   `metadata.namespace`, else gets `flux-system`: Flux bootstrap applies the repository through the
+//!   `flux-system` Kustomization whose objects land in `flux-system` when they name no namespace (and flux
+//!   CLI's default namespace is `flux-system`). A `targetNamespace` of a parent Kustomization is not followed.
+//! - Multi-cluster repositories repeat the same (kind, namespace, name) under each `clusters/<env>`. By default
+//!   the **first by path order is kept** and each later copy is a [`LoadProblem`] ("duplicate of …"). Pass
+//!   [`LoadOptions::cluster`] to load one cluster entry point: files under `clusters/<other>/` are then skipped.
+
+use super::api::FluxObject;
+use super::kind::FluxKind;
+use super::repo_context::{
+    KUSTOMIZATION_FILE_NAMES, KustomizeContext, parse_kustomization, yaml_options,
+};
+use super::repo_patch::{FluxPatch, patches_of};
+use super::resource_ref::ResourceRef;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// The namespace objects get when nothing else gives them one (see the module doc).
+pub const DEFAULT_NAMESPACE: &str = "flux-system";
+
+/// Something wrong in one file; the rest of the repository still loads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadProblem {
+    /// The file, as found under the loaded directory (or the context directory).
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// Where a loaded object was defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub file: PathBuf,
+    /// 1-based line of the document's first node.
+    pub line: Option<usize>,
+}
+
+/// An object that was left out because it is a patch, not a whole object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partial {
+    pub kind: FluxKind,
+    pub name: String,
+    pub origin: Origin,
+    /// Why it counts as partial (listed as a patch, or the missing field).
+    pub reason: String,
+}
+
+/// The result of loading a repository.
+#[derive(Debug, Clone, Default)]
+pub struct RepoLoad {
+    /// Flux objects with apiVersion, kind, metadata (namespace resolved) and spec; no status.
+    pub objects: Vec<FluxObject>,
+    /// `origins[i]` is where `objects[i]` came from.
+    pub origins: Vec<Origin>,
+    pub problems: Vec<LoadProblem>,
+    /// Patch-only objects that were skipped.
+    pub partials: Vec<Partial>,
+}
+
+impl RepoLoad {
+    /// Number of loaded objects of a kind.
+    #[must_use]
+    pub fn count(&self, kind: FluxKind) -> usize {
+        self.objects
+            .iter()
+            .filter(|o| o.flux_kind() == Some(kind))
+            .count()
+    }
+}
+
+/// How to load.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// A tree of `kustomization.yaml` files with the same relative paths as the repository.
+    pub context: Option<PathBuf>,
+    /// Load only this `clusters/<name>` entry point (files under other `clusters/*` directories are skipped).
+    pub cluster: Option<String>,
+}
+
+/// Failures that stop the whole load (a bad file never does).
+#[derive(Debug, Error)]
+pub enum RepoError {
+    #[error("cannot read repository directory '{path}': {source}")]
+    Root {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("'{path}' is not a directory")]
+    NotADirectory { path: PathBuf },
+}
+
+/// Loads every Flux object under `path` (kustomization files only from the tree itself).
+///
+/// # Errors
+/// Only when `path` cannot be read or is not a directory.
+pub fn load_dir(path: &Path) -> Result<RepoLoad, RepoError> {
+    load_dir_with(path, &LoadOptions::default())
+}
+
+/// Loads every Flux object under `path`, taking namespaces also from the kustomization files under `context`.
+///
+/// # Errors
+/// Only when `path` cannot be read or is not a directory.
+pub fn load_dir_with_context(path: &Path, context: Option<&Path>) -> Result<RepoLoad, RepoError> {
+    let options = LoadOptions {
+        context: context.map(Path::to_path_buf),
+        cluster: None,
+    };
+    load_dir_with(path, &options)
+}
+
+/// Loads with explicit [`LoadOptions`].
+///
+/// # Errors
+/// Only when `path` cannot be read or is not a directory.
+pub fn load_dir_with(path: &Path, options: &LoadOptions) -> Result<RepoLoad, RepoError> {
+    let meta = std::fs::metadata(path).map_err(|source| RepoError::Root {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return Err(RepoError::NotADirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut load = RepoLoad::default();
+    let mut files = Vec::new();
+    walk(path, path, &mut files, &mut load.problems);
+    let mut context = KustomizeContext::default();
+    read_kustomizations(path, &files, &mut context, &mut load.problems);
+    if let Some(ctx_root) = &options.context {
+        let mut ctx_files = Vec::new();
+        if ctx_root.is_dir() {
+            walk(ctx_root, ctx_root, &mut ctx_files, &mut load.problems);
+        } else {
+            load.problems.push(LoadProblem {
+                file: ctx_root.clone(),
+                line: None,
+                message: "context directory does not exist".to_owned(),
+            });
+        }
+        read_kustomizations(ctx_root, &ctx_files, &mut context, &mut load.problems);
+    }
+    let mut loader = Loader {
+        root: path,
+        context: &context,
+        load,
+        seen: HashMap::new(),
+        pending: Vec::new(),
+        patches: Vec::new(),
+    };
+    for rel in files {
+        if is_kustomization_file(&rel) || !in_cluster(&rel, options.cluster.as_deref()) {
+            continue;
+        }
+        loader.load_file(&rel);
+    }
+    loader.resolve_pending();
+    Ok(loader.load)
+}
+
+/// Collects regular `*.yaml`/`*.yml`/`Kustomization` files under `dir`, relative to `root`, sorted.
+fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>, problems: &mut Vec<LoadProblem>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            problems.push(LoadProblem {
+                file: dir.to_path_buf(),
+                line: None,
+                message: format!("cannot read directory: {e}"),
+            });
+            return;
+        }
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let Ok(file_type) = entry.file_type() else {
+            continue;
+        };
+        let full = entry.path();
+        if file_type.is_dir() {
+            if name.starts_with('.') || name == "archive" {
+                continue;
+            }
+            walk(root, &full, out, problems);
+        } else if (name.ends_with(".yaml") || name.ends_with(".yml") || name == "Kustomization")
+            && (file_type.is_file() || full.is_file())
+            && let Ok(rel) = full.strip_prefix(root)
+        {
+            out.push(rel.to_path_buf());
+        }
+    }
+}
+
+fn is_kustomization_file(rel: &Path) -> bool {
+    rel.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| KUSTOMIZATION_FILE_NAMES.contains(&n))
+}
+
+/// Whether `rel` belongs to the selected cluster (always, when none is selected).
+fn in_cluster(rel: &Path, cluster: Option<&str>) -> bool {
+    let Some(cluster) = cluster else {
+        return true;
+    };
+    let parts: Vec<_> = rel.components().map(|c| c.as_os_str()).collect();
+    parts
+        .windows(3)
+        .all(|w| w[0] != "clusters" || w[1] == cluster)
+}
+
+fn read_kustomizations(
+    root: &Path,
+    files: &[PathBuf],
+    context: &mut KustomizeContext,
+    problems: &mut Vec<LoadProblem>,
+) {
+    for rel in files.iter().filter(|r| is_kustomization_file(r)) {
+        let dir = rel.parent().unwrap_or(Path::new("")).to_path_buf();
+        if context.has_dir(&dir) {
+            continue;
+        }
+        let full = root.join(rel);
+        let text = match std::fs::read_to_string(&full) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(LoadProblem {
+                    file: full,
+                    line: None,
+                    message: format!("cannot read file: {e}"),
+                });
+                continue;
+            }
+        };
+        match parse_kustomization(&text, &dir) {
+            Ok(k) => context.insert(dir, k),
+            Err(e) => problems.push(LoadProblem {
+                file: full,
+                line: error_line(&e),
+                message: format!("invalid kustomization file: {}", error_text(&e)),
+            }),
+        }
+    }
+}
+
+fn error_line(e: &serde_saphyr::Error) -> Option<usize> {
+    e.location()
+        .map(|l| l.line())
+        .filter(|l| *l > 0)
+        .and_then(|l| usize::try_from(l).ok())
+}
+
+/// The error text without the multi-line source snippet.
+fn error_text(e: &serde_saphyr::Error) -> String {
+    let text = e.to_string();
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+/// Per-load state: what has been loaded so far, and what waits for a parent's patches.
+struct Loader<'a> {
+    root: &'a Path,
+    context: &'a KustomizeContext,
+    load: RepoLoad,
+    seen: HashMap<ResourceRef, Origin>,
+    /// Objects missing an essential field, kept until every parent's patches are known.
+    pending: Vec<Pending>,
+    patches: Vec<FluxPatch>,
+}
+
+struct Pending {
+    kind: FluxKind,
+    raw: serde_json::Value,
+    obj: FluxObject,
+    origin: Origin,
+    rel: PathBuf,
+    missing: &'static str,
+}
+
+impl Loader<'_> {
+    fn load_file(&mut self, rel: &Path) {
+        let full = self.root.join(rel);
+        let bytes = match std::fs::read(&full) {
+            Ok(b) => b,
+            Err(e) => {
+                self.load.problems.push(LoadProblem {
+                    file: full,
+                    line: None,
+                    message: format!("cannot read file: {e}"),
+                });
+                return;
+            }
+        };
+        let mut cursor = std::io::Cursor::new(bytes);
+        let docs = serde_saphyr::read_with_options::<_, serde_saphyr::Spanned<serde_json::Value>>(
+            &mut cursor,
+            yaml_options(),
+        );
+        for doc in docs {
+            let doc = match doc {
+                Ok(d) => d,
+                Err(e) => {
+                    self.load.problems.push(LoadProblem {
+                        file: full.clone(),
+                        line: error_line(&e),
+                        message: format!("invalid YAML: {}", error_text(&e)),
+                    });
+                    continue;
+                }
+            };
+            let origin = Origin {
+                file: full.clone(),
+                line: usize::try_from(doc.referenced.line())
+                    .ok()
+                    .filter(|l| *l > 0),
+            };
+            self.load_document(doc.value, origin, rel);
+        }
+    }
+
+    fn problem(&mut self, origin: &Origin, message: String) {
+        self.load.problems.push(LoadProblem {
+            file: origin.file.clone(),
+            line: origin.line,
+            message,
+        });
+    }
+
+    fn load_document(&mut self, mut value: serde_json::Value, origin: Origin, rel: &Path) {
+        let field = |key: &str| {
+            value
+                .get(key)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let (api_version, kind_name) = (field("apiVersion"), field("kind"));
+        let Some(kind) = FluxKind::from_kind(&kind_name) else {
+            return;
+        };
+        if !kind.knows_api_version(&api_version) {
+            if api_version.split_once('/').map(|(g, _)| g) == Some(kind.group()) {
+                self.problem(
+                    &origin,
+                    format!(
+                        "{kind_name} has apiVersion '{api_version}', which no Flux release served"
+                    ),
+                );
+            }
+            return;
+        }
+        // The namespace rule (module doc) is applied to the raw document so patches match on it.
+        let namespace = self.context.namespace_for(rel).map(str::to_owned);
+        if let Some(meta) = value.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+            let current = meta.get("namespace").and_then(|n| n.as_str()).unwrap_or("");
+            let resolved = namespace.unwrap_or_else(|| {
+                if current.is_empty() {
+                    DEFAULT_NAMESPACE.to_owned()
+                } else {
+                    current.to_owned()
+                }
+            });
+            meta.insert("namespace".to_owned(), serde_json::Value::String(resolved));
+        }
+        let mut obj = match FluxObject::deserialize(&value) {
+            Ok(o) => o,
+            Err(e) => {
+                self.problem(&origin, format!("invalid {kind_name}: {e}"));
+                return;
+            }
+        };
+        obj.status = super::api::Status::default();
+        if obj.name().is_empty() {
+            self.problem(&origin, format!("{kind_name} without metadata.name"));
+            return;
+        }
+        if self.context.is_patch_file(rel) {
+            self.load.partials.push(Partial {
+                kind,
+                name: obj.name().to_owned(),
+                origin,
+                reason: "listed as a patch in a kustomization file".to_owned(),
+            });
+            return;
+        }
+        if let Some(missing) = missing_essential(kind, &obj) {
+            self.pending.push(Pending {
+                kind,
+                raw: value,
+                obj,
+                origin,
+                rel: rel.to_path_buf(),
+                missing,
+            });
+            return;
+        }
+        if kind == FluxKind::Kustomization
+            && let Some(raw) = value.get("spec").and_then(|s| s.get("patches"))
+        {
+            self.patches.extend(patches_of(&obj, raw));
+        }
+        self.keep(obj, origin);
+    }
+
+    /// Completes pending objects with their parents' patches; the rest are partials.
+    fn resolve_pending(&mut self) {
+        for mut p in std::mem::take(&mut self.pending) {
+            let applying: Vec<&FluxPatch> = self
+                .patches
+                .iter()
+                .filter(|patch| patch.applies_to(&p.obj, &p.rel))
+                .collect();
+            if !applying.is_empty() {
+                for patch in applying {
+                    patch.apply(&mut p.raw);
+                }
+                if let Ok(mut obj) = FluxObject::deserialize(&p.raw) {
+                    obj.status = super::api::Status::default();
+                    if missing_essential(p.kind, &obj).is_none() {
+                        self.keep(obj, p.origin);
+                        continue;
+                    }
+                }
+            }
+            self.load.partials.push(Partial {
+                kind: p.kind,
+                name: p.obj.name().to_owned(),
+                origin: p.origin,
+                reason: format!("no {}: a patch, not a whole object", p.missing),
+            });
+        }
+    }
+
+    fn keep(&mut self, obj: FluxObject, origin: Origin) {
+        let Some(rref) = obj.resource_ref() else {
+            return;
+        };
+        if let Some(first) = self.seen.get(&rref) {
+            let message = format!(
+                "duplicate of {rref} first defined in {}{}; keeping the first",
+                first.file.display(),
+                first.line.map(|l| format!(":{l}")).unwrap_or_default()
+            );
+            self.problem(&origin, message);
+            return;
+        }
+        self.seen.insert(rref, origin.clone());
+        self.load.objects.push(obj);
+        self.load.origins.push(origin);
+    }
+}
+
+/// The field a whole object of `kind` cannot lack, if `obj` lacks it (it is then a patch).
+///
+/// Kustomization: `sourceRef`; HelmRelease: `chart.spec.sourceRef` or `chartRef`; Git/OCI/HelmRepository:
+/// `url`; HelmChart: `sourceRef`; Bucket: `bucketName`. ExternalArtifact has no required spec field.
+#[must_use]
+pub fn missing_essential(kind: FluxKind, obj: &FluxObject) -> Option<&'static str> {
+    let spec = &obj.spec;
+    let has_ref = |r: Option<&super::api::CrossRef>| r.is_some_and(|r| !r.name.is_empty());
+    match kind {
+        FluxKind::Kustomization => (!has_ref(spec.source_ref.as_ref())).then_some("spec.sourceRef"),
+        FluxKind::HelmRelease => {
+            let chart = spec
+                .chart
+                .as_ref()
+                .is_some_and(|c| !c.spec.source_ref.name.is_empty());
+            (!chart && !has_ref(spec.chart_ref.as_ref()))
+                .then_some("spec.chart.spec.sourceRef or spec.chartRef")
+        }
+        FluxKind::GitRepository | FluxKind::OCIRepository | FluxKind::HelmRepository => spec
+            .url
+            .as_deref()
+            .is_none_or(str::is_empty)
+            .then_some("spec.url"),
+        FluxKind::HelmChart => (!has_ref(spec.source_ref.as_ref())).then_some("spec.sourceRef"),
+        FluxKind::Bucket => spec
+            .bucket_name
+            .as_deref()
+            .is_none_or(str::is_empty)
+            .then_some("spec.bucketName"),
+        FluxKind::ExternalArtifact => None,
+    }
+}

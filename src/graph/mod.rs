@@ -1,0 +1,386 @@
+//! The Flux dependency graph: pure, no I/O. Built from objects (cluster watch or repository load) and kept up
+//! to date one object at a time.
+//!
+//! - Nodes are Flux objects keyed by [`ResourceRef`]. An object that is referenced but not known is a
+//!   placeholder node: [`NodeState::Dangling`], or [`NodeState::Implied`] for the HelmChart a HelmRelease's
+//!   `spec.chart` makes the controller generate (it exists once the HelmRelease is reconciled; in a repository
+//!   load it never appears). A placeholder lives exactly as long as some edge touches it.
+//! - Edges are typed ([`EdgeKind`], rules in [`edge`]) and point from the object that waits to what it waits
+//!   on; ownership edges point from owner to owned. Each known object *owns* the edges it contributes, so
+//!   [`Graph::upsert`] and [`Graph::remove`] only touch that object's edges. Edges are reference-counted (a
+//!   HelmRelease and its real HelmChart contribute the same chart → source edge).
+//! - Root causes ([`root_cause`]) are cached per node and recomputed only for the changed object and the
+//!   not-ready objects downstream of it whose answer can depend on it.
+//! - Views for the console (dependency and ownership trees, blast radius) are in [`tree`]; reports (dangling
+//!   references, cycles, cross-kind dependsOn) in [`warning`].
+
+pub mod edge;
+pub mod root_cause;
+mod scc;
+pub mod tree;
+pub mod warning;
+
+pub use edge::{Edge, EdgeKind};
+pub use warning::{CrossKindDependsOn, DanglingRef, GraphWarning};
+
+use crate::flux::status::summarize;
+use crate::flux::{FluxObject, Health, ResourceRef};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Whether a node is a known object or a placeholder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NodeState {
+    /// The object is known.
+    Present,
+    /// A HelmChart generated from a HelmRelease's `spec.chart`, not (yet) seen as an object.
+    Implied,
+    /// Referenced but missing.
+    Dangling,
+}
+
+/// One node of the graph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub rref: ResourceRef,
+    /// `None` for placeholders.
+    pub object: Option<Arc<FluxObject>>,
+    /// `summarize(object).health`; `None` for placeholders.
+    pub health: Option<Health>,
+    pub state: NodeState,
+}
+
+/// Adjacency of one node: (edge kind, other end) → reference count.
+type Adjacency = BTreeMap<(EdgeKind, ResourceRef), u32>;
+
+/// The dependency graph. See the module doc.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Graph {
+    nodes: HashMap<ResourceRef, Node>,
+    out: HashMap<ResourceRef, Adjacency>,
+    inc: HashMap<ResourceRef, Adjacency>,
+    owned: HashMap<ResourceRef, Vec<Edge>>,
+    root_causes: HashMap<ResourceRef, Vec<ResourceRef>>,
+    edge_count: usize,
+}
+
+impl Graph {
+    /// An empty graph.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Builds the graph of `objects` (non-Flux kinds and nameless objects are ignored; a later object with
+    /// the same identity replaces an earlier one).
+    pub fn build<I, T>(objects: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Arc<FluxObject>>,
+    {
+        let mut graph = Self::new();
+        for obj in objects {
+            graph.apply_upsert(obj.into());
+        }
+        let all: Vec<ResourceRef> = graph.nodes.keys().cloned().collect();
+        graph.root_causes.clear();
+        graph.recompute(all);
+        graph
+    }
+
+    /// Adds or replaces one object: its edges are replaced and root causes recomputed where they can change.
+    /// Returns `false` (and changes nothing) for objects that are not Flux kinds or have no name.
+    pub fn upsert(&mut self, obj: impl Into<Arc<FluxObject>>) -> bool {
+        let obj = obj.into();
+        match self.apply_upsert(obj) {
+            Some(changed) => {
+                self.recompute_downstream(changed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes one object (it stays as a dangling placeholder while something still references it).
+    /// Returns whether it was known.
+    pub fn remove(&mut self, rref: &ResourceRef) -> bool {
+        let known = self
+            .nodes
+            .get(rref)
+            .is_some_and(|n| n.state == NodeState::Present);
+        if !known {
+            return false;
+        }
+        let old_edges = self.owned.remove(rref).unwrap_or_default();
+        let touched = endpoints(&old_edges, rref);
+        let before = self.states_of(&touched);
+        for e in &old_edges {
+            self.remove_edge(e);
+        }
+        if let Some(node) = self.nodes.get_mut(rref) {
+            node.object = None;
+            node.health = None;
+        }
+        self.settle(rref);
+        if !self.nodes.contains_key(rref) {
+            self.root_causes.remove(rref);
+        }
+        let mut changed = vec![rref.clone()];
+        changed.extend(self.settle_all(&touched, before));
+        changed.extend(rewired_sources(&old_edges, &[]));
+        self.recompute_downstream(changed);
+        true
+    }
+
+    /// Replaces the object's node and edges; returns the nodes whose classification or upstream changed
+    /// (empty when only fields the graph does not read changed), or `None` when the object is ignored.
+    fn apply_upsert(&mut self, obj: Arc<FluxObject>) -> Option<Vec<ResourceRef>> {
+        let me = obj.resource_ref().filter(|r| !r.name.is_empty())?;
+        let new_edges = edge::edges_of(&obj);
+        let health = summarize(&obj).health;
+        let old_edges = self.owned.remove(&me).unwrap_or_default();
+        let old_health = self.nodes.get(&me).and_then(|n| n.health);
+        let was_present = self
+            .nodes
+            .get(&me)
+            .is_some_and(|n| n.state == NodeState::Present);
+        let node = self.nodes.entry(me.clone()).or_insert_with(|| Node {
+            rref: me.clone(),
+            object: None,
+            health: None,
+            state: NodeState::Present,
+        });
+        node.object = Some(obj);
+        node.health = Some(health);
+        node.state = NodeState::Present;
+        if old_edges == new_edges {
+            self.owned.insert(me.clone(), new_edges);
+            let same = was_present && old_health == Some(health);
+            return Some(if same { Vec::new() } else { vec![me] });
+        }
+        let mut touched = endpoints(&old_edges, &me);
+        touched.extend(endpoints(&new_edges, &me));
+        touched.sort();
+        touched.dedup();
+        let before = self.states_of(&touched);
+        let rewired = rewired_sources(&old_edges, &new_edges);
+        for e in &new_edges {
+            self.add_edge(e);
+        }
+        for e in &old_edges {
+            self.remove_edge(e);
+        }
+        self.owned.insert(me.clone(), new_edges);
+        let mut changed = vec![me];
+        changed.extend(self.settle_all(&touched, before));
+        // A node whose outgoing edges changed has a new upstream (an implied chart's source, a missing owner).
+        changed.extend(rewired);
+        Some(changed)
+    }
+
+    /// Settles every touched node; returns those whose state changed (appeared, vanished, or switched).
+    fn settle_all(
+        &mut self,
+        touched: &[ResourceRef],
+        before: Vec<Option<NodeState>>,
+    ) -> Vec<ResourceRef> {
+        let mut changed = Vec::new();
+        for (r, old) in touched.iter().zip(before) {
+            self.settle(r);
+            let now = self.nodes.get(r).map(|n| n.state);
+            if now != old {
+                if now.is_none() {
+                    self.root_causes.remove(r);
+                }
+                changed.push(r.clone());
+            }
+        }
+        changed
+    }
+
+    fn states_of(&self, refs: &[ResourceRef]) -> Vec<Option<NodeState>> {
+        refs.iter()
+            .map(|r| self.nodes.get(r).map(|n| n.state))
+            .collect()
+    }
+
+    fn add_edge(&mut self, e: &Edge) {
+        let count = self
+            .out
+            .entry(e.from.clone())
+            .or_default()
+            .entry((e.kind, e.to.clone()))
+            .or_insert(0);
+        *count += 1;
+        if *count == 1 {
+            self.inc
+                .entry(e.to.clone())
+                .or_default()
+                .insert((e.kind, e.from.clone()), 1);
+            self.edge_count += 1;
+        }
+    }
+
+    fn remove_edge(&mut self, e: &Edge) {
+        let Some(adj) = self.out.get_mut(&e.from) else {
+            return;
+        };
+        let key = (e.kind, e.to.clone());
+        let Some(count) = adj.get_mut(&key) else {
+            return;
+        };
+        *count -= 1;
+        if *count > 0 {
+            return;
+        }
+        adj.remove(&key);
+        if adj.is_empty() {
+            self.out.remove(&e.from);
+        }
+        if let Some(inc) = self.inc.get_mut(&e.to) {
+            inc.remove(&(e.kind, e.from.clone()));
+            if inc.is_empty() {
+                self.inc.remove(&e.to);
+            }
+        }
+        self.edge_count -= 1;
+    }
+
+    /// Brings a node that has no object in line with its edges: implied, dangling, or gone.
+    fn settle(&mut self, r: &ResourceRef) {
+        if self.nodes.get(r).is_some_and(|n| n.object.is_some()) {
+            return;
+        }
+        let has_edges = self.out.contains_key(r) || self.inc.contains_key(r);
+        if !has_edges {
+            self.nodes.remove(r);
+            return;
+        }
+        let implied = r.kind == crate::flux::FluxKind::HelmChart
+            && self.inc.get(r).is_some_and(|adj| {
+                adj.keys().any(|(k, from)| {
+                    *k == EdgeKind::ChartSource && from.kind == crate::flux::FluxKind::HelmRelease
+                })
+            });
+        let state = if implied {
+            NodeState::Implied
+        } else {
+            NodeState::Dangling
+        };
+        let node = self.nodes.entry(r.clone()).or_insert_with(|| Node {
+            rref: r.clone(),
+            object: None,
+            health: None,
+            state,
+        });
+        node.state = state;
+    }
+
+    /// The node for `rref`, if known or referenced.
+    #[must_use]
+    pub fn node(&self, rref: &ResourceRef) -> Option<&Node> {
+        self.nodes.get(rref)
+    }
+
+    /// Every node, in no particular order.
+    pub fn nodes(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.values()
+    }
+
+    /// Number of nodes (objects and placeholders).
+    #[must_use]
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Number of distinct edges.
+    #[must_use]
+    pub fn edge_count(&self) -> usize {
+        self.edge_count
+    }
+
+    /// Number of distinct edges of each kind (kinds with none are absent).
+    #[must_use]
+    pub fn edge_counts(&self) -> BTreeMap<EdgeKind, usize> {
+        let mut counts = BTreeMap::new();
+        for adj in self.out.values() {
+            for (kind, _) in adj.keys() {
+                *counts.entry(*kind).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
+    /// Number of nodes in each state.
+    #[must_use]
+    pub fn state_counts(&self) -> BTreeMap<NodeState, usize> {
+        let mut counts = BTreeMap::new();
+        for n in self.nodes.values() {
+            *counts.entry(n.state).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Every edge, sorted.
+    #[must_use]
+    pub fn edges(&self) -> Vec<Edge> {
+        let mut all: Vec<Edge> = self
+            .out
+            .iter()
+            .flat_map(|(from, adj)| {
+                adj.keys().map(move |(kind, to)| Edge {
+                    from: from.clone(),
+                    to: to.clone(),
+                    kind: *kind,
+                })
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    /// Outgoing edges of `rref` (what it points at), sorted by kind then target.
+    pub fn out_edges(&self, rref: &ResourceRef) -> impl Iterator<Item = (EdgeKind, &ResourceRef)> {
+        self.out
+            .get(rref)
+            .into_iter()
+            .flat_map(|adj| adj.keys().map(|(k, r)| (*k, r)))
+    }
+
+    /// Incoming edges of `rref` (who points at it), sorted by kind then source.
+    pub fn in_edges(&self, rref: &ResourceRef) -> impl Iterator<Item = (EdgeKind, &ResourceRef)> {
+        self.inc
+            .get(rref)
+            .into_iter()
+            .flat_map(|adj| adj.keys().map(|(k, r)| (*k, r)))
+    }
+}
+
+/// The `from` ends of edges that are in only one of `old` and `new` (both sorted).
+fn rewired_sources(old: &[Edge], new: &[Edge]) -> Vec<ResourceRef> {
+    let old_set: std::collections::BTreeSet<&Edge> = old.iter().collect();
+    let new_set: std::collections::BTreeSet<&Edge> = new.iter().collect();
+    let mut out: Vec<ResourceRef> = old_set
+        .symmetric_difference(&new_set)
+        .map(|e| e.from.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The ends of `edges` other than `me`, sorted and deduplicated.
+fn endpoints(edges: &[Edge], me: &ResourceRef) -> Vec<ResourceRef> {
+    let mut refs: Vec<ResourceRef> = edges
+        .iter()
+        .flat_map(|e| [&e.from, &e.to])
+        .filter(|r| *r != me)
+        .cloned()
+        .collect();
+    refs.sort();
+    refs.dedup();
+    refs
+}
+
+#[cfg(test)]
+mod tests;
