@@ -753,3 +753,26 @@ async fn an_older_cluster_is_watched_at_the_versions_it_serves() {
     assert_eq!(p.view.refs(), store_refs(&sim.store, None));
     p.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_down_at_start_is_reported_and_watched_once_it_answers() {
+    let mut sim = start(SimOptions::default(), &fleet(), all_namespaces()).await;
+    sim.go_down().await;
+    let mut p = Pipeline::start(&sim.connection);
+    p.until("every kind degraded", CONVERGE, |v| {
+        v.degraded.len() == FluxKind::ALL.len()
+    })
+    .await;
+    assert!(p.view.objects.is_empty());
+    sim.come_back().await;
+    p.until("every kind recovered and synced", CONVERGE, |v| {
+        v.degraded.is_empty() && served_kinds_synced(v)
+    })
+    .await;
+    assert_eq!(p.view.refs(), store_refs(&sim.store, None));
+    for kind in FluxKind::ALL {
+        let recovered = format!("Recovered {kind}");
+        assert!(p.view.log.contains(&recovered), "{recovered} missing");
+    }
+    p.stop().await;
+}
