@@ -8,17 +8,23 @@
 //!
 //! The simulated Flux controllers, scenarios and fleets live in `controllers`, `scenario*`, `fleet*`.
 
+pub mod controllers;
 pub mod controls;
+pub mod fleet;
+pub mod from_dir;
 pub mod http;
 pub mod request_log;
 pub mod resource;
+pub mod scenario;
 pub mod server;
+pub mod simulation;
 pub mod store;
 
 pub use controls::Controls;
 pub use request_log::{LoggedRequest, RequestLog};
 pub use resource::{GroupResource, Registry, ResourceDef};
 pub use server::{SimHandle, SimOptions, SimServer, serve};
+pub use simulation::{SimConfig, SimError, SimSource, Simulation, start};
 pub use store::{
     Change, ChangeType, EventRecord, ObjectKey, Patch, Selector, Store, StoreError, StoreOptions,
     Subresource, WriteOptions,
