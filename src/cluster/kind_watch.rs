@@ -49,7 +49,7 @@ pub fn watcher_config() -> watcher::Config {
 /// How long a recovery probe may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Sleeps until `at` (never called with `None`: the `select!` guard checks first).
+/// Sleeps until `at`; with `None` it completes at once (the `select!` guard keeps that branch disabled then).
 async fn sleep_until(at: Option<Instant>) {
     if let Some(at) = at {
         tokio::time::sleep_until(at).await;
