@@ -242,3 +242,18 @@ fn old_api_scenario_serves_only_old_versions() {
             && !o.manifest["apiVersion"].as_str().unwrap().ends_with("/v2")
     ));
 }
+
+#[test]
+fn a_fleet_of_ten_thousand_objects_loads_into_the_store() {
+    use fluxops::sim::GroupResource;
+    use fluxops::sim::fleet::{FleetSpec, generate_into};
+    let store = fluxops::sim::Store::standard();
+    let failing = generate_into(&store, &FleetSpec::new(10_000)).unwrap();
+    let total: usize = FluxKind::ALL
+        .iter()
+        .map(|k| store.count(&GroupResource::flux(*k)))
+        .sum();
+    assert_eq!(total, 10_000);
+    assert!(store.count(&GroupResource::new("", "namespaces")) >= 250);
+    assert!(!failing.is_empty());
+}
