@@ -170,7 +170,7 @@ mod tests {
         );
         let behind = ks("infra", "repo", &[], ready("main@sha1:1"));
         assert_eq!(
-            check(&[behind.clone()], &app, "main@sha1:2"),
+            check(std::slice::from_ref(&behind), &app, "main@sha1:2"),
             Err("dependency 'flux-system/infra' revision is not up to date".to_owned())
         );
         assert_eq!(check(&[behind], &app, "main@sha1:1"), Ok(()));
