@@ -707,3 +707,137 @@ spec: {interval: 10m, path: ./kustomize, prune: true, sourceRef: {kind: GitRepos
     .await;
     c.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generation_change_reconciles_at_once_with_progress_messages() {
+    let text = format!(
+        "kind: Scenario\nname: t\n{GIT}{}",
+        ks("app", "1h", ", wait: true, timeout: 3m", "{reconcile: 2s}")
+    );
+    let c = scenario(&text, 1.0).await;
+    let first = c
+        .wait(
+            FluxKind::Kustomization,
+            "flux-system",
+            "app",
+            "Ready",
+            ready,
+        )
+        .await;
+    assert_eq!(
+        first["metadata"]["finalizers"],
+        json!(["finalizers.fluxcd.io"])
+    );
+    c.patch(
+        FluxKind::Kustomization,
+        "flux-system",
+        "app",
+        json!({"spec": {"path": "./app/v2"}}),
+    )
+    .await;
+    let rev = first["status"]["lastAppliedRevision"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The interval is an hour: only the generation change can start this reconcile.
+    let progressing = c
+        .wait(
+            FluxKind::Kustomization,
+            "flux-system",
+            "app",
+            "health checking",
+            |o| {
+                has(o, "Reconciling", "True", "Progressing")
+                    && condition(o, "Reconciling").unwrap()["message"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("Running health checks")
+            },
+        )
+        .await;
+    assert_eq!(
+        condition(&progressing, "Reconciling").unwrap()["message"],
+        json!(format!(
+            "Running health checks for revision {rev} with a timeout of 3m0s"
+        ))
+    );
+    assert!(has(&progressing, "Ready", "Unknown", "Progressing"));
+    assert!(has(&progressing, "Healthy", "Unknown", "Progressing"));
+    let done = c
+        .wait(
+            FluxKind::Kustomization,
+            "flux-system",
+            "app",
+            "Ready at generation 2",
+            ready,
+        )
+        .await;
+    assert_eq!(done["status"]["observedGeneration"], 2);
+    assert!(has(&done, "Healthy", "True", "Succeeded"));
+    c.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn force_annotation_runs_a_helm_upgrade() {
+    let text = "kind: Scenario
+name: t
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: web-chart, namespace: apps}
+spec: {interval: 1h, url: oci://ghcr.io/acme/charts/web, ref: {tag: 2.0.1}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: web, namespace: apps}
+spec: {interval: 1h, chartRef: {kind: OCIRepository, name: web-chart}}
+simulation: {reconcile: 100ms}
+";
+    let c = scenario(text, 1.0).await;
+    let installed = c
+        .wait(FluxKind::HelmRelease, "apps", "web", "Ready", ready)
+        .await;
+    let version = installed["status"]["lastAttemptedRevision"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        version.starts_with("2.0.1+") && version.len() == "2.0.1+".len() + 12,
+        "{version}"
+    );
+    assert!(
+        installed["status"]["lastAttemptedRevisionDigest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
+    let token = "force-1";
+    c.patch(
+        FluxKind::HelmRelease,
+        "apps",
+        "web",
+        json!({"metadata": {"annotations": {
+            "reconcile.fluxcd.io/requestedAt": token,
+            "reconcile.fluxcd.io/forceAt": token,
+        }}}),
+    )
+    .await;
+    let upgraded = c
+        .wait(FluxKind::HelmRelease, "apps", "web", "upgraded", |o| {
+            has(o, "Ready", "True", "UpgradeSucceeded")
+        })
+        .await;
+    assert_eq!(upgraded["status"]["lastHandledForceAt"], token);
+    assert_eq!(upgraded["status"]["lastAttemptedReleaseAction"], "upgrade");
+    let history = upgraded["status"]["history"].as_array().unwrap();
+    assert_eq!(history[0]["version"], 2);
+    assert_eq!(history[0]["status"], "deployed");
+    assert_eq!(history[1]["status"], "superseded");
+    assert_eq!(
+        condition(&upgraded, "Ready").unwrap()["message"],
+        json!(format!(
+            "Helm upgrade succeeded for release apps/web.v2 with chart web@{version}"
+        ))
+    );
+    c.sim.shutdown().await;
+}
