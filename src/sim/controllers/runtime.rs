@@ -283,6 +283,7 @@ async fn reconcile_once(shared: &Shared, r: &ResourceRef, attempts: &mut u32) ->
         attempts: *attempts,
         timeline: Timeline {
             start: shared.clock.now(),
+            scale: shared.clock.scale(),
         },
         elapsed: shared.clock.elapsed(),
     };
