@@ -11,6 +11,8 @@ pub struct LoggedRequest {
     pub path_and_query: String,
     /// Request `content-type`, if any.
     pub content_type: Option<String>,
+    /// Request `accept`, if any.
+    pub accept: Option<String>,
     pub body_bytes: usize,
     /// Response status code.
     pub status: u16,

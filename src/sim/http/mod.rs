@@ -146,6 +146,7 @@ async fn handle(State(state): State<ApiState>, request: Request) -> Response {
         method: parts.method.to_string(),
         path_and_query,
         content_type: req.content_type.clone(),
+        accept: (!req.accept.is_empty()).then(|| req.accept.clone()),
         body_bytes: req.body.len(),
         status: response.status().as_u16(),
         dry_run,
@@ -160,6 +161,12 @@ async fn dispatch(state: &ApiState, route: Route, req: &Req) -> Response {
     let controls = &state.controls;
     match route {
         Route::Version => json_response(StatusCode::OK, &discovery::version(), req.pretty),
+        // An empty `openapi_v2.Document` is a valid (empty) protobuf message: clients find no
+        // schemas and fall back to JSON merge patches, as they do for custom resources.
+        Route::OpenApiV2 => with_common_headers(
+            Response::new(Body::empty()),
+            "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
+        ),
         Route::CoreGroups | Route::Groups => {
             let core = route == Route::CoreGroups;
             if discovery::wants_aggregated(&req.accept) {

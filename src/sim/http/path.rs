@@ -6,6 +6,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     Version,
+    /// `/openapi/v2` (kubectl apply fetches it; answered with an empty protobuf document).
+    OpenApiV2,
     /// `/api`
     CoreGroups,
     /// `/apis`
@@ -41,6 +43,7 @@ pub fn parse_route(path: &str) -> Route {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match parts.as_slice() {
         ["version"] => Route::Version,
+        ["openapi", "v2"] => Route::OpenApiV2,
         ["api"] => Route::CoreGroups,
         ["apis"] => Route::Groups,
         ["api", version] => Route::ResourceList {

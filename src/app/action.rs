@@ -1,0 +1,80 @@
+//! `Action`: the named user intents a keymap can bind. The name is what keymap files write (`action: quit`);
+//! the description is the default help text when a binding has no `desc`.
+
+use std::fmt;
+
+macro_rules! actions {
+    ($($variant:ident => $name:literal, $desc:literal;)*) => {
+        /// A user intent, produced by the keymap from key presses.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action {
+            $(#[doc = $desc] $variant,)*
+        }
+
+        impl Action {
+            /// Every action.
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
+
+            /// The name used in keymap files.
+            #[must_use]
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $name,)*
+                }
+            }
+
+            /// The default help text.
+            #[must_use]
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $desc,)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit => "quit", "Quit fluxops";
+    ToggleHelp => "toggle_help", "Show or hide the help";
+    CloseHelp => "close_help", "Close the help";
+    MoveUp => "move_up", "Select the previous row";
+    MoveDown => "move_down", "Select the next row";
+    PageUp => "page_up", "Move up one page";
+    PageDown => "page_down", "Move down one page";
+    SelectFirst => "select_first", "Select the first row";
+    SelectLast => "select_last", "Select the last row";
+    Expand => "expand", "Expand the selected node (or go to its first child)";
+    Collapse => "collapse", "Collapse the selected node (or go to its parent)";
+    ToggleNode => "toggle_node", "Expand or collapse the selected node";
+    ExpandAll => "expand_all", "Expand every node";
+    CollapseAll => "collapse_all", "Collapse every node";
+    SwitchView => "switch_view", "Switch between dependency and ownership views";
+    JumpToRootCause => "jump_to_root_cause", "Jump to the root cause of a blocked object";
+    JumpBack => "jump_back", "Go back to where the last jump started";
+    FocusDetail => "focus_detail", "Move the focus to the detail pane";
+    FocusNavigator => "focus_navigator", "Move the focus back to the navigator";
+    ToggleDetail => "toggle_detail", "Show or hide the detail pane";
+    ScrollDown => "scroll_down", "Scroll the detail pane down";
+    ScrollUp => "scroll_up", "Scroll the detail pane up";
+    StartFilter => "start_filter", "Filter by name, namespace, kind or status";
+    ApplyFilter => "apply_filter", "Keep the filter and go back to the tree";
+    CancelFilter => "cancel_filter", "Clear the filter and go back to the tree";
+    FilterDeleteChar => "filter_delete_char", "Delete the last character of the filter";
+    ClearFilter => "clear_filter", "Clear the filter";
+    DismissBanner => "dismiss_banner", "Hide the configuration problem banner";
+}
+
+impl Action {
+    /// The action a keymap file names, if any.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.name() == name)
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,0 +1,200 @@
+//! The detail pane's view model for the selected object: status, message, revision, source, interval,
+//! conditions with ages, recent events and the root cause with the key that jumps to it.
+
+use super::action::Action;
+use super::state::State;
+use super::topology::Topology;
+use super::view::age;
+use crate::flux::{EventType, FluxObject, Health, ResourceRef};
+use crate::text::{sanitize, sanitize_line};
+use k8s_openapi::jiff::Timestamp;
+
+/// Events shown in the detail pane, newest first.
+pub const DETAIL_EVENTS: usize = 8;
+
+/// The detail pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetailView {
+    /// `Kind namespace/name`.
+    pub title: String,
+    /// `None` for an object that could not be parsed.
+    pub health: Option<Health>,
+    pub retrying: bool,
+    /// (label, value) lines: reason, revision, source, interval, suspended, depends on.
+    pub fields: Vec<(String, String)>,
+    /// The status message (may span lines; wrapped by the pane).
+    pub message: String,
+    /// What keeps the object from being ready (`Kind/ns/name`), first one reached by the jump key.
+    pub root_causes: Vec<String>,
+    /// The key that jumps to the first root cause.
+    pub jump_key: Option<String>,
+    pub conditions: Vec<ConditionView>,
+    pub events: Vec<EventView>,
+}
+
+/// One status condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionView {
+    pub type_: String,
+    pub status: String,
+    pub reason: String,
+    pub age: String,
+    pub message: String,
+}
+
+/// One Kubernetes event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventView {
+    pub warning: bool,
+    pub age: String,
+    pub reason: String,
+    pub message: String,
+    pub count: i32,
+}
+
+/// Builds the detail view of `r`.
+#[must_use]
+pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
+    let title = sanitize_line(&format!("{} {}", r.kind, r.namespaced_name())).into_owned();
+    let Some(entry) = state.objects.get(r) else {
+        let error = state
+            .invalid
+            .get(r)
+            .map(|e| sanitize(e).into_owned())
+            .unwrap_or_default();
+        return DetailView {
+            title,
+            health: None,
+            retrying: false,
+            fields: vec![(
+                "Problem".to_owned(),
+                "the object could not be parsed".to_owned(),
+            )],
+            message: error,
+            root_causes: Vec::new(),
+            jump_key: None,
+            conditions: Vec::new(),
+            events: events(state, r, now),
+        };
+    };
+    let obj = &entry.object;
+    let root_causes: Vec<String> = Topology::root_causes(&state.graph, r)
+        .iter()
+        .map(|c| sanitize_line(&c.to_string()).into_owned())
+        .collect();
+    let jump_key = (!root_causes.is_empty())
+        .then(|| state.keymap.key_for(state.mode(), Action::JumpToRootCause))
+        .flatten();
+    DetailView {
+        title,
+        health: Some(entry.status.health),
+        retrying: entry.status.retrying,
+        fields: fields(obj, &entry.status.reason, state, r),
+        message: sanitize(&entry.status.message).into_owned(),
+        root_causes,
+        jump_key,
+        conditions: obj
+            .status
+            .conditions
+            .iter()
+            .map(|c| ConditionView {
+                type_: sanitize_line(&c.type_).into_owned(),
+                status: sanitize_line(&c.status).into_owned(),
+                reason: sanitize_line(&c.reason).into_owned(),
+                age: c
+                    .last_transition_time
+                    .as_deref()
+                    .map_or_else(|| "-".to_owned(), |t| age(now, t)),
+                message: sanitize_line(&c.message).into_owned(),
+            })
+            .collect(),
+        events: events(state, r, now),
+    }
+}
+
+fn fields(obj: &FluxObject, reason: &str, state: &State, r: &ResourceRef) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut push = |label: &str, value: &str| {
+        if !value.is_empty() {
+            out.push((label.to_owned(), sanitize_line(value).into_owned()));
+        }
+    };
+    push("Reason", reason);
+    let st = &obj.status;
+    let revision = super::view::revision(obj);
+    push("Revision", revision);
+    if let Some(attempted) = st
+        .last_attempted_revision
+        .as_deref()
+        .filter(|a| *a != revision)
+    {
+        push("Attempted", attempted);
+    }
+    push("Source", &source(obj, &r.namespace));
+    push("URL", obj.spec.url.as_deref().unwrap_or_default());
+    push("Path", obj.spec.path.as_deref().unwrap_or_default());
+    push("Interval", obj.spec.interval.as_deref().unwrap_or_default());
+    if r.kind.is_suspendable() {
+        push("Suspended", if obj.is_suspended() { "yes" } else { "no" });
+    }
+    let deps: Vec<String> = state
+        .graph
+        .dependencies(r)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    push("Waits on", &deps.join(", "));
+    out
+}
+
+fn source(obj: &FluxObject, ns: &str) -> String {
+    let spec = &obj.spec;
+    let fmt = |kind: &str, name: &str, other_ns: Option<&str>| {
+        format!(
+            "{kind}/{}/{name}",
+            other_ns.filter(|n| !n.is_empty()).unwrap_or(ns)
+        )
+    };
+    if let Some(s) = &spec.source_ref {
+        return fmt(&s.kind, &s.name, s.namespace.as_deref());
+    }
+    if let Some(c) = &spec.chart {
+        let s = &c.spec.source_ref;
+        let version = c
+            .spec
+            .version
+            .as_deref()
+            .map(|v| format!("@{v}"))
+            .unwrap_or_default();
+        return format!(
+            "{} (chart {}{version})",
+            fmt(&s.kind, &s.name, s.namespace.as_deref()),
+            c.spec.chart
+        );
+    }
+    if let Some(c) = &spec.chart_ref {
+        return fmt(&c.kind, &c.name, c.namespace.as_deref());
+    }
+    String::new()
+}
+
+fn events(state: &State, r: &ResourceRef, now: Timestamp) -> Vec<EventView> {
+    let Some(ring) = state.events.get(r) else {
+        return Vec::new();
+    };
+    let mut list: Vec<_> = ring.iter().collect();
+    list.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+    list.into_iter()
+        .take(DETAIL_EVENTS)
+        .map(|e| EventView {
+            warning: e.type_ == EventType::Warning,
+            age: e
+                .last_seen
+                .as_deref()
+                .map_or_else(|| "-".to_owned(), |t| age(now, t)),
+            reason: sanitize_line(&e.reason).into_owned(),
+            message: sanitize_line(&e.message).into_owned(),
+            count: e.count,
+        })
+        .collect()
+}

@@ -1,0 +1,133 @@
+//! The app: the only owner of [`State`]. TEA: messages ([`Msg`]) go through the pure [`update`], which returns
+//! [`Effect`]s as data; frames are drawn from view models ([`view::build`]) by `crate::ui`.
+//!
+//! # Wiring it from `main`
+//!
+//! ```ignore
+//! color_eyre::install()?;
+//! let config = fluxops::config::Config::load(fluxops::config::ConfigPaths::discover().as_ref());
+//! let (tx, rx) = tokio::sync::mpsc::channel(1024);        // the cluster layer sends ClusterEvents into tx
+//! let labels = fluxops::app::Labels { context: "kind-dev".into(), namespace: None };
+//! let mut terminal = fluxops::terminal::enter()?;           // restores on drop and on panic
+//! fluxops::app::run(&mut terminal, crossterm::event::EventStream::new(), rx, config, labels).await?;
+//! ```
+//!
+//! `run` returns when the user quits or the input stream ends. When the cluster channel closes, the console
+//! keeps showing what it had. Keys come from crossterm's async `EventStream` (never a blocking poll), the clock
+//! from a 1 s tokio interval; a frame is drawn only when something changed, at most every 33 ms.
+
+pub mod action;
+pub mod detail_view;
+pub mod effect;
+pub mod msg;
+pub mod navigator;
+pub mod state;
+pub mod topology;
+pub mod tree;
+pub mod update;
+pub mod view;
+
+pub use action::Action;
+pub use effect::Effect;
+pub use msg::Msg;
+pub use state::{Labels, State};
+pub use update::update;
+
+use crate::cluster::ClusterEvent;
+use crate::config::Config;
+use crate::flux::ResourceRef;
+use crossterm::event::Event;
+use futures::{Stream, StreamExt};
+use k8s_openapi::jiff::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+use tui_tree_widget::TreeState;
+
+/// Shortest time between two frames (~30 fps).
+pub const FRAME: Duration = Duration::from_millis(33);
+
+/// Why the app stopped other than by the user quitting.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Drawing to the terminal failed.
+    #[error("cannot draw to the terminal: {0}")]
+    Draw(String),
+    /// Reading terminal input failed.
+    #[error("cannot read terminal input: {0}")]
+    Input(#[source] std::io::Error),
+}
+
+/// Runs the console until the user quits. See the module doc for how `main` calls it.
+pub async fn run<B, S>(
+    terminal: &mut Terminal<B>,
+    mut input: S,
+    mut cluster: mpsc::Receiver<ClusterEvent>,
+    config: Config,
+    labels: Labels,
+) -> Result<(), Error>
+where
+    B: Backend,
+    S: Stream<Item = std::io::Result<Event>> + Unpin,
+{
+    let mut state = State::new(config, labels);
+    if let Ok(size) = terminal.size() {
+        update(
+            &mut state,
+            Msg::Resize {
+                width: size.width,
+                height: size.height,
+            },
+        );
+    }
+    let mut tree_state: TreeState<ResourceRef> = TreeState::default();
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut cluster_open = true;
+    let mut last_draw: Option<Instant> = None;
+    loop {
+        let next_frame = last_draw.map_or_else(Instant::now, |t| t + FRAME);
+        if state.dirty && Instant::now() >= next_frame {
+            draw(terminal, &mut state, &mut tree_state)?;
+            last_draw = Some(Instant::now());
+        }
+        let msg = tokio::select! {
+            ev = input.next() => match ev {
+                Some(Ok(Event::Key(key))) => Msg::Key(key),
+                Some(Ok(Event::Resize(width, height))) => Msg::Resize { width, height },
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(Error::Input(e)),
+                None => return Ok(()),
+            },
+            ev = cluster.recv(), if cluster_open => match ev {
+                Some(ev) => Msg::Cluster(ev),
+                None => {
+                    cluster_open = false;
+                    continue;
+                }
+            },
+            _ = ticker.tick() => Msg::Tick(Timestamp::now()),
+            () = tokio::time::sleep_until(next_frame), if state.dirty => continue,
+        };
+        let effects = update(&mut state, msg);
+        if effects.contains(&Effect::Quit) {
+            return Ok(());
+        }
+    }
+}
+
+fn draw<B: Backend>(
+    terminal: &mut Terminal<B>,
+    state: &mut State,
+    tree_state: &mut TreeState<ResourceRef>,
+) -> Result<(), Error> {
+    let now = state.now.unwrap_or_else(Timestamp::now);
+    state.dirty = false;
+    let view = view::build(state, now);
+    terminal
+        .draw(|frame| crate::ui::draw(frame, &view, tree_state))
+        .map_err(|e| Error::Draw(e.to_string()))?;
+    Ok(())
+}

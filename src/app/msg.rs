@@ -1,0 +1,21 @@
+//! `Msg`: everything `update` reacts to — keys, resolved actions, cluster events, clock ticks, resizes.
+
+use super::action::Action;
+use crate::cluster::ClusterEvent;
+use crossterm::event::KeyEvent;
+use k8s_openapi::jiff::Timestamp;
+
+/// One input to `update`.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A key press, resolved through the keymap.
+    Key(KeyEvent),
+    /// An action, as if a bound key had been pressed.
+    Action(Action),
+    /// Something happened in the cluster.
+    Cluster(ClusterEvent),
+    /// The 1 s clock, carrying the time (update never reads the clock).
+    Tick(Timestamp),
+    /// The terminal was resized.
+    Resize { width: u16, height: u16 },
+}

@@ -1,0 +1,189 @@
+//! `State`: everything the console knows, owned by `app::run` and changed only by `update`.
+//! The root holds the data (objects, kinds, events, topology) and one state struct per screen.
+
+use super::navigator::NavigatorState;
+use crate::cluster::KindProblem;
+use crate::config::{Config, ConfigProblem, Key, Keymap, Mode, Theme};
+use crate::flux::status::{StatusSummary, summarize};
+use crate::flux::{FluxEvent, FluxKind, FluxObject, ResourceRef};
+use crate::graph::Graph;
+use k8s_openapi::jiff::Timestamp;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+/// Events kept per object (newest last).
+pub const EVENTS_PER_OBJECT: usize = 20;
+
+/// What the console shows about the cluster it is connected to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Labels {
+    /// The kubeconfig context name (or "demo").
+    pub context: String,
+    /// `None` = all namespaces.
+    pub namespace: Option<String>,
+}
+
+/// One object with its derived status.
+#[derive(Debug, Clone)]
+pub struct ObjectEntry {
+    pub object: Arc<FluxObject>,
+    pub status: StatusSummary,
+}
+
+impl ObjectEntry {
+    #[must_use]
+    pub fn new(object: Arc<FluxObject>) -> Self {
+        let status = summarize(&object);
+        Self { object, status }
+    }
+}
+
+/// Whether a kind's watch is working.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KindState {
+    /// Waiting for the first list.
+    Pending,
+    /// Listed and watched.
+    Synced { api_version: String },
+    /// Cannot be watched (missing CRD, forbidden).
+    Unavailable(KindProblem),
+    /// The watch failed and is retrying; what is shown is stale since `since`.
+    Degraded {
+        error: String,
+        since: Option<Timestamp>,
+    },
+}
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Focus {
+    #[default]
+    Navigator,
+    Detail,
+}
+
+/// The whole app state.
+#[derive(Debug)]
+pub struct State {
+    pub objects: BTreeMap<ResourceRef, ObjectEntry>,
+    /// Objects that exist but could not be parsed, with the error.
+    pub invalid: BTreeMap<ResourceRef, String>,
+    pub kinds: BTreeMap<FluxKind, KindState>,
+    pub events: BTreeMap<ResourceRef, VecDeque<Arc<FluxEvent>>>,
+    pub graph: Graph,
+    pub navigator: NavigatorState,
+    pub focus: Focus,
+    pub detail_visible: bool,
+    pub detail_scroll: u16,
+    pub help_open: bool,
+    pub help_scroll: u16,
+    pub labels: Labels,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub config_problems: Vec<ConfigProblem>,
+    pub config_banner_dismissed: bool,
+    /// Keys of a sequence typed so far (`g` of `g g`).
+    pub pending_keys: Vec<Key>,
+    /// Rows per page of the navigator, as last drawn (for page up/down).
+    pub page_rows: usize,
+    /// The latest clock reading, from ticks.
+    pub now: Option<Timestamp>,
+    /// Something visible changed since the last draw.
+    pub dirty: bool,
+    pub quit: bool,
+}
+
+impl State {
+    /// A fresh state with the given configuration and labels.
+    #[must_use]
+    pub fn new(config: Config, labels: Labels) -> Self {
+        Self {
+            objects: BTreeMap::new(),
+            invalid: BTreeMap::new(),
+            kinds: FluxKind::ALL
+                .into_iter()
+                .map(|k| (k, KindState::Pending))
+                .collect(),
+            events: BTreeMap::new(),
+            graph: Graph::new(),
+            navigator: NavigatorState::default(),
+            focus: Focus::Navigator,
+            detail_visible: true,
+            detail_scroll: 0,
+            help_open: false,
+            help_scroll: 0,
+            labels,
+            theme: config.theme,
+            keymap: config.keymap,
+            config_problems: config.problems,
+            config_banner_dismissed: false,
+            pending_keys: Vec::new(),
+            page_rows: 10,
+            now: None,
+            dirty: true,
+            quit: false,
+        }
+    }
+
+    /// The keymap mode for the current screen.
+    #[must_use]
+    pub fn mode(&self) -> Mode {
+        if self.help_open {
+            Mode::Help
+        } else if self.navigator.filter_editing {
+            Mode::Filter
+        } else if self.focus == Focus::Detail && self.detail_visible {
+            Mode::Detail
+        } else {
+            Mode::Navigator
+        }
+    }
+
+    /// Adds or replaces an object.
+    pub fn upsert(&mut self, object: Arc<FluxObject>) {
+        let Some(r) = object.resource_ref() else {
+            return;
+        };
+        let entry = ObjectEntry::new(object);
+        self.graph.upsert(Arc::clone(&entry.object));
+        self.invalid.remove(&r);
+        self.objects.insert(r, entry);
+        self.navigator.mark_stale();
+    }
+
+    /// Removes an object (valid or invalid) and its events.
+    pub fn remove(&mut self, r: &ResourceRef) {
+        self.graph.remove(r);
+        self.objects.remove(r);
+        self.invalid.remove(r);
+        self.events.remove(r);
+        self.navigator.mark_stale();
+    }
+
+    /// Records an event about an object, replacing an older copy of the same aggregated event.
+    pub fn record_event(&mut self, event: Arc<FluxEvent>) {
+        let ring = self.events.entry(event.involved.clone()).or_default();
+        ring.retain(|e| e.uid.is_empty() || e.uid != event.uid);
+        ring.push_back(event);
+        while ring.len() > EVENTS_PER_OBJECT {
+            ring.pop_front();
+        }
+    }
+
+    /// Selects `r` in the navigator, opening its ancestors in the current view.
+    pub fn reveal(&mut self, r: &ResourceRef) {
+        let src = super::navigator::Source {
+            topology: &self.graph,
+            objects: &self.objects,
+            invalid: &self.invalid,
+        };
+        self.navigator.reveal(&src, r);
+        self.dirty = true;
+    }
+
+    /// The currently selected object, if any.
+    #[must_use]
+    pub fn selected(&self) -> Option<&ResourceRef> {
+        self.navigator.selected.last()
+    }
+}

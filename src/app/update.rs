@@ -1,0 +1,252 @@
+//! `update(&mut State, Msg) -> Vec<Effect>`: the only code that changes `State`. Pure: no I/O, no clock, no
+//! channels; unit-tested in `tests/app_update.rs`.
+
+use super::action::Action;
+use super::effect::Effect;
+use super::msg::Msg;
+use super::navigator::Source;
+use super::state::{Focus, KindState, State};
+use super::topology::Topology;
+use crate::cluster::ClusterEvent;
+use crate::config::{Key, Mode, Resolution};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use std::str::FromStr;
+
+/// Applies one message.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let effects = match msg {
+        Msg::Key(key) => with_fresh_tree(state, |s| on_key(s, &key)),
+        Msg::Action(action) => with_fresh_tree(state, |s| on_action(s, action)),
+        Msg::Cluster(ev) => {
+            on_cluster(state, ev);
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            state.now = Some(now);
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::Resize { height, .. } => {
+            state.page_rows = usize::from(height.saturating_sub(8)).max(1);
+            state.dirty = true;
+            Vec::new()
+        }
+    };
+    // Cluster events only mark the tree stale: a burst of them costs one rebuild, at the next key or frame.
+    effects
+}
+
+/// Runs a user input on an up-to-date tree; a new selection starts the detail pane at its top.
+fn with_fresh_tree(state: &mut State, f: impl FnOnce(&mut State) -> Vec<Effect>) -> Vec<Effect> {
+    refresh(state);
+    let before = state.selected().cloned();
+    let effects = f(state);
+    refresh(state);
+    if state.selected() != before.as_ref() {
+        state.detail_scroll = 0;
+    }
+    effects
+}
+
+/// Rebuilds the tree if the data or the open set changed (cheap when nothing changed).
+pub fn refresh(state: &mut State) {
+    let src = Source {
+        topology: &state.graph,
+        objects: &state.objects,
+        invalid: &state.invalid,
+    };
+    state.navigator.refresh(&src);
+}
+
+fn on_key(state: &mut State, key: &KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    let mode = state.mode();
+    state.pending_keys.push(Key::from_event(key));
+    match state.keymap.resolve(mode, &state.pending_keys) {
+        Resolution::Action(action) => {
+            state.pending_keys.clear();
+            on_action(state, action)
+        }
+        Resolution::Pending => Vec::new(),
+        Resolution::Unbound => {
+            state.pending_keys.clear();
+            if mode == Mode::Filter {
+                type_into_filter(state, key);
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn type_into_filter(state: &mut State, key: &KeyEvent) {
+    if let KeyCode::Char(c) = key.code
+        && !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        && !c.is_control()
+    {
+        let mut text = state.navigator.filter.clone();
+        text.push(c);
+        state.navigator.set_filter(text);
+        state.dirty = true;
+    }
+}
+
+/// Performs a user intent.
+pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
+    state.dirty = true;
+    let src = Source {
+        topology: &state.graph,
+        objects: &state.objects,
+        invalid: &state.invalid,
+    };
+    let nav = &mut state.navigator;
+    let page = isize::try_from(state.page_rows.max(1)).unwrap_or(10);
+    match action {
+        Action::Quit => {
+            state.quit = true;
+            return vec![Effect::Quit];
+        }
+        Action::ToggleHelp => {
+            state.help_open = !state.help_open;
+            state.help_scroll = 0;
+        }
+        Action::CloseHelp => state.help_open = false,
+        Action::MoveUp => nav.move_by(-1),
+        Action::MoveDown => nav.move_by(1),
+        Action::PageUp => nav.move_by(-page),
+        Action::PageDown => nav.move_by(page),
+        Action::SelectFirst => nav.select_first(),
+        Action::SelectLast => nav.select_last(),
+        Action::Expand => nav.expand(),
+        Action::Collapse => nav.collapse(),
+        Action::ToggleNode => nav.toggle(),
+        Action::ExpandAll => nav.expand_all(&src),
+        Action::CollapseAll => nav.collapse_all(),
+        Action::SwitchView => nav.switch_view(&src),
+        Action::JumpToRootCause => {
+            let cause = nav.selected.last().and_then(|r| state.graph.root_cause(r));
+            if let Some(cause) = cause {
+                nav.jump_to(&src, &cause);
+                state.focus = Focus::Navigator;
+                state.detail_scroll = 0;
+            }
+        }
+        Action::JumpBack => nav.jump_back(&src),
+        Action::FocusDetail => {
+            state.focus = Focus::Detail;
+            state.detail_visible = true;
+        }
+        Action::FocusNavigator => state.focus = Focus::Navigator,
+        Action::ToggleDetail => {
+            state.detail_visible = !state.detail_visible;
+            if !state.detail_visible {
+                state.focus = Focus::Navigator;
+            }
+        }
+        Action::ScrollDown | Action::ScrollUp => scroll(state, action == Action::ScrollDown),
+        Action::StartFilter => nav.filter_editing = true,
+        Action::ApplyFilter => nav.filter_editing = false,
+        Action::CancelFilter => {
+            nav.filter_editing = false;
+            nav.set_filter(String::new());
+        }
+        Action::FilterDeleteChar => {
+            let mut text = nav.filter.clone();
+            text.pop();
+            nav.set_filter(text);
+        }
+        Action::ClearFilter => nav.set_filter(String::new()),
+        Action::DismissBanner => state.config_banner_dismissed = true,
+    }
+    Vec::new()
+}
+
+/// Scrolls the help or the detail pane by one line, never past (an upper bound of) its length.
+fn scroll(state: &mut State, down: bool) {
+    let limit = if state.help_open {
+        Mode::ALL
+            .iter()
+            .map(|m| state.keymap.bindings(*m).len() + 2)
+            .sum::<usize>()
+    } else {
+        detail_rows_bound(state)
+    };
+    let limit = u16::try_from(limit).unwrap_or(u16::MAX);
+    let target = if state.help_open {
+        &mut state.help_scroll
+    } else {
+        &mut state.detail_scroll
+    };
+    *target = if down {
+        target.saturating_add(1).min(limit)
+    } else {
+        target.saturating_sub(1)
+    };
+}
+
+/// A generous bound on the detail pane's wrapped rows for the selected object (assumes a 40-column pane).
+fn detail_rows_bound(state: &State) -> usize {
+    let Some(r) = state.selected() else {
+        return 0;
+    };
+    let wrapped = |text: &str| text.len() / 40 + 1;
+    let object_rows = state.objects.get(r).map_or(0, |e| {
+        let conditions: usize = e
+            .object
+            .status
+            .conditions
+            .iter()
+            .map(|c| 1 + wrapped(&c.message))
+            .sum();
+        conditions + wrapped(&e.status.message) + e.status.message.lines().count()
+    });
+    let event_rows: usize = state
+        .events
+        .get(r)
+        .map_or(0, |ring| ring.iter().map(|e| wrapped(&e.message)).sum());
+    20 + object_rows + event_rows
+}
+
+fn on_cluster(state: &mut State, ev: ClusterEvent) {
+    state.dirty = true;
+    match ev {
+        ClusterEvent::Upserted(obj) => state.upsert(obj),
+        ClusterEvent::Deleted(r) => state.remove(&r),
+        ClusterEvent::Invalid { object, error } => {
+            state.graph.remove(&object);
+            state.objects.remove(&object);
+            state.invalid.insert(object, error);
+            state.navigator.mark_stale();
+        }
+        ClusterEvent::KindSynced { kind, api_version } => {
+            state.kinds.insert(kind, KindState::Synced { api_version });
+        }
+        ClusterEvent::KindUnavailable { kind, problem } => {
+            state.kinds.insert(kind, KindState::Unavailable(problem));
+        }
+        ClusterEvent::Degraded { kind, error, since } => {
+            let since = k8s_openapi::jiff::Timestamp::from_str(&since)
+                .ok()
+                .or(state.now);
+            // Keep the first failure time while the kind stays degraded.
+            let since = match state.kinds.get(&kind) {
+                Some(KindState::Degraded { since: Some(t), .. }) => Some(*t),
+                _ => since,
+            };
+            state
+                .kinds
+                .insert(kind, KindState::Degraded { error, since });
+        }
+        ClusterEvent::Recovered(kind) => {
+            let api_version = match state.kinds.get(&kind) {
+                Some(KindState::Synced { api_version }) => api_version.clone(),
+                _ => String::new(),
+            };
+            state.kinds.insert(kind, KindState::Synced { api_version });
+        }
+        ClusterEvent::Event(ev) => state.record_event(ev),
+    }
+}

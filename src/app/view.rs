@@ -1,0 +1,420 @@
+//! View models: what `ui` draws, built from `State` and an explicit `now`. Every string taken from the cluster
+//! passes through [`crate::text`] here, so `ui` only ever sees safe text.
+
+use super::state::{KindState, State};
+use super::topology::{Topology, count_by_health};
+use super::tree::{TreeNode, TreePath};
+use crate::cluster::KindProblem;
+use crate::config::{Binding, Mode, Theme};
+use crate::flux::{FluxKind, Health, ResourceRef};
+use crate::graph::NodeState;
+use crate::text::sanitize_line;
+use k8s_openapi::jiff::Timestamp;
+use std::collections::HashSet;
+use std::str::FromStr;
+
+pub use super::detail_view::{ConditionView, DetailView, EventView};
+
+/// Everything one frame shows.
+#[derive(Debug, Clone)]
+pub struct View<'a> {
+    pub theme: &'a Theme,
+    pub navigator: NavigatorView,
+    pub detail: Option<DetailView>,
+    pub detail_focused: bool,
+    pub detail_scroll: u16,
+    pub status: StatusBarView,
+    pub banners: Vec<Banner>,
+    pub help: Option<HelpView>,
+    /// Key hints for the footer: (keys, what).
+    pub hints: Vec<(String, String)>,
+}
+
+/// The tree pane.
+#[derive(Debug, Clone)]
+pub struct NavigatorView {
+    pub title: String,
+    pub nodes: Vec<NodeView>,
+    pub selected: TreePath,
+    pub opened: HashSet<TreePath>,
+    /// The filter text, when a filter is set or being typed.
+    pub filter: Option<String>,
+    pub filter_editing: bool,
+}
+
+/// One tree node.
+#[derive(Debug, Clone)]
+pub struct NodeView {
+    pub id: ResourceRef,
+    pub row: RowView,
+    pub children: Vec<NodeView>,
+    /// Has children that are not built (closed node).
+    pub expandable: bool,
+}
+
+/// The columns of one tree row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowView {
+    /// `None` for objects that could not be parsed.
+    pub health: Option<Health>,
+    pub kind: &'static str,
+    pub name: String,
+    pub reason: String,
+    /// `Kind/ns/name` of the root cause, for blocked rows.
+    pub blocked_by: Option<String>,
+}
+
+/// The status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusBarView {
+    pub context: String,
+    pub namespace: String,
+    pub counts: Vec<(Health, usize)>,
+    pub connection: Connection,
+}
+
+/// Connection state shown in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// Waiting for the first lists.
+    Syncing,
+    Live,
+    /// A watch failed and is retrying; data is stale since the given `HH:MM:SS` (UTC).
+    Stale {
+        since: String,
+    },
+}
+
+/// Severity of a banner line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BannerLevel {
+    Error,
+    Warning,
+}
+
+/// One banner line above the panes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Banner {
+    pub level: BannerLevel,
+    pub text: String,
+}
+
+/// The help screen, generated from the keymap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpView {
+    pub sections: Vec<HelpSection>,
+    pub scroll: u16,
+}
+
+/// The bindings of one mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpSection {
+    pub mode: Mode,
+    /// (keys joined with ", ", description)
+    pub entries: Vec<(String, String)>,
+}
+
+/// `HH:MM:SS` (UTC) of a timestamp.
+#[must_use]
+pub fn clock(t: Timestamp) -> String {
+    t.strftime("%H:%M:%S").to_string()
+}
+
+/// Age of an RFC 3339 time relative to `now`, kubectl style (`45s`, `12m`, `5h`, `3d`).
+#[must_use]
+pub fn age(now: Timestamp, rfc3339: &str) -> String {
+    let Ok(t) = Timestamp::from_str(rfc3339) else {
+        return "?".to_owned();
+    };
+    let secs = now.duration_since(t).as_secs().max(0);
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3_600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3_600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+/// Builds the view of one frame (rebuilding the tree first if the data changed).
+#[must_use]
+pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
+    super::update::refresh(state);
+    let state: &State = state;
+    let detail = state
+        .detail_visible
+        .then(|| {
+            state
+                .selected()
+                .map(|r| super::detail_view::build(state, r, now))
+        })
+        .flatten();
+    View {
+        theme: &state.theme,
+        navigator: navigator(state),
+        detail,
+        detail_focused: state.mode() == Mode::Detail,
+        detail_scroll: state.detail_scroll,
+        status: status_bar(state),
+        banners: banners(state),
+        help: state.help_open.then(|| help(state)),
+        hints: hints(state),
+    }
+}
+
+fn navigator(state: &State) -> NavigatorView {
+    let nav = &state.navigator;
+    let filter = (nav.filter_editing || !nav.filter.is_empty())
+        .then(|| sanitize_line(&nav.filter).into_owned());
+    let count = state.objects.len() + state.invalid.len();
+    NavigatorView {
+        title: format!(" {} ({count}) ", nav.view.title()),
+        nodes: nav.nodes().iter().map(|n| node(state, n)).collect(),
+        selected: nav.selected.clone(),
+        // Open = children built (the filter opens the way to every match).
+        opened: nav
+            .rows()
+            .iter()
+            .filter(|r| r.open)
+            .map(|r| r.path.clone())
+            .collect(),
+        filter,
+        filter_editing: nav.filter_editing,
+    }
+}
+
+fn node(state: &State, n: &TreeNode) -> NodeView {
+    NodeView {
+        id: n.object.clone(),
+        row: row(state, &n.object),
+        children: n.children.iter().map(|c| node(state, c)).collect(),
+        expandable: n.expandable && n.children.is_empty(),
+    }
+}
+
+/// The columns of one object's row.
+#[must_use]
+pub fn row(state: &State, r: &ResourceRef) -> RowView {
+    let name = sanitize_line(&r.namespaced_name()).into_owned();
+    let Some(entry) = state.objects.get(r) else {
+        let (health, reason) = match (state.invalid.get(r), state.graph.placeholder(r)) {
+            (Some(e), _) => (None, format!("invalid: {}", sanitize_line(e))),
+            (None, Some(NodeState::Implied)) => (
+                Some(Health::Unknown),
+                "generated for a HelmRelease, not seen yet".to_owned(),
+            ),
+            (None, _) => (None, "missing: referenced but not found".to_owned()),
+        };
+        return RowView {
+            health,
+            kind: r.kind.abbrev(),
+            name,
+            reason,
+            blocked_by: None,
+        };
+    };
+    let health = entry.status.health;
+    let causes = if matches!(
+        health,
+        Health::Blocked | Health::Failing | Health::InProgress
+    ) {
+        Topology::root_causes(&state.graph, r)
+    } else {
+        Vec::new()
+    };
+    let blocked_by = causes.first().map(|c| {
+        let more = match causes.len() {
+            1 => String::new(),
+            n => format!(" +{}", n - 1),
+        };
+        format!("{}{more}", sanitize_line(&c.to_string()))
+    });
+    let reason = match health {
+        // The glyph says "blocked"; the root cause says by what.
+        Health::Blocked if blocked_by.is_some() => String::new(),
+        Health::Ready => short_revision(revision(&entry.object)),
+        _ => sanitize_line(&entry.status.reason).into_owned(),
+    };
+    RowView {
+        health: Some(health),
+        kind: r.kind.abbrev(),
+        name,
+        reason,
+        blocked_by,
+    }
+}
+
+/// The revision an object is at: applied (KS/HR) or stored artifact (sources).
+#[must_use]
+pub fn revision(obj: &crate::flux::FluxObject) -> &str {
+    obj.status
+        .last_applied_revision
+        .as_deref()
+        .or(obj.status.artifact.as_ref().map(|a| a.revision.as_str()))
+        .unwrap_or_default()
+}
+
+/// A revision with long hex digests cut to 12 digits, like the flux CLI (`main@sha1:8e4ad3a9f6c1`).
+#[must_use]
+pub fn short_revision(rev: &str) -> String {
+    let safe = sanitize_line(rev);
+    match safe.split_once(':') {
+        Some((head, hex)) if hex.len() > 12 && hex.chars().all(|c| c.is_ascii_hexdigit()) => {
+            format!("{head}:{}", &hex[..12])
+        }
+        _ => safe.into_owned(),
+    }
+}
+
+fn status_bar(state: &State) -> StatusBarView {
+    let counts = count_by_health(state.objects.values().map(|e| &e.status.health));
+    let stale_since = state
+        .kinds
+        .values()
+        .filter_map(|k| match k {
+            KindState::Degraded { since, .. } => Some(*since),
+            _ => None,
+        })
+        .min();
+    let connection = match stale_since {
+        Some(since) => Connection::Stale {
+            since: since.map_or_else(|| "?".to_owned(), clock),
+        },
+        None if state.kinds.values().any(|k| *k == KindState::Pending) => Connection::Syncing,
+        None => Connection::Live,
+    };
+    StatusBarView {
+        context: sanitize_line(&state.labels.context).into_owned(),
+        namespace: state.labels.namespace.as_deref().map_or_else(
+            || "all namespaces".to_owned(),
+            |n| sanitize_line(n).into_owned(),
+        ),
+        counts: Health::ALL
+            .into_iter()
+            .filter_map(|h| counts.get(&h).map(|c| (h, *c)))
+            .collect(),
+        connection,
+    }
+}
+
+fn banners(state: &State) -> Vec<Banner> {
+    let mut out = Vec::new();
+    for (kind, k) in &state.kinds {
+        if let KindState::Degraded { error, since } = k {
+            out.push(Banner {
+                level: BannerLevel::Error,
+                text: format!(
+                    "{kind}: stale since {} (retrying): {}",
+                    since.map_or_else(|| "?".to_owned(), clock),
+                    sanitize_line(error)
+                ),
+            });
+        }
+    }
+    let unavailable = |want_missing: bool| -> Vec<FluxKind> {
+        state
+            .kinds
+            .iter()
+            .filter(|(_, k)| match k {
+                KindState::Unavailable(KindProblem::MissingCrd) => want_missing,
+                KindState::Unavailable(KindProblem::Forbidden(_)) => !want_missing,
+                _ => false,
+            })
+            .map(|(kind, _)| *kind)
+            .collect()
+    };
+    let missing = unavailable(true);
+    if !missing.is_empty() {
+        out.push(Banner {
+            level: BannerLevel::Warning,
+            text: format!("CRD not installed, not shown: {}", join(&missing)),
+        });
+    }
+    for (kind, k) in &state.kinds {
+        if let KindState::Unavailable(KindProblem::Forbidden(msg)) = k {
+            out.push(Banner {
+                level: BannerLevel::Warning,
+                text: format!(
+                    "{kind}: access forbidden, not shown: {}",
+                    sanitize_line(msg)
+                ),
+            });
+        }
+    }
+    if !state.config_banner_dismissed {
+        for p in &state.config_problems {
+            out.push(Banner {
+                level: BannerLevel::Error,
+                text: format!(
+                    "config: {}; using the defaults",
+                    sanitize_line(&p.to_string())
+                ),
+            });
+        }
+    }
+    out
+}
+
+fn join(kinds: &[FluxKind]) -> String {
+    kinds
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn help(state: &State) -> HelpView {
+    HelpView {
+        sections: Mode::ALL
+            .into_iter()
+            .map(|mode| HelpSection {
+                mode,
+                entries: state.keymap.bindings(mode).iter().map(help_entry).collect(),
+            })
+            .filter(|s| !s.entries.is_empty())
+            .collect(),
+        scroll: state.help_scroll,
+    }
+}
+
+fn help_entry(b: &Binding) -> (String, String) {
+    let keys = b
+        .keys
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    (keys, b.desc.clone())
+}
+
+fn hints(state: &State) -> Vec<(String, String)> {
+    use super::action::Action as A;
+    let mode = state.mode();
+    let wanted: &[(A, &str)] = match mode {
+        Mode::Filter => &[(A::ApplyFilter, "keep"), (A::CancelFilter, "clear")],
+        Mode::Help => &[
+            (A::CloseHelp, "close"),
+            (A::ScrollDown, "scroll"),
+            (A::Quit, "quit"),
+        ],
+        Mode::Detail => &[
+            (A::FocusNavigator, "back"),
+            (A::JumpToRootCause, "root cause"),
+        ],
+        Mode::Navigator | Mode::Common => &[
+            (A::ToggleHelp, "help"),
+            (A::StartFilter, "filter"),
+            (A::SwitchView, "view"),
+            (A::JumpToRootCause, "root cause"),
+            (A::Quit, "quit"),
+        ],
+    };
+    wanted
+        .iter()
+        .filter_map(|(a, what)| {
+            state
+                .keymap
+                .key_for(mode, *a)
+                .map(|k| (k, (*what).to_owned()))
+        })
+        .collect()
+}

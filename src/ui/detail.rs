@@ -1,0 +1,109 @@
+//! The detail pane: status, fields, wrapped message, root cause with its jump key, conditions and events.
+
+use super::style::{glyph, health_style};
+use crate::app::view::{DetailView, View};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, detail: &DetailView) {
+    let theme = view.theme;
+    let border = if view.detail_focused {
+        theme.border_focused
+    } else {
+        theme.border
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(Span::styled(format!(" {} ", detail.title), theme.title));
+    let status_style = health_style(theme, detail.health);
+    let status = detail.health.map_or("Invalid", |h| h.label());
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{:<11}", "Status"), theme.label),
+        Span::styled(format!("{} {status}", glyph(detail.health)), status_style),
+        Span::styled(
+            if detail.retrying { " (retrying)" } else { "" },
+            theme.text_dim,
+        ),
+    ])];
+    for (label, value) in &detail.fields {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{label:<11}"), theme.label),
+            Span::styled(value.clone(), theme.text),
+        ]));
+    }
+    for (i, cause) in detail.root_causes.iter().enumerate() {
+        let label = if i == 0 { "Blocked by" } else { "" };
+        let mut spans = vec![
+            Span::styled(format!("{label:<11}"), theme.label),
+            Span::styled(cause.clone(), theme.root_cause),
+        ];
+        if let Some(key) = detail.jump_key.as_ref().filter(|_| i == 0) {
+            spans.push(Span::styled(" (", theme.text_dim));
+            spans.push(Span::styled(key.clone(), theme.key_hint));
+            spans.push(Span::styled(" to jump)", theme.text_dim));
+        }
+        lines.push(Line::from(spans));
+    }
+    if !detail.message.is_empty() {
+        lines.push(Line::default());
+        lines.extend(
+            detail
+                .message
+                .lines()
+                .map(|l| Line::styled(l.to_owned(), theme.text)),
+        );
+    }
+    if !detail.conditions.is_empty() {
+        lines.push(Line::default());
+        lines.push(Line::styled("Conditions", theme.title));
+        for c in &detail.conditions {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<12}", c.type_), theme.label),
+                Span::styled(format!("{:<8}", c.status), theme.text),
+                Span::styled(format!("{:>4}  ", c.age), theme.text_dim),
+                Span::styled(c.reason.clone(), theme.text),
+            ]));
+            if !c.message.is_empty() {
+                lines.push(Line::styled(format!("    {}", c.message), theme.text_dim));
+            }
+        }
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled("Events", theme.title));
+    if detail.events.is_empty() {
+        lines.push(Line::styled("  none seen", theme.text_dim));
+    }
+    for e in &detail.events {
+        let style = if e.warning {
+            theme.event_warning
+        } else {
+            theme.event_normal
+        };
+        let count = if e.count > 1 {
+            format!(" (x{})", e.count)
+        } else {
+            String::new()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:>4} ", e.age), theme.text_dim),
+            Span::styled(format!("{}{count}: ", e.reason), style),
+            Span::styled(e.message.clone(), theme.text),
+        ]));
+    }
+    // Rows after wrapping, estimated by width (word wrapping can add a few): bounds the scroll offset.
+    let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_width).max(1))
+        .sum();
+    let visible = usize::from(area.height.saturating_sub(2));
+    let max_scroll = u16::try_from(rows.saturating_sub(visible)).unwrap_or(u16::MAX);
+    let para = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((view.detail_scroll.min(max_scroll), 0));
+    frame.render_widget(para, area);
+}

@@ -1,0 +1,366 @@
+//! `update` behaviour: cluster events change counts, rows and banners; keys go through the keymap; filter,
+//! view switch and root-cause jumps move the selection. No terminal, no tokio: `update` is pure.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions: a broken fixture must fail loudly"
+)]
+
+mod support;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fluxops::app::state::EVENTS_PER_OBJECT;
+use fluxops::app::view::{self, BannerLevel, Connection};
+use fluxops::app::{Action, Effect, Msg, State, update};
+use fluxops::cluster::{ClusterEvent, KindProblem};
+use fluxops::config::Config;
+use fluxops::flux::{FluxKind, FluxObject, Health, ResourceRef};
+use futures::StreamExt;
+use std::path::Path;
+use std::sync::Arc;
+use support::{fleet, loaded_state, now, r};
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn named(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn count(state: &mut State, health: Health) -> usize {
+    let v = view::build(state, now());
+    v.status
+        .counts
+        .iter()
+        .find(|(h, _)| *h == health)
+        .map_or(0, |(_, c)| *c)
+}
+
+/// The objects of the visible rows (after the rebuild a frame would do).
+fn visible(state: &mut State) -> Vec<ResourceRef> {
+    fluxops::app::update::refresh(state);
+    state
+        .navigator
+        .rows()
+        .iter()
+        .map(|row| row.path.last().unwrap().clone())
+        .collect()
+}
+
+fn object(kind: FluxKind, ns: &str, name: &str) -> FluxObject {
+    fleet()
+        .into_iter()
+        .find(|o| o.resource_ref() == Some(r(kind, ns, name)))
+        .unwrap()
+}
+
+#[test]
+fn upserted_failing_object_updates_counts_and_its_row() {
+    let mut state = loaded_state();
+    let failing_before = count(&mut state, Health::Failing);
+    let mut git = object(FluxKind::GitRepository, "flux-system", "flux-system");
+    let ready = git
+        .status
+        .conditions
+        .iter_mut()
+        .find(|c| c.type_ == "Ready")
+        .unwrap();
+    ready.status = "False".to_owned();
+    ready.reason = "GitOperationFailed".to_owned();
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Upserted(Arc::new(git))),
+    );
+
+    assert_eq!(count(&mut state, Health::Failing), failing_before + 1);
+    let row = view::row(
+        &state,
+        &r(FluxKind::GitRepository, "flux-system", "flux-system"),
+    );
+    assert_eq!(row.health, Some(Health::Failing));
+    assert_eq!(row.reason, "GitOperationFailed");
+}
+
+#[test]
+fn a_fixed_source_stops_being_the_root_cause_of_its_dependents() {
+    let mut state = loaded_state();
+    let apps = r(FluxKind::Kustomization, "flux-system", "apps");
+    assert_eq!(
+        view::row(&state, &apps).blocked_by.as_deref(),
+        Some("GitRepository/flux-system/podinfo")
+    );
+    for (kind, name) in [
+        (FluxKind::GitRepository, "podinfo"),
+        (FluxKind::Kustomization, "podinfo"),
+    ] {
+        let mut o = object(kind, "flux-system", name);
+        o.status.conditions = object(FluxKind::GitRepository, "flux-system", "flux-system")
+            .status
+            .conditions;
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(o))),
+        );
+    }
+    assert_eq!(view::row(&state, &apps).blocked_by, None);
+}
+
+#[test]
+fn deleted_object_leaves_the_tree_and_the_counts() {
+    let mut state = loaded_state();
+    let top = r(FluxKind::Kustomization, "flux-system", "flux-system");
+    update(&mut state, Msg::Action(Action::SwitchView));
+    assert!(visible(&mut state).contains(&top));
+    let ready_before = count(&mut state, Health::Ready);
+    update(&mut state, Msg::Cluster(ClusterEvent::Deleted(top.clone())));
+    assert!(!visible(&mut state).contains(&top));
+    assert_eq!(count(&mut state, Health::Ready), ready_before - 1);
+}
+
+#[test]
+fn deleted_object_still_listed_in_an_inventory_shows_as_missing() {
+    let mut state = loaded_state();
+    let stalled = r(FluxKind::HelmRelease, "monitoring", "kube-prometheus-stack");
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Deleted(stalled.clone())),
+    );
+    assert_eq!(count(&mut state, Health::Stalled), 0);
+    update(&mut state, Msg::Action(Action::SwitchView));
+    update(&mut state, Msg::Action(Action::ExpandAll));
+    assert!(visible(&mut state).contains(&stalled));
+    let row = view::row(&state, &stalled);
+    assert_eq!(row.health, None);
+    assert!(row.reason.starts_with("missing"), "{}", row.reason);
+}
+
+#[test]
+fn filter_shows_matching_nodes_with_their_ancestors_and_typed_q_does_not_quit() {
+    let mut state = loaded_state();
+    update(&mut state, key('/'));
+    let mut effects = Vec::new();
+    for c in "redis q".chars() {
+        effects.extend(update(&mut state, key(c)));
+    }
+    assert!(
+        effects.is_empty(),
+        "typing 'q' into the filter must not quit"
+    );
+    assert_eq!(state.navigator.filter, "redis q");
+    // "q" matches nothing else: back to "redis".
+    update(&mut state, named(KeyCode::Backspace));
+    update(&mut state, named(KeyCode::Backspace));
+    update(&mut state, named(KeyCode::Enter));
+    assert!(!state.navigator.filter_editing);
+    assert_eq!(
+        visible(&mut state),
+        vec![
+            r(FluxKind::OCIRepository, "flux-system", "manifests"),
+            r(FluxKind::HelmRelease, "apps", "redis"),
+        ]
+    );
+    assert_eq!(
+        state.selected(),
+        Some(&r(FluxKind::HelmRelease, "apps", "redis"))
+    );
+    update(&mut state, named(KeyCode::Esc));
+    assert!(state.navigator.filter.is_empty());
+}
+
+#[test]
+fn degraded_kind_shows_a_stale_banner_until_recovered() {
+    let mut state = loaded_state();
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Degraded {
+            kind: FluxKind::HelmRelease,
+            error: "too old resource version".to_owned(),
+            since: "2026-11-24T03:20:05Z".to_owned(),
+        }),
+    );
+    let v = view::build(&mut state, now());
+    assert_eq!(
+        v.status.connection,
+        Connection::Stale {
+            since: "03:20:05".to_owned()
+        }
+    );
+    assert!(
+        v.banners
+            .iter()
+            .any(|b| b.level == BannerLevel::Error && b.text.contains("HelmRelease"))
+    );
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Recovered(FluxKind::HelmRelease)),
+    );
+    let v = view::build(&mut state, now());
+    assert_eq!(v.status.connection, Connection::Live);
+    assert!(v.banners.is_empty());
+}
+
+#[test]
+fn unavailable_kinds_get_one_banner_per_problem() {
+    let mut state = loaded_state();
+    for (kind, problem) in [
+        (FluxKind::ExternalArtifact, KindProblem::MissingCrd),
+        (FluxKind::Bucket, KindProblem::MissingCrd),
+        (
+            FluxKind::HelmChart,
+            KindProblem::Forbidden("helmcharts is forbidden".to_owned()),
+        ),
+    ] {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::KindUnavailable { kind, problem }),
+        );
+    }
+    let v = view::build(&mut state, now());
+    let texts: Vec<&str> = v.banners.iter().map(|b| b.text.as_str()).collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("Bucket, ExternalArtifact")));
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("HelmChart: access forbidden"))
+    );
+}
+
+#[test]
+fn enter_jumps_to_the_root_cause_and_backspace_returns() {
+    let mut state = loaded_state();
+    let apps = r(FluxKind::Kustomization, "flux-system", "apps");
+    state.reveal(&apps);
+    assert_eq!(state.selected(), Some(&apps));
+    update(&mut state, named(KeyCode::Enter));
+    assert_eq!(
+        state.selected(),
+        Some(&r(FluxKind::GitRepository, "flux-system", "podinfo"))
+    );
+    update(&mut state, named(KeyCode::Backspace));
+    assert_eq!(state.selected(), Some(&apps));
+}
+
+#[test]
+fn switching_view_keeps_the_selected_object() {
+    let mut state = loaded_state();
+    let hr = r(FluxKind::HelmRelease, "monitoring", "kube-prometheus-stack");
+    state.reveal(&hr);
+    update(&mut state, named(KeyCode::Tab));
+    assert_eq!(
+        state.navigator.view,
+        fluxops::app::tree::TreeView::Ownership
+    );
+    assert_eq!(state.selected(), Some(&hr));
+    let path = &state.navigator.selected;
+    assert_eq!(
+        path[0],
+        r(FluxKind::Kustomization, "flux-system", "flux-system"),
+        "{path:?}"
+    );
+}
+
+#[test]
+fn quit_key_returns_the_quit_effect() {
+    let mut state = loaded_state();
+    assert_eq!(update(&mut state, key('q')), vec![Effect::Quit]);
+}
+
+#[test]
+fn key_sequences_from_a_user_keymap_wait_for_the_second_key() {
+    let vim =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("keymaps/vim.yaml"))
+            .unwrap();
+    let mut config = Config::builtin();
+    config.keymap = config.keymap.patched(&vim, Path::new("vim.yaml")).unwrap();
+    let mut state = State::new(config, support::labels());
+    for o in fleet() {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(o))),
+        );
+    }
+    update(&mut state, key('G'));
+    let last = state.navigator.rows().last().unwrap().path.clone();
+    assert_eq!(state.navigator.selected, last);
+    update(&mut state, key('g'));
+    assert_eq!(state.navigator.selected, last, "one 'g' is only a prefix");
+    update(&mut state, key('g'));
+    assert_eq!(state.navigator.selected, state.navigator.rows()[0].path);
+}
+
+#[test]
+fn invalid_objects_are_listed_with_their_error() {
+    let mut state = loaded_state();
+    let bad = r(FluxKind::Kustomization, "team-a", "broken");
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Invalid {
+            object: bad.clone(),
+            error: "spec.interval: invalid type".to_owned(),
+        }),
+    );
+    assert!(visible(&mut state).contains(&bad));
+    let row = view::row(&state, &bad);
+    assert_eq!(row.health, None);
+    assert!(row.reason.contains("spec.interval: invalid type"));
+}
+
+#[test]
+fn events_are_bounded_per_object_and_aggregated_updates_replace_older_copies() {
+    let mut state = loaded_state();
+    let apps = r(FluxKind::Kustomization, "flux-system", "apps");
+    let template = support::events().remove(0);
+    for i in 0..EVENTS_PER_OBJECT + 5 {
+        let mut ev = template.clone();
+        ev.uid = format!("ev-{i}");
+        update(&mut state, Msg::Cluster(ClusterEvent::Event(Arc::new(ev))));
+    }
+    assert_eq!(state.events[&apps].len(), EVENTS_PER_OBJECT);
+    let mut again = template.clone();
+    again.uid = format!("ev-{}", EVENTS_PER_OBJECT + 4);
+    again.count = 99;
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Event(Arc::new(again))),
+    );
+    assert_eq!(state.events[&apps].len(), EVENTS_PER_OBJECT);
+    assert_eq!(state.events[&apps].back().unwrap().count, 99);
+}
+
+#[tokio::test]
+async fn run_draws_cluster_data_and_returns_when_q_is_pressed() {
+    use crossterm::event::Event;
+    use ratatui::{Terminal, backend::TestBackend};
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    for obj in fleet() {
+        tx.send(ClusterEvent::Upserted(Arc::new(obj)))
+            .await
+            .unwrap();
+    }
+    // Keys arrive after the cluster data: a stream that yields 'q' once the first events were drained.
+    let keys = futures::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        Ok(Event::Key(KeyEvent::new(
+            KeyCode::Char('q'),
+            KeyModifiers::NONE,
+        )))
+    })
+    .chain(futures::stream::pending());
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let result = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        fluxops::app::run(
+            &mut terminal,
+            Box::pin(keys),
+            rx,
+            Config::builtin(),
+            support::labels(),
+        ),
+    )
+    .await;
+    assert!(matches!(result, Ok(Ok(()))), "{result:?}");
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("flux-system/flux-system"), "{screen}");
+    drop(tx);
+}
