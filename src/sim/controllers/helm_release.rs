@@ -217,6 +217,15 @@ pub fn act(
         .unwrap_or_default();
     conditions::set(
         &mut status,
+        "Ready",
+        CondStatus::Unknown,
+        "Progressing",
+        "Reconciliation in progress",
+        generation,
+        &tl.at(prep),
+    );
+    conditions::set(
+        &mut status,
         "Reconciling",
         CondStatus::True,
         "Progressing",
