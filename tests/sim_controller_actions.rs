@@ -349,3 +349,87 @@ simulation: {reconcile: 100ms}
     );
     c.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrade_retries_exhaust_and_a_spec_change_starts_the_count_over() {
+    let text = "kind: Scenario
+name: t
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: redis-chart, namespace: data}
+spec: {interval: 1h, url: oci://registry-1.docker.io/bitnamicharts/redis, ref: {semver: 20.x}}
+simulation: {chartVersion: 20.6.2, revisions: {every: 1m, count: 1}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: redis, namespace: data}
+spec:
+  interval: 1h
+  chartRef: {kind: OCIRepository, name: redis-chart}
+  upgrade: {remediation: {retries: 1}}
+simulation:
+  reconcile: 5s
+  failure: {action: upgrade, reason: UpgradeFailed, message: 'cannot patch \"redis-master\" with kind StatefulSet: StatefulSet.apps \"redis-master\" is invalid: spec: Forbidden'}
+";
+    let c = scenario(text, 100.0).await;
+    let stalled_after = |o: &Value| has(o, "Stalled", "True", "RetriesExceeded");
+    let stalled = c
+        .wait(
+            FluxKind::HelmRelease,
+            "data",
+            "redis",
+            "Stalled",
+            stalled_after,
+        )
+        .await;
+    assert_eq!(
+        condition(&stalled, "Stalled").unwrap()["message"],
+        "Failed to upgrade after 2 attempt(s)"
+    );
+    assert_eq!(stalled["status"]["upgradeFailures"], 2);
+    assert!(stalled["status"]["installFailures"].is_null());
+    let ready_msg = condition(&stalled, "Ready").unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        ready_msg
+            .starts_with("Helm upgrade failed for release data/redis with chart redis@20.6.3+"),
+        "{ready_msg}"
+    );
+    let history = stalled["status"]["history"].as_array().unwrap();
+    assert_eq!(history[0]["status"], "failed");
+    assert!(
+        history.iter().any(|s| s["status"] == "deployed"
+            && s["chartVersion"].as_str().unwrap().starts_with("20.6.2+"))
+    );
+    let events = c.events("data", "redis").await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e.reason.as_deref() == Some("RollbackSucceeded"))
+    );
+    c.patch(
+        FluxKind::HelmRelease,
+        "data",
+        "redis",
+        json!({"spec": {"values": {"replica": {"replicaCount": 2}}}}),
+    )
+    .await;
+    let again = c
+        .wait(
+            FluxKind::HelmRelease,
+            "data",
+            "redis",
+            "stalled at generation 2",
+            |o| stalled_after(o) && o["status"]["lastAttemptedGeneration"] == 2,
+        )
+        .await;
+    assert_eq!(
+        condition(&again, "Stalled").unwrap()["message"],
+        "Failed to upgrade after 2 attempt(s)"
+    );
+    assert_eq!(again["status"]["upgradeFailures"], 2);
+    c.sim.shutdown().await;
+}
