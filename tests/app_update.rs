@@ -287,6 +287,13 @@ fn key_sequences_from_a_user_keymap_wait_for_the_second_key() {
     assert_eq!(state.navigator.selected, last, "one 'g' is only a prefix");
     update(&mut state, key('g'));
     assert_eq!(state.navigator.selected, state.navigator.rows()[0].path);
+    update(&mut state, key('g'));
+    update(&mut state, key('j'));
+    assert_eq!(
+        state.navigator.selected,
+        state.navigator.rows()[1].path,
+        "a key that breaks a sequence still acts alone"
+    );
 }
 
 #[test]
@@ -363,4 +370,68 @@ async fn run_draws_cluster_data_and_returns_when_q_is_pressed() {
     let screen = terminal.backend().to_string();
     assert!(screen.contains("flux-system/flux-system"), "{screen}");
     drop(tx);
+}
+
+fn kustomization(name: &str, depends_on: &[&str]) -> FluxObject {
+    serde_json::from_value(serde_json::json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": name, "namespace": "team", "generation": 1},
+        "spec": {"dependsOn": depends_on.iter().map(|d| serde_json::json!({"name": d})).collect::<Vec<_>>()},
+        "status": {"observedGeneration": 1, "conditions": [
+            {"type": "Ready", "status": "False", "reason": "DependencyNotReady", "message": "dependency is not ready"}
+        ]}
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_dependency_cycle_is_still_shown_and_expanding_it_terminates() {
+    let mut state = State::new(Config::builtin(), support::labels());
+    for o in [
+        kustomization("a", &["b"]),
+        kustomization("b", &["a"]),
+        kustomization("c", &["a"]),
+    ] {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(o))),
+        );
+    }
+    update(&mut state, Msg::Action(Action::ExpandAll));
+    let shown = visible(&mut state);
+    for name in ["a", "b", "c"] {
+        assert!(
+            shown.contains(&r(FluxKind::Kustomization, "team", name)),
+            "{name} missing: {shown:?}"
+        );
+    }
+    assert!(shown.len() < 10, "the cycle is not unrolled: {shown:?}");
+}
+
+#[test]
+fn an_object_waited_on_twice_appears_under_both_parents() {
+    let mut state = State::new(Config::builtin(), support::labels());
+    for o in [
+        kustomization("base", &[]),
+        kustomization("left", &["base"]),
+        kustomization("right", &["base"]),
+        kustomization("top", &["left", "right"]),
+    ] {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(o))),
+        );
+    }
+    update(&mut state, Msg::Action(Action::ExpandAll));
+    let top = r(FluxKind::Kustomization, "team", "top");
+    let paths: Vec<_> = state
+        .navigator
+        .rows()
+        .iter()
+        .filter(|row| row.path.last() == Some(&top))
+        .map(|row| row.path.clone())
+        .collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    assert_ne!(paths[0], paths[1]);
 }

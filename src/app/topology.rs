@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Relations between the objects the console shows (every list sorted, no duplicates).
 pub trait Topology {
+    /// Every node (objects and placeholders).
+    fn all(&self) -> Vec<ResourceRef>;
     /// Objects that wait on nothing (sources and heads of `dependsOn` chains).
     fn roots(&self) -> Vec<ResourceRef>;
     /// Objects that wait on `r`.
@@ -37,6 +39,11 @@ fn owned(refs: Vec<&ResourceRef>) -> Vec<ResourceRef> {
 }
 
 impl Topology for Graph {
+    fn all(&self) -> Vec<ResourceRef> {
+        let mut all: Vec<ResourceRef> = self.nodes().map(|n| n.rref.clone()).collect();
+        all.sort();
+        all
+    }
     fn roots(&self) -> Vec<ResourceRef> {
         owned(Graph::roots(self))
     }

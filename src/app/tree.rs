@@ -95,7 +95,31 @@ impl TreeInput<'_> {
         r.extend(self.invalid.keys().cloned());
         r.sort();
         r.dedup();
-        r
+        self.add_unreachable(r)
+    }
+
+    /// Members of cycles (`a` waits on `b`, `b` on `a`) hang under no root: each such group gets one root, so
+    /// every object appears somewhere.
+    fn add_unreachable(&self, mut roots: Vec<ResourceRef>) -> Vec<ResourceRef> {
+        let mut reached: HashSet<ResourceRef> = HashSet::new();
+        let mark = |start: &ResourceRef, reached: &mut HashSet<ResourceRef>| {
+            let mut stack = vec![start.clone()];
+            while let Some(r) = stack.pop() {
+                if reached.insert(r.clone()) {
+                    stack.extend(self.children(&r));
+                }
+            }
+        };
+        for r in &roots {
+            mark(r, &mut reached);
+        }
+        for r in self.topology.all() {
+            if !reached.contains(&r) {
+                mark(&r, &mut reached);
+                roots.push(r);
+            }
+        }
+        roots
     }
 
     fn matches(&self, r: &ResourceRef) -> bool {
