@@ -143,7 +143,9 @@ fn fields(obj: &FluxObject, reason: &str, state: &State, r: &ResourceRef) -> Vec
         .iter()
         .map(ToString::to_string)
         .collect();
-    push("Waits on", &deps.join(", "));
+    for (i, dep) in deps.iter().enumerate() {
+        push(if i == 0 { "Waits on" } else { "" }, dep);
+    }
     out
 }
 
