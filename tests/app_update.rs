@@ -435,3 +435,45 @@ fn an_object_waited_on_twice_appears_under_both_parents() {
     assert_eq!(paths.len(), 2, "{paths:?}");
     assert_ne!(paths[0], paths[1]);
 }
+
+#[test]
+fn a_missing_source_is_shown_as_a_missing_root_and_blames_itself() {
+    let mut state = State::new(Config::builtin(), support::labels());
+    let ks: FluxObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": "app", "namespace": "team", "generation": 1},
+        "spec": {"sourceRef": {"kind": "GitRepository", "name": "gone"}},
+        "status": {"observedGeneration": 1, "conditions": [
+            {"type": "Ready", "status": "False", "reason": "ArtifactFailed", "message": "Source 'GitRepository/team/gone' not found"}
+        ]}
+    }))
+    .unwrap();
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Upserted(Arc::new(ks))),
+    );
+    let gone = r(FluxKind::GitRepository, "team", "gone");
+    assert_eq!(visible(&mut state)[0], gone);
+    let app = r(FluxKind::Kustomization, "team", "app");
+    assert_eq!(
+        view::row(&state, &app).blocked_by.as_deref(),
+        Some("GitRepository/team/gone")
+    );
+    state.reveal(&gone);
+    let v = view::build(&mut state, now());
+    let detail = v.detail.unwrap();
+    assert_eq!(detail.health, None);
+    assert!(
+        detail
+            .fields
+            .iter()
+            .any(|(l, v)| l == "Problem" && v == "referenced but not found")
+    );
+    assert!(
+        detail
+            .fields
+            .iter()
+            .any(|(l, v)| l == "Needed by" && v == "Kustomization/team/app")
+    );
+}
