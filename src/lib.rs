@@ -1,9 +1,11 @@
 //! fluxops: a terminal operations console for Flux CD.
 //!
 //! Module map (see docs/ARCHITECTURE.md):
+//! - `cli`: the command line (clap); `launch`: what each command does, wiring the modules below.
 //! - `flux`: pure Flux domain knowledge (kinds, typed fields, status, inventory ids, events).
 //! - `graph`: the dependency graph of Flux objects (edges, root causes, views, incremental updates); pure.
 //! - `cluster`: all kube-rs I/O (client, discovery, watchers) producing `ClusterEvent`s.
+//! - `sim`: the simulated cluster (an HTTP Kubernetes API server on 127.0.0.1) for tests and demos.
 //! - `config`: user theme and keymap files layered on the embedded defaults.
 //! - `app`: the TEA core: `State`, `update`, effects, and the `run` loop.
 //! - `ui`: drawing only, from view models.
@@ -11,10 +13,13 @@
 //! - `text`: untrusted text made safe to draw.
 
 pub mod app;
+pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod flux;
 pub mod graph;
+pub mod launch;
+pub mod sim;
 pub mod terminal;
 pub mod text;
 pub mod ui;

@@ -1,12 +1,21 @@
-//! The `fluxops` binary: parse the command line, install error reporting, hand over to the library.
-
-mod cli;
+//! The `fluxops` binary: parse the command line, install error reporting and logging, hand over to the library.
 
 use clap::Parser;
+use fluxops::cli::{Cli, Command};
+use fluxops::launch;
 
 fn main() -> color_eyre::Result<()> {
     color_eyre::install()?;
-    let cli = cli::Cli::parse();
-    let _ = cli;
-    Ok(())
+    let cli = Cli::parse();
+    let _log = launch::logging::init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match &cli.command {
+            Some(Command::Sim(args)) => launch::headless::run(args).await?,
+            None => launch::console::run(&cli.console).await?,
+        }
+        Ok(())
+    })
 }

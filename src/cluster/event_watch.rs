@@ -1,8 +1,8 @@
 //! The watch of core/v1 Events in the scope, keeping only those about Flux objects (`ClusterEvent::Event`).
 //!
 //! An event is kept when its `involvedObject.apiVersion` group ends with `.toolkit.fluxcd.io` and its kind is a
-//! `FluxKind`. Events are sent again after every re-list; `FluxEvent::uid` lets the app replace rather than
-//! duplicate them. A failing events watch never affects the object watches: it is logged and retried with the
+//! `FluxKind`. Events are sent again after every re-list (410); `FluxEvent::uid` lets the app replace rather than
+//! duplicate them. A failing events watch never affects the object watches: it is logged and resumed with the
 //! same backoff as the kinds (`CappedBackoff`), and nothing already shown is withdrawn.
 
 use super::backoff::CappedBackoff;
@@ -33,42 +33,43 @@ pub(crate) async fn run(
     };
     let mut errors = CappedBackoff::errors();
     let mut slow = CappedBackoff::forbidden();
+    let mut stream = watcher::watcher(api.clone(), watcher_config()).boxed();
     loop {
-        let mut stream = watcher::watcher(api.clone(), watcher_config()).boxed();
-        let delay = loop {
-            let next = tokio::select! {
-                () = cancel.cancelled() => return,
-                next = stream.next() => next,
-            };
-            match next {
-                Some(Ok(watcher::Event::Apply(event) | watcher::Event::InitApply(event))) => {
-                    errors.reset();
-                    slow.reset();
-                    if let Some(flux) = flux_event(&event)
-                        && tx.send(ClusterEvent::Event(Arc::new(flux))).await.is_err()
-                    {
-                        return;
-                    }
+        let next = tokio::select! {
+            () = cancel.cancelled() => return,
+            next = stream.next() => next,
+        };
+        let delay = match next {
+            Some(Ok(watcher::Event::Apply(event) | watcher::Event::InitApply(event))) => {
+                errors.reset();
+                slow.reset();
+                if let Some(flux) = flux_event(&event)
+                    && tx.send(ClusterEvent::Event(Arc::new(flux))).await.is_err()
+                {
+                    return;
                 }
-                Some(Ok(_)) => {}
-                Some(Err(watcher::Error::WatchError(status))) if status.code == 410 => {}
-                Some(Err(err)) => {
-                    let forbidden = matches!(
-                        &err,
-                        watcher::Error::InitialListFailed(kube::Error::Api(s))
-                        | watcher::Error::WatchStartFailed(kube::Error::Api(s)) if s.code == 403
-                    );
-                    tracing::warn!("events watch failed: {}", describe(&err));
-                    break if forbidden {
-                        slow.next_delay()
-                    } else {
-                        errors.next_delay()
-                    };
+                continue;
+            }
+            Some(Ok(_)) => continue,
+            Some(Err(watcher::Error::WatchError(status))) if status.code == 410 => continue,
+            Some(Err(err)) => {
+                let forbidden = matches!(
+                    &err,
+                    watcher::Error::InitialListFailed(kube::Error::Api(s))
+                    | watcher::Error::WatchStartFailed(kube::Error::Api(s)) if s.code == 403
+                );
+                tracing::warn!("events watch failed: {}", describe(&err));
+                if forbidden {
+                    slow.next_delay()
+                } else {
+                    errors.next_delay()
                 }
-                None => break errors.next_delay(),
+            }
+            None => {
+                stream = watcher::watcher(api.clone(), watcher_config()).boxed();
+                errors.next_delay()
             }
         };
-        drop(stream);
         tokio::select! {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(delay) => {}

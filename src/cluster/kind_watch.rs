@@ -6,9 +6,10 @@
 //! - `410 Gone` (compacted history) is routine: the watcher re-lists by itself and nothing is reported.
 //! - `403` → `KindUnavailable(Forbidden)`, `404` on the list (CRD removed) → `KindUnavailable(MissingCrd)`; both are
 //!   retried slowly (`CappedBackoff::forbidden`). Any other failure → `Degraded` (once per failure streak, `since`
-//!   is when the streak began) and a fresh watcher after `CappedBackoff::errors`; the first list that succeeds
-//!   afterwards sends `Recovered`. Starting fresh (rather than resuming) is what makes recovery observable — a
-//!   resumed watch says nothing until an object changes — and its re-list reports objects deleted meanwhile.
+//!   is when the streak began), retried after `CappedBackoff::errors`: kube resumes the watch from the last
+//!   resourceVersion (so a connection blip does not re-list 10,000 objects) and re-lists on 410. `Recovered` is sent
+//!   by the first list or event that arrives afterwards, or by a one-item probe list when the resumed watch is
+//!   quiet.
 //! - Nothing is ever dropped because a connection failed: only a completed re-list or a delete event removes objects.
 
 use super::backoff::CappedBackoff;
@@ -18,11 +19,14 @@ use super::{ClusterEvent, KindProblem, Scope};
 use crate::flux::{FluxKind, ResourceRef};
 use futures::StreamExt;
 use kube::Api;
+use kube::api::ListParams;
 use kube::core::ApiResource;
 use kube::runtime::watcher::{self, Event};
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc::Sender;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// Objects per list page. Only used when the server pages a list: with `any_semantic` (resourceVersion=0) a
@@ -35,6 +39,16 @@ pub fn watcher_config() -> watcher::Config {
     watcher::Config::default()
         .any_semantic()
         .page_size(PAGE_SIZE)
+}
+
+/// How long a recovery probe may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Sleeps until `at` (never called with `None`: the `select!` guard checks first).
+async fn sleep_until(at: Option<Instant>) {
+    if let Some(at) = at {
+        tokio::time::sleep_until(at).await;
+    }
 }
 
 /// The receiver is gone: the app is shutting down.
@@ -109,59 +123,93 @@ impl KindWatch {
     }
 
     /// Watches until cancelled or until the receiver is dropped.
+    ///
+    /// One kube watcher serves the whole life of the kind: after an error it is polled again after a backoff,
+    /// and kube resumes the watch from the last resourceVersion (re-listing only on 410), as client-go does.
+    /// A resumed watch says nothing until an object changes, so while degraded a one-item list (`probe`) tells
+    /// when the server answers again, and that sends `Recovered`.
     pub(crate) async fn run(mut self, cancel: CancellationToken) {
         let mut errors = CappedBackoff::errors();
         let mut slow = CappedBackoff::forbidden();
+        let mut probes = CappedBackoff::new(Duration::from_secs(1), Duration::from_secs(30));
+        let mut probe_at: Option<Instant> = None;
+        let mut stream = watcher::watcher(self.api.clone(), watcher_config()).boxed();
         loop {
-            let mut stream = watcher::watcher(self.api.clone(), watcher_config()).boxed();
-            let delay = loop {
-                let next = tokio::select! {
-                    () = cancel.cancelled() => return,
-                    next = stream.next() => next,
-                };
-                let outcome = match next {
-                    Some(Ok(event)) => {
-                        let was_live = self.health == Health::Live;
-                        let sent = self.handle(event).await;
-                        if !was_live && self.health == Health::Live {
-                            errors.reset();
-                            slow.reset();
+            let degraded = matches!(self.health, Health::Degraded { .. } | Health::Reported);
+            let probe_due = probe_at.filter(|_| degraded);
+            let next = tokio::select! {
+                () = cancel.cancelled() => return,
+                next = stream.next() => next,
+                () = sleep_until(probe_due), if probe_due.is_some() => {
+                    if self.probe().await {
+                        if self.live().await.is_err() {
+                            return;
                         }
-                        sent.map(|()| None)
+                        probe_at = None;
+                    } else {
+                        probe_at = Some(Instant::now() + probes.next_delay());
                     }
-                    Some(Err(err)) => match classify(&err) {
+                    continue;
+                }
+            };
+            let delay = match next {
+                Some(Ok(event)) => {
+                    if self.handle(event).await.is_err() {
+                        return;
+                    }
+                    if self.health == Health::Live {
+                        errors.reset();
+                        slow.reset();
+                        probes.reset();
+                        probe_at = None;
+                    }
+                    continue;
+                }
+                Some(Err(err)) => {
+                    let reported = match classify(&err) {
                         Failure::Expired => {
                             tracing::debug!(kind = %self.kind, "watch expired, re-listing: {err}");
-                            Ok(None)
+                            continue;
                         }
                         Failure::Forbidden(message) => self
                             .unavailable(KindProblem::Forbidden(message))
                             .await
-                            .map(|()| Some(slow.next_delay())),
+                            .map(|()| slow.next_delay()),
                         Failure::NotFound => self
                             .unavailable(KindProblem::MissingCrd)
                             .await
-                            .map(|()| Some(slow.next_delay())),
-                        Failure::Other(message) => self
-                            .degraded(message)
-                            .await
-                            .map(|()| Some(errors.next_delay())),
-                    },
-                    None => Ok(Some(errors.next_delay())),
-                };
-                match outcome {
-                    Err(Closed) => return,
-                    Ok(Some(delay)) => break delay,
-                    Ok(None) => {}
+                            .map(|()| slow.next_delay()),
+                        Failure::Other(message) => {
+                            let delay = errors.next_delay();
+                            probe_at = Some(Instant::now() + delay + probes.next_delay());
+                            self.degraded(message).await.map(|()| delay)
+                        }
+                    };
+                    match reported {
+                        Ok(delay) => delay,
+                        Err(Closed) => return,
+                    }
+                }
+                None => {
+                    // kube's watcher never ends; if it ever does, start a new one.
+                    stream = watcher::watcher(self.api.clone(), watcher_config()).boxed();
+                    errors.next_delay()
                 }
             };
-            drop(stream);
-            tracing::debug!(kind = %self.kind, ?delay, "restarting watch after backoff");
             tokio::select! {
                 () = cancel.cancelled() => return,
                 () = tokio::time::sleep(delay) => {}
             }
         }
+    }
+
+    /// Whether the server lists this kind again (one item; used only while degraded).
+    async fn probe(&self) -> bool {
+        let params = ListParams::default().limit(1);
+        matches!(
+            tokio::time::timeout(PROBE_TIMEOUT, self.api.list(&params)).await,
+            Ok(Ok(_))
+        )
     }
 
     async fn send(&self, event: ClusterEvent) -> Result<(), Closed> {

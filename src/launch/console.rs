@@ -1,0 +1,88 @@
+//! The console: connect (to the kube context given, or to a simulated cluster started here for `--demo`), start
+//! the watchers, and run the app on the real terminal until the user quits.
+
+use crate::app::{self, Labels};
+use crate::cli::ConsoleArgs;
+use crate::cluster::{self, ConnectOptions};
+use crate::config::{Config, ConfigPaths};
+use crate::sim::simulation::{self, SimConfig, SimError, Simulation};
+use tokio_util::sync::CancellationToken;
+
+/// Errors that stop the console before or after it runs. Anything that happens while it runs is shown in it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot start the simulated cluster for --demo: {0}")]
+    Demo(#[from] SimError),
+    #[error("cannot write the demo kubeconfig: {0}")]
+    DemoKubeconfig(String),
+    #[error(transparent)]
+    Connect(#[from] cluster::client::Error),
+    #[error("cannot use the terminal: {0}")]
+    Terminal(#[source] std::io::Error),
+    #[error(transparent)]
+    App(#[from] app::Error),
+}
+
+/// Runs the console with the options of the command line.
+///
+/// # Errors
+/// Failures to start (demo, kubeconfig, terminal) and terminal failures while running.
+pub async fn run(args: &ConsoleArgs) -> Result<(), Error> {
+    // Config files are read (and any problem recorded for the banner) before the terminal is taken over.
+    let config = Config::load(ConfigPaths::discover().as_ref());
+    let mut options = ConnectOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        namespace: args.namespace.clone(),
+        all_namespaces: args.all_namespaces,
+    };
+    // `--demo`: a simulated cluster on 127.0.0.1 and a kubeconfig for it; from here on the path is the real one.
+    let mut demo: Option<(Simulation, tempfile::TempPath)> = None;
+    if args.demo {
+        let sim = simulation::start(SimConfig::new(super::sim_source(&args.sim))).await?;
+        let file = tempfile::Builder::new()
+            .prefix("fluxops-demo-")
+            .suffix(".kubeconfig")
+            .tempfile()
+            .map_err(|e| Error::DemoKubeconfig(e.to_string()))?
+            .into_temp_path();
+        sim.write_kubeconfig(&file)
+            .map_err(|e| Error::DemoKubeconfig(e.to_string()))?;
+        options.kubeconfig = Some(file.to_path_buf());
+        options.context = None;
+        options.all_namespaces = args.namespace.is_none();
+        demo = Some((sim, file));
+    }
+    let connection = cluster::client::connect(&options).await?;
+    tracing::info!(?connection, "connected");
+    let labels = Labels {
+        context: connection.context.clone(),
+        namespace: connection.scope.namespace().map(str::to_owned),
+    };
+    let cancel = CancellationToken::new();
+    let (tx, rx) = tokio::sync::mpsc::channel(cluster::watch::CHANNEL_CAPACITY);
+    let watchers = cluster::watch::spawn(
+        connection.client.clone(),
+        connection.scope.clone(),
+        tx,
+        cancel.clone(),
+    );
+    let result = {
+        let mut terminal = crate::terminal::enter().map_err(Error::Terminal)?;
+        app::run(
+            &mut terminal,
+            crossterm::event::EventStream::new(),
+            rx,
+            config,
+            labels,
+        )
+        .await
+    };
+    cancel.cancel();
+    let _ = watchers.await;
+    if let Some((sim, file)) = demo {
+        sim.shutdown().await;
+        drop(file);
+    }
+    result.map_err(Error::from)
+}

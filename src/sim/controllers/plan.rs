@@ -1,0 +1,97 @@
+//! A reconcile as data: the status writes a controller makes over the course of one reconcile (each after a
+//! simulated delay), the events it records, objects it creates, and when it runs next. Controllers compute a
+//! `Plan` from the object and the cluster at the start of the reconcile, as the real ones read their inputs
+//! once; the runtime plays it against the store.
+
+use super::clock::rfc3339_seconds;
+use k8s_openapi::jiff::{SignedDuration, Timestamp};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// A core/v1 Event the controller records about the reconciled object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Emit {
+    /// `Normal` or `Warning`.
+    pub type_: &'static str,
+    pub reason: String,
+    pub message: String,
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl Emit {
+    #[must_use]
+    pub fn normal(reason: &str, message: impl Into<String>) -> Self {
+        Self {
+            type_: "Normal",
+            reason: reason.to_owned(),
+            message: message.into(),
+            annotations: BTreeMap::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn warning(reason: &str, message: impl Into<String>) -> Self {
+        Self {
+            type_: "Warning",
+            ..Self::normal(reason, message)
+        }
+    }
+
+    /// Adds an annotation (`<group>/revision` …).
+    #[must_use]
+    pub fn with(mut self, key: &str, value: &str) -> Self {
+        self.annotations.insert(key.to_owned(), value.to_owned());
+        self
+    }
+}
+
+/// One status write, `after` the previous step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub after: Duration,
+    /// The whole new `status`.
+    pub status: Map<String, Value>,
+    pub events: Vec<Emit>,
+}
+
+/// Everything one reconcile does.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    /// Objects to create before the first step (the HelmChart of a HelmRelease), if missing.
+    pub creates: Vec<Value>,
+    /// When to reconcile next (from the end of the reconcile); `None`: only on a change (terminal states).
+    pub requeue: Option<Duration>,
+    /// Whether the reconcile reached the "act" phase (counts towards failure plans).
+    pub attempted: bool,
+}
+
+impl Plan {
+    /// Total simulated time the steps take.
+    #[must_use]
+    pub fn duration(&self) -> Duration {
+        self.steps.iter().map(|s| s.after).sum()
+    }
+}
+
+/// Simulated timestamps during one reconcile: `start + offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeline {
+    pub start: Timestamp,
+}
+
+impl Timeline {
+    /// `metav1.Time` text at `offset` into the reconcile.
+    #[must_use]
+    pub fn at(&self, offset: Duration) -> String {
+        let d = SignedDuration::try_from(offset).unwrap_or(SignedDuration::ZERO);
+        rfc3339_seconds(self.start.checked_add(d).unwrap_or(self.start))
+    }
+
+    /// `metav1.Time` text at the start.
+    #[must_use]
+    pub fn now(&self) -> String {
+        self.at(Duration::ZERO)
+    }
+}

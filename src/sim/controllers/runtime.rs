@@ -1,0 +1,332 @@
+//! Running the controllers: one tokio task per Flux object that reconciles on its requeue time or when
+//! woken, a dispatcher that follows the store's change feed (new objects, deletions, generation and
+//! `reconcile.fluxcd.io/*` annotation changes, source revision changes waking the objects that use the
+//! source), and per-controller concurrency limits like the controllers' `--concurrent` workers.
+
+use super::clock::SimClock;
+use super::input::PlanInput;
+use super::plan::{Plan, Timeline};
+use super::view::{OwnerIndex, View};
+use super::{events, helm, kustomize, object, source};
+use crate::flux::{FluxKind, ResourceRef};
+use crate::sim::resource::GroupResource;
+use crate::sim::scenario::Behaviour;
+use crate::sim::store::{
+    Change, ChangeType, ObjectKey, Patch, Selector, Store, Subresource, WriteOptions,
+};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, Semaphore, broadcast};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Everything the tasks share.
+#[derive(Debug)]
+pub struct Shared {
+    pub store: Store,
+    pub clock: SimClock,
+    pub behaviours: BTreeMap<ResourceRef, Behaviour>,
+    pub owners: OwnerIndex,
+    pub cancel: CancellationToken,
+    limits: [Arc<Semaphore>; 3],
+}
+
+impl Shared {
+    #[must_use]
+    pub fn new(
+        store: Store,
+        clock: SimClock,
+        behaviours: BTreeMap<ResourceRef, Behaviour>,
+        workers: usize,
+        cancel: CancellationToken,
+    ) -> Self {
+        let sem = || Arc::new(Semaphore::new(workers.max(1)));
+        Self {
+            store,
+            clock,
+            behaviours,
+            owners: OwnerIndex::default(),
+            cancel,
+            limits: [sem(), sem(), sem()],
+        }
+    }
+
+    fn limit(&self, kind: FluxKind) -> Arc<Semaphore> {
+        let i = match kind {
+            FluxKind::Kustomization => 0,
+            FluxKind::HelmRelease => 1,
+            _ => 2,
+        };
+        Arc::clone(&self.limits[i])
+    }
+
+    /// The object's scenario behaviour; a generated HelmChart inherits its HelmRelease's chart settings.
+    fn behaviour_for(&self, r: &ResourceRef, obj: &Value) -> Behaviour {
+        if let Some(b) = self.behaviours.get(r) {
+            return b.clone();
+        }
+        if r.kind == FluxKind::HelmChart
+            && let (Some(name), Some(ns)) = (
+                object::label(obj, super::view::HR_OWNER_NAME),
+                object::label(obj, super::view::HR_OWNER_NAMESPACE),
+            )
+            && let Some(owner) =
+                self.behaviours
+                    .get(&ResourceRef::new(FluxKind::HelmRelease, ns, name))
+        {
+            return Behaviour {
+                chart_version: owner.chart_version.clone(),
+                revisions: owner.revisions,
+                ..Behaviour::default()
+            };
+        }
+        Behaviour::default()
+    }
+}
+
+/// What the dispatcher remembers of an object to decide whom to wake.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Snapshot {
+    generation: i64,
+    annotations: [Option<String>; 3],
+    revision: Option<String>,
+    /// Sources whose new revisions wake this object.
+    watches: Vec<ResourceRef>,
+}
+
+impl Snapshot {
+    fn of(obj: &Value, r: &ResourceRef) -> Self {
+        let ns = r.namespace.as_str();
+        let mut watches = Vec::new();
+        let reference = |p: &str| obj.pointer(p).and_then(|v| object::reference(v, None, ns));
+        match r.kind {
+            FluxKind::Kustomization => watches.extend(reference("/spec/sourceRef")),
+            FluxKind::HelmRelease => {
+                watches.extend(reference("/spec/chartRef"));
+                watches.extend(helm::chart_template(obj, Duration::ZERO).map(|(c, _)| c));
+            }
+            FluxKind::HelmChart => watches.extend(reference("/spec/sourceRef")),
+            _ => {}
+        }
+        let ann = |k| object::annotation(obj, k).map(str::to_owned);
+        Self {
+            generation: object::generation(obj),
+            annotations: [
+                ann(object::REQUESTED_AT),
+                ann(object::FORCE_AT),
+                ann(object::RESET_AT),
+            ],
+            revision: object::str_at(obj, "/status/artifact/revision").map(str::to_owned),
+            watches,
+        }
+    }
+}
+
+struct Worker {
+    notify: Arc<Notify>,
+    cancel: CancellationToken,
+    snapshot: Snapshot,
+}
+
+/// Follows the store and keeps one worker per Flux object. Runs until `shared.cancel`.
+pub async fn dispatch(shared: Arc<Shared>) {
+    let mut changes = shared.store.subscribe();
+    let mut workers: HashMap<ResourceRef, Worker> = HashMap::new();
+    resync(&shared, &mut workers);
+    loop {
+        let change = tokio::select! {
+            () = shared.cancel.cancelled() => break,
+            change = changes.recv() => change,
+        };
+        match change {
+            Ok(change) => on_change(&shared, &mut workers, &change),
+            Err(broadcast::error::RecvError::Lagged(_)) => resync(&shared, &mut workers),
+            Err(broadcast::error::RecvError::Closed) => break,
+        }
+    }
+    for w in workers.values() {
+        w.cancel.cancel();
+    }
+}
+
+fn flux_kind_of(resource: &GroupResource) -> Option<FluxKind> {
+    FluxKind::ALL
+        .into_iter()
+        .find(|k| k.group() == resource.group && k.plural() == resource.resource)
+}
+
+fn resync(shared: &Arc<Shared>, workers: &mut HashMap<ResourceRef, Worker>) {
+    let mut present = Vec::new();
+    for kind in FluxKind::ALL {
+        let page = shared
+            .store
+            .list(&GroupResource::flux(kind), None, &Selector::everything());
+        for obj in page.items {
+            if let Some(r) = object::resource_ref(&obj) {
+                upsert(shared, workers, &r, &obj);
+                present.push(r);
+            }
+        }
+    }
+    workers.retain(|r, w| {
+        let keep = present.contains(r);
+        if !keep {
+            w.cancel.cancel();
+        }
+        keep
+    });
+}
+
+fn on_change(shared: &Arc<Shared>, workers: &mut HashMap<ResourceRef, Worker>, change: &Change) {
+    let Some(kind) = flux_kind_of(&change.resource) else {
+        return;
+    };
+    let r = ResourceRef::new(kind, &change.namespace, &change.name);
+    if change.type_ == ChangeType::Deleted {
+        shared.owners.remove(&r);
+        if let Some(w) = workers.remove(&r) {
+            w.cancel.cancel();
+        }
+        return;
+    }
+    upsert(shared, workers, &r, &change.object);
+}
+
+fn upsert(
+    shared: &Arc<Shared>,
+    workers: &mut HashMap<ResourceRef, Worker>,
+    r: &ResourceRef,
+    obj: &Value,
+) {
+    shared.owners.update(obj);
+    let snapshot = Snapshot::of(obj, r);
+    let Some(w) = workers.get_mut(r) else {
+        let notify = Arc::new(Notify::new());
+        let cancel = shared.cancel.child_token();
+        tokio::spawn(work(
+            Arc::clone(shared),
+            r.clone(),
+            Arc::clone(&notify),
+            cancel.clone(),
+        ));
+        workers.insert(
+            r.clone(),
+            Worker {
+                notify,
+                cancel,
+                snapshot,
+            },
+        );
+        return;
+    };
+    if w.snapshot.generation != snapshot.generation
+        || w.snapshot.annotations != snapshot.annotations
+    {
+        w.notify.notify_one();
+    }
+    let new_revision = w.snapshot.revision != snapshot.revision && snapshot.revision.is_some();
+    w.snapshot = snapshot;
+    if new_revision {
+        for other in workers.values() {
+            if other.snapshot.watches.contains(r) {
+                other.notify.notify_one();
+            }
+        }
+    }
+}
+
+/// Far enough to mean "only when woken".
+const NEVER: Duration = Duration::from_secs(60 * 60 * 24 * 365);
+
+async fn work(shared: Arc<Shared>, r: ResourceRef, notify: Arc<Notify>, cancel: CancellationToken) {
+    let mut attempts = 0_u32;
+    let mut due = Instant::now();
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep_until(due) => {}
+            () = notify.notified() => {}
+        }
+        let limit = shared.limit(r.kind);
+        let permit = tokio::select! {
+            () = cancel.cancelled() => return,
+            permit = limit.acquire_owned() => permit,
+        };
+        let Ok(_permit) = permit else { return };
+        let requeue = tokio::select! {
+            () = cancel.cancelled() => return,
+            requeue = reconcile_once(&shared, &r, &mut attempts) => requeue,
+        };
+        due = Instant::now() + requeue.map_or(NEVER, |d| shared.clock.real(d));
+    }
+}
+
+/// Plans and plays one reconcile; returns the requeue delay (`None`: wait for a change).
+async fn reconcile_once(shared: &Shared, r: &ResourceRef, attempts: &mut u32) -> Option<Duration> {
+    let key = ObjectKey::flux(r.kind, &r.namespace, &r.name);
+    let obj = shared.store.get(&key)?;
+    if object::suspended(&obj) {
+        tracing::debug!(%r, "Reconciliation is suspended for this object");
+        return None;
+    }
+    let behaviour = shared.behaviour_for(r, &obj);
+    let input = PlanInput {
+        obj: &obj,
+        kind: r.kind,
+        view: View {
+            store: &shared.store,
+            owners: &shared.owners,
+        },
+        behaviour: &behaviour,
+        attempts: *attempts,
+        timeline: Timeline {
+            start: shared.clock.now(),
+        },
+        elapsed: shared.clock.elapsed(),
+    };
+    let plan = match r.kind {
+        FluxKind::Kustomization => kustomize::plan(&input),
+        FluxKind::HelmRelease => helm::plan(&input),
+        _ => source::plan(&input),
+    };
+    if plan.attempted {
+        *attempts = attempts.saturating_add(1);
+    }
+    play(shared, r, &key, plan).await
+}
+
+async fn play(shared: &Shared, r: &ResourceRef, key: &ObjectKey, plan: Plan) -> Option<Duration> {
+    let manager = WriteOptions::manager(events::component(r.kind));
+    for manifest in plan.creates {
+        let Some(created) = object::resource_ref(&manifest) else {
+            continue;
+        };
+        let chart_key = ObjectKey::flux(created.kind, &created.namespace, &created.name);
+        if let Err(err) = shared.store.patch(
+            &chart_key,
+            &Patch::Apply(manifest),
+            Subresource::Main,
+            &manager,
+        ) {
+            tracing::warn!(%err, %created, "simulated controller could not apply an object");
+        }
+    }
+    for step in plan.steps {
+        if !step.after.is_zero() {
+            shared.clock.sleep(step.after).await;
+        }
+        let written = match shared.store.update_status(key, Value::Object(step.status)) {
+            Ok(obj) => obj,
+            Err(err) => {
+                tracing::debug!(%err, %r, "object gone during reconcile");
+                return None;
+            }
+        };
+        for e in &step.events {
+            events::record(&shared.store, &written, r.kind, e);
+        }
+    }
+    plan.requeue
+}

@@ -1,0 +1,451 @@
+//! The simulated source-controller: GitRepository, OCIRepository, HelmRepository (default and static OCI),
+//! HelmChart and Bucket reconciles producing artifacts with real revision formats, the progressive
+//! `Reconciling` messages, failure conditions (`FetchFailed`) and the real events (`NewArtifact`,
+//! `ArtifactUpToDate`, `ChartPullSucceeded`, `GitOperationFailed` …).
+
+use super::conditions::{self, CondStatus};
+use super::input::{PlanInput, jittered};
+use super::object;
+use super::plan::{Emit, Plan, Step};
+use super::revision;
+use super::view::not_found_text;
+use crate::flux::{FluxKind, ResourceRef};
+use serde_json::{Map, Value, json};
+use std::time::Duration;
+
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(600);
+const MAX_RETRY: Duration = Duration::from_secs(60);
+
+/// A produced artifact: its revision, storage file name and the success texts.
+struct Produced {
+    revision: String,
+    file: String,
+    ready_reason: &'static str,
+    ready_message: String,
+    event: Emit,
+    /// HelmChart: `observedSourceArtifactRevision` and `observedChartName`.
+    chart: Option<(String, String)>,
+}
+
+/// Why a source cannot produce an artifact this time (besides injected failures).
+struct Blocked {
+    reason: &'static str,
+    message: String,
+}
+
+fn seed(input: &PlanInput<'_>) -> String {
+    format!(
+        "{}/{}/{}/{}",
+        input.kind,
+        object::namespace(input.obj),
+        object::name(input.obj),
+        object::str_at(input.obj, "/spec/url").unwrap_or_default()
+    )
+}
+
+/// Go's `units.HumanSize`: 4 significant digits, decimal units (`30.88kB`).
+fn human_size(bytes: u64) -> String {
+    let units = ["B", "kB", "MB", "GB"];
+    #[allow(clippy::cast_precision_loss, reason = "display only")]
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < units.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    let decimals = if value >= 100.0 {
+        1
+    } else if value >= 10.0 {
+        2
+    } else {
+        3
+    };
+    let text = format!("{value:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    };
+    format!("{text}{}", units[unit])
+}
+
+fn stored(revision: &str) -> String {
+    format!("stored artifact for revision '{revision}'")
+}
+
+fn produce(input: &PlanInput<'_>) -> Result<Produced, Blocked> {
+    let obj = input.obj;
+    let seed = seed(input);
+    let n = input.revision_number();
+    let spec_ref = obj.pointer("/spec/ref");
+    let simple = |revision: String, file: String| {
+        let message = stored(&revision);
+        Produced {
+            event: Emit::normal("NewArtifact", message.clone()),
+            revision,
+            file,
+            ready_reason: "Succeeded",
+            ready_message: message,
+            chart: None,
+        }
+    };
+    match input.kind {
+        FluxKind::GitRepository => {
+            let rev = revision::git_revision(spec_ref, &seed, n);
+            let sha = rev.rsplit(':').next().unwrap_or_default().to_owned();
+            Ok(simple(rev, format!("{sha}.tar.gz")))
+        }
+        FluxKind::OCIRepository => {
+            let rev = revision::oci_revision(
+                spec_ref,
+                &seed,
+                n,
+                input.behaviour.chart_version.as_deref(),
+            );
+            let hex = rev.rsplit(':').next().unwrap_or_default().to_owned();
+            Ok(simple(rev, format!("{hex}.tar.gz")))
+        }
+        FluxKind::Bucket => {
+            let hex = revision::hex(&format!("{seed}#{n}"), 64);
+            Ok(simple(format!("sha256:{hex}"), format!("{hex}.tar.gz")))
+        }
+        FluxKind::HelmRepository => {
+            let hex = revision::hex(&format!("{seed}#{n}"), 64);
+            let rev = format!("sha256:{hex}");
+            let url = object::str_at(obj, "/spec/url").unwrap_or_default();
+            let size = human_size(8_000 + revision::number(&seed, 400_000));
+            Ok(Produced {
+                event: Emit::normal(
+                    "NewArtifact",
+                    format!("fetched index of size {size} from '{url}'"),
+                ),
+                ready_message: format!("stored artifact: revision '{rev}'"),
+                ready_reason: "Succeeded",
+                revision: rev,
+                file: format!("index-{hex}.yaml"),
+                chart: None,
+            })
+        }
+        FluxKind::HelmChart => chart(input, &seed, n),
+        FluxKind::ExternalArtifact | FluxKind::Kustomization | FluxKind::HelmRelease => {
+            let hex = revision::hex(&format!("{seed}#{n}"), 64);
+            Ok(simple(
+                format!("latest@sha256:{hex}"),
+                format!("{hex}.tar.gz"),
+            ))
+        }
+    }
+}
+
+fn chart(input: &PlanInput<'_>, seed: &str, n: u32) -> Result<Produced, Blocked> {
+    let obj = input.obj;
+    let ns = object::namespace(obj);
+    let chart = object::str_at(obj, "/spec/chart")
+        .unwrap_or("chart")
+        .to_owned();
+    let source = obj
+        .pointer("/spec/sourceRef")
+        .and_then(|r| object::reference(r, None, ns))
+        .ok_or_else(|| Blocked {
+            reason: "SourceUnavailable",
+            message: "failed to get source: spec.sourceRef is invalid".to_owned(),
+        })?;
+    let Some(found) = input.view.get(&source) else {
+        return Err(Blocked {
+            reason: "SourceUnavailable",
+            message: format!(
+                "failed to get source: {}",
+                not_found_text(source.kind, &source.name)
+            ),
+        });
+    };
+    let is_oci_repo = source.kind == FluxKind::HelmRepository
+        && object::str_at(&found, "/spec/type") == Some("oci");
+    let source_revision = object::str_at(&found, "/status/artifact/revision").map(str::to_owned);
+    if source_revision.is_none() && !is_oci_repo {
+        return Err(Blocked {
+            reason: "NoSourceArtifact",
+            message: format!(
+                "no artifact available for {} source '{}'",
+                source.kind, source.name
+            ),
+        });
+    }
+    let version = match &input.behaviour.chart_version {
+        Some(v) => revision::bump_patch(v, n),
+        None => revision::resolve_version(object::str_at(obj, "/spec/version"), seed, n),
+    };
+    let (reason, verb) = if source.kind == FluxKind::HelmRepository {
+        ("ChartPullSucceeded", "pulled")
+    } else {
+        ("ChartPackageSucceeded", "packaged")
+    };
+    let message = format!("{verb} '{chart}' chart with version '{version}'");
+    Ok(Produced {
+        event: Emit::normal(reason, message.clone()),
+        ready_reason: reason,
+        ready_message: message,
+        file: format!("{chart}-{version}.tgz"),
+        chart: Some((source_revision.unwrap_or_default(), chart)),
+        revision: version,
+    })
+}
+
+fn status_url(kind: FluxKind, ns: &str, name: &str) -> Option<String> {
+    let file = match kind {
+        FluxKind::HelmRepository => "index.yaml",
+        FluxKind::OCIRepository | FluxKind::HelmChart | FluxKind::Bucket => "latest.tar.gz",
+        _ => return None,
+    };
+    Some(format!(
+        "{}/{}/{ns}/{name}/{file}",
+        revision::STORAGE_HOST,
+        kind.as_str().to_ascii_lowercase()
+    ))
+}
+
+/// Plans one source reconcile.
+#[must_use]
+pub fn plan(input: &PlanInput<'_>) -> Plan {
+    let obj = input.obj;
+    if input.kind == FluxKind::HelmRepository && object::str_at(obj, "/spec/type") == Some("oci") {
+        // A static object since Flux 2.2: the controller leaves `status: {}`.
+        return Plan {
+            steps: vec![Step {
+                after: Duration::ZERO,
+                status: Map::new(),
+                events: Vec::new(),
+            }],
+            ..Plan::default()
+        };
+    }
+    let generation = object::generation(obj);
+    let interval = object::interval(obj, DEFAULT_INTERVAL);
+    let ref_ = object::resource_ref(obj).unwrap_or_else(|| ResourceRef::new(input.kind, "", ""));
+    let next = input.until_next_revision(jittered(interval, &format!("{ref_}#{}", input.attempts)));
+    let retry = interval.min(MAX_RETRY);
+    let d = input.reconcile_duration();
+    let tl = input.timeline;
+    let observed = obj
+        .pointer("/status/observedGeneration")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let mut status = object::status_map(obj);
+    let handled = |status: &mut Map<String, Value>| {
+        if let Some(v) = object::annotation(obj, object::REQUESTED_AT) {
+            status.insert("lastHandledReconcileAt".to_owned(), json!(v));
+        }
+    };
+    let progressing = if observed == generation {
+        "building artifact".to_owned()
+    } else {
+        format!("processing object: new generation {observed} -> {generation}")
+    };
+    let produced = if input.fails() {
+        let f = input.behaviour.failure.as_ref();
+        Err((
+            f.and_then(|f| f.reason.clone())
+                .unwrap_or_else(|| "Failed".to_owned()),
+            f.map(|f| f.message.clone()).unwrap_or_default(),
+        ))
+    } else {
+        produce(input).map_err(|b| (b.reason.to_owned(), b.message))
+    };
+    let produced = match produced {
+        Ok(p) => p,
+        Err((reason, message)) => {
+            let at = tl.now();
+            let mut start = status.clone();
+            conditions::set(
+                &mut start,
+                "Reconciling",
+                CondStatus::True,
+                "Progressing",
+                &progressing,
+                generation,
+                &at,
+            );
+            conditions::set(
+                &mut start,
+                "Ready",
+                CondStatus::Unknown,
+                "Progressing",
+                &progressing,
+                generation,
+                &at,
+            );
+            let end_at = tl.at(d);
+            conditions::set(
+                &mut status,
+                "Reconciling",
+                CondStatus::True,
+                "ProgressingWithRetry",
+                &progressing,
+                generation,
+                &end_at,
+            );
+            conditions::set(
+                &mut status,
+                "FetchFailed",
+                CondStatus::True,
+                &reason,
+                &message,
+                generation,
+                &end_at,
+            );
+            conditions::set(
+                &mut status,
+                "Ready",
+                CondStatus::False,
+                &reason,
+                &message,
+                generation,
+                &end_at,
+            );
+            handled(&mut status);
+            return Plan {
+                steps: vec![
+                    Step {
+                        after: Duration::ZERO,
+                        status: start,
+                        events: Vec::new(),
+                    },
+                    Step {
+                        after: d,
+                        status,
+                        events: vec![Emit::warning(&reason, message)],
+                    },
+                ],
+                creates: Vec::new(),
+                requeue: Some(retry),
+                attempted: true,
+            };
+        }
+    };
+    let current = object::str_at(obj, "/status/artifact/revision");
+    let up_to_date = current == Some(produced.revision.as_str())
+        && observed == generation
+        && conditions::is_true(obj, "Ready");
+    if up_to_date {
+        handled(&mut status);
+        let msg = format!(
+            "artifact up-to-date with remote revision: '{}'",
+            produced.revision
+        );
+        return Plan {
+            steps: vec![Step {
+                after: d / 3,
+                status,
+                events: vec![Emit::normal("ArtifactUpToDate", msg)],
+            }],
+            creates: Vec::new(),
+            requeue: Some(next),
+            attempted: true,
+        };
+    }
+    let msg = if observed == generation {
+        format!(
+            "building artifact: new upstream revision '{}'",
+            produced.revision
+        )
+    } else {
+        progressing
+    };
+    let at = tl.now();
+    let mut start = status.clone();
+    conditions::set(
+        &mut start,
+        "Reconciling",
+        CondStatus::True,
+        "Progressing",
+        &msg,
+        generation,
+        &at,
+    );
+    conditions::set(
+        &mut start,
+        "Ready",
+        CondStatus::Unknown,
+        "Progressing",
+        &msg,
+        generation,
+        &at,
+    );
+    let end_at = tl.at(d);
+    let (ns, name) = (object::namespace(obj), object::name(obj));
+    let path = revision::artifact_path(
+        &input.kind.as_str().to_ascii_lowercase(),
+        ns,
+        name,
+        &produced.file,
+    );
+    status.insert(
+        "artifact".to_owned(),
+        revision::artifact(&path, &produced.revision, &end_at),
+    );
+    let stored_msg = stored(&produced.revision);
+    conditions::set(
+        &mut status,
+        "ArtifactInStorage",
+        CondStatus::True,
+        "Succeeded",
+        &stored_msg,
+        generation,
+        &end_at,
+    );
+    conditions::set(
+        &mut status,
+        "Ready",
+        CondStatus::True,
+        produced.ready_reason,
+        &produced.ready_message,
+        generation,
+        &end_at,
+    );
+    conditions::remove(&mut status, "Reconciling");
+    conditions::remove(&mut status, "FetchFailed");
+    conditions::remove(&mut status, "Stalled");
+    status.insert("observedGeneration".to_owned(), json!(generation));
+    if let Some(url) = status_url(input.kind, ns, name) {
+        status.insert("url".to_owned(), json!(url));
+    }
+    if let Some((source_rev, chart)) = &produced.chart {
+        status.insert(
+            "observedSourceArtifactRevision".to_owned(),
+            json!(source_rev),
+        );
+        status.insert("observedChartName".to_owned(), json!(chart));
+    }
+    handled(&mut status);
+    let group = "source.toolkit.fluxcd.io/revision";
+    Plan {
+        steps: vec![
+            Step {
+                after: Duration::ZERO,
+                status: start,
+                events: Vec::new(),
+            },
+            Step {
+                after: d,
+                status,
+                events: vec![produced.event.with(group, &produced.revision)],
+            },
+        ],
+        creates: Vec::new(),
+        requeue: Some(next),
+        attempted: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_print_like_go_units() {
+        assert_eq!(human_size(30_880), "30.88kB");
+        assert_eq!(human_size(123_456), "123.5kB");
+        assert_eq!(human_size(1_200_000), "1.2MB");
+        assert_eq!(human_size(512), "512B");
+    }
+}

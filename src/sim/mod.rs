@@ -1,0 +1,31 @@
+//! The simulated cluster: an in-memory Kubernetes API server on 127.0.0.1 that kube-rs and kubectl
+//! talk to unmodified, answering like a real kube-apiserver v1.28 with the Flux CRDs installed.
+//!
+//! - `resource`: the table of served kinds.
+//! - `store`: objects, resourceVersions, change history, broadcast (also used in-process by the
+//!   simulated controllers).
+//! - `http`, `server`: the HTTP API and its startup/test controls; `request_log`: every request.
+//!
+//! The simulated Flux controllers, scenarios and fleets live in `controllers`, `scenario*`, `fleet*`.
+
+pub mod controllers;
+pub mod controls;
+pub mod fleet;
+pub mod from_dir;
+pub mod http;
+pub mod request_log;
+pub mod resource;
+pub mod scenario;
+pub mod server;
+pub mod simulation;
+pub mod store;
+
+pub use controls::Controls;
+pub use request_log::{LoggedRequest, RequestLog};
+pub use resource::{GroupResource, Registry, ResourceDef};
+pub use server::{SimHandle, SimOptions, SimServer, serve};
+pub use simulation::{SimConfig, SimError, SimSource, Simulation, start};
+pub use store::{
+    Change, ChangeType, EventRecord, ObjectKey, Patch, Selector, Store, StoreError, StoreOptions,
+    Subresource, WriteOptions,
+};

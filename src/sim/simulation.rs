@@ -1,0 +1,176 @@
+//! Starting a whole simulated cluster in one call: the store (with the served API versions of the fleet),
+//! the fleet itself (a scenario, a synthetic fleet, or a GitOps repository directory), the HTTP API server
+//! and the simulated Flux controllers. This is what `--demo`, `fluxops sim` and the end-to-end tests use.
+
+use crate::sim::controllers::{ControllerOptions, Controllers, SimClock};
+use crate::sim::from_dir::{self, FromDirError};
+use crate::sim::scenario::{Scenario, ScenarioError};
+use crate::sim::server::{ServerError, SimHandle, SimOptions, SimServer, serve};
+use crate::sim::store::{Store, StoreError, StoreOptions};
+use crate::sim::{fleet, resource::Registry};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Which fleet the simulated cluster serves.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SimSource {
+    /// A shipped scenario name (`demo`, `minimal`, `chain`, `old-api`) or a scenario file path.
+    Scenario(String),
+    /// A deterministic synthetic fleet of about this many Flux objects.
+    Fleet(usize),
+    /// The Flux objects found in a GitOps repository directory.
+    FromDir(PathBuf),
+}
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Where the API server listens (`127.0.0.1:0` for any free port).
+    pub listen: SocketAddr,
+    pub source: SimSource,
+    /// Simulated seconds per real second; `None`: the scenario's `timeScale` (1 for fleets and directories).
+    pub time_scale: Option<f64>,
+    /// API server settings (user, namespace, bookmark interval, forbidden kinds …).
+    pub server: SimOptions,
+}
+
+impl SimConfig {
+    /// A config for `source` on any free port, with default server settings.
+    #[must_use]
+    pub fn new(source: SimSource) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            source,
+            time_scale: None,
+            server: SimOptions::default(),
+        }
+    }
+}
+
+/// Why the simulated cluster could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error(transparent)]
+    FromDir(#[from] FromDirError),
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    #[error("cannot load the fleet into the simulated cluster: {0}")]
+    Load(#[from] StoreError),
+}
+
+/// A running simulated cluster: API server + controllers.
+#[derive(Debug)]
+pub struct Simulation {
+    server: SimServer,
+    controllers: Controllers,
+    name: String,
+}
+
+/// Creates the store, loads the fleet, starts the API server and the controllers.
+///
+/// # Errors
+/// A scenario or directory that cannot be loaded, an address that cannot be bound.
+pub async fn start(config: SimConfig) -> Result<Simulation, SimError> {
+    let mut server_options = config.server;
+    let (name, store, behaviours, scale, workers) = match &config.source {
+        SimSource::Scenario(name) => {
+            let scenario = Scenario::named(name)?;
+            let store = Store::new(scenario.registry(), StoreOptions::default());
+            scenario.create_in(&store)?;
+            server_options.missing.extend(scenario.missing());
+            let behaviours = scenario.behaviours();
+            (scenario.name, store, behaviours, scenario.time_scale, 4)
+        }
+        SimSource::Fleet(n) => {
+            let store = Store::new(Registry::standard(), StoreOptions::default());
+            let behaviours = fleet::generate_into(&store, &fleet::FleetSpec::new(*n))?;
+            (format!("fleet-{n}"), store, behaviours, 1.0, 64)
+        }
+        SimSource::FromDir(path) => {
+            let store = Store::new(Registry::standard(), StoreOptions::default());
+            from_dir::load_into(&store, path)?;
+            (dir_name(path), store, Default::default(), 1.0, 4)
+        }
+    };
+    let server = serve(config.listen, store.clone(), server_options).await?;
+    let controllers = Controllers::start(
+        store,
+        ControllerOptions {
+            clock: SimClock::new(config.time_scale.unwrap_or(scale)),
+            behaviours,
+            workers,
+        },
+    );
+    Ok(Simulation {
+        server,
+        controllers,
+        name,
+    })
+}
+
+fn dir_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+impl Simulation {
+    /// The scenario name (`fleet-N`, or the directory name).
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The API server's address.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    #[must_use]
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// A kubeconfig pointing at the server.
+    #[must_use]
+    pub fn kubeconfig_yaml(&self) -> String {
+        self.server.kubeconfig_yaml()
+    }
+
+    /// Writes the kubeconfig to `path`.
+    ///
+    /// # Errors
+    /// I/O failure.
+    pub fn write_kubeconfig(&self, path: &Path) -> Result<(), ServerError> {
+        self.server.write_kubeconfig(path)
+    }
+
+    /// Test controls and the request log of the API server.
+    #[must_use]
+    pub fn handle(&self) -> SimHandle {
+        self.server.handle()
+    }
+
+    /// The object store behind the API server.
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        self.server.store()
+    }
+
+    /// The simulation clock.
+    #[must_use]
+    pub fn clock(&self) -> &SimClock {
+        self.controllers.clock()
+    }
+
+    /// Stops the controllers, then the server (open watches end).
+    pub async fn shutdown(self) {
+        self.controllers.shutdown().await;
+        self.server.shutdown().await;
+    }
+}

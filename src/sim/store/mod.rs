@@ -1,0 +1,318 @@
+//! The simulated cluster's object store: `serde_json::Value` objects keyed by (group, resource,
+//! namespace, name), one global resourceVersion, a bounded change history for watches, and a
+//! broadcast of every change.
+//!
+//! Everything the HTTP layer does goes through these methods, and the simulated controllers call
+//! the same methods in-process (`get`, `list`, `create`, `update_status`, `patch_status`,
+//! `patch_metadata_annotations`, `record_event`, `subscribe`). Objects are shared as `Arc<Value>`:
+//! reads never clone the store. The write path is in `write.rs`, event aggregation in `recorder.rs`.
+
+pub mod error;
+pub mod history;
+pub mod key;
+pub mod meta;
+mod recorder;
+pub mod selector;
+pub mod validation;
+mod write;
+
+pub use error::{Cause, Result, StoreError};
+pub use history::{Change, ChangeType};
+pub use key::ObjectKey;
+pub use recorder::EventRecord;
+pub use selector::Selector;
+
+use crate::sim::resource::{GroupResource, Registry, ResourceDef};
+use history::History;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use tokio::sync::broadcast;
+
+/// Tuning of a `Store`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// How many changes watches can resume over before they get 410 Expired.
+    pub history_capacity: usize,
+    /// Buffer of the change broadcast; a subscriber that falls further behind sees `Lagged`.
+    pub broadcast_capacity: usize,
+    /// The resourceVersion of the first write.
+    pub first_resource_version: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            history_capacity: 20_000,
+            broadcast_capacity: 16_384,
+            first_resource_version: 1000,
+        }
+    }
+}
+
+/// How a write is made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// `dryRun=All`: validate and return the result, store nothing.
+    pub dry_run: bool,
+    /// `fieldManager` (defaults to `fluxops-sim`).
+    pub field_manager: Option<String>,
+}
+
+impl WriteOptions {
+    #[must_use]
+    pub fn dry_run() -> Self {
+        Self {
+            dry_run: true,
+            field_manager: None,
+        }
+    }
+
+    #[must_use]
+    pub fn manager(name: &str) -> Self {
+        Self {
+            dry_run: false,
+            field_manager: Some(name.to_owned()),
+        }
+    }
+}
+
+/// A patch body, by content type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Patch {
+    /// `application/merge-patch+json` (RFC 7386).
+    Merge(Value),
+    /// `application/json-patch+json` (RFC 6902).
+    Json(json_patch::Patch),
+    /// `application/apply-patch+yaml`, simplified: create if missing, else merge.
+    Apply(Value),
+}
+
+/// Which part of an object a write addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subresource {
+    /// The object itself: `status` is ignored where a status subresource exists.
+    Main,
+    /// `…/status`: only `status` changes; `generation` is untouched.
+    Status,
+}
+
+/// A consistent list result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListPage {
+    pub items: Vec<Arc<Value>>,
+    /// The store's resourceVersion when the list was taken.
+    pub resource_version: u64,
+    /// `(namespace, name)` of the last item returned when more remain (for `continue`).
+    pub continue_after: Option<(String, String)>,
+    /// Items left after this page (only when `continue_after` is set).
+    pub remaining: u64,
+}
+
+/// Where a watch starts: the changes already missed, and the live feed after them.
+#[derive(Debug)]
+pub struct WatchStart {
+    pub backlog: Vec<Change>,
+    pub receiver: broadcast::Receiver<Change>,
+}
+
+type Objects = BTreeMap<(String, String), Arc<Value>>;
+
+#[derive(Debug)]
+struct State {
+    resource_version: u64,
+    objects: HashMap<GroupResource, Objects>,
+    history: History,
+    /// Event aggregation key → event key (see `recorder.rs`).
+    event_index: HashMap<String, ObjectKey>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    registry: Registry,
+    state: RwLock<State>,
+    changes: broadcast::Sender<Change>,
+}
+
+/// The in-memory object store. Cheap to clone (all clones share one store).
+#[derive(Debug, Clone)]
+pub struct Store {
+    shared: Arc<Shared>,
+}
+
+impl Store {
+    /// A store for the standard registry (built-ins + all Flux kinds at current versions).
+    #[must_use]
+    pub fn standard() -> Self {
+        Self::new(Registry::standard(), StoreOptions::default())
+    }
+
+    #[must_use]
+    pub fn new(registry: Registry, options: StoreOptions) -> Self {
+        let (changes, _) = broadcast::channel(options.broadcast_capacity.max(16));
+        let state = State {
+            resource_version: options.first_resource_version.saturating_sub(1),
+            objects: HashMap::new(),
+            history: History::new(options.history_capacity),
+            event_index: HashMap::new(),
+        };
+        Self {
+            shared: Arc::new(Shared {
+                registry,
+                state: RwLock::new(state),
+                changes,
+            }),
+        }
+    }
+
+    /// The resource types this store holds.
+    #[must_use]
+    pub fn registry(&self) -> &Registry {
+        &self.shared.registry
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.shared
+            .state
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.shared
+            .state
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn def(&self, resource: &GroupResource) -> Result<&ResourceDef> {
+        self.shared
+            .registry
+            .by_resource(resource)
+            .ok_or_else(|| StoreError::UnknownResource(resource.clone()))
+    }
+
+    /// The current (latest) resourceVersion.
+    #[must_use]
+    pub fn resource_version(&self) -> u64 {
+        self.read().resource_version
+    }
+
+    /// The oldest resourceVersion a watch can still resume from.
+    #[must_use]
+    pub fn compacted_resource_version(&self) -> u64 {
+        self.read().history.compacted()
+    }
+
+    /// One object.
+    #[must_use]
+    pub fn get(&self, key: &ObjectKey) -> Option<Arc<Value>> {
+        self.read()
+            .objects
+            .get(&key.resource)?
+            .get(&(key.namespace.clone(), key.name.clone()))
+            .cloned()
+    }
+
+    /// Every object of `resource` (in `namespace`, or all namespaces) that `selector` selects,
+    /// ordered by namespace then name.
+    #[must_use]
+    pub fn list(
+        &self,
+        resource: &GroupResource,
+        namespace: Option<&str>,
+        selector: &Selector,
+    ) -> ListPage {
+        self.list_page(resource, namespace, selector, None, None)
+    }
+
+    /// A page of `list`: at most `limit` items after `start_after` (exclusive).
+    #[must_use]
+    pub fn list_page(
+        &self,
+        resource: &GroupResource,
+        namespace: Option<&str>,
+        selector: &Selector,
+        limit: Option<usize>,
+        start_after: Option<&(String, String)>,
+    ) -> ListPage {
+        let state = self.read();
+        let resource_version = state.resource_version;
+        let Some(objects) = state.objects.get(resource) else {
+            return ListPage {
+                items: Vec::new(),
+                resource_version,
+                continue_after: None,
+                remaining: 0,
+            };
+        };
+        let lower = match (start_after, namespace) {
+            (Some(after), _) => Bound::Excluded(after.clone()),
+            (None, Some(ns)) => Bound::Included((ns.to_owned(), String::new())),
+            (None, None) => Bound::Unbounded,
+        };
+        let mut selected = objects
+            .range((lower, Bound::Unbounded))
+            .take_while(|((ns, _), _)| namespace.is_none_or(|want| ns == want))
+            .filter(|(_, obj)| selector.matches(obj));
+        let limit = limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
+        let mut items = Vec::new();
+        let mut last = None;
+        for (k, obj) in selected.by_ref() {
+            items.push(Arc::clone(obj));
+            last = Some(k);
+            if items.len() >= limit {
+                break;
+            }
+        }
+        let remaining = selected.count() as u64;
+        let continue_after = if remaining > 0 { last.cloned() } else { None };
+        ListPage {
+            items,
+            resource_version,
+            continue_after,
+            remaining,
+        }
+    }
+
+    /// A feed of every committed change (all resources). Lagging receivers see `Lagged`.
+    #[must_use]
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.shared.changes.subscribe()
+    }
+
+    /// Starts a watch of `resource` (in `namespace`) after `resource_version`: the missed changes
+    /// plus a live receiver, with no gap and no duplicate between them.
+    ///
+    /// # Errors
+    /// `Expired` when `resource_version` is older than the compaction point.
+    pub fn watch_from(
+        &self,
+        resource: &GroupResource,
+        namespace: Option<&str>,
+        resource_version: u64,
+    ) -> Result<WatchStart> {
+        let state = self.read();
+        let backlog = state.history.since(resource_version, resource, namespace)?;
+        let receiver = self.shared.changes.subscribe();
+        Ok(WatchStart { backlog, receiver })
+    }
+
+    /// Forgets the change history up to now: a watch resuming from any earlier
+    /// resourceVersion gets 410 Expired.
+    pub fn compact(&self) {
+        let mut state = self.write();
+        let rv = state.resource_version;
+        state.history.compact_to(rv);
+    }
+
+    /// Number of objects of `resource` (all namespaces).
+    #[must_use]
+    pub fn count(&self, resource: &GroupResource) -> usize {
+        self.read().objects.get(resource).map_or(0, BTreeMap::len)
+    }
+}
+
+#[cfg(test)]
+mod tests;
