@@ -477,3 +477,24 @@ fn a_missing_source_is_shown_as_a_missing_root_and_blames_itself() {
             .any(|(l, v)| l == "Needed by" && v == "Kustomization/team/app")
     );
 }
+
+#[test]
+fn blocked_by_something_still_in_progress_says_what_it_waits_on() {
+    let mut state = State::new(Config::builtin(), support::labels());
+    let mut dep = kustomization("infra", &[]);
+    let ready = &mut dep.status.conditions[0];
+    ready.status = "Unknown".to_owned();
+    ready.reason = "Progressing".to_owned();
+    for o in [dep, kustomization("apps", &["infra"])] {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(o))),
+        );
+    }
+    let row = view::row(&state, &r(FluxKind::Kustomization, "team", "apps"));
+    assert_eq!(
+        row.blocked_by, None,
+        "nothing upstream fails by its own fault"
+    );
+    assert_eq!(row.waiting_on.as_deref(), Some("Kustomization/team/infra"));
+}

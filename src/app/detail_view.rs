@@ -162,11 +162,15 @@ fn fields(obj: &FluxObject, reason: &str, state: &State, r: &ResourceRef) -> Vec
     if r.kind.is_suspendable() {
         push("Suspended", if obj.is_suspended() { "yes" } else { "no" });
     }
+    // Each dependency with its health glyph: what is it waiting for, and how is that doing.
     let deps: Vec<String> = state
         .graph
         .dependencies(r)
         .iter()
-        .map(ToString::to_string)
+        .map(|d| {
+            let glyph = super::view::glyph(super::view::graph_health(state, d));
+            format!("{glyph} {d}")
+        })
         .collect();
     for (i, dep) in deps.iter().enumerate() {
         push(if i == 0 { "Waits on" } else { "" }, dep);
