@@ -105,6 +105,8 @@ pub struct Banner {
 /// The help screen, generated from the keymap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HelpView {
+    /// What each status glyph means: (glyph, meaning).
+    pub legend: Vec<(&'static str, &'static str)>,
     pub sections: Vec<HelpSection>,
     pub scroll: u16,
 }
@@ -399,7 +401,13 @@ fn join(kinds: &[FluxKind]) -> String {
 }
 
 fn help(state: &State) -> HelpView {
+    let mut legend: Vec<(&'static str, &'static str)> = Health::ALL
+        .into_iter()
+        .map(|h| (glyph(Some(h)), h.label()))
+        .collect();
+    legend.push((glyph(None), "invalid or missing"));
     HelpView {
+        legend,
         sections: Mode::ALL
             .into_iter()
             .map(|mode| HelpSection {
