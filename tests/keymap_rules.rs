@@ -13,7 +13,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::collections::HashSet;
 use std::path::Path;
-use tui_tree_widget::TreeState;
 
 fn shipped() -> Vec<(String, Keymap)> {
     let mut out = vec![("default".to_owned(), Keymap::builtin().unwrap())];
@@ -120,9 +119,7 @@ fn help_lists_every_binding_of_every_mode() {
     }
     // And the drawn help shows them (tall terminal: nothing scrolled away).
     let mut terminal = Terminal::new(TestBackend::new(120, 120)).unwrap();
-    terminal
-        .draw(|f| fluxops::ui::draw(f, &view, &mut TreeState::default()))
-        .unwrap();
+    terminal.draw(|f| fluxops::ui::draw(f, &view)).unwrap();
     let drawn = terminal.backend().to_string();
     for mode in Mode::ALL {
         for b in km.bindings(mode) {

@@ -11,16 +11,12 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::Arc;
 use support::{loaded_state, now, r};
-use tui_tree_widget::TreeState;
 
 fn render(state: &mut State, width: u16, height: u16) -> Terminal<TestBackend> {
     update(state, Msg::Resize { width, height });
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let mut tree_state = TreeState::default();
     let view = view::build(state, now());
-    terminal
-        .draw(|f| fluxops::ui::draw(f, &view, &mut tree_state))
-        .unwrap();
+    terminal.draw(|f| fluxops::ui::draw(f, &view)).unwrap();
     terminal
 }
 

@@ -35,7 +35,6 @@ pub use update::update;
 
 use crate::cluster::ClusterEvent;
 use crate::config::Config;
-use crate::flux::ResourceRef;
 use crossterm::event::Event;
 use futures::{Stream, StreamExt};
 use k8s_openapi::jiff::Timestamp;
@@ -44,7 +43,6 @@ use ratatui::backend::Backend;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
-use tui_tree_widget::TreeState;
 
 /// Shortest time between two frames (~30 fps).
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -82,7 +80,6 @@ where
             },
         );
     }
-    let mut tree_state: TreeState<ResourceRef> = TreeState::default();
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut cluster_open = true;
@@ -91,7 +88,7 @@ where
     loop {
         let next_frame = last_draw.map_or_else(Instant::now, |t| t + FRAME);
         if state.dirty && Instant::now() >= next_frame {
-            draw(terminal, &mut state, &mut tree_state)?;
+            draw(terminal, &mut state)?;
             last_draw = Some(Instant::now());
             if !complete_logged && all_kinds_settled(&state) {
                 complete_logged = true;
@@ -132,16 +129,12 @@ fn all_kinds_settled(state: &State) -> bool {
         .all(|k| !matches!(k, state::KindState::Pending))
 }
 
-fn draw<B: Backend>(
-    terminal: &mut Terminal<B>,
-    state: &mut State,
-    tree_state: &mut TreeState<ResourceRef>,
-) -> Result<(), Error> {
+fn draw<B: Backend>(terminal: &mut Terminal<B>, state: &mut State) -> Result<(), Error> {
     let now = state.now.unwrap_or_else(Timestamp::now);
     state.dirty = false;
     let view = view::build(state, now);
     terminal
-        .draw(|frame| crate::ui::draw(frame, &view, tree_state))
+        .draw(|frame| crate::ui::draw(frame, &view))
         .map_err(|e| Error::Draw(e.to_string()))?;
     Ok(())
 }

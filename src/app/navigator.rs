@@ -6,6 +6,7 @@ use super::topology::Topology;
 use super::tree::{self, Row, TreeInput, TreeNode, TreePath, TreeView};
 use crate::flux::ResourceRef;
 use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
 
 /// Most rows `expand_all` opens (a DAG can have very many paths).
 pub const EXPAND_ALL_LIMIT: usize = 5_000;
@@ -25,6 +26,8 @@ pub struct NavigatorState {
     nodes: Vec<TreeNode>,
     rows: Vec<Row>,
     stale: bool,
+    /// Index of the first row on screen (kept between frames, like a list's scroll position).
+    offset: usize,
 }
 
 /// The data the tree is built from (borrowed from `State`).
@@ -35,9 +38,17 @@ pub struct Source<'a> {
 }
 
 impl NavigatorState {
-    /// The data changed: rebuild before the next use.
+    /// The tree's shape changed (objects or edges): rebuild before the next use.
     pub fn mark_stale(&mut self) {
         self.stale = true;
+    }
+
+    /// Only what an object's row says changed (its status): the rows read it at draw time, so the tree is
+    /// rebuilt only when a filter is set (whether the object matches may have changed).
+    pub fn mark_text_changed(&mut self) {
+        if !self.filter.trim().is_empty() {
+            self.stale = true;
+        }
     }
 
     fn view_index(&self) -> usize {
@@ -97,6 +108,26 @@ impl NavigatorState {
         self.nodes = tree::build(&input);
         self.rows = tree::flatten(&self.nodes);
         self.fix_selection();
+    }
+
+    /// The rows to draw in a pane `height` rows tall (`None`: all of them): the window starts where it did
+    /// last time, moved just enough to show the selected row.
+    pub fn window(&mut self, height: Option<usize>) -> Range<usize> {
+        let len = self.rows.len();
+        let height = height.unwrap_or(len);
+        if len == 0 || height == 0 {
+            return 0..0;
+        }
+        let mut start = self.offset.min(len - 1);
+        if let Some(sel) = self.index() {
+            if sel < start {
+                start = sel;
+            } else if sel >= start + height {
+                start = sel + 1 - height;
+            }
+        }
+        self.offset = start;
+        start..(start + height).min(len)
     }
 
     fn index(&self) -> Option<usize> {

@@ -7,6 +7,7 @@ use crate::config::{Config, ConfigProblem, Key, Keymap, Mode, Theme};
 use crate::flux::status::{StatusSummary, summarize};
 use crate::flux::{FluxEvent, FluxKind, FluxObject, ResourceRef};
 use crate::graph::Graph;
+use crate::graph::edge::edges_of;
 use k8s_openapi::jiff::Timestamp;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -104,6 +105,8 @@ pub struct State {
     pub pending_keys: Vec<Key>,
     /// Rows per page of the navigator, as last drawn (for page up/down).
     pub page_rows: usize,
+    /// Terminal height, from the last resize (0: not known yet).
+    pub height: u16,
     /// The latest clock reading, from ticks.
     pub now: Option<Timestamp>,
     /// Something visible changed since the last draw.
@@ -137,6 +140,7 @@ impl State {
             config_banner_dismissed: false,
             pending_keys: Vec::new(),
             page_rows: 10,
+            height: 0,
             now: None,
             dirty: true,
             quit: false,
@@ -164,9 +168,25 @@ impl State {
         };
         let entry = ObjectEntry::new(object);
         self.graph.upsert(Arc::clone(&entry.object));
-        self.invalid.remove(&r);
+        let was_invalid = self.invalid.remove(&r).is_some();
+        // Most updates only change status: the tree's shape (which objects, which edges) stays, and rows read
+        // their columns at draw time, so the tree is kept unless the filter's answer can change.
+        let change = match self.objects.get(&r) {
+            Some(old) if !was_invalid => {
+                if edges_of(&old.object) != edges_of(&entry.object) {
+                    Some(true)
+                } else {
+                    (old.search_text != entry.search_text).then_some(false)
+                }
+            }
+            _ => Some(true),
+        };
         self.objects.insert(r, entry);
-        self.navigator.mark_stale();
+        match change {
+            Some(true) => self.navigator.mark_stale(),
+            Some(false) => self.navigator.mark_text_changed(),
+            None => {}
+        }
     }
 
     /// Removes an object (valid or invalid) and its events.

@@ -28,6 +28,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Resize { height, .. } => {
             state.page_rows = usize::from(height.saturating_sub(8)).max(1);
+            state.height = height;
             state.dirty = true;
             Vec::new()
         }

@@ -3,14 +3,13 @@
 
 use super::state::{KindState, State};
 use super::topology::{Topology, count_by_health};
-use super::tree::{TreeNode, TreePath};
 use crate::cluster::KindProblem;
 use crate::config::{Binding, Mode, Theme};
 use crate::flux::{FluxKind, Health, ResourceRef};
 use crate::graph::NodeState;
 use crate::text::sanitize_line;
 use k8s_openapi::jiff::Timestamp;
-use std::collections::HashSet;
+use std::ops::Range;
 use std::str::FromStr;
 
 pub use super::detail_view::{ConditionView, DetailView, EventView};
@@ -30,26 +29,41 @@ pub struct View<'a> {
     pub hints: Vec<(String, String)>,
 }
 
-/// The tree pane.
+/// The tree pane. Only the rows that fit on the screen are built (`rows`); a 10,000-object fleet costs what is
+/// visible, not what is loaded.
 #[derive(Debug, Clone)]
 pub struct NavigatorView {
     pub title: String,
-    pub nodes: Vec<NodeView>,
-    pub selected: TreePath,
-    pub opened: HashSet<TreePath>,
+    /// The visible rows, top to bottom (a window of the tree's rows).
+    pub rows: Vec<NodeView>,
+    /// Index of the first of `rows` among all the tree's rows.
+    pub first_row: usize,
+    /// How many rows the whole tree has.
+    pub total_rows: usize,
+    /// A row is selected (draws the selection column even when the selected row is out of the window).
+    pub has_selection: bool,
     /// The filter text, when a filter is set or being typed.
     pub filter: Option<String>,
     pub filter_editing: bool,
 }
 
-/// One tree node.
+/// Whether a row's node is a leaf, open (its children are the rows below it) or closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fold {
+    Leaf,
+    Open,
+    Closed,
+}
+
+/// One visible tree row.
 #[derive(Debug, Clone)]
 pub struct NodeView {
     pub id: ResourceRef,
+    /// Distance from the root (roots are 0).
+    pub depth: usize,
+    pub fold: Fold,
+    pub selected: bool,
     pub row: RowView,
-    pub children: Vec<NodeView>,
-    /// Has children that are not built (closed node).
-    pub expandable: bool,
 }
 
 /// The columns of one tree row.
@@ -159,6 +173,16 @@ pub fn age(now: Timestamp, rfc3339: &str) -> String {
 #[must_use]
 pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
     super::update::refresh(state);
+    let banners = banners(state);
+    let filter = {
+        let nav = &state.navigator;
+        (nav.filter_editing || !nav.filter.is_empty())
+            .then(|| sanitize_line(&nav.filter).into_owned())
+    };
+    // Unknown terminal size (no resize seen yet): every row.
+    let height = (state.height > 0)
+        .then(|| crate::ui::tree_rows(state.height, banners.len(), filter.is_some()));
+    let window = state.navigator.window(height);
     let state: &State = state;
     let detail = state
         .detail_visible
@@ -170,44 +194,51 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
         .flatten();
     View {
         theme: &state.theme,
-        navigator: navigator(state),
+        navigator: navigator(state, window, filter),
         detail,
         detail_focused: state.mode() == Mode::Detail,
         detail_scroll: state.detail_scroll,
         status: status_bar(state),
-        banners: banners(state),
+        banners,
         help: state.help_open.then(|| help(state)),
         hints: hints(state),
     }
 }
 
-fn navigator(state: &State) -> NavigatorView {
+fn navigator(state: &State, window: Range<usize>, filter: Option<String>) -> NavigatorView {
     let nav = &state.navigator;
-    let filter = (nav.filter_editing || !nav.filter.is_empty())
-        .then(|| sanitize_line(&nav.filter).into_owned());
     let count = state.objects.len() + state.invalid.len();
+    let all = nav.rows();
+    let first_row = window.start;
+    let rows = all
+        .get(window)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| {
+            let id = r.path.last()?.clone();
+            Some(NodeView {
+                row: row(state, &id),
+                depth: r.path.len().saturating_sub(1),
+                fold: if r.open {
+                    Fold::Open
+                } else if r.expandable {
+                    Fold::Closed
+                } else {
+                    Fold::Leaf
+                },
+                selected: r.path == nav.selected,
+                id,
+            })
+        })
+        .collect();
     NavigatorView {
         title: format!(" {} ({count}) ", nav.view.title()),
-        nodes: nav.nodes().iter().map(|n| node(state, n)).collect(),
-        selected: nav.selected.clone(),
-        // Open = children built (the filter opens the way to every match).
-        opened: nav
-            .rows()
-            .iter()
-            .filter(|r| r.open)
-            .map(|r| r.path.clone())
-            .collect(),
+        rows,
+        first_row,
+        total_rows: all.len(),
+        has_selection: !nav.selected.is_empty(),
         filter,
         filter_editing: nav.filter_editing,
-    }
-}
-
-fn node(state: &State, n: &TreeNode) -> NodeView {
-    NodeView {
-        id: n.object.clone(),
-        row: row(state, &n.object),
-        children: n.children.iter().map(|c| node(state, c)).collect(),
-        expandable: n.expandable && n.children.is_empty(),
     }
 }
 

@@ -1,6 +1,6 @@
-//! Drawing only: `draw(frame, &View, &mut TreeState)` lays out banners, the navigator, the detail pane, the
-//! filter prompt, the status bar and the help overlay. No I/O, no clock, no state changes (the tree widget's
-//! scroll offset is the one piece of mutable drawing state).
+//! Drawing only: `draw(frame, &View)` lays out banners, the navigator, the detail pane, the filter prompt, the
+//! status bar and the help overlay. No I/O, no clock, no state changes ([`tree_rows`] tells the view how many
+//! tree rows fit, so only those are built).
 //!
 //! Below [`WIDE`] columns the detail pane is hidden (or shown instead of the tree when it has the focus).
 
@@ -11,10 +11,8 @@ mod status_bar;
 pub mod style;
 
 use crate::app::view::View;
-use crate::flux::ResourceRef;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use tui_tree_widget::TreeState;
 
 /// Width from which the tree and the detail pane are shown side by side.
 pub const WIDE: u16 = 100;
@@ -22,21 +20,34 @@ pub const WIDE: u16 = 100;
 /// Most banner lines shown at once (the last one says how many more there are).
 pub const MAX_BANNERS: usize = 3;
 
-/// Draws one frame.
-pub fn draw(frame: &mut Frame<'_>, view: &View<'_>, tree_state: &mut TreeState<ResourceRef>) {
-    let area = frame.area();
-    let banner_rows = u16::try_from(view.banners.len().min(MAX_BANNERS)).unwrap_or(0);
-    let filter_rows = u16::from(view.navigator.filter.is_some());
-    let [banners, main, filter, status, hints] = Layout::vertical([
+/// The rows of the screen: banners, main panes, filter prompt, status bar, key hints.
+fn layout(area: Rect, banners: usize, filter: bool) -> [Rect; 5] {
+    let banner_rows = u16::try_from(banners.min(MAX_BANNERS)).unwrap_or(0);
+    Layout::vertical([
         Constraint::Length(banner_rows),
         Constraint::Min(1),
-        Constraint::Length(filter_rows),
+        Constraint::Length(u16::from(filter)),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
-    .areas(area);
+    .areas(area)
+}
+
+/// How many tree rows fit on a terminal `height` rows tall with this many banners and the filter prompt shown
+/// or not (the view builds only those rows).
+#[must_use]
+pub fn tree_rows(height: u16, banners: usize, filter: bool) -> usize {
+    let [_, main, ..] = layout(Rect::new(0, 0, WIDE, height), banners, filter);
+    usize::from(main.height.saturating_sub(2))
+}
+
+/// Draws one frame.
+pub fn draw(frame: &mut Frame<'_>, view: &View<'_>) {
+    let area = frame.area();
+    let [banners, main, filter, status, hints] =
+        layout(area, view.banners.len(), view.navigator.filter.is_some());
     status_bar::banners(frame, banners, view);
-    draw_main(frame, main, view, tree_state);
+    draw_main(frame, main, view);
     if let Some(text) = &view.navigator.filter {
         status_bar::filter(frame, filter, view, text);
     }
@@ -47,21 +58,16 @@ pub fn draw(frame: &mut Frame<'_>, view: &View<'_>, tree_state: &mut TreeState<R
     }
 }
 
-fn draw_main(
-    frame: &mut Frame<'_>,
-    area: Rect,
-    view: &View<'_>,
-    tree_state: &mut TreeState<ResourceRef>,
-) {
+fn draw_main(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
     match &view.detail {
         Some(detail) if area.width >= WIDE => {
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
                     .areas(area);
-            navigator::draw(frame, left, view, tree_state);
+            navigator::draw(frame, left, view);
             detail::draw(frame, right, view, detail);
         }
         Some(detail) if view.detail_focused => detail::draw(frame, area, view, detail),
-        _ => navigator::draw(frame, area, view, tree_state),
+        _ => navigator::draw(frame, area, view),
     }
 }

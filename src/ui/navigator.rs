@@ -1,22 +1,28 @@
-//! The navigator pane: the tree of objects (tui-tree-widget), one row per node:
-//! glyph, kind, namespace/name, reason, and for blocked rows the root cause.
+//! The navigator pane: the visible window of the tree of objects, one row per node (drawn the way
+//! tui-tree-widget draws a tree): glyph, kind, namespace/name, reason, and for blocked rows the root cause.
 
 use super::style::{glyph, health_style};
-use crate::app::view::{NodeView, View};
+use crate::app::view::{Fold, NodeView, View};
 use crate::config::Theme;
-use crate::flux::ResourceRef;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
-use tui_tree_widget::{Tree, TreeItem, TreeState};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-pub fn draw(
-    frame: &mut Frame<'_>,
-    area: Rect,
-    view: &View<'_>,
-    state: &mut TreeState<ResourceRef>,
-) {
+/// Marks the selected row.
+const HIGHLIGHT: &str = "> ";
+
+/// What a row's node shows before the glyph: nothing below it, open, closed.
+fn fold_symbol(fold: Fold) -> &'static str {
+    match fold {
+        Fold::Leaf => "  ",
+        Fold::Open => "\u{25bc} ",
+        Fold::Closed => "\u{25b6} ",
+    }
+}
+
+/// Draws the tree pane: the rows of the view's window, indented by depth, the selected one highlighted.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
     let theme = view.theme;
     let nav = &view.navigator;
     let border = if view.detail_focused {
@@ -28,7 +34,7 @@ pub fn draw(
         .borders(Borders::ALL)
         .border_style(border)
         .title(Span::styled(nav.title.clone(), theme.title));
-    if nav.nodes.is_empty() {
+    if nav.total_rows == 0 {
         let text = if nav.filter.as_deref().is_some_and(|f| !f.is_empty()) {
             "Nothing matches the filter."
         } else {
@@ -40,48 +46,51 @@ pub fn draw(
         );
         return;
     }
-    let items: Vec<TreeItem<'_, ResourceRef>> = nav.nodes.iter().map(|n| item(theme, n)).collect();
-    sync(state, &nav.opened, &nav.selected);
-    match Tree::new(&items) {
-        Ok(tree) => {
-            let tree = tree
-                .block(block)
-                .style(theme.text)
-                .highlight_style(theme.selection)
-                .highlight_symbol("> ");
-            frame.render_stateful_widget(tree, area, state);
+    let inner = block.inner(area);
+    let buf = frame.buffer_mut();
+    buf.set_style(area, theme.text);
+    block.render(area, buf);
+    if inner.width < 1 || inner.height < 1 {
+        return;
+    }
+    let height = usize::from(inner.height);
+    // The window fits the pane; should it not, the selected row still shows.
+    let skip = nav
+        .rows
+        .iter()
+        .position(|n| n.selected)
+        .map_or(0, |i| (i + 1).saturating_sub(height));
+    for (y, node) in (inner.y..).zip(nav.rows.iter().skip(skip).take(height)) {
+        let row = Rect {
+            y,
+            height: 1,
+            ..inner
+        };
+        let line = row_line(theme, node);
+        let style = line.style;
+        let right = inner.x + inner.width;
+        let mut x = inner.x;
+        if nav.has_selection {
+            let symbol = if node.selected { HIGHLIGHT } else { "  " };
+            x = buf
+                .set_stringn(x, y, symbol, usize::from(right - x), style)
+                .0;
         }
-        Err(e) => frame.render_widget(Paragraph::new(e.to_string()).block(block), area),
-    }
-}
-
-/// Copies the open set and selection of the view into the widget state (keeping its scroll offset).
-fn sync(
-    state: &mut TreeState<ResourceRef>,
-    opened: &std::collections::HashSet<Vec<ResourceRef>>,
-    selected: &[ResourceRef],
-) {
-    if state.opened() != opened {
-        state.close_all();
-        for path in opened {
-            state.open(path.clone());
+        let indent = (node.depth * 2).min(usize::from(right - x));
+        x = buf.set_stringn(x, y, " ".repeat(indent), indent, style).0;
+        x = buf
+            .set_stringn(x, y, fold_symbol(node.fold), usize::from(right - x), style)
+            .0;
+        let text_area = Rect {
+            x,
+            width: right - x,
+            ..row
+        };
+        Text::from(line).render(text_area, buf);
+        if node.selected {
+            buf.set_style(row, theme.selection);
         }
     }
-    if state.selected() != selected {
-        state.select(selected.to_vec());
-    }
-}
-
-fn item<'a>(theme: &Theme, node: &NodeView) -> TreeItem<'a, ResourceRef> {
-    let line = row_line(theme, node);
-    let mut children: Vec<TreeItem<'a, ResourceRef>> =
-        node.children.iter().map(|c| item(theme, c)).collect();
-    if node.expandable && children.is_empty() {
-        // A closed node: one placeholder child so the widget draws the "closed" arrow.
-        children.push(TreeItem::new_leaf(node.id.clone(), ""));
-    }
-    TreeItem::new(node.id.clone(), line.clone(), children)
-        .unwrap_or_else(|_| TreeItem::new_leaf(node.id.clone(), line))
 }
 
 fn row_line<'a>(theme: &Theme, node: &NodeView) -> Line<'a> {
