@@ -7,16 +7,21 @@
 //! - **first complete frame**: from spawning the process to the console logging that it drew a frame with every
 //!   served kind synced (`first complete frame` in its log file, polled every 5 ms);
 //! - **resident memory** (`VmRSS` of the console process) 2 s after that;
-//! - **CPU while idle**: the console's user+system CPU time over 10 s with no input, as % of one core (the fleet
-//!   stays live: the simulated controllers keep reconciling, so this includes following their updates);
+//! - **CPU while idle, live fleet**: the console's user+system CPU time over 10 s with no input, as % of one core
+//!   (the simulated controllers keep reconciling, so this includes following their updates; the rate of those
+//!   updates over the same 10 s is printed too: Flux object writes and Kubernetes Events per second);
 //! - **change to screen**: a status change written into the simulated cluster (Ready=False with a unique reason on
-//!   the first row's GitRepository) until that reason is written to the terminal by the console.
+//!   the first row's GitRepository) until that reason is written to the terminal by the console (live fleet);
+//! - **CPU while idle, quiescent cluster**: the same 10 s measure after the simulated controllers are stopped
+//!   (`Simulation::stop_controllers`; the API server keeps serving and the watches stay open), i.e. the console
+//!   at rest: nothing changes but its 1 s clock.
 
 use fluxops::flux::FluxKind;
 use fluxops::sim::simulation::{self, SimConfig, SimSource};
 use fluxops::sim::store::ObjectKey;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,7 +31,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fleet: usize = env_or("FLUXOPS_BENCH_FLEET", 10_000);
     let probes: usize = env_or("FLUXOPS_BENCH_PROBES", 20);
     let runtime = tokio::runtime::Runtime::new()?;
-    let sim = runtime.block_on(simulation::start(SimConfig::new(SimSource::Fleet(fleet))))?;
+    let mut sim = runtime.block_on(simulation::start(SimConfig::new(SimSource::Fleet(fleet))))?;
+    let writes = count_writes(&runtime, &sim);
     let dir = tempfile::tempdir()?;
     let kubeconfig = dir.path().join("kubeconfig");
     let log = dir.path().join("fluxops.log");
@@ -56,11 +62,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let first_frame = first_frame.duration_since(started);
     std::thread::sleep(Duration::from_secs(2));
     let rss_kib = rss_kib(pid)?;
-    let cpu0 = cpu_ticks(pid)?;
+    let (flux0, events0) = (
+        writes.0.load(Ordering::Relaxed),
+        writes.1.load(Ordering::Relaxed),
+    );
     let t0 = Instant::now();
-    std::thread::sleep(Duration::from_secs(10));
-    let cpu_pct =
-        (cpu_ticks(pid)? - cpu0) as f64 / ticks_per_second() / t0.elapsed().as_secs_f64() * 100.0;
+    let cpu_pct = idle_cpu(pid)?;
+    let secs = t0.elapsed().as_secs_f64();
+    let flux_rate = (writes.0.load(Ordering::Relaxed) - flux0) as f64 / secs;
+    let event_rate = (writes.1.load(Ordering::Relaxed) - events0) as f64 / secs;
 
     let key = ObjectKey::flux(FluxKind::GitRepository, "tenant-000", "platform");
     let mut delays = Vec::with_capacity(probes);
@@ -80,6 +90,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         delays.push(seen.duration_since(sent));
         std::thread::sleep(Duration::from_millis(200));
     }
+    runtime.block_on(sim.stop_controllers());
+    // Let the last reconciles' updates reach the console before measuring it at rest.
+    std::thread::sleep(Duration::from_secs(3));
+    let quiet_pct = idle_cpu(pid)?;
     writer.write_all(b"q")?;
     let _ = child.wait();
     runtime.block_on(sim.shutdown());
@@ -92,7 +106,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "resident memory after load: {:.1} MiB",
         rss_kib as f64 / 1024.0
     );
-    println!("CPU while idle (10 s, live fleet): {cpu_pct:.2} % of one core");
+    println!(
+        "CPU while idle (10 s, live fleet): {cpu_pct:.2} % of one core \
+         (fleet updates: {flux_rate:.1} Flux object writes/s, {event_rate:.1} Events/s)"
+    );
+    println!("CPU while idle (10 s, quiescent cluster): {quiet_pct:.2} % of one core");
     println!(
         "change to screen ({} probes): median {:.1} ms, p95 {:.1} ms, max {:.1} ms",
         delays.len(),
@@ -101,6 +119,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ms(delays[delays.len() - 1]),
     );
     Ok(())
+}
+
+/// Counts the simulated cluster's writes as they are committed: (Flux objects, Kubernetes Events).
+fn count_writes(
+    runtime: &tokio::runtime::Runtime,
+    sim: &simulation::Simulation,
+) -> Arc<(AtomicU64, AtomicU64)> {
+    let counts = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+    let mut changes = sim.store().subscribe();
+    let out = Arc::clone(&counts);
+    runtime.spawn(async move {
+        loop {
+            match changes.recv().await {
+                Ok(c) if c.resource.resource == "events" => out.1.fetch_add(1, Ordering::Relaxed),
+                Ok(_) => out.0.fetch_add(1, Ordering::Relaxed),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            };
+        }
+    });
+    counts
+}
+
+/// The console's CPU time over 10 s with no input, as % of one core.
+fn idle_cpu(pid: u32) -> Result<f64, Box<dyn std::error::Error>> {
+    let cpu0 = cpu_ticks(pid)?;
+    let t0 = Instant::now();
+    std::thread::sleep(Duration::from_secs(10));
+    Ok((cpu_ticks(pid)? - cpu0) as f64 / ticks_per_second() / t0.elapsed().as_secs_f64() * 100.0)
 }
 
 fn env_or(name: &str, default: usize) -> usize {

@@ -64,7 +64,9 @@ pub enum SimError {
 #[derive(Debug)]
 pub struct Simulation {
     server: SimServer,
-    controllers: Controllers,
+    /// `None` once stopped ([`Simulation::stop_controllers`]).
+    controllers: Option<Controllers>,
+    clock: SimClock,
     name: String,
 }
 
@@ -95,17 +97,19 @@ pub async fn start(config: SimConfig) -> Result<Simulation, SimError> {
         }
     };
     let server = serve(config.listen, store.clone(), server_options).await?;
+    let clock = SimClock::new(config.time_scale.unwrap_or(scale));
     let controllers = Controllers::start(
         store,
         ControllerOptions {
-            clock: SimClock::new(config.time_scale.unwrap_or(scale)),
+            clock: clock.clone(),
             behaviours,
             workers,
         },
     );
     Ok(Simulation {
         server,
-        controllers,
+        controllers: Some(controllers),
+        clock,
         name,
     })
 }
@@ -165,12 +169,20 @@ impl Simulation {
     /// The simulation clock.
     #[must_use]
     pub fn clock(&self) -> &SimClock {
-        self.controllers.clock()
+        &self.clock
+    }
+
+    /// Stops the simulated controllers and leaves the API server running: nothing in the cluster changes any
+    /// more unless a client writes (a quiescent cluster, for measuring a client at rest).
+    pub async fn stop_controllers(&mut self) {
+        if let Some(controllers) = self.controllers.take() {
+            controllers.shutdown().await;
+        }
     }
 
     /// Stops the controllers, then the server (open watches end).
-    pub async fn shutdown(self) {
-        self.controllers.shutdown().await;
+    pub async fn shutdown(mut self) {
+        self.stop_controllers().await;
         self.server.shutdown().await;
     }
 }
