@@ -2,10 +2,12 @@
 //! The root holds the data (objects, kinds, events, topology) and one state struct per screen.
 
 use super::navigator::NavigatorState;
+use super::tree::TreeView;
 use crate::cluster::KindProblem;
 use crate::config::{Config, ConfigProblem, Key, Keymap, Mode, Theme};
 use crate::flux::status::{StatusSummary, summarize};
-use crate::flux::{FluxEvent, FluxKind, FluxObject, ResourceRef};
+use crate::flux::{FluxEvent, FluxKind, FluxObject, Health, ResourceRef};
+use crate::graph::Edge;
 use crate::graph::Graph;
 use crate::graph::edge::edges_of;
 use k8s_openapi::jiff::Timestamp;
@@ -111,6 +113,8 @@ pub struct State {
     pub now: Option<Timestamp>,
     /// Something visible changed since the last draw.
     pub dirty: bool,
+    /// Objects per health (see [`State::health_counts`]).
+    health_counts: BTreeMap<Health, usize>,
     pub quit: bool,
 }
 
@@ -143,6 +147,7 @@ impl State {
             height: 0,
             now: None,
             dirty: true,
+            health_counts: BTreeMap::new(),
             quit: false,
         }
     }
@@ -173,7 +178,7 @@ impl State {
         // their columns at draw time, so the tree is kept unless the filter's answer can change.
         let change = match self.objects.get(&r) {
             Some(old) if !was_invalid => {
-                if edges_of(&old.object) != edges_of(&entry.object) {
+                if self.reshapes_tree(&old.object, &entry.object) {
                     Some(true)
                 } else {
                     (old.search_text != entry.search_text).then_some(false)
@@ -181,7 +186,10 @@ impl State {
             }
             _ => Some(true),
         };
-        self.objects.insert(r, entry);
+        *self.health_counts.entry(entry.status.health).or_default() += 1;
+        if let Some(old) = self.objects.insert(r, entry) {
+            self.uncount(old.status.health);
+        }
         match change {
             Some(true) => self.navigator.mark_stale(),
             Some(false) => self.navigator.mark_text_changed(),
@@ -189,10 +197,58 @@ impl State {
         }
     }
 
+    /// Whether replacing `old` by `new` changes the tree of the current view: an edge of that view changed, or
+    /// an edge to or from an object not known (a placeholder node, shown in both views, may come or go).
+    /// Switching views rebuilds the tree anyway.
+    fn reshapes_tree(&self, old: &FluxObject, new: &FluxObject) -> bool {
+        let (before, after) = (edges_of(old), edges_of(new));
+        if before == after {
+            return false;
+        }
+        let ownership = self.navigator.view == TreeView::Ownership;
+        let only_in = |a: &[Edge], b: &[Edge]| -> Vec<Edge> {
+            a.iter().filter(|e| !b.contains(e)).cloned().collect()
+        };
+        let mut changed = only_in(&before, &after);
+        changed.extend(only_in(&after, &before));
+        changed.iter().any(|e| {
+            e.kind.is_ownership() == ownership
+                || !self.objects.contains_key(&e.from)
+                || !self.objects.contains_key(&e.to)
+        })
+    }
+
+    fn uncount(&mut self, health: Health) {
+        if let Some(n) = self.health_counts.get_mut(&health) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.health_counts.remove(&health);
+            }
+        }
+    }
+
+    /// Replaces an object by the error that keeps it from being parsed.
+    pub fn mark_invalid(&mut self, r: ResourceRef, error: String) {
+        self.graph.remove(&r);
+        if let Some(old) = self.objects.remove(&r) {
+            self.uncount(old.status.health);
+        }
+        self.invalid.insert(r, error);
+        self.navigator.mark_stale();
+    }
+
+    /// How many objects have each health (kept as objects come, change and go; for the status bar).
+    #[must_use]
+    pub fn health_counts(&self) -> &BTreeMap<Health, usize> {
+        &self.health_counts
+    }
+
     /// Removes an object (valid or invalid) and its events.
     pub fn remove(&mut self, r: &ResourceRef) {
         self.graph.remove(r);
-        self.objects.remove(r);
+        if let Some(old) = self.objects.remove(r) {
+            self.uncount(old.status.health);
+        }
         self.invalid.remove(r);
         self.events.remove(r);
         self.navigator.mark_stale();

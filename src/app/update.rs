@@ -221,12 +221,7 @@ fn on_cluster(state: &mut State, ev: ClusterEvent) {
     match ev {
         ClusterEvent::Upserted(obj) => state.upsert(obj),
         ClusterEvent::Deleted(r) => state.remove(&r),
-        ClusterEvent::Invalid { object, error } => {
-            state.graph.remove(&object);
-            state.objects.remove(&object);
-            state.invalid.insert(object, error);
-            state.navigator.mark_stale();
-        }
+        ClusterEvent::Invalid { object, error } => state.mark_invalid(object, error),
         ClusterEvent::KindSynced { kind, api_version } => {
             state.kinds.insert(kind, KindState::Synced { api_version });
         }

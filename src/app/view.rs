@@ -2,7 +2,7 @@
 //! passes through [`crate::text`] here, so `ui` only ever sees safe text.
 
 use super::state::{KindState, State};
-use super::topology::{Topology, count_by_health};
+use super::topology::Topology;
 use crate::cluster::KindProblem;
 use crate::config::{Binding, Mode, Theme};
 use crate::flux::{FluxKind, Health, ResourceRef};
@@ -335,7 +335,7 @@ pub fn short_revision(rev: &str) -> String {
 }
 
 fn status_bar(state: &State) -> StatusBarView {
-    let counts = count_by_health(state.objects.values().map(|e| &e.status.health));
+    let counts = state.health_counts();
     let stale_since = state
         .kinds
         .values()
