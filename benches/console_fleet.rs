@@ -1,6 +1,8 @@
 //! End-to-end benchmark of the console on a large fleet (issue: foundation). Not a test: it measures and prints.
 //!
-//! `cargo bench --bench console_fleet` (env `FLUXOPS_BENCH_FLEET`, default 10000; `FLUXOPS_BENCH_PROBES`, default 20).
+//! `cargo bench --bench console_fleet` (env `FLUXOPS_BENCH_FLEET`, default 10000; `FLUXOPS_BENCH_PROBES`, default 20;
+//! `FLUXOPS_BENCH_SETTLE`, seconds to wait after the first complete frame before measuring, default 2: the fleet's
+//! first reconcile wave runs for about a minute after start, its steady rate is seen with e.g. 90).
 //!
 //! It starts the simulated cluster in this process with a synthetic fleet, runs the real `fluxops` binary against
 //! it in a pseudo-terminal (160x48), and measures:
@@ -30,6 +32,7 @@ type Screen = Arc<(Mutex<Vec<u8>>, Condvar)>;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fleet: usize = env_or("FLUXOPS_BENCH_FLEET", 10_000);
     let probes: usize = env_or("FLUXOPS_BENCH_PROBES", 20);
+    let settle: usize = env_or("FLUXOPS_BENCH_SETTLE", 2);
     let runtime = tokio::runtime::Runtime::new()?;
     let mut sim = runtime.block_on(simulation::start(SimConfig::new(SimSource::Fleet(fleet))))?;
     let writes = count_writes(&runtime, &sim);
@@ -60,7 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let first_frame = wait_for_log(&log, "first complete frame", Duration::from_secs(60))
         .ok_or("the console never logged a complete frame")?;
     let first_frame = first_frame.duration_since(started);
-    std::thread::sleep(Duration::from_secs(2));
+    std::thread::sleep(Duration::from_secs(u64::try_from(settle)?));
     let rss_kib = rss_kib(pid)?;
     let (flux0, events0) = (
         writes.0.load(Ordering::Relaxed),
@@ -103,11 +106,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("fleet: {fleet} objects (synthetic, `--fleet {fleet}`)");
     println!("first complete frame: {:.0} ms", ms(first_frame));
     println!(
-        "resident memory after load: {:.1} MiB",
+        "resident memory {settle} s after load: {:.1} MiB",
         rss_kib as f64 / 1024.0
     );
     println!(
-        "CPU while idle (10 s, live fleet): {cpu_pct:.2} % of one core \
+        "CPU while idle (10 s, live fleet, from {settle} s after load): {cpu_pct:.2} % of one core \
          (fleet updates: {flux_rate:.1} Flux object writes/s, {event_rate:.1} Events/s)"
     );
     println!("CPU while idle (10 s, quiescent cluster): {quiet_pct:.2} % of one core");
