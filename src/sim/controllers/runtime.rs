@@ -259,7 +259,10 @@ async fn work(shared: Arc<Shared>, r: ResourceRef, notify: Arc<Notify>, cancel: 
             () = cancel.cancelled() => return,
             requeue = reconcile_once(&shared, &r, &mut state) => requeue,
         };
-        due = Instant::now() + requeue.map_or(NEVER, |d| shared.clock.real(d));
+        due = requeue.map_or_else(
+            || Instant::now() + NEVER,
+            |d| shared.clock.deadline_after(d),
+        );
     }
 }
 
