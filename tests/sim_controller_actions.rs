@@ -9,11 +9,11 @@
     reason = "tests fail loudly"
 )]
 
-mod sim_support;
+mod sim_cluster;
 
 use fluxops::flux::FluxKind;
 use serde_json::{Value, json};
-use sim_support::{GIT, condition, has, ks, ready, scenario};
+use sim_cluster::{GIT, condition, has, ks, ready, scenario};
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,13 +9,13 @@
     reason = "tests fail loudly"
 )]
 
-mod sim_support;
+mod sim_cluster;
 
 use fluxops::flux::FluxKind;
 use fluxops::sim::{SimConfig, SimSource, start};
 use kube::api::ListParams;
 use serde_json::json;
-use sim_support::{GIT, condition, connect, has, is_hex, ks, ready, scenario, shipped};
+use sim_cluster::{GIT, condition, connect, has, is_hex, ks, ready, scenario, shipped};
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
