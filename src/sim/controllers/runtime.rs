@@ -12,7 +12,7 @@ use crate::flux::{FluxKind, ResourceRef};
 use crate::sim::resource::GroupResource;
 use crate::sim::scenario::Behaviour;
 use crate::sim::store::{
-    Change, ChangeType, ObjectKey, Patch, Selector, Store, Subresource, WriteOptions,
+    Change, ChangeType, ObjectKey, Patch, Selector, Store, StoreError, Subresource, WriteOptions,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -341,9 +341,13 @@ async fn play(shared: &Shared, r: &ResourceRef, key: &ObjectKey, plan: Plan) -> 
         }
         let written = match shared.store.update_status(key, Value::Object(step.status)) {
             Ok(obj) => obj,
-            Err(err) => {
+            Err(err @ StoreError::NotFound { .. }) => {
                 tracing::debug!(%err, %r, "object gone during reconcile");
                 return None;
+            }
+            Err(err) => {
+                tracing::warn!(%err, %r, "simulated controller could not write status");
+                return plan.requeue;
             }
         };
         for e in &step.events {
