@@ -219,7 +219,7 @@ async fn dependency_not_ready_is_blocked_then_ready() {
 async fn new_source_revisions_roll_through_the_chain() {
     let git = GIT.replace(
         "simulation: {reconcile: 50ms}",
-        "simulation: {reconcile: 50ms, revisions: {every: 2m, count: 1}}",
+        "simulation: {reconcile: 50ms, revisions: {every: 5m, count: 1}}",
     );
     let text = format!(
         "kind: Scenario\nname: t\n{git}{}{}",
