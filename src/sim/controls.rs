@@ -11,6 +11,7 @@ struct Inner {
     missing: RwLock<HashSet<GroupResource>>,
     forbidden: RwLock<HashSet<GroupResource>>,
     watch_reset: Mutex<CancellationToken>,
+    unauthorized: std::sync::atomic::AtomicBool,
 }
 
 /// Shared run-time switches (cheap to clone).
@@ -69,6 +70,20 @@ impl Controls {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .contains(resource)
+    }
+
+    /// Makes every request answer 401 Unauthorized (expired or revoked credentials), or stops it.
+    pub fn set_unauthorized(&self, unauthorized: bool) {
+        self.inner
+            .unauthorized
+            .store(unauthorized, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    #[must_use]
+    pub fn is_unauthorized(&self) -> bool {
+        self.inner
+            .unauthorized
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// A token cancelled by the next `drop_watches`.

@@ -45,6 +45,8 @@ pub struct ApiConfig {
     pub server_address: String,
     /// Creating in a namespace that does not exist is a 404 (as on a real server).
     pub require_namespaces: bool,
+    /// The bearer token the kubeconfig carries; a request with another token gets 401.
+    pub token: String,
 }
 
 /// Everything a request handler needs (cheap to clone).
@@ -143,7 +145,18 @@ async fn handle(State(state): State<ApiState>, request: Request) -> Response {
         body,
         pretty,
     };
-    let response = dispatch(&state, parse_route(parts.uri.path()), &req).await;
+    let authorization = header(header::AUTHORIZATION);
+    let bad_token = authorization
+        .as_deref()
+        .is_some_and(|a| a != format!("Bearer {}", state.config.token));
+    let response = if bad_token || state.controls.is_unauthorized() {
+        status_response(
+            &StatusBody::failure(401, "Unauthorized", "Unauthorized".to_owned(), None),
+            req.pretty,
+        )
+    } else {
+        dispatch(&state, parse_route(parts.uri.path()), &req).await
+    };
     let dry_run = req.dry_run() || write::body_requests_dry_run(&req);
     state.log.push(LoggedRequest {
         method: parts.method.to_string(),

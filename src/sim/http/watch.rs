@@ -4,7 +4,7 @@
 
 use super::encode::{ObjectOut, watch_line};
 use super::read::selector;
-use super::status::{StatusBody, from_store_error};
+use super::status::{CauseBody, Details, StatusBody, from_store_error};
 use super::table::{IncludeObject, table, wants_table};
 use super::{Ctx, Req, bytes_response, status_response};
 use crate::sim::controls::Controls;
@@ -52,6 +52,9 @@ pub(super) fn watch(ctx: &Ctx<'_>, req: &Req) -> Response {
         Ok(s) => s,
         Err(response) => return *response,
     };
+    if req.query.contains_key("sendInitialEvents") {
+        return status_response(&watch_list_forbidden(), req.pretty);
+    }
     let store = ctx.state.store.clone();
     let resource = ctx.def.group_resource();
     let namespace = ctx.path.namespace.clone();
@@ -117,6 +120,27 @@ pub(super) fn watch(ctx: &Ctx<'_>, req: &Req) -> Response {
     let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
     super::with_common_headers(response, "application/json")
+}
+
+/// v1.28 without the WatchList feature gate refuses `sendInitialEvents` (422).
+fn watch_list_forbidden() -> StatusBody {
+    let message =
+        "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled";
+    StatusBody::failure(
+        422,
+        "Invalid",
+        format!("ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: {message}"),
+        Some(Details {
+            group: Some("meta.k8s.io".to_owned()),
+            kind: Some("ListOptions".to_owned()),
+            causes: vec![CauseBody {
+                reason: "FieldValueForbidden".to_owned(),
+                message: format!("Forbidden: {message}"),
+                field: "sendInitialEvents".to_owned(),
+            }],
+            ..Details::default()
+        }),
+    )
 }
 
 impl Stream {
