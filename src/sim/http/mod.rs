@@ -177,6 +177,9 @@ async fn dispatch(state: &ApiState, route: Route, req: &Req) -> Response {
     let controls = &state.controls;
     match route {
         Route::Version => json_response(StatusCode::OK, &discovery::version(), req.pretty),
+        Route::Health => {
+            with_common_headers(Response::new(Body::from("ok")), "text/plain; charset=utf-8")
+        }
         // An empty `openapi_v2.Document` is a valid (empty) protobuf message: clients find no
         // schemas and fall back to JSON merge patches, as they do for custom resources.
         Route::OpenApiV2 => with_common_headers(
