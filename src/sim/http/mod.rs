@@ -321,6 +321,7 @@ impl Ctx<'_> {
             api_version: self.api_version,
             def: self.def,
             pretty: req.pretty,
+            metadata_only: encode::wants_metadata(&req.accept),
         }
     }
 

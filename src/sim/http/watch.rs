@@ -36,6 +36,7 @@ struct Stream {
     selector: Selector,
     api_version: String,
     table: Option<IncludeObject>,
+    metadata_only: bool,
     bookmarks: bool,
     bookmark_interval: Duration,
     timeout: Duration,
@@ -104,6 +105,7 @@ pub(super) fn watch(ctx: &Ctx<'_>, req: &Req) -> Response {
         api_version: ctx.api_version.to_owned(),
         table: wants_table(&req.accept)
             .then(|| IncludeObject::from_query(req.param("includeObject"))),
+        metadata_only: super::encode::wants_metadata(&req.accept),
         bookmarks: req.flag("allowWatchBookmarks"),
         bookmark_interval: ctx.state.config.bookmark_interval,
         timeout,
@@ -168,6 +170,7 @@ impl Stream {
                     obj,
                     api_version: &self.api_version,
                     strip_type_meta: false,
+                    metadata_only: self.metadata_only,
                 },
             ),
         }
@@ -226,9 +229,14 @@ impl Stream {
                 return false;
             }
         }
+        let (api_version, kind) = if self.metadata_only {
+            ("meta.k8s.io/v1", "PartialObjectMetadata")
+        } else {
+            (self.api_version.as_str(), self.def.kind)
+        };
         let object = json!({
-            "apiVersion": self.api_version,
-            "kind": self.def.kind,
+            "apiVersion": api_version,
+            "kind": kind,
             "metadata": { "resourceVersion": rv.max(self.last_rv).to_string() },
         });
         self.send(watch_line("BOOKMARK", &object)).await
