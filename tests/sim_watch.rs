@@ -56,7 +56,15 @@ impl Sim {
 }
 
 async fn start(options: SimOptions, seed: &[Value], connect: ConnectOptions) -> Sim {
-    let store = Store::standard();
+    start_with(Store::standard(), options, seed, connect).await
+}
+
+async fn start_with(
+    store: Store,
+    options: SimOptions,
+    seed: &[Value],
+    connect: ConnectOptions,
+) -> Sim {
     for obj in seed {
         store.upsert(obj.clone()).unwrap();
     }
@@ -703,5 +711,68 @@ async fn events_about_flux_objects_are_delivered_and_others_are_not() {
     );
     assert_eq!(e.source, "kustomize-controller");
     assert!(p.view.events.values().all(|e| e.reason != "BackOff"));
+    p.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_cluster_is_watched_at_the_versions_it_serves() {
+    let mut registry = fluxops::sim::Registry::standard();
+    registry.set_flux_versions(FluxKind::Kustomization, vec!["v1beta2", "v1beta1"]);
+    registry.set_flux_versions(FluxKind::HelmRelease, vec!["v2beta1"]);
+    let store = Store::new(registry, fluxops::sim::StoreOptions::default());
+    let mut old = ks("apps", "legacy");
+    old["apiVersion"] = json!("kustomize.toolkit.fluxcd.io/v1beta2");
+    let mut old_hr = hr("apps", "legacy-chart");
+    old_hr["apiVersion"] = json!("helm.toolkit.fluxcd.io/v2beta1");
+    let sim = start_with(
+        store,
+        SimOptions::default(),
+        &[old, old_hr, git("apps", "fleet")],
+        all_namespaces(),
+    )
+    .await;
+    let mut p = Pipeline::start(&sim.connection);
+    p.until("every kind synced", CONVERGE, served_kinds_synced)
+        .await;
+    assert!(
+        p.view
+            .log
+            .iter()
+            .any(|l| l == "KindSynced Kustomization kustomize.toolkit.fluxcd.io/v1beta2"),
+        "{:#?}",
+        p.view.log
+    );
+    assert!(
+        p.view
+            .log
+            .iter()
+            .any(|l| l == "KindSynced HelmRelease helm.toolkit.fluxcd.io/v2beta1")
+    );
+    let legacy = &p.view.objects[&ResourceRef::new(FluxKind::Kustomization, "apps", "legacy")];
+    assert_eq!(legacy.api_version, "kustomize.toolkit.fluxcd.io/v1beta2");
+    assert_eq!(p.view.refs(), store_refs(&sim.store, None));
+    p.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_down_at_start_is_reported_and_watched_once_it_answers() {
+    let mut sim = start(SimOptions::default(), &fleet(), all_namespaces()).await;
+    sim.go_down().await;
+    let mut p = Pipeline::start(&sim.connection);
+    p.until("every kind degraded", CONVERGE, |v| {
+        v.degraded.len() == FluxKind::ALL.len()
+    })
+    .await;
+    assert!(p.view.objects.is_empty());
+    sim.come_back().await;
+    p.until("every kind recovered and synced", CONVERGE, |v| {
+        v.degraded.is_empty() && served_kinds_synced(v)
+    })
+    .await;
+    assert_eq!(p.view.refs(), store_refs(&sim.store, None));
+    for kind in FluxKind::ALL {
+        let recovered = format!("Recovered {kind}");
+        assert!(p.view.log.contains(&recovered), "{recovered} missing");
+    }
     p.stop().await;
 }

@@ -42,6 +42,7 @@ impl Decoded {
             Err(err) => {
                 let metadata = serde_json::from_str::<MetaOnly>(text)
                     .map(|m| m.metadata.into_meta())
+                    .or_else(|_| serde_json::from_str::<IdentityOnly>(text).map(|m| m.into_meta()))
                     .unwrap_or_default();
                 Decoded(Err(Invalid {
                     metadata,
@@ -130,6 +131,44 @@ struct MetaOnly {
     metadata: LeanMeta,
 }
 
+/// The identity of an object whose metadata itself is malformed (the API server validates metadata, so this is
+/// only a last resort): enough to name it and for the watcher to track its resourceVersion.
+#[derive(Deserialize)]
+struct IdentityOnly {
+    #[serde(default)]
+    metadata: Identity,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Identity {
+    #[serde(default, deserialize_with = "string_or_none")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "string_or_none")]
+    namespace: Option<String>,
+    #[serde(default, deserialize_with = "string_or_none")]
+    resource_version: Option<String>,
+}
+
+impl IdentityOnly {
+    fn into_meta(self) -> ObjectMeta {
+        ObjectMeta {
+            name: self.metadata.name,
+            namespace: self.metadata.namespace,
+            resource_version: self.metadata.resource_version,
+            ..ObjectMeta::default()
+        }
+    }
+}
+
+/// A string, or `None` for any other JSON value.
+fn string_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
 /// `ObjectMeta` without `managedFields` and `selfLink`: unknown keys are skipped by serde_json without allocating.
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -212,6 +251,17 @@ mod tests {
         assert_eq!(bad.metadata.name.as_deref(), Some("bad"));
         assert!(bad.error.contains("invalid type"), "{}", bad.error);
         assert_eq!(list.items[1].0.as_ref().unwrap().name(), "good");
+    }
+
+    #[test]
+    fn malformed_metadata_still_names_the_object() {
+        let text = r#"{"kind":"Kustomization","metadata":{"name":"odd","namespace":"ns","labels":"x","resourceVersion":"9"},"spec":{}}"#;
+        let Decoded(Err(invalid)) = Decoded::from_json(text) else {
+            panic!("labels must be a map");
+        };
+        assert_eq!(invalid.metadata.name.as_deref(), Some("odd"));
+        assert_eq!(invalid.metadata.namespace.as_deref(), Some("ns"));
+        assert_eq!(invalid.metadata.resource_version.as_deref(), Some("9"));
     }
 
     #[test]

@@ -29,22 +29,27 @@ use tokio::sync::mpsc::Sender;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// Objects per list page. Only used when the server pages a list: with `any_semantic` (resourceVersion=0) a
-/// real API server answers from its watch cache in one response and ignores the limit.
+/// Objects per list page. Measured with 10,000 objects through the simulator (debug build): 100 → 1.37 s to
+/// synced, 500 → 0.93 s, 1000 → 1.00 s, 5000 → 1.31 s (the first object only after 0.98 s), with resident memory
+/// growing with the page (+72, +76, +79, +95 MB). 500 is also client-go's pager default.
 pub const PAGE_SIZE: u32 = 500;
 
-/// The watcher settings used for every Flux kind (see `PAGE_SIZE`).
+/// The watcher settings used for every Flux kind and for Events: consistent (`MostRecent`) paged lists.
+///
+/// Not `any_semantic()`: a `resourceVersion=0` list is answered by older API servers from the watch cache in one
+/// piece, ignoring the page size (a 5,000-object list is 21–27 MB of JSON, held twice by kube while decoding, per
+/// kind at once), and it may be older than what was already shown, which would make a re-list report live objects
+/// as deleted for a moment. Kubernetes ≥ 1.31 (kube 5 targets ≥ 1.33) serves consistent lists from the watch cache
+/// anyway, so the speed argument for `Any` is gone there.
 #[must_use]
 pub fn watcher_config() -> watcher::Config {
-    watcher::Config::default()
-        .any_semantic()
-        .page_size(PAGE_SIZE)
+    watcher::Config::default().page_size(PAGE_SIZE)
 }
 
 /// How long a recovery probe may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Sleeps until `at` (never called with `None`: the `select!` guard checks first).
+/// Sleeps until `at`; with `None` it completes at once (the `select!` guard keeps that branch disabled then).
 async fn sleep_until(at: Option<Instant>) {
     if let Some(at) = at {
         tokio::time::sleep_until(at).await;
