@@ -268,3 +268,60 @@ async fn metadata_only_lists_gets_and_watches_answer_partial_object_metadata() {
     assert_eq!(seen.as_deref(), Some("later"));
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_outage_answers_503_and_the_watcher_recovers_after_it() {
+    let (server, client) = start(SimOptions::default()).await;
+    let api = ks_api(&client, "capture");
+    let mut events = watcher(api.clone(), watcher::Config::default()).boxed();
+    while let Some(ev) = events.try_next().await.unwrap() {
+        if let watcher::Event::InitDone = ev {
+            break;
+        }
+    }
+    server.handle().set_unavailable(true);
+    // kube's client retries 503s itself (up to 15 times, exponential backoff): the watcher's
+    // re-watch keeps knocking while the outage lasts.
+    let _ = tokio::time::timeout(Duration::from_millis(400), async {
+        while events.next().await.is_some() {}
+    })
+    .await;
+    let refused = server
+        .request_log()
+        .entries()
+        .iter()
+        .filter(|e| e.status == 503)
+        .count();
+    assert!(refused > 0, "requests during the outage got 503");
+    server
+        .store()
+        .create(
+            &ks_resource_group(),
+            "capture",
+            serde_json::to_value(demo_body("during")).unwrap(),
+            &fluxops::sim::WriteOptions::default(),
+        )
+        .unwrap();
+    server.handle().set_unavailable(false);
+    let seen = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match events.next().await {
+                Some(Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o)))
+                    if o.metadata.name.as_deref() == Some("during") =>
+                {
+                    return true;
+                }
+                Some(_) => {}
+                None => return false,
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(seen);
+    server.shutdown().await;
+}
+
+fn ks_resource_group() -> fluxops::sim::GroupResource {
+    fluxops::sim::GroupResource::flux(FluxKind::Kustomization)
+}

@@ -120,6 +120,16 @@ impl SimHandle {
         self.controls.set_unauthorized(unauthorized);
     }
 
+    /// Starts (`true`) or ends an apiserver outage: every request answers 503 and open watches break.
+    pub fn set_unavailable(&self, unavailable: bool) {
+        self.controls.set_unavailable(unavailable);
+    }
+
+    /// Delays every answer by `latency` (`Duration::ZERO` to stop).
+    pub fn set_latency(&self, latency: Duration) {
+        self.controls.set_latency(latency);
+    }
+
     /// `set_missing` for a Flux kind.
     pub fn set_flux_kind_missing(&self, kind: FluxKind, missing: bool) {
         self.set_missing(&GroupResource::flux(kind), missing);

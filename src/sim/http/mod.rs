@@ -149,7 +149,21 @@ async fn handle(State(state): State<ApiState>, request: Request) -> Response {
     let bad_token = authorization
         .as_deref()
         .is_some_and(|a| a != format!("Bearer {}", state.config.token));
-    let response = if bad_token || state.controls.is_unauthorized() {
+    let latency = state.controls.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let response = if state.controls.is_unavailable() {
+        status_response(
+            &StatusBody::failure(
+                503,
+                "ServiceUnavailable",
+                "the server is currently unable to handle the request".to_owned(),
+                Some(status::Details::default()),
+            ),
+            req.pretty,
+        )
+    } else if bad_token || state.controls.is_unauthorized() {
         status_response(
             &StatusBody::failure(401, "Unauthorized", "Unauthorized".to_owned(), None),
             req.pretty,
