@@ -74,6 +74,7 @@ pub struct Simulation {
 /// A scenario or directory that cannot be loaded, an address that cannot be bound.
 pub async fn start(config: SimConfig) -> Result<Simulation, SimError> {
     let mut server_options = config.server;
+    let mut warmup = (std::time::Duration::ZERO, 1.0);
     let (name, store, behaviours, scale, workers) = match &config.source {
         SimSource::Scenario(name) => {
             let scenario = Scenario::named(name)?;
@@ -81,6 +82,7 @@ pub async fn start(config: SimConfig) -> Result<Simulation, SimError> {
             scenario.create_in(&store)?;
             server_options.missing.extend(scenario.missing());
             let behaviours = scenario.behaviours();
+            warmup = (scenario.warmup, scenario.warmup_scale);
             (scenario.name, store, behaviours, scenario.time_scale, 4)
         }
         SimSource::Fleet(n) => {
@@ -98,7 +100,10 @@ pub async fn start(config: SimConfig) -> Result<Simulation, SimError> {
     let controllers = Controllers::start(
         store,
         ControllerOptions {
-            clock: SimClock::new(config.time_scale.unwrap_or(scale)),
+            clock: {
+                let scale = config.time_scale.unwrap_or(scale);
+                SimClock::new(scale).with_warmup(warmup.0, warmup.1.max(scale))
+            },
             behaviours,
             workers,
         },
