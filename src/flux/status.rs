@@ -154,7 +154,7 @@ fn retries_exhausted(ready: &Condition) -> bool {
     })
 }
 
-/// Derives the status of an object as FLUX.md §5 describes.
+/// Derives the status of an object as FLUX.md §5 describes, with the refinements in the module doc.
 #[must_use]
 pub fn summarize(obj: &FluxObject) -> StatusSummary {
     let observed = generation_observed(obj);
