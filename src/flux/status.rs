@@ -180,6 +180,15 @@ pub fn summarize(obj: &FluxObject) -> StatusSummary {
         if let Some(rec) = obj.condition("Reconciling").filter(|c| c.status == "True") {
             return mk(Health::InProgress, &rec.reason, &rec.message);
         }
+        if is_static_oci_helm_repository(obj) {
+            // Since Flux 2.2 source-controller leaves `type: oci` HelmRepositories alone (status stays empty); pulls
+            // happen, and fail, on the HelmCharts that use them. "Waiting to be reconciled" would never end.
+            return mk(
+                Health::Ready,
+                "Static",
+                "OCI HelmRepository: not reconciled by source-controller",
+            );
+        }
         return mk(Health::Unknown, "", "waiting to be reconciled");
     };
     match ready.status.as_str() {
@@ -205,12 +214,30 @@ fn reconciling(obj: &FluxObject) -> bool {
         .is_some_and(|c| c.status == "True")
 }
 
+fn is_static_oci_helm_repository(obj: &FluxObject) -> bool {
+    obj.kind == "HelmRepository" && obj.spec.repo_type.as_deref() == Some("oci")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn obj(json: serde_json::Value) -> FluxObject {
         serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn oci_helm_repository_without_status_is_static_not_waiting() {
+        let mut o = obj(serde_json::json!({
+            "kind": "HelmRepository",
+            "metadata": {"name": "bitnami", "namespace": "data", "generation": 1},
+            "spec": {"type": "oci", "url": "oci://registry-1.docker.io/bitnamicharts"},
+            "status": {}
+        }));
+        assert_eq!(summarize(&o).health, Health::Ready);
+        assert_eq!(summarize(&o).reason, "Static");
+        o.spec.repo_type = None;
+        assert_eq!(summarize(&o).health, Health::Unknown);
     }
 
     #[test]
