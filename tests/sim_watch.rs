@@ -573,6 +573,11 @@ async fn compacted_history_is_recovered_by_relisting_and_reports_objects_deleted
         1,
         "only the object deleted meanwhile is reported deleted"
     );
+    assert_eq!(
+        p.view.logged_since(mark, "Upserted Kustomization"),
+        ["Upserted Kustomization/team-b/born-while-away"],
+        "unchanged objects are not sent again by the re-list"
+    );
     let relisted = sim.server().request_log().entries().iter().any(|r| {
         r.method == "GET"
             && r.path_and_query.contains("/kustomizations?")
