@@ -715,6 +715,22 @@ async fn events_about_flux_objects_are_delivered_and_others_are_not() {
         ResourceRef::new(FluxKind::Kustomization, "team-a", "app-1")
     );
     assert_eq!(e.source, "kustomize-controller");
+    assert_eq!(e.count, 1);
+    // The recorder aggregates a repeat into the same Event (count 2): the update arrives under the same uid.
+    store.record_event(&flux_event).unwrap();
+    p.until("the aggregated event", Duration::from_secs(5), |v| {
+        v.events
+            .values()
+            .any(|e| e.reason == "HealthCheckFailed" && e.count == 2)
+    })
+    .await;
+    let flux_events = p
+        .view
+        .events
+        .values()
+        .filter(|e| e.reason == "HealthCheckFailed")
+        .count();
+    assert_eq!(flux_events, 1);
     assert!(p.view.events.values().all(|e| e.reason != "BackOff"));
     p.stop().await;
 }
