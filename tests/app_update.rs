@@ -287,6 +287,13 @@ fn key_sequences_from_a_user_keymap_wait_for_the_second_key() {
     assert_eq!(state.navigator.selected, last, "one 'g' is only a prefix");
     update(&mut state, key('g'));
     assert_eq!(state.navigator.selected, state.navigator.rows()[0].path);
+    update(&mut state, key('g'));
+    update(&mut state, key('j'));
+    assert_eq!(
+        state.navigator.selected,
+        state.navigator.rows()[1].path,
+        "a key that breaks a sequence still acts alone"
+    );
 }
 
 #[test]
@@ -363,4 +370,131 @@ async fn run_draws_cluster_data_and_returns_when_q_is_pressed() {
     let screen = terminal.backend().to_string();
     assert!(screen.contains("flux-system/flux-system"), "{screen}");
     drop(tx);
+}
+
+fn kustomization(name: &str, depends_on: &[&str]) -> FluxObject {
+    serde_json::from_value(serde_json::json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": name, "namespace": "team", "generation": 1},
+        "spec": {"dependsOn": depends_on.iter().map(|d| serde_json::json!({"name": d})).collect::<Vec<_>>()},
+        "status": {"observedGeneration": 1, "conditions": [
+            {"type": "Ready", "status": "False", "reason": "DependencyNotReady", "message": "dependency is not ready"}
+        ]}
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_dependency_cycle_is_still_shown_and_expanding_it_terminates() {
+    let mut state = State::new(Config::builtin(), support::labels());
+    for o in [
+        kustomization("a", &["b"]),
+        kustomization("b", &["a"]),
+        kustomization("c", &["a"]),
+    ] {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(o))),
+        );
+    }
+    update(&mut state, Msg::Action(Action::ExpandAll));
+    let shown = visible(&mut state);
+    for name in ["a", "b", "c"] {
+        assert!(
+            shown.contains(&r(FluxKind::Kustomization, "team", name)),
+            "{name} missing: {shown:?}"
+        );
+    }
+    assert!(shown.len() < 10, "the cycle is not unrolled: {shown:?}");
+}
+
+#[test]
+fn an_object_waited_on_twice_appears_under_both_parents() {
+    let mut state = State::new(Config::builtin(), support::labels());
+    for o in [
+        kustomization("base", &[]),
+        kustomization("left", &["base"]),
+        kustomization("right", &["base"]),
+        kustomization("top", &["left", "right"]),
+    ] {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(o))),
+        );
+    }
+    update(&mut state, Msg::Action(Action::ExpandAll));
+    let top = r(FluxKind::Kustomization, "team", "top");
+    let paths: Vec<_> = state
+        .navigator
+        .rows()
+        .iter()
+        .filter(|row| row.path.last() == Some(&top))
+        .map(|row| row.path.clone())
+        .collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    assert_ne!(paths[0], paths[1]);
+}
+
+#[test]
+fn a_missing_source_is_shown_as_a_missing_root_and_blames_itself() {
+    let mut state = State::new(Config::builtin(), support::labels());
+    let ks: FluxObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": "app", "namespace": "team", "generation": 1},
+        "spec": {"sourceRef": {"kind": "GitRepository", "name": "gone"}},
+        "status": {"observedGeneration": 1, "conditions": [
+            {"type": "Ready", "status": "False", "reason": "ArtifactFailed", "message": "Source 'GitRepository/team/gone' not found"}
+        ]}
+    }))
+    .unwrap();
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Upserted(Arc::new(ks))),
+    );
+    let gone = r(FluxKind::GitRepository, "team", "gone");
+    assert_eq!(visible(&mut state)[0], gone);
+    let app = r(FluxKind::Kustomization, "team", "app");
+    assert_eq!(
+        view::row(&state, &app).blocked_by.as_deref(),
+        Some("GitRepository/team/gone")
+    );
+    state.reveal(&gone);
+    let v = view::build(&mut state, now());
+    let detail = v.detail.unwrap();
+    assert_eq!(detail.health, None);
+    assert!(
+        detail
+            .fields
+            .iter()
+            .any(|(l, v)| l == "Problem" && v == "referenced but not found")
+    );
+    assert!(
+        detail
+            .fields
+            .iter()
+            .any(|(l, v)| l == "Needed by" && v == "Kustomization/team/app")
+    );
+}
+
+#[test]
+fn blocked_by_something_still_in_progress_says_what_it_waits_on() {
+    let mut state = State::new(Config::builtin(), support::labels());
+    let mut dep = kustomization("infra", &[]);
+    let ready = &mut dep.status.conditions[0];
+    ready.status = "Unknown".to_owned();
+    ready.reason = "Progressing".to_owned();
+    for o in [dep, kustomization("apps", &["infra"])] {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(o))),
+        );
+    }
+    let row = view::row(&state, &r(FluxKind::Kustomization, "team", "apps"));
+    assert_eq!(
+        row.blocked_by, None,
+        "nothing upstream fails by its own fault"
+    );
+    assert_eq!(row.waiting_on.as_deref(), Some("Kustomization/team/infra"));
 }

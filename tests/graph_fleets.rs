@@ -85,6 +85,8 @@ fn kustomize_helm_example_graph() {
     let chart = ResourceRef::new(FluxKind::HelmChart, "podinfo", "podinfo-podinfo");
     assert_eq!(g.node(&chart).map(|n| n.state), Some(NodeState::Implied));
     assert!(g.cycles().is_empty());
+    // No cross-kind dependsOn and no reference of a kind its field rejects: dangling refs are all there is.
+    assert_eq!(g.warnings().len(), g.dangling().len(), "{:?}", g.warnings());
     assert!(g.cross_kind_depends_on().is_empty());
 }
 
@@ -104,6 +106,8 @@ fn multi_tenancy_graph() {
     );
     assert_eq!(g.dangling()[0].referrers.len(), 3);
     assert!(g.cycles().is_empty());
+    // No cross-kind dependsOn and no reference of a kind its field rejects: dangling refs are all there is.
+    assert_eq!(g.warnings().len(), g.dangling().len(), "{:?}", g.warnings());
     assert_eq!(
         g.dependencies(&ks("apps", "dev-team")),
         vec![&ResourceRef::new(
@@ -133,6 +137,8 @@ fn hub_spoke_graph() {
         vec!["GitRepository/flux-system/flux-system"]
     );
     assert!(g.cycles().is_empty());
+    // No cross-kind dependsOn and no reference of a kind its field rejects: dangling refs are all there is.
+    assert_eq!(g.warnings().len(), g.dangling().len(), "{:?}", g.warnings());
     assert_eq!(
         g.blast_radius(&ks("production", "tenants")),
         vec![
@@ -168,6 +174,8 @@ fn bjw_s_home_ops_graph() {
     assert_eq!(depends_on_hr, 3);
     assert!(g.dangling().is_empty(), "{:?}", g.dangling());
     assert!(g.cycles().is_empty());
+    // No cross-kind dependsOn and no reference of a kind its field rejects: dangling refs are all there is.
+    assert_eq!(g.warnings().len(), g.dangling().len(), "{:?}", g.warnings());
     assert!(g.cross_kind_depends_on().is_empty());
     assert_eq!(g.state_counts().get(&NodeState::Implied), Some(&56));
 }

@@ -200,11 +200,20 @@ fn overlay_namespace_reaches_a_base_outside_its_directory() {
         "mosquitto"
     ));
     // Without the context tree nothing gives it a namespace.
-    let bare = repo::load_dir(&fleets().join("bjw-s-labs__home-ops@2022-06")).unwrap();
+    let fleet = fleets().join("bjw-s-labs__home-ops@2022-06");
+    let bare = repo::load_dir_with_context(&fleet, None).unwrap();
     assert!(has(
         &bare,
         FluxKind::HelmRelease,
         "flux-system",
+        "mosquitto"
+    ));
+    // `load_dir` finds the sibling `_kustomize-context/<fleet>` tree by itself (what `--from-dir` uses).
+    let auto = repo::load_dir(&fleet).unwrap();
+    assert!(has(
+        &auto,
+        FluxKind::HelmRelease,
+        "home-automation",
         "mosquitto"
     ));
 }
@@ -242,6 +251,10 @@ fn a_malformed_file_is_a_problem_with_file_and_line_and_the_rest_loads() {
     assert!(p.file.ends_with("b/broken.yaml"));
     assert_eq!(p.line, Some(9));
     assert!(p.message.starts_with("invalid YAML"), "{}", p.message);
+    assert!(
+        p.to_string().contains("b/broken.yaml:9: invalid YAML"),
+        "{p}"
+    );
     // `${VAR}` names are kept verbatim; no namespace anywhere ⇒ flux-system.
     assert!(has(
         &load,

@@ -6,6 +6,7 @@ use super::state::State;
 use super::topology::Topology;
 use super::view::age;
 use crate::flux::{EventType, FluxObject, Health, ResourceRef};
+use crate::graph::NodeState;
 use crate::text::{sanitize, sanitize_line};
 use k8s_openapi::jiff::Timestamp;
 
@@ -57,20 +58,44 @@ pub struct EventView {
 pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
     let title = sanitize_line(&format!("{} {}", r.kind, r.namespaced_name())).into_owned();
     let Some(entry) = state.objects.get(r) else {
-        let error = state
-            .invalid
-            .get(r)
-            .map(|e| sanitize(e).into_owned())
-            .unwrap_or_default();
+        let (health, problem, message) = match (state.invalid.get(r), state.graph.placeholder(r)) {
+            (Some(e), _) => (
+                None,
+                "the object could not be parsed",
+                sanitize(e).into_owned(),
+            ),
+            (None, Some(NodeState::Implied)) => (
+                Some(Health::Unknown),
+                "not seen yet",
+                "helm-controller creates this HelmChart from a HelmRelease's spec.chart."
+                    .to_owned(),
+            ),
+            (None, _) => (
+                None,
+                "referenced but not found",
+                "Something waits on or lists this object, but the cluster has no such object."
+                    .to_owned(),
+            ),
+        };
+        let mut fields = vec![("Problem".to_owned(), problem.to_owned())];
+        let dependents: Vec<String> = state
+            .graph
+            .dependents(r)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        for (i, d) in dependents.iter().enumerate() {
+            fields.push((
+                if i == 0 { "Needed by" } else { "" }.to_owned(),
+                sanitize_line(d).into_owned(),
+            ));
+        }
         return DetailView {
             title,
-            health: None,
+            health,
             retrying: false,
-            fields: vec![(
-                "Problem".to_owned(),
-                "the object could not be parsed".to_owned(),
-            )],
-            message: error,
+            fields,
+            message,
             root_causes: Vec::new(),
             jump_key: None,
             conditions: Vec::new(),
@@ -137,13 +162,19 @@ fn fields(obj: &FluxObject, reason: &str, state: &State, r: &ResourceRef) -> Vec
     if r.kind.is_suspendable() {
         push("Suspended", if obj.is_suspended() { "yes" } else { "no" });
     }
+    // Each dependency with its health glyph: what is it waiting for, and how is that doing.
     let deps: Vec<String> = state
         .graph
         .dependencies(r)
         .iter()
-        .map(ToString::to_string)
+        .map(|d| {
+            let glyph = super::view::glyph(super::view::graph_health(state, d));
+            format!("{glyph} {d}")
+        })
         .collect();
-    push("Waits on", &deps.join(", "));
+    for (i, dep) in deps.iter().enumerate() {
+        push(if i == 0 { "Waits on" } else { "" }, dep);
+    }
     out
 }
 

@@ -87,11 +87,17 @@ where
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut cluster_open = true;
     let mut last_draw: Option<Instant> = None;
+    let mut complete_logged = false;
     loop {
         let next_frame = last_draw.map_or_else(Instant::now, |t| t + FRAME);
         if state.dirty && Instant::now() >= next_frame {
             draw(terminal, &mut state, &mut tree_state)?;
             last_draw = Some(Instant::now());
+            if !complete_logged && all_kinds_settled(&state) {
+                complete_logged = true;
+                // Read by benches/console_fleet.rs: the first frame that shows every served kind.
+                tracing::info!(objects = state.objects.len(), "first complete frame");
+            }
         }
         let msg = tokio::select! {
             ev = input.next() => match ev {
@@ -116,6 +122,14 @@ where
             return Ok(());
         }
     }
+}
+
+/// Every kind has been listed once or is known to be unavailable.
+fn all_kinds_settled(state: &State) -> bool {
+    state
+        .kinds
+        .values()
+        .all(|k| !matches!(k, state::KindState::Pending))
 }
 
 fn draw<B: Backend>(

@@ -28,13 +28,31 @@ pub struct Labels {
 pub struct ObjectEntry {
     pub object: Arc<FluxObject>,
     pub status: StatusSummary,
+    /// Lower-cased `kind abbrev namespace namespace/name health reason`, what the filter matches against.
+    pub search_text: String,
 }
 
 impl ObjectEntry {
     #[must_use]
     pub fn new(object: Arc<FluxObject>) -> Self {
         let status = summarize(&object);
-        Self { object, status }
+        let search_text = object.resource_ref().map_or_else(String::new, |r| {
+            format!(
+                "{} {} {} {} {} {}",
+                r.kind,
+                r.kind.abbrev(),
+                r.namespace,
+                r.namespaced_name(),
+                status.health.label(),
+                status.reason
+            )
+            .to_lowercase()
+        });
+        Self {
+            object,
+            status,
+            search_text,
+        }
     }
 }
 

@@ -4,10 +4,13 @@
 
 use crate::flux::{Health, ResourceRef};
 use crate::graph::{Graph, NodeState};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Relations between the objects the console shows (every list sorted, no duplicates).
 pub trait Topology {
+    /// Extra roots so that every node is reachable from `roots` going down the dependency (`ownership ==
+    /// false`) or ownership relation: one per group of nodes that only cycles lead to (the first in order).
+    fn extra_roots(&self, roots: &[ResourceRef], ownership: bool) -> Vec<ResourceRef>;
     /// Objects that wait on nothing (sources and heads of `dependsOn` chains).
     fn roots(&self) -> Vec<ResourceRef>;
     /// Objects that wait on `r`.
@@ -37,6 +40,27 @@ fn owned(refs: Vec<&ResourceRef>) -> Vec<ResourceRef> {
 }
 
 impl Topology for Graph {
+    fn extra_roots(&self, roots: &[ResourceRef], ownership: bool) -> Vec<ResourceRef> {
+        let mut reached: HashSet<&ResourceRef> = HashSet::with_capacity(self.node_count());
+        for r in roots {
+            if let Some(node) = self.node(r) {
+                mark(self, &node.rref, ownership, &mut reached);
+            }
+        }
+        if reached.len() >= self.node_count() {
+            return Vec::new();
+        }
+        let mut left: Vec<&ResourceRef> = self.nodes().map(|n| &n.rref).collect();
+        left.sort();
+        let mut extra = Vec::new();
+        for r in left {
+            if !reached.contains(r) {
+                mark(self, r, ownership, &mut reached);
+                extra.push(r.clone());
+            }
+        }
+        extra
+    }
     fn roots(&self) -> Vec<ResourceRef> {
         owned(Graph::roots(self))
     }
@@ -88,6 +112,25 @@ impl Topology for Graph {
         self.node(r)
             .map(|n| n.state)
             .filter(|s| *s != NodeState::Present)
+    }
+}
+
+/// Marks everything below `start` (dependents or applied objects) as reached.
+fn mark<'g>(
+    graph: &'g Graph,
+    start: &'g ResourceRef,
+    ownership: bool,
+    reached: &mut HashSet<&'g ResourceRef>,
+) {
+    let mut stack = vec![start];
+    while let Some(r) = stack.pop() {
+        if reached.insert(r) {
+            if ownership {
+                stack.extend(graph.inventory_children(r));
+            } else {
+                stack.extend(graph.dependents(r));
+            }
+        }
     }
 }
 

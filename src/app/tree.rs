@@ -77,14 +77,12 @@ pub struct TreeInput<'a> {
 }
 
 impl TreeInput<'_> {
+    /// Sorted, without duplicates (the `Topology` contract).
     fn children(&self, r: &ResourceRef) -> Vec<ResourceRef> {
-        let mut c = match self.view {
+        match self.view {
             TreeView::Dependency => self.topology.dependents(r),
             TreeView::Ownership => self.topology.inventory_children(r),
-        };
-        c.sort();
-        c.dedup();
-        c
+        }
     }
 
     fn roots(&self) -> Vec<ResourceRef> {
@@ -95,28 +93,39 @@ impl TreeInput<'_> {
         r.extend(self.invalid.keys().cloned());
         r.sort();
         r.dedup();
-        r
+        self.add_unreachable(r)
+    }
+
+    /// Members of cycles (`a` waits on `b`, `b` on `a`) hang under no root: each such group gets one root, so
+    /// every object appears somewhere.
+    fn add_unreachable(&self, mut roots: Vec<ResourceRef>) -> Vec<ResourceRef> {
+        let extra = self
+            .topology
+            .extra_roots(&roots, self.view == TreeView::Ownership);
+        roots.extend(extra);
+        roots
     }
 
     fn matches(&self, r: &ResourceRef) -> bool {
-        let mut hay = format!(
-            "{} {} {} {}",
+        if let Some(e) = self.objects.get(r) {
+            return self
+                .filter
+                .iter()
+                .all(|t| e.search_text.contains(t.as_str()));
+        }
+        let state = if self.invalid.contains_key(r) {
+            "invalid"
+        } else {
+            "missing"
+        };
+        let hay = format!(
+            "{} {} {} {} {state}",
             r.kind,
             r.kind.abbrev(),
             r.namespace,
             r.namespaced_name()
-        );
-        match self.objects.get(r) {
-            Some(e) => {
-                hay.push(' ');
-                hay.push_str(e.status.health.label());
-                hay.push(' ');
-                hay.push_str(&e.status.reason);
-            }
-            None if self.invalid.contains_key(r) => hay.push_str(" invalid"),
-            None => hay.push_str(" missing"),
-        }
-        let hay = hay.to_lowercase();
+        )
+        .to_lowercase();
         self.filter.iter().all(|t| hay.contains(t.as_str()))
     }
 }

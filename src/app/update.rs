@@ -71,7 +71,12 @@ fn on_key(state: &mut State, key: &KeyEvent) -> Vec<Effect> {
         }
         Resolution::Pending => Vec::new(),
         Resolution::Unbound => {
+            let abandoned_sequence = state.pending_keys.len() > 1;
             state.pending_keys.clear();
+            if abandoned_sequence {
+                // `g` then `j`: the sequence is off, but `j` still means what it means alone.
+                return on_key(state, key);
+            }
             if mode == Mode::Filter {
                 type_into_filter(state, key);
             }

@@ -62,6 +62,9 @@ pub struct RowView {
     pub reason: String,
     /// `Kind/ns/name` of the root cause, for blocked rows.
     pub blocked_by: Option<String>,
+    /// For a blocked row with no failing root cause: the first dependency that is not ready yet (it is still
+    /// in progress, unknown …).
+    pub waiting_on: Option<String>,
 }
 
 /// The status bar.
@@ -102,6 +105,8 @@ pub struct Banner {
 /// The help screen, generated from the keymap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HelpView {
+    /// What each status glyph means: (glyph, meaning).
+    pub legend: Vec<(&'static str, &'static str)>,
     pub sections: Vec<HelpSection>,
     pub scroll: u16,
 }
@@ -112,6 +117,21 @@ pub struct HelpSection {
     pub mode: Mode,
     /// (keys joined with ", ", description)
     pub entries: Vec<(String, String)>,
+}
+
+/// The glyph shown before a row of this health.
+#[must_use]
+pub fn glyph(health: Option<Health>) -> &'static str {
+    match health {
+        Some(Health::Ready) => "✓",
+        Some(Health::Failing) => "✗",
+        Some(Health::Blocked) => "⊘",
+        Some(Health::Stalled) => "‼",
+        Some(Health::InProgress) => "⟳",
+        Some(Health::Suspended) => "⏸",
+        Some(Health::Unknown) => "?",
+        None => "!",
+    }
 }
 
 /// `HH:MM:SS` (UTC) of a timestamp.
@@ -210,6 +230,7 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
             name,
             reason,
             blocked_by: None,
+            waiting_on: None,
         };
     };
     let health = entry.status.health;
@@ -228,9 +249,19 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
         };
         format!("{}{more}", sanitize_line(&c.to_string()))
     });
+    let waiting_on = (health == Health::Blocked && blocked_by.is_none())
+        .then(|| {
+            state
+                .graph
+                .dependencies(r)
+                .into_iter()
+                .find(|d| graph_health(state, d) != Some(Health::Ready))
+                .map(|d| sanitize_line(&d.to_string()).into_owned())
+        })
+        .flatten();
     let reason = match health {
-        // The glyph says "blocked"; the root cause says by what.
-        Health::Blocked if blocked_by.is_some() => String::new(),
+        // The glyph says "blocked"; the root cause (or what it waits on) says by what.
+        Health::Blocked if blocked_by.is_some() || waiting_on.is_some() => String::new(),
         Health::Ready => short_revision(revision(&entry.object)),
         _ => sanitize_line(&entry.status.reason).into_owned(),
     };
@@ -240,7 +271,14 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
         name,
         reason,
         blocked_by,
+        waiting_on,
     }
+}
+
+/// The health of a node of the graph (`None` for placeholders).
+#[must_use]
+pub fn graph_health(state: &State, r: &ResourceRef) -> Option<Health> {
+    state.graph.node(r).and_then(|n| n.health)
 }
 
 /// The revision an object is at: applied (KS/HR) or stored artifact (sources).
@@ -363,7 +401,13 @@ fn join(kinds: &[FluxKind]) -> String {
 }
 
 fn help(state: &State) -> HelpView {
+    let mut legend: Vec<(&'static str, &'static str)> = Health::ALL
+        .into_iter()
+        .map(|h| (glyph(Some(h)), h.label()))
+        .collect();
+    legend.push((glyph(None), "invalid or missing"));
     HelpView {
+        legend,
         sections: Mode::ALL
             .into_iter()
             .map(|mode| HelpSection {

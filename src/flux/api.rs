@@ -127,6 +127,27 @@ where
     })
 }
 
+/// Writes a chart read from a HelmChart (a bare name: no sourceRef, version or interval) back as the string
+/// it was, and a HelmRelease template as the object it was.
+fn chart_template_or_name_out<S>(
+    chart: &Option<ChartTemplate>,
+    serializer: S,
+) -> Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+{
+    match chart {
+        Some(t)
+            if t.spec.source_ref == CrossRef::default()
+                && t.spec.version.is_none()
+                && t.spec.interval.is_none() =>
+        {
+            serializer.serialize_str(&t.spec.chart)
+        }
+        other => other.serialize(serializer),
+    }
+}
+
 /// GitRepository `spec.include[]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -169,6 +190,7 @@ pub struct Spec {
     #[serde(
         default,
         deserialize_with = "chart_template_or_name",
+        serialize_with = "chart_template_or_name_out",
         skip_serializing_if = "Option::is_none"
     )]
     pub chart: Option<ChartTemplate>,
@@ -384,5 +406,31 @@ impl FluxObject {
     #[must_use]
     pub fn is_suspended(&self) -> bool {
         self.spec.suspend == Some(true)
+    }
+}
+
+#[cfg(test)]
+mod chart_field_tests {
+    use super::*;
+
+    #[test]
+    fn helm_chart_and_helm_release_chart_fields_both_round_trip() {
+        let chart = serde_json::json!({"kind": "HelmChart", "spec": {"chart": "podinfo", "version": "6.x",
+            "sourceRef": {"kind": "HelmRepository", "name": "podinfo"}}});
+        let obj: FluxObject = serde_json::from_value(chart).unwrap();
+        assert_eq!(
+            obj.spec.chart.as_ref().map(|c| c.spec.chart.as_str()),
+            Some("podinfo")
+        );
+        let back = serde_json::to_value(&obj).unwrap();
+        assert_eq!(back["spec"]["chart"], "podinfo");
+        let hr = serde_json::json!({"kind": "HelmRelease", "spec": {"chart": {"spec": {"chart": "podinfo",
+            "sourceRef": {"kind": "HelmRepository", "name": "podinfo"}}}}});
+        let obj: FluxObject = serde_json::from_value(hr).unwrap();
+        let back = serde_json::to_value(&obj).unwrap();
+        assert_eq!(
+            back["spec"]["chart"]["spec"]["sourceRef"]["name"],
+            "podinfo"
+        );
     }
 }

@@ -17,7 +17,7 @@
 //! - Namespace: the nearest `kustomization.yaml` up the tree that sets `namespace:` (see `repo_context`) replaces
 //!   `metadata.namespace`, as kustomize does. Kustomization files come from the repository itself and, for
 //!   directories that have none there, from an optional context tree with the same relative paths (the shared
-//!   fleets keep them in `_kustomize-context/<fleet>/`). With no namespace from either, the object keeps its
+//!   fleets keep them in `_kustomize-context/<fleet>/`; [`load_dir`] finds such a sibling tree by itself). With no namespace from either, the object keeps its
 //!   `metadata.namespace`, else gets `flux-system`: Flux bootstrap applies the repository through the
 //!   `flux-system` Kustomization whose objects land in `flux-system` when they name no namespace (and flux
 //!   CLI's default namespace is `flux-system`). A `targetNamespace` of a parent Kustomization is not followed.
@@ -48,6 +48,18 @@ pub struct LoadProblem {
     /// 1-based line, when known.
     pub line: Option<usize>,
     pub message: String,
+}
+
+impl std::fmt::Display for LoadProblem {
+    /// `file:line: message` (the form editors and CI logs understand). Not sanitised: the UI strips control
+    /// characters before drawing.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
 }
 
 /// Where a loaded object was defined.
@@ -113,15 +125,30 @@ pub enum RepoError {
     NotADirectory { path: PathBuf },
 }
 
-/// Loads every Flux object under `path` (kustomization files only from the tree itself).
+/// Loads every Flux object under `path`, with the context tree of [`sibling_context`] when there is one.
 ///
 /// # Errors
 /// Only when `path` cannot be read or is not a directory.
 pub fn load_dir(path: &Path) -> Result<RepoLoad, RepoError> {
-    load_dir_with(path, &LoadOptions::default())
+    let options = LoadOptions {
+        context: sibling_context(path),
+        cluster: None,
+    };
+    load_dir_with(path, &options)
 }
 
-/// Loads every Flux object under `path`, taking namespaces also from the kustomization files under `context`.
+/// The context tree laid out like the shared fleets: `<parent>/_kustomize-context/<name>/` next to
+/// `<parent>/<name>/`, if that directory exists. This is how `--from-dir` on a shared fleet gets its namespaces
+/// without an extra flag.
+#[must_use]
+pub fn sibling_context(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?;
+    let candidate = path.parent()?.join("_kustomize-context").join(name);
+    candidate.is_dir().then_some(candidate)
+}
+
+/// Loads every Flux object under `path`, taking namespaces also from the kustomization files under `context`
+/// (`None`: only from the tree itself).
 ///
 /// # Errors
 /// Only when `path` cannot be read or is not a directory.

@@ -5,7 +5,8 @@
 //! edges (`Inventory`, `OwnerLabel`) point from the owner (the Kustomization/HelmRelease that applies) to the
 //! object it applied; with `wait`/health checks the owner indeed waits on what it applied, so the convention
 //! holds, but ownership edges are never walked for root causes. An owner listing itself in its own inventory
-//! (the bootstrap `flux-system` Kustomization does) gives no edge.
+//! (the bootstrap `flux-system` Kustomization does) gives no edge, and neither does the inventory of an object
+//! with `spec.kubeConfig` (it lists objects of the remote cluster).
 //!
 //! HelmRelease `spec.chart`: the controller creates HelmChart `<hr.namespace>-<hr.name>` in
 //! `sourceRef.namespace` (default: the HelmRelease's namespace). The HelmRelease contributes both
@@ -219,7 +220,9 @@ pub fn edges_of(obj: &FluxObject) -> Vec<Edge> {
             }
         }
     }
+    // With spec.kubeConfig the inventory lists objects of the remote cluster, not of this one.
     if me.kind.is_applier()
+        && spec.kube_config.is_none()
         && let Some(inv) = &obj.status.inventory
     {
         for entry in &inv.entries {
@@ -315,6 +318,51 @@ mod tests {
                 (EdgeKind::SourceRef, "flux-system".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn source_to_source_edges_stay_in_the_source_namespace() {
+        let git = obj(serde_json::json!({
+            "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+            "metadata": {"name": "app", "namespace": "team"},
+            "spec": {"url": "https://x", "include": [{"repository": {"name": "shared"}, "toPath": "shared"}]}
+        }));
+        let chart = obj(serde_json::json!({
+            "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "HelmChart",
+            "metadata": {"name": "team-web", "namespace": "team"},
+            "spec": {"chart": "web", "sourceRef": {"kind": "HelmRepository", "name": "charts"}}
+        }));
+        let targets = |o: &FluxObject| {
+            edges_of(o)
+                .into_iter()
+                .map(|e| (e.kind, e.to.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            targets(&git),
+            vec![(EdgeKind::Include, "GitRepository/team/shared".to_owned())]
+        );
+        assert_eq!(
+            targets(&chart),
+            vec![(
+                EdgeKind::ChartSource,
+                "HelmRepository/team/charts".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_remote_inventory_gives_no_local_edges() {
+        let ks = obj(serde_json::json!({
+            "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": "tenants", "namespace": "production"},
+            "spec": {"sourceRef": {"kind": "GitRepository", "name": "r"},
+                     "kubeConfig": {"secretRef": {"name": "cluster-kubeconfig"}}},
+            "status": {"inventory": {"entries": [
+                {"id": "flux-system_apps_kustomize.toolkit.fluxcd.io_Kustomization", "v": "v1"}
+            ]}}
+        }));
+        assert!(edges_of(&ks).iter().all(|e| e.kind != EdgeKind::Inventory));
     }
 
     #[test]

@@ -7,25 +7,29 @@
 //!   load it never appears). A placeholder lives exactly as long as some edge touches it.
 //! - Edges are typed ([`EdgeKind`], rules in [`edge`]) and point from the object that waits to what it waits
 //!   on; ownership edges point from owner to owned. Each known object *owns* the edges it contributes, so
-//!   [`Graph::upsert`] and [`Graph::remove`] only touch that object's edges. Edges are reference-counted (a
+//!   [`Graph::upsert`] and [`Graph::remove`] only touch that object's edges ([`Graph::apply`] does a burst of
+//!   them with one root-cause pass). Edges are reference-counted (a
 //!   HelmRelease and its real HelmChart contribute the same chart → source edge).
 //! - Root causes ([`root_cause`]) are cached per node and recomputed only for the changed object and the
 //!   not-ready objects downstream of it whose answer can depend on it.
 //! - Views for the console (dependency and ownership trees, blast radius) are in [`tree`]; reports (dangling
-//!   references, cycles, cross-kind dependsOn) in [`warning`].
+//!   references, cycles, cross-kind dependsOn) in [`warning`], reference kinds a field does not accept in
+//!   [`reference_check`].
 
 pub mod edge;
+pub mod reference_check;
 pub mod root_cause;
 mod scc;
 pub mod tree;
 pub mod warning;
 
 pub use edge::{Edge, EdgeKind};
+pub use reference_check::InvalidRef;
 pub use warning::{CrossKindDependsOn, DanglingRef, GraphWarning};
 
 use crate::flux::status::summarize;
 use crate::flux::{FluxObject, Health, ResourceRef};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Whether a node is a known object or a placeholder.
@@ -50,6 +54,13 @@ pub struct Node {
     pub state: NodeState,
 }
 
+/// One change for [`Graph::apply`].
+#[derive(Debug, Clone)]
+pub enum Change {
+    Upsert(Arc<FluxObject>),
+    Remove(ResourceRef),
+}
+
 /// Adjacency of one node: (edge kind, other end) → reference count.
 type Adjacency = BTreeMap<(EdgeKind, ResourceRef), u32>;
 
@@ -61,6 +72,14 @@ pub struct Graph {
     inc: HashMap<ResourceRef, Adjacency>,
     owned: HashMap<ResourceRef, Vec<Edge>>,
     root_causes: HashMap<ResourceRef, Vec<ResourceRef>>,
+    /// Nodes without waits-on edges (the dependency view's roots), kept current on every change.
+    roots: BTreeSet<ResourceRef>,
+    /// Nodes without an incoming ownership edge (the ownership view's roots), kept current likewise.
+    inventory_roots: BTreeSet<ResourceRef>,
+    /// Number of distinct outgoing waits-on edges per node (absent when zero).
+    waits_out: HashMap<ResourceRef, u32>,
+    /// Number of distinct incoming ownership edges per node (absent when zero).
+    owners_in: HashMap<ResourceRef, u32>,
     edge_count: usize,
 }
 
@@ -104,12 +123,47 @@ impl Graph {
     /// Removes one object (it stays as a dangling placeholder while something still references it).
     /// Returns whether it was known.
     pub fn remove(&mut self, rref: &ResourceRef) -> bool {
+        match self.apply_remove(rref) {
+            Some(changed) => {
+                self.recompute_downstream(changed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Applies several changes, then recomputes root causes once for everything they touched (cheaper than
+    /// one call per change when a watch delivers a burst, e.g. the initial list). Returns how many changes
+    /// took effect.
+    pub fn apply<I>(&mut self, changes: I) -> usize
+    where
+        I: IntoIterator<Item = Change>,
+    {
+        let mut changed = Vec::new();
+        let mut applied = 0;
+        for change in changes {
+            let result = match change {
+                Change::Upsert(obj) => self.apply_upsert(obj),
+                Change::Remove(r) => self.apply_remove(&r),
+            };
+            if let Some(c) = result {
+                changed.extend(c);
+                applied += 1;
+            }
+        }
+        changed.sort();
+        changed.dedup();
+        self.recompute_downstream(changed);
+        applied
+    }
+
+    fn apply_remove(&mut self, rref: &ResourceRef) -> Option<Vec<ResourceRef>> {
         let known = self
             .nodes
             .get(rref)
             .is_some_and(|n| n.state == NodeState::Present);
         if !known {
-            return false;
+            return None;
         }
         let old_edges = self.owned.remove(rref).unwrap_or_default();
         let touched = endpoints(&old_edges, rref);
@@ -127,23 +181,20 @@ impl Graph {
         }
         let mut changed = vec![rref.clone()];
         changed.extend(self.settle_all(&touched, before));
+        self.refresh_roots(std::iter::once(rref).chain(&touched));
         changed.extend(rewired_sources(&old_edges, &[]));
-        self.recompute_downstream(changed);
-        true
+        Some(changed)
     }
 
-    /// Replaces the object's node and edges; returns the nodes whose classification or upstream changed
-    /// (empty when only fields the graph does not read changed), or `None` when the object is ignored.
+    /// Replaces the object's node and edges; returns the nodes whose root-cause class or upstream changed
+    /// (empty when neither did, e.g. a status update from Blocked to InProgress), or `None` when the object is
+    /// ignored.
     fn apply_upsert(&mut self, obj: Arc<FluxObject>) -> Option<Vec<ResourceRef>> {
         let me = obj.resource_ref().filter(|r| !r.name.is_empty())?;
         let new_edges = edge::edges_of(&obj);
         let health = summarize(&obj).health;
         let old_edges = self.owned.remove(&me).unwrap_or_default();
-        let old_health = self.nodes.get(&me).and_then(|n| n.health);
-        let was_present = self
-            .nodes
-            .get(&me)
-            .is_some_and(|n| n.state == NodeState::Present);
+        let old_class = self.cause_class(&me);
         let node = self.nodes.entry(me.clone()).or_insert_with(|| Node {
             rref: me.clone(),
             object: None,
@@ -155,7 +206,9 @@ impl Graph {
         node.state = NodeState::Present;
         if old_edges == new_edges {
             self.owned.insert(me.clone(), new_edges);
-            let same = was_present && old_health == Some(health);
+            self.refresh_roots(std::iter::once(&me));
+            // Same edges and same root-cause class (e.g. Blocked → InProgress): no answer can change.
+            let same = old_class == self.cause_class(&me);
             return Some(if same { Vec::new() } else { vec![me] });
         }
         let mut touched = endpoints(&old_edges, &me);
@@ -171,9 +224,11 @@ impl Graph {
             self.remove_edge(e);
         }
         self.owned.insert(me.clone(), new_edges);
+        let settled = self.settle_all(&touched, before);
+        self.refresh_roots(std::iter::once(&me).chain(&touched));
         let mut changed = vec![me];
-        changed.extend(self.settle_all(&touched, before));
-        // A node whose outgoing edges changed has a new upstream (an implied chart's source, a missing owner).
+        changed.extend(settled);
+        // A node whose outgoing waits-on edges changed has a new upstream (e.g. an implied chart's source).
         changed.extend(rewired);
         Some(changed)
     }
@@ -198,6 +253,17 @@ impl Graph {
         changed
     }
 
+    /// Updates root-set membership of the given nodes (after their edges or existence changed).
+    fn refresh_roots<'a>(&mut self, refs: impl Iterator<Item = &'a ResourceRef>) {
+        for r in refs {
+            let exists = self.nodes.contains_key(r);
+            let waits = self.waits_out.contains_key(r);
+            let owned = self.owners_in.contains_key(r);
+            set_membership(&mut self.roots, r, exists && !waits);
+            set_membership(&mut self.inventory_roots, r, exists && !owned);
+        }
+    }
+
     fn states_of(&self, refs: &[ResourceRef]) -> Vec<Option<NodeState>> {
         refs.iter()
             .map(|r| self.nodes.get(r).map(|n| n.state))
@@ -218,6 +284,12 @@ impl Graph {
                 .or_default()
                 .insert((e.kind, e.from.clone()), 1);
             self.edge_count += 1;
+            let (counter, key) = if e.kind.is_waits_on() {
+                (&mut self.waits_out, &e.from)
+            } else {
+                (&mut self.owners_in, &e.to)
+            };
+            *counter.entry(key.clone()).or_insert(0) += 1;
         }
     }
 
@@ -244,6 +316,17 @@ impl Graph {
             }
         }
         self.edge_count -= 1;
+        let (counter, key) = if e.kind.is_waits_on() {
+            (&mut self.waits_out, &e.from)
+        } else {
+            (&mut self.owners_in, &e.to)
+        };
+        if let Some(n) = counter.get_mut(key) {
+            *n -= 1;
+            if *n == 0 {
+                counter.remove(key);
+            }
+        }
     }
 
     /// Brings a node that has no object in line with its edges: implied, dangling, or gone.
@@ -356,12 +439,43 @@ impl Graph {
     }
 }
 
-/// The `from` ends of edges that are in only one of `old` and `new` (both sorted).
+/// The first key of the ownership part of an adjacency map: `EdgeKind` orders every waits-on kind before
+/// `Inventory` and `OwnerLabel` (checked by a test), and this `ResourceRef` is the smallest there is.
+fn ownership_start() -> (EdgeKind, ResourceRef) {
+    (
+        EdgeKind::Inventory,
+        ResourceRef::new(crate::flux::FluxKind::Kustomization, "", ""),
+    )
+}
+
+/// The other ends of the waits-on edges of an adjacency map (without scanning its ownership edges).
+fn waits_on_part(adj: &Adjacency) -> impl Iterator<Item = &ResourceRef> {
+    adj.range(..ownership_start()).map(|((_, r), _)| r)
+}
+
+/// The other ends of the ownership edges of an adjacency map.
+fn ownership_part(adj: &Adjacency) -> impl Iterator<Item = &ResourceRef> {
+    adj.range(ownership_start()..).map(|((_, r), _)| r)
+}
+
+fn set_membership(set: &mut BTreeSet<ResourceRef>, r: &ResourceRef, member: bool) {
+    if member {
+        if !set.contains(r) {
+            set.insert(r.clone());
+        }
+    } else {
+        set.remove(r);
+    }
+}
+
+/// The `from` ends of waits-on edges that are in only one of `old` and `new` (ownership edges do not change
+/// any root cause).
 fn rewired_sources(old: &[Edge], new: &[Edge]) -> Vec<ResourceRef> {
     let old_set: std::collections::BTreeSet<&Edge> = old.iter().collect();
     let new_set: std::collections::BTreeSet<&Edge> = new.iter().collect();
     let mut out: Vec<ResourceRef> = old_set
         .symmetric_difference(&new_set)
+        .filter(|e| e.kind.is_waits_on())
         .map(|e| e.from.clone())
         .collect();
     out.sort();

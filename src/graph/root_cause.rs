@@ -71,9 +71,7 @@ impl Graph {
         self.out
             .get(rref)
             .into_iter()
-            .flat_map(|adj| adj.keys())
-            .filter(|(k, _)| k.is_waits_on())
-            .map(|(_, r)| r)
+            .flat_map(super::waits_on_part)
     }
 
     /// Objects that wait on `rref` directly.
@@ -84,9 +82,7 @@ impl Graph {
         self.inc
             .get(rref)
             .into_iter()
-            .flat_map(|adj| adj.keys())
-            .filter(|(k, _)| k.is_waits_on())
-            .map(|(_, r)| r)
+            .flat_map(super::waits_on_part)
     }
 
     /// Recomputes root causes for `changed` and every pass-through node downstream of them through

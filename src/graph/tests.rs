@@ -225,6 +225,25 @@ fn inventory_and_owner_labels_build_the_ownership_view() {
 }
 
 #[test]
+fn waits_on_kinds_sort_before_ownership_kinds() {
+    // The adjacency maps are split by a range on this order (see `ownership_start`).
+    let mut kinds = EdgeKind::ALL.to_vec();
+    kinds.sort();
+    let first_ownership = kinds.iter().position(|k| k.is_ownership()).unwrap();
+    assert!(kinds[..first_ownership].iter().all(|k| k.is_waits_on()));
+    assert!(kinds[first_ownership..].iter().all(|k| k.is_ownership()));
+    assert_eq!(kinds[first_ownership], EdgeKind::Inventory);
+    assert_eq!(
+        ownership_start().1,
+        FluxKind::ALL
+            .iter()
+            .map(|k| ResourceRef::new(*k, "", ""))
+            .min()
+            .unwrap()
+    );
+}
+
+#[test]
 fn roots_are_what_waits_on_nothing() {
     let g = Graph::build([git("repo", ready()), ks("a", "repo", &[], ready())]);
     assert_eq!(g.roots(), vec![&git_ref("repo")]);
@@ -309,7 +328,22 @@ fn check_incremental_matches_scratch(seed: u64) {
     let mut g = Graph::new();
     let mut live: std::collections::BTreeMap<ResourceRef, FluxObject> = Default::default();
     for step in 0..1500 {
-        if rng.next(4) == 0 && !live.is_empty() {
+        if step % 7 == 0 {
+            // A burst applied as one batch, mixing upserts and removes.
+            let mut batch = Vec::new();
+            for _ in 0..rng.next(6) {
+                if rng.next(3) == 0 && !live.is_empty() {
+                    let victim = live.keys().nth(rng.next(live.len())).cloned().unwrap();
+                    live.remove(&victim);
+                    batch.push(Change::Remove(victim));
+                } else {
+                    let o = random_object(&mut rng);
+                    live.insert(o.resource_ref().unwrap(), o.clone());
+                    batch.push(Change::Upsert(o.into()));
+                }
+            }
+            g.apply(batch);
+        } else if rng.next(4) == 0 && !live.is_empty() {
             let victim = live.keys().nth(rng.next(live.len())).cloned().unwrap();
             live.remove(&victim);
             assert!(g.remove(&victim));
@@ -318,7 +352,7 @@ fn check_incremental_matches_scratch(seed: u64) {
             live.insert(o.resource_ref().unwrap(), o.clone());
             assert!(g.upsert(o));
         }
-        if step % 50 == 0 {
+        if step % 25 == 0 {
             let scratch = Graph::build(live.values().cloned());
             if let Some(d) = first_difference(&g, &scratch) {
                 panic!("seed {seed} diverged at step {step}: {d}");
@@ -354,6 +388,9 @@ fn first_difference(a: &Graph, b: &Graph) -> Option<String> {
                     .collect::<Vec<_>>()
             ));
         }
+    }
+    if a.roots() != b.roots() || a.inventory_roots() != b.inventory_roots() {
+        return Some("root sets differ".to_owned());
     }
     if a.edges() != b.edges() {
         return Some("edges differ".to_owned());

@@ -1,7 +1,8 @@
 //! The views the console draws from the graph: the dependency view (what waits on what), the ownership view
 //! (who applied whom, from inventories and owner labels), and the blast radius of an object.
 //!
-//! Every list is sorted by [`ResourceRef`] so the trees are stable between frames.
+//! Every list is sorted by [`ResourceRef`] so the trees are stable between frames. The two root lists are kept
+//! current by every change (O(roots) to read); the rest is read from the adjacency of one node.
 
 use super::Graph;
 use crate::flux::ResourceRef;
@@ -12,13 +13,7 @@ impl Graph {
     /// a source or dependency).
     #[must_use]
     pub fn roots(&self) -> Vec<&ResourceRef> {
-        let mut roots: Vec<&ResourceRef> = self
-            .nodes
-            .keys()
-            .filter(|r| self.waits_on(r).next().is_none())
-            .collect();
-        roots.sort();
-        roots
+        self.roots.iter().collect()
     }
 
     /// Children in the dependency view: the objects that wait on `rref` directly (any waits-on edge).
@@ -40,9 +35,7 @@ impl Graph {
             self.out
                 .get(rref)
                 .into_iter()
-                .flat_map(|adj| adj.keys())
-                .filter(|(k, _)| k.is_ownership())
-                .map(|(_, r)| r),
+                .flat_map(super::ownership_part),
         )
     }
 
@@ -53,22 +46,14 @@ impl Graph {
             self.inc
                 .get(rref)
                 .into_iter()
-                .flat_map(|adj| adj.keys())
-                .filter(|(k, _)| k.is_ownership())
-                .map(|(_, r)| r),
+                .flat_map(super::ownership_part),
         )
     }
 
     /// Roots of the ownership view: nodes nobody applied (no incoming ownership edge).
     #[must_use]
     pub fn inventory_roots(&self) -> Vec<&ResourceRef> {
-        let mut roots: Vec<&ResourceRef> = self
-            .nodes
-            .keys()
-            .filter(|r| self.owners(r).is_empty())
-            .collect();
-        roots.sort();
-        roots
+        self.inventory_roots.iter().collect()
     }
 
     /// Every object that waits on `rref`, directly or transitively (not `rref` itself, even in a cycle).

@@ -1,4 +1,5 @@
-//! Reports about the graph as a whole: dangling references, dependency cycles, cross-kind `dependsOn`.
+//! Reports about the graph as a whole: dangling references, dependency cycles, cross-kind `dependsOn`, and
+//! (from `reference_check`) references of a kind their field does not accept.
 //!
 //! Computed on demand (each is one pass over nodes or edges).
 //!
@@ -9,6 +10,7 @@
 //! dependent's kind has that namespace/name but one of the other applier kind does. The fix in both cases is a
 //! `healthChecks` entry (Kustomization) or a dependency on the right kind.
 
+use super::reference_check::InvalidRef;
 use super::scc::components;
 use super::{EdgeKind, Graph, NodeState};
 use crate::flux::{FluxKind, ResourceRef};
@@ -44,6 +46,8 @@ pub enum GraphWarning {
     /// The members of one dependency cycle (a strongly connected component), sorted.
     Cycle(Vec<ResourceRef>),
     CrossKindDependsOn(CrossKindDependsOn),
+    /// A reference naming a kind its field does not accept.
+    InvalidRef(InvalidRef),
 }
 
 impl fmt::Display for GraphWarning {
@@ -73,6 +77,7 @@ impl fmt::Display for GraphWarning {
                 }
                 Ok(())
             }
+            GraphWarning::InvalidRef(r) => write!(f, "{r}"),
             GraphWarning::CrossKindDependsOn(c) => {
                 let other = other_applier(c.dependent.kind);
                 write!(
@@ -151,7 +156,13 @@ impl Graph {
     /// itself), each sorted, the list sorted.
     #[must_use]
     pub fn cycles(&self) -> Vec<Vec<ResourceRef>> {
-        let mut nodes: Vec<ResourceRef> = self.nodes.keys().cloned().collect();
+        // Only a node that both waits on something and is waited on can be in a cycle.
+        let mut nodes: Vec<ResourceRef> = self
+            .waits_out
+            .keys()
+            .filter(|r| self.waited_on_by(r).next().is_some())
+            .cloned()
+            .collect();
         nodes.sort();
         let comps = components(&nodes, |r| self.waits_on(r).cloned().collect::<Vec<_>>());
         let mut cycles: Vec<Vec<ResourceRef>> = comps
@@ -213,7 +224,7 @@ impl Graph {
         out
     }
 
-    /// All findings: dangling references, cycles, cross-kind dependsOn, in that order.
+    /// All findings: dangling references, cycles, cross-kind dependsOn, invalid reference kinds, in that order.
     #[must_use]
     pub fn warnings(&self) -> Vec<GraphWarning> {
         let mut out: Vec<GraphWarning> = self
@@ -226,6 +237,11 @@ impl Graph {
             self.cross_kind_depends_on()
                 .into_iter()
                 .map(GraphWarning::CrossKindDependsOn),
+        );
+        out.extend(
+            self.invalid_references()
+                .into_iter()
+                .map(GraphWarning::InvalidRef),
         );
         out
     }

@@ -50,6 +50,9 @@ pub struct SimOptions {
     pub forbidden: Vec<GroupResource>,
     /// Cancelling this stops the server (a fresh token when `None`).
     pub shutdown: Option<CancellationToken>,
+    /// HTTP creates into a namespace that does not exist get 404 `namespaces "x" not found`,
+    /// as on a real server (off by default: fleets are often loaded without Namespace objects).
+    pub require_namespaces: bool,
 }
 
 impl Default for SimOptions {
@@ -62,6 +65,7 @@ impl Default for SimOptions {
             missing: Vec::new(),
             forbidden: Vec::new(),
             shutdown: None,
+            require_namespaces: false,
         }
     }
 }
@@ -171,6 +175,7 @@ pub async fn serve(
             user: options.user.clone(),
             bookmark_interval: options.bookmark_interval,
             server_address: addr.to_string(),
+            require_namespaces: options.require_namespaces,
         }),
         shutdown: shutdown.clone(),
     };

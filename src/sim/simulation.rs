@@ -86,7 +86,7 @@ pub async fn start(config: SimConfig) -> Result<Simulation, SimError> {
         SimSource::Fleet(n) => {
             let store = Store::new(Registry::standard(), StoreOptions::default());
             let behaviours = fleet::generate_into(&store, &fleet::FleetSpec::new(*n))?;
-            (format!("fleet-{n}"), store, behaviours, 1.0, 64)
+            (format!("fleet-{n}"), store, behaviours, 1.0, 256)
         }
         SimSource::FromDir(path) => {
             let store = Store::new(Registry::standard(), StoreOptions::default());

@@ -59,9 +59,16 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, detail: &DetailV
     if !detail.conditions.is_empty() {
         lines.push(Line::default());
         lines.push(Line::styled("Conditions", theme.title));
+        let type_width = detail
+            .conditions
+            .iter()
+            .map(|c| c.type_.chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp(5, 22);
         for c in &detail.conditions {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<12}", c.type_), theme.label),
+                Span::styled(format!("  {:<type_width$} ", c.type_), theme.label),
                 Span::styled(format!("{:<8}", c.status), theme.text),
                 Span::styled(format!("{:>4}  ", c.age), theme.text_dim),
                 Span::styled(c.reason.clone(), theme.text),

@@ -22,6 +22,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, theme: &Theme, help: &HelpView) {
         .unwrap_or(0)
         .min(24);
     let mut lines = Vec::new();
+    for (i, chunk) in help.legend.chunks(4).enumerate() {
+        let head = if i == 0 { "Status  " } else { "        " };
+        let mut spans = vec![Span::styled(head, theme.title)];
+        for (glyph, meaning) in chunk {
+            spans.push(Span::styled(format!("{glyph} "), theme.key_hint));
+            spans.push(Span::styled(format!("{meaning:<12}"), theme.text));
+        }
+        lines.push(Line::from(spans));
+    }
     for section in &help.sections {
         if !lines.is_empty() {
             lines.push(Line::default());

@@ -103,6 +103,11 @@ fn row_line<'a>(theme: &Theme, node: &NodeView) -> Line<'a> {
             format!("  ← blocked by {cause}"),
             theme.root_cause,
         ));
+    } else if let Some(dep) = &row.waiting_on {
+        spans.push(Span::styled(
+            format!("  ← waiting on {dep}"),
+            theme.text_dim,
+        ));
     }
     Line::from(spans)
 }

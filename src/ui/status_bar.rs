@@ -62,10 +62,13 @@ pub fn status(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
                     ratatui::style::Style::default().bg(bg)
                 }),
         );
-        spans.push(Span::styled(
-            format!(" {}{count}", glyph(Some(*health))),
-            style,
-        ));
+        // Wide enough: spell the health out, so the bar reads without colour or a legend.
+        let text = if area.width >= super::WIDE {
+            format!(" {}{count} {}", glyph(Some(*health)), health.label())
+        } else {
+            format!(" {}{count}", glyph(Some(*health)))
+        };
+        spans.push(Span::styled(text, style));
     }
     let used: usize = spans.iter().map(Span::width).sum();
     let room = usize::from(area.width).saturating_sub(used);

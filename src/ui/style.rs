@@ -1,23 +1,11 @@
-//! Theme roles for domain values: the style and glyph of each `Health` (readable without colour too).
+//! Theme roles for domain values: the style of each `Health` (its glyph, readable without colour, is part of
+//! the view model: `app::view::glyph`).
 
 use crate::config::Theme;
 use crate::flux::Health;
 use ratatui::style::Style;
 
-/// The glyph shown before a row of this health.
-#[must_use]
-pub fn glyph(health: Option<Health>) -> &'static str {
-    match health {
-        Some(Health::Ready) => "✓",
-        Some(Health::Failing) => "✗",
-        Some(Health::Blocked) => "⊘",
-        Some(Health::Stalled) => "‼",
-        Some(Health::InProgress) => "⟳",
-        Some(Health::Suspended) => "⏸",
-        Some(Health::Unknown) => "?",
-        None => "!",
-    }
-}
+pub use crate::app::view::glyph;
 
 /// The theme role of a health (`None` = an object that could not be parsed).
 #[must_use]

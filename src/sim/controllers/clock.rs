@@ -1,30 +1,32 @@
-//! The simulation clock: simulated wall time (`jiff::Timestamp`) that runs `scale` times faster than real time,
-//! and sleeping for a simulated duration. Every controller timer (intervals, reconcile durations, requeues) goes
-//! through it, so one `time_scale` speeds up a whole scenario (tests run at 100× or more).
+//! The simulation clock: simulated durations run `scale` times faster than real time (a 10m interval takes 6s
+//! at scale 100), so one `time_scale` speeds up a whole scenario. Every controller timer (intervals, reconcile
+//! durations, requeues) goes through it. Timestamps written into status are always the real wall time of the
+//! write, like the API server's own (creationTimestamp, event times): nothing is ever dated in the future,
+//! only the durations the controllers report (`Reconciliation finished in 2.5s`) are simulated ones.
 
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Simulated time: `now = origin + (real elapsed) × scale`.
+/// Scaled durations over real time.
 #[derive(Debug, Clone)]
 pub struct SimClock {
     origin: Instant,
-    origin_sim: Timestamp,
+    origin_wall: Timestamp,
     scale: f64,
 }
 
 impl SimClock {
-    /// A clock starting at the current wall time, running `scale` times faster (non-positive or non-finite
-    /// scales are treated as 1).
+    /// A clock running `scale` times faster than real time (non-positive or non-finite scales are treated
+    /// as 1).
     #[must_use]
     pub fn new(scale: f64) -> Self {
         Self::starting_at(Timestamp::now(), scale)
     }
 
-    /// A clock whose simulated time starts at `origin_sim`.
+    /// A clock whose wall time starts at `origin_wall` (tests).
     #[must_use]
-    pub fn starting_at(origin_sim: Timestamp, scale: f64) -> Self {
+    pub fn starting_at(origin_wall: Timestamp, scale: f64) -> Self {
         let scale = if scale.is_finite() && scale > 0.0 {
             scale
         } else {
@@ -32,7 +34,7 @@ impl SimClock {
         };
         Self {
             origin: Instant::now(),
-            origin_sim,
+            origin_wall,
             scale,
         }
     }
@@ -49,16 +51,17 @@ impl SimClock {
         self.origin.elapsed().mul_f64(self.scale)
     }
 
-    /// The current simulated time.
+    /// The current wall time (what status timestamps carry).
     #[must_use]
     pub fn now(&self) -> Timestamp {
-        let elapsed = SignedDuration::try_from(self.elapsed()).unwrap_or(SignedDuration::MAX);
-        self.origin_sim
+        let elapsed =
+            SignedDuration::try_from(self.origin.elapsed()).unwrap_or(SignedDuration::MAX);
+        self.origin_wall
             .checked_add(elapsed)
-            .unwrap_or(self.origin_sim)
+            .unwrap_or(self.origin_wall)
     }
 
-    /// The current simulated time as Kubernetes `metav1.Time` text (RFC 3339, whole seconds, `Z`).
+    /// The current wall time as Kubernetes `metav1.Time` text (RFC 3339, whole seconds, `Z`).
     #[must_use]
     pub fn now_rfc3339(&self) -> String {
         rfc3339_seconds(self.now())

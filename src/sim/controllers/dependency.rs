@@ -111,3 +111,100 @@ pub fn check_helmrelease(obj: &Value, view: &View<'_>) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::controllers::view::OwnerIndex;
+    use crate::sim::store::Store;
+    use serde_json::json;
+
+    fn ks(name: &str, source: &str, depends: &[&str], status: Value) -> Value {
+        json!({
+            "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": name, "namespace": "flux-system", "generation": 1},
+            "spec": {"interval": "10m", "sourceRef": {"kind": "GitRepository", "name": source},
+                     "dependsOn": depends.iter().map(|d| json!({"name": d})).collect::<Vec<_>>()},
+            "status": status,
+        })
+    }
+
+    fn ready(revision: &str) -> Value {
+        json!({"observedGeneration": 1, "lastAppliedRevision": revision,
+               "conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded", "message": ""}]})
+    }
+
+    fn check(objects: &[Value], dependent: &Value, revision: &str) -> Result<(), String> {
+        let store = Store::standard();
+        for o in objects {
+            store.upsert(o.clone()).unwrap();
+        }
+        let owners = OwnerIndex::default();
+        check_kustomization(
+            dependent,
+            revision,
+            &View {
+                store: &store,
+                owners: &owners,
+            },
+        )
+    }
+
+    #[test]
+    fn kustomization_dependencies_are_checked_like_the_controller() {
+        let app = ks("app", "repo", &["infra"], json!({}));
+        assert_eq!(
+            check(&[], &app, "main@sha1:1"),
+            Err("dependency 'flux-system/infra' not found: kustomizations.kustomize.toolkit.fluxcd.io \"infra\" not found".to_owned())
+        );
+        let no_conditions = ks("infra", "repo", &[], json!({"observedGeneration": 1}));
+        assert_eq!(
+            check(&[no_conditions], &app, "main@sha1:1"),
+            Err("dependency 'flux-system/infra' is not ready".to_owned())
+        );
+        let mut stale = ks("infra", "repo", &[], ready("main@sha1:1"));
+        stale["metadata"]["generation"] = json!(2);
+        assert_eq!(
+            check(&[stale], &app, "main@sha1:1"),
+            Err("dependency 'flux-system/infra' is not ready".to_owned())
+        );
+        let behind = ks("infra", "repo", &[], ready("main@sha1:1"));
+        assert_eq!(
+            check(std::slice::from_ref(&behind), &app, "main@sha1:2"),
+            Err("dependency 'flux-system/infra' revision is not up to date".to_owned())
+        );
+        assert_eq!(check(&[behind], &app, "main@sha1:1"), Ok(()));
+        let other_source = ks("infra", "other", &[], ready("main@sha1:9"));
+        assert_eq!(
+            check(&[other_source], &app, "main@sha1:2"),
+            Ok(()),
+            "revision only checked for the same source"
+        );
+    }
+
+    #[test]
+    fn helmrelease_dependencies_are_checked_like_the_controller() {
+        let store = Store::standard();
+        let owners = OwnerIndex::default();
+        let view = View {
+            store: &store,
+            owners: &owners,
+        };
+        let web = json!({"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+            "metadata": {"name": "web", "namespace": "apps"},
+            "spec": {"dependsOn": [{"name": "db", "namespace": "data"}]}});
+        assert_eq!(
+            check_helmrelease(&web, &view),
+            Err("unable to get 'data/db' dependency: helmreleases.helm.toolkit.fluxcd.io \"db\" not found".to_owned())
+        );
+        store
+            .upsert(json!({"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+                "metadata": {"name": "db", "namespace": "data", "generation": 1},
+                "status": {"observedGeneration": 1, "conditions": [{"type": "Ready", "status": "False"}]}}))
+            .unwrap();
+        assert_eq!(
+            check_helmrelease(&web, &view),
+            Err("dependency 'data/db' is not ready".to_owned())
+        );
+    }
+}

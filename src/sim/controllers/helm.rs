@@ -355,6 +355,13 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         plan.requeue = None;
         return plan;
     }
+    if release.target_changed {
+        // helm-controller `mustResetFailures`: a new chart or spec starts the retry count over.
+        for field in ["failures", "installFailures", "upgradeFailures"] {
+            status.remove(field);
+        }
+        conditions::remove(&mut status, "Stalled");
+    }
     let timeout = object::duration_at(obj, "/spec/timeout").unwrap_or(DEFAULT_TIMEOUT);
     helm_release::act(input, plan, status, &release, interval, timeout)
 }

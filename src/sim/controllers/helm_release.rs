@@ -27,6 +27,8 @@ pub struct Release {
     pub action: Option<HelmAction>,
     /// Stalled and nothing changed since: nothing to do until a change or a reset.
     stalled_unchanged: bool,
+    /// The chart version or the generation differs from the last attempt (failure counts start over).
+    pub target_changed: bool,
 }
 
 fn count(status: &Map<String, Value>, field: &str) -> i64 {
@@ -74,6 +76,7 @@ impl Release {
             generation,
             action,
             stalled_unchanged: stalled && !changed && !force,
+            target_changed: changed,
         }
     }
 
@@ -215,6 +218,15 @@ pub fn act(
         .pointer("/spec/values")
         .map(Value::to_string)
         .unwrap_or_default();
+    conditions::set(
+        &mut status,
+        "Ready",
+        CondStatus::Unknown,
+        "Progressing",
+        "Reconciliation in progress",
+        generation,
+        &tl.at(prep),
+    );
     conditions::set(
         &mut status,
         "Reconciling",

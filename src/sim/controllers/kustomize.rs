@@ -1,11 +1,12 @@
 //! The simulated kustomize-controller: source resolution (`Source artifact not found, retrying in 30s`),
 //! dependency waiting (`DependencyNotReady`), the Reconciling lifecycle messages (fetching, building, drift
-//! detection, health checks), apply results with inventory, `status.history` (meta.History, max 5) and the
-//! real events (`Reconciliation finished in 1.2s, next run in 10m0s`, change sets, raw errors as Warnings).
+//! detection, health checks), apply results with inventory and `status.history`, and the real events
+//! (`Reconciliation finished in 1.2s, next run in 10m0s`, change sets, raw errors as Warnings).
 
 use super::conditions::{self, CondStatus};
 use super::dependency::{self, REQUEUE_DEPENDENCY};
 use super::duration::format_go_duration;
+use super::history::record_history;
 use super::input::{PlanInput, jittered};
 use super::plan::{Emit, Plan, Step};
 use super::view::not_found_text;
@@ -15,7 +16,6 @@ use std::time::Duration;
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(600);
 const REVISION_KEY: &str = "kustomize.toolkit.fluxcd.io/revision";
-const HISTORY_MAX: usize = 5;
 
 /// `spec.timeout`, else `interval − 30s` with a floor of 30s (GetTimeout).
 #[must_use]
@@ -41,21 +41,19 @@ fn finalize(obj: &Value, status: &mut Map<String, Value>, generation: i64) {
         }
         Some("False") => {
             if let Some(rec) = conditions::get(&view, "Reconciling") {
-                let message = rec
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                let at = rec
-                    .get("lastTransitionTime")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
+                let text = |k: &str| {
+                    rec.get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                let (message, at) = (text("message"), text("lastTransitionTime"));
+                let reason = "ProgressingWithRetry";
                 conditions::set(
                     status,
                     "Reconciling",
                     CondStatus::True,
-                    "ProgressingWithRetry",
+                    reason,
                     &message,
                     generation,
                     &at,
@@ -66,79 +64,62 @@ fn finalize(obj: &Value, status: &mut Map<String, Value>, generation: i64) {
     }
 }
 
-/// Adds a run to `status.history` (dedup by digest + status, most recent first, at most 5).
-pub fn record_history(
-    status: &mut Map<String, Value>,
-    digest: &str,
-    revision: &str,
-    outcome: &str,
-    now: &str,
-    took: Duration,
-) {
-    let mut history = match status.remove("history") {
-        Some(Value::Array(items)) => items,
-        _ => Vec::new(),
-    };
-    let same = history.iter().position(|h| {
-        h.get("digest").and_then(Value::as_str) == Some(digest)
-            && h.get("lastReconciledStatus").and_then(Value::as_str) == Some(outcome)
-    });
-    let entry = match same {
-        Some(i) => {
-            let mut h = history.remove(i);
-            let total = h
-                .get("totalReconciliations")
-                .and_then(Value::as_i64)
-                .unwrap_or(0);
-            h["totalReconciliations"] = json!(total + 1);
-            h["lastReconciled"] = json!(now);
-            h["lastReconciledDuration"] = json!(format_go_duration(took));
-            h
-        }
-        None => json!({
-            "digest": digest,
-            "firstReconciled": now,
-            "lastReconciled": now,
-            "lastReconciledDuration": format_go_duration(took),
-            "lastReconciledStatus": outcome,
-            "totalReconciliations": 1,
-            "metadata": { "revision": revision },
-        }),
-    };
-    history.insert(0, entry);
-    history.truncate(HISTORY_MAX);
-    status.insert("history".to_owned(), Value::Array(history));
+/// The values one reconcile works with.
+struct Run<'a> {
+    input: &'a PlanInput<'a>,
+    obj: &'a Value,
+    generation: i64,
+    interval: Duration,
+    retry: Duration,
+    timeout: Duration,
+    status: Map<String, Value>,
 }
 
-fn blocked(
-    obj: &Value,
-    mut status: Map<String, Value>,
-    reason: &str,
-    message: &str,
-    input: &PlanInput<'_>,
-    events: Vec<Emit>,
-    requeue: Duration,
-) -> Plan {
-    let generation = object::generation(obj);
-    conditions::set(
-        &mut status,
-        "Ready",
-        CondStatus::False,
-        reason,
-        message,
-        generation,
-        &input.timeline.now(),
-    );
-    finalize(obj, &mut status, generation);
-    Plan {
-        steps: vec![Step {
-            after: Duration::ZERO,
-            status,
+impl Run<'_> {
+    /// A reconcile that stops before applying: Ready=False, finalized, requeued.
+    fn stop(mut self, reason: &str, message: &str, events: Vec<Emit>, requeue: Duration) -> Plan {
+        let now = self.input.timeline.now();
+        conditions::set(
+            &mut self.status,
+            "Ready",
+            CondStatus::False,
+            reason,
+            message,
+            self.generation,
+            &now,
+        );
+        finalize(self.obj, &mut self.status, self.generation);
+        Plan {
+            steps: vec![Step {
+                after: Duration::ZERO,
+                status: self.status,
+                events,
+            }],
+            creates: Vec::new(),
+            requeue: Some(requeue),
+            attempted: false,
+        }
+    }
+
+    fn progress(&mut self, message: &str, at: Duration) {
+        let now = self.input.timeline.at(at);
+        conditions::set(
+            &mut self.status,
+            "Reconciling",
+            CondStatus::True,
+            "Progressing",
+            message,
+            self.generation,
+            &now,
+        );
+    }
+
+    fn snapshot(&self, after: Duration, events: Vec<Emit>) -> Step {
+        Step {
+            after,
+            status: self.status.clone(),
             events,
-        }],
-        creates: Vec::new(),
-        requeue: Some(requeue),
-        attempted: false,
+        }
     }
 }
 
@@ -146,35 +127,34 @@ fn blocked(
 #[must_use]
 pub fn plan(input: &PlanInput<'_>) -> Plan {
     let obj = input.obj;
-    let generation = object::generation(obj);
     let interval = object::interval(obj, DEFAULT_INTERVAL);
-    let retry = object::duration_at(obj, "/spec/retryInterval").unwrap_or(interval);
-    let timeout = timeout(obj, interval);
-    let status = object::status_map(obj);
-    let me = object::resource_ref(obj);
+    let run = Run {
+        input,
+        obj,
+        generation: object::generation(obj),
+        interval,
+        retry: object::duration_at(obj, "/spec/retryInterval").unwrap_or(interval),
+        timeout: timeout(obj, interval),
+        status: object::status_map(obj),
+    };
     let source = obj
         .pointer("/spec/sourceRef")
         .and_then(|r| object::reference(r, None, object::namespace(obj)));
     let Some(source) = source else {
         let msg = "spec.sourceRef is invalid";
-        return blocked(
-            obj,
-            status,
+        let retry = run.retry;
+        return run.stop(
             "ArtifactFailed",
             msg,
-            input,
             vec![Emit::warning("ArtifactFailed", msg)],
             retry,
         );
     };
     let Some(src) = input.view.get(&source) else {
-        let msg = not_found_text(source.kind, &source.name);
-        return blocked(
-            obj,
-            status,
+        let retry = run.retry;
+        return run.stop(
             "ArtifactFailed",
-            &msg,
-            input,
+            &not_found_text(source.kind, &source.name),
             Vec::new(),
             retry,
         );
@@ -184,284 +164,225 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             "Source artifact not found, retrying in {}",
             format_go_duration(REQUEUE_DEPENDENCY)
         );
-        return blocked(
-            obj,
-            status,
-            "ArtifactFailed",
-            &msg,
-            input,
-            Vec::new(),
-            REQUEUE_DEPENDENCY,
-        );
+        return run.stop("ArtifactFailed", &msg, Vec::new(), REQUEUE_DEPENDENCY);
     };
     if let Err(msg) = dependency::check_kustomization(obj, &rev, &input.view) {
-        let event = Emit::normal(
-            "DependencyNotReady",
-            format!(
-                "Dependencies do not meet ready condition, retrying in {}",
-                format_go_duration(REQUEUE_DEPENDENCY)
-            ),
-        )
-        .with(REVISION_KEY, &rev);
-        return blocked(
-            obj,
-            status,
-            "DependencyNotReady",
-            &msg,
-            input,
-            vec![event],
-            REQUEUE_DEPENDENCY,
+        let text = format!(
+            "Dependencies do not meet ready condition, retrying in {}",
+            format_go_duration(REQUEUE_DEPENDENCY)
         );
+        let event = Emit::normal("DependencyNotReady", text).with(REVISION_KEY, &rev);
+        return run.stop("DependencyNotReady", &msg, vec![event], REQUEUE_DEPENDENCY);
     }
-    apply(
-        input,
-        status,
-        &rev,
-        generation,
-        interval,
-        retry,
-        timeout,
-        me.map(|r| r.to_string()).unwrap_or_default(),
-    )
+    apply(run, &rev)
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one call site; the values are computed once in `plan`"
-)]
-fn apply(
-    input: &PlanInput<'_>,
-    mut status: Map<String, Value>,
-    rev: &str,
-    generation: i64,
-    interval: Duration,
-    retry: Duration,
-    timeout: Duration,
-    me: String,
-) -> Plan {
-    let obj = input.obj;
-    let tl = input.timeline;
+/// The change-set event of this apply: everything `created` the first time, a stable subset `configured`
+/// for a new revision, nothing when unchanged (kustomize-controller filters unchanged objects).
+fn change_set(obj: &Value, inv: &Value, rev: &str) -> Option<Emit> {
+    let previous = object::str_at(obj, "/status/lastAppliedRevision");
+    let lines = if previous.is_none() {
+        inventory::change_set(inv, "created")
+    } else if previous != Some(rev) {
+        inventory::change_set_filtered(inv, "configured", |id| {
+            revision::number(&format!("{rev}#{id}"), 3) == 0
+        })
+    } else if obj.pointer("/status/inventory") != Some(inv) {
+        inventory::change_set(inv, "configured")
+    } else {
+        String::new()
+    };
+    (!lines.is_empty()).then(|| Emit::normal("Progressing", lines).with(REVISION_KEY, rev))
+}
+
+fn apply(mut run: Run<'_>, rev: &str) -> Plan {
+    let (obj, input) = (run.obj, run.input);
     let d = input.reconcile_duration();
-    let t = format_go_duration(timeout);
+    let t = format_go_duration(run.timeout);
     let health = obj.pointer("/spec/wait").and_then(Value::as_bool) == Some(true)
         || obj
             .pointer("/spec/healthChecks")
             .and_then(Value::as_array)
             .is_some_and(|h| !h.is_empty());
-    let mut steps = Vec::new();
-    let phase = |status: &mut Map<String, Value>, msg: String, at: Duration| {
-        conditions::set(
-            status,
-            "Reconciling",
-            CondStatus::True,
-            "Progressing",
-            &msg,
-            generation,
-            &tl.at(at),
-        );
-        msg
-    };
-    status.insert("lastAttemptedRevision".to_owned(), json!(rev));
+    run.status
+        .insert("lastAttemptedRevision".to_owned(), json!(rev));
+    let now = input.timeline.now();
     conditions::set(
-        &mut status,
+        &mut run.status,
         "Ready",
         CondStatus::Unknown,
         "Progressing",
         "Reconciliation in progress",
-        generation,
-        &tl.now(),
+        run.generation,
+        &now,
     );
-    phase(
-        &mut status,
-        format!("Fetching manifests for revision {rev} with a timeout of {t}"),
+    run.progress(
+        &format!("Fetching manifests for revision {rev} with a timeout of {t}"),
         Duration::ZERO,
     );
-    steps.push(Step {
-        after: Duration::ZERO,
-        status: status.clone(),
-        events: Vec::new(),
-    });
-    let (fetch, build) = (d / 10, d / 10);
-    phase(
-        &mut status,
-        format!("Building manifests for revision {rev} with a timeout of {t}"),
+    let mut steps = vec![run.snapshot(Duration::ZERO, Vec::new())];
+    let (fetch, build, apply_time) = (d / 10, d / 10, d / 5);
+    run.progress(
+        &format!("Building manifests for revision {rev} with a timeout of {t}"),
         fetch,
     );
-    steps.push(Step {
-        after: fetch,
-        status: status.clone(),
-        events: Vec::new(),
-    });
-    phase(
-        &mut status,
-        format!("Detecting drift for revision {rev} with a timeout of {t}"),
+    steps.push(run.snapshot(fetch, Vec::new()));
+    run.progress(
+        &format!("Detecting drift for revision {rev} with a timeout of {t}"),
         fetch + build,
     );
-    steps.push(Step {
-        after: build,
-        status: status.clone(),
-        events: Vec::new(),
-    });
+    steps.push(run.snapshot(build, Vec::new()));
 
-    let children = me.is_empty().then(Vec::new).unwrap_or_else(|| {
-        object::resource_ref(obj)
-            .map(|r| input.view.children(&r))
-            .unwrap_or_default()
-    });
+    let children = object::resource_ref(obj)
+        .map(|r| input.view.children(&r))
+        .unwrap_or_default();
     let inv = inventory::kustomization(obj, &children, &input.behaviour.inventory);
     let fails = input.fails();
-    let previous = object::str_at(obj, "/status/lastAppliedRevision");
     let change = if fails {
         None
-    } else if previous.is_none() {
-        Some(inventory::change_set(&inv, "created"))
-    } else if previous != Some(rev) {
-        Some(inventory::change_set_filtered(&inv, "configured", |id| {
-            revision::number(&format!("{rev}#{id}"), 3) == 0
-        }))
-    } else if obj.pointer("/status/inventory") != Some(&inv) {
-        Some(inventory::change_set(&inv, "configured"))
     } else {
-        None
-    }
-    .filter(|c| !c.is_empty())
-    .map(|c| Emit::normal("Progressing", c).with(REVISION_KEY, rev));
-
-    let apply_time = d / 5;
-    let mut health_time = Duration::ZERO;
-    if health {
-        let msg = phase(
-            &mut status,
-            format!("Running health checks for revision {rev} with a timeout of {t}"),
-            fetch + build + apply_time,
-        );
+        change_set(obj, &inv, rev)
+    };
+    let mut events = Vec::new();
+    let last = if health {
+        let msg = format!("Running health checks for revision {rev} with a timeout of {t}");
+        let at = fetch + build + apply_time;
+        run.progress(&msg, at);
+        let now = input.timeline.at(at);
         conditions::set(
-            &mut status,
+            &mut run.status,
             "Healthy",
             CondStatus::Unknown,
             "Progressing",
             &msg,
-            generation,
-            &tl.at(fetch + build + apply_time),
+            run.generation,
+            &now,
         );
-        steps.push(Step {
-            after: apply_time,
-            status: status.clone(),
-            events: change.clone().into_iter().collect(),
-        });
-        health_time = d.saturating_sub(fetch + build + apply_time);
-    }
-    let rest = d.saturating_sub(fetch + build);
-    let end = tl.at(d);
-    let mut events = Vec::new();
-    if !health {
-        events.extend(change);
-    }
-    let digest = revision::sha256_digest(&format!("{me}#{rev}#{inv}"));
-    if fails {
-        let plan = input.behaviour.failure.as_ref();
-        let reason = plan
-            .and_then(|f| f.reason.clone())
-            .unwrap_or_else(|| "ReconciliationFailed".to_owned());
-        let message = plan.map(|f| f.message.clone()).unwrap_or_default();
-        conditions::set(
-            &mut status,
-            "Ready",
-            CondStatus::False,
-            &reason,
-            &message,
-            generation,
-            &end,
-        );
-        if reason == "HealthCheckFailed" {
-            conditions::set(
-                &mut status,
-                "Healthy",
-                CondStatus::False,
-                &reason,
-                &message,
-                generation,
-                &end,
-            );
-        }
-        if matches!(
-            reason.as_str(),
-            "ReconciliationFailed" | "PruneFailed" | "HealthCheckFailed"
-        ) {
-            record_history(&mut status, &digest, rev, &reason, &end, d);
-        }
-        finalize(obj, &mut status, generation);
-        events.push(Emit::warning(&reason, message).with(REVISION_KEY, rev));
-        steps.push(Step {
-            after: if health { health_time } else { rest },
-            status,
-            events,
-        });
-        return Plan {
-            steps,
-            creates: Vec::new(),
-            requeue: Some(retry),
-            attempted: true,
-        };
-    }
-    status.insert("lastAppliedRevision".to_owned(), json!(rev));
-    status.insert("inventory".to_owned(), inv);
-    conditions::set(
-        &mut status,
-        "Ready",
-        CondStatus::True,
-        "ReconciliationSucceeded",
-        &format!("Applied revision: {rev}"),
-        generation,
-        &end,
-    );
-    if health {
-        let msg = format!("Health check passed in {}", format_go_duration(health_time));
-        conditions::set(
-            &mut status,
-            "Healthy",
-            CondStatus::True,
-            "Succeeded",
-            &msg,
-            generation,
-            &end,
-        );
-        events.push(Emit::normal("Progressing", msg).with(REVISION_KEY, rev));
+        steps.push(run.snapshot(apply_time, change.into_iter().collect()));
+        d.saturating_sub(at)
     } else {
-        conditions::remove(&mut status, "Healthy");
-    }
-    record_history(
-        &mut status,
-        &digest,
-        rev,
-        "ReconciliationSucceeded",
-        &end,
-        d,
-    );
-    finalize(obj, &mut status, generation);
-    events.push(
-        Emit::normal(
-            "ReconciliationSucceeded",
-            format!(
-                "Reconciliation finished in {}, next run in {}",
-                format_go_duration(d),
-                format_go_duration(interval)
-            ),
+        events.extend(change);
+        d.saturating_sub(fetch + build)
+    };
+    let me = object::resource_ref(obj)
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    let digest = revision::sha256_digest(&format!("{me}#{rev}#{inv}"));
+    let end = input.timeline.at(d);
+    let (requeue, outcome_events) = if fails {
+        (run.retry, failed(&mut run, rev, &digest, &end, d))
+    } else {
+        let requeue = jittered(run.interval, &format!("{me}#{}", input.attempts));
+        (
+            requeue,
+            succeeded(&mut run, rev, inv, &digest, &end, d, health.then_some(last)),
         )
-        .with(REVISION_KEY, rev)
-        .with("kustomize.toolkit.fluxcd.io/commit_status", "update"),
-    );
+    };
+    events.extend(outcome_events);
+    finalize(obj, &mut run.status, run.generation);
     steps.push(Step {
-        after: if health { health_time } else { rest },
-        status,
+        after: last,
+        status: run.status,
         events,
     });
     Plan {
         steps,
         creates: Vec::new(),
-        requeue: Some(jittered(interval, &format!("{me}#{}", input.attempts))),
+        requeue: Some(requeue),
         attempted: true,
     }
+}
+
+/// The injected failure: Ready=False with the raw error, a Warning event carrying it.
+fn failed(run: &mut Run<'_>, rev: &str, digest: &str, end: &str, took: Duration) -> Vec<Emit> {
+    let plan = run.input.behaviour.failure.as_ref();
+    let reason = plan
+        .and_then(|f| f.reason.clone())
+        .unwrap_or_else(|| "ReconciliationFailed".to_owned());
+    let message = plan.map(|f| f.message.clone()).unwrap_or_default();
+    let generation = run.generation;
+    conditions::set(
+        &mut run.status,
+        "Ready",
+        CondStatus::False,
+        &reason,
+        &message,
+        generation,
+        end,
+    );
+    if reason == "HealthCheckFailed" {
+        conditions::set(
+            &mut run.status,
+            "Healthy",
+            CondStatus::False,
+            &reason,
+            &message,
+            generation,
+            end,
+        );
+    }
+    if matches!(
+        reason.as_str(),
+        "ReconciliationFailed" | "PruneFailed" | "HealthCheckFailed"
+    ) {
+        record_history(&mut run.status, digest, rev, &reason, end, took);
+    }
+    vec![Emit::warning(&reason, message).with(REVISION_KEY, rev)]
+}
+
+/// A successful apply: Ready=True `Applied revision: <rev>`, inventory, history, the success events.
+fn succeeded(
+    run: &mut Run<'_>,
+    rev: &str,
+    inv: Value,
+    digest: &str,
+    end: &str,
+    took: Duration,
+    health_time: Option<Duration>,
+) -> Vec<Emit> {
+    let generation = run.generation;
+    let status = &mut run.status;
+    status.insert("lastAppliedRevision".to_owned(), json!(rev));
+    status.insert("inventory".to_owned(), inv);
+    let applied = format!("Applied revision: {rev}");
+    conditions::set(
+        status,
+        "Ready",
+        CondStatus::True,
+        "ReconciliationSucceeded",
+        &applied,
+        generation,
+        end,
+    );
+    let mut events = Vec::new();
+    match health_time {
+        Some(h) => {
+            let msg = format!("Health check passed in {}", format_go_duration(h));
+            conditions::set(
+                status,
+                "Healthy",
+                CondStatus::True,
+                "Succeeded",
+                &msg,
+                generation,
+                end,
+            );
+            events.push(Emit::normal("Progressing", msg).with(REVISION_KEY, rev));
+        }
+        None => conditions::remove(status, "Healthy"),
+    }
+    record_history(status, digest, rev, "ReconciliationSucceeded", end, took);
+    let finished = format!(
+        "Reconciliation finished in {}, next run in {}",
+        format_go_duration(took),
+        format_go_duration(run.interval)
+    );
+    events.push(
+        Emit::normal("ReconciliationSucceeded", finished)
+            .with(REVISION_KEY, rev)
+            .with("kustomize.toolkit.fluxcd.io/commit_status", "update"),
+    );
+    events
 }
 
 #[cfg(test)]
@@ -484,43 +405,5 @@ mod tests {
             timeout(&set, Duration::from_secs(600)),
             Duration::from_secs(120)
         );
-    }
-
-    #[test]
-    fn history_dedups_and_caps() {
-        let mut st = Map::new();
-        record_history(
-            &mut st,
-            "sha256:a",
-            "r1",
-            "ReconciliationSucceeded",
-            "t1",
-            Duration::from_millis(1500),
-        );
-        record_history(
-            &mut st,
-            "sha256:a",
-            "r1",
-            "ReconciliationSucceeded",
-            "t2",
-            Duration::from_millis(900),
-        );
-        let h = st["history"].as_array().unwrap();
-        assert_eq!(h.len(), 1);
-        assert_eq!(h[0]["totalReconciliations"], 2);
-        assert_eq!(h[0]["firstReconciled"], "t1");
-        assert_eq!(h[0]["lastReconciledDuration"], "900ms");
-        for i in 0..7 {
-            record_history(
-                &mut st,
-                &format!("sha256:{i}"),
-                "r",
-                "ReconciliationSucceeded",
-                "t",
-                Duration::from_secs(1),
-            );
-        }
-        assert_eq!(st["history"].as_array().unwrap().len(), 5);
-        assert_eq!(st["history"][0]["digest"], "sha256:6");
     }
 }

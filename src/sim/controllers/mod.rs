@@ -14,6 +14,7 @@ pub mod duration;
 pub mod events;
 pub mod helm;
 pub mod helm_release;
+pub mod history;
 pub mod input;
 pub mod inventory;
 pub mod kustomize;

@@ -75,17 +75,21 @@ impl Plan {
     }
 }
 
-/// Simulated timestamps during one reconcile: `start + offset`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Timestamps during one reconcile: the wall time at which a step `offset` (simulated) into the reconcile is
+/// written, `start + offset / scale`.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Timeline {
     pub start: Timestamp,
+    /// The clock's scale (simulated seconds per real second).
+    pub scale: f64,
 }
 
 impl Timeline {
-    /// `metav1.Time` text at `offset` into the reconcile.
+    /// `metav1.Time` text at simulated `offset` into the reconcile.
     #[must_use]
     pub fn at(&self, offset: Duration) -> String {
-        let d = SignedDuration::try_from(offset).unwrap_or(SignedDuration::ZERO);
+        let real = offset.div_f64(if self.scale > 0.0 { self.scale } else { 1.0 });
+        let d = SignedDuration::try_from(real).unwrap_or(SignedDuration::ZERO);
         rfc3339_seconds(self.start.checked_add(d).unwrap_or(self.start))
     }
 

@@ -283,6 +283,7 @@ async fn reconcile_once(shared: &Shared, r: &ResourceRef, attempts: &mut u32) ->
         attempts: *attempts,
         timeline: Timeline {
             start: shared.clock.now(),
+            scale: shared.clock.scale(),
         },
         elapsed: shared.clock.elapsed(),
     };
@@ -297,8 +298,12 @@ async fn reconcile_once(shared: &Shared, r: &ResourceRef, attempts: &mut u32) ->
     play(shared, r, &key, plan).await
 }
 
+/// The finalizer every Flux controller adds on its first reconcile.
+pub const FINALIZER: &str = "finalizers.fluxcd.io";
+
 async fn play(shared: &Shared, r: &ResourceRef, key: &ObjectKey, plan: Plan) -> Option<Duration> {
     let manager = WriteOptions::manager(events::component(r.kind));
+    add_finalizer(shared, key, &manager);
     for manifest in plan.creates {
         let Some(created) = object::resource_ref(&manifest) else {
             continue;
@@ -329,4 +334,29 @@ async fn play(shared: &Shared, r: &ResourceRef, key: &ObjectKey, plan: Plan) -> 
         }
     }
     plan.requeue
+}
+
+fn add_finalizer(shared: &Shared, key: &ObjectKey, manager: &WriteOptions) {
+    let Some(obj) = shared.store.get(key) else {
+        return;
+    };
+    // Static OCI HelmRepositories are left alone by source-controller.
+    if object::str_at(&obj, "/spec/type") == Some("oci")
+        && object::str_at(&obj, "/kind") == Some("HelmRepository")
+    {
+        return;
+    }
+    let mut finalizers: Vec<Value> = obj
+        .pointer("/metadata/finalizers")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if finalizers.iter().any(|f| f == FINALIZER) {
+        return;
+    }
+    finalizers.push(Value::from(FINALIZER));
+    let patch = Patch::Merge(serde_json::json!({"metadata": {"finalizers": finalizers}}));
+    if let Err(err) = shared.store.patch(key, &patch, Subresource::Main, manager) {
+        tracing::debug!(%err, %key, "could not add the Flux finalizer");
+    }
 }

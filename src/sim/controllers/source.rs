@@ -204,237 +204,240 @@ fn status_url(kind: FluxKind, ns: &str, name: &str) -> Option<String> {
     ))
 }
 
+/// The values one source reconcile works with.
+struct Run<'a> {
+    input: &'a PlanInput<'a>,
+    generation: i64,
+    status: Map<String, Value>,
+    /// The Reconciling message while working (`building artifact`, `processing object: new generation …`).
+    progressing: String,
+    duration: Duration,
+}
+
+impl Run<'_> {
+    fn set(&mut self, type_: &str, status: CondStatus, reason: &str, message: &str, at: Duration) {
+        let now = self.input.timeline.at(at);
+        conditions::set(
+            &mut self.status,
+            type_,
+            status,
+            reason,
+            message,
+            self.generation,
+            &now,
+        );
+    }
+
+    fn handled(&mut self) {
+        if let Some(v) = object::annotation(self.input.obj, object::REQUESTED_AT) {
+            self.status
+                .insert("lastHandledReconcileAt".to_owned(), json!(v));
+        }
+    }
+
+    /// The status while the reconcile runs (`ProgressiveStatus`: Reconciling=True, Ready=Unknown).
+    fn started(&self, message: &str) -> Step {
+        let mut run = Run {
+            status: self.status.clone(),
+            progressing: String::new(),
+            ..*self
+        };
+        run.set(
+            "Reconciling",
+            CondStatus::True,
+            "Progressing",
+            message,
+            Duration::ZERO,
+        );
+        run.set(
+            "Ready",
+            CondStatus::Unknown,
+            "Progressing",
+            message,
+            Duration::ZERO,
+        );
+        Step {
+            after: Duration::ZERO,
+            status: run.status,
+            events: Vec::new(),
+        }
+    }
+
+    /// A failed fetch: Ready=False and FetchFailed=True with the raw error, Reconciling ProgressingWithRetry, a
+    /// Warning event; an earlier artifact is kept.
+    fn failed(mut self, reason: &str, message: String, retry: Duration) -> Plan {
+        let start = self.started(&self.progressing.clone());
+        let (d, progressing) = (self.duration, self.progressing.clone());
+        self.set(
+            "Reconciling",
+            CondStatus::True,
+            "ProgressingWithRetry",
+            &progressing,
+            d,
+        );
+        self.set("FetchFailed", CondStatus::True, reason, &message, d);
+        self.set("Ready", CondStatus::False, reason, &message, d);
+        self.handled();
+        let end = Step {
+            after: d,
+            status: self.status,
+            events: vec![Emit::warning(reason, message)],
+        };
+        Plan {
+            steps: vec![start, end],
+            creates: Vec::new(),
+            requeue: Some(retry),
+            attempted: true,
+        }
+    }
+
+    /// Nothing new upstream: a trace event, status untouched.
+    fn up_to_date(mut self, revision: &str, next: Duration) -> Plan {
+        self.handled();
+        let msg = format!("artifact up-to-date with remote revision: '{revision}'");
+        let step = Step {
+            after: self.duration / 3,
+            status: self.status,
+            events: vec![Emit::normal("ArtifactUpToDate", msg)],
+        };
+        Plan {
+            steps: vec![step],
+            creates: Vec::new(),
+            requeue: Some(next),
+            attempted: true,
+        }
+    }
+
+    /// A new artifact: stored, Ready=True, `NewArtifact` (or the kind's own success event).
+    fn stored(mut self, produced: Produced, next: Duration) -> Plan {
+        let obj = self.input.obj;
+        let observed_generation = self.generation;
+        let msg = if self.progressing == "building artifact" {
+            format!(
+                "building artifact: new upstream revision '{}'",
+                produced.revision
+            )
+        } else {
+            self.progressing.clone()
+        };
+        let start = self.started(&msg);
+        let d = self.duration;
+        let (ns, name) = (object::namespace(obj), object::name(obj));
+        let kind = self.input.kind;
+        let path = revision::artifact_path(
+            &kind.as_str().to_ascii_lowercase(),
+            ns,
+            name,
+            &produced.file,
+        );
+        let end_at = self.input.timeline.at(d);
+        self.status.insert(
+            "artifact".to_owned(),
+            revision::artifact(&path, &produced.revision, &end_at),
+        );
+        self.set(
+            "ArtifactInStorage",
+            CondStatus::True,
+            "Succeeded",
+            &stored(&produced.revision),
+            d,
+        );
+        self.set(
+            "Ready",
+            CondStatus::True,
+            produced.ready_reason,
+            &produced.ready_message,
+            d,
+        );
+        for gone in ["Reconciling", "FetchFailed", "Stalled"] {
+            conditions::remove(&mut self.status, gone);
+        }
+        self.status
+            .insert("observedGeneration".to_owned(), json!(observed_generation));
+        if let Some(url) = status_url(kind, ns, name) {
+            self.status.insert("url".to_owned(), json!(url));
+        }
+        if let Some((source_rev, chart)) = &produced.chart {
+            self.status.insert(
+                "observedSourceArtifactRevision".to_owned(),
+                json!(source_rev),
+            );
+            self.status
+                .insert("observedChartName".to_owned(), json!(chart));
+        }
+        self.handled();
+        let event = produced
+            .event
+            .with("source.toolkit.fluxcd.io/revision", &produced.revision);
+        let end = Step {
+            after: d,
+            status: self.status,
+            events: vec![event],
+        };
+        Plan {
+            steps: vec![start, end],
+            creates: Vec::new(),
+            requeue: Some(next),
+            attempted: true,
+        }
+    }
+}
+
 /// Plans one source reconcile.
 #[must_use]
 pub fn plan(input: &PlanInput<'_>) -> Plan {
     let obj = input.obj;
     if input.kind == FluxKind::HelmRepository && object::str_at(obj, "/spec/type") == Some("oci") {
         // A static object since Flux 2.2: the controller leaves `status: {}`.
+        let step = Step {
+            after: Duration::ZERO,
+            status: Map::new(),
+            events: Vec::new(),
+        };
         return Plan {
-            steps: vec![Step {
-                after: Duration::ZERO,
-                status: Map::new(),
-                events: Vec::new(),
-            }],
+            steps: vec![step],
             ..Plan::default()
         };
     }
     let generation = object::generation(obj);
     let interval = object::interval(obj, DEFAULT_INTERVAL);
-    let ref_ = object::resource_ref(obj).unwrap_or_else(|| ResourceRef::new(input.kind, "", ""));
-    let next = input.until_next_revision(jittered(interval, &format!("{ref_}#{}", input.attempts)));
-    let retry = interval.min(MAX_RETRY);
-    let d = input.reconcile_duration();
-    let tl = input.timeline;
+    let me = object::resource_ref(obj).unwrap_or_else(|| ResourceRef::new(input.kind, "", ""));
+    let next = input.until_next_revision(jittered(interval, &format!("{me}#{}", input.attempts)));
     let observed = obj
         .pointer("/status/observedGeneration")
         .and_then(Value::as_i64)
         .unwrap_or(0);
-    let mut status = object::status_map(obj);
-    let handled = |status: &mut Map<String, Value>| {
-        if let Some(v) = object::annotation(obj, object::REQUESTED_AT) {
-            status.insert("lastHandledReconcileAt".to_owned(), json!(v));
-        }
+    let run = Run {
+        input,
+        generation,
+        status: object::status_map(obj),
+        progressing: if observed == generation {
+            "building artifact".to_owned()
+        } else {
+            format!("processing object: new generation {observed} -> {generation}")
+        },
+        duration: input.reconcile_duration(),
     };
-    let progressing = if observed == generation {
-        "building artifact".to_owned()
-    } else {
-        format!("processing object: new generation {observed} -> {generation}")
-    };
-    let produced = if input.fails() {
+    if input.fails() {
         let f = input.behaviour.failure.as_ref();
-        Err((
-            f.and_then(|f| f.reason.clone())
-                .unwrap_or_else(|| "Failed".to_owned()),
-            f.map(|f| f.message.clone()).unwrap_or_default(),
-        ))
-    } else {
-        produce(input).map_err(|b| (b.reason.to_owned(), b.message))
-    };
-    let produced = match produced {
+        let reason = f
+            .and_then(|f| f.reason.clone())
+            .unwrap_or_else(|| "Failed".to_owned());
+        let message = f.map(|f| f.message.clone()).unwrap_or_default();
+        return run.failed(&reason, message, interval.min(MAX_RETRY));
+    }
+    let produced = match produce(input) {
         Ok(p) => p,
-        Err((reason, message)) => {
-            let at = tl.now();
-            let mut start = status.clone();
-            conditions::set(
-                &mut start,
-                "Reconciling",
-                CondStatus::True,
-                "Progressing",
-                &progressing,
-                generation,
-                &at,
-            );
-            conditions::set(
-                &mut start,
-                "Ready",
-                CondStatus::Unknown,
-                "Progressing",
-                &progressing,
-                generation,
-                &at,
-            );
-            let end_at = tl.at(d);
-            conditions::set(
-                &mut status,
-                "Reconciling",
-                CondStatus::True,
-                "ProgressingWithRetry",
-                &progressing,
-                generation,
-                &end_at,
-            );
-            conditions::set(
-                &mut status,
-                "FetchFailed",
-                CondStatus::True,
-                &reason,
-                &message,
-                generation,
-                &end_at,
-            );
-            conditions::set(
-                &mut status,
-                "Ready",
-                CondStatus::False,
-                &reason,
-                &message,
-                generation,
-                &end_at,
-            );
-            handled(&mut status);
-            return Plan {
-                steps: vec![
-                    Step {
-                        after: Duration::ZERO,
-                        status: start,
-                        events: Vec::new(),
-                    },
-                    Step {
-                        after: d,
-                        status,
-                        events: vec![Emit::warning(&reason, message)],
-                    },
-                ],
-                creates: Vec::new(),
-                requeue: Some(retry),
-                attempted: true,
-            };
-        }
+        Err(b) => return run.failed(b.reason, b.message, interval.min(MAX_RETRY)),
     };
     let current = object::str_at(obj, "/status/artifact/revision");
-    let up_to_date = current == Some(produced.revision.as_str())
+    if current == Some(produced.revision.as_str())
         && observed == generation
-        && conditions::is_true(obj, "Ready");
-    if up_to_date {
-        handled(&mut status);
-        let msg = format!(
-            "artifact up-to-date with remote revision: '{}'",
-            produced.revision
-        );
-        return Plan {
-            steps: vec![Step {
-                after: d / 3,
-                status,
-                events: vec![Emit::normal("ArtifactUpToDate", msg)],
-            }],
-            creates: Vec::new(),
-            requeue: Some(next),
-            attempted: true,
-        };
+        && conditions::is_true(obj, "Ready")
+    {
+        return run.up_to_date(&produced.revision, next);
     }
-    let msg = if observed == generation {
-        format!(
-            "building artifact: new upstream revision '{}'",
-            produced.revision
-        )
-    } else {
-        progressing
-    };
-    let at = tl.now();
-    let mut start = status.clone();
-    conditions::set(
-        &mut start,
-        "Reconciling",
-        CondStatus::True,
-        "Progressing",
-        &msg,
-        generation,
-        &at,
-    );
-    conditions::set(
-        &mut start,
-        "Ready",
-        CondStatus::Unknown,
-        "Progressing",
-        &msg,
-        generation,
-        &at,
-    );
-    let end_at = tl.at(d);
-    let (ns, name) = (object::namespace(obj), object::name(obj));
-    let path = revision::artifact_path(
-        &input.kind.as_str().to_ascii_lowercase(),
-        ns,
-        name,
-        &produced.file,
-    );
-    status.insert(
-        "artifact".to_owned(),
-        revision::artifact(&path, &produced.revision, &end_at),
-    );
-    let stored_msg = stored(&produced.revision);
-    conditions::set(
-        &mut status,
-        "ArtifactInStorage",
-        CondStatus::True,
-        "Succeeded",
-        &stored_msg,
-        generation,
-        &end_at,
-    );
-    conditions::set(
-        &mut status,
-        "Ready",
-        CondStatus::True,
-        produced.ready_reason,
-        &produced.ready_message,
-        generation,
-        &end_at,
-    );
-    conditions::remove(&mut status, "Reconciling");
-    conditions::remove(&mut status, "FetchFailed");
-    conditions::remove(&mut status, "Stalled");
-    status.insert("observedGeneration".to_owned(), json!(generation));
-    if let Some(url) = status_url(input.kind, ns, name) {
-        status.insert("url".to_owned(), json!(url));
-    }
-    if let Some((source_rev, chart)) = &produced.chart {
-        status.insert(
-            "observedSourceArtifactRevision".to_owned(),
-            json!(source_rev),
-        );
-        status.insert("observedChartName".to_owned(), json!(chart));
-    }
-    handled(&mut status);
-    let group = "source.toolkit.fluxcd.io/revision";
-    Plan {
-        steps: vec![
-            Step {
-                after: Duration::ZERO,
-                status: start,
-                events: Vec::new(),
-            },
-            Step {
-                after: d,
-                status,
-                events: vec![produced.event.with(group, &produced.revision)],
-            },
-        ],
-        creates: Vec::new(),
-        requeue: Some(next),
-        attempted: true,
-    }
+    run.stored(produced, next)
 }
 
 #[cfg(test)]

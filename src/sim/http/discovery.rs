@@ -163,6 +163,10 @@ struct ApiResource {
     name: String,
     singular_name: &'static str,
     namespaced: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'static str>,
     kind: &'static str,
     verbs: Vec<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -187,6 +191,8 @@ fn extra_resources(group: &str) -> Vec<ApiResource> {
         name: name.to_owned(),
         singular_name: "",
         namespaced: false,
+        group: None,
+        version: None,
         kind,
         verbs: vec!["create"],
         short_names: Vec::new(),
@@ -219,6 +225,8 @@ pub fn resource_list(
             name: def.plural.to_owned(),
             singular_name: def.singular,
             namespaced: def.namespaced,
+            group: None,
+            version: None,
             kind: def.kind,
             verbs: def.verbs().to_vec(),
             short_names: def.short_names.to_vec(),
@@ -230,7 +238,23 @@ pub fn resource_list(
                 name: format!("{}/status", def.plural),
                 singular_name: "",
                 namespaced: def.namespaced,
+                group: None,
+                version: None,
                 kind: def.kind,
+                verbs: vec!["get", "patch", "update"],
+                short_names: Vec::new(),
+                categories: Vec::new(),
+                storage_version_hash: None,
+            });
+        }
+        if def.scale_subresource {
+            resources.push(ApiResource {
+                name: format!("{}/scale", def.plural),
+                singular_name: "",
+                namespaced: def.namespaced,
+                group: Some("autoscaling"),
+                version: Some("v1"),
+                kind: "Scale",
                 verbs: vec!["get", "patch", "update"],
                 short_names: Vec::new(),
                 categories: Vec::new(),
@@ -298,15 +322,23 @@ fn discovery_resource(def: &ResourceDef, version: &str) -> Value {
     if !def.categories.is_empty() {
         r.insert("categories".to_owned(), json!(def.categories));
     }
+    let mut subresources = Vec::new();
+    if def.scale_subresource {
+        subresources.push(json!({
+            "subresource": "scale",
+            "responseKind": {"group": "autoscaling", "version": "v1", "kind": "Scale"},
+            "verbs": ["get", "patch", "update"]
+        }));
+    }
     if def.status_subresource {
-        r.insert(
-            "subresources".to_owned(),
-            json!([{
-                "subresource": "status",
-                "responseKind": response_kind(def, version),
-                "verbs": ["get", "patch", "update"]
-            }]),
-        );
+        subresources.push(json!({
+            "subresource": "status",
+            "responseKind": response_kind(def, version),
+            "verbs": ["get", "patch", "update"]
+        }));
+    }
+    if !subresources.is_empty() {
+        r.insert("subresources".to_owned(), Value::Array(subresources));
     }
     Value::Object(r)
 }

@@ -7,6 +7,7 @@ pub mod discovery;
 pub mod encode;
 pub mod path;
 mod read;
+mod scale;
 pub mod status;
 pub mod table;
 mod watch;
@@ -42,6 +43,8 @@ pub struct ApiConfig {
     pub bookmark_interval: Duration,
     /// `host:port` shown in `/api` `serverAddressByClientCIDRs`.
     pub server_address: String,
+    /// Creating in a namespace that does not exist is a 404 (as on a real server).
+    pub require_namespaces: bool,
 }
 
 /// Everything a request handler needs (cheap to clone).
@@ -257,6 +260,7 @@ async fn resource(state: &ApiState, path: &ResourcePath, req: &Req) -> Response 
     let bad_sub = match path.subresource.as_deref() {
         None => false,
         Some("status") => !def.status_subresource,
+        Some("scale") => !def.scale_subresource,
         Some(_) => true,
     };
     if bad_scope || bad_sub {
@@ -269,6 +273,9 @@ async fn resource(state: &ApiState, path: &ResourcePath, req: &Req) -> Response 
         path,
         api_version: &api_version,
     };
+    if path.subresource.as_deref() == Some("scale") {
+        return scale::scale(&ctx, req);
+    }
     match (&req.method, path.name.is_some()) {
         (&Method::GET, true) => read::get(&ctx, req),
         (&Method::GET, false) if req.flag("watch") => watch::watch(&ctx, req),

@@ -36,12 +36,19 @@ impl IncludeObject {
 }
 
 fn columns(def: &ResourceDef) -> Vec<Column> {
+    if !def.custom && !def.columns.is_empty() {
+        return def.columns.to_vec();
+    }
     let mut cols = vec![NAME_COLUMN];
     if def.columns.is_empty() {
         cols.push(Column {
             name: if def.custom { "Created At" } else { "Age" },
-            type_: "date",
-            json_path: ".metadata.creationTimestamp",
+            type_: if def.custom { "date" } else { "string" },
+            json_path: if def.custom {
+                ".metadata.creationTimestamp"
+            } else {
+                "#since:.metadata.creationTimestamp"
+            },
             description: if def.custom {
                 "Custom resource definition column (in JSONPath format): .metadata.creationTimestamp"
             } else {
@@ -52,6 +59,13 @@ fn columns(def: &ResourceDef) -> Vec<Column> {
         cols.extend(def.columns.iter().copied());
     }
     cols
+}
+
+fn since(value: &Value, now: Timestamp) -> Value {
+    match value.as_str().and_then(|s| s.parse::<Timestamp>().ok()) {
+        Some(ts) => json!(human_duration(now.as_second() - ts.as_second())),
+        None => json!("<unknown>"),
+    }
 }
 
 /// Evaluates the simple JSONPaths printer columns use.
@@ -128,6 +142,30 @@ pub fn human_duration(seconds: i64) -> String {
 }
 
 fn cell(obj: &Value, col: &Column, now: Timestamp) -> Value {
+    if let Some(path) = col.json_path.strip_prefix("#since:") {
+        return since(&eval_path(obj, path).unwrap_or(Value::Null), now);
+    }
+    if let Some(path) = col.json_path.strip_prefix("#count:") {
+        let n = match eval_path(obj, path) {
+            Some(Value::Object(m)) => m.len(),
+            Some(Value::Array(a)) => a.len(),
+            _ => 0,
+        };
+        return json!(n);
+    }
+    if col.json_path == "#involved-object" {
+        let field = |f: &str| {
+            obj.pointer(&format!("/involvedObject/{f}"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        return json!(format!(
+            "{}/{}",
+            field("kind").to_lowercase(),
+            field("name")
+        ));
+    }
     let Some(value) = eval_path(obj, col.json_path) else {
         return Value::Null;
     };

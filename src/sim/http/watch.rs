@@ -7,6 +7,7 @@ use super::read::selector;
 use super::status::{StatusBody, from_store_error};
 use super::table::{IncludeObject, table, wants_table};
 use super::{Ctx, Req, bytes_response, status_response};
+use crate::sim::controls::Controls;
 use crate::sim::resource::{GroupResource, ResourceDef};
 use crate::sim::store::{Change, ChangeType, Selector, Store, StoreError, WatchStart};
 use axum::body::{Body, Bytes};
@@ -17,6 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
+
+/// How often an open watch checks whether its kind was uninstalled.
+const MISSING_CHECK: Duration = Duration::from_millis(250);
 
 /// Default watch length when the client gives no `timeoutSeconds` (the real server picks 30–60 min).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1800);
@@ -37,6 +41,7 @@ struct Stream {
     timeout: Duration,
     shutdown: CancellationToken,
     reset: CancellationToken,
+    controls: Controls,
     tx: mpsc::Sender<Chunk>,
     last_rv: u64,
 }
@@ -101,6 +106,7 @@ pub(super) fn watch(ctx: &Ctx<'_>, req: &Req) -> Response {
         timeout,
         shutdown: ctx.state.shutdown.clone(),
         reset: ctx.state.controls.watch_token(),
+        controls: ctx.state.controls.clone(),
         tx,
         last_rv,
     };
@@ -148,23 +154,43 @@ impl Stream {
         self.tx.send(Ok(Bytes::from(bytes))).await.is_ok()
     }
 
-    fn selects(&self, change: &Change) -> bool {
-        change.resource == self.resource
+    /// The event type this watch sees for `change`, if any: with a selector, an object that
+    /// starts matching is ADDED and one that stops matching is DELETED, as on the real server.
+    fn event_type(&self, change: &Change) -> Option<ChangeType> {
+        let relevant = change.resource == self.resource
             && self
                 .namespace
                 .as_deref()
                 .is_none_or(|ns| change.namespace == ns)
-            && change.resource_version > self.last_rv
-            && self.selector.matches(&change.object)
+            && change.resource_version > self.last_rv;
+        if !relevant {
+            return None;
+        }
+        let now = self.selector.matches(&change.object);
+        match change.type_ {
+            ChangeType::Added | ChangeType::Deleted => now.then_some(change.type_),
+            ChangeType::Modified => {
+                let before = change
+                    .previous
+                    .as_ref()
+                    .is_some_and(|p| self.selector.matches(p));
+                match (before, now) {
+                    (true, true) => Some(ChangeType::Modified),
+                    (false, true) => Some(ChangeType::Added),
+                    (true, false) => Some(ChangeType::Deleted),
+                    (false, false) => None,
+                }
+            }
+        }
     }
 
     /// Sends `change` if this watch selects it; `false` when the client has gone.
     async fn deliver(&mut self, change: &Change) -> bool {
-        if !self.selects(change) {
+        let Some(type_) = self.event_type(change) else {
             return true;
-        }
+        };
         self.last_rv = change.resource_version;
-        let line = self.event_line(change.type_.as_str(), &change.object);
+        let line = self.event_line(type_.as_str(), &change.object);
         self.send(line).await
     }
 
@@ -209,9 +235,16 @@ impl Stream {
         let reset = self.reset.clone();
         let shutdown = self.shutdown.clone();
         let client = self.tx.clone();
+        let mut missing_check = tokio::time::interval(MISSING_CHECK);
         loop {
             tokio::select! {
                 () = client.closed() => return,
+                // A removed CRD ends its watches (the client's next request gets the 404).
+                _ = missing_check.tick() => {
+                    if self.controls.is_missing(&self.resource) {
+                        return;
+                    }
+                }
                 () = &mut deadline => return,
                 () = shutdown.cancelled() => return,
                 () = reset.cancelled() => {

@@ -13,7 +13,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 /// Parses a request body as JSON, or YAML (apply patches, `application/yaml`).
-fn parse_body(req: &Req) -> Result<Value, StoreError> {
+pub(super) fn parse_body(req: &Req) -> Result<Value, StoreError> {
     if let Ok(v) = serde_json::from_slice::<Value>(&req.body) {
         return Ok(v);
     }
@@ -39,7 +39,7 @@ pub(super) fn body_requests_dry_run(req: &Req) -> bool {
         .is_some_and(|a| a.iter().any(|x| x == "All"))
 }
 
-fn options(req: &Req) -> WriteOptions {
+pub(super) fn options(req: &Req) -> WriteOptions {
     WriteOptions {
         dry_run: req.dry_run() || body_requests_dry_run(req),
         field_manager: Some(req.field_manager()),
@@ -58,10 +58,24 @@ fn subresource(ctx: &Ctx<'_>) -> Subresource {
     }
 }
 
+/// The 404 a create gets when its namespace does not exist (with `require_namespaces`).
+fn missing_namespace(ctx: &Ctx<'_>) -> Option<StoreError> {
+    let ns = ctx.path.namespace.as_deref()?;
+    let check = ctx.state.config.require_namespaces && ctx.def.namespaced;
+    let key = crate::sim::store::ObjectKey::core("namespaces", "", ns);
+    (check && ctx.state.store.get(&key).is_none()).then(|| StoreError::NotFound {
+        resource: GroupResource::new("", "namespaces"),
+        name: ns.to_owned(),
+    })
+}
+
 /// POST to a collection.
 pub(super) fn create(ctx: &Ctx<'_>, req: &Req) -> Response {
     if ctx.def.namespaced && ctx.path.namespace.is_none() {
         return status_response(&StatusBody::method_not_allowed("POST"), req.pretty);
+    }
+    if let Some(err) = missing_namespace(ctx) {
+        return error(&err, req);
     }
     let body = match parse_body(req) {
         Ok(b) => b,
@@ -128,6 +142,9 @@ pub(super) fn patch(ctx: &Ctx<'_>, req: &Req) -> Response {
         _ => return status_response(&StatusBody::unsupported_media_type(), req.pretty),
     };
     let existed = ctx.state.store.get(&ctx.key()).is_some();
+    if !existed && let Some(err) = missing_namespace(ctx) {
+        return error(&err, req);
+    }
     match ctx
         .state
         .store
@@ -145,12 +162,12 @@ pub(super) fn patch(ctx: &Ctx<'_>, req: &Req) -> Response {
     }
 }
 
-/// DELETE an object: a Success Status naming it (as the real server answers for custom resources).
+/// DELETE an object: a Success Status naming it (pods, deleted gracefully, answer with the object).
 pub(super) fn delete(ctx: &Ctx<'_>, req: &Req) -> Response {
     let key = ctx.key();
     match ctx.state.store.delete(&key, &options(req)) {
         Ok(obj) => {
-            if !ctx.def.custom && ctx.def.kind != "Namespace" {
+            if ctx.def.kind == "Pod" {
                 return bytes_response(StatusCode::OK, encode::object(ctx.view(req), &obj));
             }
             let details = Details {

@@ -56,7 +56,8 @@ fn split_documents(text: &str) -> Vec<Document> {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Header {
-    kind: Spanned<String>,
+    #[allow(dead_code, reason = "checked through `KindOnly` first")]
+    kind: String,
     name: String,
     #[serde(default)]
     description: String,
@@ -64,6 +65,13 @@ struct Header {
     time_scale: Option<Spanned<f64>>,
     #[serde(default)]
     served: BTreeMap<String, Spanned<Vec<String>>>,
+}
+
+/// Only the `kind` of a document (to tell a missing header from a malformed one).
+#[derive(Debug, Deserialize)]
+struct KindOnly {
+    #[serde(default)]
+    kind: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,7 +128,12 @@ fn plain_message(err: &serde_saphyr::Error) -> String {
         Some(rest) => rest.split_once(": ").map_or(rest, |(_, message)| message),
         None => text,
     };
-    text.lines().next().unwrap_or_default().to_owned()
+    let first = text.lines().next().unwrap_or_default();
+    // Custom (serde) errors carry the document-local position at the end: we print the file line instead.
+    match first.rfind(" at line ") {
+        Some(i) if first[i..].contains(", column ") => first[..i].to_owned(),
+        _ => first.to_owned(),
+    }
 }
 
 fn line_of<T>(doc: &Document, spanned: &Spanned<T>) -> u64 {
@@ -136,16 +149,26 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> 
             "empty scenario: expected a 'kind: Scenario' header document",
         ));
     };
-    let header: Header = ctx.de(head)?;
-    if header.kind.value != "Scenario" {
-        return Err(ctx.invalid(
-            line_of(head, &header.kind),
-            format!(
-                "the first document must be 'kind: Scenario', found 'kind: {}'",
-                header.kind.value
-            ),
-        ));
+    let kind: KindOnly = ctx.de(head)?;
+    match kind.kind {
+        Some(k) if k.value == "Scenario" => {}
+        Some(k) => {
+            return Err(ctx.invalid(
+                line_of(head, &k),
+                format!(
+                    "the first document must be 'kind: Scenario', found 'kind: {}'",
+                    k.value
+                ),
+            ));
+        }
+        None => {
+            return Err(ctx.invalid(
+                head.first_line,
+                "the first document must be the 'kind: Scenario' header",
+            ));
+        }
     }
+    let header: Header = ctx.de(head)?;
     let time_scale = match header.time_scale {
         Some(s) if !(s.value.is_finite() && s.value > 0.0) => {
             return Err(ctx.invalid(

@@ -35,6 +35,8 @@ pub struct Change {
     pub name: String,
     /// The object after the change (for deletions: the last state, stamped with the deletion's resourceVersion).
     pub object: Arc<Value>,
+    /// The stored object before the change (`None` for additions).
+    pub previous: Option<Arc<Value>>,
     pub resource_version: u64,
 }
 

@@ -7,6 +7,7 @@
 //! `patch_metadata_annotations`, `record_event`, `subscribe`). Objects are shared as `Arc<Value>`:
 //! reads never clone the store. The write path is in `write.rs`, event aggregation in `recorder.rs`.
 
+mod defaults;
 pub mod error;
 pub mod history;
 pub mod key;
@@ -44,7 +45,7 @@ pub struct StoreOptions {
 impl Default for StoreOptions {
     fn default() -> Self {
         Self {
-            history_capacity: 20_000,
+            history_capacity: 10_000,
             broadcast_capacity: 16_384,
             first_resource_version: 1000,
         }

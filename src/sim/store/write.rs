@@ -2,6 +2,7 @@
 //! status writes, patches (merge, JSON, simplified apply), delete, and raw upserts for tests — each
 //! committing one resourceVersion, one history entry and one broadcast.
 
+use super::defaults::apply_defaults;
 use super::meta::{
     meta_str, metadata_mut, new_uid, now_rfc3339, random_suffix, record_manager, same_content,
     spec_changed,
@@ -57,17 +58,18 @@ impl Store {
         let obj = Arc::new(obj);
         let slot = state.objects.entry(key.resource.clone()).or_default();
         let map_key = (key.namespace.clone(), key.name.clone());
-        if type_ == ChangeType::Deleted {
-            slot.remove(&map_key);
+        let previous = if type_ == ChangeType::Deleted {
+            slot.remove(&map_key)
         } else {
-            slot.insert(map_key, Arc::clone(&obj));
-        }
+            slot.insert(map_key, Arc::clone(&obj))
+        };
         let change = Change {
             type_,
             resource: key.resource.clone(),
             namespace: key.namespace.clone(),
             name: key.name.clone(),
             object: Arc::clone(&obj),
+            previous,
             resource_version: rv,
         };
         state.history.push(change.clone());
@@ -133,7 +135,6 @@ impl Store {
         {
             map.remove("status");
         }
-        apply_defaults(def, &mut obj, namespace);
         let mut state = self.write();
         let name = match meta_str(&obj, "name").filter(|n| !n.is_empty()) {
             Some(n) => n.to_owned(),
@@ -164,8 +165,9 @@ impl Store {
             });
         }
         let now = now_rfc3339();
+        let uid = new_uid();
         if let Some(meta) = metadata_mut(&mut obj) {
-            meta.insert("uid".to_owned(), json!(new_uid()));
+            meta.insert("uid".to_owned(), json!(uid));
             meta.insert("creationTimestamp".to_owned(), json!(now));
             if def.has_generation {
                 meta.insert("generation".to_owned(), json!(1));
@@ -173,6 +175,7 @@ impl Store {
                 meta.remove("generation");
             }
         }
+        apply_defaults(def, &mut obj, namespace, &name, &uid);
         let api_version = type_api_version(&obj, def);
         record_manager(
             &mut obj,
@@ -534,51 +537,5 @@ fn preserve_system_meta(current: &Value, obj: &mut Value) {
             Some(v) => meta.insert(field.to_owned(), v.clone()),
             None => meta.remove(field),
         };
-    }
-}
-
-/// Server-side defaults of the kinds the simulator serves.
-fn apply_defaults(def: &ResourceDef, obj: &mut Value, namespace: &str) {
-    let Some(map) = obj.as_object_mut() else {
-        return;
-    };
-    if def.default_observed_generation {
-        map.insert("status".to_owned(), json!({ "observedGeneration": -1 }));
-    }
-    match def.kind {
-        "Namespace" => {
-            let name = map
-                .get("metadata")
-                .and_then(|m| m.get("name"))
-                .cloned()
-                .unwrap_or(Value::Null);
-            if let Some(Value::Object(meta)) = map.get_mut("metadata") {
-                let labels = meta.entry("labels").or_insert_with(|| json!({}));
-                if let Some(labels) = labels.as_object_mut() {
-                    labels.insert("kubernetes.io/metadata.name".to_owned(), name);
-                }
-            }
-            map.entry("spec")
-                .or_insert_with(|| json!({ "finalizers": ["kubernetes"] }));
-            map.insert("status".to_owned(), json!({ "phase": "Active" }));
-        }
-        "Event" => {
-            for (field, value) in [
-                ("eventTime", Value::Null),
-                ("reportingComponent", json!("")),
-                ("reportingInstance", json!("")),
-            ] {
-                map.entry(field).or_insert(value);
-            }
-            if let Some(Value::Object(involved)) = map.get_mut("involvedObject") {
-                involved
-                    .entry("namespace")
-                    .or_insert_with(|| json!(namespace));
-            }
-        }
-        "Deployment" | "Job" => {
-            map.entry("status").or_insert_with(|| json!({}));
-        }
-        _ => {}
     }
 }

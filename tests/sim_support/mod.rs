@@ -1,0 +1,97 @@
+//! Shared helpers of the simulated-API-server tests: start a server, build a kube-rs client from
+//! its kubeconfig, read the recorded real-server answers, send raw requests.
+
+#![allow(
+    dead_code,
+    reason = "each test crate uses a different subset of the helpers"
+)]
+
+use axum::http;
+use fluxops::sim::{SimOptions, SimServer, Store, serve};
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+use serde_json::{Value, json};
+
+pub const RECORDED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/apiserver-v1.28"
+);
+
+pub fn recorded(name: &str) -> Value {
+    let text = std::fs::read_to_string(format!("{RECORDED}/{name}.body")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+pub async fn start(options: SimOptions) -> (SimServer, Client) {
+    let server = serve("127.0.0.1:0".parse().unwrap(), Store::standard(), options)
+        .await
+        .unwrap();
+    let kubeconfig = Kubeconfig::from_yaml(&server.kubeconfig_yaml()).unwrap();
+    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .unwrap();
+    let client = Client::try_from(config).unwrap();
+    (server, client)
+}
+
+pub fn ks_resource() -> ApiResource {
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("kustomize.toolkit.fluxcd.io", "v1", "Kustomization"),
+        "kustomizations",
+    )
+}
+
+pub fn ks_api(client: &Client, ns: &str) -> Api<DynamicObject> {
+    Api::namespaced_with(client.clone(), ns, &ks_resource())
+}
+
+pub fn demo_body(name: &str) -> DynamicObject {
+    serde_json::from_value(json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": name, "labels": {"team": "a"}},
+        "spec": {"interval": "10m", "path": "./apps", "prune": true, "force": false,
+                 "sourceRef": {"kind": "GitRepository", "name": "fleet"}}
+    }))
+    .unwrap()
+}
+
+pub fn to_value(obj: &DynamicObject) -> Value {
+    serde_json::to_value(obj).unwrap()
+}
+
+/// Sends a raw request through kube's own HTTP stack; returns (status, content-type, body).
+pub async fn raw(client: &Client, req: http::Request<Vec<u8>>) -> (u16, String, String) {
+    let (parts, body) = req.into_parts();
+    let req = http::Request::from_parts(parts, kube::client::Body::from(body));
+    let resp = client.send(req).await.unwrap();
+    let status = resp.status().as_u16();
+    let ctype = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = resp.into_body().collect_bytes().await.unwrap();
+    (status, ctype, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+pub fn get(path: &str) -> http::Request<Vec<u8>> {
+    http::Request::get(path).body(Vec::new()).unwrap()
+}
+
+/// Keys of a JSON object, sorted.
+pub fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+    k.sort();
+    k
+}
+
+/// A kube client for a running server.
+pub async fn client_for(server: &SimServer) -> Client {
+    let kubeconfig = Kubeconfig::from_yaml(&server.kubeconfig_yaml()).unwrap();
+    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .unwrap();
+    Client::try_from(config).unwrap()
+}
