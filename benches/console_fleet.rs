@@ -59,7 +59,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cpu0 = cpu_ticks(pid)?;
     let t0 = Instant::now();
     std::thread::sleep(Duration::from_secs(10));
-    let cpu_pct = (cpu_ticks(pid)? - cpu0) as f64 / ticks_per_second() / t0.elapsed().as_secs_f64() * 100.0;
+    let cpu_pct =
+        (cpu_ticks(pid)? - cpu0) as f64 / ticks_per_second() / t0.elapsed().as_secs_f64() * 100.0;
 
     let key = ObjectKey::flux(FluxKind::GitRepository, "tenant-000", "platform");
     let mut delays = Vec::with_capacity(probes);
@@ -87,7 +88,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("fleet: {fleet} objects (synthetic, `--fleet {fleet}`)");
     println!("first complete frame: {:.0} ms", ms(first_frame));
-    println!("resident memory after load: {:.1} MiB", rss_kib as f64 / 1024.0);
+    println!(
+        "resident memory after load: {:.1} MiB",
+        rss_kib as f64 / 1024.0
+    );
     println!("CPU while idle (10 s, live fleet): {cpu_pct:.2} % of one core");
     println!(
         "change to screen ({} probes): median {:.1} ms, p95 {:.1} ms, max {:.1} ms",
@@ -100,7 +104,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn spawn_reader(mut reader: Box<dyn Read + Send>, screen: Screen) {
@@ -149,7 +156,10 @@ fn wait_for_log(path: &std::path::Path, needle: &str, limit: Duration) -> Option
 
 fn rss_kib(pid: u32) -> Result<u64, Box<dyn std::error::Error>> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).ok_or("no VmRSS")?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .ok_or("no VmRSS")?;
     Ok(line.split_whitespace().nth(1).ok_or("bad VmRSS")?.parse()?)
 }
 
@@ -158,7 +168,8 @@ fn cpu_ticks(pid: u32) -> Result<u64, Box<dyn std::error::Error>> {
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based).
     let rest = stat.rsplit_once(')').ok_or("bad stat")?.1;
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    Ok(fields.get(11).ok_or("no utime")?.parse::<u64>()? + fields.get(12).ok_or("no stime")?.parse::<u64>()?)
+    Ok(fields.get(11).ok_or("no utime")?.parse::<u64>()?
+        + fields.get(12).ok_or("no stime")?.parse::<u64>()?)
 }
 
 fn ticks_per_second() -> f64 {
