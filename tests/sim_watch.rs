@@ -797,3 +797,24 @@ async fn a_server_down_at_start_is_reported_and_watched_once_it_answers() {
     }
     p.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unavailable_server_is_reported_degraded_promptly_not_after_client_retries() {
+    // kube's default client would retry 503s for minutes before a watcher saw an error; the console's client
+    // must surface it at once so the stale banner appears.
+    let sim = start(SimOptions::default(), &fleet(), all_namespaces()).await;
+    let mut p = Pipeline::start(&sim.connection);
+    p.until("every kind synced", CONVERGE, served_kinds_synced)
+        .await;
+    let before = p.view.refs();
+    sim.server().handle().set_unavailable(true);
+    p.until("a kind degraded by 503s", CONVERGE, |v| {
+        !v.degraded.is_empty()
+    })
+    .await;
+    assert_eq!(p.view.refs(), before, "what is shown is kept");
+    sim.server().handle().set_unavailable(false);
+    p.until("recovery", CONVERGE, |v| v.degraded.is_empty())
+        .await;
+    p.stop().await;
+}
