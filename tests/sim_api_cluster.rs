@@ -403,3 +403,51 @@ async fn creating_in_a_missing_namespace_is_a_404_when_namespaces_are_required()
         .unwrap();
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn revoked_or_wrong_credentials_get_401() {
+    let (server, client) = start(SimOptions::default()).await;
+    let api = ks_api(&client, "capture");
+    api.list(&ListParams::default()).await.unwrap();
+    server.handle().set_unauthorized(true);
+    let err = api.list(&ListParams::default()).await.unwrap_err();
+    let kube::Error::Api(status) = err else {
+        panic!("not an API error: {err}")
+    };
+    assert_eq!((status.code, status.reason.as_str()), (401, "Unauthorized"));
+    server.handle().set_unauthorized(false);
+    let wrong = server
+        .kubeconfig_yaml()
+        .replace("token: fluxops-sim-token", "token: stolen");
+    let config = kube::Config::from_custom_kubeconfig(
+        kube::config::Kubeconfig::from_yaml(&wrong).unwrap(),
+        &kube::config::KubeConfigOptions::default(),
+    )
+    .await
+    .unwrap();
+    let intruder = ks_api(&kube::Client::try_from(config).unwrap(), "capture");
+    let err = intruder.list(&ListParams::default()).await.unwrap_err();
+    assert!(
+        matches!(err, kube::Error::Api(ref s) if s.code == 401),
+        "{err}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn streaming_lists_are_refused_like_v1_28_without_the_watch_list_gate() {
+    let (server, client) = start(SimOptions::default()).await;
+    let (code, _, body) = raw(
+        &client,
+        get("/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true"),
+    )
+    .await;
+    assert_eq!(code, 422);
+    let status: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(status["reason"], json!("Invalid"));
+    assert_eq!(
+        status["details"]["causes"][0]["field"],
+        json!("sendInitialEvents")
+    );
+    server.shutdown().await;
+}

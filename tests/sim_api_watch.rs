@@ -11,10 +11,11 @@
 
 mod sim_support;
 
+use axum::http;
 use fluxops::flux::FluxKind;
 use fluxops::sim::{SimOptions, SimServer};
 use futures::{StreamExt, TryStreamExt};
-use kube::api::PostParams;
+use kube::api::{Api, DynamicObject, ListParams, PartialObjectMeta, PostParams};
 use kube::runtime::watcher;
 use serde_json::{Value, json};
 use sim_support::*;
@@ -209,4 +210,118 @@ async fn objects_entering_and_leaving_a_label_selector_are_added_and_deleted() {
         .collect();
     assert_eq!(types, ["DELETED", "ADDED"]);
     server.shutdown().await;
+}
+
+#[tokio::test]
+async fn metadata_only_lists_gets_and_watches_answer_partial_object_metadata() {
+    let options = SimOptions {
+        bookmark_interval: Duration::from_millis(100),
+        ..SimOptions::default()
+    };
+    let (server, client) = start(options).await;
+    let api = ks_api(&client, "capture");
+    api.create(&PostParams::default(), &demo_body("demo"))
+        .await
+        .unwrap();
+    let list = api.list_metadata(&ListParams::default()).await.unwrap();
+    assert_eq!(list.items.len(), 1);
+    assert_eq!(list.items[0].metadata.name.as_deref(), Some("demo"));
+    let one = api.get_metadata("demo").await.unwrap();
+    assert_eq!(one.types.unwrap().kind, "PartialObjectMetadata");
+    let (_, _, body) = raw(
+        &client,
+        http::Request::get(
+            "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/capture/kustomizations",
+        )
+        .header(
+            "accept",
+            "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+        )
+        .body(Vec::new())
+        .unwrap(),
+    )
+    .await;
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["kind"], json!("PartialObjectMetadataList"));
+    assert!(doc["items"][0].get("spec").is_none());
+    let meta_api: Api<PartialObjectMeta<DynamicObject>> =
+        Api::namespaced_with(client.clone(), "capture", &ks_resource());
+    let mut events = watcher(meta_api, watcher::Config::default()).boxed();
+    while let Some(ev) = events.try_next().await.unwrap() {
+        if let watcher::Event::InitDone = ev {
+            break;
+        }
+    }
+    api.create(&PostParams::default(), &demo_body("later"))
+        .await
+        .unwrap();
+    let seen = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(ev) = events.try_next().await.unwrap() {
+            if let watcher::Event::Apply(obj) = ev {
+                return obj.metadata.name;
+            }
+        }
+        None
+    })
+    .await
+    .unwrap();
+    assert_eq!(seen.as_deref(), Some("later"));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_outage_answers_503_and_the_watcher_recovers_after_it() {
+    let (server, client) = start(SimOptions::default()).await;
+    let api = ks_api(&client, "capture");
+    let mut events = watcher(api.clone(), watcher::Config::default()).boxed();
+    while let Some(ev) = events.try_next().await.unwrap() {
+        if let watcher::Event::InitDone = ev {
+            break;
+        }
+    }
+    server.handle().set_unavailable(true);
+    // kube's client retries 503s itself (up to 15 times, exponential backoff): the watcher's
+    // re-watch keeps knocking while the outage lasts.
+    let _ = tokio::time::timeout(Duration::from_millis(400), async {
+        while events.next().await.is_some() {}
+    })
+    .await;
+    let refused = server
+        .request_log()
+        .entries()
+        .iter()
+        .filter(|e| e.status == 503)
+        .count();
+    assert!(refused > 0, "requests during the outage got 503");
+    server
+        .store()
+        .create(
+            &ks_resource_group(),
+            "capture",
+            serde_json::to_value(demo_body("during")).unwrap(),
+            &fluxops::sim::WriteOptions::default(),
+        )
+        .unwrap();
+    server.handle().set_unavailable(false);
+    let seen = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match events.next().await {
+                Some(Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o)))
+                    if o.metadata.name.as_deref() == Some("during") =>
+                {
+                    return true;
+                }
+                Some(_) => {}
+                None => return false,
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(seen);
+    server.shutdown().await;
+}
+
+fn ks_resource_group() -> fluxops::sim::GroupResource {
+    fluxops::sim::GroupResource::flux(FluxKind::Kustomization)
 }

@@ -433,3 +433,95 @@ simulation:
     assert_eq!(again["status"]["upgradeFailures"], 2);
     c.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_checks_wait_for_helm_releases_and_time_out_on_stuck_ones() {
+    use fluxops::sim::controllers::duration::parse_go_duration;
+    let text = format!(
+        "kind: Scenario
+name: t
+{GIT}---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {{name: charts, namespace: apps}}
+spec: {{interval: 1h, url: https://charts.example.com}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: apps
+  labels: {{kustomize.toolkit.fluxcd.io/name: platform, kustomize.toolkit.fluxcd.io/namespace: flux-system}}
+spec: {{interval: 1h, chart: {{spec: {{chart: web, version: 1.2.3, sourceRef: {{kind: HelmRepository, name: charts}}}}}}}}
+simulation: {{reconcile: 40s}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {{name: broken, namespace: apps}}
+spec: {{interval: 1h, suspend: true, chart: {{spec: {{chart: broken, sourceRef: {{kind: HelmRepository, name: charts}}}}}}}}
+{}{}",
+        ks("platform", "1h", ", wait: true, timeout: 3m", "{reconcile: 2s}"),
+        ks(
+            "checks",
+            "1h",
+            ", timeout: 1m, retryInterval: 1h, healthChecks: [{apiVersion: helm.toolkit.fluxcd.io/v2, kind: HelmRelease, name: broken, namespace: apps}]",
+            "{reconcile: 2s}"
+        )
+    );
+    let c = scenario(&text, 100.0).await;
+    let platform = c
+        .wait(
+            FluxKind::Kustomization,
+            "flux-system",
+            "platform",
+            "Ready",
+            ready,
+        )
+        .await;
+    let passed = condition(&platform, "Healthy").unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let waited =
+        parse_go_duration(passed.strip_prefix("Health check passed in ").unwrap()).unwrap();
+    assert!(
+        waited >= Duration::from_secs(30),
+        "{passed}: the KS waited for the HelmRelease"
+    );
+    let web = c.get(FluxKind::HelmRelease, "apps", "web").await;
+    assert!(ready(&web));
+    let checks = c
+        .wait(
+            FluxKind::Kustomization,
+            "flux-system",
+            "checks",
+            "HealthCheckFailed",
+            |o| has(o, "Ready", "False", "HealthCheckFailed"),
+        )
+        .await;
+    let message = condition(&checks, "Ready").unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.starts_with("health check failed after 1m"),
+        "{message}"
+    );
+    assert!(
+        message.ends_with(": timeout waiting for: [HelmRelease/apps/broken status: 'InProgress']"),
+        "{message}"
+    );
+    assert!(has(&checks, "Healthy", "False", "HealthCheckFailed"));
+    assert_eq!(
+        checks["status"]["history"][0]["lastReconciledStatus"],
+        "HealthCheckFailed"
+    );
+    let events = c.events("flux-system", "checks").await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e.reason.as_deref() == Some("HealthCheckFailed")
+                && e.message.as_deref() == Some(message.as_str()))
+    );
+    c.sim.shutdown().await;
+}

@@ -219,7 +219,7 @@ async fn dependency_not_ready_is_blocked_then_ready() {
 async fn new_source_revisions_roll_through_the_chain() {
     let git = GIT.replace(
         "simulation: {reconcile: 50ms}",
-        "simulation: {reconcile: 50ms, revisions: {every: 2m, count: 1}}",
+        "simulation: {reconcile: 50ms, revisions: {every: 5m, count: 1}}",
     );
     let text = format!(
         "kind: Scenario\nname: t\n{git}{}{}",
@@ -342,7 +342,8 @@ spec: {interval: 5m, url: https://github.com/stefanprodan/podinfo, ref: {branch:
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata: {name: podinfo, namespace: flux-system}
-spec: {interval: 10m, path: ./kustomize, prune: true, sourceRef: {kind: GitRepository, name: podinfo}}
+spec: {interval: 10m, path: ./kustomize, prune: true, sourceRef: {kind: GitRepository, name: podinfo},
+  decryption: {provider: sops, secretRef: {name: sops-age}}}
 ",
     )
     .unwrap();
@@ -362,13 +363,18 @@ spec: {interval: 10m, path: ./kustomize, prune: true, sourceRef: {kind: GitRepos
         condition(&failed, "Ready").unwrap()["message"],
         "gitrepositories.source.toolkit.fluxcd.io \"flux-system\" not found"
     );
-    c.wait(
-        FluxKind::Kustomization,
-        "flux-system",
-        "podinfo",
-        "Ready",
-        ready,
-    )
-    .await;
+    let podinfo = c
+        .wait(
+            FluxKind::Kustomization,
+            "flux-system",
+            "podinfo",
+            "Ready",
+            ready,
+        )
+        .await;
+    assert_eq!(
+        podinfo["spec"]["decryption"]["provider"], "sops",
+        "spec fields the loader does not type are served too"
+    );
     c.sim.shutdown().await;
 }

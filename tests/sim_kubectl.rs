@@ -145,6 +145,8 @@ async fn kubectl_discovery_gets_aggregated_v2beta1_documents() {
         });
         assert!(found, "{path} lists group {group:?}");
     }
+    let health = send(&client, "GET", "/readyz", &[], "").await;
+    assert_eq!((health.status, health.body.as_str()), (200, "ok"));
     let openapi = send(&client, "GET", "/openapi/v2?timeout=32s", &[], "").await;
     assert_eq!(openapi.status, 200);
     assert_eq!(

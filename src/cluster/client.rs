@@ -182,13 +182,17 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection> {
         context: Some(context.clone()),
         ..KubeConfigOptions::default()
     };
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &kube_options)
+    let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &kube_options)
         .await
         .map_err(|source| Error::BadContext {
             context: context.clone(),
             files: files.clone(),
             source,
         })?;
+    // kube's built-in retry of 429/503/504 backs off up to 1000 s over 15 attempts: during an overloaded or
+    // unavailable API server a list would hang for minutes with nothing on screen saying so. The watchers retry
+    // with their own capped backoff and report `Degraded` at once instead.
+    config.default_retry = false;
     let server = config.cluster_url.to_string();
     let client = kube::Client::try_from(config).map_err(|source| Error::Client {
         context: context.clone(),

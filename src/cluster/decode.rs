@@ -39,15 +39,37 @@ impl Decoded {
     pub fn from_json(text: &str) -> Decoded {
         match serde_json::from_str::<WireObject>(text) {
             Ok(wire) => Decoded(Ok(wire.into_object())),
-            Err(err) => {
+            Err(_) => {
                 let metadata = serde_json::from_str::<MetaOnly>(text)
                     .map(|m| m.metadata.into_meta())
                     .or_else(|_| serde_json::from_str::<IdentityOnly>(text).map(|m| m.into_meta()))
                     .unwrap_or_default();
                 Decoded(Err(Invalid {
                     metadata,
-                    error: err.to_string(),
+                    error: explain(text),
                 }))
+            }
+        }
+    }
+}
+
+/// Why `text` does not decode, naming the field: `spec.dependsOn: invalid type: string "oops", expected a
+/// sequence`. Only called for objects that failed (the fast path does not track field paths).
+fn explain(text: &str) -> String {
+    let mut de = serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, WireObject>(&mut de) {
+        Ok(_) => "does not decode".to_owned(),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner().to_string();
+            // The line/column are positions in the one-line JSON of the object: the field path says more.
+            let inner = inner
+                .rsplit_once(" at line ")
+                .map_or(inner.as_str(), |(msg, _)| msg);
+            if path.is_empty() || path == "." {
+                inner.to_owned()
+            } else {
+                format!("{path}: {inner}")
             }
         }
     }
@@ -249,7 +271,10 @@ mod tests {
         let list: ObjectList<Decoded> = serde_json::from_str(text).unwrap();
         let bad = list.items[0].0.as_ref().unwrap_err();
         assert_eq!(bad.metadata.name.as_deref(), Some("bad"));
-        assert!(bad.error.contains("invalid type"), "{}", bad.error);
+        assert_eq!(
+            bad.error,
+            "spec.dependsOn: invalid type: string \"oops\", expected a sequence"
+        );
         assert_eq!(list.items[1].0.as_ref().unwrap().name(), "good");
     }
 

@@ -1,8 +1,8 @@
 //! The watch of core/v1 Events in the scope, keeping only those about Flux objects (`ClusterEvent::Event`).
 //!
 //! An event is kept when its `involvedObject.apiVersion` group ends with `.toolkit.fluxcd.io` and its kind is a
-//! `FluxKind`. Events are sent again after every re-list (410); `FluxEvent::uid` lets the app replace rather than
-//! duplicate them. A failing events watch never affects the object watches: it is logged and resumed with the
+//! `FluxKind`. An event is sent when it is new or its resourceVersion changed (aggregation bumps `count`), also
+//! across re-lists; `FluxEvent::uid` lets the app replace rather than duplicate an updated event. A failing events watch never affects the object watches: it is logged and resumed with the
 //! same backoff as the kinds (`CappedBackoff`), and nothing already shown is withdrawn.
 
 use super::backoff::CappedBackoff;
@@ -13,6 +13,7 @@ use futures::StreamExt;
 use k8s_openapi::api::core::v1::Event;
 use kube::Api;
 use kube::runtime::watcher;
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::mpsc::Sender;
 use tokio_util::sync::CancellationToken;
@@ -34,6 +35,8 @@ pub(crate) async fn run(
     let mut errors = CappedBackoff::errors();
     let mut slow = CappedBackoff::forbidden();
     let mut stream = watcher::watcher(api.clone(), watcher_config()).boxed();
+    // uid → resourceVersion of the Flux events sent (expired events are deleted by the API server).
+    let mut sent: HashMap<String, String> = HashMap::new();
     loop {
         let next = tokio::select! {
             () = cancel.cancelled() => return,
@@ -43,10 +46,23 @@ pub(crate) async fn run(
             Some(Ok(watcher::Event::Apply(event) | watcher::Event::InitApply(event))) => {
                 errors.reset();
                 slow.reset();
-                if let Some(flux) = flux_event(&event)
-                    && tx.send(ClusterEvent::Event(Arc::new(flux))).await.is_err()
-                {
+                let Some(flux) = flux_event(&event) else {
+                    continue;
+                };
+                // A re-list repeats every event: send only new or changed ones.
+                let version = event.metadata.resource_version.clone().unwrap_or_default();
+                if !version.is_empty() && sent.get(&flux.uid) == Some(&version) {
+                    continue;
+                }
+                sent.insert(flux.uid.clone(), version);
+                if tx.send(ClusterEvent::Event(Arc::new(flux))).await.is_err() {
                     return;
+                }
+                continue;
+            }
+            Some(Ok(watcher::Event::Delete(event))) => {
+                if let Some(flux) = flux_event(&event) {
+                    sent.remove(&flux.uid);
                 }
                 continue;
             }

@@ -1,8 +1,8 @@
 //! The watch of one Flux kind: a kube `watcher` over `Decoded` objects turned into `ClusterEvent`s.
 //!
 //! - Every list item and watch object is sent as `Upserted` (or `Invalid` when it does not parse); deletes as
-//!   `Deleted`. Across a re-list (`Init` … `InitDone`) the objects that vanished are sent as `Deleted`, and
-//!   `KindSynced` marks the end of each complete list.
+//!   `Deleted`. Across a re-list (`Init` … `InitDone`) the objects that vanished are sent as `Deleted`, objects
+//!   whose resourceVersion is unchanged are not sent again, and `KindSynced` marks the end of each complete list.
 //! - `410 Gone` (compacted history) is routine: the watcher re-lists by itself and nothing is reported.
 //! - `403` → `KindUnavailable(Forbidden)`, `404` on the list (CRD removed) → `KindUnavailable(MissingCrd)`; both are
 //!   retried slowly (`CappedBackoff::forbidden`). Any other failure → `Degraded` (once per failure streak, `since`
@@ -22,7 +22,7 @@ use kube::Api;
 use kube::api::ListParams;
 use kube::core::ApiResource;
 use kube::runtime::watcher::{self, Event};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::Sender;
@@ -90,8 +90,8 @@ pub(crate) struct KindWatch {
     resource: ApiResource,
     api: Api<Decoded>,
     tx: Sender<ClusterEvent>,
-    /// Objects reported and not deleted since.
-    known: HashSet<Key>,
+    /// Objects reported and not deleted since, with the resourceVersion last sent.
+    known: HashMap<Key, String>,
     /// Objects seen in the re-list in progress, if one is.
     relisted: Option<HashSet<Key>>,
     health: Health,
@@ -121,7 +121,7 @@ impl KindWatch {
             resource: served.resource,
             api,
             tx,
-            known: HashSet::new(),
+            known: HashMap::new(),
             relisted: None,
             health,
         }
@@ -233,14 +233,26 @@ impl KindWatch {
                 if let Some(seen) = self.relisted.as_mut() {
                     seen.insert(key.clone());
                 }
-                self.known.insert(key);
+                // A re-list (after 410 or a forbidden spell) repeats every object: send only those that changed.
+                let version = resource_version(&decoded);
+                if !version.is_empty() && self.known.get(&key) == Some(&version) {
+                    return Ok(());
+                }
+                self.known.insert(key, version);
                 self.upsert(decoded).await
             }
             Event::InitDone => {
                 self.live().await?;
                 let seen = self.relisted.take().unwrap_or_default();
-                let vanished: Vec<Key> = self.known.difference(&seen).cloned().collect();
-                self.known = seen;
+                let vanished: Vec<Key> = self
+                    .known
+                    .keys()
+                    .filter(|k| !seen.contains(*k))
+                    .cloned()
+                    .collect();
+                for key in &vanished {
+                    self.known.remove(key);
+                }
                 for (namespace, name) in vanished {
                     self.send(ClusterEvent::Deleted(ResourceRef::new(
                         self.kind, namespace, name,
@@ -255,7 +267,8 @@ impl KindWatch {
             }
             Event::Apply(decoded) => {
                 self.live().await?;
-                self.known.insert(key_of(&decoded));
+                self.known
+                    .insert(key_of(&decoded), resource_version(&decoded));
                 self.upsert(decoded).await
             }
             Event::Delete(decoded) => {
@@ -334,6 +347,13 @@ impl KindWatch {
         })
         .await
     }
+}
+
+fn resource_version(decoded: &Decoded) -> String {
+    kube::Resource::meta(decoded)
+        .resource_version
+        .clone()
+        .unwrap_or_default()
 }
 
 fn key_of(decoded: &Decoded) -> Key {

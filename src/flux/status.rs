@@ -1,7 +1,17 @@
 //! Status derivation (FLUX.md §5): one `Health` per object from `spec.suspend`, the Ready / Stalled / Reconciling
-//! conditions and `generation` versus `status.observedGeneration`. Pure; tested on the shared status blocks.
+//! conditions and `generation` versus `status.observedGeneration`. Pure; proven on the shared status blocks
+//! (`tests/status_blocks.rs`), which showed three things FLUX.md §5 alone does not say:
+//! - Flux controllers advance `status.observedGeneration` only when a reconcile ends (success or stall); a failed
+//!   attempt at a new generation shows on the conditions' own `observedGeneration` (source-controller docs:
+//!   status at 1, `Ready=False` at 2, "new generation 1 -> 2"). Such an object has observed its generation.
+//! - An object waiting on its source (`HelmChart 'ns/name' is not ready`, `SourceNotReady`, "Source artifact not
+//!   found") is Blocked, not failing by its own fault: the troubleshooting guide follows the chain to the chart
+//!   and the repository.
+//! - helm-controller v2beta1 had no Stalled condition: "install retries exhausted" / "upgrade retries exhausted"
+//!   on `Ready=False` is its terminal state (Stalled).
 
-use super::api::FluxObject;
+use super::FluxKind;
+use super::api::{Condition, FluxObject};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -12,9 +22,10 @@ pub enum Health {
     Ready,
     /// `Ready=False` for a reason of its own.
     Failing,
-    /// `Ready=False` with reason `DependencyNotReady`: waiting on something else.
+    /// `Ready=False` with reason `DependencyNotReady`, or waiting on a source that is not ready: waiting on
+    /// something else.
     Blocked,
-    /// `Stalled=True`: terminal, needs a human.
+    /// `Stalled=True` (or helm-controller v2beta1's "… retries exhausted"): terminal, needs a human.
     Stalled,
     /// `Ready=Unknown`, `Reconciling=True`, or a generation not yet observed.
     InProgress,
@@ -98,17 +109,52 @@ pub struct StatusSummary {
 }
 
 /// Whether the controller has observed the current generation. A missing `metadata.generation` (objects read from
-/// a repository) counts as observed; `observedGeneration: -1` (fresh object) does not.
+/// a repository) counts as observed; `observedGeneration: -1` (fresh object) or an older one does not, unless the
+/// Ready condition was written for the current generation (a failed attempt: Flux advances
+/// `status.observedGeneration` only when a reconcile ends). A status without `observedGeneration` shows no pending
+/// generation (as in kstatus).
 #[must_use]
 pub fn generation_observed(obj: &FluxObject) -> bool {
-    match (obj.metadata.generation, obj.status.observed_generation) {
-        (Some(g), Some(o)) => o >= g,
-        (Some(_), None) => false,
-        (None, _) => true,
+    let Some(generation) = obj.metadata.generation else {
+        return true;
+    };
+    let ready_at = obj.condition("Ready").and_then(|c| c.observed_generation);
+    match obj.status.observed_generation {
+        Some(o) if o >= generation => true,
+        _ if ready_at.is_some_and(|o| o >= generation) => true,
+        Some(_) => false,
+        None => true,
     }
 }
 
-/// Derives the status of an object as FLUX.md §5 describes.
+/// `Ready=False` because a source the object reads is not ready: it waits on something else.
+fn waits_on_source(ready: &Condition) -> bool {
+    let message = ready.message.as_str();
+    ready.reason == "SourceNotReady"
+        || message.starts_with("Source artifact not found")
+        || message.starts_with("Source is not ready")
+        || FluxKind::ALL
+            .into_iter()
+            .filter(|k| !k.is_applier())
+            .any(|k| {
+                message
+                    .strip_prefix(k.as_str())
+                    .and_then(|rest| rest.strip_prefix(" '"))
+                    .is_some_and(|rest| rest.contains("' is not ready"))
+            })
+}
+
+/// helm-controller v2beta1's terminal failure (it had no Stalled condition): remediation retries used up.
+fn retries_exhausted(ready: &Condition) -> bool {
+    ["install", "upgrade"].iter().any(|action| {
+        ready
+            .message
+            .strip_prefix(action)
+            .is_some_and(|rest| rest.trim() == "retries exhausted")
+    })
+}
+
+/// Derives the status of an object as FLUX.md §5 describes, with the refinements in the module doc.
 #[must_use]
 pub fn summarize(obj: &FluxObject) -> StatusSummary {
     let observed = generation_observed(obj);
@@ -134,12 +180,22 @@ pub fn summarize(obj: &FluxObject) -> StatusSummary {
         if let Some(rec) = obj.condition("Reconciling").filter(|c| c.status == "True") {
             return mk(Health::InProgress, &rec.reason, &rec.message);
         }
+        if is_static_oci_helm_repository(obj) {
+            // Since Flux 2.2 source-controller leaves `type: oci` HelmRepositories alone (status stays empty); pulls
+            // happen, and fail, on the HelmCharts that use them. "Waiting to be reconciled" would never end.
+            return mk(
+                Health::Ready,
+                "Static",
+                "OCI HelmRepository: not reconciled by source-controller",
+            );
+        }
         return mk(Health::Unknown, "", "waiting to be reconciled");
     };
     match ready.status.as_str() {
-        "False" if ready.reason == "DependencyNotReady" => {
+        "False" if ready.reason == "DependencyNotReady" || waits_on_source(ready) => {
             mk(Health::Blocked, &ready.reason, &ready.message)
         }
+        "False" if retries_exhausted(ready) => mk(Health::Stalled, &ready.reason, &ready.message),
         "False" => mk(Health::Failing, &ready.reason, &ready.message),
         "True" if observed && !reconciling(obj) => mk(Health::Ready, &ready.reason, &ready.message),
         "True" | "Unknown" => {
@@ -158,12 +214,30 @@ fn reconciling(obj: &FluxObject) -> bool {
         .is_some_and(|c| c.status == "True")
 }
 
+fn is_static_oci_helm_repository(obj: &FluxObject) -> bool {
+    obj.kind == "HelmRepository" && obj.spec.repo_type.as_deref() == Some("oci")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn obj(json: serde_json::Value) -> FluxObject {
         serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn oci_helm_repository_without_status_is_static_not_waiting() {
+        let mut o = obj(serde_json::json!({
+            "kind": "HelmRepository",
+            "metadata": {"name": "bitnami", "namespace": "data", "generation": 1},
+            "spec": {"type": "oci", "url": "oci://registry-1.docker.io/bitnamicharts"},
+            "status": {}
+        }));
+        assert_eq!(summarize(&o).health, Health::Ready);
+        assert_eq!(summarize(&o).reason, "Static");
+        o.spec.repo_type = None;
+        assert_eq!(summarize(&o).health, Health::Unknown);
     }
 
     #[test]
@@ -221,5 +295,79 @@ mod tests {
         let s = summarize(&o);
         assert_eq!(s.health, Health::Stalled);
         assert_eq!(s.reason, "RetriesExceeded");
+    }
+
+    fn ready_false(reason: &str, message: &str) -> FluxObject {
+        obj(serde_json::json!({
+            "kind": "HelmRelease",
+            "metadata": {"name": "a", "namespace": "x", "generation": 1},
+            "status": {"observedGeneration": 1, "conditions": [
+                {"type": "Ready", "status": "False", "reason": reason, "message": message}
+            ]}
+        }))
+    }
+
+    #[test]
+    fn waiting_on_a_source_is_blocked_but_an_own_artifact_failure_is_failing() {
+        for (reason, message) in [
+            (
+                "ArtifactFailed",
+                "HelmChart 'default/default-podinfo' is not ready",
+            ),
+            (
+                "SourceNotReady",
+                "HelmChart 'default/default-test' is not ready: latest generation of object has not been reconciled",
+            ),
+            (
+                "ArtifactFailed",
+                "Source artifact not found, retrying in 30s",
+            ),
+            (
+                "ArtifactFailed",
+                "OCIRepository 'flux-system/podinfo' is not ready: failed to pull",
+            ),
+        ] {
+            assert_eq!(
+                summarize(&ready_false(reason, message)).health,
+                Health::Blocked,
+                "{message}"
+            );
+        }
+        let own = ready_false(
+            "ArtifactFailed",
+            "kustomization path not found: stat /tmp/x/invalid: no such file or directory",
+        );
+        assert_eq!(summarize(&own).health, Health::Failing);
+        let not_a_kind = ready_false("InstallFailed", "Release 'x/y' is not ready");
+        assert_eq!(summarize(&not_a_kind).health, Health::Failing);
+    }
+
+    #[test]
+    fn v2beta1_retries_exhausted_is_stalled() {
+        for message in ["install retries exhausted", "upgrade retries exhausted"] {
+            let s = summarize(&ready_false("UpgradeFailed", message));
+            assert_eq!(s.health, Health::Stalled);
+            assert_eq!(s.reason, "UpgradeFailed");
+        }
+        let retrying = ready_false(
+            "UpgradeFailed",
+            "Helm upgrade failed: timed out waiting for the condition",
+        );
+        assert_eq!(summarize(&retrying).health, Health::Failing);
+    }
+
+    #[test]
+    fn ready_condition_at_the_new_generation_counts_as_observed() {
+        let mut o = ready_false("GitOperationFailed", "failed to checkout");
+        o.metadata.generation = Some(2);
+        assert!(!generation_observed(&o));
+        o.status.conditions[0].observed_generation = Some(2);
+        assert!(generation_observed(&o));
+        o.status.observed_generation = None;
+        o.status.conditions[0].observed_generation = None;
+        assert!(
+            generation_observed(&o),
+            "no observedGeneration anywhere: nothing pending"
+        );
     }
 }

@@ -11,6 +11,9 @@ struct Inner {
     missing: RwLock<HashSet<GroupResource>>,
     forbidden: RwLock<HashSet<GroupResource>>,
     watch_reset: Mutex<CancellationToken>,
+    unauthorized: std::sync::atomic::AtomicBool,
+    unavailable: std::sync::atomic::AtomicBool,
+    latency_ms: std::sync::atomic::AtomicU64,
 }
 
 /// Shared run-time switches (cheap to clone).
@@ -69,6 +72,55 @@ impl Controls {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .contains(resource)
+    }
+
+    /// Makes every request answer 401 Unauthorized (expired or revoked credentials), or stops it.
+    pub fn set_unauthorized(&self, unauthorized: bool) {
+        self.inner
+            .unauthorized
+            .store(unauthorized, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    #[must_use]
+    pub fn is_unauthorized(&self) -> bool {
+        self.inner
+            .unauthorized
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Makes every request answer 503 ServiceUnavailable (an apiserver outage) and breaks open
+    /// watches, or ends the outage.
+    pub fn set_unavailable(&self, unavailable: bool) {
+        self.inner
+            .unavailable
+            .store(unavailable, std::sync::atomic::Ordering::SeqCst);
+        if unavailable {
+            self.drop_watches();
+        }
+    }
+
+    #[must_use]
+    pub fn is_unavailable(&self) -> bool {
+        self.inner
+            .unavailable
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Delays every answer by `latency` (zero to stop).
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+        self.inner
+            .latency_ms
+            .store(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    #[must_use]
+    pub fn latency(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(
+            self.inner
+                .latency_ms
+                .load(std::sync::atomic::Ordering::SeqCst),
+        )
     }
 
     /// A token cancelled by the next `drop_watches`.

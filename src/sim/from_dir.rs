@@ -3,12 +3,15 @@
 //! depends on a missing object, which fails the way Flux does (`gitrepositories.source.toolkit.fluxcd.io
 //! "flux-system" not found`, `Source artifact not found`, `dependency '…' not found`). Objects at older
 //! API versions are stored at the version the cluster serves, as the API server's conversion would.
+//! The loader's typed objects keep only the fields fluxops reads; the rest of each `spec` (Helm values,
+//! remediation settings …) is taken back from the object's own document so the served YAML is complete.
 
 use crate::flux::repo::{LoadProblem, RepoError, load_dir};
 use crate::sim::resource::GroupResource;
 use crate::sim::scenario::load::MANAGER;
 use crate::sim::store::{Store, StoreError, WriteOptions};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -48,6 +51,7 @@ pub fn load_into(store: &Store, path: &Path) -> Result<FromDirReport, FromDirErr
     };
     let opts = WriteOptions::manager(MANAGER);
     let mut namespaces = std::collections::BTreeSet::new();
+    let mut documents = HashMap::new();
     for (obj, origin) in loaded.objects.iter().zip(&loaded.origins) {
         let Some(kind) = obj.flux_kind() else {
             continue;
@@ -55,6 +59,14 @@ pub fn load_into(store: &Store, path: &Path) -> Result<FromDirReport, FromDirErr
         let Ok(mut value) = serde_json::to_value(obj) else {
             continue;
         };
+        let file = if origin.file.is_absolute() {
+            origin.file.clone()
+        } else {
+            path.join(&origin.file)
+        };
+        if let Some(raw) = raw_spec(&mut documents, &file, kind.as_str(), obj.name()) {
+            value["spec"] = merge_spec(raw, value["spec"].take());
+        }
         if let Some(map) = value.as_object_mut() {
             map.remove("status");
             map.insert(
@@ -92,10 +104,70 @@ pub fn load_into(store: &Store, path: &Path) -> Result<FromDirReport, FromDirErr
     Ok(report)
 }
 
+/// The `spec` of the document of `kind` and `name` in `file` (files are parsed once).
+fn raw_spec(
+    cache: &mut HashMap<PathBuf, Vec<Value>>,
+    file: &Path,
+    kind: &str,
+    name: &str,
+) -> Option<Value> {
+    let docs = cache.entry(file.to_owned()).or_insert_with(|| {
+        let options = serde_saphyr::options! { strict_booleans: true };
+        std::fs::read_to_string(file)
+            .ok()
+            .and_then(|text| serde_saphyr::from_multiple_with_options::<Value>(&text, options).ok())
+            .unwrap_or_default()
+    });
+    docs.iter()
+        .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+        .and_then(|d| d.get("spec"))
+        .filter(|s| s.is_object())
+        .cloned()
+}
+
+/// The document's spec with the loader's (patched, typed) fields merged on top, recursively.
+fn merge_spec(mut raw: Value, typed: Value) -> Value {
+    match (raw.as_object_mut(), typed) {
+        (Some(raw_map), Value::Object(typed_map)) => {
+            for (k, v) in typed_map {
+                if v.is_null() {
+                    continue;
+                }
+                let merged = match raw_map.remove(&k) {
+                    Some(old) => merge_spec(old, v),
+                    None => v,
+                };
+                raw_map.insert(k, merged);
+            }
+            raw
+        }
+        (_, typed) if typed.is_null() => raw,
+        (_, typed) => typed,
+    }
+}
+
 /// Drops the empty `metadata` fields a typed round trip leaves (`"labels": {}` …).
 fn strip_empty(mut value: Value) -> Value {
     if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.retain(|_, v| !(v.is_null() || v.as_object().is_some_and(serde_json::Map::is_empty)));
     }
     value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_fields_win_and_the_rest_of_the_spec_is_kept() {
+        let raw = json!({"interval": "5m", "values": {"replicaCount": 2},
+            "chart": {"spec": {"chart": "web", "reconcileStrategy": "Revision"}}});
+        let typed = json!({"interval": "10m", "chart": {"spec": {"chart": "web", "version": "1.x"}}, "suspend": null});
+        let merged = merge_spec(raw, typed);
+        assert_eq!(merged["interval"], "10m");
+        assert_eq!(merged["values"]["replicaCount"], 2);
+        assert_eq!(merged["chart"]["spec"]["reconcileStrategy"], "Revision");
+        assert_eq!(merged["chart"]["spec"]["version"], "1.x");
+        assert!(merged.get("suspend").is_none());
+    }
 }

@@ -8,6 +8,8 @@
 //! name: chain
 //! description: three Kustomizations in a dependsOn chain
 //! timeScale: 1            # simulated seconds per real second (default 1)
+//! warmup: 5m              # optional: run the first 5 simulated minutes fast (a cluster already running)
+//! warmupScale: 30         # how fast the warm-up runs (default 30)
 //! served:                 # optional: the Flux API versions the cluster serves (default: all current ones)
 //!   Kustomization: [v1beta2]   # an old cluster
 //!   Bucket: []                 # CRD not installed
@@ -95,6 +97,9 @@ pub struct Scenario {
     pub description: String,
     /// Simulated seconds per real second.
     pub time_scale: f64,
+    /// Simulated time run at `warmup_scale` before `time_scale` applies (zero: none).
+    pub warmup: std::time::Duration,
+    pub warmup_scale: f64,
     /// Served versions per kind that differ from the default (every kind at all its current versions);
     /// an empty list means the CRD is not installed.
     pub served: BTreeMap<FluxKind, Vec<&'static str>>,

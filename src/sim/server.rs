@@ -38,7 +38,8 @@ pub enum ServerError {
 pub struct SimOptions {
     /// The user the kubeconfig authenticates as (named in Forbidden messages).
     pub user: String,
-    /// The kubeconfig bearer token.
+    /// The kubeconfig bearer token (requests carrying another bearer token get 401; requests
+    /// without credentials are let through).
     pub token: String,
     /// The kubeconfig context's namespace.
     pub namespace: String,
@@ -114,6 +115,21 @@ impl SimHandle {
         self.controls.set_forbidden(resource, forbidden);
     }
 
+    /// Makes every request answer 401 Unauthorized (credentials expired), or stops it.
+    pub fn set_unauthorized(&self, unauthorized: bool) {
+        self.controls.set_unauthorized(unauthorized);
+    }
+
+    /// Starts (`true`) or ends an apiserver outage: every request answers 503 and open watches break.
+    pub fn set_unavailable(&self, unavailable: bool) {
+        self.controls.set_unavailable(unavailable);
+    }
+
+    /// Delays every answer by `latency` (`Duration::ZERO` to stop).
+    pub fn set_latency(&self, latency: Duration) {
+        self.controls.set_latency(latency);
+    }
+
     /// `set_missing` for a Flux kind.
     pub fn set_flux_kind_missing(&self, kind: FluxKind, missing: bool) {
         self.set_missing(&GroupResource::flux(kind), missing);
@@ -176,6 +192,7 @@ pub async fn serve(
             bookmark_interval: options.bookmark_interval,
             server_address: addr.to_string(),
             require_namespaces: options.require_namespaces,
+            token: options.token.clone(),
         }),
         shutdown: shutdown.clone(),
     };

@@ -76,6 +76,7 @@ pub struct Simulation {
 /// A scenario or directory that cannot be loaded, an address that cannot be bound.
 pub async fn start(config: SimConfig) -> Result<Simulation, SimError> {
     let mut server_options = config.server;
+    let mut warmup = (std::time::Duration::ZERO, 1.0);
     let (name, store, behaviours, scale, workers) = match &config.source {
         SimSource::Scenario(name) => {
             let scenario = Scenario::named(name)?;
@@ -83,6 +84,7 @@ pub async fn start(config: SimConfig) -> Result<Simulation, SimError> {
             scenario.create_in(&store)?;
             server_options.missing.extend(scenario.missing());
             let behaviours = scenario.behaviours();
+            warmup = (scenario.warmup, scenario.warmup_scale);
             (scenario.name, store, behaviours, scenario.time_scale, 4)
         }
         SimSource::Fleet(n) => {
@@ -97,7 +99,10 @@ pub async fn start(config: SimConfig) -> Result<Simulation, SimError> {
         }
     };
     let server = serve(config.listen, store.clone(), server_options).await?;
-    let clock = SimClock::new(config.time_scale.unwrap_or(scale));
+    let clock = {
+        let scale = config.time_scale.unwrap_or(scale);
+        SimClock::new(scale).with_warmup(warmup.0, warmup.1.max(scale))
+    };
     let controllers = Controllers::start(
         store,
         ControllerOptions {

@@ -1,12 +1,23 @@
 //! The simulation clock: simulated durations run `scale` times faster than real time (a 10m interval takes 6s
 //! at scale 100), so one `time_scale` speeds up a whole scenario. Every controller timer (intervals, reconcile
-//! durations, requeues) goes through it. Timestamps written into status are always the real wall time of the
-//! write, like the API server's own (creationTimestamp, event times): nothing is ever dated in the future,
-//! only the durations the controllers report (`Reconciliation finished in 2.5s`) are simulated ones.
+//! durations, requeues) goes through it. An optional warm-up runs the first simulated minutes faster still,
+//! so a demo opens on a cluster that has been running for a while.
+//!
+//! Timestamps written into status are always the real wall time of the write, like the API server's own
+//! (creationTimestamp, event times): nothing is ever dated in the future; only the durations the controllers
+//! report (`Reconciliation finished in 2.5s`) are simulated ones.
 
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
 use tokio::time::Instant;
+
+fn valid(scale: f64) -> f64 {
+    if scale.is_finite() && scale > 0.0 {
+        scale
+    } else {
+        1.0
+    }
+}
 
 /// Scaled durations over real time.
 #[derive(Debug, Clone)]
@@ -14,6 +25,9 @@ pub struct SimClock {
     origin: Instant,
     origin_wall: Timestamp,
     scale: f64,
+    /// Real time the warm-up lasts, and its scale.
+    warmup: Duration,
+    warmup_scale: f64,
 }
 
 impl SimClock {
@@ -27,28 +41,56 @@ impl SimClock {
     /// A clock whose wall time starts at `origin_wall` (tests).
     #[must_use]
     pub fn starting_at(origin_wall: Timestamp, scale: f64) -> Self {
-        let scale = if scale.is_finite() && scale > 0.0 {
-            scale
-        } else {
-            1.0
-        };
         Self {
             origin: Instant::now(),
             origin_wall,
-            scale,
+            scale: valid(scale),
+            warmup: Duration::ZERO,
+            warmup_scale: 1.0,
         }
     }
 
-    /// How many simulated seconds pass per real second.
+    /// Runs the first `sim` simulated time at `scale` (then the normal scale).
+    #[must_use]
+    pub fn with_warmup(mut self, sim: Duration, scale: f64) -> Self {
+        self.warmup_scale = valid(scale);
+        self.warmup = sim.div_f64(self.warmup_scale);
+        self
+    }
+
+    /// Simulated seconds per real second now.
     #[must_use]
     pub fn scale(&self) -> f64 {
-        self.scale
+        if self.origin.elapsed() < self.warmup {
+            self.warmup_scale
+        } else {
+            self.scale
+        }
+    }
+
+    /// Simulated time after `real` time since the start.
+    fn sim_at(&self, real: Duration) -> Duration {
+        if real <= self.warmup {
+            real.mul_f64(self.warmup_scale)
+        } else {
+            self.warmup.mul_f64(self.warmup_scale) + (real - self.warmup).mul_f64(self.scale)
+        }
+    }
+
+    /// Real time since the start at which `sim` simulated time is reached.
+    fn real_at(&self, sim: Duration) -> Duration {
+        let warm = self.warmup.mul_f64(self.warmup_scale);
+        if sim <= warm {
+            sim.div_f64(self.warmup_scale)
+        } else {
+            self.warmup + (sim - warm).div_f64(self.scale)
+        }
     }
 
     /// Simulated time elapsed since the clock started.
     #[must_use]
     pub fn elapsed(&self) -> Duration {
-        self.origin.elapsed().mul_f64(self.scale)
+        self.sim_at(self.origin.elapsed())
     }
 
     /// The current wall time (what status timestamps carry).
@@ -67,21 +109,16 @@ impl SimClock {
         rfc3339_seconds(self.now())
     }
 
-    /// The real duration that `sim` simulated time takes.
-    #[must_use]
-    pub fn real(&self, sim: Duration) -> Duration {
-        sim.div_f64(self.scale)
-    }
-
     /// The real instant at which `sim` simulated time from now will have passed.
     #[must_use]
     pub fn deadline_after(&self, sim: Duration) -> Instant {
-        Instant::now() + self.real(sim)
+        let target = self.elapsed().saturating_add(sim);
+        self.origin + self.real_at(target)
     }
 
     /// Sleeps for `sim` simulated time.
     pub async fn sleep(&self, sim: Duration) {
-        tokio::time::sleep(self.real(sim)).await;
+        tokio::time::sleep_until(self.deadline_after(sim)).await;
     }
 }
 
@@ -98,12 +135,33 @@ mod tests {
     #[test]
     fn time_runs_scaled() {
         let clock = SimClock::new(1000.0);
-        assert_eq!(
-            clock.real(Duration::from_secs(600)),
-            Duration::from_millis(600)
-        );
+        let deadline = clock.deadline_after(Duration::from_secs(600));
+        let real = deadline.saturating_duration_since(Instant::now());
+        assert!(real <= Duration::from_millis(600) && real > Duration::from_millis(500));
         std::thread::sleep(Duration::from_millis(20));
         assert!(clock.elapsed() >= Duration::from_secs(20));
+    }
+
+    #[test]
+    fn warmup_runs_faster_then_the_normal_scale() {
+        let clock = SimClock::new(1.0).with_warmup(Duration::from_secs(300), 100.0);
+        assert!((clock.scale() - 100.0).abs() < f64::EPSILON);
+        assert_eq!(
+            clock.real_at(Duration::from_secs(300)),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            clock.real_at(Duration::from_secs(310)),
+            Duration::from_secs(13)
+        );
+        assert_eq!(
+            clock.sim_at(Duration::from_secs(1)),
+            Duration::from_secs(100)
+        );
+        assert_eq!(
+            clock.sim_at(Duration::from_secs(5)),
+            Duration::from_secs(302)
+        );
     }
 
     #[test]

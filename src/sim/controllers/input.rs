@@ -1,6 +1,6 @@
 //! What a controller's planner gets for one reconcile, and the kind-typical default reconcile durations.
 
-use super::plan::Timeline;
+use super::plan::{HealthWait, Timeline};
 use super::revision::number;
 use super::view::View;
 use crate::flux::FluxKind;
@@ -20,6 +20,8 @@ pub struct PlanInput<'a> {
     pub timeline: Timeline,
     /// Simulated time since the controllers started (for revisions published over time).
     pub elapsed: Duration,
+    /// A health-check wait this object's previous reconcile left open.
+    pub health_wait: Option<&'a HealthWait>,
 }
 
 impl PlanInput<'_> {

@@ -6,9 +6,10 @@
 use super::conditions::{self, CondStatus};
 use super::dependency::{self, REQUEUE_DEPENDENCY};
 use super::duration::format_go_duration;
+use super::health;
 use super::history::record_history;
 use super::input::{PlanInput, jittered};
-use super::plan::{Emit, Plan, Step};
+use super::plan::{Emit, HealthWait, Plan, Step};
 use super::view::not_found_text;
 use super::{inventory, object, revision};
 use serde_json::{Map, Value, json};
@@ -98,6 +99,7 @@ impl Run<'_> {
             creates: Vec::new(),
             requeue: Some(requeue),
             attempted: false,
+            health_wait: None,
         }
     }
 
@@ -166,6 +168,12 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         );
         return run.stop("ArtifactFailed", &msg, Vec::new(), REQUEUE_DEPENDENCY);
     };
+    let requested = object::annotation(obj, object::REQUESTED_AT);
+    if let Some(wait) = input.health_wait.filter(|w| {
+        w.revision == rev && w.generation == run.generation && w.requested.as_deref() == requested
+    }) {
+        return continue_health(run, wait, &rev);
+    }
     if let Err(msg) = dependency::check_kustomization(obj, &rev, &input.view) {
         let text = format!(
             "Dependencies do not meet ready condition, retrying in {}",
@@ -264,10 +272,30 @@ fn apply(mut run: Run<'_>, rev: &str) -> Plan {
         events.extend(change);
         d.saturating_sub(fetch + build)
     };
+    if health && !fails {
+        let targets = health::targets(obj, &input.view);
+        if !health::unhealthy(&targets, &input.view).is_empty() {
+            // Not healthy yet: keep waiting (the next wake-ups continue this reconcile).
+            let wait = HealthWait {
+                revision: rev.to_owned(),
+                generation: run.generation,
+                reconcile_started: input.elapsed,
+                health_started: input.elapsed + (d - last),
+                requested: object::annotation(obj, object::REQUESTED_AT).map(str::to_owned),
+            };
+            return Plan {
+                steps,
+                creates: Vec::new(),
+                requeue: Some(last),
+                attempted: true,
+                health_wait: Some(wait),
+            };
+        }
+    }
+    let digest = digest_of(obj, rev, &inv);
     let me = object::resource_ref(obj)
         .map(|r| r.to_string())
         .unwrap_or_default();
-    let digest = revision::sha256_digest(&format!("{me}#{rev}#{inv}"));
     let end = input.timeline.at(d);
     let (requeue, outcome_events) = if fails {
         (run.retry, failed(&mut run, rev, &digest, &end, d))
@@ -290,6 +318,85 @@ fn apply(mut run: Run<'_>, rev: &str) -> Plan {
         creates: Vec::new(),
         requeue: Some(requeue),
         attempted: true,
+        health_wait: None,
+    }
+}
+
+/// The digest of the "built manifests" (stable per object, revision and inventory).
+fn digest_of(obj: &Value, rev: &str, inv: &Value) -> String {
+    let me = object::resource_ref(obj)
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    revision::sha256_digest(&format!("{me}#{rev}#{inv}"))
+}
+
+/// A reconcile waiting for its health checks, woken again: finish when everything is healthy, fail with
+/// `HealthCheckFailed` at the timeout, else keep waiting.
+fn continue_health(mut run: Run<'_>, wait: &HealthWait, rev: &str) -> Plan {
+    let (obj, input) = (run.obj, run.input);
+    let waited = input.elapsed.saturating_sub(wait.health_started);
+    let total = input.elapsed.saturating_sub(wait.reconcile_started);
+    let targets = health::targets(obj, &input.view);
+    let unhealthy = health::unhealthy(&targets, &input.view);
+    if !unhealthy.is_empty() && waited < run.timeout {
+        return Plan {
+            steps: Vec::new(),
+            creates: Vec::new(),
+            requeue: Some(health::POLL.min(run.timeout - waited)),
+            attempted: false,
+            health_wait: Some(wait.clone()),
+        };
+    }
+    let children = object::resource_ref(obj)
+        .map(|r| input.view.children(&r))
+        .unwrap_or_default();
+    let inv = inventory::kustomization(obj, &children, &input.behaviour.inventory);
+    let digest = digest_of(obj, rev, &inv);
+    let end = input.timeline.now();
+    let (events, requeue) = if unhealthy.is_empty() {
+        let requeue = jittered(run.interval, &format!("{digest}#{}", input.attempts));
+        (
+            succeeded(&mut run, rev, inv, &digest, &end, total, Some(waited)),
+            requeue,
+        )
+    } else {
+        let message = health::timeout_message(waited, &unhealthy);
+        let (generation, reason) = (run.generation, "HealthCheckFailed");
+        conditions::set(
+            &mut run.status,
+            "Ready",
+            CondStatus::False,
+            reason,
+            &message,
+            generation,
+            &end,
+        );
+        conditions::set(
+            &mut run.status,
+            "Healthy",
+            CondStatus::False,
+            reason,
+            &message,
+            generation,
+            &end,
+        );
+        record_history(&mut run.status, &digest, rev, reason, &end, total);
+        (
+            vec![Emit::warning(reason, message).with(REVISION_KEY, rev)],
+            run.retry,
+        )
+    };
+    finalize(obj, &mut run.status, run.generation);
+    Plan {
+        steps: vec![Step {
+            after: Duration::ZERO,
+            status: run.status,
+            events,
+        }],
+        creates: Vec::new(),
+        requeue: Some(requeue),
+        attempted: false,
+        health_wait: None,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod conditions;
 pub mod dependency;
 pub mod duration;
 pub mod events;
+pub mod health;
 pub mod helm;
 pub mod helm_release;
 pub mod history;

@@ -65,6 +65,21 @@ pub struct Plan {
     pub requeue: Option<Duration>,
     /// Whether the reconcile reached the "act" phase (counts towards failure plans).
     pub attempted: bool,
+    /// A Kustomization still waiting for its health checks: the next reconcile continues the wait.
+    pub health_wait: Option<HealthWait>,
+}
+
+/// A Kustomization reconcile that is waiting for the objects it health-checks (kept between wake-ups).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthWait {
+    pub revision: String,
+    pub generation: i64,
+    /// Simulated time (since the controllers started) when the reconcile began.
+    pub reconcile_started: Duration,
+    /// Simulated time when the health checks began.
+    pub health_started: Duration,
+    /// The `reconcile.fluxcd.io/requestedAt` value then (a new request starts a new reconcile).
+    pub requested: Option<String>,
 }
 
 impl Plan {

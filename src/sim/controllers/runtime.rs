@@ -5,14 +5,14 @@
 
 use super::clock::SimClock;
 use super::input::PlanInput;
-use super::plan::{Plan, Timeline};
+use super::plan::{HealthWait, Plan, Timeline};
 use super::view::{OwnerIndex, View};
 use super::{events, helm, kustomize, object, source};
 use crate::flux::{FluxKind, ResourceRef};
 use crate::sim::resource::GroupResource;
 use crate::sim::scenario::Behaviour;
 use crate::sim::store::{
-    Change, ChangeType, ObjectKey, Patch, Selector, Store, Subresource, WriteOptions,
+    Change, ChangeType, ObjectKey, Patch, Selector, Store, StoreError, Subresource, WriteOptions,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -241,7 +241,7 @@ fn upsert(
 const NEVER: Duration = Duration::from_secs(60 * 60 * 24 * 365);
 
 async fn work(shared: Arc<Shared>, r: ResourceRef, notify: Arc<Notify>, cancel: CancellationToken) {
-    let mut attempts = 0_u32;
+    let mut state = WorkerState::default();
     let mut due = Instant::now();
     loop {
         tokio::select! {
@@ -257,14 +257,29 @@ async fn work(shared: Arc<Shared>, r: ResourceRef, notify: Arc<Notify>, cancel: 
         let Ok(_permit) = permit else { return };
         let requeue = tokio::select! {
             () = cancel.cancelled() => return,
-            requeue = reconcile_once(&shared, &r, &mut attempts) => requeue,
+            requeue = reconcile_once(&shared, &r, &mut state) => requeue,
         };
-        due = Instant::now() + requeue.map_or(NEVER, |d| shared.clock.real(d));
+        due = requeue.map_or_else(
+            || Instant::now() + NEVER,
+            |d| shared.clock.deadline_after(d),
+        );
     }
 }
 
 /// Plans and plays one reconcile; returns the requeue delay (`None`: wait for a change).
-async fn reconcile_once(shared: &Shared, r: &ResourceRef, attempts: &mut u32) -> Option<Duration> {
+/// What a worker remembers between reconciles of its object.
+#[derive(Debug, Default)]
+struct WorkerState {
+    /// Reconciles that reached the act phase (failure plans count them).
+    attempts: u32,
+    health_wait: Option<HealthWait>,
+}
+
+async fn reconcile_once(
+    shared: &Shared,
+    r: &ResourceRef,
+    state: &mut WorkerState,
+) -> Option<Duration> {
     let key = ObjectKey::flux(r.kind, &r.namespace, &r.name);
     let obj = shared.store.get(&key)?;
     if object::suspended(&obj) {
@@ -280,12 +295,13 @@ async fn reconcile_once(shared: &Shared, r: &ResourceRef, attempts: &mut u32) ->
             owners: &shared.owners,
         },
         behaviour: &behaviour,
-        attempts: *attempts,
+        attempts: state.attempts,
         timeline: Timeline {
             start: shared.clock.now(),
             scale: shared.clock.scale(),
         },
         elapsed: shared.clock.elapsed(),
+        health_wait: state.health_wait.as_ref(),
     };
     let plan = match r.kind {
         FluxKind::Kustomization => kustomize::plan(&input),
@@ -293,8 +309,9 @@ async fn reconcile_once(shared: &Shared, r: &ResourceRef, attempts: &mut u32) ->
         _ => source::plan(&input),
     };
     if plan.attempted {
-        *attempts = attempts.saturating_add(1);
+        state.attempts = state.attempts.saturating_add(1);
     }
+    state.health_wait.clone_from(&plan.health_wait);
     play(shared, r, &key, plan).await
 }
 
@@ -324,9 +341,13 @@ async fn play(shared: &Shared, r: &ResourceRef, key: &ObjectKey, plan: Plan) -> 
         }
         let written = match shared.store.update_status(key, Value::Object(step.status)) {
             Ok(obj) => obj,
-            Err(err) => {
+            Err(err @ StoreError::NotFound { .. }) => {
                 tracing::debug!(%err, %r, "object gone during reconcile");
                 return None;
+            }
+            Err(err) => {
+                tracing::warn!(%err, %r, "simulated controller could not write status");
+                return plan.requeue;
             }
         };
         for e in &step.events {

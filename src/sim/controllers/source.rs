@@ -288,6 +288,7 @@ impl Run<'_> {
             creates: Vec::new(),
             requeue: Some(retry),
             attempted: true,
+            health_wait: None,
         }
     }
 
@@ -305,6 +306,7 @@ impl Run<'_> {
             creates: Vec::new(),
             requeue: Some(next),
             attempted: true,
+            health_wait: None,
         }
     }
 
@@ -379,6 +381,7 @@ impl Run<'_> {
             creates: Vec::new(),
             requeue: Some(next),
             attempted: true,
+            health_wait: None,
         }
     }
 }

@@ -13,6 +13,16 @@ pub struct View<'a> {
     pub api_version: &'a str,
     pub def: &'a ResourceDef,
     pub pretty: bool,
+    /// The client asked for `PartialObjectMetadata` (kube's metadata API, `kubectl get --show-kind`…).
+    pub metadata_only: bool,
+}
+
+/// Whether an Accept header asks for `PartialObjectMetadata` / `PartialObjectMetadataList`.
+#[must_use]
+pub fn wants_metadata(accept: &str) -> bool {
+    accept.split(',').next().is_some_and(|first| {
+        first.contains("as=PartialObjectMetadata") && first.contains("g=meta.k8s.io")
+    })
 }
 
 /// An object as the client sees it.
@@ -21,6 +31,8 @@ pub struct ObjectOut<'a> {
     pub api_version: &'a str,
     /// Built-in list items carry no `kind`/`apiVersion`.
     pub strip_type_meta: bool,
+    /// Only `kind: PartialObjectMetadata`, `apiVersion: meta.k8s.io/v1` and `metadata`.
+    pub metadata_only: bool,
 }
 
 impl Serialize for ObjectOut<'_> {
@@ -28,6 +40,13 @@ impl Serialize for ObjectOut<'_> {
         let Some(map) = self.obj.as_object() else {
             return self.obj.serialize(s);
         };
+        if self.metadata_only {
+            let mut out = s.serialize_map(Some(3))?;
+            out.serialize_entry("kind", "PartialObjectMetadata")?;
+            out.serialize_entry("apiVersion", "meta.k8s.io/v1")?;
+            out.serialize_entry("metadata", map.get("metadata").unwrap_or(&Value::Null))?;
+            return out.end();
+        }
         let mut out = s.serialize_map(Some(map.len()))?;
         for (k, v) in map {
             match k.as_str() {
@@ -60,6 +79,7 @@ pub fn object(view: View<'_>, obj: &Value) -> Vec<u8> {
             obj,
             api_version: view.api_version,
             strip_type_meta: false,
+            metadata_only: view.metadata_only,
         },
         view.pretty,
     )
@@ -76,6 +96,7 @@ struct Items<'a> {
     items: &'a [std::sync::Arc<Value>],
     api_version: &'a str,
     strip: bool,
+    metadata_only: bool,
 }
 
 impl Serialize for Items<'_> {
@@ -84,6 +105,7 @@ impl Serialize for Items<'_> {
             obj,
             api_version: self.api_version,
             strip_type_meta: self.strip,
+            metadata_only: self.metadata_only,
         }))
     }
 }
@@ -96,8 +118,24 @@ pub fn list(view: View<'_>, items: &[std::sync::Arc<Value>], meta: &ListMeta) ->
         items,
         api_version: view.api_version,
         strip: !view.def.custom,
+        metadata_only: view.metadata_only,
     };
     let rv = meta.resource_version.to_string();
+    if view.metadata_only {
+        return to_bytes(
+            &BuiltinList {
+                kind: "PartialObjectMetadataList".to_owned(),
+                api_version: "meta.k8s.io/v1",
+                metadata: BuiltinListMeta {
+                    resource_version: rv,
+                    continue_token: meta.continue_token.clone(),
+                    remaining_item_count: meta.remaining,
+                },
+                items,
+            },
+            view.pretty,
+        );
+    }
     if view.def.custom {
         // Unstructured: keys sorted, `continue` always present.
         let mut metadata = Map::new();

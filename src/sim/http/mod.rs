@@ -45,6 +45,8 @@ pub struct ApiConfig {
     pub server_address: String,
     /// Creating in a namespace that does not exist is a 404 (as on a real server).
     pub require_namespaces: bool,
+    /// The bearer token the kubeconfig carries; a request with another token gets 401.
+    pub token: String,
 }
 
 /// Everything a request handler needs (cheap to clone).
@@ -143,7 +145,32 @@ async fn handle(State(state): State<ApiState>, request: Request) -> Response {
         body,
         pretty,
     };
-    let response = dispatch(&state, parse_route(parts.uri.path()), &req).await;
+    let authorization = header(header::AUTHORIZATION);
+    let bad_token = authorization
+        .as_deref()
+        .is_some_and(|a| a != format!("Bearer {}", state.config.token));
+    let latency = state.controls.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let response = if state.controls.is_unavailable() {
+        status_response(
+            &StatusBody::failure(
+                503,
+                "ServiceUnavailable",
+                "the server is currently unable to handle the request".to_owned(),
+                Some(status::Details::default()),
+            ),
+            req.pretty,
+        )
+    } else if bad_token || state.controls.is_unauthorized() {
+        status_response(
+            &StatusBody::failure(401, "Unauthorized", "Unauthorized".to_owned(), None),
+            req.pretty,
+        )
+    } else {
+        dispatch(&state, parse_route(parts.uri.path()), &req).await
+    };
     let dry_run = req.dry_run() || write::body_requests_dry_run(&req);
     state.log.push(LoggedRequest {
         method: parts.method.to_string(),
@@ -164,6 +191,9 @@ async fn dispatch(state: &ApiState, route: Route, req: &Req) -> Response {
     let controls = &state.controls;
     match route {
         Route::Version => json_response(StatusCode::OK, &discovery::version(), req.pretty),
+        Route::Health => {
+            with_common_headers(Response::new(Body::from("ok")), "text/plain; charset=utf-8")
+        }
         // An empty `openapi_v2.Document` is a valid (empty) protobuf message: clients find no
         // schemas and fall back to JSON merge patches, as they do for custom resources.
         Route::OpenApiV2 => with_common_headers(
@@ -305,6 +335,7 @@ impl Ctx<'_> {
             api_version: self.api_version,
             def: self.def,
             pretty: req.pretty,
+            metadata_only: encode::wants_metadata(&req.accept),
         }
     }
 

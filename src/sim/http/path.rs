@@ -6,6 +6,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     Version,
+    /// `/healthz`, `/livez`, `/readyz`
+    Health,
     /// `/openapi/v2` (kubectl apply fetches it; answered with an empty protobuf document).
     OpenApiV2,
     /// `/api`
@@ -44,6 +46,7 @@ pub fn parse_route(path: &str) -> Route {
     match parts.as_slice() {
         ["version"] => Route::Version,
         ["openapi", "v2"] => Route::OpenApiV2,
+        ["healthz" | "livez" | "readyz"] => Route::Health,
         ["api"] => Route::CoreGroups,
         ["apis"] => Route::Groups,
         ["api", version] => Route::ResourceList {

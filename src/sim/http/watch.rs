@@ -4,7 +4,7 @@
 
 use super::encode::{ObjectOut, watch_line};
 use super::read::selector;
-use super::status::{StatusBody, from_store_error};
+use super::status::{CauseBody, Details, StatusBody, from_store_error};
 use super::table::{IncludeObject, table, wants_table};
 use super::{Ctx, Req, bytes_response, status_response};
 use crate::sim::controls::Controls;
@@ -36,6 +36,7 @@ struct Stream {
     selector: Selector,
     api_version: String,
     table: Option<IncludeObject>,
+    metadata_only: bool,
     bookmarks: bool,
     bookmark_interval: Duration,
     timeout: Duration,
@@ -52,6 +53,9 @@ pub(super) fn watch(ctx: &Ctx<'_>, req: &Req) -> Response {
         Ok(s) => s,
         Err(response) => return *response,
     };
+    if req.query.contains_key("sendInitialEvents") {
+        return status_response(&watch_list_forbidden(), req.pretty);
+    }
     let store = ctx.state.store.clone();
     let resource = ctx.def.group_resource();
     let namespace = ctx.path.namespace.clone();
@@ -101,6 +105,7 @@ pub(super) fn watch(ctx: &Ctx<'_>, req: &Req) -> Response {
         api_version: ctx.api_version.to_owned(),
         table: wants_table(&req.accept)
             .then(|| IncludeObject::from_query(req.param("includeObject"))),
+        metadata_only: super::encode::wants_metadata(&req.accept),
         bookmarks: req.flag("allowWatchBookmarks"),
         bookmark_interval: ctx.state.config.bookmark_interval,
         timeout,
@@ -117,6 +122,27 @@ pub(super) fn watch(ctx: &Ctx<'_>, req: &Req) -> Response {
     let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
     super::with_common_headers(response, "application/json")
+}
+
+/// v1.28 without the WatchList feature gate refuses `sendInitialEvents` (422).
+fn watch_list_forbidden() -> StatusBody {
+    let message =
+        "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled";
+    StatusBody::failure(
+        422,
+        "Invalid",
+        format!("ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: {message}"),
+        Some(Details {
+            group: Some("meta.k8s.io".to_owned()),
+            kind: Some("ListOptions".to_owned()),
+            causes: vec![CauseBody {
+                reason: "FieldValueForbidden".to_owned(),
+                message: format!("Forbidden: {message}"),
+                field: "sendInitialEvents".to_owned(),
+            }],
+            ..Details::default()
+        }),
+    )
 }
 
 impl Stream {
@@ -144,6 +170,7 @@ impl Stream {
                     obj,
                     api_version: &self.api_version,
                     strip_type_meta: false,
+                    metadata_only: self.metadata_only,
                 },
             ),
         }
@@ -202,9 +229,14 @@ impl Stream {
                 return false;
             }
         }
+        let (api_version, kind) = if self.metadata_only {
+            ("meta.k8s.io/v1", "PartialObjectMetadata")
+        } else {
+            (self.api_version.as_str(), self.def.kind)
+        };
         let object = json!({
-            "apiVersion": self.api_version,
-            "kind": self.def.kind,
+            "apiVersion": api_version,
+            "kind": kind,
             "metadata": { "resourceVersion": rv.max(self.last_rv).to_string() },
         });
         self.send(watch_line("BOOKMARK", &object)).await

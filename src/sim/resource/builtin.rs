@@ -36,6 +36,9 @@ fn builtin(
         storage_version_hash: hash,
         required: &[],
         typed_fields: &[],
+        pattern_fields: &[],
+        enum_fields: &[],
+        nested_required: &[],
         has_cel_rules: false,
     }
 }

@@ -1,7 +1,7 @@
 //! Resource definitions of the Flux kinds: printer columns, required and typed `spec` fields and
 //! discovery facts as the current Flux CRDs declare them.
 
-use super::{Column, ResourceDef, TypedField};
+use super::{Column, EnumField, Pattern, PatternField, ResourceDef, TypedField};
 use crate::flux::FluxKind;
 
 macro_rules! crd_col {
@@ -43,6 +43,153 @@ macro_rules! typed {
             type_: $type_,
         }
     };
+}
+
+const DURATION_REGEX: &str = "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$";
+const SHORT_DURATION_REGEX: &str = "^([0-9]+(\\.[0-9]+)?(ms|s|m))+$";
+
+macro_rules! duration {
+    ($path:expr) => {
+        PatternField {
+            path: $path,
+            pattern: Pattern::Duration { with_hours: true },
+            regex: DURATION_REGEX,
+        }
+    };
+    ($path:expr, short) => {
+        PatternField {
+            path: $path,
+            pattern: Pattern::Duration { with_hours: false },
+            regex: SHORT_DURATION_REGEX,
+        }
+    };
+}
+
+macro_rules! url {
+    ($regex:expr, $($scheme:expr),+) => {
+        PatternField {
+            path: "spec.url",
+            pattern: Pattern::UrlScheme(&[$($scheme),+]),
+            regex: $regex,
+        }
+    };
+}
+
+const SOURCE_REF_REQUIRED: &[(&str, &[&str])] = &[("spec.sourceRef", &["kind", "name"])];
+
+/// Schema patterns, enums and nested required keys of a Flux kind's current version.
+#[allow(
+    clippy::type_complexity,
+    reason = "a table of three schema facts, read as a row"
+)]
+fn schema_facts(
+    kind: FluxKind,
+) -> (
+    &'static [PatternField],
+    &'static [EnumField],
+    &'static [(&'static str, &'static [&'static str])],
+) {
+    match kind {
+        FluxKind::Kustomization => (
+            &[
+                duration!("spec.interval"),
+                duration!("spec.retryInterval"),
+                duration!("spec.timeout"),
+            ],
+            &[
+                EnumField {
+                    path: "spec.sourceRef.kind",
+                    values: &[
+                        "OCIRepository",
+                        "GitRepository",
+                        "Bucket",
+                        "ExternalArtifact",
+                    ],
+                },
+                EnumField {
+                    path: "spec.deletionPolicy",
+                    values: &["MirrorPrune", "Delete", "WaitForTermination", "Orphan"],
+                },
+            ],
+            SOURCE_REF_REQUIRED,
+        ),
+        FluxKind::HelmRelease => (
+            &[duration!("spec.interval"), duration!("spec.timeout")],
+            &[EnumField {
+                path: "spec.chartRef.kind",
+                values: &["OCIRepository", "HelmChart", "ExternalArtifact"],
+            }],
+            &[
+                ("spec.chartRef", &["kind", "name"]),
+                ("spec.chart", &["spec"]),
+            ],
+        ),
+        FluxKind::GitRepository => (
+            &[
+                duration!("spec.interval"),
+                duration!("spec.timeout", short),
+                url!("^(http|https|ssh)://.*$", "http", "https", "ssh"),
+            ],
+            &[EnumField {
+                path: "spec.provider",
+                values: &["generic", "aws", "azure", "github"],
+            }],
+            &[],
+        ),
+        FluxKind::OCIRepository => (
+            &[
+                duration!("spec.interval"),
+                duration!("spec.timeout", short),
+                url!("^oci://.*$", "oci"),
+            ],
+            &[EnumField {
+                path: "spec.provider",
+                values: &["generic", "aws", "azure", "gcp"],
+            }],
+            &[],
+        ),
+        FluxKind::HelmRepository => (
+            &[
+                duration!("spec.interval"),
+                duration!("spec.timeout", short),
+                url!("^(http|https|oci)://.*$", "http", "https", "oci"),
+            ],
+            &[
+                EnumField {
+                    path: "spec.provider",
+                    values: &["generic", "aws", "azure", "gcp"],
+                },
+                EnumField {
+                    path: "spec.type",
+                    values: &["default", "oci"],
+                },
+            ],
+            &[],
+        ),
+        FluxKind::HelmChart => (
+            &[duration!("spec.interval")],
+            &[
+                EnumField {
+                    path: "spec.reconcileStrategy",
+                    values: &["ChartVersion", "Revision"],
+                },
+                EnumField {
+                    path: "spec.sourceRef.kind",
+                    values: &["HelmRepository", "GitRepository", "Bucket"],
+                },
+            ],
+            SOURCE_REF_REQUIRED,
+        ),
+        FluxKind::Bucket => (
+            &[duration!("spec.interval"), duration!("spec.timeout", short)],
+            &[EnumField {
+                path: "spec.provider",
+                values: &["generic", "aws", "gcp", "azure"],
+            }],
+            &[],
+        ),
+        FluxKind::ExternalArtifact => (&[], &[], SOURCE_REF_REQUIRED),
+    }
 }
 
 /// The definition of a Flux kind, served at `versions` (preferred first).
@@ -154,6 +301,7 @@ pub fn flux_def(kind: FluxKind, versions: Vec<&'static str>) -> ResourceDef {
         FluxKind::Bucket => &[],
         FluxKind::ExternalArtifact => &["ea"],
     };
+    let (pattern_fields, enum_fields, nested_required) = schema_facts(kind);
     let storage_version = versions
         .first()
         .copied()
@@ -177,6 +325,9 @@ pub fn flux_def(kind: FluxKind, versions: Vec<&'static str>) -> ResourceDef {
         storage_version_hash: hash,
         required,
         typed_fields,
+        pattern_fields,
+        enum_fields,
+        nested_required,
         has_cel_rules: cel,
     }
 }

@@ -67,6 +67,30 @@ pub struct TypedField {
     pub type_: &'static str,
 }
 
+/// What a string field's schema `pattern` admits (the patterns the Flux CRDs use).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pattern {
+    /// Go-style duration `^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$` (`with_hours: false` drops `h`).
+    Duration { with_hours: bool },
+    /// `^(<scheme>|…)://.*$`
+    UrlScheme(&'static [&'static str]),
+}
+
+/// A string field constrained by a schema `pattern` (the regex text is quoted in errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PatternField {
+    pub path: &'static str,
+    pub pattern: Pattern,
+    pub regex: &'static str,
+}
+
+/// A string field constrained by a schema `enum`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnumField {
+    pub path: &'static str,
+    pub values: &'static [&'static str],
+}
+
 /// Everything the server knows about one resource type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceDef {
@@ -96,6 +120,10 @@ pub struct ResourceDef {
     /// `spec` fields the schema requires.
     pub required: &'static [&'static str],
     pub typed_fields: &'static [TypedField],
+    pub pattern_fields: &'static [PatternField],
+    pub enum_fields: &'static [EnumField],
+    /// `(object path, required keys)` below `spec`, e.g. `("spec.sourceRef", ["kind", "name"])`.
+    pub nested_required: &'static [(&'static str, &'static [&'static str])],
     /// The schema carries CEL rules (adds the "some validation rules were not checked" cause).
     pub has_cel_rules: bool,
 }

@@ -11,6 +11,9 @@ use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// How much faster than real time a scenario's warm-up runs unless it says otherwise.
+const DEFAULT_WARMUP_SCALE: f64 = 30.0;
+
 /// One YAML document of the stream and the file line its text starts on.
 struct Document {
     text: String,
@@ -63,6 +66,10 @@ struct Header {
     description: String,
     #[serde(default)]
     time_scale: Option<Spanned<f64>>,
+    #[serde(default)]
+    warmup: Option<super::SimDuration>,
+    #[serde(default)]
+    warmup_scale: Option<Spanned<f64>>,
     #[serde(default)]
     served: BTreeMap<String, Spanned<Vec<String>>>,
 }
@@ -179,6 +186,16 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> 
         Some(s) => s.value,
         None => 1.0,
     };
+    let warmup_scale = match header.warmup_scale {
+        Some(s) if !(s.value.is_finite() && s.value > 0.0) => {
+            return Err(ctx.invalid(
+                line_of(head, &s),
+                format!("warmupScale must be a positive number, found {}", s.value),
+            ));
+        }
+        Some(s) => s.value,
+        None => DEFAULT_WARMUP_SCALE,
+    };
     let served = served_versions(&ctx, head, &header.served)?;
     let mut objects = Vec::new();
     let mut seen: BTreeMap<ResourceRef, u64> = BTreeMap::new();
@@ -198,6 +215,8 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> 
         name: header.name,
         description: header.description,
         time_scale,
+        warmup: header.warmup.map(|w| w.0).unwrap_or_default(),
+        warmup_scale,
         served,
         objects,
     })

@@ -265,3 +265,35 @@ fn invalid_kustomization_is_refused() {
         .unwrap_err();
     assert!(matches!(err, StoreError::Invalid { .. }));
 }
+
+#[test]
+fn deleting_a_namespace_deletes_what_it_contains() {
+    let store = Store::standard();
+    let ns = GroupResource::new("", "namespaces");
+    store
+        .create(
+            &ns,
+            "",
+            json!({"metadata": {"name": "apps"}}),
+            &WriteOptions::default(),
+        )
+        .unwrap();
+    store
+        .create(&gr(), "apps", ks("a"), &WriteOptions::default())
+        .unwrap();
+    store
+        .create(&gr(), "other", ks("b"), &WriteOptions::default())
+        .unwrap();
+    store
+        .delete(
+            &ObjectKey::core("namespaces", "", "apps"),
+            &WriteOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(store.count(&gr()), 1);
+    assert!(
+        store
+            .get(&ObjectKey::flux(FluxKind::Kustomization, "other", "b"))
+            .is_some()
+    );
+}

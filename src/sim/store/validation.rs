@@ -2,7 +2,7 @@
 //! names, and immutable fields of built-in kinds, with the real error wording.
 
 use super::error::{Cause, StoreError};
-use crate::sim::resource::ResourceDef;
+use crate::sim::resource::{Pattern, ResourceDef};
 use serde_json::Value;
 
 /// The JSON-schema type name of a value (`integer` for whole numbers).
@@ -64,6 +64,37 @@ pub fn validate(def: &ResourceDef, obj: &Value) -> Result<(), StoreError> {
             }
         }
     }
+    for field in def.pattern_fields {
+        if let Some(Value::String(text)) = lookup(obj, field.path)
+            && !matches_pattern(field.pattern, text)
+        {
+            causes.push(Cause {
+                reason: "FieldValueInvalid".to_owned(),
+                message: format!(
+                    "Invalid value: \"{text}\": {} in body should match '{}'",
+                    field.path, field.regex
+                ),
+                field: field.path.to_owned(),
+            });
+        }
+    }
+    for field in def.enum_fields {
+        if let Some(Value::String(text)) = lookup(obj, field.path)
+            && !field.values.contains(&text.as_str())
+        {
+            let supported = field
+                .values
+                .iter()
+                .map(|v| format!("\"{v}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            causes.push(Cause {
+                reason: "FieldValueNotSupported".to_owned(),
+                message: format!("Unsupported value: \"{text}\": supported values: {supported}"),
+                field: field.path.to_owned(),
+            });
+        }
+    }
     if let Some(spec) = obj.get("spec").filter(|s| s.is_object()) {
         for req in def.required {
             if spec.get(*req).is_none_or(Value::is_null) {
@@ -72,6 +103,19 @@ pub fn validate(def: &ResourceDef, obj: &Value) -> Result<(), StoreError> {
                     message: "Required value".to_owned(),
                     field: format!("spec.{req}"),
                 });
+            }
+        }
+    }
+    for (path, keys) in def.nested_required {
+        if let Some(inner) = lookup(obj, path).filter(|v| v.is_object()) {
+            for key in *keys {
+                if inner.get(*key).is_none_or(Value::is_null) {
+                    causes.push(Cause {
+                        reason: "FieldValueRequired".to_owned(),
+                        message: "Required value".to_owned(),
+                        field: format!("{path}.{key}"),
+                    });
+                }
             }
         }
     }
@@ -86,6 +130,46 @@ pub fn validate(def: &ResourceDef, obj: &Value) -> Result<(), StoreError> {
         });
     }
     Err(invalid(def, name, causes))
+}
+
+/// Whether `text` matches one of the schema patterns the Flux CRDs use.
+fn matches_pattern(pattern: Pattern, text: &str) -> bool {
+    match pattern {
+        Pattern::UrlScheme(schemes) => schemes.iter().any(|s| {
+            text.strip_prefix(s)
+                .is_some_and(|rest| rest.starts_with("://"))
+        }),
+        Pattern::Duration { with_hours } => {
+            // One or more `<digits>[.<digits>]<unit>` groups.
+            let mut rest = text;
+            if rest.is_empty() {
+                return false;
+            }
+            while !rest.is_empty() {
+                let int_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+                if int_len == 0 {
+                    return false;
+                }
+                rest = &rest[int_len..];
+                if let Some(after_dot) = rest.strip_prefix('.') {
+                    let frac_len = after_dot.bytes().take_while(u8::is_ascii_digit).count();
+                    if frac_len == 0 {
+                        return false;
+                    }
+                    rest = &after_dot[frac_len..];
+                }
+                let unit = ["ms", "s", "m", "h"]
+                    .into_iter()
+                    .filter(|u| with_hours || *u != "h")
+                    .find(|u| rest.starts_with(u));
+                match unit {
+                    Some(u) => rest = &rest[u.len()..],
+                    None => return false,
+                }
+            }
+            true
+        }
+    }
 }
 
 /// Why `name` is not a valid DNS-1123 subdomain, if it is not.
@@ -191,6 +275,42 @@ mod tests {
         )
         .unwrap();
         assert_eq!(err.to_string(), recorded["message"].as_str().unwrap());
+    }
+
+    #[test]
+    fn bad_durations_source_kinds_and_missing_ref_names_are_invalid() {
+        let def = flux_def(FluxKind::Kustomization, vec!["v1"]);
+        let obj = json!({"metadata": {"name": "bad"}, "spec": {"interval": "1d", "prune": true,
+                          "sourceRef": {"kind": "HelmRepository"}}});
+        let StoreError::Invalid { causes, .. } = validate(&def, &obj).unwrap_err() else {
+            panic!("not Invalid")
+        };
+        let fields: Vec<&str> = causes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "spec.interval",
+                "spec.sourceRef.kind",
+                "spec.sourceRef.name",
+                "<nil>"
+            ]
+        );
+        assert_eq!(
+            causes[0].message,
+            "Invalid value: \"1d\": spec.interval in body should match '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$'"
+        );
+        let ok = json!({"metadata": {"name": "ok"}, "spec": {"interval": "1h30m", "timeout": "2.5m", "prune": true,
+                         "sourceRef": {"kind": "GitRepository", "name": "x"}}});
+        assert!(validate(&def, &ok).is_ok());
+    }
+
+    #[test]
+    fn source_urls_must_use_the_schemes_the_crd_allows() {
+        let def = flux_def(FluxKind::OCIRepository, vec!["v1"]);
+        let bad = json!({"metadata": {"name": "x"}, "spec": {"interval": "5m", "url": "https://ghcr.io/x"}});
+        assert!(validate(&def, &bad).is_err());
+        let ok = json!({"metadata": {"name": "x"}, "spec": {"interval": "5m", "url": "oci://ghcr.io/x"}});
+        assert!(validate(&def, &ok).is_ok());
     }
 
     #[test]

@@ -409,11 +409,29 @@ impl Store {
     ///
     /// # Errors
     /// `NotFound`.
+    /// Deleting a Namespace deletes everything in it first (the namespace controller's work,
+    /// done at once).
     pub fn delete(&self, key: &ObjectKey, opts: &WriteOptions) -> Result<Arc<Value>> {
         let mut state = self.write();
         let current = Arc::clone(state.lookup(key).ok_or_else(|| not_found(key))?);
         if opts.dry_run {
             return Ok(current);
+        }
+        if key.resource == GroupResource::new("", "namespaces") {
+            let contained: Vec<(ObjectKey, Arc<Value>)> = state
+                .objects
+                .iter()
+                .flat_map(|(resource, objects)| {
+                    objects.iter().filter(|((ns, _), _)| *ns == key.name).map(
+                        |((ns, name), obj)| {
+                            (ObjectKey::new(resource.clone(), ns, name), Arc::clone(obj))
+                        },
+                    )
+                })
+                .collect();
+            for (inner, obj) in contained {
+                self.commit(&mut state, &inner, ChangeType::Deleted, (*obj).clone());
+            }
         }
         Ok(self.commit(&mut state, key, ChangeType::Deleted, (*current).clone()))
     }
