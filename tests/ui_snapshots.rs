@@ -212,3 +212,13 @@ fn every_screen_draws_at_tiny_and_odd_sizes_without_panicking() {
         }
     }
 }
+
+#[test]
+fn scrolled_window_starting_below_the_roots_keeps_depth_and_arrows_80x9() {
+    let mut state = loaded_state();
+    act(&mut state, &[Action::SwitchView, Action::ExpandAll]);
+    for _ in 0..11 {
+        act(&mut state, &[Action::MoveDown]);
+    }
+    insta::assert_snapshot!(render(&mut state, 80, 9).backend());
+}
