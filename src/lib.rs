@@ -3,6 +3,7 @@
 //! Module map (see docs/ARCHITECTURE.md):
 //! - `cli`: the command line (clap); `launch`: what each command does, wiring the modules below.
 //! - `flux`: pure Flux domain knowledge (kinds, typed fields, status, inventory ids, events).
+//! - `diagnosis`: failure messages classified, with extracted facts and next steps; pure.
 //! - `graph`: the dependency graph of Flux objects (edges, root causes, views, incremental updates); pure.
 //! - `cluster`: all kube-rs I/O (client, discovery, watchers) producing `ClusterEvent`s.
 //! - `sim`: the simulated cluster (an HTTP Kubernetes API server on 127.0.0.1) for tests and demos.
@@ -16,6 +17,7 @@ pub mod app;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod diagnosis;
 pub mod flux;
 pub mod graph;
 pub mod launch;

@@ -436,7 +436,7 @@ simulation:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_checks_wait_for_helm_releases_and_time_out_on_stuck_ones() {
-    use fluxops::sim::controllers::duration::parse_go_duration;
+    use fluxops::flux::duration::parse_go_duration;
     let text = format!(
         "kind: Scenario
 name: t

@@ -3,6 +3,7 @@
 //! No kube client and no drawing here.
 
 pub mod api;
+pub mod duration;
 pub mod event;
 pub mod inventory;
 pub mod kind;

@@ -3,9 +3,9 @@
 //! failure text `health check failed after <d>: timeout waiting for: [<Kind>/<ns>/<name> status: '<s>']`.
 //! Other health-checked objects (Deployments …) are not simulated and count as healthy.
 
-use super::duration::format_go_duration;
 use super::view::View;
 use super::{conditions, object};
+use crate::flux::duration::format_go_duration;
 use crate::flux::{FluxKind, ResourceRef};
 use serde_json::Value;
 use std::time::Duration;

@@ -66,7 +66,7 @@ pub fn chart_template(obj: &Value, interval: Duration) -> Option<(ResourceRef, V
     let chart_ns = source.namespace.clone();
     let chart_name = format!("{ns}-{name}");
     let chart_interval = spec.get("interval").and_then(Value::as_str).map_or_else(
-        || super::duration::format_go_duration(interval),
+        || crate::flux::duration::format_go_duration(interval),
         str::to_owned,
     );
     let mut chart_spec = json!({

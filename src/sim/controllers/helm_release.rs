@@ -4,11 +4,11 @@
 //! `Stalled RetriesExceeded "Failed to <action> after <n> attempt(s)"` once retries are exhausted.
 
 use super::conditions::{self, CondStatus};
-use super::duration::format_go_duration;
 use super::helm::{ResolvedChart, finalize, release_name};
 use super::input::{PlanInput, jittered};
 use super::plan::{Emit, Plan, Step};
 use super::{inventory, object, revision};
+use crate::flux::duration::format_go_duration;
 use crate::sim::scenario::HelmAction;
 use serde_json::{Map, Value, json};
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! recent first, at most 5; a repeated run at the same digest and outcome only bumps `lastReconciled`,
 //! `lastReconciledDuration` and `totalReconciliations`.
 
-use super::duration::format_go_duration;
+use crate::flux::duration::format_go_duration;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 

@@ -5,13 +5,13 @@
 
 use super::conditions::{self, CondStatus};
 use super::dependency::{self, REQUEUE_DEPENDENCY};
-use super::duration::format_go_duration;
 use super::health;
 use super::history::record_history;
 use super::input::{PlanInput, jittered};
 use super::plan::{Emit, HealthWait, Plan, Step};
 use super::view::not_found_text;
 use super::{inventory, object, revision};
+use crate::flux::duration::format_go_duration;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 

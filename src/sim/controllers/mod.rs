@@ -10,7 +10,6 @@
 pub mod clock;
 pub mod conditions;
 pub mod dependency;
-pub mod duration;
 pub mod events;
 pub mod health;
 pub mod helm;

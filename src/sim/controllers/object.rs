@@ -1,7 +1,7 @@
 //! Reading the fields the simulated controllers need from a stored object (`serde_json::Value`): identity,
 //! generation, annotations, spec durations and references, with Flux's defaults.
 
-use super::duration::parse_go_duration;
+use crate::flux::duration::parse_go_duration;
 use crate::flux::{FluxKind, ResourceRef};
 use serde_json::Value;
 use std::time::Duration;

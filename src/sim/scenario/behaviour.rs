@@ -2,7 +2,7 @@
 //! (reconcile duration, failure injection, new source revisions over time, chart version, extra inventory).
 //! Parsed strictly (unknown keys are errors) so a typo in a scenario is reported with its line.
 
-use crate::sim::controllers::duration::parse_go_duration;
+use crate::flux::duration::parse_go_duration;
 use serde::{Deserialize, Deserializer};
 use std::time::Duration;
 
