@@ -67,6 +67,8 @@ pub struct SimSourceArgs {
 pub enum Command {
     /// Run only the simulated cluster, headless, for any Kubernetes client.
     Sim(SimArgs),
+    /// Classify failure messages (one per line, or a TSV with a `message` column) and print one JSON line each.
+    Diagnose(DiagnoseArgs),
 }
 
 /// `fluxops sim`.
@@ -82,4 +84,13 @@ pub struct SimArgs {
 
     #[command(flatten)]
     pub source: SimSourceArgs,
+}
+
+/// `fluxops diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// Files to read: one failure message per line, or a TSV whose header has a `message` column and optional
+    /// `kind` / `condition_reason` columns. `-` or none: standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }

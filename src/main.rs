@@ -14,6 +14,7 @@ fn main() -> color_eyre::Result<()> {
     runtime.block_on(async {
         match &cli.command {
             Some(Command::Sim(args)) => launch::headless::run(args).await?,
+            Some(Command::Diagnose(args)) => std::process::exit(launch::diagnose::run(args)),
             None => launch::console::run(&cli.console).await?,
         }
         Ok(())
