@@ -3,7 +3,7 @@
 //! classification `diagnosis`; this is the I/O around them.
 //!
 //! Bad input (an unreadable file, a table without `message` column, a row with the wrong number of columns) is
-//! reported on stderr as `fluxops diagnose: FILE:LINE: problem`; the other rows are still printed and the exit
+//! reported on stderr as `fluxops diagnose: FILE: line N: problem`; the other rows are still printed and the exit
 //! code is 1.
 
 use crate::cli::DiagnoseArgs;
@@ -84,7 +84,7 @@ pub fn run(args: &DiagnoseArgs) -> i32 {
                 Err(e) => {
                     // Keep stdout and stderr in order for readers of both.
                     let flushed = out.flush();
-                    eprintln!("fluxops diagnose: {name}:{e}");
+                    eprintln!("fluxops diagnose: {name}: {e}");
                     code = EXIT_BAD_INPUT;
                     flushed
                 }
