@@ -12,7 +12,7 @@ use k8s_openapi::jiff::Timestamp;
 use std::ops::Range;
 use std::str::FromStr;
 
-pub use super::detail_view::{ConditionView, DetailView, EventView};
+pub use super::detail_view::{ConditionView, DetailView, DiagnosisView, EventView};
 
 /// Everything one frame shows.
 #[derive(Debug, Clone)]
