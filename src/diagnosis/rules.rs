@@ -408,8 +408,10 @@ impl Verdict {
     };
 }
 
+/// The rules in one set. Word boundaries are made ASCII (`(?-u:\b)`): the keywords are ASCII, and a Unicode
+/// boundary would make the regex engine leave its fast lazy DFA on any non-ASCII text.
 static SET: LazyLock<Result<RegexSet, regex::Error>> =
-    LazyLock::new(|| RegexSet::new(RULES.iter().map(|r| r.pattern)));
+    LazyLock::new(|| RegexSet::new(RULES.iter().map(|r| r.pattern.replace(r"\b", r"(?-u:\b)"))));
 
 /// Whether every rule pattern compiles (a broken pattern would make every message `Unclassified`).
 ///
