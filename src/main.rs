@@ -14,6 +14,9 @@ fn main() -> color_eyre::Result<()> {
     runtime.block_on(async {
         match &cli.command {
             Some(Command::Sim(args)) => launch::headless::run(args).await?,
+            Some(Command::Graph(args)) => {
+                launch::graph::run(args, cli.console.kubeconfig.as_deref()).await?;
+            }
             None => launch::console::run(&cli.console).await?,
         }
         Ok(())
