@@ -155,6 +155,12 @@ fn fields(obj: &FluxObject, reason: &str, state: &State, r: &ResourceRef) -> Vec
     {
         push("Attempted", attempted);
     }
+    out.extend(super::rollout_view::fields(state, r));
+    let mut push = |label: &str, value: &str| {
+        if !value.is_empty() {
+            out.push((label.to_owned(), sanitize_line(value).into_owned()));
+        }
+    };
     push("Source", &source(obj, &r.namespace));
     push("URL", obj.spec.url.as_deref().unwrap_or_default());
     push("Path", obj.spec.path.as_deref().unwrap_or_default());

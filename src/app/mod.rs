@@ -21,6 +21,7 @@ pub mod detail_view;
 pub mod effect;
 pub mod msg;
 pub mod navigator;
+pub mod rollout_view;
 pub mod state;
 pub mod topology;
 pub mod tree;

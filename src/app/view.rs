@@ -293,7 +293,9 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
     let reason = match health {
         // The glyph says "blocked"; the root cause (or what it waits on) says by what.
         Health::Blocked if blocked_by.is_some() || waiting_on.is_some() => String::new(),
-        Health::Ready => short_revision(revision(&entry.object)),
+        Health::Ready => {
+            short_revision(revision(&entry.object)) + &super::rollout_view::row_suffix(state, r)
+        }
         _ => sanitize_line(&entry.status.reason).into_owned(),
     };
     RowView {

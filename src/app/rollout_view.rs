@@ -1,0 +1,64 @@
+//! The revision rollout of the selected source as detail-pane lines, and the short form for its navigator row
+//! (`graph::rollout` computes it; this only words it). Names are sanitised here: they come from the cluster.
+
+use super::state::State;
+use crate::flux::ResourceRef;
+use crate::graph::rollout::{Rollout, is_source};
+use crate::text::sanitize_line;
+
+/// How many lagging consumers the detail pane lists before "… and N more".
+pub const LAGGING_SHOWN: usize = 8;
+
+/// `(label, value)` lines for the detail pane: `Rollout 7/12 at main@sha1:…`, then one line per lagging
+/// consumer with what it is doing. Empty for non-sources and sources nothing consumes.
+#[must_use]
+pub fn fields(state: &State, r: &ResourceRef) -> Vec<(String, String)> {
+    if !is_source(r.kind) {
+        return Vec::new();
+    }
+    let Some(rollout) = state.graph.rollout(r) else {
+        return Vec::new();
+    };
+    lines(&rollout)
+}
+
+/// The detail-pane lines of a rollout.
+#[must_use]
+pub fn lines(rollout: &Rollout) -> Vec<(String, String)> {
+    let mut out = vec![(
+        "Rollout".to_owned(),
+        sanitize_line(&rollout.to_string()).into_owned(),
+    )];
+    let lagging: Vec<_> = rollout.lagging().collect();
+    for (i, c) in lagging.iter().take(LAGGING_SHOWN).enumerate() {
+        let what = c.lag.map_or("", |l| l.label());
+        let tried = if c.attempted { ", tried it" } else { "" };
+        let at =
+            c.at.as_deref()
+                .map(|a| format!(", at {}", crate::graph::rollout::short_revision(a)))
+                .unwrap_or_default();
+        out.push((
+            if i == 0 { "Lagging" } else { "" }.to_owned(),
+            sanitize_line(&format!("{} ({what}{tried}{at})", c.consumer)).into_owned(),
+        ));
+    }
+    if lagging.len() > LAGGING_SHOWN {
+        out.push((
+            String::new(),
+            format!("… and {} more", lagging.len() - LAGGING_SHOWN),
+        ));
+    }
+    out
+}
+
+/// The navigator suffix of a source row while its newest revision is still rolling out (` 7/12`), else empty.
+#[must_use]
+pub fn row_suffix(state: &State, r: &ResourceRef) -> String {
+    if !is_source(r.kind) {
+        return String::new();
+    }
+    match state.graph.rollout(r) {
+        Some(ro) if !ro.complete() => format!(" ⇣ {}/{}", ro.applied(), ro.consumers.len()),
+        _ => String::new(),
+    }
+}
