@@ -80,7 +80,12 @@ impl<'a> Printer<'a> {
         let again = !self.printed.insert(id);
         self.out.push_str(prefix);
         if self.live {
-            self.out.push_str(glyph(node.status));
+            // As in the console: a HelmChart not seen yet is unknown, a missing object has no status at all.
+            let status = match node.state {
+                "implied" => Some(crate::flux::Health::Unknown),
+                _ => node.status,
+            };
+            self.out.push_str(glyph(status));
             self.out.push(' ');
         }
         self.out.push_str(&sanitize_line(id));
