@@ -1,6 +1,6 @@
 //! `fluxops graph` through the real binary: every shared fleet with `--from-dir` (node and edge counts per edge
 //! kind re-derived here from the loaded objects and the raw YAML, warnings, exit status), DOT and Mermaid
-//! soundness, bad input, and a live simulated cluster read with `--kubeconfig`.
+//! soundness, bad input, filters. The live cluster is in `graph_cli_live.rs`.
 
 #![allow(
     clippy::unwrap_used,
@@ -9,140 +9,15 @@
     reason = "tests fail loudly"
 )]
 
+mod graph_support;
+
+use fluxops::flux::ResourceRef;
 use fluxops::flux::repo::{LoadOptions, RepoLoad, load_dir, load_dir_with, sibling_context};
-use fluxops::flux::{FluxKind, FluxObject, ResourceRef};
+use graph_support::{data, edges_of_kind, expected_edges, fleets, fluxops, graph_json, id};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn data() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data"))
-}
-
-/// Every shared fleet (not the context tree).
-fn fleets() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(data().join("fleets"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir() && !p.file_name().unwrap().to_string_lossy().starts_with('_'))
-        .collect();
-    out.sort();
-    assert!(out.len() >= 4, "{out:?}");
-    out
-}
-
-fn fluxops(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fluxops"))
-        .args(args)
-        .env("RUST_BACKTRACE", "0")
-        .env(
-            "FLUXOPS_LOG_FILE",
-            std::env::temp_dir().join("fluxops-graph-test.log"),
-        )
-        .env_remove("KUBECONFIG")
-        .output()
-        .unwrap()
-}
-
-fn graph_json(args: &[&str]) -> (Output, Value) {
-    let mut all = vec!["graph", "-o", "json"];
-    all.extend_from_slice(args);
-    let out = fluxops(&all);
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: stdout {} stderr {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out, json)
-}
-
-fn id(kind: &str, ns: &str, name: &str) -> String {
-    format!("{kind}/{ns}/{name}")
-}
-
-fn opt_ns<'a>(ns: Option<&'a String>, default: &'a str) -> &'a str {
-    ns.map(String::as_str)
-        .filter(|n| !n.is_empty())
-        .unwrap_or(default)
-}
-
-/// The edges the Flux API fields of the loaded objects imply, per kind, derived here from FLUX.md §2 (not with
-/// the graph code): distinct `(from, to)` pairs.
-fn expected_edges(objects: &[FluxObject]) -> BTreeMap<&'static str, BTreeSet<(String, String)>> {
-    let mut out: BTreeMap<&'static str, BTreeSet<(String, String)>> = BTreeMap::new();
-    let mut add = |kind, from: String, to: String| {
-        out.entry(kind).or_default().insert((from, to));
-    };
-    for o in objects {
-        let (kind, ns, name) = (o.kind.as_str(), o.namespace(), o.name());
-        let me = id(kind, ns, name);
-        if kind == "Kustomization" || kind == "HelmRelease" {
-            for d in o.spec.depends_on.iter().filter(|d| !d.name.is_empty()) {
-                add(
-                    "dependsOn",
-                    me.clone(),
-                    id(kind, opt_ns(d.namespace.as_ref(), ns), &d.name),
-                );
-            }
-        }
-        if kind == "Kustomization"
-            && let Some(s) = &o.spec.source_ref
-            && [
-                "GitRepository",
-                "OCIRepository",
-                "Bucket",
-                "ExternalArtifact",
-            ]
-            .contains(&s.kind.as_str())
-        {
-            add(
-                "sourceRef",
-                me.clone(),
-                id(&s.kind, opt_ns(s.namespace.as_ref(), ns), &s.name),
-            );
-        }
-        if kind == "Kustomization" {
-            for h in &o.spec.health_checks {
-                if FluxKind::from_kind(&h.kind).is_some() {
-                    add(
-                        "healthCheck",
-                        me.clone(),
-                        id(&h.kind, opt_ns(h.namespace.as_ref(), ns), &h.name),
-                    );
-                }
-            }
-        }
-        if kind == "HelmRelease" {
-            if let Some(c) = &o.spec.chart_ref {
-                add(
-                    "chartRef",
-                    me.clone(),
-                    id(&c.kind, opt_ns(c.namespace.as_ref(), ns), &c.name),
-                );
-            }
-            if let Some(c) = &o.spec.chart {
-                let src = &c.spec.source_ref;
-                let chart_ns = opt_ns(src.namespace.as_ref(), ns);
-                let chart = id("HelmChart", chart_ns, &format!("{ns}-{name}"));
-                add("chartSource", me.clone(), chart.clone());
-                add("chartSource", chart, id(&src.kind, chart_ns, &src.name));
-            }
-        }
-        if kind == "GitRepository" {
-            for inc in &o.spec.include {
-                add(
-                    "include",
-                    me.clone(),
-                    id("GitRepository", ns, &inc.repository.name),
-                );
-            }
-        }
-    }
-    out
-}
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Output;
 
 /// Raw `spec.dependsOn` entries of every YAML document of a Flux applier under `dir`, read without the loader.
 fn raw_depends_on(dir: &Path) -> usize {
@@ -172,21 +47,6 @@ fn raw_depends_on(dir: &Path) -> usize {
     let mut total = 0;
     walk(dir, &mut total);
     total
-}
-
-fn edges_of_kind(json: &Value, kind: &str) -> BTreeSet<(String, String)> {
-    json["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == kind)
-        .map(|e| {
-            (
-                e["from"].as_str().unwrap().to_owned(),
-                e["to"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
 }
 
 fn check_fleet_export(load: &RepoLoad, out: &Output, json: &Value, what: &str) {
@@ -535,142 +395,4 @@ fn kind_namespace_and_focus_filters_narrow_the_export() {
         .map(|n| n["id"].as_str().unwrap())
         .collect();
     assert_eq!(got, neighbours);
-}
-
-/// Runs the binary off the async threads (the simulated cluster is served by them).
-async fn fluxops_async(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        fluxops(&refs)
-    })
-    .await
-    .unwrap()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn live_graph_of_the_simulated_demo_cluster_has_statuses_edges_and_notes() {
-    use fluxops::cluster::Scope;
-    use fluxops::sim::resource::GroupResource;
-    use fluxops::sim::{SimConfig, SimSource, start};
-
-    let mut config = SimConfig::new(SimSource::Scenario("demo".into()));
-    config.time_scale = Some(60.0);
-    config
-        .server
-        .missing
-        .push(GroupResource::flux(FluxKind::Bucket));
-    let sim = start(config).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&kubeconfig).unwrap();
-    let kc = kubeconfig.display().to_string();
-    // Let the controllers create the HelmCharts and statuses of the warm-up.
-    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
-
-    let out = fluxops_async(
-        ["graph", "--kubeconfig", &kc, "-A", "-o", "json"]
-            .map(str::to_owned)
-            .to_vec(),
-    )
-    .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["origin"]["type"], "cluster");
-    assert!(
-        json["notes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|n| n.as_str().unwrap().starts_with("Bucket: not served")),
-        "{}",
-        json["notes"]
-    );
-    // Compare with what a client lists right after (the fleet's objects do not come and go in the demo).
-    let client = kube::Client::try_from(
-        kube::Config::from_custom_kubeconfig(
-            kube::config::Kubeconfig::read_from(&kubeconfig).unwrap(),
-            &kube::config::KubeConfigOptions::default(),
-        )
-        .await
-        .unwrap(),
-    )
-    .unwrap();
-    let listing = fluxops::cluster::list::list_all(&client, &Scope::All)
-        .await
-        .unwrap();
-    let nodes = json["nodes"].as_array().unwrap();
-    let present: BTreeSet<String> = nodes
-        .iter()
-        .filter(|n| n["state"] == "present")
-        .map(|n| n["id"].as_str().unwrap().to_owned())
-        .collect();
-    let listed: BTreeSet<String> = listing
-        .objects
-        .iter()
-        .map(|o| id(&o.kind, o.namespace(), o.name()))
-        .collect();
-    assert_eq!(present, listed);
-    assert!(!present.iter().any(|p| p.starts_with("Bucket/")));
-    for n in nodes.iter().filter(|n| n["state"] == "present") {
-        assert!(
-            n["status"].is_string(),
-            "live nodes carry their status: {n}"
-        );
-    }
-    let expected = expected_edges(&listing.objects);
-    assert_eq!(edges_of_kind(&json, "dependsOn"), expected["dependsOn"]);
-    assert_eq!(edges_of_kind(&json, "sourceRef"), expected["sourceRef"]);
-    // Ownership from the cluster: the demo's objects carry kustomize-controller owner labels.
-    assert!(
-        json["counts"]["edgesByKind"]["ownerLabel"]
-            .as_u64()
-            .unwrap()
-            > 10
-    );
-    // promtail is suspended by a client other than kustomize-controller under monitoring-configs.
-    let promtail = json["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|w| w["kind"] == "suspendReverted")
-        .unwrap_or_else(|| panic!("{}", json["warnings"]));
-    assert_eq!(promtail["objects"][0], "HelmRelease/monitoring/promtail");
-    assert_eq!(
-        promtail["objects"][1],
-        "Kustomization/flux-system/monitoring-configs"
-    );
-
-    // One namespace; and the default tree with status glyphs.
-    let out = fluxops_async(
-        ["graph", "--kubeconfig", &kc, "-n", "team-b", "-o", "json"]
-            .map(str::to_owned)
-            .to_vec(),
-    )
-    .await;
-    let team_b: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let team_b_present: Vec<&Value> = team_b["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|n| n["state"] == "present")
-        .collect();
-    assert!(!team_b_present.is_empty());
-    assert!(team_b_present.iter().all(|n| n["namespace"] == "team-b"));
-    let out = fluxops_async(
-        ["graph", "--kubeconfig", &kc, "-A"]
-            .map(str::to_owned)
-            .to_vec(),
-    )
-    .await;
-    let tree = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        tree.contains("✓ GitRepository/flux-system/flux-system"),
-        "{tree}"
-    );
-    assert!(tree.contains("⏸ HelmRelease/monitoring/promtail"), "{tree}");
-    sim.shutdown().await;
 }

@@ -187,6 +187,7 @@ pub fn from_dir(
         live: false,
         files,
         notes,
+        unlisted: Vec::new(),
     };
     Ok((export::export(input, filter), load.problems))
 }
@@ -219,6 +220,7 @@ async fn live(
             .iter()
             .map(|(r, e)| format!("{r}: does not decode: {e}")),
     );
+    let unlisted_kinds: Vec<FluxKind> = listing.unavailable.iter().map(|(k, _)| *k).collect();
     let graph = Graph::build(listing.objects);
     let input = ExportInput {
         graph: &graph,
@@ -229,6 +231,7 @@ async fn live(
         live: true,
         files: BTreeMap::new(),
         notes,
+        unlisted: unlisted_kinds,
     };
     Ok(export::export(input, filter))
 }

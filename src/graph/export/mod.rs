@@ -54,7 +54,8 @@ pub struct ExportNode {
     pub kind: FluxKind,
     pub namespace: String,
     pub name: String,
-    /// `present`, `implied` (a HelmChart helm-controller generates) or `dangling` (referenced, missing).
+    /// `present`, `implied` (a HelmChart helm-controller generates), `dangling` (referenced, missing) or
+    /// `unlisted` (referenced, of a kind that could not be listed: missing CRD or forbidden).
     pub state: &'static str,
     /// The health word (`Ready`, `Failing`, …) when the graph is live and the object known; else `None`.
     pub status: Option<Health>,
@@ -174,6 +175,8 @@ pub struct ExportInput<'a> {
     /// `Kind/ns/name` → `path:line` (directory loads).
     pub files: BTreeMap<ResourceRef, String>,
     pub notes: Vec<String>,
+    /// Kinds that could not be listed: their placeholders are `unlisted`, not dangling, and not warned about.
+    pub unlisted: Vec<FluxKind>,
 }
 
 /// Builds the export of the nodes `filter` selects.
@@ -181,6 +184,7 @@ pub struct ExportInput<'a> {
 pub fn export(input: ExportInput<'_>, filter: &Filter) -> GraphExport {
     let graph = input.graph;
     let kept = select(graph, filter);
+    let unlisted = |r: &ResourceRef| input.unlisted.contains(&r.kind);
     let nodes: Vec<ExportNode> = kept
         .iter()
         .filter_map(|r| graph.node(r))
@@ -189,7 +193,11 @@ pub fn export(input: ExportInput<'_>, filter: &Filter) -> GraphExport {
             kind: n.rref.kind,
             namespace: n.rref.namespace.clone(),
             name: n.rref.name.clone(),
-            state: state_name(n.state),
+            state: if n.state == NodeState::Dangling && unlisted(&n.rref) {
+                "unlisted"
+            } else {
+                state_name(n.state)
+            },
             status: if input.live { n.health } else { None },
             suspended: n.object.as_ref().is_some_and(|o| o.is_suspended()),
             file: input.files.get(&n.rref).cloned(),
@@ -210,6 +218,7 @@ pub fn export(input: ExportInput<'_>, filter: &Filter) -> GraphExport {
         .warnings()
         .iter()
         .filter(|w| warning_objects(w).iter().any(|r| kept.contains(r)))
+        .filter(|w| !matches!(w, GraphWarning::Dangling(d) if unlisted(&d.target)))
         .map(export_warning)
         .collect();
     let root_causes = if input.live {

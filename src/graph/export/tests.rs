@@ -66,6 +66,7 @@ fn live(g: &Graph) -> ExportInput<'_> {
         live: true,
         files: BTreeMap::new(),
         notes: vec!["Bucket: not served (CRD not installed)".into()],
+        unlisted: Vec::new(),
     }
 }
 
