@@ -123,6 +123,25 @@ async fn live_graph_of_the_simulated_demo_cluster_has_statuses_edges_and_notes()
         "Kustomization/flux-system/monitoring-configs"
     );
 
+    // The bootstrap source's rollout counts every Kustomization and release that consumes it.
+    let git = "GitRepository/flux-system/flux-system";
+    let consumers = expected["sourceRef"]
+        .iter()
+        .filter(|(_, to)| to == git)
+        .count();
+    let rollout = json["rollouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["source"] == git)
+        .unwrap();
+    assert_eq!(rollout["total"].as_u64().unwrap() as usize, consumers);
+    assert_eq!(
+        rollout["applied"].as_u64().unwrap() as usize
+            + rollout["lagging"].as_array().unwrap().len(),
+        consumers
+    );
+
     // One namespace; and the default tree with status glyphs.
     let out = fluxops_async(
         ["graph", "--kubeconfig", &kc, "-n", "team-b", "-o", "json"]

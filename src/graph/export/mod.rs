@@ -97,6 +97,30 @@ pub struct ExportRootCause {
     pub causes: Vec<String>,
 }
 
+/// One lagging consumer of a rollout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportLagging {
+    pub object: String,
+    /// `progressing`, `blocked`, `failing` or `suspended`.
+    pub lag: &'static str,
+    /// It attempted the newest revision and has not applied it.
+    pub attempted: bool,
+    /// The revision it runs, if any.
+    pub at: Option<String>,
+}
+
+/// How far a source's newest revision has rolled out over its consumers (live graphs; see `graph::rollout`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportRollout {
+    pub source: String,
+    pub revision: String,
+    pub applied: usize,
+    pub total: usize,
+    pub lagging: Vec<ExportLagging>,
+}
+
 /// Counts over the exported nodes and edges.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -123,6 +147,8 @@ pub struct GraphExport {
     pub warnings: Vec<ExportWarning>,
     /// Only for a live graph (a repository has no statuses); sorted by object.
     pub root_causes: Vec<ExportRootCause>,
+    /// Only for a live graph: every exported source with consumers, sorted by source.
+    pub rollouts: Vec<ExportRollout>,
     /// What could not be read (kinds not served or forbidden, files with errors, objects that do not decode).
     pub notes: Vec<String>,
 }
@@ -234,6 +260,28 @@ pub fn export(input: ExportInput<'_>, filter: &Filter) -> GraphExport {
     } else {
         Vec::new()
     };
+    let rollouts = if input.live {
+        kept.iter()
+            .filter_map(|r| graph.rollout(r))
+            .map(|ro| ExportRollout {
+                source: ro.source.to_string(),
+                applied: ro.applied(),
+                total: ro.consumers.len(),
+                lagging: ro
+                    .lagging()
+                    .map(|c| ExportLagging {
+                        object: c.consumer.to_string(),
+                        lag: c.lag.map_or("", super::rollout::Lag::label),
+                        attempted: c.attempted,
+                        at: c.at.clone(),
+                    })
+                    .collect(),
+                revision: ro.revision,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut edges_by_kind = BTreeMap::new();
     for e in &edges {
         *edges_by_kind.entry(e.kind).or_insert(0) += 1;
@@ -255,6 +303,7 @@ pub fn export(input: ExportInput<'_>, filter: &Filter) -> GraphExport {
         edges,
         warnings,
         root_causes,
+        rollouts,
         notes: input.notes,
     }
 }

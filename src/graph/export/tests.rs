@@ -235,3 +235,36 @@ fn glyphs_match_the_console() {
     }
     assert_eq!(glyph(None), crate::app::view::glyph(None));
 }
+
+#[test]
+fn live_export_reports_rollouts_and_the_tree_marks_sources_still_rolling_out() {
+    let mut repo = git("repo");
+    repo.status.artifact = Some(crate::flux::api::Artifact {
+        revision: "main@sha1:2222222222222222222222222222222222222222".into(),
+        ..Default::default()
+    });
+    let mut infra = ks("infra", &[], ready());
+    infra.status.last_applied_revision = repo.status.artifact.as_ref().map(|a| a.revision.clone());
+    let mut apps = ks("apps", &["infra"], failing());
+    apps.status.last_applied_revision = Some("main@sha1:1".into());
+    let g = Graph::build([repo, infra, apps]);
+    let e = export(live(&g), &Filter::default());
+    assert_eq!(e.rollouts.len(), 1);
+    let r = &e.rollouts[0];
+    assert_eq!(
+        (r.source.as_str(), r.applied, r.total),
+        ("GitRepository/flux-system/repo", 1, 2)
+    );
+    assert_eq!(r.lagging.len(), 1);
+    assert_eq!(r.lagging[0].object, "Kustomization/flux-system/apps");
+    assert_eq!(r.lagging[0].lag, "failing");
+    let text = tree::render(&e);
+    assert!(
+        text.starts_with("✓ GitRepository/flux-system/repo [rollout 1/2]\n"),
+        "{text}"
+    );
+    // A repository export has no statuses, so no rollouts.
+    let mut dir = live(&g);
+    dir.live = false;
+    assert!(export(dir, &Filter::default()).rollouts.is_empty());
+}

@@ -4,7 +4,8 @@
 //! with `(see above)` and not expanded a second time, so the output is linear in nodes plus edges. Nodes only in
 //! a cycle (unreachable from any root) are printed afterwards as extra roots. Live graphs get the console's
 //! status glyphs. Ownership edges (inventory, owner labels) are not drawn here: they are in the JSON/DOT/Mermaid
-//! outputs. Warnings and root causes follow the tree.
+//! outputs. A source whose newest revision has not reached all its consumers says `[rollout k/n]`. Warnings and
+//! root causes follow the tree.
 //!
 //! Every name is passed through `text::sanitize_line`: cluster objects are untrusted.
 
@@ -32,9 +33,16 @@ pub fn render(export: &GraphExport) -> String {
         waits.insert(e.from.as_str());
     }
     let live = matches!(export.origin, super::Origin::Cluster { .. });
+    let rollouts: BTreeMap<&str, (usize, usize)> = export
+        .rollouts
+        .iter()
+        .filter(|r| r.applied < r.total)
+        .map(|r| (r.source.as_str(), (r.applied, r.total)))
+        .collect();
     let mut printer = Printer {
         nodes: &nodes,
         children: &children,
+        rollouts: &rollouts,
         printed: BTreeSet::new(),
         out: String::new(),
         live,
@@ -64,6 +72,8 @@ pub fn render(export: &GraphExport) -> String {
 struct Printer<'a> {
     nodes: &'a BTreeMap<&'a str, &'a ExportNode>,
     children: &'a BTreeMap<&'a str, Vec<(&'a str, &'a str)>>,
+    /// Sources whose newest revision is still rolling out: (applied, total).
+    rollouts: &'a BTreeMap<&'a str, (usize, usize)>,
     printed: BTreeSet<&'a str>,
     out: String,
     live: bool,
@@ -97,6 +107,9 @@ impl<'a> Printer<'a> {
         }
         if node.suspended && !self.live {
             self.out.push_str(" [suspended]");
+        }
+        if let Some((applied, total)) = self.rollouts.get(id) {
+            let _ = write!(self.out, " [rollout {applied}/{total}]");
         }
         if let Some(edge) = edge {
             let _ = write!(self.out, " ({edge})");
