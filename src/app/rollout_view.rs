@@ -62,3 +62,52 @@ pub fn row_suffix(state: &State, r: &ResourceRef) -> String {
         _ => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flux::FluxKind;
+    use crate::graph::rollout::{ConsumerRollout, Lag};
+
+    fn consumer(i: usize, lag: Option<Lag>) -> ConsumerRollout {
+        ConsumerRollout {
+            consumer: ResourceRef::new(
+                FluxKind::Kustomization,
+                "ns",
+                format!("ks-{i:02}\u{1b}[2J"),
+            ),
+            lag,
+            at: lag.map(|_| "main@sha1:0123456789abcdef0123".to_owned()),
+            attempted: i == 0,
+        }
+    }
+
+    #[test]
+    fn lines_list_the_laggards_sanitised_and_cut_after_eight() {
+        let mut consumers: Vec<ConsumerRollout> =
+            (0..10).map(|i| consumer(i, Some(Lag::Failing))).collect();
+        consumers.push(consumer(10, None));
+        let rollout = Rollout {
+            source: ResourceRef::new(FluxKind::GitRepository, "ns", "repo"),
+            revision: "main@sha1:ffffffffffffffffffffffffffffffffffffffff".into(),
+            consumers,
+        };
+        let out = lines(&rollout);
+        assert_eq!(
+            out[0],
+            (
+                "Rollout".to_owned(),
+                "1/11 at main@sha1:ffffffffffff".to_owned()
+            )
+        );
+        assert_eq!(out[1].0, "Lagging");
+        assert_eq!(
+            out[1].1,
+            "Kustomization/ns/ks-00 (failing, tried it, at main@sha1:0123456789ab)"
+        );
+        assert_eq!(out[2].0, "");
+        assert_eq!(out.len(), 1 + LAGGING_SHOWN + 1);
+        assert_eq!(out.last().map(|l| l.1.as_str()), Some("… and 2 more"));
+        assert!(out.iter().all(|(_, v)| !v.contains('\u{1b}')));
+    }
+}
