@@ -44,3 +44,6 @@ pub use ring::DurationRing;
 pub use rules::Stuck;
 pub use sample::{Outcome, Sample};
 pub use schedule::Schedule;
+
+#[cfg(test)]
+mod tests;
