@@ -22,6 +22,7 @@ pub mod effect;
 pub mod msg;
 pub mod navigator;
 pub mod state;
+pub mod timings_view;
 pub mod topology;
 pub mod tree;
 pub mod update;

@@ -70,6 +70,20 @@ pub fn status(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         };
         spans.push(Span::styled(text, style));
     }
+    // Fleet timing totals: `2 overdue · 1 stuck · 3 slow` (only the non-zero ones).
+    let sep = if area.width >= super::WIDE {
+        " · "
+    } else {
+        "·"
+    };
+    for (i, (flag, count)) in s.timing_totals.iter().enumerate() {
+        let lead = if i == 0 { " │ " } else { sep };
+        spans.push(Span::styled(lead, theme.status_bar));
+        spans.push(Span::styled(
+            format!("{count} {}", flag.label()),
+            super::timings::flag_style(theme, *flag).patch(bar_bg(theme)),
+        ));
+    }
     let used: usize = spans.iter().map(Span::width).sum();
     let room = usize::from(area.width).saturating_sub(used);
     let (text, style) = match &s.connection {
@@ -92,6 +106,16 @@ pub fn status(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         Paragraph::new(Line::from(spans)).style(theme.status_bar),
         area,
     );
+}
+
+/// The status bar's background, to lay coloured text on it.
+fn bar_bg(theme: &crate::config::Theme) -> ratatui::style::Style {
+    theme
+        .status_bar
+        .bg
+        .map_or_else(ratatui::style::Style::default, |bg| {
+            ratatui::style::Style::default().bg(bg)
+        })
 }
 
 pub fn hints(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
