@@ -49,7 +49,8 @@ impl Stuck {
 /// of the object, so a clock tick only compares times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Deadlines {
-    /// When the next run is due (last reconcile + interval, or + retry interval after a failure).
+    /// When the next run is due (last reconcile + interval, or + retry interval after a failure; see
+    /// [`baseline`] for objects without a per-reconcile trace).
     pub next_due: Option<Timestamp>,
     /// When the object becomes overdue.
     pub overdue_at: Option<Timestamp>,
@@ -65,7 +66,7 @@ impl Deadlines {
         let next_due = facts
             .schedule
             .next_after(facts.failing)
-            .zip(facts.last_reconcile)
+            .zip(baseline(facts))
             .map(|(wait, last)| add(last, wait));
         // Suspended objects are paused on purpose: never overdue, never stuck.
         if facts.suspended {
@@ -113,15 +114,22 @@ fn overdue_at(facts: &Facts) -> Option<Timestamp> {
     }
     let schedule = &facts.schedule;
     let wait = schedule.next_after(facts.failing)?;
-    let baseline = if facts.reconcile_traced {
-        facts.last_reconcile
-    } else {
-        facts.last_reconcile.max(facts.first_seen)
-    }?;
+    let baseline = baseline(facts)?;
     Some(add(
         baseline,
         wait + schedule.timeout + overdue_grace(schedule.interval.unwrap_or(wait)),
     ))
+}
+
+/// The run the schedule counts from: the last reconcile when a per-reconcile trace dates it; otherwise no
+/// earlier than when the console first saw the object (an old `Ready` transition says nothing about the runs
+/// since).
+fn baseline(facts: &Facts) -> Option<Timestamp> {
+    if facts.reconcile_traced {
+        facts.last_reconcile
+    } else {
+        facts.last_reconcile.max(facts.first_seen)
+    }
 }
 
 /// Kinds whose controller leaves a trace (an event, a history entry) of every reconcile.

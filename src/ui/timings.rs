@@ -85,15 +85,16 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, list: &TimingsVi
             row
         }
     });
+    // Durations and ages are short (`8m0s`, `12m`, `late 1h`); the name and the flags share the rest.
     let widths = [
         Constraint::Length(1),
         Constraint::Length(5),
-        Constraint::Fill(1),
-        Constraint::Length(7),
-        Constraint::Length(7),
+        Constraint::Fill(3),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(4),
         Constraint::Length(8),
-        Constraint::Length(9),
-        Constraint::Length(13),
+        Constraint::Fill(2),
     ];
     let inner = block.inner(area);
     frame.render_widget(block, area);
