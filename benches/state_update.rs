@@ -106,9 +106,9 @@ fn benches(c: &mut Criterion) {
     let head = chain_head(&objects);
     let failing = object(with_status(head.clone(), false, "41.7s"));
     let ready = object(with_status(head.clone(), true, "2.6s"));
-    let head_ref = failing.resource_ref().unwrap_or_else(|| {
-        ResourceRef::new(FluxKind::Kustomization, "tenant-000", "missing")
-    });
+    let head_ref = failing
+        .resource_ref()
+        .unwrap_or_else(|| ResourceRef::new(FluxKind::Kustomization, "tenant-000", "missing"));
     let mut group = c.benchmark_group(format!("state_update_{n}"));
     group.sample_size(30);
     group.measurement_time(Duration::from_secs(4));

@@ -139,12 +139,14 @@ pub fn on_action(state: &mut State, action: Action) -> bool {
 
 /// Brings the ranking up to date with the timings and the filter.
 pub fn refresh(state: &mut State) {
+    // The tree's filter, matched the same way: every word must appear.
     let filter = state.navigator.filter.to_lowercase();
+    let words: Vec<&str> = filter.split_whitespace().collect();
     let objects = &state.objects;
     state.timings_list.refresh(&state.timings, &filter, |r| {
         objects
             .get(r)
-            .is_some_and(|e| e.search_text.contains(&filter))
+            .is_some_and(|e| words.iter().all(|w| e.search_text.contains(w)))
     });
 }
 
