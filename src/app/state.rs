@@ -1,6 +1,7 @@
 //! `State`: everything the console knows, owned by `app::run` and changed only by `update`.
 //! The root holds the data (objects, kinds, events, topology) and one state struct per screen.
 
+use super::dag::DagState;
 use super::navigator::NavigatorState;
 use super::tree::TreeView;
 use crate::cluster::KindProblem;
@@ -83,6 +84,16 @@ pub enum Focus {
     Detail,
 }
 
+/// Which screen fills the main area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Screen {
+    /// The tree of objects (and the detail pane).
+    #[default]
+    Tree,
+    /// The drawn dependency DAG.
+    Dag,
+}
+
 /// The whole app state.
 #[derive(Debug)]
 pub struct State {
@@ -93,6 +104,8 @@ pub struct State {
     pub events: BTreeMap<ResourceRef, VecDeque<Arc<FluxEvent>>>,
     pub graph: Graph,
     pub navigator: NavigatorState,
+    pub screen: Screen,
+    pub dag: DagState,
     pub focus: Focus,
     pub detail_visible: bool,
     pub detail_scroll: u16,
@@ -109,6 +122,8 @@ pub struct State {
     pub page_rows: usize,
     /// Terminal height, from the last resize (0: not known yet).
     pub height: u16,
+    /// Terminal width, from the last resize (0: not known yet).
+    pub width: u16,
     /// The latest clock reading, from ticks.
     pub now: Option<Timestamp>,
     /// Something visible changed since the last draw.
@@ -132,6 +147,8 @@ impl State {
             events: BTreeMap::new(),
             graph: Graph::new(),
             navigator: NavigatorState::default(),
+            screen: Screen::Tree,
+            dag: DagState::default(),
             focus: Focus::Navigator,
             detail_visible: true,
             detail_scroll: 0,
@@ -145,6 +162,7 @@ impl State {
             pending_keys: Vec::new(),
             page_rows: 10,
             height: 0,
+            width: 0,
             now: None,
             dirty: true,
             health_counts: BTreeMap::new(),
@@ -157,6 +175,8 @@ impl State {
     pub fn mode(&self) -> Mode {
         if self.help_open {
             Mode::Help
+        } else if self.screen == Screen::Dag {
+            Mode::Dag
         } else if self.navigator.filter_editing {
             Mode::Filter
         } else if self.focus == Focus::Detail && self.detail_visible {
@@ -176,6 +196,13 @@ impl State {
         let was_invalid = self.invalid.remove(&r).is_some();
         // Most updates only change status: the tree's shape (which objects, which edges) stays, and rows read
         // their columns at draw time, so the tree is kept unless the filter's answer can change.
+        // The DAG screen lays out again when edges or a health (root causes, folded chains) change.
+        if self.objects.get(&r).is_none_or(|old| {
+            old.status.health != entry.status.health
+                || edges_of(&old.object) != edges_of(&entry.object)
+        }) {
+            self.dag.mark_stale();
+        }
         let change = match self.objects.get(&r) {
             Some(old) if !was_invalid => {
                 if self.reshapes_tree(&old.object, &entry.object) {
@@ -235,6 +262,7 @@ impl State {
         }
         self.invalid.insert(r, error);
         self.navigator.mark_stale();
+        self.dag.mark_stale();
     }
 
     /// How many objects have each health (kept as objects come, change and go; for the status bar).
@@ -252,6 +280,7 @@ impl State {
         self.invalid.remove(r);
         self.events.remove(r);
         self.navigator.mark_stale();
+        self.dag.mark_stale();
     }
 
     /// Records an event about an object, replacing an older copy of the same aggregated event.

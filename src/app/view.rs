@@ -12,6 +12,7 @@ use k8s_openapi::jiff::Timestamp;
 use std::ops::Range;
 use std::str::FromStr;
 
+pub use super::dag_view::DagView;
 pub use super::detail_view::{ConditionView, DetailView, EventView};
 
 /// Everything one frame shows.
@@ -25,6 +26,8 @@ pub struct View<'a> {
     pub status: StatusBarView,
     pub banners: Vec<Banner>,
     pub help: Option<HelpView>,
+    /// The DAG screen, when it is open (it replaces the tree and the detail pane).
+    pub dag: Option<DagView>,
     /// Key hints for the footer: (keys, what).
     pub hints: Vec<(String, String)>,
 }
@@ -183,6 +186,15 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
     let height = (state.height > 0)
         .then(|| crate::ui::tree_rows(state.height, banners.len(), filter.is_some()));
     let window = state.navigator.window(height);
+    let dag = (state.screen == super::state::Screen::Dag).then(|| {
+        // Unknown terminal size: a conventional 80x24.
+        let (w, h) = match (state.width, state.height) {
+            (0, _) | (_, 0) => (80, 24),
+            size => size,
+        };
+        let (cw, ch) = crate::ui::dag_canvas_size(w, h, banners.len());
+        super::dag_view::build(state, cw, ch)
+    });
     let state: &State = state;
     let detail = state
         .detail_visible
@@ -201,6 +213,7 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
         status: status_bar(state),
         banners,
         help: state.help_open.then(|| help(state)),
+        dag,
         hints: hints(state),
     }
 }
@@ -474,6 +487,15 @@ fn hints(state: &State) -> Vec<(String, String)> {
         Mode::Detail => &[
             (A::FocusNavigator, "back"),
             (A::JumpToRootCause, "root cause"),
+        ],
+        Mode::Dag => &[
+            (A::OpenTree, "tree"),
+            (A::DagNextAlternative, "next parent/child"),
+            (A::DagToggleChain, "fold"),
+            (A::DagDeeper, "deeper"),
+            (A::DagShallower, "shallower"),
+            (A::DagRevealInTree, "in tree"),
+            (A::ToggleHelp, "help"),
         ],
         Mode::Navigator | Mode::Common => &[
             (A::ToggleHelp, "help"),

@@ -30,12 +30,15 @@ pub enum Mode {
     Filter,
     /// The help screen is open.
     Help,
+    /// The drawn dependency DAG.
+    Dag,
 }
 
 impl Mode {
     /// Every mode, in the order help lists them.
-    pub const ALL: [Mode; 5] = [
+    pub const ALL: [Mode; 6] = [
         Mode::Navigator,
+        Mode::Dag,
         Mode::Detail,
         Mode::Filter,
         Mode::Help,
@@ -51,6 +54,7 @@ impl Mode {
             Mode::Detail => "detail",
             Mode::Filter => "filter",
             Mode::Help => "help",
+            Mode::Dag => "dag",
         }
     }
 

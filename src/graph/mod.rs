@@ -15,8 +15,11 @@
 //! - Views for the console (dependency and ownership trees, blast radius) are in [`tree`]; reports (dangling
 //!   references, cycles, cross-kind dependsOn) in [`warning`], reference kinds a field does not accept in
 //!   [`reference_check`].
+//! - Drawing: the layered layout of any part of the graph, the neighbourhood of a node and blocked chains
+//!   folded onto their root cause are in [`layout`].
 
 pub mod edge;
+pub mod layout;
 pub mod reference_check;
 pub mod root_cause;
 mod scc;
