@@ -92,6 +92,13 @@ fn draw_panel(frame: &mut Frame<'_>, area: Rect, theme: &Theme, dag: &DagView) {
         ),
         Span::styled(p.heading.clone(), theme.title),
     ])];
+    // The selection's own warnings first: on a small terminal the panel has few rows.
+    for (_, text) in p.warnings.iter().filter(|(m, _)| *m) {
+        lines.push(Line::from(vec![
+            Span::styled("⚠ ", theme.event_warning),
+            Span::styled(text.clone(), theme.event_warning),
+        ]));
+    }
     for fact in &p.facts {
         lines.push(Line::styled(fact.clone(), theme.text));
     }
@@ -99,18 +106,13 @@ fn draw_panel(frame: &mut Frame<'_>, area: Rect, theme: &Theme, dag: &DagView) {
     let heading = match (p.warnings.len(), mine) {
         (0, _) => "No warnings".to_owned(),
         (n, 0) => format!("Warnings ({n})"),
-        (n, m) => format!("Warnings ({n}, {m} on the selection)"),
+        (n, m) => format!("Warnings ({n}, {m} above on the selection)"),
     };
     lines.push(Line::styled(heading, theme.title));
-    for (on_selection, text) in &p.warnings {
-        let (mark, style) = if *on_selection {
-            ("▶ ⚠ ", theme.event_warning)
-        } else {
-            ("⚠ ", theme.text_dim)
-        };
+    for (_, text) in p.warnings.iter().filter(|(m, _)| !*m) {
         lines.push(Line::from(vec![
-            Span::styled(mark, style),
-            Span::styled(text.clone(), style),
+            Span::styled("⚠ ", theme.text_dim),
+            Span::styled(text.clone(), theme.text_dim),
         ]));
     }
     let block = Block::default()
