@@ -55,6 +55,8 @@ pub struct DagLayout {
     pub warned: HashSet<usize>,
     /// For each layered node, the layered nodes one layer down it has an edge to, with the routed edge's index.
     pub segments: Vec<Vec<(usize, usize)>>,
+    /// Rows and tracks on the canvas.
+    pub geometry: super::dag_view::Geometry,
 }
 
 impl DagLayout {
@@ -443,8 +445,10 @@ fn compute(graph: &Graph, key: LayoutKey) -> DagLayout {
             segments[pair[0]].push((pair[1], e));
         }
     }
+    let geometry = super::dag_view::geometry(&laid.layout, &segments);
     DagLayout {
         key,
+        geometry,
         shown,
         ups,
         downs,

@@ -3,22 +3,26 @@
 //! and the graph's warnings. Built from the cached layout in time proportional to what is visible (plus one
 //! pass over the laid-out edges for the blast radius); every string is sanitised here.
 //!
-//! Canvas geometry: layer `L`'s boxes are on row `3L`; the edges from layer `L` to `L + 1` run down from the
-//! upper box's centre, along row `3L + 1` (one horizontal track shared by all edges, merged into `┬ ┴ ┼ …`),
-//! and down row `3L + 2` into the lower box, with `▼` above a dependent (`▲` for an edge drawn reversed to
-//! break a cycle). A long edge passes the layers in between as `│` where its dummy node sits.
+//! Canvas geometry ([`Geometry`], computed once per layout): layer `L`'s boxes are on row `rows[L]`; below it
+//! come the layer's horizontal tracks, then one row of arrows, then the next layer. Every node with edges
+//! going sideways to the layer below gets a track of its own for its "bus" (nodes whose buses do not overlap
+//! share one), so two parents' buses never merge: an edge runs down from the upper box's centre to its track,
+//! along it, and down into the lower box, with `▼` above a dependent (`▲` for an edge drawn reversed to break
+//! a cycle). Where lines meet they join (`┬ ┴ ├ ┤ ┼ …`). A long edge passes the layers in between as `│` where
+//! its dummy node sits.
 
 use super::dag::{DagLayout, DagNode, label};
 use super::state::State;
 use super::view::glyph;
 use crate::flux::{Health, ResourceRef};
 use crate::graph::NodeState;
+use crate::graph::layout::Layout;
 use crate::graph::layout::collapse::FoldedNode;
 use crate::text::sanitize_line;
 use std::collections::{BTreeMap, HashSet};
 
-/// Rows per layer on the canvas.
-pub const PITCH: u32 = 3;
+/// Rows kept visible above the selection's row when scrolling (the edges coming into it).
+const ABOVE: u32 = 3;
 /// Columns kept visible beside the selection when scrolling sideways.
 const MARGIN: u32 = 4;
 
@@ -68,6 +72,57 @@ pub struct DagView {
     pub cells: Vec<EdgeCell>,
     pub boxes: Vec<BoxView>,
     pub panel: DagPanel,
+}
+
+/// Where things are on the canvas (see the module doc).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Geometry {
+    /// Canvas row of each layer's boxes.
+    pub rows: Vec<u32>,
+    /// Track (0-based, below its layer's row) of each layered node's bus; `None`: straight down or no edges.
+    pub track: Vec<Option<u32>>,
+    /// Rows the canvas takes.
+    pub height: u32,
+}
+
+/// Assigns tracks (greedy interval colouring of the buses, left to right) and rows.
+#[must_use]
+pub fn geometry(layout: &Layout, segments: &[Vec<(usize, usize)>]) -> Geometry {
+    let mut track = vec![None; layout.placed.len()];
+    let mut rows = Vec::with_capacity(layout.layers.len());
+    let mut row = 0u32;
+    for layer in &layout.layers {
+        rows.push(row);
+        // (start, end, node) of each bus, in layer order (so by start).
+        let mut ends: Vec<u32> = Vec::new();
+        for &v in layer {
+            let ca = layout.placed[v].centre();
+            let (lo, hi) = segments[v]
+                .iter()
+                .map(|(b, _)| layout.placed[*b].centre())
+                .fold((ca, ca), |(lo, hi), c| (lo.min(c), hi.max(c)));
+            if lo == hi {
+                continue;
+            }
+            let t = match ends.iter().position(|e| *e < lo) {
+                Some(t) => t,
+                None => {
+                    ends.push(0);
+                    ends.len() - 1
+                }
+            };
+            ends[t] = hi;
+            track[v] = u32::try_from(t).ok();
+        }
+        let tracks = u32::try_from(ends.len()).unwrap_or(u32::MAX / 4).max(1);
+        row += 2 + tracks;
+    }
+    let height = row.saturating_sub(2);
+    Geometry {
+        rows,
+        track,
+        height,
+    }
 }
 
 /// The glyph-carrying health of a folded node (`None`: a missing object).
@@ -152,10 +207,10 @@ pub fn build(state: &mut State, width: u16, height: u16) -> DagView {
     let sel = state.dag.selected_index();
     if let (Some(cache), Some(i)) = (state.dag.layout(), sel) {
         let p = cache.graph.layout.placed[i];
-        let y = p.layer * PITCH;
+        let y = cache.geometry.rows[p.layer as usize];
         let (ox, oy) = state.dag.offset;
         let ox = scroll_to(ox, p.x, p.x + p.width, vw, MARGIN);
-        let oy = scroll_to(oy, y, y + 1, vh, PITCH);
+        let oy = scroll_to(oy, y, y + 1, vh, ABOVE);
         state.dag.offset = (ox, oy);
     }
     let state: &State = state;
@@ -216,13 +271,13 @@ fn canvas(
         blast.contains(&routed.lower)
             && (Some(routed.upper) == sel || blast.contains(&routed.upper))
     };
-    let first = oy / PITCH;
-    let last = (oy + vh) / PITCH;
-    for l in first.saturating_sub(1)..=last {
-        let Some(layer) = layout.layers.get(l as usize) else {
-            continue;
-        };
-        let y0 = l * PITCH;
+    let geo = &cache.geometry;
+    // Layers whose band (boxes, tracks, arrows) meets the viewport.
+    let first = geo.rows.partition_point(|r| *r <= oy).saturating_sub(1);
+    let last = geo.rows.partition_point(|r| *r < oy + vh);
+    for (l, layer) in layout.layers.iter().enumerate().take(last).skip(first) {
+        let y0 = geo.rows[l];
+        let next = geo.rows.get(l + 1).copied().unwrap_or(y0 + 3);
         for &v in layer {
             let p = layout.placed[v];
             if layout.is_dummy(v) {
@@ -234,10 +289,10 @@ fn canvas(
                 boxes.push(box_view(state, cache, v, sel, blast, (ox, oy)));
             }
             let ca = p.centre();
+            let t = y0 + 1 + geo.track[v].unwrap_or(0);
             for &(b, e) in &cache.segments[v] {
                 let cb = layout.placed[b].centre();
                 let hot = edge_in_blast(e);
-                let t = y0 + 1;
                 let mut mark = |x: u32, y: u32, m: u8, arrow: Option<char>| {
                     if visible(x, y) {
                         let cell = grid.entry((x, y)).or_insert((0, false, None));
@@ -248,25 +303,29 @@ fn canvas(
                         }
                     }
                 };
-                let side_a = match cb.cmp(&ca) {
-                    std::cmp::Ordering::Greater => RIGHT,
-                    std::cmp::Ordering::Less => LEFT,
-                    std::cmp::Ordering::Equal => DOWN,
-                };
-                mark(ca, t, UP | side_a, None);
-                if ca != cb {
-                    let (lo, hi) = (ca.min(cb), ca.max(cb));
-                    for x in (lo + 1).max(ox)..hi.min(ox + vw) {
-                        mark(x, t, LEFT | RIGHT, None);
-                    }
-                    mark(cb, t, DOWN | if ca < cb { LEFT } else { RIGHT }, None);
-                }
                 let arrow = (!layout.is_dummy(b)).then_some(if layout.edges[e].reversed {
                     '▲'
                 } else {
                     '▼'
                 });
-                mark(cb, t + 1, UP | DOWN, arrow);
+                if ca == cb {
+                    for y in y0 + 1..next {
+                        mark(ca, y, UP | DOWN, (y + 1 == next).then_some(arrow).flatten());
+                    }
+                    continue;
+                }
+                for y in y0 + 1..t {
+                    mark(ca, y, UP | DOWN, None);
+                }
+                mark(ca, t, UP | if cb > ca { RIGHT } else { LEFT }, None);
+                let (lo, hi) = (ca.min(cb), ca.max(cb));
+                for x in (lo + 1).max(ox)..hi.min(ox + vw) {
+                    mark(x, t, LEFT | RIGHT, None);
+                }
+                mark(cb, t, DOWN | if ca < cb { LEFT } else { RIGHT }, None);
+                for y in t + 1..next {
+                    mark(cb, y, UP | DOWN, (y + 1 == next).then_some(arrow).flatten());
+                }
             }
         }
     }
@@ -319,7 +378,7 @@ fn box_view(
         .collect();
     BoxView {
         x: u16::try_from(p.x.max(ox) - ox).unwrap_or(u16::MAX),
-        y: u16::try_from(p.layer * PITCH - oy).unwrap_or(u16::MAX),
+        y: u16::try_from(cache.geometry.rows[p.layer as usize] - oy).unwrap_or(u16::MAX),
         text,
         health,
         selected: Some(v) == sel,
