@@ -123,7 +123,7 @@ impl Keymap {
                     file,
                     mode_name.referenced.line(),
                     format!(
-                        "unknown mode '{}' (modes: common, navigator, detail, filter, help)",
+                        "unknown mode '{}' (modes: common, navigator, dag, detail, filter, help)",
                         mode_name.value
                     ),
                 )
