@@ -5,6 +5,8 @@
 //! `cargo bench --bench dag_layout` (small sample sizes: the machine is shared).
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use fluxops::app::{Action, Labels, Msg, State, update, view};
+use fluxops::config::Config;
 use fluxops::flux::{FluxKind, FluxObject, ResourceRef};
 use fluxops::graph::Graph;
 use fluxops::graph::layout::collapse::FoldedNode;
@@ -12,15 +14,19 @@ use fluxops::graph::layout::{LayoutOptions, focus, lay_out_graph};
 use fluxops::sim::fleet::{FleetSpec, generate};
 use std::collections::BTreeSet;
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Duration;
 
-fn fleet_graph(objects: usize) -> Graph {
+fn fleet_objects(objects: usize) -> Vec<FluxObject> {
     let (values, _) = generate(&FleetSpec::new(objects));
-    let objects: Vec<FluxObject> = values
+    values
         .into_iter()
         .filter_map(|v| serde_json::from_value(v).ok())
-        .collect();
-    Graph::build(objects)
+        .collect()
+}
+
+fn fleet_graph(objects: usize) -> Graph {
+    Graph::build(fleet_objects(objects))
 }
 
 /// Label width as the console computes it for a node (`[✓ KS name]`).
@@ -50,7 +56,8 @@ fn bench(c: &mut Criterion) {
     );
     let mut group = c.benchmark_group("dag_layout");
     group.sample_size(10);
-    group.measurement_time(Duration::from_secs(10));
+    group.measurement_time(Duration::from_secs(5));
+    group.warm_up_time(Duration::from_secs(1));
     group.bench_function("whole_fleet_10000", |b| {
         b.iter(|| lay_out_graph(&graph, black_box(&all), &expanded, width, &options));
     });
@@ -72,6 +79,27 @@ fn bench(c: &mut Criterion) {
             let nodes = focus::neighbourhood(&graph, black_box(&source), 3);
             lay_out_graph(&graph, &nodes, &expanded, width, &options)
         });
+    });
+    // What the DAG screen does when the selection moves off the neighbourhood or a health/edge changes:
+    // `DagState::refresh` (neighbourhood, warnings of the whole graph, fold, layout, canvas geometry), then
+    // one frame's view model (`view::build` on a 160x48 terminal).
+    let mut state = State::new(Config::builtin(), Labels::default());
+    for obj in fleet_objects(10_000) {
+        state.upsert(Arc::new(obj));
+    }
+    update(&mut state, Msg::Resize { width: 160, height: 48 });
+    let centre = ResourceRef::new(FluxKind::Kustomization, "tenant-100", "app-02");
+    state.reveal(&centre);
+    update(&mut state, Msg::Action(Action::OpenDag));
+    group.bench_function("screen_relayout_depth_3", |b| {
+        b.iter(|| {
+            state.dag.mark_stale();
+            state.dag.refresh(&state.graph);
+        });
+    });
+    let now = k8s_openapi::jiff::Timestamp::UNIX_EPOCH;
+    group.bench_function("screen_frame_view_model_cached_layout", |b| {
+        b.iter(|| black_box(view::build(&mut state, now).dag.map(|d| d.boxes.len())));
     });
     group.finish();
 }
