@@ -2,6 +2,8 @@
 //! node N hops deep), which blocked chains the user expanded, the selection and the moves along edges — and the
 //! cached layout.
 //!
+//! The root cause of every blocked object shown is shown too (a folded chain hangs below it).
+//!
 //! The layout ([`crate::graph::layout`]) is recomputed only when its input changes: the graph's shape or a
 //! health (marked by `State` through [`DagState::mark_stale`]), the centre, the depth, or the expanded set;
 //! never per frame. The selection moves along the drawn (folded) edges: up to a dependency, down to a dependent,
@@ -387,10 +389,24 @@ impl DagState {
 
 /// Computes the layout for `key`.
 fn compute(graph: &Graph, key: LayoutKey) -> DagLayout {
-    let nodes = match (&key.centre, key.depth) {
+    let mut nodes = match (&key.centre, key.depth) {
         (Some(c), Some(d)) => focus::neighbourhood(graph, c, d),
         _ => focus::whole(graph),
     };
+    // A blocked object's root cause is always shown, so a folded chain sits below the node it is blocked behind.
+    let mut roots: Vec<ResourceRef> = nodes
+        .iter()
+        .filter_map(|r| match graph.root_causes(r) {
+            [root] if root != r => Some(root.clone()),
+            _ => None,
+        })
+        .filter(|root| nodes.binary_search(root).is_err())
+        .collect();
+    if !roots.is_empty() {
+        nodes.append(&mut roots);
+        nodes.sort();
+        nodes.dedup();
+    }
     let warnings = graph.warnings();
     let shown: BTreeSet<ResourceRef> = nodes.iter().cloned().collect();
     let mut warned_refs: HashSet<&ResourceRef> = HashSet::new();
