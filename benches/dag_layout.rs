@@ -87,7 +87,13 @@ fn bench(c: &mut Criterion) {
     for obj in fleet_objects(10_000) {
         state.upsert(Arc::new(obj));
     }
-    update(&mut state, Msg::Resize { width: 160, height: 48 });
+    update(
+        &mut state,
+        Msg::Resize {
+            width: 160,
+            height: 48,
+        },
+    );
     let centre = ResourceRef::new(FluxKind::Kustomization, "tenant-100", "app-02");
     state.reveal(&centre);
     update(&mut state, Msg::Action(Action::OpenDag));

@@ -477,3 +477,77 @@ fn the_dag_draws_at_tiny_and_odd_sizes_without_panicking() {
         let _ = render(&mut state, w, h);
     }
 }
+
+#[test]
+fn the_blast_radius_on_a_real_fleet_is_what_graph_blast_radius_says() {
+    // bjw-s home-ops from its repository; home-ops (the GitRepository almost every Kustomization uses)
+    // fails, everything downstream is blocked: with its chain unfolded, the whole-graph DAG highlights exactly
+    // Graph::blast_radius.
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/fleets");
+    let fleet = format!("{data}/bjw-s-labs__home-ops@2022-06");
+    let context = format!("{data}/_kustomize-context/bjw-s-labs__home-ops@2022-06");
+    let load = fluxops::flux::repo::load_dir_with_context(
+        std::path::Path::new(&fleet),
+        Some(std::path::Path::new(&context)),
+    )
+    .unwrap();
+    let home_ops = r(FluxKind::GitRepository, "flux-system", "home-ops");
+    let mut state = State::new(Config::builtin(), support::labels());
+    let downstream: Vec<ResourceRef> = fluxops::graph::Graph::build(load.objects.clone())
+        .blast_radius(&home_ops)
+        .into_iter()
+        .cloned()
+        .collect();
+    for mut obj in load.objects {
+        let me = obj.resource_ref().unwrap();
+        obj.status = serde_json::from_value(if me == home_ops {
+            not_ready("GitOperationFailed", "auth")
+        } else if downstream.contains(&me) {
+            blocked()
+        } else {
+            ready("Succeeded")
+        })
+        .unwrap();
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
+        );
+    }
+    open_on(&mut state, &home_ops);
+    act(&mut state, &[Action::DagDeeper; 10]);
+    let folded = state.dag.layout().unwrap();
+    let boxed = folded
+        .graph
+        .folded
+        .nodes
+        .iter()
+        .filter(|n| matches!(n, fluxops::graph::layout::collapse::FoldedNode::Chain(_)))
+        .count();
+    assert_eq!(boxed, 1, "one box: everything is blocked behind home-ops");
+    state.dag.expanded.insert(home_ops.clone());
+    state.dag.refresh(&state.graph);
+    let layout = state.dag.layout().unwrap();
+    let highlighted: Vec<ResourceRef> = (0..layout.graph.folded.nodes.len())
+        .filter_map(|i| match layout.node(i) {
+            Some(DagNode::Object(r)) => Some(r),
+            _ => None,
+        })
+        .filter(|r| downstream.contains(r))
+        .collect();
+    assert_eq!(
+        highlighted.len(),
+        downstream.len(),
+        "every object downstream is laid out"
+    );
+    // The view model marks exactly those boxes that are on screen; a tall terminal shows them all.
+    update(
+        &mut state,
+        Msg::Resize {
+            width: 60_000,
+            height: 400,
+        },
+    );
+    let dag = view::build(&mut state, now()).dag.unwrap();
+    let marked = dag.boxes.iter().filter(|b| b.blast).count();
+    assert_eq!(marked, downstream.len());
+}

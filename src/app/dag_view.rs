@@ -280,12 +280,17 @@ fn canvas(
         let next = geo.rows.get(l + 1).copied().unwrap_or(y0 + 3);
         for &v in layer {
             let p = layout.placed[v];
-            if layout.is_dummy(v) {
+            if layout.is_dummy(v) && visible(p.x, y0) {
                 let hot = cache.segments[v].iter().any(|(_, e)| edge_in_blast(*e));
                 let cell = grid.entry((p.x, y0)).or_insert((0, false, None));
                 cell.0 |= UP | DOWN;
                 cell.1 |= hot;
-            } else if y0 >= oy && y0 < oy + vh && p.x < ox + vw && p.x + p.width > ox {
+            } else if !layout.is_dummy(v)
+                && y0 >= oy
+                && y0 < oy + vh
+                && p.x < ox + vw
+                && p.x + p.width > ox
+            {
                 boxes.push(box_view(state, cache, v, sel, blast, (ox, oy)));
             }
             let ca = p.centre();
