@@ -96,7 +96,7 @@ fn bench(c: &mut Criterion) {
     );
     let centre = ResourceRef::new(FluxKind::Kustomization, "tenant-100", "app-02");
     state.reveal(&centre);
-    update(&mut state, Msg::Action(Action::OpenDag));
+    update(&mut state, Msg::Action(Action::ShowDag));
     group.bench_function("screen_relayout_depth_3", |b| {
         b.iter(|| {
             state.dag.mark_stale();

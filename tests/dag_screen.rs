@@ -162,7 +162,7 @@ fn act(state: &mut State, actions: &[Action]) {
 /// Opens the DAG screen on `r`.
 fn open_on(state: &mut State, target: &ResourceRef) {
     state.reveal(target);
-    act(state, &[Action::OpenDag]);
+    act(state, &[Action::ShowDag]);
 }
 
 fn selected(state: &State) -> Option<DagNode> {
@@ -387,7 +387,7 @@ fn warnings_mark_their_nodes_and_the_selected_ones_come_first() {
 fn t_reveals_the_selected_node_in_the_tree() {
     let mut state = scenario_state();
     open_on(&mut state, &flux_ks("infra-controllers"));
-    act(&mut state, &[Action::DagDown, Action::DagRevealInTree]);
+    act(&mut state, &[Action::DagDown, Action::RevealInTree]);
     assert_eq!(state.screen, Screen::Tree);
     assert_eq!(state.selected(), Some(&flux_ks("infra-configs")));
 }

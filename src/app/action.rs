@@ -63,8 +63,9 @@ actions! {
     FilterDeleteChar => "filter_delete_char", "Delete the last character of the filter";
     ClearFilter => "clear_filter", "Clear the filter";
     DismissBanner => "dismiss_banner", "Hide the configuration problem banner";
-    OpenTree => "open_tree", "Show the tree of objects";
-    OpenDag => "open_dag", "Show the drawn dependency DAG around the selected object";
+    ShowTree => "show_tree", "Show the tree of objects";
+    RevealInTree => "reveal_in_tree", "Show the selected object in the tree";
+    ShowDag => "show_dag", "Show the drawn dependency DAG around the selected object";
     DagUp => "dag_up", "Go to a dependency of the selected node (what it waits on)";
     DagDown => "dag_down", "Go to a dependent of the selected node (what waits on it)";
     DagLeft => "dag_left", "Go to the node on the left in the same layer";
@@ -74,7 +75,6 @@ actions! {
     DagDeeper => "dag_deeper", "Show one hop more around the centre (past 9: the whole graph)";
     DagShallower => "dag_shallower", "Show one hop less around the centre";
     DagFocusSelected => "dag_focus_selected", "Centre the neighbourhood on the selected node";
-    DagRevealInTree => "dag_reveal_in_tree", "Show the selected node in the tree";
 }
 
 impl Action {

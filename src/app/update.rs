@@ -174,8 +174,8 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ClearFilter => nav.set_filter(String::new()),
         Action::DismissBanner => state.config_banner_dismissed = true,
-        Action::OpenTree => state.screen = Screen::Tree,
-        Action::OpenDag => {
+        Action::ShowTree => state.screen = Screen::Tree,
+        Action::ShowDag => {
             state.screen = Screen::Dag;
             let selected = state.navigator.selected.last();
             state.dag.open(&state.graph, selected);
@@ -188,8 +188,13 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::DagToggleChain
         | Action::DagDeeper
         | Action::DagShallower
-        | Action::DagFocusSelected
-        | Action::DagRevealInTree => on_dag_action(state, action),
+        | Action::DagFocusSelected => on_dag_action(state, action),
+        // The DAG screen's selection (a screen with its own selection reveals that one).
+        Action::RevealInTree => {
+            if state.screen == Screen::Dag {
+                on_dag_action(state, action);
+            }
+        }
     }
     Vec::new()
 }
@@ -208,7 +213,7 @@ fn on_dag_action(state: &mut State, action: Action) {
         Action::DagDeeper => dag.change_depth(true),
         Action::DagShallower => dag.change_depth(false),
         Action::DagFocusSelected => dag.focus_selected(),
-        Action::DagRevealInTree => {
+        Action::RevealInTree => {
             if let Some(r) = dag.selected_ref().cloned() {
                 state.screen = Screen::Tree;
                 state.focus = Focus::Navigator;

@@ -489,12 +489,12 @@ fn hints(state: &State) -> Vec<(String, String)> {
             (A::JumpToRootCause, "root cause"),
         ],
         Mode::Dag => &[
-            (A::OpenTree, "tree"),
+            (A::ShowTree, "tree"),
             (A::DagNextAlternative, "next parent/child"),
             (A::DagToggleChain, "fold"),
             (A::DagDeeper, "deeper"),
             (A::DagShallower, "shallower"),
-            (A::DagRevealInTree, "in tree"),
+            (A::RevealInTree, "in tree"),
             (A::ToggleHelp, "help"),
         ],
         Mode::Navigator | Mode::Common => &[
