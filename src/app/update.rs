@@ -162,8 +162,10 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ScrollDown | Action::ScrollUp => scroll(state, action == Action::ScrollDown),
         Action::StartFilter => {
-            // The filter works on the tree: typing it there.
-            state.screen = Screen::Tree;
+            // The filter narrows the tree and the timings list; the DAG screen has none: type it in the tree.
+            if state.screen == Screen::Dag {
+                state.screen = Screen::Tree;
+            }
             nav.filter_editing = true;
         }
         Action::ApplyFilter => nav.filter_editing = false,
