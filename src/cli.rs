@@ -69,6 +69,8 @@ pub enum Command {
     Sim(SimArgs),
     /// Print the dependency graph of the cluster or of a GitOps repository (tree, JSON, DOT, Mermaid).
     Graph(GraphArgs),
+    /// Classify failure messages (one per line, or a TSV with a `message` column) and print one JSON line each.
+    Diagnose(DiagnoseArgs),
 }
 
 /// Output formats of `fluxops graph`.
@@ -143,4 +145,13 @@ pub struct SimArgs {
 
     #[command(flatten)]
     pub source: SimSourceArgs,
+}
+
+/// `fluxops diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// Files to read: one failure message per line, or a TSV whose header has a `message` column and optional
+    /// `kind` / `condition_reason` columns. `-` or none: standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
