@@ -63,6 +63,10 @@ actions! {
     FilterDeleteChar => "filter_delete_char", "Delete the last character of the filter";
     ClearFilter => "clear_filter", "Clear the filter";
     DismissBanner => "dismiss_banner", "Hide the configuration problem banner";
+    ShowTree => "show_tree", "Show the tree of objects";
+    ShowTimings => "show_timings", "Show the timings list (slowest, most overdue)";
+    CycleSort => "cycle_sort", "Sort the timings list by the next measure";
+    RevealInTree => "reveal_in_tree", "Show the selected object in the tree";
 }
 
 impl Action {

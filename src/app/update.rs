@@ -5,7 +5,7 @@ use super::action::Action;
 use super::effect::Effect;
 use super::msg::Msg;
 use super::navigator::Source;
-use super::state::{Focus, KindState, State};
+use super::state::{Focus, KindState, Screen, State};
 use super::topology::Topology;
 use crate::cluster::ClusterEvent;
 use crate::config::{Key, Mode, Resolution};
@@ -23,6 +23,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             state.now = Some(now);
+            state.timings.tick(now);
             state.dirty = true;
             Vec::new()
         }
@@ -103,6 +104,9 @@ fn type_into_filter(state: &mut State, key: &KeyEvent) {
 /// Performs a user intent.
 pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     state.dirty = true;
+    if state.mode() == Mode::Timings && super::timings_view::on_action(state, action) {
+        return Vec::new();
+    }
     let src = Source {
         topology: &state.graph,
         objects: &state.objects,
@@ -166,6 +170,13 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ClearFilter => nav.set_filter(String::new()),
         Action::DismissBanner => state.config_banner_dismissed = true,
+        Action::ShowTree => state.screen = Screen::Tree,
+        Action::ShowTimings => {
+            state.screen = Screen::Timings;
+            state.focus = Focus::Navigator;
+        }
+        // Owned by the timings list (handled above when it has the keyboard).
+        Action::CycleSort | Action::RevealInTree => {}
     }
     Vec::new()
 }

@@ -30,14 +30,17 @@ pub enum Mode {
     Filter,
     /// The help screen is open.
     Help,
+    /// The timings list has the keyboard.
+    Timings,
 }
 
 impl Mode {
     /// Every mode, in the order help lists them.
-    pub const ALL: [Mode; 5] = [
+    pub const ALL: [Mode; 6] = [
         Mode::Navigator,
         Mode::Detail,
         Mode::Filter,
+        Mode::Timings,
         Mode::Help,
         Mode::Common,
     ];
@@ -51,6 +54,7 @@ impl Mode {
             Mode::Detail => "detail",
             Mode::Filter => "filter",
             Mode::Help => "help",
+            Mode::Timings => "timings",
         }
     }
 
@@ -119,7 +123,7 @@ impl Keymap {
                     file,
                     mode_name.referenced.line(),
                     format!(
-                        "unknown mode '{}' (modes: common, navigator, detail, filter, help)",
+                        "unknown mode '{}' (modes: common, navigator, detail, filter, timings, help)",
                         mode_name.value
                     ),
                 )
