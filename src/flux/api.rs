@@ -282,6 +282,9 @@ pub struct Artifact {
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
+    /// OCI annotations of the artifact (`org.opencontainers.image.revision` carries the Git origin revision).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// One `status.history[]` entry. Kustomization snapshots (meta.History) and HelmRelease snapshots share this
@@ -337,6 +340,12 @@ pub struct Status {
     pub last_applied_revision: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_attempted_revision: Option<String>,
+    /// Kustomization `lastAppliedOriginRevision` (OCI `org.opencontainers.image.revision`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_applied_origin_revision: Option<String>,
+    /// HelmRelease `lastAttemptedRevisionDigest` (the OCI digest of the chart attempted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_attempted_revision_digest: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inventory: Option<Inventory>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

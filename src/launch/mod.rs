@@ -3,6 +3,7 @@
 //! `cluster`, `app`, `sim` and `config`.
 
 pub mod console;
+pub mod follow;
 pub mod headless;
 pub mod logging;
 
