@@ -247,3 +247,133 @@ pub fn describe(d: &Diagnosis) -> String {
     parts.extend(f.url.clone());
     sanitize_line(&parts.join(" ")).into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnosis::{Facts, NextStep};
+    use crate::flux::FluxKind;
+    use std::time::Duration;
+
+    fn renderer(format: Format, color: bool, timestamps: bool) -> Renderer {
+        Renderer {
+            format,
+            color,
+            timestamps,
+            started: "2026-11-24T06:00:00Z".parse().unwrap(),
+        }
+    }
+
+    fn apps() -> ResourceRef {
+        ResourceRef::new(FluxKind::Kustomization, "flux-system", "apps")
+    }
+
+    fn failed(diagnosis: Option<Diagnosis>) -> FollowLine {
+        FollowLine {
+            elapsed: Duration::from_secs(12),
+            label: "apps".into(),
+            change: Change::Failed {
+                object: apps(),
+                reason: "ReconciliationFailed".into(),
+                message: "Deployment/podinfo/podinfo dry-run failed: field is immutable".into(),
+                diagnosis: diagnosis.map(Box::new),
+            },
+        }
+    }
+
+    fn diagnosis(class: FailureClass) -> Diagnosis {
+        Diagnosis {
+            class,
+            facts: Facts {
+                object: Some("Deployment/podinfo/podinfo".into()),
+                field: Some("spec.selector".into()),
+                ..Facts::default()
+            },
+            next_step: NextStep {
+                runbook: "immutable-field",
+                advice: "recreate the object or revert the field",
+            },
+        }
+    }
+
+    #[test]
+    fn a_classified_failure_shows_the_diagnosis_and_its_next_step() {
+        let text = renderer(Format::Text, false, false)
+            .line(&failed(Some(diagnosis(FailureClass::ImmutableField))));
+        assert_eq!(
+            text,
+            "✗ apps: failed — immutable field spec.selector on Deployment/podinfo/podinfo\n    next: recreate the object or revert the field (runbook immutable-field)"
+        );
+    }
+
+    #[test]
+    fn without_a_classification_the_condition_message_is_shown() {
+        let r = renderer(Format::Text, false, false);
+        let none = r.line(&failed(None));
+        assert!(none.starts_with("✗ apps: failed — Deployment/podinfo/podinfo dry-run failed: field is immutable\n    next: read its conditions and events (kubectl -n flux-system describe kustomization apps)"), "{none}");
+        let unclassified = r.line(&failed(Some(diagnosis(FailureClass::Unclassified))));
+        assert!(
+            unclassified.contains("failed — Deployment/podinfo/podinfo dry-run failed"),
+            "{unclassified}"
+        );
+        assert!(
+            unclassified.contains("(runbook immutable-field)"),
+            "{unclassified}"
+        );
+    }
+
+    #[test]
+    fn colours_and_timestamps_only_when_asked() {
+        let ready = FollowLine {
+            elapsed: Duration::from_secs(12),
+            label: "infra-controllers".into(),
+            change: Change::Ready { object: apps() },
+        };
+        assert_eq!(
+            renderer(Format::Text, false, false).line(&ready),
+            "✓ infra-controllers: Ready (12s)"
+        );
+        let coloured = renderer(Format::Text, true, false).line(&ready);
+        assert!(coloured.contains('\u{1b}') && coloured.contains("infra-controllers: Ready (12s)"));
+        assert_eq!(
+            renderer(Format::Text, false, true).line(&ready),
+            "2026-11-24T06:00:12Z ✓ infra-controllers: Ready (12s)"
+        );
+    }
+
+    #[test]
+    fn json_lines_carry_the_event_and_the_whole_identity() {
+        let ready = FollowLine {
+            elapsed: Duration::from_millis(12_345),
+            label: "apps".into(),
+            change: Change::Ready { object: apps() },
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(&renderer(Format::Json, true, true).line(&ready)).unwrap();
+        assert_eq!(v["event"], "ready");
+        assert_eq!(v["elapsed"], 12.345);
+        assert_eq!(v["object"]["kind"], "Kustomization");
+        assert_eq!(v["object"]["namespace"], "flux-system");
+        let failed: serde_json::Value = serde_json::from_str(
+            &renderer(Format::Json, false, false)
+                .line(&failed(Some(diagnosis(FailureClass::ImmutableField)))),
+        )
+        .unwrap();
+        assert_eq!(failed["diagnosis"]["class"], "immutable-field");
+        assert_eq!(failed["reason"], "ReconciliationFailed");
+    }
+
+    #[test]
+    fn names_from_the_cluster_cannot_inject_escape_sequences() {
+        let line = FollowLine {
+            elapsed: Duration::ZERO,
+            label: "evil\u{1b}[2Jname".into(),
+            change: Change::Ready { object: apps() },
+        };
+        assert!(
+            !renderer(Format::Text, false, false)
+                .line(&line)
+                .contains('\u{1b}')
+        );
+    }
+}

@@ -1,4 +1,8 @@
-//! The tracker on hand-written object updates: no cluster.
+//! The tracker on hand-written object updates: no cluster. Helpers here; the tests by theme below.
+
+mod chain;
+mod helm;
+mod summary;
 
 use super::line::{Change, State, Verdict};
 use super::revision::TargetRevision;
@@ -9,23 +13,23 @@ use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-const OLD: &str = "1111111111111111111111111111111111111111";
-const NEW: &str = "9e0f3c4a1b2c3d4e5f60718293a4b5c6d7e8f901";
+pub(super) const OLD: &str = "1111111111111111111111111111111111111111";
+pub(super) const NEW: &str = "9e0f3c4a1b2c3d4e5f60718293a4b5c6d7e8f901";
 
-fn t0() -> Timestamp {
+pub(super) fn t0() -> Timestamp {
     "2026-11-24T06:00:00Z".parse().unwrap()
 }
 
-fn at(secs: i64) -> Timestamp {
+pub(super) fn at(secs: i64) -> Timestamp {
     t0().checked_add(SignedDuration::from_secs(secs)).unwrap()
 }
 
-fn obj(v: Value) -> ClusterEvent {
+pub(super) fn obj(v: Value) -> ClusterEvent {
     let o: FluxObject = serde_json::from_value(v).unwrap();
     ClusterEvent::Upserted(Arc::new(o))
 }
 
-fn git(sha: &str) -> ClusterEvent {
+pub(super) fn git(sha: &str) -> ClusterEvent {
     obj(json!({
         "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
         "metadata": {"name": "flux-system", "namespace": "flux-system", "generation": 1},
@@ -35,13 +39,13 @@ fn git(sha: &str) -> ClusterEvent {
     }))
 }
 
-fn cond(type_: &str, status: &str, reason: &str, message: &str) -> Value {
+pub(super) fn cond(type_: &str, status: &str, reason: &str, message: &str) -> Value {
     json!({"type": type_, "status": status, "reason": reason, "message": message,
         "lastTransitionTime": "2026-11-24T06:00:00Z"})
 }
 
 /// A Kustomization on the flux-system GitRepository with the given status pieces.
-fn ks(
+pub(super) fn ks(
     name: &str,
     deps: &[&str],
     applied: &str,
@@ -61,7 +65,7 @@ fn ks(
     }))
 }
 
-fn ready(name: &str, deps: &[&str], sha: &str) -> ClusterEvent {
+pub(super) fn ready(name: &str, deps: &[&str], sha: &str) -> ClusterEvent {
     let msg = format!("Applied revision: main@sha1:{sha}");
     ks(
         name,
@@ -72,7 +76,7 @@ fn ready(name: &str, deps: &[&str], sha: &str) -> ClusterEvent {
     )
 }
 
-fn reconciling(name: &str, deps: &[&str]) -> ClusterEvent {
+pub(super) fn reconciling(name: &str, deps: &[&str]) -> ClusterEvent {
     ks(
         name,
         deps,
@@ -95,7 +99,7 @@ fn reconciling(name: &str, deps: &[&str]) -> ClusterEvent {
     )
 }
 
-fn synced_all() -> Vec<ClusterEvent> {
+pub(super) fn synced_all() -> Vec<ClusterEvent> {
     FluxKind::ALL
         .into_iter()
         .map(|kind| ClusterEvent::KindSynced {
@@ -105,7 +109,7 @@ fn synced_all() -> Vec<ClusterEvent> {
         .collect()
 }
 
-fn tracker() -> Tracker {
+pub(super) fn tracker() -> Tracker {
     Tracker::new(
         TargetRevision::parse(&NEW[..7]).unwrap(),
         TrackerOptions::default(),
@@ -114,7 +118,7 @@ fn tracker() -> Tracker {
 }
 
 /// Feeds events at `secs`; returns the changes.
-fn feed(t: &mut Tracker, secs: i64, events: Vec<ClusterEvent>) -> Vec<Change> {
+pub(super) fn feed(t: &mut Tracker, secs: i64, events: Vec<ClusterEvent>) -> Vec<Change> {
     events
         .iter()
         .flat_map(|e| t.on_event(e, at(secs)))
@@ -122,76 +126,45 @@ fn feed(t: &mut Tracker, secs: i64, events: Vec<ClusterEvent>) -> Vec<Change> {
         .collect()
 }
 
-fn r(name: &str) -> ResourceRef {
+pub(super) fn r(name: &str) -> ResourceRef {
     ResourceRef::new(FluxKind::Kustomization, "flux-system", name)
 }
 
-#[test]
-fn nothing_is_decided_before_every_kind_is_listed() {
-    let mut t = tracker();
-    let changes = feed(&mut t, 0, vec![git(NEW), ready("infra", &[], OLD)]);
-    assert!(changes.is_empty(), "{changes:?}");
-    assert_eq!(t.verdict(), None);
-    let changes = feed(&mut t, 1, synced_all());
-    assert!(
-        matches!(&changes[0], Change::SourceAt { consumers: 1, .. }),
-        "{changes:?}"
-    );
-}
-
-#[test]
-fn waits_for_a_source_then_follows_the_revision_through_a_chain_in_order() {
-    let mut t = tracker();
-    let mut events = vec![
-        git(OLD),
-        ready("infra", &[], OLD),
-        ready("apps", &["infra"], OLD),
-    ];
-    events.extend(synced_all());
-    let changes = feed(&mut t, 0, events);
-    assert!(
-        matches!(changes.as_slice(), [Change::WaitingForSource { .. }]),
-        "{changes:?}"
-    );
-    assert_eq!(t.verdict(), None);
-
-    let changes = feed(&mut t, 3, vec![git(NEW)]);
-    assert!(
-        matches!(&changes[0], Change::SourceAt { consumers: 2, .. }),
-        "{changes:?}"
-    );
-    assert_eq!(t.verdict(), None, "consumers are still at the old revision");
-
-    let changes = feed(&mut t, 4, vec![reconciling("infra", &[])]);
-    assert_eq!(
-        changes,
-        vec![Change::Reconciling {
-            object: r("infra"),
-            revision: Some(format!("main@sha1:{}", &NEW[..12]))
-        }]
-    );
-    let changes = feed(&mut t, 12, vec![ready("infra", &[], NEW)]);
-    assert_eq!(changes, vec![Change::Ready { object: r("infra") }]);
-    assert_eq!(t.verdict(), None);
-    let changes = feed(
-        &mut t,
-        20,
+pub(super) fn failing(name: &str, deps: &[&str], attempted: &str, message: &str) -> ClusterEvent {
+    ks(
+        name,
+        deps,
+        OLD,
+        attempted,
         vec![
-            reconciling("apps", &["infra"]),
-            ready("apps", &["infra"], NEW),
+            cond("Ready", "False", "ReconciliationFailed", message),
+            cond(
+                "Reconciling",
+                "True",
+                "ProgressingWithRetry",
+                "Detecting drift",
+            ),
         ],
-    );
-    assert_eq!(
-        changes,
-        vec![
-            Change::Reconciling {
-                object: r("apps"),
-                revision: Some(format!("main@sha1:{}", &NEW[..12]))
-            },
-            Change::Ready { object: r("apps") },
-        ]
-    );
-    assert_eq!(t.verdict(), Some(Verdict::Ready));
-    let summary = t.summary(Verdict::Ready, at(20));
-    assert!(summary.objects.iter().all(|o| o.state == State::Ready));
+    )
 }
+
+pub(super) fn blocked(name: &str, dep: &str) -> ClusterEvent {
+    let msg = format!("dependency 'flux-system/{dep}' is not ready");
+    ks(
+        name,
+        &[dep],
+        OLD,
+        OLD,
+        vec![cond("Ready", "False", "DependencyNotReady", &msg)],
+    )
+}
+
+pub(super) fn started(events: Vec<ClusterEvent>, options: TrackerOptions) -> Tracker {
+    let mut t = Tracker::new(TargetRevision::parse(NEW).unwrap(), options, t0());
+    let mut all = events;
+    all.extend(synced_all());
+    feed(&mut t, 0, all);
+    t
+}
+
+pub(super) const IMMUTABLE: &str = "Deployment/apps/podinfo dry-run failed (Invalid): Deployment.apps \"podinfo\" is invalid: spec.selector: Invalid value: v1.LabelSelector{}: field is immutable";
