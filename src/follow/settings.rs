@@ -18,6 +18,7 @@ use crate::config::ConfigProblem;
 use crate::flux::FluxKind;
 use crate::flux::duration::parse_go_duration;
 use serde::Deserialize;
+use serde_json::Value;
 use serde_saphyr::Spanned;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -82,23 +83,69 @@ struct FileShape {
     follow: Option<FollowShape>,
 }
 
+/// Values are read untyped with their position and checked by hand, so a wrong value or type names its field.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct FollowShape {
     #[serde(default)]
-    timeout: Option<Spanned<String>>,
+    timeout: Option<Spanned<Value>>,
     #[serde(default)]
-    kinds: Option<Spanned<Vec<Spanned<String>>>>,
+    kinds: Option<Spanned<Vec<Spanned<Value>>>>,
     #[serde(default)]
-    output: Option<Format>,
+    output: Option<Spanned<Value>>,
     #[serde(default)]
-    color: Option<ColorMode>,
+    color: Option<Spanned<Value>>,
     #[serde(default)]
-    timestamps: Option<bool>,
+    timestamps: Option<Spanned<Value>>,
     #[serde(default)]
-    fail_fast: Option<bool>,
+    fail_fast: Option<Spanned<Value>>,
     #[serde(default)]
-    retries: Option<u32>,
+    retries: Option<Spanned<Value>>,
+}
+
+/// Reads one field: `read` turns the value into the setting or says what is wrong with it.
+fn field<T>(
+    file: &Path,
+    name: &str,
+    value: Option<Spanned<Value>>,
+    read: impl Fn(&Value) -> Result<T, String>,
+) -> Result<Option<T>, ConfigProblem> {
+    value
+        .map(|v| {
+            read(&v.value).map_err(|m| {
+                ConfigProblem::at(file, v.referenced.line(), format!("follow.{name}: {m}"))
+            })
+        })
+        .transpose()
+}
+
+fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("'{s}'"),
+        other => format!("'{other}'"),
+    }
+}
+
+fn text(v: &Value) -> Result<&str, String> {
+    v.as_str()
+        .ok_or_else(|| format!("expected text, found {}", shown(v)))
+}
+
+fn boolean(v: &Value) -> Result<bool, String> {
+    v.as_bool()
+        .ok_or_else(|| format!("expected true or false, found {}", shown(v)))
+}
+
+fn one_of<T: Copy>(v: &Value, choices: &[(&str, T)]) -> Result<T, String> {
+    let t = text(v)?;
+    choices
+        .iter()
+        .find(|(n, _)| *n == t)
+        .map(|(_, c)| *c)
+        .ok_or_else(|| {
+            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+            format!("'{t}' is not one of {}", names.join(", "))
+        })
 }
 
 /// Parses a Go duration, tolerating spaces between the parts (`1m 30s`).
@@ -150,21 +197,18 @@ impl FollowSettings {
         let Some(f) = shape.follow else {
             return Ok(out);
         };
-        if let Some(t) = f.timeout {
-            out.timeout = parse_timeout(&t.value).map_err(|m| {
-                ConfigProblem::at(file, t.referenced.line(), format!("follow.timeout: {m}"))
-            })?;
+        if let Some(t) = field(file, "timeout", f.timeout, |v| parse_timeout(text(v)?))? {
+            out.timeout = t;
         }
         if let Some(kinds) = f.kinds {
             let mut set = BTreeSet::new();
-            for k in &kinds.value {
-                let kind = parse_kind(&k.value).map_err(|m| {
-                    ConfigProblem::at(file, k.referenced.line(), format!("follow.kinds: {m}"))
-                })?;
-                set.insert(kind);
+            let line = kinds.referenced.line();
+            for k in kinds.value {
+                if let Some(kind) = field(file, "kinds", Some(k), |v| parse_kind(text(v)?))? {
+                    set.insert(kind);
+                }
             }
             if set.is_empty() {
-                let line = kinds.referenced.line();
                 return Err(ConfigProblem::at(
                     file,
                     line,
@@ -173,11 +217,24 @@ impl FollowSettings {
             }
             out.kinds = set;
         }
-        out.output = f.output.unwrap_or(out.output);
-        out.color = f.color.unwrap_or(out.color);
-        out.timestamps = f.timestamps.unwrap_or(out.timestamps);
-        out.fail_fast = f.fail_fast.unwrap_or(out.fail_fast);
-        out.retries = f.retries.unwrap_or(out.retries);
+        let formats = [("text", Format::Text), ("json", Format::Json)];
+        let colors = [
+            ("auto", ColorMode::Auto),
+            ("always", ColorMode::Always),
+            ("never", ColorMode::Never),
+        ];
+        let count = |v: &Value| {
+            v.as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| format!("expected a whole number, found {}", shown(v)))
+        };
+        out.output =
+            field(file, "output", f.output, |v| one_of(v, &formats))?.unwrap_or(out.output);
+        out.color = field(file, "color", f.color, |v| one_of(v, &colors))?.unwrap_or(out.color);
+        out.timestamps =
+            field(file, "timestamps", f.timestamps, boolean)?.unwrap_or(out.timestamps);
+        out.fail_fast = field(file, "failFast", f.fail_fast, boolean)?.unwrap_or(out.fail_fast);
+        out.retries = field(file, "retries", f.retries, count)?.unwrap_or(out.retries);
         Ok(out)
     }
 
@@ -244,9 +301,34 @@ mod tests {
         assert_eq!(p.line, Some(4), "{p}");
         assert!(p.message.contains("GitRepository"), "{p}");
         let p = patch("follow:\n  color: sometimes\n").unwrap_err();
-        assert_eq!(p.line, Some(2), "{p}");
+        assert_eq!(
+            (p.line, p.message.as_str()),
+            (
+                Some(2),
+                "follow.color: 'sometimes' is not one of auto, always, never"
+            )
+        );
         let p = patch("follow:\n  retries: many\n").unwrap_err();
-        assert_eq!(p.line, Some(2), "{p}");
+        assert_eq!(
+            (p.line, p.message.as_str()),
+            (
+                Some(2),
+                "follow.retries: expected a whole number, found 'many'"
+            )
+        );
+        let p = patch("follow:\n  failFast: 3\n").unwrap_err();
+        assert_eq!(
+            (p.line, p.message.as_str()),
+            (
+                Some(2),
+                "follow.failFast: expected true or false, found '3'"
+            )
+        );
+        let p = patch("follow:\n\n  output: yaml\n").unwrap_err();
+        assert_eq!(
+            (p.line, p.message.as_str()),
+            (Some(3), "follow.output: 'yaml' is not one of text, json")
+        );
     }
 
     #[test]
