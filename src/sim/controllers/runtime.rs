@@ -330,15 +330,16 @@ async fn reconcile_once(
         elapsed: shared.clock.elapsed(),
         health_wait: state.health_wait.as_ref(),
     };
-    let plan = match r.kind {
-        _ if hangs => {
-            state.hung = true;
-            super::stall::hung(&input)
-        }
+    let mut plan = match r.kind {
         FluxKind::Kustomization => kustomize::plan(&input),
         FluxKind::HelmRelease => helm::plan(&input),
         _ => source::plan(&input),
     };
+    if hangs && plan.attempted {
+        // The attempt starts and never ends (waiting on a dependency or an artifact is not an attempt).
+        state.hung = true;
+        plan = super::stall::hung(&input);
+    }
     if plan.attempted {
         state.attempts = state.attempts.saturating_add(1);
     }
