@@ -165,3 +165,15 @@ pub fn short_duration(d: Duration) -> String {
         format!("{secs}s")
     }
 }
+
+/// How `from` names `to`: `ns/name` for an object of the same kind (as Flux messages do), `Kind/ns/name`
+/// otherwise; sanitized.
+#[must_use]
+pub fn relative(from: &ResourceRef, to: &ResourceRef) -> String {
+    let text = if from.kind == to.kind {
+        to.namespaced_name()
+    } else {
+        to.to_string()
+    };
+    crate::text::sanitize_line(&text).into_owned()
+}

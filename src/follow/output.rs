@@ -2,7 +2,7 @@
 //! colour, optional ANSI colours and timestamps) or JSON (one object per line, then the summary object).
 //! Every untrusted string was sanitized by the tracker; names are sanitized here.
 
-use super::line::{Change, FollowLine, State, Summary, Verdict, short_duration};
+use super::line::{Change, FollowLine, State, Summary, Verdict, relative, short_duration};
 use crate::diagnosis::{Diagnosis, FailureClass};
 use crate::flux::ResourceRef;
 use crate::text::sanitize_line;
@@ -183,15 +183,6 @@ fn jiff_add(t: Timestamp, d: std::time::Duration) -> Timestamp {
 
 fn name(r: &ResourceRef) -> String {
     sanitize_line(&r.to_string()).into_owned()
-}
-
-/// `ns/name` for an object of the same kind as `from`, `Kind/ns/name` otherwise.
-fn relative(from: &ResourceRef, to: &ResourceRef) -> String {
-    if from.kind == to.kind {
-        sanitize_line(&to.namespaced_name()).into_owned()
-    } else {
-        name(to)
-    }
 }
 
 /// What failed and the next step: the diagnosis when it classifies the failure, else the condition message.

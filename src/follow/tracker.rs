@@ -435,7 +435,7 @@ impl Tracker {
                 (State::Failed, sanitize_line(&message).into_owned())
             }
             Phase::Blocked(on) => {
-                let list: Vec<String> = on.iter().map(ResourceRef::to_string).collect();
+                let list: Vec<String> = on.iter().map(|o| super::line::relative(r, o)).collect();
                 (State::Blocked, format!("waiting on {}", list.join(", ")))
             }
             Phase::Reconciling | Phase::Pending => match obj {

@@ -102,7 +102,7 @@ pub fn not_ready(
                     minutes(timeout)
                 ),
             ),
-            _ => (State::Reconciling, format!("Reconciling: {message}")),
+            _ => (State::Reconciling, message.into_owned()),
         };
     }
     if !generation_observed(obj) {
