@@ -13,7 +13,8 @@ pub struct FollowLine {
     #[serde(serialize_with = "seconds")]
     pub elapsed: Duration,
     /// How the object is called in text output (its name, or `namespace/name` / `Kind/namespace/name` when
-    /// the name alone is ambiguous among the followed objects).
+    /// the name alone is ambiguous among the followed objects); empty for lines about no object.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub label: String,
     #[serde(flatten)]
     pub change: Change,

@@ -289,6 +289,17 @@ impl Tracker {
         if !causes.is_empty() || health != Health::Blocked {
             return causes;
         }
+        // Nothing upstream fails right now (a failing source retrying shows as in progress for a moment): keep
+        // the blockers said before while they are still not ready, rather than flapping between two answers.
+        if let Some(Phase::Blocked(before)) = self.followed.get(r)
+            && before.iter().all(|b| {
+                self.graph
+                    .node(b)
+                    .is_some_and(|n| n.health != Some(Health::Ready))
+            })
+        {
+            return before.clone();
+        }
         self.graph
             .dependencies(r)
             .into_iter()
@@ -403,6 +414,12 @@ impl Tracker {
             .map(|(r, phase)| self.outcome(r, phase, now))
             .collect();
         let mut notes = Vec::new();
+        if !self.sources.is_empty() && self.followed.is_empty() {
+            notes.push(
+                "the sources at the revision feed no followed Kustomization or HelmRelease"
+                    .to_owned(),
+            );
+        }
         if self.sources.is_empty() {
             notes.push(format!(
                 "no source has picked up revision {}",

@@ -191,3 +191,59 @@ fn a_source_that_moves_on_is_followed_to_its_later_revision() {
         "a later commit of the branch contains the followed one"
     );
 }
+
+fn secrets_source(ready: &str, reason: &str, message: &str) -> ClusterEvent {
+    obj(json!({
+        "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+        "metadata": {"name": "platform-secrets", "namespace": "flux-system", "generation": 1},
+        "spec": {"url": "https://example.com/secrets"},
+        "status": {"observedGeneration": 1, "conditions": [cond("Ready", ready, reason, message)]}
+    }))
+}
+
+#[test]
+fn a_blocked_line_does_not_flap_while_the_failing_root_cause_retries() {
+    let secrets = obj(json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+        "metadata": {"name": "secrets", "namespace": "flux-system", "generation": 1},
+        "spec": {"interval": "10m", "sourceRef": {"kind": "GitRepository", "name": "platform-secrets"}},
+        "status": {"observedGeneration": 1, "conditions": [
+            cond("Ready", "False", "ArtifactFailed", "Source artifact not found, retrying in 30s")]}
+    }));
+    let failing = secrets_source("False", "GitOperationFailed", "authentication required");
+    let mut t = started(
+        vec![
+            git(NEW),
+            failing,
+            secrets,
+            ready("tenants", &["secrets"], OLD),
+        ],
+        TrackerOptions::default(),
+    );
+    let root = ResourceRef::new(FluxKind::GitRepository, "flux-system", "platform-secrets");
+    let changes = feed(&mut t, 1, vec![blocked("tenants", "secrets")]);
+    assert_eq!(
+        changes,
+        vec![Change::Blocked {
+            object: r("tenants"),
+            waiting_on: vec![root.clone()]
+        }]
+    );
+    let retrying = secrets_source("Unknown", "Progressing", "building artifact");
+    assert!(
+        feed(&mut t, 2, vec![retrying]).is_empty(),
+        "same blocker while the source retries"
+    );
+    assert!(
+        feed(
+            &mut t,
+            3,
+            vec![secrets_source(
+                "False",
+                "GitOperationFailed",
+                "authentication required"
+            )]
+        )
+        .is_empty()
+    );
+}
