@@ -70,6 +70,82 @@ pub enum Command {
     /// After a git push: wait until everything fed by the revision is Ready at it (exit 0), failed (1) or the
     /// timeout passed (2); 3 when it cannot follow. Defaults from .fluxops.yaml at the repository root.
     Follow(FollowArgs),
+    /// Print the dependency graph of the cluster or of a GitOps repository (tree, JSON, DOT, Mermaid).
+    Graph(GraphArgs),
+}
+
+/// Output formats of `fluxops graph`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// An indented tree: sources at the top, dependents below.
+    #[default]
+    Tree,
+    /// Nodes, edges with their kind, warnings and root causes (docs/graph.md).
+    Json,
+    /// Graphviz DOT (`| dot -Tsvg`).
+    Dot,
+    /// A Mermaid flowchart (renders in Markdown).
+    Mermaid,
+}
+
+/// `fluxops graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Read the graph from a GitOps repository directory instead of the cluster.
+    #[arg(long, value_name = "PATH")]
+    pub from_dir: Option<PathBuf>,
+
+    /// With --from-dir: load only this `clusters/<NAME>` entry point of a multi-cluster repository.
+    #[arg(long, value_name = "NAME", requires = "from_dir")]
+    pub cluster: Option<String>,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = GraphFormat::Tree)]
+    pub output: GraphFormat,
+
+    /// Keep only these kinds (repeatable or comma-separated: Kustomization,HelmRelease,…).
+    #[arg(long, value_name = "KIND", value_delimiter = ',')]
+    pub kind: Vec<String>,
+
+    /// Keep only the objects matching NAME (`name`, `ns/name` or `Kind/ns/name`) and their neighbourhood.
+    #[arg(long, value_name = "NAME")]
+    pub focus: Option<String>,
+
+    /// With --focus: how many edges away from it to keep (default: everything connected).
+    #[arg(long, value_name = "N", requires = "focus")]
+    pub depth: Option<usize>,
+
+    /// The kubeconfig context to use (default: the current context).
+    #[arg(long, value_name = "NAME", conflicts_with = "from_dir")]
+    pub context: Option<String>,
+
+    /// Only this namespace (cluster: list only there; directory: keep only its objects).
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NS",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+
+    /// Every namespace (the default when no namespace is given and the context has none).
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+}
+
+/// `fluxops sim`.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Address to listen on (127.0.0.1 only).
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub listen: SocketAddr,
+
+    /// Write a kubeconfig pointing at the server to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig_out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub source: SimSourceArgs,
 }
 
 /// `fluxops follow` (docs/follow.md). Unset options come from `.fluxops.yaml`, then the built-in defaults.
@@ -132,19 +208,4 @@ pub struct FollowArgs {
     /// Every namespace.
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
-}
-
-/// `fluxops sim`.
-#[derive(Debug, Args)]
-pub struct SimArgs {
-    /// Address to listen on (127.0.0.1 only).
-    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
-    pub listen: SocketAddr,
-
-    /// Write a kubeconfig pointing at the server to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub kubeconfig_out: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub source: SimSourceArgs,
 }

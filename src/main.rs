@@ -18,6 +18,9 @@ fn main() -> color_eyre::Result<ExitCode> {
             Some(Command::Follow(args)) => {
                 return Ok(launch::follow::run(args, cli.console.kubeconfig.as_deref()).await);
             }
+            Some(Command::Graph(args)) => {
+                launch::graph::run(args, cli.console.kubeconfig.as_deref()).await?;
+            }
             None => launch::console::run(&cli.console).await?,
         }
         Ok(ExitCode::SUCCESS)
