@@ -285,6 +285,9 @@ pub struct Artifact {
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
+    /// OCI annotations of the artifact (`org.opencontainers.image.revision` carries the Git origin revision).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// One `status.history[]` entry. Kustomization snapshots (meta.History) and HelmRelease snapshots share this
@@ -343,6 +346,9 @@ pub struct Status {
     pub last_applied_revision: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_attempted_revision: Option<String>,
+    /// Kustomization `lastAppliedOriginRevision` (OCI `org.opencontainers.image.revision`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_applied_origin_revision: Option<String>,
     /// HelmRelease: the OCI digest of the chart artifact last attempted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_attempted_revision_digest: Option<String>,

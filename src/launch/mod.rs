@@ -4,6 +4,7 @@
 
 pub mod console;
 pub mod diagnose;
+pub mod follow;
 pub mod graph;
 pub mod headless;
 pub mod logging;
