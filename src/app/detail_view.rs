@@ -35,6 +35,8 @@ pub struct DetailView {
     pub diagnosis: Option<DiagnosisView>,
     pub conditions: Vec<ConditionView>,
     pub events: Vec<EventView>,
+    /// Durations (sparkline), p50/p95 and timing flags, when there are any.
+    pub timing: Option<super::timings_view::TimingDetailView>,
 }
 
 /// The diagnosis of a failing object (`crate::diagnosis`); every text is sanitised.
@@ -141,6 +143,7 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
             diagnosis: None,
             conditions: Vec::new(),
             events: events(state, r, now),
+            timing: None,
         };
     };
     let obj = &entry.object;
@@ -176,6 +179,7 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
             })
             .collect(),
         events: events(state, r, now),
+        timing: super::timings_view::detail(state, r, now),
     }
 }
 
@@ -197,6 +201,12 @@ fn fields(obj: &FluxObject, reason: &str, state: &State, r: &ResourceRef) -> Vec
     {
         push("Attempted", attempted);
     }
+    out.extend(super::rollout_view::fields(state, r));
+    let mut push = |label: &str, value: &str| {
+        if !value.is_empty() {
+            out.push((label.to_owned(), sanitize_line(value).into_owned()));
+        }
+    };
     push("Source", &source(obj, &r.namespace));
     push("URL", obj.spec.url.as_deref().unwrap_or_default());
     push("Path", obj.spec.path.as_deref().unwrap_or_default());

@@ -1,7 +1,9 @@
 //! `State`: everything the console knows, owned by `app::run` and changed only by `update`.
 //! The root holds the data (objects, kinds, events, topology) and one state struct per screen.
 
+use super::dag::DagState;
 use super::navigator::NavigatorState;
+use super::timings_view::TimingsListState;
 use super::tree::TreeView;
 use crate::cluster::KindProblem;
 use crate::config::{Config, ConfigProblem, Key, Keymap, Mode, Theme};
@@ -10,6 +12,7 @@ use crate::flux::{FluxEvent, FluxKind, FluxObject, Health, ResourceRef};
 use crate::graph::Edge;
 use crate::graph::Graph;
 use crate::graph::edge::edges_of;
+use crate::timing::Timings;
 use k8s_openapi::jiff::Timestamp;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -83,6 +86,18 @@ pub enum Focus {
     Detail,
 }
 
+/// Which screen fills the main area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Screen {
+    /// The tree of objects and the detail pane (key `1`).
+    #[default]
+    Tree,
+    /// The drawn dependency DAG (key `2`).
+    Dag,
+    /// The timings list (key `3`).
+    Timings,
+}
+
 /// The whole app state.
 #[derive(Debug)]
 pub struct State {
@@ -92,7 +107,12 @@ pub struct State {
     pub kinds: BTreeMap<FluxKind, KindState>,
     pub events: BTreeMap<ResourceRef, VecDeque<Arc<FluxEvent>>>,
     pub graph: Graph,
+    /// Reconcile timings, flags and totals, kept one object at a time.
+    pub timings: Timings,
+    pub screen: Screen,
+    pub timings_list: TimingsListState,
     pub navigator: NavigatorState,
+    pub dag: DagState,
     pub focus: Focus,
     pub detail_visible: bool,
     pub detail_scroll: u16,
@@ -109,6 +129,8 @@ pub struct State {
     pub page_rows: usize,
     /// Terminal height, from the last resize (0: not known yet).
     pub height: u16,
+    /// Terminal width, from the last resize (0: not known yet).
+    pub width: u16,
     /// The latest clock reading, from ticks.
     pub now: Option<Timestamp>,
     /// Something visible changed since the last draw.
@@ -131,7 +153,11 @@ impl State {
                 .collect(),
             events: BTreeMap::new(),
             graph: Graph::new(),
+            timings: Timings::new(),
+            screen: Screen::Tree,
+            timings_list: TimingsListState::default(),
             navigator: NavigatorState::default(),
+            dag: DagState::default(),
             focus: Focus::Navigator,
             detail_visible: true,
             detail_scroll: 0,
@@ -145,6 +171,7 @@ impl State {
             pending_keys: Vec::new(),
             page_rows: 10,
             height: 0,
+            width: 0,
             now: None,
             dirty: true,
             health_counts: BTreeMap::new(),
@@ -157,8 +184,12 @@ impl State {
     pub fn mode(&self) -> Mode {
         if self.help_open {
             Mode::Help
+        } else if self.screen == Screen::Dag {
+            Mode::Dag
         } else if self.navigator.filter_editing {
             Mode::Filter
+        } else if self.screen == Screen::Timings {
+            Mode::Timings
         } else if self.focus == Focus::Detail && self.detail_visible {
             Mode::Detail
         } else {
@@ -173,9 +204,17 @@ impl State {
         };
         let entry = ObjectEntry::new(object);
         self.graph.upsert(Arc::clone(&entry.object));
+        self.timings.upsert(&entry.object);
         let was_invalid = self.invalid.remove(&r).is_some();
         // Most updates only change status: the tree's shape (which objects, which edges) stays, and rows read
         // their columns at draw time, so the tree is kept unless the filter's answer can change.
+        // The DAG screen lays out again when edges or a health (root causes, folded chains) change.
+        if self.objects.get(&r).is_none_or(|old| {
+            old.status.health != entry.status.health
+                || edges_of(&old.object) != edges_of(&entry.object)
+        }) {
+            self.dag.mark_stale();
+        }
         let change = match self.objects.get(&r) {
             Some(old) if !was_invalid => {
                 if self.reshapes_tree(&old.object, &entry.object) {
@@ -230,11 +269,13 @@ impl State {
     /// Replaces an object by the error that keeps it from being parsed.
     pub fn mark_invalid(&mut self, r: ResourceRef, error: String) {
         self.graph.remove(&r);
+        self.timings.remove(&r);
         if let Some(old) = self.objects.remove(&r) {
             self.uncount(old.status.health);
         }
         self.invalid.insert(r, error);
         self.navigator.mark_stale();
+        self.dag.mark_stale();
     }
 
     /// How many objects have each health (kept as objects come, change and go; for the status bar).
@@ -246,16 +287,19 @@ impl State {
     /// Removes an object (valid or invalid) and its events.
     pub fn remove(&mut self, r: &ResourceRef) {
         self.graph.remove(r);
+        self.timings.remove(r);
         if let Some(old) = self.objects.remove(r) {
             self.uncount(old.status.health);
         }
         self.invalid.remove(r);
         self.events.remove(r);
         self.navigator.mark_stale();
+        self.dag.mark_stale();
     }
 
     /// Records an event about an object, replacing an older copy of the same aggregated event.
     pub fn record_event(&mut self, event: Arc<FluxEvent>) {
+        self.timings.record_event(&event);
         let ring = self.events.entry(event.involved.clone()).or_default();
         ring.retain(|e| e.uid.is_empty() || e.uid != event.uid);
         ring.push_back(event);

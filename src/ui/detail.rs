@@ -4,7 +4,7 @@
 use super::style::{glyph, health_style};
 use crate::app::view::{DetailView, View};
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
@@ -119,17 +119,28 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, detail: &DetailV
             Span::styled(e.message.clone(), theme.text),
         ]));
     }
+    // The timing block (summary, flags, sparkline) sits under the status line, outside the scrolled text.
+    let mut text_area = block.inner(area);
+    frame.render_widget(block, area);
+    if let Some(timing) = &detail.timing {
+        let rows = super::timings::detail_rows(timing);
+        if text_area.height > rows + 2 {
+            let [top, rest] =
+                Layout::vertical([Constraint::Length(rows), Constraint::Fill(1)]).areas(text_area);
+            super::timings::draw_detail(frame, top, theme, timing);
+            text_area = rest;
+        }
+    }
     // Rows after wrapping, estimated by width (word wrapping can add a few): bounds the scroll offset.
-    let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
+    let inner_width = usize::from(text_area.width).max(1);
     let rows: usize = lines
         .iter()
         .map(|l| l.width().div_ceil(inner_width).max(1))
         .sum();
-    let visible = usize::from(area.height.saturating_sub(2));
+    let visible = usize::from(text_area.height);
     let max_scroll = u16::try_from(rows.saturating_sub(visible)).unwrap_or(u16::MAX);
     let para = Paragraph::new(lines)
-        .block(block)
         .wrap(Wrap { trim: false })
         .scroll((view.detail_scroll.min(max_scroll), 0));
-    frame.render_widget(para, area);
+    frame.render_widget(para, text_area);
 }
