@@ -200,6 +200,27 @@ fn source_fetch_failures_name_url_bucket_and_ref() {
 }
 
 #[test]
+fn oci_tag_not_found_and_signature_failures_from_the_source_docs() {
+    // status-blocks/docs: source-controller ocirepositories.md (kubectl describe / events).
+    let x = d(
+        "failed to pull artifact from 'oci://ghcr.io/stefanprodan/manifests/podinfo': couldn't find tag \"0.0.1\"",
+    );
+    assert_eq!(x.class, FailureClass::SourceFetchFailed);
+    assert_eq!(
+        x.facts.url.as_deref(),
+        Some("oci://ghcr.io/stefanprodan/manifests/podinfo")
+    );
+    assert_eq!(x.facts.detail.as_deref(), Some("tag not found: 0.0.1"));
+    assert_eq!(x.next_step.runbook, "check-source-ref");
+    let x = d(
+        "failed to verify the signature using provider 'cosign': no matching signatures were found",
+    );
+    assert_eq!(x.class, FailureClass::SourceFetchFailed);
+    assert_eq!(x.confidence, Confidence::Medium);
+    assert_eq!(x.next_step.runbook, "check-signature");
+}
+
+#[test]
 fn credentials_beat_the_fetch_they_broke() {
     // events.tsv (flux2#2098): known_hosts mismatch; failures.tsv: HTML entities.
     let x = d(

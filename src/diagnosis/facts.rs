@@ -71,7 +71,7 @@ lazy_regex!(
 );
 lazy_regex!(
     REMOTE_REF,
-    r#"(?i)\bcouldn't find remote ref "?([^"\s]+)"?"#
+    r#"(?i)\bcouldn't find (remote ref|tag) "?([^"\s]+)"?"#
 );
 lazy_regex!(
     HTTP_STATUS,
@@ -313,8 +313,8 @@ fn source(f: &mut Facts, message: &str) {
         let name = c.get(1).or_else(|| c.get(2)).map(|m| m.as_str());
         f.object = name.map(|n| clean(&format!("bucket {n}")));
     }
-    f.detail = group(&REMOTE_REF, message, 1)
-        .map(|r| format!("remote ref not found: {r}"))
+    f.detail = caps(&REMOTE_REF, message)
+        .map(|c| clean(&format!("{} not found: {}", &c[1], &c[2])))
         .or_else(|| {
             message
                 .contains("MANIFEST_UNKNOWN")

@@ -333,7 +333,7 @@ pub const RULES: &[Rule] = &[
             "remote-ref-not-found",
             C::SourceFetchFailed,
             High,
-            r"(?i)\bcouldn't find remote ref\b|\breference not found\b",
+            r#"(?i)\bcouldn't find (?:remote ref|tag)\b|\breference not found\b"#,
         ),
         next_step::CHECK_SOURCE_REF,
     ),
@@ -345,6 +345,15 @@ pub const RULES: &[Rule] = &[
             r"(?i)\bchart with version matching\b|\binvalid chart reference\b|\bfailed to get chart version\b",
         ),
         next_step::CHECK_CHART_VERSION,
+    ),
+    with_step(
+        rule(
+            "source-verification-failed",
+            C::SourceFetchFailed,
+            Medium,
+            r"(?i)\bfailed to verify the signature\b|\bno matching signatures\b|\bsignature verification failed\b",
+        ),
+        next_step::CHECK_SIGNATURE,
     ),
     rule(
         "source-fetch",
