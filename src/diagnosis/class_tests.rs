@@ -1,7 +1,8 @@
 //! Each failure class on real texts: Flux events, logs and conditions from `shared/data/events.tsv`, the
 //! controller format strings and API-server texts of FLUX.md §9 (filled in where marked "format"), and the
 //! messages of `shared/data/failures.tsv` that are edge cases. The whole of events.tsv is also swept: every
-//! observed Warning gets a class, every success or progress text stays unclassified.
+//! observed Warning gets a confident class, every success or progress text stays unclassified (with the row's
+//! kind and reason given, as the console gives them).
 
 use super::*;
 
@@ -396,7 +397,11 @@ fn events_tsv_warnings_get_a_class_and_successes_stay_unclassified() {
         }
         let level = row.column("event_type_or_level").unwrap_or_default();
         let reason = row.column("reason").unwrap_or_default();
-        let x = d(&row.message);
+        let x = diagnose(&FailureInput {
+            kind: row.kind.as_deref().and_then(FluxKind::from_kind),
+            reason: Some(reason).filter(|r| *r != "-"),
+            message: &row.message,
+        });
         if level.starts_with("Warning") {
             warnings += 1;
             assert_ne!(x.class, FailureClass::Unclassified, "line {}", row.line);
