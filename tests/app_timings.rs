@@ -252,3 +252,24 @@ fn the_list_is_kept_to_objects_on_a_schedule_or_with_runs() {
         assert!(t.facts.schedule.interval.is_some() || !t.ring.is_empty());
     }
 }
+
+#[test]
+fn the_order_follows_changed_measures_at_the_next_tick() {
+    let mut state = state_with_runs();
+    update(&mut state, key('3'));
+    let _ = list_names(&mut state);
+    let apps = r(FluxKind::Kustomization, "flux-system", "apps");
+    update(
+        &mut state,
+        timings_support::finished("apps", later(590), std::time::Duration::from_secs(7200), 7),
+    );
+    let _ = list_names(&mut state);
+    assert_ne!(
+        state.timings_list.rows()[0],
+        apps,
+        "not re-sorted within a tick"
+    );
+    update(&mut state, Msg::Tick(later(601)));
+    let _ = list_names(&mut state);
+    assert_eq!(state.timings_list.rows()[0], apps, "re-sorted at the tick");
+}

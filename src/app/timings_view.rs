@@ -20,22 +20,31 @@ pub struct TimingsListState {
     /// First row of the drawn window.
     pub offset: usize,
     order: Vec<ResourceRef>,
-    /// (timings version, sort, filter) the order was computed for.
-    order_key: Option<(u64, SortKey, String)>,
+    /// What the order was computed for: (sort, filter, object count) and (timings version, clock).
+    order_key: Option<OrderKey>,
 }
 
+type OrderKey = ((SortKey, String, usize), (u64, Option<Timestamp>));
+
 impl TimingsListState {
-    /// Recomputes the ranking if the timings, the sort or the filter changed.
+    /// Recomputes the ranking when the sort, the filter or the set of objects changed at once; when only
+    /// measures changed, at most once per clock reading (1 s): a busy 10,000-object fleet changes every frame,
+    /// and the rows' values are read fresh anyway.
     pub fn refresh(
         &mut self,
         state_timings: &Timings,
         filter: &str,
         matches: impl Fn(&ResourceRef) -> bool,
     ) {
-        let key = (state_timings.version(), self.sort, filter.to_owned());
-        if self.order_key.as_ref() == Some(&key) {
+        let shape = (self.sort, filter.to_owned(), state_timings.len());
+        let data = (state_timings.version(), state_timings.now());
+        if let Some((old_shape, (old_version, old_now))) = &self.order_key
+            && *old_shape == shape
+            && (*old_version == data.0 || *old_now == data.1)
+        {
             return;
         }
+        let key = (shape, data);
         let mut order = rank(state_timings, self.sort);
         if !filter.is_empty() {
             order.retain(|r| matches(r));

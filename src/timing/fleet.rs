@@ -254,6 +254,17 @@ impl Timings {
         self.entries.iter()
     }
 
+    /// How many objects (and objects only seen in events) have timings.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// How many objects are overdue, stuck, slow.
     #[must_use]
     pub fn totals(&self) -> Totals {
