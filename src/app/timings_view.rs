@@ -127,6 +127,8 @@ pub fn on_action(state: &mut State, action: Action) -> bool {
             list.selected = list.selected_ref().cloned();
             list.offset = 0;
         }
+        // The tree's filter also narrows this list: typing it here keeps the list on screen.
+        Action::StartFilter => state.navigator.filter_editing = true,
         Action::RevealInTree => {
             if let Some(r) = list.selected_ref().cloned() {
                 state.screen = super::state::Screen::Tree;
