@@ -205,7 +205,7 @@ pub struct TimingRowView {
     pub last: String,
     pub p95: String,
     pub since_ok: String,
-    /// `in 3m`, `due`, `late 12m`, `-`.
+    /// `in 3m`, `due`, `late 12m`, `run 4m` (a run in progress), `paused`, `-`.
     pub next: String,
     pub flags: Vec<FlagView>,
 }
@@ -283,6 +283,9 @@ fn next_text(a: &Assessment, now: Option<Timestamp>) -> String {
     if let Some(late) = a.overdue_by {
         return format!("late {}", age(late));
     }
+    if let Some(running) = a.running_for {
+        return format!("run {}", age(running));
+    }
     match (a.next_due, now) {
         (Some(due), Some(now)) => crate::timing::rules::elapsed(now, due)
             .filter(|d| !d.is_zero())
@@ -296,7 +299,7 @@ fn next_text(a: &Assessment, now: Option<Timestamp>) -> String {
 pub struct TimingDetailView {
     /// `last 8m0s · p50 2.1s · p95 8m0s · 6 runs`
     pub summary: String,
-    /// `ok 5m ago · next in 52m`
+    /// `ok 5m ago · next in 52m`, or `ok 1h ago · running for 3m (timeout 15m0s)`
     pub schedule: String,
     /// Flags with why: `stuck: reconciling past its timeout for 16m`.
     pub flags: Vec<(FlagView, String)>,
@@ -342,12 +345,17 @@ pub fn detail(state: &State, r: &ResourceRef, now: Timestamp) -> Option<TimingDe
         1 => "1 run".to_owned(),
         n => format!("{n} runs"),
     });
-    let schedule = format!(
-        "ok {} · next {}",
-        a.since_success
-            .map_or_else(|| "never seen".to_owned(), |d| format!("{} ago", age(d))),
-        next_text(&a, Some(now))
-    );
+    let ok = a
+        .since_success
+        .map_or_else(|| "never seen".to_owned(), |d| format!("{} ago", age(d)));
+    let schedule = match a.running_for {
+        Some(running) => format!(
+            "ok {ok} · running for {} (timeout {})",
+            age(running),
+            short_duration(a.timeout)
+        ),
+        None => format!("ok {ok} · next {}", next_text(&a, Some(now))),
+    };
     Some(TimingDetailView {
         summary: summary.join(" · "),
         schedule,
