@@ -17,10 +17,13 @@
 //! from a 1 s tokio interval; a frame is drawn only when something changed, at most every 33 ms.
 
 pub mod action;
+pub mod dag;
+pub mod dag_view;
 pub mod detail_view;
 pub mod effect;
 pub mod msg;
 pub mod navigator;
+pub mod rollout_view;
 pub mod state;
 pub mod timings_view;
 pub mod topology;
