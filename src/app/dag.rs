@@ -47,8 +47,6 @@ struct LayoutKey {
 pub struct DagLayout {
     key: LayoutKey,
     pub graph: GraphLayout,
-    /// Objects laid out (folded or not).
-    pub shown: BTreeSet<ResourceRef>,
     /// Folded indices each folded node hangs from / that hang from it (sorted, no duplicates).
     pub ups: Vec<Vec<usize>>,
     pub downs: Vec<Vec<usize>>,
@@ -65,6 +63,12 @@ pub struct DagLayout {
 }
 
 impl DagLayout {
+    /// The objects laid out (folded or not), sorted.
+    #[must_use]
+    pub fn shown(&self) -> &[ResourceRef] {
+        &self.graph.folded.members
+    }
+
     /// The folded node `i`'s identity.
     #[must_use]
     pub fn node(&self, i: usize) -> Option<DagNode> {
@@ -78,7 +82,7 @@ impl DagLayout {
     #[must_use]
     pub fn index(&self, node: &DagNode) -> Option<usize> {
         match node {
-            DagNode::Object(r) => self.graph.folded.index.get(r).copied(),
+            DagNode::Object(r) => self.graph.folded.index_of(r),
             DagNode::Chain(root) => self
                 .graph
                 .folded
@@ -228,7 +232,7 @@ impl DagState {
         let key = self.key();
         let key_changed = self.cache.as_ref().is_none_or(|c| c.key != key);
         // Following a live fleet, a whole-graph layout of thousands of nodes is redone at most once per tick.
-        let large = self.cache.as_ref().is_some_and(|c| c.shown.len() > LARGE);
+        let large = self.cache.as_ref().is_some_and(|c| c.shown().len() > LARGE);
         if key_changed || (self.stale && (!large || self.tick_due)) {
             if self.warnings_stale {
                 self.warnings = graph.warnings();
@@ -350,7 +354,7 @@ impl DagState {
         };
         if self.depth.is_some()
             && self.centre.as_ref() != Some(r)
-            && focus::has_hidden_neighbours(graph, r, &cache.shown)
+            && focus::has_hidden_neighbours(graph, r, cache.shown())
         {
             self.centre = Some(r.clone());
         }
@@ -441,10 +445,13 @@ fn compute(graph: &Graph, key: LayoutKey, warnings: &[GraphWarning]) -> DagLayou
         nodes.sort();
         nodes.dedup();
     }
-    let shown: BTreeSet<ResourceRef> = nodes.iter().cloned().collect();
     let mut warned_refs: HashSet<&ResourceRef> = HashSet::new();
     for w in warnings {
-        warned_refs.extend(involved(w).into_iter().filter(|r| shown.contains(*r)));
+        warned_refs.extend(
+            involved(w)
+                .into_iter()
+                .filter(|r| nodes.binary_search(r).is_ok()),
+        );
     }
     let node_warned = |n: &FoldedNode| match n {
         FoldedNode::Object(r) => warned_refs.contains(r),
@@ -457,7 +464,7 @@ fn compute(graph: &Graph, key: LayoutKey, warnings: &[GraphWarning]) -> DagLayou
     let width = |n: &FoldedNode| box_width(&label(n, &name_of(n), node_warned(n)));
     let laid = lay_out_graph(
         graph,
-        &nodes,
+        nodes,
         &key.expanded,
         width,
         &LayoutOptions::default(),
@@ -481,7 +488,7 @@ fn compute(graph: &Graph, key: LayoutKey, warnings: &[GraphWarning]) -> DagLayou
         .map(|w| {
             let mut at: Vec<usize> = involved(w)
                 .into_iter()
-                .filter_map(|r| folded.index.get(r).copied())
+                .filter_map(|r| folded.index_of(r))
                 .collect();
             at.sort_unstable();
             at.dedup();
@@ -498,7 +505,6 @@ fn compute(graph: &Graph, key: LayoutKey, warnings: &[GraphWarning]) -> DagLayou
     DagLayout {
         key,
         geometry,
-        shown,
         ups,
         downs,
         names,
