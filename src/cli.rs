@@ -67,6 +67,72 @@ pub struct SimSourceArgs {
 pub enum Command {
     /// Run only the simulated cluster, headless, for any Kubernetes client.
     Sim(SimArgs),
+    /// After a git push: wait until everything fed by the revision is Ready at it (exit 0), failed (1) or the
+    /// timeout passed (2); 3 when it cannot follow. Defaults from .fluxops.yaml at the repository root.
+    Follow(FollowArgs),
+    /// Print the dependency graph of the cluster or of a GitOps repository (tree, JSON, DOT, Mermaid).
+    Graph(GraphArgs),
+    /// Classify failure messages (one per line, or a TSV with a `message` column) and print one JSON line each.
+    Diagnose(DiagnoseArgs),
+}
+
+/// Output formats of `fluxops graph`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// An indented tree: sources at the top, dependents below.
+    #[default]
+    Tree,
+    /// Nodes, edges with their kind, warnings and root causes (docs/graph.md).
+    Json,
+    /// Graphviz DOT (`| dot -Tsvg`).
+    Dot,
+    /// A Mermaid flowchart (renders in Markdown).
+    Mermaid,
+}
+
+/// `fluxops graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Read the graph from a GitOps repository directory instead of the cluster.
+    #[arg(long, value_name = "PATH")]
+    pub from_dir: Option<PathBuf>,
+
+    /// With --from-dir: load only this `clusters/<NAME>` entry point of a multi-cluster repository.
+    #[arg(long, value_name = "NAME", requires = "from_dir")]
+    pub cluster: Option<String>,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = GraphFormat::Tree)]
+    pub output: GraphFormat,
+
+    /// Keep only these kinds (repeatable or comma-separated: Kustomization,HelmRelease,…).
+    #[arg(long, value_name = "KIND", value_delimiter = ',')]
+    pub kind: Vec<String>,
+
+    /// Keep only the objects matching NAME (`name`, `ns/name` or `Kind/ns/name`) and their neighbourhood.
+    #[arg(long, value_name = "NAME")]
+    pub focus: Option<String>,
+
+    /// With --focus: how many edges away from it to keep (default: everything connected).
+    #[arg(long, value_name = "N", requires = "focus")]
+    pub depth: Option<usize>,
+
+    /// The kubeconfig context to use (default: the current context).
+    #[arg(long, value_name = "NAME", conflicts_with = "from_dir")]
+    pub context: Option<String>,
+
+    /// Only this namespace (cluster: list only there; directory: keep only its objects).
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NS",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+
+    /// Every namespace (the default when no namespace is given and the context has none).
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
 }
 
 /// `fluxops sim`.
@@ -82,4 +148,75 @@ pub struct SimArgs {
 
     #[command(flatten)]
     pub source: SimSourceArgs,
+}
+
+/// `fluxops diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// Files to read: one failure message per line, or a TSV whose header has a `message` column and optional
+    /// `kind` / `condition_reason` columns. `-` or none: standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// `fluxops follow` (docs/follow.md). Unset options come from `.fluxops.yaml`, then the built-in defaults.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FollowArgs {
+    /// The commit (sha, prefix of 7+ hex digits, or a Flux revision like main@sha1:<sha>); default:
+    /// `git rev-parse HEAD` in the current directory.
+    #[arg(long, value_name = "SHA")]
+    pub revision: Option<String>,
+
+    /// Give up after this long (Go duration: 90s, 10m, 1h30m; default 10m).
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// Output format (default text).
+    #[arg(long, value_enum)]
+    pub output: Option<crate::follow::Format>,
+
+    /// Colours: auto (only on a terminal, NO_COLOR respected), always, never.
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<crate::follow::ColorMode>,
+
+    /// Kinds to follow (repeatable: Kustomization, HelmRelease, ks, hr; default both).
+    #[arg(long = "kind", value_name = "KIND")]
+    pub kinds: Vec<String>,
+
+    /// Prefix every line with the UTC time.
+    #[arg(long, overrides_with = "no_timestamps")]
+    pub timestamps: bool,
+
+    /// No timestamps (overrides .fluxops.yaml).
+    #[arg(long, overrides_with = "timestamps")]
+    pub no_timestamps: bool,
+
+    /// Stop at the first failure (the default).
+    #[arg(long, overrides_with = "no_fail_fast")]
+    pub fail_fast: bool,
+
+    /// Wait until every object is Ready or failed before exiting.
+    #[arg(long, overrides_with = "fail_fast")]
+    pub no_fail_fast: bool,
+
+    /// API failures tolerated (connection attempts at start, watch failure streaks; default 5).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// The kubeconfig context to use (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Only this namespace.
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NS",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+
+    /// Every namespace.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
 }

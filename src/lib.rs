@@ -3,8 +3,10 @@
 //! Module map (see docs/ARCHITECTURE.md):
 //! - `cli`: the command line (clap); `launch`: what each command does, wiring the modules below.
 //! - `flux`: pure Flux domain knowledge (kinds, typed fields, status, inventory ids, events).
+//! - `follow`: `fluxops follow`, waiting for a pushed revision to be Ready across the fleet (pure tracker + driver).
 //! - `diagnosis`: failure messages classified, with extracted facts and next steps; pure.
 //! - `graph`: the dependency graph of Flux objects (edges, root causes, views, incremental updates); pure.
+//! - `timing`: reconcile durations, rolling history, overdue/stuck/slow flags and the ranking; pure.
 //! - `cluster`: all kube-rs I/O (client, discovery, watchers) producing `ClusterEvent`s.
 //! - `sim`: the simulated cluster (an HTTP Kubernetes API server on 127.0.0.1) for tests and demos.
 //! - `config`: user theme and keymap files layered on the embedded defaults.
@@ -19,9 +21,11 @@ pub mod cluster;
 pub mod config;
 pub mod diagnosis;
 pub mod flux;
+pub mod follow;
 pub mod graph;
 pub mod launch;
 pub mod sim;
 pub mod terminal;
 pub mod text;
+pub mod timing;
 pub mod ui;

@@ -64,6 +64,8 @@ actions! {
     ClearFilter => "clear_filter", "Clear the filter";
     DismissBanner => "dismiss_banner", "Hide the configuration problem banner";
     ShowTree => "show_tree", "Show the tree of objects";
+    ShowTimings => "show_timings", "Show the timings list (slowest, most overdue)";
+    CycleSort => "cycle_sort", "Sort the timings list by the next measure";
     RevealInTree => "reveal_in_tree", "Show the selected object in the tree";
     ShowDag => "show_dag", "Show the drawn dependency DAG around the selected object";
     DagUp => "dag_up", "Go to a dependency of the selected node (what it waits on)";

@@ -103,6 +103,8 @@ pub fn involved(w: &GraphWarning) -> Vec<&ResourceRef> {
         GraphWarning::Cycle(members) => members.iter().collect(),
         GraphWarning::CrossKindDependsOn(c) => vec![&c.dependent, &c.target],
         GraphWarning::InvalidRef(r) => vec![&r.from],
+        GraphWarning::SuspendReverted(s) => vec![&s.child, &s.parent],
+        GraphWarning::SuspendedHealthChecked(s) => vec![&s.child, &s.parent],
     }
 }
 

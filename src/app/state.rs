@@ -3,6 +3,7 @@
 
 use super::dag::DagState;
 use super::navigator::NavigatorState;
+use super::timings_view::TimingsListState;
 use super::tree::TreeView;
 use crate::cluster::KindProblem;
 use crate::config::{Config, ConfigProblem, Key, Keymap, Mode, Theme};
@@ -11,6 +12,7 @@ use crate::flux::{FluxEvent, FluxKind, FluxObject, Health, ResourceRef};
 use crate::graph::Edge;
 use crate::graph::Graph;
 use crate::graph::edge::edges_of;
+use crate::timing::Timings;
 use k8s_openapi::jiff::Timestamp;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -87,11 +89,13 @@ pub enum Focus {
 /// Which screen fills the main area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Screen {
-    /// The tree of objects (and the detail pane).
+    /// The tree of objects and the detail pane (key `1`).
     #[default]
     Tree,
-    /// The drawn dependency DAG.
+    /// The drawn dependency DAG (key `2`).
     Dag,
+    /// The timings list (key `3`).
+    Timings,
 }
 
 /// The whole app state.
@@ -103,8 +107,11 @@ pub struct State {
     pub kinds: BTreeMap<FluxKind, KindState>,
     pub events: BTreeMap<ResourceRef, VecDeque<Arc<FluxEvent>>>,
     pub graph: Graph,
-    pub navigator: NavigatorState,
+    /// Reconcile timings, flags and totals, kept one object at a time.
+    pub timings: Timings,
     pub screen: Screen,
+    pub timings_list: TimingsListState,
+    pub navigator: NavigatorState,
     pub dag: DagState,
     pub focus: Focus,
     pub detail_visible: bool,
@@ -146,8 +153,10 @@ impl State {
                 .collect(),
             events: BTreeMap::new(),
             graph: Graph::new(),
-            navigator: NavigatorState::default(),
+            timings: Timings::new(),
             screen: Screen::Tree,
+            timings_list: TimingsListState::default(),
+            navigator: NavigatorState::default(),
             dag: DagState::default(),
             focus: Focus::Navigator,
             detail_visible: true,
@@ -179,6 +188,8 @@ impl State {
             Mode::Dag
         } else if self.navigator.filter_editing {
             Mode::Filter
+        } else if self.screen == Screen::Timings {
+            Mode::Timings
         } else if self.focus == Focus::Detail && self.detail_visible {
             Mode::Detail
         } else {
@@ -193,6 +204,7 @@ impl State {
         };
         let entry = ObjectEntry::new(object);
         self.graph.upsert(Arc::clone(&entry.object));
+        self.timings.upsert(&entry.object);
         let was_invalid = self.invalid.remove(&r).is_some();
         // Most updates only change status: the tree's shape (which objects, which edges) stays, and rows read
         // their columns at draw time, so the tree is kept unless the filter's answer can change.
@@ -263,6 +275,7 @@ impl State {
     /// Replaces an object by the error that keeps it from being parsed.
     pub fn mark_invalid(&mut self, r: ResourceRef, error: String) {
         self.graph.remove(&r);
+        self.timings.remove(&r);
         if let Some(old) = self.objects.remove(&r) {
             self.uncount(old.status.health);
         }
@@ -280,6 +293,7 @@ impl State {
     /// Removes an object (valid or invalid) and its events.
     pub fn remove(&mut self, r: &ResourceRef) {
         self.graph.remove(r);
+        self.timings.remove(r);
         if let Some(old) = self.objects.remove(r) {
             self.uncount(old.status.health);
         }
@@ -291,6 +305,7 @@ impl State {
 
     /// Records an event about an object, replacing an older copy of the same aggregated event.
     pub fn record_event(&mut self, event: Arc<FluxEvent>) {
+        self.timings.record_event(&event);
         let ring = self.events.entry(event.involved.clone()).or_default();
         ring.retain(|e| e.uid.is_empty() || e.uid != event.uid);
         ring.push_back(event);

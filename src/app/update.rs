@@ -24,6 +24,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             state.now = Some(now);
             state.dag.tick();
+            state.timings.tick(now);
             state.dirty = true;
             Vec::new()
         }
@@ -108,6 +109,9 @@ fn type_into_filter(state: &mut State, key: &KeyEvent) {
 /// Performs a user intent.
 pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     state.dirty = true;
+    if state.mode() == Mode::Timings && super::timings_view::on_action(state, action) {
+        return Vec::new();
+    }
     let src = Source {
         topology: &state.graph,
         objects: &state.objects,
@@ -159,8 +163,10 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ScrollDown | Action::ScrollUp => scroll(state, action == Action::ScrollDown),
         Action::StartFilter => {
-            // The filter works on the tree: typing it there.
-            state.screen = Screen::Tree;
+            // The filter narrows the tree and the timings list; the DAG screen has none: type it in the tree.
+            if state.screen == Screen::Dag {
+                state.screen = Screen::Tree;
+            }
             nav.filter_editing = true;
         }
         Action::ApplyFilter => nav.filter_editing = false,
@@ -176,6 +182,12 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ClearFilter => nav.set_filter(String::new()),
         Action::DismissBanner => state.config_banner_dismissed = true,
         Action::ShowTree => state.screen = Screen::Tree,
+        Action::ShowTimings => {
+            state.screen = Screen::Timings;
+            state.focus = Focus::Navigator;
+        }
+        // Owned by the timings list (handled above when it has the keyboard).
+        Action::CycleSort => {}
         Action::ShowDag => {
             state.screen = Screen::Dag;
             let selected = state.navigator.selected.last();
@@ -190,7 +202,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::DagDeeper
         | Action::DagShallower
         | Action::DagFocusSelected => on_dag_action(state, action),
-        // The DAG screen's selection (a screen with its own selection reveals that one).
+        // The DAG screen's selection (the timings list handles its own above when it has the keyboard).
         Action::RevealInTree => {
             if state.screen == Screen::Dag {
                 on_dag_action(state, action);

@@ -1,7 +1,7 @@
 //! View models: what `ui` draws, built from `State` and an explicit `now`. Every string taken from the cluster
 //! passes through [`crate::text`] here, so `ui` only ever sees safe text.
 
-use super::state::{KindState, State};
+use super::state::{KindState, Screen, State};
 use super::topology::Topology;
 use crate::cluster::KindProblem;
 use crate::config::{Binding, Mode, Theme};
@@ -13,13 +13,16 @@ use std::ops::Range;
 use std::str::FromStr;
 
 pub use super::dag_view::DagView;
-pub use super::detail_view::{ConditionView, DetailView, EventView};
+pub use super::detail_view::{ConditionView, DetailView, DiagnosisView, EventView};
+pub use super::timings_view::{FlagView, TimingDetailView, TimingRowView, TimingsView};
 
 /// Everything one frame shows.
 #[derive(Debug, Clone)]
 pub struct View<'a> {
     pub theme: &'a Theme,
     pub navigator: NavigatorView,
+    /// The timings list, when it is the screen shown (instead of the tree).
+    pub timings: Option<TimingsView>,
     pub detail: Option<DetailView>,
     pub detail_focused: bool,
     pub detail_scroll: u16,
@@ -90,6 +93,8 @@ pub struct StatusBarView {
     pub context: String,
     pub namespace: String,
     pub counts: Vec<(Health, usize)>,
+    /// Objects overdue, stuck, slow (only the non-zero ones).
+    pub timing_totals: Vec<(FlagView, usize)>,
     pub connection: Connection,
 }
 
@@ -186,6 +191,10 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
     let height = (state.height > 0)
         .then(|| crate::ui::tree_rows(state.height, banners.len(), filter.is_some()));
     let window = state.navigator.window(height);
+    let timings = (state.screen == Screen::Timings).then(|| {
+        let rows = height.map(|h| h.saturating_sub(1)); // the header row
+        super::timings_view::build(state, rows, now)
+    });
     let dag = (state.screen == super::state::Screen::Dag).then(|| {
         // Unknown terminal size: a conventional 80x24.
         let (w, h) = match (state.width, state.height) {
@@ -196,17 +205,20 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
         super::dag_view::build(state, cw, ch)
     });
     let state: &State = state;
+    let selected = match state.screen {
+        Screen::Timings => state.timings_list.selected_ref(),
+        // The DAG screen draws its own side panel, not the detail pane.
+        Screen::Dag => None,
+        Screen::Tree => state.selected(),
+    };
     let detail = state
         .detail_visible
-        .then(|| {
-            state
-                .selected()
-                .map(|r| super::detail_view::build(state, r, now))
-        })
+        .then(|| selected.map(|r| super::detail_view::build(state, r, now)))
         .flatten();
     View {
         theme: &state.theme,
         navigator: navigator(state, window, filter),
+        timings,
         detail,
         detail_focused: state.mode() == Mode::Detail,
         detail_scroll: state.detail_scroll,
@@ -306,7 +318,9 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
     let reason = match health {
         // The glyph says "blocked"; the root cause (or what it waits on) says by what.
         Health::Blocked if blocked_by.is_some() || waiting_on.is_some() => String::new(),
-        Health::Ready => short_revision(revision(&entry.object)),
+        Health::Ready => {
+            short_revision(revision(&entry.object)) + &super::rollout_view::row_suffix(state, r)
+        }
         _ => sanitize_line(&entry.status.reason).into_owned(),
     };
     RowView {
@@ -374,6 +388,7 @@ fn status_bar(state: &State) -> StatusBarView {
             .into_iter()
             .filter_map(|h| counts.get(&h).map(|c| (h, *c)))
             .collect(),
+        timing_totals: super::timings_view::totals_text(state.timings.totals()),
         connection,
     }
 }
@@ -487,6 +502,13 @@ fn hints(state: &State) -> Vec<(String, String)> {
         Mode::Detail => &[
             (A::FocusNavigator, "back"),
             (A::JumpToRootCause, "root cause"),
+        ],
+        Mode::Timings => &[
+            (A::CycleSort, "sort"),
+            (A::RevealInTree, "show in tree"),
+            (A::ShowTree, "tree"),
+            (A::ToggleHelp, "help"),
+            (A::Quit, "quit"),
         ],
         Mode::Dag => &[
             (A::ShowTree, "tree"),

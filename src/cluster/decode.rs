@@ -6,14 +6,18 @@
 //! or watch line is still parsed by serde_json as kube does, but each item is only *captured* as raw JSON text
 //! (`RawValue`, a borrowed slice of the response) and then decoded straight into the typed structs. Metadata is
 //! read through `LeanMeta`, which skips `managedFields` (often the largest part of a Flux object) without building
-//! it. An item that does not fit the typed structs becomes `Err(Invalid)` carrying the metadata, so the watcher
+//! it, keeping only what the graph's suspend warnings need (`SuspendOwnership`): the entries that own
+//! `spec.suspend` (manager and operation, fields reduced to `f:spec.f:suspend`) and the `kustomize-controller`
+//! entries (manager and operation only). An item that does not fit the typed structs becomes `Err(Invalid)` carrying the metadata, so the watcher
 //! keeps going and the object is reported by name.
 //!
 //! Must not live here: anything about watching, events or the app.
 
 use crate::flux::FluxObject;
-use crate::flux::api::{Spec, Status};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
+use crate::flux::api::{KUSTOMIZE_CONTROLLER_MANAGER, Spec, Status};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
+    FieldsV1, ManagedFieldsEntry, ObjectMeta, OwnerReference, Time,
+};
 use kube::core::{ApiResource, DynamicResourceScope, Resource};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
@@ -208,6 +212,62 @@ struct LeanMeta {
     annotations: Option<BTreeMap<String, String>>,
     owner_references: Option<Vec<OwnerReference>>,
     finalizers: Option<Vec<String>>,
+    #[serde(default)]
+    managed_fields: SuspendOwnership,
+}
+
+/// `managedFields` reduced to who owns `spec.suspend` and whether kustomize-controller manages the object (see
+/// the module doc). Everything else in each entry is skipped by serde_json without being built.
+#[derive(Default)]
+struct SuspendOwnership(Vec<ManagedFieldsEntry>);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LeanManagedEntry {
+    #[serde(default)]
+    manager: Option<String>,
+    #[serde(default)]
+    operation: Option<String>,
+    #[serde(default, rename = "fieldsV1")]
+    fields_v1: Option<SpecFields>,
+}
+
+/// `fieldsV1` read only as far as `f:spec` → `f:suspend`.
+#[derive(Deserialize)]
+struct SpecFields {
+    #[serde(default, rename = "f:spec")]
+    spec: Option<SuspendField>,
+}
+
+#[derive(Deserialize)]
+struct SuspendField {
+    #[serde(default, rename = "f:suspend")]
+    suspend: Option<serde::de::IgnoredAny>,
+}
+
+impl<'de> Deserialize<'de> for SuspendOwnership {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let entries = Option::<Vec<LeanManagedEntry>>::deserialize(d)?.unwrap_or_default();
+        let kept = entries
+            .into_iter()
+            .filter_map(|e| {
+                let owns_suspend = e
+                    .fields_v1
+                    .and_then(|f| f.spec)
+                    .is_some_and(|s| s.suspend.is_some());
+                let kustomize = e.manager.as_deref() == Some(KUSTOMIZE_CONTROLLER_MANAGER);
+                (owns_suspend || kustomize).then(|| ManagedFieldsEntry {
+                    manager: e.manager,
+                    operation: e.operation,
+                    fields_type: owns_suspend.then(|| "FieldsV1".to_owned()),
+                    fields_v1: owns_suspend
+                        .then(|| FieldsV1(serde_json::json!({"f:spec": {"f:suspend": {}}}))),
+                    ..ManagedFieldsEntry::default()
+                })
+            })
+            .collect();
+        Ok(SuspendOwnership(kept))
+    }
 }
 
 impl LeanMeta {
@@ -226,7 +286,7 @@ impl LeanMeta {
             annotations: self.annotations,
             owner_references: self.owner_references,
             finalizers: self.finalizers,
-            managed_fields: None,
+            managed_fields: (!self.managed_fields.0.is_empty()).then_some(self.managed_fields.0),
             self_link: None,
         }
     }
@@ -261,6 +321,30 @@ mod tests {
         assert_eq!(obj.spec.path.as_deref(), Some("./apps"));
         assert!(obj.metadata.managed_fields.is_none());
         assert_eq!(obj.metadata.resource_version.as_deref(), Some("20886"));
+    }
+
+    #[test]
+    fn managed_fields_keep_only_suspend_owners_and_kustomize_controller() {
+        let text = r#"{"kind":"HelmRelease","metadata":{"name":"web","namespace":"apps","managedFields":[
+            {"manager":"kustomize-controller","operation":"Apply","fieldsType":"FieldsV1",
+             "fieldsV1":{"f:spec":{"f:interval":{},"f:chart":{}}}},
+            {"manager":"flux-client-side-apply","operation":"Update","fieldsType":"FieldsV1",
+             "fieldsV1":{"f:spec":{"f:suspend":{}}}},
+            {"manager":"helm-controller","operation":"Update","subresource":"status",
+             "fieldsV1":{"f:status":{"f:conditions":{}}}}]},"spec":{"suspend":true}}"#;
+        let obj = Decoded::from_json(text).0.unwrap();
+        let kept = obj.metadata.managed_fields.unwrap();
+        let managers: Vec<_> = kept.iter().map(|e| e.manager.as_deref()).collect();
+        assert_eq!(
+            managers,
+            vec![Some("kustomize-controller"), Some("flux-client-side-apply")]
+        );
+        assert!(kept[0].fields_v1.is_none());
+        assert_eq!(
+            kept[1].fields_v1.as_ref().unwrap().0,
+            serde_json::json!({"f:spec": {"f:suspend": {}}})
+        );
+        assert_eq!(kept[1].operation.as_deref(), Some("Update"));
     }
 
     #[test]

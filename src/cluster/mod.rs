@@ -3,6 +3,7 @@
 //! - `client`: kubeconfig → `kube::Client`, context, namespace `Scope`.
 //! - `discovery`: which version of each Flux kind the server serves.
 //! - `watch`: `spawn` — the watchers, sending `ClusterEvent`s (`kind_watch` per kind, `event_watch` for Events).
+//! - `list`: `list_all` — every Flux kind listed once (scriptable commands).
 //! - `decode`: how listed/watched objects become `FluxObject`s cheaply, isolating malformed ones.
 
 mod backoff;
@@ -12,6 +13,7 @@ pub mod discovery;
 pub mod event;
 pub mod event_watch;
 mod kind_watch;
+pub mod list;
 pub mod watch;
 
 pub use backoff::CappedBackoff;

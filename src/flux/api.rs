@@ -10,6 +10,9 @@ use kube::core::{ApiResource, DynamicResourceScope, Resource};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
+/// The field manager of kustomize-controller's server-side applies (in `metadata.managedFields`).
+pub const KUSTOMIZE_CONTROLLER_MANAGER: &str = "kustomize-controller";
+
 /// A Flux object as read from the API server or a GitOps repository.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -282,6 +285,9 @@ pub struct Artifact {
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
+    /// OCI annotations of the artifact (`org.opencontainers.image.revision` carries the Git origin revision).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// One `status.history[]` entry. Kustomization snapshots (meta.History) and HelmRelease snapshots share this
@@ -321,6 +327,9 @@ pub struct HistoryEntry {
     pub first_deployed: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_deployed: Option<String>,
+    /// HelmRelease snapshot: the OCI digest of the chart artifact (OCI sources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oci_digest: Option<String>,
 }
 
 /// The status fields of every Flux kind that fluxops reads, merged into one struct.
@@ -337,6 +346,12 @@ pub struct Status {
     pub last_applied_revision: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_attempted_revision: Option<String>,
+    /// Kustomization `lastAppliedOriginRevision` (OCI `org.opencontainers.image.revision`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_applied_origin_revision: Option<String>,
+    /// HelmRelease: the OCI digest of the chart artifact last attempted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_attempted_revision_digest: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inventory: Option<Inventory>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

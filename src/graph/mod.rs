@@ -14,15 +14,21 @@
 //!   not-ready objects downstream of it whose answer can depend on it.
 //! - Views for the console (dependency and ownership trees, blast radius) are in [`tree`]; reports (dangling
 //!   references, cycles, cross-kind dependsOn) in [`warning`], reference kinds a field does not accept in
-//!   [`reference_check`].
+//!   [`reference_check`], suspend traps in [`suspend_check`].
+//! - `fluxops graph` output (tree, JSON, DOT, Mermaid) in [`export`]; revision rollout of a source over its
+//!   consumers in [`rollout`].
 //! - Drawing: the layered layout of any part of the graph, the neighbourhood of a node and blocked chains
 //!   folded onto their root cause are in [`layout`].
 
 pub mod edge;
+pub mod export;
 pub mod layout;
 pub mod reference_check;
+pub mod repo_owner;
+pub mod rollout;
 pub mod root_cause;
 mod scc;
+pub mod suspend_check;
 pub mod tree;
 pub mod warning;
 

@@ -1,5 +1,6 @@
-//! Reports about the graph as a whole: dangling references, dependency cycles, cross-kind `dependsOn`, and
-//! (from `reference_check`) references of a kind their field does not accept.
+//! Reports about the graph as a whole: dangling references, dependency cycles, cross-kind `dependsOn`,
+//! (from `reference_check`) references of a kind their field does not accept, and (from `suspend_check`) a
+//! suspended child its parent will resume and a suspended object a parent health-checks.
 //!
 //! Computed on demand (each is one pass over nodes or edges).
 //!
@@ -12,6 +13,7 @@
 
 use super::reference_check::InvalidRef;
 use super::scc::components;
+use super::suspend_check::{SuspendReverted, SuspendedHealthChecked};
 use super::{EdgeKind, Graph, NodeState};
 use crate::flux::{FluxKind, ResourceRef};
 use std::fmt;
@@ -48,6 +50,10 @@ pub enum GraphWarning {
     CrossKindDependsOn(CrossKindDependsOn),
     /// A reference naming a kind its field does not accept.
     InvalidRef(InvalidRef),
+    /// A child whose suspend its parent Kustomization's next reconcile undoes.
+    SuspendReverted(SuspendReverted),
+    /// A suspended object a parent Kustomization health-checks (it will time out).
+    SuspendedHealthChecked(SuspendedHealthChecked),
 }
 
 impl fmt::Display for GraphWarning {
@@ -78,6 +84,8 @@ impl fmt::Display for GraphWarning {
                 Ok(())
             }
             GraphWarning::InvalidRef(r) => write!(f, "{r}"),
+            GraphWarning::SuspendReverted(s) => write!(f, "{s}"),
+            GraphWarning::SuspendedHealthChecked(s) => write!(f, "{s}"),
             GraphWarning::CrossKindDependsOn(c) => {
                 let other = other_applier(c.dependent.kind);
                 write!(
@@ -224,7 +232,8 @@ impl Graph {
         out
     }
 
-    /// All findings: dangling references, cycles, cross-kind dependsOn, invalid reference kinds, in that order.
+    /// All findings: dangling references, cycles, cross-kind dependsOn, invalid reference kinds, suspends a
+    /// parent undoes, suspended objects a parent health-checks, in that order.
     #[must_use]
     pub fn warnings(&self) -> Vec<GraphWarning> {
         let mut out: Vec<GraphWarning> = self
@@ -242,6 +251,16 @@ impl Graph {
             self.invalid_references()
                 .into_iter()
                 .map(GraphWarning::InvalidRef),
+        );
+        out.extend(
+            self.suspend_reverted()
+                .into_iter()
+                .map(GraphWarning::SuspendReverted),
+        );
+        out.extend(
+            self.suspended_health_checked()
+                .into_iter()
+                .map(GraphWarning::SuspendedHealthChecked),
         );
         out
     }

@@ -1,8 +1,11 @@
 //! What the binary does for each command, as library functions `main` calls: the console (on a real cluster or,
-//! with `--demo`, on the simulated one) and the headless simulated cluster. Wiring only: the work is done by
+//! with `--demo`, on the simulated one), the headless simulated cluster, and `fluxops graph`. Wiring only: the work is done by
 //! `cluster`, `app`, `sim` and `config`.
 
 pub mod console;
+pub mod diagnose;
+pub mod follow;
+pub mod graph;
 pub mod headless;
 pub mod logging;
 

@@ -1,9 +1,10 @@
-//! The detail pane: status, fields, wrapped message, root cause with its jump key, conditions and events.
+//! The detail pane: status, fields, root cause with its jump key, diagnosis (class, facts, next step), wrapped
+//! message, conditions and events.
 
 use super::style::{glyph, health_style};
 use crate::app::view::{DetailView, View};
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
@@ -46,6 +47,24 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, detail: &DetailV
             spans.push(Span::styled(" to jump)", theme.text_dim));
         }
         lines.push(Line::from(spans));
+    }
+    if let Some(d) = &detail.diagnosis {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<11}", "Diagnosis"), theme.label),
+            Span::styled(d.class.clone(), status_style),
+            Span::styled(format!(" ({})", d.confidence), theme.text_dim),
+        ]));
+        for (label, value) in &d.facts {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{label:<10} "), theme.label),
+                Span::styled(value.clone(), theme.text),
+            ]));
+        }
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<11}", "Next step"), theme.label),
+            Span::styled(d.runbook.clone(), theme.key_hint),
+            Span::styled(format!(": {}", d.advice), theme.text_dim),
+        ]));
     }
     if !detail.message.is_empty() {
         lines.push(Line::default());
@@ -100,17 +119,28 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, detail: &DetailV
             Span::styled(e.message.clone(), theme.text),
         ]));
     }
+    // The timing block (summary, flags, sparkline) sits under the status line, outside the scrolled text.
+    let mut text_area = block.inner(area);
+    frame.render_widget(block, area);
+    if let Some(timing) = &detail.timing {
+        let rows = super::timings::detail_rows(timing);
+        if text_area.height > rows + 2 {
+            let [top, rest] =
+                Layout::vertical([Constraint::Length(rows), Constraint::Fill(1)]).areas(text_area);
+            super::timings::draw_detail(frame, top, theme, timing);
+            text_area = rest;
+        }
+    }
     // Rows after wrapping, estimated by width (word wrapping can add a few): bounds the scroll offset.
-    let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
+    let inner_width = usize::from(text_area.width).max(1);
     let rows: usize = lines
         .iter()
         .map(|l| l.width().div_ceil(inner_width).max(1))
         .sum();
-    let visible = usize::from(area.height.saturating_sub(2));
+    let visible = usize::from(text_area.height);
     let max_scroll = u16::try_from(rows.saturating_sub(visible)).unwrap_or(u16::MAX);
     let para = Paragraph::new(lines)
-        .block(block)
         .wrap(Wrap { trim: false })
         .scroll((view.detail_scroll.min(max_scroll), 0));
-    frame.render_widget(para, area);
+    frame.render_widget(para, text_area);
 }

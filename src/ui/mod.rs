@@ -10,6 +10,7 @@ mod help;
 mod navigator;
 mod status_bar;
 pub mod style;
+mod timings;
 
 use crate::app::view::View;
 use ratatui::Frame;
@@ -73,15 +74,20 @@ pub fn draw(frame: &mut Frame<'_>, view: &View<'_>) {
 }
 
 fn draw_main(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
+    // The screen on the left: the tree, or the timings list.
+    let screen = |frame: &mut Frame<'_>, area: Rect| match &view.timings {
+        Some(list) => timings::draw(frame, area, view, list),
+        None => navigator::draw(frame, area, view),
+    };
     match &view.detail {
         Some(detail) if area.width >= WIDE => {
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
                     .areas(area);
-            navigator::draw(frame, left, view);
+            screen(frame, left);
             detail::draw(frame, right, view, detail);
         }
         Some(detail) if view.detail_focused => detail::draw(frame, area, view, detail),
-        _ => navigator::draw(frame, area, view),
+        _ => screen(frame, area),
     }
 }

@@ -53,23 +53,23 @@ pub fn status(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         Span::styled(format!("│ {} ", s.namespace), theme.status_bar),
         Span::styled("│", theme.status_bar),
     ];
+    // Room for the connection state (" ● live ") must remain: the timing totals and the spelled-out health
+    // labels each take their longest form that leaves it.
+    let connection_room = 8;
+    let width = usize::from(area.width);
+    let fixed: usize = spans.iter().map(Span::width).sum();
+    let totals = (0..TOTALS_FORMS)
+        .map(|form| timing_totals(theme, &s.timing_totals, form))
+        .find(|t| fixed + counts_width(s, false) + spans_width(t) + connection_room <= width)
+        .unwrap_or_else(|| timing_totals(theme, &s.timing_totals, TOTALS_FORMS - 1));
+    // Wide enough: spell the health out, so the bar reads without colour or a legend.
+    let spelled = area.width >= super::WIDE
+        && fixed + counts_width(s, true) + spans_width(&totals) + connection_room <= width;
     for (health, count) in &s.counts {
-        let style = health_style(theme, Some(*health)).patch(
-            theme
-                .status_bar
-                .bg
-                .map_or_else(ratatui::style::Style::default, |bg| {
-                    ratatui::style::Style::default().bg(bg)
-                }),
-        );
-        // Wide enough: spell the health out, so the bar reads without colour or a legend.
-        let text = if area.width >= super::WIDE {
-            format!(" {}{count} {}", glyph(Some(*health)), health.label())
-        } else {
-            format!(" {}{count}", glyph(Some(*health)))
-        };
-        spans.push(Span::styled(text, style));
+        let style = health_style(theme, Some(*health)).patch(bar_bg(theme));
+        spans.push(Span::styled(count_text(*health, *count, spelled), style));
     }
+    spans.extend(totals);
     let used: usize = spans.iter().map(Span::width).sum();
     let room = usize::from(area.width).saturating_sub(used);
     let (text, style) = match &s.connection {
@@ -92,6 +92,67 @@ pub fn status(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         Paragraph::new(Line::from(spans)).style(theme.status_bar),
         area,
     );
+}
+
+/// How many shorter forms the timing totals have.
+const TOTALS_FORMS: usize = 3;
+
+/// ` ✓6` or, spelled out, ` ✓6 Ready`.
+fn count_text(health: crate::flux::Health, count: usize, spelled: bool) -> String {
+    if spelled {
+        format!(" {}{count} {}", glyph(Some(health)), health.label())
+    } else {
+        format!(" {}{count}", glyph(Some(health)))
+    }
+}
+
+fn counts_width(s: &crate::app::view::StatusBarView, spelled: bool) -> usize {
+    s.counts
+        .iter()
+        .map(|(h, c)| Span::raw(count_text(*h, *c, spelled)).width())
+        .sum()
+}
+
+fn spans_width(spans: &[Span<'_>]) -> usize {
+    spans.iter().map(Span::width).sum()
+}
+
+/// Fleet timing totals (only the non-zero ones), longest form first: ` │ 2 overdue · 1 stuck · 3 slow`,
+/// ` │ 2 overdue·1 stuck·3 slow`, ` 2 late·1 stuck·3 slow`.
+fn timing_totals<'a>(
+    theme: &crate::config::Theme,
+    totals: &[(crate::app::view::FlagView, usize)],
+    form: usize,
+) -> Vec<Span<'a>> {
+    let mut out = Vec::new();
+    for (i, (flag, count)) in totals.iter().enumerate() {
+        let lead = match (i, form) {
+            (0, 0 | 1) => " │ ",
+            (0, _) => " ",
+            (_, 0) => " · ",
+            _ => "·",
+        };
+        let label = match (flag, form) {
+            (crate::app::view::FlagView::Overdue, 2) => "late",
+            _ => flag.label(),
+        };
+        out.push(Span::styled(lead, theme.status_bar));
+        out.push(Span::styled(
+            format!("{count} {label}"),
+            super::timings::flag_style(theme, *flag).patch(bar_bg(theme)),
+        ));
+    }
+    out
+}
+
+/// The status bar's background, to lay coloured text on it.
+fn bar_bg(theme: &crate::config::Theme) -> ratatui::style::Style {
+    theme
+        .status_bar
+        .bg
+        .map_or_else(ratatui::style::Style::default, |bg| {
+            ratatui::style::Style::default().bg(bg)
+        })
 }
 
 pub fn hints(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {

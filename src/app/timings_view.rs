@@ -1,0 +1,408 @@
+//! The timings list screen (key `3`): its state (sort measure, selection, the cached ranking) and its view model,
+//! the timing block of the detail pane (durations for the sparkline, p50/p95, flags), and the status bar totals.
+//! The ranking is recomputed only when the timings, the sort or the filter changed; only visible rows are built.
+
+use super::action::Action;
+use super::state::State;
+use crate::flux::{Health, ResourceRef};
+use crate::text::sanitize_line;
+use crate::timing::{Assessment, SortKey, Timings, Totals, rank};
+use k8s_openapi::jiff::Timestamp;
+use std::ops::Range;
+use std::time::Duration;
+
+/// State of the timings list.
+#[derive(Debug, Clone, Default)]
+pub struct TimingsListState {
+    pub sort: SortKey,
+    /// The selected object (kept across re-sorts).
+    pub selected: Option<ResourceRef>,
+    /// First row of the drawn window.
+    pub offset: usize,
+    order: Vec<ResourceRef>,
+    /// (timings version, sort, filter) the order was computed for.
+    order_key: Option<(u64, SortKey, String)>,
+}
+
+impl TimingsListState {
+    /// Recomputes the ranking if the timings, the sort or the filter changed.
+    pub fn refresh(
+        &mut self,
+        state_timings: &Timings,
+        filter: &str,
+        matches: impl Fn(&ResourceRef) -> bool,
+    ) {
+        let key = (state_timings.version(), self.sort, filter.to_owned());
+        if self.order_key.as_ref() == Some(&key) {
+            return;
+        }
+        let mut order = rank(state_timings, self.sort);
+        if !filter.is_empty() {
+            order.retain(|r| matches(r));
+        }
+        self.order = order;
+        self.order_key = Some(key);
+    }
+
+    /// The ranked objects.
+    #[must_use]
+    pub fn rows(&self) -> &[ResourceRef] {
+        &self.order
+    }
+
+    /// Index of the selected row (the first row when the selection is gone).
+    #[must_use]
+    pub fn selected_index(&self) -> Option<usize> {
+        if self.order.is_empty() {
+            return None;
+        }
+        Some(
+            self.selected
+                .as_ref()
+                .and_then(|r| self.order.iter().position(|o| o == r))
+                .unwrap_or(0),
+        )
+    }
+
+    /// The selected object.
+    #[must_use]
+    pub fn selected_ref(&self) -> Option<&ResourceRef> {
+        self.selected_index().and_then(|i| self.order.get(i))
+    }
+
+    fn select_index(&mut self, i: usize) {
+        self.selected = self.order.get(i).cloned();
+    }
+
+    /// Moves the selection by `delta` rows, stopping at the ends.
+    pub fn move_by(&mut self, delta: isize) {
+        if let Some(i) = self.selected_index() {
+            let last = self.order.len().saturating_sub(1);
+            let target = i.saturating_add_signed(delta).min(last);
+            self.select_index(target);
+        }
+    }
+
+    /// The window of `height` rows that shows the selection, scrolling as little as possible.
+    pub fn window(&mut self, height: Option<usize>) -> Range<usize> {
+        let total = self.order.len();
+        let Some(height) = height.filter(|h| *h > 0) else {
+            return 0..total;
+        };
+        let selected = self.selected_index().unwrap_or(0);
+        if selected < self.offset {
+            self.offset = selected;
+        } else if selected >= self.offset + height {
+            self.offset = selected + 1 - height;
+        }
+        self.offset = self.offset.min(total.saturating_sub(height));
+        self.offset..(self.offset + height).min(total)
+    }
+}
+
+/// Handles the timings list's own actions; `false` for actions it does not own.
+pub fn on_action(state: &mut State, action: Action) -> bool {
+    refresh(state);
+    let page = isize::try_from(state.page_rows.max(1)).unwrap_or(10);
+    let list = &mut state.timings_list;
+    match action {
+        Action::MoveUp => list.move_by(-1),
+        Action::MoveDown => list.move_by(1),
+        Action::PageUp => list.move_by(-page),
+        Action::PageDown => list.move_by(page),
+        Action::SelectFirst => list.select_index(0),
+        Action::SelectLast => list.select_index(list.order.len().saturating_sub(1)),
+        Action::CycleSort => {
+            list.sort = list.sort.next();
+            // The same object stays selected; the window follows it in the new order.
+            list.selected = list.selected_ref().cloned();
+            list.offset = 0;
+        }
+        Action::RevealInTree => {
+            if let Some(r) = list.selected_ref().cloned() {
+                state.screen = super::state::Screen::Tree;
+                state.focus = super::state::Focus::Navigator;
+                let src = super::navigator::Source {
+                    topology: &state.graph,
+                    objects: &state.objects,
+                    invalid: &state.invalid,
+                };
+                state.navigator.jump_to(&src, &r);
+                state.detail_scroll = 0;
+            }
+        }
+        _ => return false,
+    }
+    state.dirty = true;
+    true
+}
+
+/// Brings the ranking up to date with the timings and the filter.
+pub fn refresh(state: &mut State) {
+    // The tree's filter, matched the same way: every word must appear.
+    let filter = state.navigator.filter.to_lowercase();
+    let words: Vec<&str> = filter.split_whitespace().collect();
+    let objects = &state.objects;
+    state.timings_list.refresh(&state.timings, &filter, |r| {
+        objects
+            .get(r)
+            .is_some_and(|e| words.iter().all(|w| e.search_text.contains(w)))
+    });
+}
+
+/// The timings list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimingsView {
+    pub title: String,
+    pub sort: SortKey,
+    /// The visible rows.
+    pub rows: Vec<TimingRowView>,
+    /// Index of the first visible row among all rows.
+    pub first_row: usize,
+    pub total_rows: usize,
+    /// Index of the selected row among `rows`, when visible.
+    pub selected: Option<usize>,
+}
+
+/// A flag shown on a row or in the detail pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagView {
+    Overdue,
+    Stuck,
+    Slow,
+    Suspended,
+}
+
+impl FlagView {
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            FlagView::Overdue => "overdue",
+            FlagView::Stuck => "stuck",
+            FlagView::Slow => "slow",
+            FlagView::Suspended => "suspended",
+        }
+    }
+}
+
+/// One row of the timings list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimingRowView {
+    pub health: Option<Health>,
+    pub kind: &'static str,
+    pub name: String,
+    pub last: String,
+    pub p95: String,
+    pub since_ok: String,
+    /// `in 3m`, `due`, `late 12m`, `-`.
+    pub next: String,
+    pub flags: Vec<FlagView>,
+}
+
+/// Builds the timings list (only the rows of the window; `height` = rows that fit, `None` = all).
+#[must_use]
+pub fn build(state: &mut State, height: Option<usize>, now: Timestamp) -> TimingsView {
+    refresh(state);
+    let window = state.timings_list.window(height);
+    let state: &State = state;
+    let list = &state.timings_list;
+    let selected = list
+        .selected_index()
+        .filter(|i| window.contains(i))
+        .map(|i| i - window.start);
+    let rows = list
+        .rows()
+        .get(window.clone())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| Some(row(state, r, state.timings.get(r)?.assess(now))))
+        .collect();
+    TimingsView {
+        title: format!(
+            " Timings ({}) · sorted by {} ",
+            list.rows().len(),
+            list.sort.label()
+        ),
+        sort: list.sort,
+        rows,
+        first_row: window.start,
+        total_rows: list.rows().len(),
+        selected,
+    }
+}
+
+fn row(state: &State, r: &ResourceRef, a: Assessment) -> TimingRowView {
+    TimingRowView {
+        health: state.objects.get(r).map(|e| e.status.health),
+        kind: r.kind.abbrev(),
+        name: sanitize_line(&r.namespaced_name()).into_owned(),
+        last: a.last_duration.map_or_else(dash, short_duration),
+        p95: a.p95.map_or_else(dash, short_duration),
+        since_ok: a.since_success.map_or_else(dash, age),
+        next: next_text(&a, state.timings.now()),
+        flags: flags(&a),
+    }
+}
+
+fn dash() -> String {
+    "-".to_owned()
+}
+
+fn flags(a: &Assessment) -> Vec<FlagView> {
+    let mut out = Vec::new();
+    if a.overdue_by.is_some() {
+        out.push(FlagView::Overdue);
+    }
+    if a.stuck.is_some() {
+        out.push(FlagView::Stuck);
+    }
+    if a.slow {
+        out.push(FlagView::Slow);
+    }
+    if a.suspended {
+        out.push(FlagView::Suspended);
+    }
+    out
+}
+
+fn next_text(a: &Assessment, now: Option<Timestamp>) -> String {
+    if a.suspended {
+        return "paused".to_owned();
+    }
+    if let Some(late) = a.overdue_by {
+        return format!("late {}", age(late));
+    }
+    match (a.next_due, now) {
+        (Some(due), Some(now)) => crate::timing::rules::elapsed(now, due)
+            .filter(|d| !d.is_zero())
+            .map_or_else(|| "due".to_owned(), |d| format!("in {}", age(d))),
+        _ => dash(),
+    }
+}
+
+/// The timing block of the detail pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimingDetailView {
+    /// `last 8m0s · p50 2.1s · p95 8m0s · 6 runs`
+    pub summary: String,
+    /// `ok 5m ago · next in 52m`
+    pub schedule: String,
+    /// Flags with why: `stuck: reconciling past its timeout for 16m`.
+    pub flags: Vec<(FlagView, String)>,
+    /// Recent durations, oldest first, in milliseconds (the sparkline).
+    pub durations_ms: Vec<u64>,
+}
+
+/// The timing block for `r`, when there is something to show (durations or a flag).
+#[must_use]
+pub fn detail(state: &State, r: &ResourceRef, now: Timestamp) -> Option<TimingDetailView> {
+    let t = state.timings.get(r)?;
+    let a = t.assess(now);
+    let flags: Vec<(FlagView, String)> = flags(&a)
+        .into_iter()
+        .filter(|f| *f != FlagView::Suspended)
+        .map(|f| {
+            let why = match f {
+                FlagView::Overdue => format!(
+                    "overdue: next run was due {} ago",
+                    a.overdue_by.map_or_else(dash, age)
+                ),
+                FlagView::Stuck => a.stuck.map_or_else(dash, |(why, for_)| {
+                    format!("stuck: {} for {}", why.label(), age(for_))
+                }),
+                FlagView::Slow => "slow: last run far above its own history".to_owned(),
+                FlagView::Suspended => String::new(),
+            };
+            (f, why)
+        })
+        .collect();
+    if t.ring.is_empty() && flags.is_empty() {
+        return None;
+    }
+    let mut summary = vec![format!(
+        "last {}",
+        a.last_duration.map_or_else(dash, short_duration)
+    )];
+    if let (Some(p50), Some(p95)) = (a.p50, a.p95) {
+        summary.push(format!("p50 {}", short_duration(p50)));
+        summary.push(format!("p95 {}", short_duration(p95)));
+    }
+    summary.push(match a.samples {
+        1 => "1 run".to_owned(),
+        n => format!("{n} runs"),
+    });
+    let schedule = format!(
+        "ok {} · next {}",
+        a.since_success
+            .map_or_else(|| "never seen".to_owned(), |d| format!("{} ago", age(d))),
+        next_text(&a, Some(now))
+    );
+    Some(TimingDetailView {
+        summary: summary.join(" · "),
+        schedule,
+        flags,
+        durations_ms: t
+            .ring
+            .iter()
+            .map(|s| u64::try_from(s.took.as_millis()).unwrap_or(u64::MAX))
+            .collect(),
+    })
+}
+
+/// `2 overdue · 1 stuck · 3 slow` parts with a count, for the status bar.
+#[must_use]
+pub fn totals_text(totals: Totals) -> Vec<(FlagView, usize)> {
+    [
+        (FlagView::Overdue, totals.overdue),
+        (FlagView::Stuck, totals.stuck),
+        (FlagView::Slow, totals.slow),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .collect()
+}
+
+/// A duration in a few characters: `850µs`, `176ms`, `2.8s`, `8m0s`, `1h2m`.
+#[must_use]
+pub fn short_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    match d.as_secs() {
+        0 if ms == 0 => format!("{}µs", d.as_micros()),
+        0 => format!("{ms}ms"),
+        s if s < 10 => format!("{}.{}s", s, d.subsec_millis() / 100),
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m{}s", s / 60, s % 60),
+        s => format!("{}h{}m", s / 3600, (s / 60) % 60),
+    }
+}
+
+/// An elapsed time kubectl style: `45s`, `12m`, `5h`, `3d`.
+#[must_use]
+pub fn age(d: Duration) -> String {
+    match d.as_secs() {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3_600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3_600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_durations_stay_short_and_readable() {
+        let cases = [
+            (Duration::from_micros(850), "850µs"),
+            (Duration::from_nanos(176_163_666), "176ms"),
+            (Duration::from_nanos(2_818_583_000), "2.8s"),
+            (Duration::from_secs(42), "42s"),
+            (Duration::from_secs(480), "8m0s"),
+            (Duration::from_secs(3720), "1h2m"),
+        ];
+        for (d, want) in cases {
+            assert_eq!(short_duration(d), want);
+        }
+    }
+}
