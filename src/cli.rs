@@ -72,6 +72,8 @@ pub enum Command {
     Follow(FollowArgs),
     /// Print the dependency graph of the cluster or of a GitOps repository (tree, JSON, DOT, Mermaid).
     Graph(GraphArgs),
+    /// Classify failure messages (one per line, or a TSV with a `message` column) and print one JSON line each.
+    Diagnose(DiagnoseArgs),
 }
 
 /// Output formats of `fluxops graph`.
@@ -208,4 +210,13 @@ pub struct FollowArgs {
     /// Every namespace.
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
+}
+
+/// `fluxops diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// Files to read: one failure message per line, or a TSV whose header has a `message` column and optional
+    /// `kind` / `condition_reason` columns. `-` or none: standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }

@@ -142,6 +142,24 @@ async fn live_graph_of_the_simulated_demo_cluster_has_statuses_edges_and_notes()
         consumers
     );
 
+    // podinfo-chart never changes in the demo: its Ready releases run its (only) revision.
+    let status_of = |object: &str| {
+        nodes
+            .iter()
+            .find(|n| n["id"] == object)
+            .map(|n| n["status"].clone())
+            .unwrap()
+    };
+    let oci = json["rollouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["source"] == "OCIRepository/apps/podinfo-chart")
+        .unwrap();
+    for l in oci["lagging"].as_array().unwrap() {
+        assert_ne!(status_of(l["object"].as_str().unwrap()), "Ready", "{oci}");
+    }
+
     // One namespace; and the default tree with status glyphs.
     let out = fluxops_async(
         ["graph", "--kubeconfig", &kc, "-n", "team-b", "-o", "json"]

@@ -13,7 +13,7 @@ use std::ops::Range;
 use std::str::FromStr;
 
 pub use super::dag_view::DagView;
-pub use super::detail_view::{ConditionView, DetailView, EventView};
+pub use super::detail_view::{ConditionView, DetailView, DiagnosisView, EventView};
 pub use super::timings_view::{FlagView, TimingDetailView, TimingRowView, TimingsView};
 
 /// Everything one frame shows.

@@ -10,8 +10,9 @@
 //!   release snapshot (`status.history[0]`, FLUX.md §6) is `deployed` with the chart version the artifact
 //!   carries, and, for OCI artifacts, the same digest. The chart version is the artifact revision of a
 //!   HelmChart (`6.5.4`, or `6.5.4+<sha>` with `reconcileStrategy: Revision`), and the part before `@` of an
-//!   OCIRepository revision (`6.5.4@sha256:…`); the digest is the part after `@`, compared with the
-//!   snapshot's `ociDigest` (or `status.lastAttemptedRevisionDigest` when the snapshot has none). A release
+//!   OCIRepository revision (`6.5.4@sha256:…`), which helm-controller records as `6.5.4+<first 12 hex digits
+//!   of the digest>` (FLUX.md §3; both forms are accepted); the digest is the part after `@`, compared with
+//!   the snapshot's `ociDigest` (or `status.lastAttemptedRevisionDigest` when the snapshot has none). A release
 //!   without history falls back to `lastAttemptedRevision` plus Ready. `lastAttemptedRevision` matching while
 //!   not deployed means the upgrade to it was attempted.
 //! - **HelmRelease behind a HelmChart** (the source is the HelmRepository / GitRepository / Bucket a chart is
@@ -117,6 +118,22 @@ pub fn short_revision(rev: &str) -> String {
     }
 }
 
+/// Whether a release's chart version is the one an artifact carries: the artifact's version itself, or, for an
+/// OCI artifact (`digest` = `sha256:<hex>`), helm-controller's `<version>+<first 12 hex digits>` form.
+#[must_use]
+pub fn chart_version_matches(chart_version: &str, version: &str, digest: Option<&str>) -> bool {
+    if chart_version == version {
+        return true;
+    }
+    let Some(hex) = digest.and_then(|d| d.split_once(':')).map(|(_, h)| h) else {
+        return false;
+    };
+    chart_version
+        .strip_prefix(version)
+        .and_then(|rest| rest.strip_prefix('+'))
+        .is_some_and(|short| short.len() == hex.len().min(12) && hex.starts_with(short))
+}
+
 /// The kinds that have consumers.
 #[must_use]
 pub fn is_source(kind: FluxKind) -> bool {
@@ -199,10 +216,12 @@ impl Graph {
             (Some(want), Some(have)) => want == have,
             _ => true,
         };
+        let version_ok =
+            |v: Option<&str>| v.is_some_and(|v| chart_version_matches(v, version, digest));
         let at_revision = match latest {
             Some(h) => {
                 deployed
-                    && h.chart_version.as_deref() == Some(version)
+                    && version_ok(h.chart_version.as_deref())
                     && digest_ok(
                         h.oci_digest
                             .as_deref()
@@ -210,7 +229,7 @@ impl Graph {
                     )
             }
             None => {
-                st.last_attempted_revision.as_deref() == Some(version)
+                version_ok(st.last_attempted_revision.as_deref())
                     && self.node(hr).and_then(|n| n.health) == Some(Health::Ready)
             }
         };
@@ -223,7 +242,7 @@ impl Graph {
                 .and_then(|h| h.chart_version.clone()),
             attempted: !applied
                 && fresh
-                && st.last_attempted_revision.as_deref() == Some(version)
+                && version_ok(st.last_attempted_revision.as_deref())
                 && digest_ok(st.last_attempted_revision_digest.as_deref()),
         })
     }

@@ -219,6 +219,42 @@ fn no_rollout_for_appliers_sources_without_artifact_or_without_consumers() {
 }
 
 #[test]
+fn helm_controllers_version_plus_digest_form_matches_the_oci_artifact() {
+    let digest = "sha256:8aba7d06f7addc773f45d2347506cdab99ecd1b6fc4fe278c57db0c83403a828";
+    assert!(chart_version_matches(
+        "6.5.1+8aba7d06f7ad",
+        "6.5.1",
+        Some(digest)
+    ));
+    assert!(chart_version_matches("6.5.1", "6.5.1", Some(digest)));
+    assert!(!chart_version_matches(
+        "6.5.1+000000000000",
+        "6.5.1",
+        Some(digest)
+    ));
+    assert!(!chart_version_matches("6.5.1+8aba7d06f7ad", "6.5.1", None));
+    assert!(!chart_version_matches("6.5.10", "6.5.1", Some(digest)));
+    let rev = format!("6.5.1@{digest}");
+    let graph = Graph::build([
+        source("OCIRepository", "podinfo", &rev),
+        oci_release(
+            "podinfo",
+            json!([{"status": "deployed", "chartVersion": "6.5.1+8aba7d06f7ad", "ociDigest": digest}]),
+            "6.5.1+8aba7d06f7ad",
+            digest,
+        ),
+    ]);
+    let r = graph
+        .rollout(&ResourceRef::new(
+            FluxKind::OCIRepository,
+            "flux-system",
+            "podinfo",
+        ))
+        .unwrap();
+    assert!(r.complete(), "{r:?}");
+}
+
+#[test]
 fn short_revision_cuts_long_hex_only() {
     assert_eq!(short_revision(NEW), "main@sha1:111111111111");
     assert_eq!(short_revision("6.5.4"), "6.5.4");
