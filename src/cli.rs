@@ -150,15 +150,6 @@ pub struct SimArgs {
     pub source: SimSourceArgs,
 }
 
-/// `fluxops diagnose`.
-#[derive(Debug, Args)]
-pub struct DiagnoseArgs {
-    /// Files to read: one failure message per line, or a TSV whose header has a `message` column and optional
-    /// `kind` / `condition_reason` columns. `-` or none: standard input.
-    #[arg(value_name = "FILE")]
-    pub files: Vec<PathBuf>,
-}
-
 /// `fluxops follow` (docs/follow.md). Unset options come from `.fluxops.yaml`, then the built-in defaults.
 #[derive(Debug, Args, Clone, Default)]
 pub struct FollowArgs {
@@ -219,4 +210,13 @@ pub struct FollowArgs {
     /// Every namespace.
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
+}
+
+/// `fluxops diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// Files to read: one failure message per line, or a TSV whose header has a `message` column and optional
+    /// `kind` / `condition_reason` columns. `-` or none: standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
