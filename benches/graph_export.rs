@@ -23,7 +23,7 @@ fn with_status(mut obj: Value, i: usize) -> Value {
     let ready = json!([{"type": "Ready", "status": "True", "reason": "Succeeded", "message": ""}]);
     let status = match obj["kind"].as_str().unwrap_or_default() {
         "Kustomization" => {
-            let rev = if i % 10 == 0 { OLD } else { NEW };
+            let rev = if i.is_multiple_of(10) { OLD } else { NEW };
             json!({"conditions": ready, "lastAppliedRevision": rev, "lastAttemptedRevision": rev})
         }
         "GitRepository" | "OCIRepository" | "HelmRepository" | "Bucket" => {
@@ -80,7 +80,13 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(Graph::build(objects.clone()).node_count()));
     });
     group.bench_function("export_document", |b| {
-        b.iter(|| black_box(export::export(input(&graph), &Filter::default()).nodes.len()));
+        b.iter(|| {
+            black_box(
+                export::export(input(&graph), &Filter::default())
+                    .nodes
+                    .len(),
+            )
+        });
     });
     group.bench_function("render_tree", |b| {
         b.iter(|| black_box(export::tree::render(&doc).len()));
