@@ -67,8 +67,13 @@ pub struct SimSourceArgs {
 pub enum Command {
     /// Run only the simulated cluster, headless, for any Kubernetes client.
     Sim(SimArgs),
+    /// After a git push: wait until everything fed by the revision is Ready at it (exit 0), failed (1) or the
+    /// timeout passed (2); 3 when it cannot follow. Defaults from .fluxops.yaml at the repository root.
+    Follow(FollowArgs),
     /// Print the dependency graph of the cluster or of a GitOps repository (tree, JSON, DOT, Mermaid).
     Graph(GraphArgs),
+    /// Classify failure messages (one per line, or a TSV with a `message` column) and print one JSON line each.
+    Diagnose(DiagnoseArgs),
 }
 
 /// Output formats of `fluxops graph`.
@@ -144,4 +149,75 @@ pub struct SimArgs {
 
     #[command(flatten)]
     pub source: SimSourceArgs,
+}
+
+/// `fluxops follow` (docs/follow.md). Unset options come from `.fluxops.yaml`, then the built-in defaults.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FollowArgs {
+    /// The commit (sha, prefix of 7+ hex digits, or a Flux revision like main@sha1:<sha>); default:
+    /// `git rev-parse HEAD` in the current directory.
+    #[arg(long, value_name = "SHA")]
+    pub revision: Option<String>,
+
+    /// Give up after this long (Go duration: 90s, 10m, 1h30m; default 10m).
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// Output format (default text).
+    #[arg(long, value_enum)]
+    pub output: Option<crate::follow::Format>,
+
+    /// Colours: auto (only on a terminal, NO_COLOR respected), always, never.
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<crate::follow::ColorMode>,
+
+    /// Kinds to follow (repeatable: Kustomization, HelmRelease, ks, hr; default both).
+    #[arg(long = "kind", value_name = "KIND")]
+    pub kinds: Vec<String>,
+
+    /// Prefix every line with the UTC time.
+    #[arg(long, overrides_with = "no_timestamps")]
+    pub timestamps: bool,
+
+    /// No timestamps (overrides .fluxops.yaml).
+    #[arg(long, overrides_with = "timestamps")]
+    pub no_timestamps: bool,
+
+    /// Stop at the first failure (the default).
+    #[arg(long, overrides_with = "no_fail_fast")]
+    pub fail_fast: bool,
+
+    /// Wait until every object is Ready or failed before exiting.
+    #[arg(long, overrides_with = "fail_fast")]
+    pub no_fail_fast: bool,
+
+    /// API failures tolerated (connection attempts at start, watch failure streaks; default 5).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// The kubeconfig context to use (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Only this namespace.
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NS",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+
+    /// Every namespace.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+}
+
+/// `fluxops diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// Files to read: one failure message per line, or a TSV whose header has a `message` column and optional
+    /// `kind` / `condition_reason` columns. `-` or none: standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }

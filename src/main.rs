@@ -3,8 +3,9 @@
 use clap::Parser;
 use fluxops::cli::{Cli, Command};
 use fluxops::launch;
+use std::process::ExitCode;
 
-fn main() -> color_eyre::Result<()> {
+fn main() -> color_eyre::Result<ExitCode> {
     color_eyre::install()?;
     let cli = Cli::parse();
     let _log = launch::logging::init();
@@ -14,11 +15,15 @@ fn main() -> color_eyre::Result<()> {
     runtime.block_on(async {
         match &cli.command {
             Some(Command::Sim(args)) => launch::headless::run(args).await?,
+            Some(Command::Follow(args)) => {
+                return Ok(launch::follow::run(args, cli.console.kubeconfig.as_deref()).await);
+            }
             Some(Command::Graph(args)) => {
                 launch::graph::run(args, cli.console.kubeconfig.as_deref()).await?;
             }
+            Some(Command::Diagnose(args)) => return Ok(launch::diagnose::run(args)),
             None => launch::console::run(&cli.console).await?,
         }
-        Ok(())
+        Ok(ExitCode::SUCCESS)
     })
 }

@@ -257,3 +257,41 @@ fn a_fleet_of_ten_thousand_objects_loads_into_the_store() {
     assert!(store.count(&GroupResource::new("", "namespaces")) >= 250);
     assert!(!failing.is_empty());
 }
+
+#[test]
+fn demo_shows_a_stuck_and_an_overdue_object_and_a_commit_rolling_through_a_chain() {
+    let demo = Scenario::named("demo").unwrap();
+    let stuck = demo
+        .objects
+        .iter()
+        .find(|o| o.behaviour.stuck_after.is_some())
+        .expect("a stuck object");
+    assert!(
+        stuck.manifest["spec"]["timeout"].is_string(),
+        "a short timeout, so it shows as stuck soon"
+    );
+    assert!(
+        demo.objects
+            .iter()
+            .any(|o| o.behaviour.stop_after.is_some()),
+        "an overdue object"
+    );
+    let by = by_ref(&demo);
+    let source = ResourceRef::new(FluxKind::GitRepository, "flux-system", "flux-system");
+    assert!(
+        by[&source]
+            .behaviour
+            .revisions
+            .is_some_and(|r| r.count >= Some(1)),
+        "a new commit"
+    );
+    let on_it = demo
+        .objects
+        .iter()
+        .filter(|o| {
+            o.manifest["spec"]["sourceRef"]["name"] == "flux-system"
+                && !o.manifest["spec"]["dependsOn"].is_null()
+        })
+        .count();
+    assert!(on_it >= 3, "a dependsOn chain fed by it");
+}

@@ -67,6 +67,16 @@ actions! {
     ShowTimings => "show_timings", "Show the timings list (slowest, most overdue)";
     CycleSort => "cycle_sort", "Sort the timings list by the next measure";
     RevealInTree => "reveal_in_tree", "Show the selected object in the tree";
+    ShowDag => "show_dag", "Show the drawn dependency DAG around the selected object";
+    DagUp => "dag_up", "Go to a dependency of the selected node (what it waits on)";
+    DagDown => "dag_down", "Go to a dependent of the selected node (what waits on it)";
+    DagLeft => "dag_left", "Go to the node on the left in the same layer";
+    DagRight => "dag_right", "Go to the node on the right in the same layer";
+    DagNextAlternative => "dag_next_alternative", "Go to the next dependency or dependent the last move could have reached";
+    DagToggleChain => "dag_toggle_chain", "Unfold or fold the blocked chain behind a root cause";
+    DagDeeper => "dag_deeper", "Show one hop more around the centre (past 9: the whole graph)";
+    DagShallower => "dag_shallower", "Show one hop less around the centre";
+    DagFocusSelected => "dag_focus_selected", "Centre the neighbourhood on the selected node";
 }
 
 impl Action {

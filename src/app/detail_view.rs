@@ -1,10 +1,12 @@
 //! The detail pane's view model for the selected object: status, message, revision, source, interval,
-//! conditions with ages, recent events and the root cause with the key that jumps to it.
+//! conditions with ages, recent events, the root cause with the key that jumps to it, and the diagnosis of a
+//! failing object (class, facts, next step).
 
 use super::action::Action;
 use super::state::State;
 use super::topology::Topology;
 use super::view::age;
+use crate::diagnosis::{Confidence, FailureClass};
 use crate::flux::{EventType, FluxObject, Health, ResourceRef};
 use crate::graph::NodeState;
 use crate::text::{sanitize, sanitize_line};
@@ -29,10 +31,48 @@ pub struct DetailView {
     pub root_causes: Vec<String>,
     /// The key that jumps to the first root cause.
     pub jump_key: Option<String>,
+    /// What is wrong and what to do, for a failing object.
+    pub diagnosis: Option<DiagnosisView>,
     pub conditions: Vec<ConditionView>,
     pub events: Vec<EventView>,
     /// Durations (sparkline), p50/p95 and timing flags, when there are any.
     pub timing: Option<super::timings_view::TimingDetailView>,
+}
+
+/// The diagnosis of a failing object (`crate::diagnosis`); every text is sanitised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiagnosisView {
+    /// `immutable field`, with `maybe` for a low-confidence class.
+    pub class: String,
+    /// `high`, `medium`, `low`.
+    pub confidence: String,
+    /// (label, value): object, field, dependency, waited on, chart, url, detail.
+    pub facts: Vec<(String, String)>,
+    pub runbook: String,
+    pub advice: String,
+}
+
+impl DiagnosisView {
+    fn of(obj: &FluxObject) -> Option<DiagnosisView> {
+        let d = crate::diagnosis::diagnose_object(obj)?;
+        let maybe = if d.confidence == Confidence::Low && d.class != FailureClass::Unclassified {
+            "maybe "
+        } else {
+            ""
+        };
+        Some(DiagnosisView {
+            class: format!("{maybe}{}", d.class.label()),
+            confidence: d.confidence.as_str().to_owned(),
+            facts: d
+                .facts
+                .pairs()
+                .into_iter()
+                .map(|(label, value)| (label.to_owned(), sanitize_line(&value).into_owned()))
+                .collect(),
+            runbook: d.next_step.runbook.to_owned(),
+            advice: d.next_step.advice.to_owned(),
+        })
+    }
 }
 
 /// One status condition.
@@ -100,6 +140,7 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
             message,
             root_causes: Vec::new(),
             jump_key: None,
+            diagnosis: None,
             conditions: Vec::new(),
             events: events(state, r, now),
             timing: None,
@@ -121,6 +162,7 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
         message: sanitize(&entry.status.message).into_owned(),
         root_causes,
         jump_key,
+        diagnosis: DiagnosisView::of(obj),
         conditions: obj
             .status
             .conditions

@@ -17,6 +17,8 @@
 //! from a 1 s tokio interval; a frame is drawn only when something changed, at most every 33 ms.
 
 pub mod action;
+pub mod dag;
+pub mod dag_view;
 pub mod detail_view;
 pub mod effect;
 pub mod msg;

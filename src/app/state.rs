@@ -1,6 +1,7 @@
 //! `State`: everything the console knows, owned by `app::run` and changed only by `update`.
 //! The root holds the data (objects, kinds, events, topology) and one state struct per screen.
 
+use super::dag::DagState;
 use super::navigator::NavigatorState;
 use super::timings_view::TimingsListState;
 use super::tree::TreeView;
@@ -88,9 +89,11 @@ pub enum Focus {
 /// Which screen fills the main area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Screen {
-    /// The tree of objects (key `1`).
+    /// The tree of objects and the detail pane (key `1`).
     #[default]
     Tree,
+    /// The drawn dependency DAG (key `2`).
+    Dag,
     /// The timings list (key `3`).
     Timings,
 }
@@ -109,6 +112,7 @@ pub struct State {
     pub screen: Screen,
     pub timings_list: TimingsListState,
     pub navigator: NavigatorState,
+    pub dag: DagState,
     pub focus: Focus,
     pub detail_visible: bool,
     pub detail_scroll: u16,
@@ -125,6 +129,8 @@ pub struct State {
     pub page_rows: usize,
     /// Terminal height, from the last resize (0: not known yet).
     pub height: u16,
+    /// Terminal width, from the last resize (0: not known yet).
+    pub width: u16,
     /// The latest clock reading, from ticks.
     pub now: Option<Timestamp>,
     /// Something visible changed since the last draw.
@@ -151,6 +157,7 @@ impl State {
             screen: Screen::Tree,
             timings_list: TimingsListState::default(),
             navigator: NavigatorState::default(),
+            dag: DagState::default(),
             focus: Focus::Navigator,
             detail_visible: true,
             detail_scroll: 0,
@@ -164,6 +171,7 @@ impl State {
             pending_keys: Vec::new(),
             page_rows: 10,
             height: 0,
+            width: 0,
             now: None,
             dirty: true,
             health_counts: BTreeMap::new(),
@@ -176,6 +184,8 @@ impl State {
     pub fn mode(&self) -> Mode {
         if self.help_open {
             Mode::Help
+        } else if self.screen == Screen::Dag {
+            Mode::Dag
         } else if self.navigator.filter_editing {
             Mode::Filter
         } else if self.screen == Screen::Timings {
@@ -198,6 +208,19 @@ impl State {
         let was_invalid = self.invalid.remove(&r).is_some();
         // Most updates only change status: the tree's shape (which objects, which edges) stays, and rows read
         // their columns at draw time, so the tree is kept unless the filter's answer can change.
+        // The DAG screen lays out again when a health (root causes, folded chains) changes, and recomputes the
+        // graph's warnings too when edges, the object set or a spec (generation) change.
+        match self.objects.get(&r) {
+            Some(old)
+                if old.object.metadata.generation == entry.object.metadata.generation
+                    && edges_of(&old.object) == edges_of(&entry.object) =>
+            {
+                if old.status.health != entry.status.health {
+                    self.dag.mark_stale();
+                }
+            }
+            _ => self.dag.mark_warnings_stale(),
+        }
         let change = match self.objects.get(&r) {
             Some(old) if !was_invalid => {
                 if self.reshapes_tree(&old.object, &entry.object) {
@@ -258,6 +281,7 @@ impl State {
         }
         self.invalid.insert(r, error);
         self.navigator.mark_stale();
+        self.dag.mark_warnings_stale();
     }
 
     /// How many objects have each health (kept as objects come, change and go; for the status bar).
@@ -276,6 +300,7 @@ impl State {
         self.invalid.remove(r);
         self.events.remove(r);
         self.navigator.mark_stale();
+        self.dag.mark_warnings_stale();
     }
 
     /// Records an event about an object, replacing an older copy of the same aggregated event.

@@ -23,13 +23,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             state.now = Some(now);
+            state.dag.tick();
             state.timings.tick(now);
             state.dirty = true;
             Vec::new()
         }
-        Msg::Resize { height, .. } => {
+        Msg::Resize { width, height } => {
             state.page_rows = usize::from(height.saturating_sub(8)).max(1);
             state.height = height;
+            state.width = width;
             state.dirty = true;
             Vec::new()
         }
@@ -58,6 +60,9 @@ pub fn refresh(state: &mut State) {
         invalid: &state.invalid,
     };
     state.navigator.refresh(&src);
+    if state.screen == Screen::Dag {
+        state.dag.refresh(&state.graph);
+    }
 }
 
 fn on_key(state: &mut State, key: &KeyEvent) -> Vec<Effect> {
@@ -157,7 +162,13 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::ScrollDown | Action::ScrollUp => scroll(state, action == Action::ScrollDown),
-        Action::StartFilter => nav.filter_editing = true,
+        Action::StartFilter => {
+            // The filter narrows the tree and the timings list; the DAG screen has none: type it in the tree.
+            if state.screen == Screen::Dag {
+                state.screen = Screen::Tree;
+            }
+            nav.filter_editing = true;
+        }
         Action::ApplyFilter => nav.filter_editing = false,
         Action::CancelFilter => {
             nav.filter_editing = false;
@@ -176,9 +187,57 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             state.focus = Focus::Navigator;
         }
         // Owned by the timings list (handled above when it has the keyboard).
-        Action::CycleSort | Action::RevealInTree => {}
+        Action::CycleSort => {}
+        Action::ShowDag => {
+            state.screen = Screen::Dag;
+            let selected = state.navigator.selected.last();
+            state.dag.open(&state.graph, selected);
+        }
+        Action::DagUp
+        | Action::DagDown
+        | Action::DagLeft
+        | Action::DagRight
+        | Action::DagNextAlternative
+        | Action::DagToggleChain
+        | Action::DagDeeper
+        | Action::DagShallower
+        | Action::DagFocusSelected => on_dag_action(state, action),
+        // The DAG screen's selection (the timings list handles its own above when it has the keyboard).
+        Action::RevealInTree => {
+            if state.screen == Screen::Dag {
+                on_dag_action(state, action);
+            }
+        }
     }
     Vec::new()
+}
+
+/// The DAG screen's moves (see `app::dag`).
+fn on_dag_action(state: &mut State, action: Action) {
+    state.dag.refresh(&state.graph);
+    let dag = &mut state.dag;
+    match action {
+        Action::DagUp => dag.move_vertical(true),
+        Action::DagDown => dag.move_vertical(false),
+        Action::DagLeft => dag.move_sideways(-1),
+        Action::DagRight => dag.move_sideways(1),
+        Action::DagNextAlternative => dag.next_alternative(),
+        Action::DagToggleChain => dag.toggle_chain(&state.graph),
+        Action::DagDeeper => dag.change_depth(true),
+        Action::DagShallower => dag.change_depth(false),
+        Action::DagFocusSelected => dag.focus_selected(),
+        Action::RevealInTree => {
+            if let Some(r) = dag.selected_ref().cloned() {
+                state.screen = Screen::Tree;
+                state.focus = Focus::Navigator;
+                state.reveal(&r);
+            }
+            return;
+        }
+        _ => {}
+    }
+    state.dag.follow_selection(&state.graph);
+    state.dag.refresh(&state.graph);
 }
 
 /// Scrolls the help or the detail pane by one line, never past (an upper bound of) its length.

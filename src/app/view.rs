@@ -12,7 +12,8 @@ use k8s_openapi::jiff::Timestamp;
 use std::ops::Range;
 use std::str::FromStr;
 
-pub use super::detail_view::{ConditionView, DetailView, EventView};
+pub use super::dag_view::DagView;
+pub use super::detail_view::{ConditionView, DetailView, DiagnosisView, EventView};
 pub use super::timings_view::{FlagView, TimingDetailView, TimingRowView, TimingsView};
 
 /// Everything one frame shows.
@@ -28,6 +29,8 @@ pub struct View<'a> {
     pub status: StatusBarView,
     pub banners: Vec<Banner>,
     pub help: Option<HelpView>,
+    /// The DAG screen, when it is open (it replaces the tree and the detail pane).
+    pub dag: Option<DagView>,
     /// Key hints for the footer: (keys, what).
     pub hints: Vec<(String, String)>,
 }
@@ -192,9 +195,20 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
         let rows = height.map(|h| h.saturating_sub(1)); // the header row
         super::timings_view::build(state, rows, now)
     });
+    let dag = (state.screen == super::state::Screen::Dag).then(|| {
+        // Unknown terminal size: a conventional 80x24.
+        let (w, h) = match (state.width, state.height) {
+            (0, _) | (_, 0) => (80, 24),
+            size => size,
+        };
+        let (cw, ch) = crate::ui::dag_canvas_size(w, h, banners.len());
+        super::dag_view::build(state, cw, ch)
+    });
     let state: &State = state;
     let selected = match state.screen {
         Screen::Timings => state.timings_list.selected_ref(),
+        // The DAG screen draws its own side panel, not the detail pane.
+        Screen::Dag => None,
         Screen::Tree => state.selected(),
     };
     let detail = state
@@ -211,6 +225,7 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
         status: status_bar(state),
         banners,
         help: state.help_open.then(|| help(state)),
+        dag,
         hints: hints(state),
     }
 }
@@ -494,6 +509,15 @@ fn hints(state: &State) -> Vec<(String, String)> {
             (A::ShowTree, "tree"),
             (A::ToggleHelp, "help"),
             (A::Quit, "quit"),
+        ],
+        Mode::Dag => &[
+            (A::ShowTree, "tree"),
+            (A::DagNextAlternative, "next parent/child"),
+            (A::DagToggleChain, "fold"),
+            (A::DagDeeper, "deeper"),
+            (A::DagShallower, "shallower"),
+            (A::RevealInTree, "in tree"),
+            (A::ToggleHelp, "help"),
         ],
         Mode::Navigator | Mode::Common => &[
             (A::ToggleHelp, "help"),

@@ -32,12 +32,15 @@ pub enum Mode {
     Help,
     /// The timings list has the keyboard.
     Timings,
+    /// The drawn dependency DAG.
+    Dag,
 }
 
 impl Mode {
     /// Every mode, in the order help lists them.
-    pub const ALL: [Mode; 6] = [
+    pub const ALL: [Mode; 7] = [
         Mode::Navigator,
+        Mode::Dag,
         Mode::Detail,
         Mode::Filter,
         Mode::Timings,
@@ -55,6 +58,7 @@ impl Mode {
             Mode::Filter => "filter",
             Mode::Help => "help",
             Mode::Timings => "timings",
+            Mode::Dag => "dag",
         }
     }
 
@@ -123,7 +127,7 @@ impl Keymap {
                     file,
                     mode_name.referenced.line(),
                     format!(
-                        "unknown mode '{}' (modes: common, navigator, detail, filter, timings, help)",
+                        "unknown mode '{}' (modes: common, navigator, dag, detail, filter, timings, help)",
                         mode_name.value
                     ),
                 )

@@ -13,6 +13,10 @@ use std::borrow::Cow;
 /// The field manager of kustomize-controller's server-side applies (in `metadata.managedFields`).
 pub const KUSTOMIZE_CONTROLLER_MANAGER: &str = "kustomize-controller";
 
+/// The OCI annotation (in a source's `status.artifact.metadata`) carrying the Git revision the artifact was built
+/// from (`main@sha1:<sha>`).
+pub const OCI_REVISION_ANNOTATION: &str = "org.opencontainers.image.revision";
+
 /// A Flux object as read from the API server or a GitOps repository.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -285,6 +289,9 @@ pub struct Artifact {
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
+    /// OCI annotations of the artifact (`org.opencontainers.image.revision` carries the Git origin revision).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// One `status.history[]` entry. Kustomization snapshots (meta.History) and HelmRelease snapshots share this
@@ -343,6 +350,9 @@ pub struct Status {
     pub last_applied_revision: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_attempted_revision: Option<String>,
+    /// Kustomization `lastAppliedOriginRevision` (OCI `org.opencontainers.image.revision`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_applied_origin_revision: Option<String>,
     /// HelmRelease: the OCI digest of the chart artifact last attempted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_attempted_revision_digest: Option<String>,

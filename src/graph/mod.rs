@@ -17,9 +17,12 @@
 //!   [`reference_check`], suspend traps in [`suspend_check`].
 //! - `fluxops graph` output (tree, JSON, DOT, Mermaid) in [`export`]; revision rollout of a source over its
 //!   consumers in [`rollout`].
+//! - Drawing: the layered layout of any part of the graph, the neighbourhood of a node and blocked chains
+//!   folded onto their root cause are in [`layout`].
 
 pub mod edge;
 pub mod export;
+pub mod layout;
 pub mod reference_check;
 pub mod repo_owner;
 pub mod rollout;

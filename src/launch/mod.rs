@@ -3,6 +3,8 @@
 //! `cluster`, `app`, `sim` and `config`.
 
 pub mod console;
+pub mod diagnose;
+pub mod follow;
 pub mod graph;
 pub mod headless;
 pub mod logging;

@@ -160,7 +160,7 @@ pub fn default_dir() -> PathBuf {
 }
 
 /// The shipped scenarios, embedded in the binary: `(name, text)`.
-pub const BUILTIN: [(&str, &str); 4] = [
+pub const BUILTIN: [(&str, &str); 5] = [
     ("demo", include_str!("../../fixtures/scenarios/demo.yaml")),
     (
         "minimal",
@@ -170,6 +170,10 @@ pub const BUILTIN: [(&str, &str); 4] = [
     (
         "old-api",
         include_str!("../../fixtures/scenarios/old-api.yaml"),
+    ),
+    (
+        "rollout",
+        include_str!("../../fixtures/scenarios/rollout.yaml"),
     ),
 ];
 

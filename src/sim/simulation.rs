@@ -2,11 +2,15 @@
 //! the fleet itself (a scenario, a synthetic fleet, or a GitOps repository directory), the HTTP API server
 //! and the simulated Flux controllers. This is what `--demo`, `fluxops sim` and the end-to-end tests use.
 
+use crate::flux::ResourceRef;
 use crate::sim::controllers::{ControllerOptions, Controllers, SimClock};
 use crate::sim::from_dir::{self, FromDirError};
+use crate::sim::scenario::{Behaviour, FailurePlan};
 use crate::sim::scenario::{Scenario, ScenarioError};
 use crate::sim::server::{ServerError, SimHandle, SimOptions, SimServer, serve};
-use crate::sim::store::{Store, StoreError, StoreOptions};
+use crate::sim::store::{
+    ObjectKey, Patch, Store, StoreError, StoreOptions, Subresource, WriteOptions,
+};
 use crate::sim::{fleet, resource::Registry};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -58,6 +62,8 @@ pub enum SimError {
     Server(#[from] ServerError),
     #[error("cannot load the fleet into the simulated cluster: {0}")]
     Load(#[from] StoreError),
+    #[error("the simulated controllers are stopped")]
+    ControllersStopped,
 }
 
 /// A running simulated cluster: API server + controllers.
@@ -183,6 +189,78 @@ impl Simulation {
         if let Some(controllers) = self.controllers.take() {
             controllers.shutdown().await;
         }
+    }
+
+    /// Makes `source` (a GitRepository or OCIRepository) serve commit `sha` and asks for a reconcile, as a push
+    /// plus a notification-controller Receiver would: the source picks the commit up at once
+    /// (GitRepository `<branch>@sha1:<sha>`; OCIRepository a new digest annotated with `main@sha1:<sha>`).
+    ///
+    /// # Errors
+    /// The controllers are stopped, or the source does not exist.
+    pub fn push_revision(&self, source: &ResourceRef, sha: &str) -> Result<(), SimError> {
+        let controllers = self
+            .controllers
+            .as_ref()
+            .ok_or(SimError::ControllersStopped)?;
+        let mut behaviour = controllers.behaviour(source);
+        behaviour.commit = Some(sha.to_owned());
+        controllers.set_behaviour(source.clone(), behaviour);
+        self.request_reconcile(source, "notification-controller")
+    }
+
+    /// Makes every reconcile of `object` from the next one on fail with `failure` (its `after` / `times`
+    /// count the object's attempts from the start of the simulation; 0 / none: from now on, for good).
+    ///
+    /// # Errors
+    /// The controllers are stopped.
+    pub fn inject_failure(
+        &self,
+        object: &ResourceRef,
+        failure: FailurePlan,
+    ) -> Result<(), SimError> {
+        let controllers = self
+            .controllers
+            .as_ref()
+            .ok_or(SimError::ControllersStopped)?;
+        let mut behaviour = controllers.behaviour(object);
+        behaviour.failure = Some(failure);
+        controllers.set_behaviour(object.clone(), behaviour);
+        Ok(())
+    }
+
+    /// Replaces the behaviour of `object` from its next reconcile on.
+    ///
+    /// # Errors
+    /// The controllers are stopped.
+    pub fn set_behaviour(
+        &self,
+        object: &ResourceRef,
+        behaviour: Behaviour,
+    ) -> Result<(), SimError> {
+        let controllers = self
+            .controllers
+            .as_ref()
+            .ok_or(SimError::ControllersStopped)?;
+        controllers.set_behaviour(object.clone(), behaviour);
+        Ok(())
+    }
+
+    /// Sets `reconcile.fluxcd.io/requestedAt` on `object` to the current time (as `flux reconcile` does).
+    ///
+    /// # Errors
+    /// The object does not exist.
+    pub fn request_reconcile(&self, object: &ResourceRef, manager: &str) -> Result<(), SimError> {
+        let key = ObjectKey::flux(object.kind, &object.namespace, &object.name);
+        let token = k8s_openapi::jiff::Timestamp::now().to_string();
+        let patch = Patch::Merge(serde_json::json!({"metadata": {"annotations": {
+            "reconcile.fluxcd.io/requestedAt": token}}}));
+        self.store().patch(
+            &key,
+            &patch,
+            Subresource::Main,
+            &WriteOptions::manager(manager),
+        )?;
+        Ok(())
     }
 
     /// Stops the controllers, then the server (open watches end).

@@ -1,4 +1,5 @@
-//! The detail pane: status, fields, wrapped message, root cause with its jump key, conditions and events.
+//! The detail pane: status, fields, root cause with its jump key, diagnosis (class, facts, next step), wrapped
+//! message, conditions and events.
 
 use super::style::{glyph, health_style};
 use crate::app::view::{DetailView, View};
@@ -46,6 +47,24 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, detail: &DetailV
             spans.push(Span::styled(" to jump)", theme.text_dim));
         }
         lines.push(Line::from(spans));
+    }
+    if let Some(d) = &detail.diagnosis {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<11}", "Diagnosis"), theme.label),
+            Span::styled(d.class.clone(), status_style),
+            Span::styled(format!(" ({})", d.confidence), theme.text_dim),
+        ]));
+        for (label, value) in &d.facts {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{label:<10} "), theme.label),
+                Span::styled(value.clone(), theme.text),
+            ]));
+        }
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<11}", "Next step"), theme.label),
+            Span::styled(d.runbook.clone(), theme.key_hint),
+            Span::styled(format!(": {}", d.advice), theme.text_dim),
+        ]));
     }
     if !detail.message.is_empty() {
         lines.push(Line::default());

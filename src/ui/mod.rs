@@ -4,6 +4,7 @@
 //!
 //! Below [`WIDE`] columns the detail pane is hidden (or shown instead of the tree when it has the focus).
 
+mod dag;
 mod detail;
 mod help;
 mod navigator;
@@ -42,14 +43,27 @@ pub fn tree_rows(height: u16, banners: usize, filter: bool) -> usize {
     usize::from(main.height.saturating_sub(2))
 }
 
+/// The size of the DAG screen's canvas on a terminal `width` × `height` with this many banners (the view builds
+/// only what fits).
+#[must_use]
+pub fn dag_canvas_size(width: u16, height: u16, banners: usize) -> (u16, u16) {
+    let [_, main, ..] = layout(Rect::new(0, 0, width, height), banners, false);
+    let inner = dag::canvas_inner(main);
+    (inner.width, inner.height)
+}
+
 /// Draws one frame.
 pub fn draw(frame: &mut Frame<'_>, view: &View<'_>) {
     let area = frame.area();
-    let [banners, main, filter, status, hints] =
-        layout(area, view.banners.len(), view.navigator.filter.is_some());
+    // The filter prompt belongs to the tree screen.
+    let filter_shown = view.dag.is_none() && view.navigator.filter.is_some();
+    let [banners, main, filter, status, hints] = layout(area, view.banners.len(), filter_shown);
     status_bar::banners(frame, banners, view);
-    draw_main(frame, main, view);
-    if let Some(text) = &view.navigator.filter {
+    match &view.dag {
+        Some(dag) => dag::draw(frame, main, view, dag),
+        None => draw_main(frame, main, view),
+    }
+    if let Some(text) = view.navigator.filter.as_ref().filter(|_| filter_shown) {
         status_bar::filter(frame, filter, view, text);
     }
     status_bar::status(frame, status, view);

@@ -23,6 +23,7 @@ pub mod plan;
 pub mod revision;
 pub mod runtime;
 pub mod source;
+pub mod stall;
 pub mod view;
 
 pub use clock::SimClock;
@@ -86,6 +87,17 @@ impl Controllers {
     #[must_use]
     pub fn clock(&self) -> &SimClock {
         &self.shared.clock
+    }
+
+    /// The behaviour the controllers use for `r` now (scenario, or set at run time).
+    #[must_use]
+    pub fn behaviour(&self, r: &ResourceRef) -> Behaviour {
+        self.shared.behaviour_of(r)
+    }
+
+    /// Replaces the behaviour of `r` from its next reconcile on (tests: inject a failure, push a commit).
+    pub fn set_behaviour(&self, r: ResourceRef, behaviour: Behaviour) {
+        self.shared.set_behaviour(r, behaviour);
     }
 
     /// Stops every controller task and waits for the dispatcher.

@@ -31,6 +31,8 @@ pub struct Shared {
     pub owners: OwnerIndex,
     pub cancel: CancellationToken,
     limits: [Arc<Semaphore>; 3],
+    /// Behaviours set at run time; they win over `behaviours`.
+    overrides: std::sync::Mutex<BTreeMap<ResourceRef, Behaviour>>,
 }
 
 impl Shared {
@@ -50,6 +52,23 @@ impl Shared {
             owners: OwnerIndex::default(),
             cancel,
             limits: [sem(), sem(), sem()],
+            overrides: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The behaviour of `r`: set at run time, else the scenario's, else the default.
+    #[must_use]
+    pub fn behaviour_of(&self, r: &ResourceRef) -> Behaviour {
+        let overridden = self.overrides.lock().ok().and_then(|o| o.get(r).cloned());
+        overridden
+            .or_else(|| self.behaviours.get(r).cloned())
+            .unwrap_or_default()
+    }
+
+    /// Sets the behaviour of `r` at run time.
+    pub fn set_behaviour(&self, r: ResourceRef, behaviour: Behaviour) {
+        if let Ok(mut o) = self.overrides.lock() {
+            o.insert(r, behaviour);
         }
     }
 
@@ -64,8 +83,9 @@ impl Shared {
 
     /// The object's scenario behaviour; a generated HelmChart inherits its HelmRelease's chart settings.
     fn behaviour_for(&self, r: &ResourceRef, obj: &Value) -> Behaviour {
-        if let Some(b) = self.behaviours.get(r) {
-            return b.clone();
+        let overridden = self.overrides.lock().ok().and_then(|o| o.get(r).cloned());
+        if let Some(b) = overridden.or_else(|| self.behaviours.get(r).cloned()) {
+            return b;
         }
         if r.kind == FluxKind::HelmChart
             && let (Some(name), Some(ns)) = (
@@ -273,6 +293,8 @@ struct WorkerState {
     /// Reconciles that reached the act phase (failure plans count them).
     attempts: u32,
     health_wait: Option<HealthWait>,
+    /// A `stuckAfter` reconcile has hung (nothing more is written).
+    hung: bool,
 }
 
 async fn reconcile_once(
@@ -287,6 +309,11 @@ async fn reconcile_once(
         return None;
     }
     let behaviour = shared.behaviour_for(r, &obj);
+    if state.hung || behaviour.stop_after.is_some_and(|n| state.attempts >= n) {
+        tracing::debug!(%r, "simulated controller does not reconcile this object any more");
+        return None;
+    }
+    let hangs = behaviour.stuck_after.is_some_and(|n| state.attempts >= n);
     let input = PlanInput {
         obj: &obj,
         kind: r.kind,
@@ -303,11 +330,16 @@ async fn reconcile_once(
         elapsed: shared.clock.elapsed(),
         health_wait: state.health_wait.as_ref(),
     };
-    let plan = match r.kind {
+    let mut plan = match r.kind {
         FluxKind::Kustomization => kustomize::plan(&input),
         FluxKind::HelmRelease => helm::plan(&input),
         _ => source::plan(&input),
     };
+    if hangs && plan.attempted {
+        // The attempt starts and never ends (waiting on a dependency or an artifact is not an attempt).
+        state.hung = true;
+        plan = super::stall::hung(&input);
+    }
     if plan.attempted {
         state.attempts = state.attempts.saturating_add(1);
     }

@@ -25,6 +25,8 @@ struct Produced {
     event: Emit,
     /// HelmChart: `observedSourceArtifactRevision` and `observedChartName`.
     chart: Option<(String, String)>,
+    /// OCI: the Git revision the artifact was built from (`org.opencontainers.image.revision`).
+    origin: Option<String>,
 }
 
 /// Why a source cannot produce an artifact this time (besides injected failures).
@@ -87,15 +89,24 @@ fn produce(input: &PlanInput<'_>) -> Result<Produced, Blocked> {
             ready_reason: "Succeeded",
             ready_message: message,
             chart: None,
+            origin: None,
         }
     };
+    let commit = input.behaviour.commit.as_deref();
     match input.kind {
         FluxKind::GitRepository => {
-            let rev = revision::git_revision(spec_ref, &seed, n);
+            let mut rev = revision::git_revision(spec_ref, &seed, n);
+            let pinned = spec_ref.and_then(|r| r.get("commit")).is_some();
+            if let Some(c) = commit.filter(|_| !pinned)
+                && let Some((label, _)) = rev.split_once("@sha1:")
+            {
+                rev = format!("{label}@sha1:{c}");
+            }
             let sha = rev.rsplit(':').next().unwrap_or_default().to_owned();
             Ok(simple(rev, format!("{sha}.tar.gz")))
         }
         FluxKind::OCIRepository => {
+            let seed = commit.map_or_else(|| seed.clone(), |c| format!("{seed}#{c}"));
             let rev = revision::oci_revision(
                 spec_ref,
                 &seed,
@@ -103,7 +114,9 @@ fn produce(input: &PlanInput<'_>) -> Result<Produced, Blocked> {
                 input.behaviour.chart_version.as_deref(),
             );
             let hex = rev.rsplit(':').next().unwrap_or_default().to_owned();
-            Ok(simple(rev, format!("{hex}.tar.gz")))
+            let mut produced = simple(rev, format!("{hex}.tar.gz"));
+            produced.origin = commit.map(|c| format!("main@sha1:{c}"));
+            Ok(produced)
         }
         FluxKind::Bucket => {
             let hex = revision::hex(&format!("{seed}#{n}"), 64);
@@ -124,6 +137,7 @@ fn produce(input: &PlanInput<'_>) -> Result<Produced, Blocked> {
                 revision: rev,
                 file: format!("index-{hex}.yaml"),
                 chart: None,
+                origin: None,
             })
         }
         FluxKind::HelmChart => chart(input, &seed, n),
@@ -188,6 +202,7 @@ fn chart(input: &PlanInput<'_>, seed: &str, n: u32) -> Result<Produced, Blocked>
         file: format!("{chart}-{version}.tgz"),
         chart: Some((source_revision.unwrap_or_default(), chart)),
         revision: version,
+        origin: None,
     })
 }
 
@@ -333,10 +348,11 @@ impl Run<'_> {
             &produced.file,
         );
         let end_at = self.input.timeline.at(d);
-        self.status.insert(
-            "artifact".to_owned(),
-            revision::artifact(&path, &produced.revision, &end_at),
-        );
+        let mut artifact = revision::artifact(&path, &produced.revision, &end_at);
+        if let Some(origin) = &produced.origin {
+            artifact["metadata"] = json!({ crate::flux::api::OCI_REVISION_ANNOTATION: origin });
+        }
+        self.status.insert("artifact".to_owned(), artifact);
         self.set(
             "ArtifactInStorage",
             CondStatus::True,
@@ -434,7 +450,12 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         Err(b) => return run.failed(b.reason, b.message, interval.min(MAX_RETRY)),
     };
     let current = object::str_at(obj, "/status/artifact/revision");
+    // A HelmChart rebuilds when its source has a new artifact, even if the chart version stays the same.
+    let same_source = produced.chart.as_ref().is_none_or(|(source_rev, _)| {
+        object::str_at(obj, "/status/observedSourceArtifactRevision") == Some(source_rev.as_str())
+    });
     if current == Some(produced.revision.as_str())
+        && same_source
         && observed == generation
         && conditions::is_true(obj, "Ready")
     {

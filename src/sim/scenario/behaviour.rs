@@ -30,7 +30,7 @@ pub enum HelmAction {
 }
 
 /// Failure injection for one object.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FailurePlan {
     /// The Ready condition reason (and event reason), e.g. `ReconciliationFailed`, `GitOperationFailed`.
@@ -96,6 +96,20 @@ pub struct Behaviour {
     /// ownership labels (those are found automatically).
     #[serde(default)]
     pub inventory: Vec<InventoryItem>,
+    /// GitRepository / OCIRepository: the commit sha the source serves (Git: `<branch>@sha1:<commit>`; OCI: a
+    /// new digest whose `org.opencontainers.image.revision` annotation is `<tag>@sha1:<commit>`). Also set at run
+    /// time by `Simulation::push_revision`.
+    #[serde(default)]
+    pub commit: Option<String>,
+    /// The controller stops reconciling the object after this many attempts (reconciles that reached the apply
+    /// or fetch; waiting on a dependency or a missing artifact does not count): it becomes overdue, the status
+    /// stays as it was, nothing handles reconcile requests.
+    #[serde(default)]
+    pub stop_after: Option<u32>,
+    /// After this many attempts (0: at once) the next reconcile starts and never finishes: `Reconciling=True` and
+    /// `Ready=Unknown` forever, reconcile requests never handled (a hung controller worker).
+    #[serde(default)]
+    pub stuck_after: Option<u32>,
 }
 
 impl FailurePlan {

@@ -1,0 +1,104 @@
+//! Messages from untrusted clusters made ready for matching: bounded in size, HTML entities decoded (`&#39;`,
+//! `&#34;`, `&quot;` appear in controller logs and issue threads), every run of whitespace or control characters
+//! (line breaks from wrapped pastes, tabs, escape bytes) made one space, and the wrappers that say nothing about
+//! the cause removed (`Reconciler error`, the flux CLI's `✗ Kustomization reconciliation failed: `, the Stalled
+//! prefix `Reconciliation failed terminally due to configuration error: `).
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Bytes of a message that are looked at. Kubernetes bounds condition messages at 32768 characters; the causes
+/// are at the start.
+pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
+
+static WRAPPER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:(?:✗\s*)?(?:[a-z]+ )?reconciliation failed(?: terminally due to configuration error)?:\s*|reconciler error:?\s*)+",
+    )
+    .ok()
+});
+
+/// The message as the rules see it.
+#[must_use]
+pub fn normalize(message: &str) -> String {
+    let bounded = bounded(message, MAX_MESSAGE_BYTES);
+    let decoded = html_escape::decode_html_entities(bounded);
+    let mut out = String::with_capacity(decoded.len());
+    for piece in decoded
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|p| !p.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(piece);
+    }
+    match WRAPPER.as_ref().and_then(|re| re.find(&out)) {
+        Some(m) if m.end() < out.len() => out[m.end()..].to_owned(),
+        _ => out,
+    }
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+#[must_use]
+pub fn bounded(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_entities_are_decoded_before_matching() {
+        assert_eq!(
+            normalize(
+                "unable to clone &#39;https://x&#39;, error: &quot;a&quot; &#34;b&#34; &amp;"
+            ),
+            "unable to clone 'https://x', error: \"a\" \"b\" &"
+        );
+    }
+
+    #[test]
+    fn line_breaks_tabs_and_controls_become_single_spaces() {
+        assert_eq!(
+            normalize("  updates\n to statefulset\r\n\tspec\x1b[31m x  "),
+            "updates to statefulset spec [31m x"
+        );
+    }
+
+    #[test]
+    fn cli_and_log_wrappers_are_removed() {
+        assert_eq!(
+            normalize("✗ Kustomization reconciliation failed: dependency 'a/b' is not ready"),
+            "dependency 'a/b' is not ready"
+        );
+        assert_eq!(
+            normalize("Reconciler error terminal error: exceeded maximum retries"),
+            "terminal error: exceeded maximum retries"
+        );
+        assert_eq!(
+            normalize("Reconciliation failed terminally due to configuration error: invalid CEL"),
+            "invalid CEL"
+        );
+        assert_eq!(
+            normalize("Reconciliation failed after 1m9s, next try in 1m0s"),
+            "Reconciliation failed after 1m9s, next try in 1m0s"
+        );
+    }
+
+    #[test]
+    fn huge_messages_are_bounded_on_a_character_boundary() {
+        let huge = "é".repeat(MAX_MESSAGE_BYTES);
+        let n = normalize(&huge);
+        assert!(n.len() <= MAX_MESSAGE_BYTES);
+        assert!(n.chars().all(|c| c == 'é'));
+    }
+}
