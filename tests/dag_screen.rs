@@ -598,3 +598,29 @@ fn a_whole_graph_of_thousands_follows_health_changes_once_per_tick() {
     act(&mut state, &[Action::DagShallower]);
     assert_eq!(state.dag.layouts, before + 2);
 }
+
+#[test]
+fn when_the_centre_is_deleted_the_neighbourhood_moves_to_the_selection() {
+    // Centre tenants (nothing waits on it: deleted, it leaves the graph), selection its GitRepository.
+    let mut state = scenario_state();
+    let parent = r(FluxKind::GitRepository, "flux-system", "flux-system");
+    open_on(&mut state, &parent);
+    state.dag.centre = Some(flux_ks("tenants"));
+    let _ = view::build(&mut state, now());
+    assert!(
+        state
+            .dag
+            .layout()
+            .unwrap()
+            .shown()
+            .contains(&flux_ks("tenants"))
+    );
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Deleted(flux_ks("tenants"))),
+    );
+    let _ = view::build(&mut state, now());
+    assert_eq!(state.dag.centre, Some(parent.clone()));
+    assert_eq!(state.dag.depth, Some(fluxops::app::dag::DEFAULT_DEPTH));
+    assert_eq!(selected(&state), Some(DagNode::Object(parent)));
+}
