@@ -109,7 +109,8 @@ pub struct GraphArgs {
     #[arg(long, value_name = "KIND", value_delimiter = ',')]
     pub kind: Vec<String>,
 
-    /// Keep only the objects matching NAME (`name`, `ns/name` or `Kind/ns/name`) and their neighbourhood.
+    /// Keep only the objects matching NAME (`name`, `ns/name` or `Kind/ns/name`), what they wait on and what
+    /// waits on them.
     #[arg(long, value_name = "NAME")]
     pub focus: Option<String>,
 
@@ -148,15 +149,6 @@ pub struct SimArgs {
 
     #[command(flatten)]
     pub source: SimSourceArgs,
-}
-
-/// `fluxops diagnose`.
-#[derive(Debug, Args)]
-pub struct DiagnoseArgs {
-    /// Files to read: one failure message per line, or a TSV whose header has a `message` column and optional
-    /// `kind` / `condition_reason` columns. `-` or none: standard input.
-    #[arg(value_name = "FILE")]
-    pub files: Vec<PathBuf>,
 }
 
 /// `fluxops follow` (docs/follow.md). Unset options come from `.fluxops.yaml`, then the built-in defaults.
@@ -219,4 +211,13 @@ pub struct FollowArgs {
     /// Every namespace.
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
+}
+
+/// `fluxops diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// Files to read: one failure message per line, or a TSV whose header has a `message` column and optional
+    /// `kind` / `condition_reason` columns. `-` or none: standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }

@@ -13,6 +13,10 @@ use std::borrow::Cow;
 /// The field manager of kustomize-controller's server-side applies (in `metadata.managedFields`).
 pub const KUSTOMIZE_CONTROLLER_MANAGER: &str = "kustomize-controller";
 
+/// The OCI annotation (in a source's `status.artifact.metadata`) carrying the Git revision the artifact was built
+/// from (`main@sha1:<sha>`).
+pub const OCI_REVISION_ANNOTATION: &str = "org.opencontainers.image.revision";
+
 /// A Flux object as read from the API server or a GitOps repository.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -156,11 +156,13 @@ fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
     s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
 }
 
-/// `12s`, `1m05s`, `0s`: whole seconds, as the lines show them.
+/// `12s`, `1m05s`, `2h00m00s`, `0s`: whole seconds, as the lines show them.
 #[must_use]
 pub fn short_duration(d: Duration) -> String {
     let secs = d.as_secs();
-    if secs >= 60 {
+    if secs >= 3600 {
+        format!("{}h{:02}m{:02}s", secs / 3600, secs % 3600 / 60, secs % 60)
+    } else if secs >= 60 {
         format!("{}m{:02}s", secs / 60, secs % 60)
     } else {
         format!("{secs}s")

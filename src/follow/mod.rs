@@ -10,7 +10,8 @@
 //! - `settings`: `.fluxops.yaml`; `driver`: the async loop over the cluster watchers.
 //!
 //! It shares the console's code: watchers from `crate::cluster`, the `crate::graph::Graph` (edges, root
-//! causes), `crate::flux::status` (health) and `crate::diagnosis::diagnose_object` (failures).
+//! causes), `crate::flux::status` (health), `crate::timing` (stuck, overdue) and
+//! `crate::diagnosis::diagnose_object` (failures).
 
 pub mod driver;
 pub mod line;

@@ -185,7 +185,8 @@ fn name(r: &ResourceRef) -> String {
     sanitize_line(&r.to_string()).into_owned()
 }
 
-/// What failed and the next step: the diagnosis when it classifies the failure, else the condition message.
+/// What failed and the next step: the diagnosis' headline (`Diagnosis::headline`, as the console shows it) when it
+/// classifies the failure, else the condition message.
 #[must_use]
 pub fn failure_text(
     object: &ResourceRef,
@@ -208,41 +209,13 @@ pub fn failure_text(
     if d.class == FailureClass::Unclassified {
         return (message.to_owned(), next);
     }
-    (describe(d), next)
-}
-
-/// `immutable field spec.selector on Deployment/podinfo/podinfo`, `dependency not ready flux-system/infra` …
-#[must_use]
-pub fn describe(d: &Diagnosis) -> String {
-    let class = serde_json::to_value(d.class)
-        .ok()
-        .and_then(|v| v.as_str().map(|s| s.replace('-', " ")))
-        .unwrap_or_default();
-    let f = &d.facts;
-    let mut parts = vec![class];
-    match (&f.field, &f.object) {
-        (Some(field), Some(obj)) => parts.push(format!("{field} on {obj}")),
-        (Some(field), None) => parts.push(field.clone()),
-        (None, Some(obj)) => parts.push(format!("on {obj}")),
-        (None, None) => {}
-    }
-    parts.extend(f.dependency.clone());
-    if !f.waited_on.is_empty() {
-        parts.push(format!("waiting for {}", f.waited_on.join(", ")));
-    }
-    match (&f.chart, &f.version) {
-        (Some(c), Some(v)) => parts.push(format!("chart {c}@{v}")),
-        (Some(c), None) => parts.push(format!("chart {c}")),
-        _ => {}
-    }
-    parts.extend(f.url.clone());
-    sanitize_line(&parts.join(" ")).into_owned()
+    (sanitize_line(&d.headline()).into_owned(), next)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnosis::{Facts, NextStep};
+    use crate::diagnosis::{Confidence, Facts, NextStep};
     use crate::flux::FluxKind;
     use std::time::Duration;
 
@@ -275,7 +248,7 @@ mod tests {
     fn diagnosis(class: FailureClass) -> Diagnosis {
         Diagnosis {
             class,
-            confidence: crate::diagnosis::Confidence::High,
+            confidence: Confidence::High,
             facts: Facts {
                 object: Some("Deployment/podinfo/podinfo".into()),
                 field: Some("spec.selector".into()),

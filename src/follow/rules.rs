@@ -16,12 +16,10 @@
 //!   `lastAttemptedRevisionDigest`) is that chart. The Ready=True / generation checks are the tracker's.
 
 use super::revision::TargetRevision;
+use crate::flux::api::OCI_REVISION_ANNOTATION;
 use crate::flux::{FluxKind, FluxObject, ResourceRef};
 use crate::graph::{EdgeKind, Graph};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The OCI annotation carrying the Git revision an artifact was built from.
-pub const OCI_REVISION_KEY: &str = "org.opencontainers.image.revision";
 
 /// A source seen at the revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +53,7 @@ pub fn source_at(target: &TargetRevision, obj: &FluxObject) -> bool {
         || artifact
             .metadata
             .as_ref()
-            .and_then(|m| m.get(OCI_REVISION_KEY))
+            .and_then(|m| m.get(OCI_REVISION_ANNOTATION))
             .is_some_and(|r| target.carried_by(r))
 }
 

@@ -16,6 +16,7 @@ use crate::flux::status::summarize;
 use crate::flux::{FluxKind, FluxObject, Health, ResourceRef};
 use crate::graph::{Graph, NodeState};
 use crate::text::sanitize_line;
+use crate::timing::Timings;
 use k8s_openapi::jiff::Timestamp;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -65,6 +66,8 @@ pub struct Tracker {
     waiting_said: bool,
     api_errors: u32,
     last_api_error: Option<String>,
+    /// The console's timings (stuck, overdue), fed with the same objects and events.
+    timings: Timings,
 }
 
 impl Tracker {
@@ -81,6 +84,7 @@ impl Tracker {
             waiting_said: false,
             api_errors: 0,
             last_api_error: None,
+            timings: Timings::new(),
         }
     }
 
@@ -111,13 +115,16 @@ impl Tracker {
         let was_synced = self.synced();
         let mut lines = Vec::new();
         let mut changed_source = None;
+        self.timings.tick(now);
         match event {
             ClusterEvent::Upserted(obj) => {
+                self.timings.upsert(obj);
                 if self.graph.upsert(Arc::clone(obj)) {
                     changed_source = obj.resource_ref().filter(|r| rules::is_source_kind(r.kind));
                 }
             }
             ClusterEvent::Deleted(r) => {
+                self.timings.remove(r);
                 self.graph.remove(r);
             }
             ClusterEvent::KindSynced { kind, .. } | ClusterEvent::KindUnavailable { kind, .. } => {
@@ -137,7 +144,8 @@ impl Tracker {
                 }
             }
             ClusterEvent::Recovered(_) => self.last_api_error = None,
-            ClusterEvent::Invalid { .. } | ClusterEvent::Event(_) => {}
+            ClusterEvent::Event(e) => self.timings.record_event(e),
+            ClusterEvent::Invalid { .. } => {}
         }
         if !self.synced() {
             return lines;
@@ -458,7 +466,9 @@ impl Tracker {
             Phase::Reconciling | Phase::Pending => match obj {
                 Some(o) => {
                     let pos = self.position(&o);
-                    why::not_ready(&o, *phase == Phase::Reconciling, pos.wanted.as_deref(), now)
+                    let timing = self.timings.get(r).map(|t| t.assess(now));
+                    let reconciling = *phase == Phase::Reconciling;
+                    why::not_ready(&o, reconciling, pos.wanted.as_deref(), timing.as_ref())
                 }
                 None => (State::Pending, "deleted".to_owned()),
             },

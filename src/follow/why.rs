@@ -1,109 +1,70 @@
-//! Why a followed object is not ready when follow stops: suspended, stuck (Reconciling longer than its timeout,
-//! a `reconcile.fluxcd.io/requestedAt` not handled within it, a generation not observed), reconciling, or
-//! not at the revision yet; and which sources fail to fetch when none picked the revision up.
-//!
-//! The timeouts are Flux's: `spec.timeout`, else for a Kustomization `interval − 30s` (floor 30s), for a
-//! HelmRelease 5m (FLUX.md §2).
+//! Why a followed object is not ready when follow stops: suspended, stuck or overdue (the console's timing
+//! rules, `crate::timing`: Reconciling past its timeout, a `reconcile.fluxcd.io/requestedAt` not handled, a
+//! generation not observed; no reconcile within interval + timeout), reconciling, or not at the revision yet;
+//! and which sources fail to fetch when none picked the revision up.
 
-use super::line::State;
+use super::line::{State, short_duration};
 use super::revision::display_revision;
-use crate::flux::duration::parse_go_duration;
 use crate::flux::status::{generation_observed, summarize};
-use crate::flux::{FluxKind, FluxObject, Health};
+use crate::flux::{FluxObject, Health};
 use crate::graph::Graph;
 use crate::text::sanitize_line;
-use k8s_openapi::jiff::Timestamp;
-use std::time::Duration;
+use crate::timing::facts::{pending_request, unobserved_generation};
+use crate::timing::fleet::Assessment;
+use crate::timing::rules::Stuck;
 
-/// The annotation a reconcile request sets (FLUX.md §7).
-pub const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
-
-const HELM_DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
-const FLOOR: Duration = Duration::from_secs(30);
-
-/// The object's reconcile timeout (see the module doc).
-#[must_use]
-pub fn timeout_of(obj: &FluxObject) -> Duration {
-    if let Some(t) = obj
-        .spec
-        .timeout
-        .as_deref()
-        .and_then(|t| parse_go_duration(t).ok())
-    {
-        return t;
-    }
-    match obj.flux_kind() {
-        Some(FluxKind::HelmRelease) => HELM_DEFAULT_TIMEOUT,
-        _ => obj
-            .spec
-            .interval
-            .as_deref()
-            .and_then(|i| parse_go_duration(i).ok())
-            .map_or(FLOOR, |i| i.saturating_sub(FLOOR).max(FLOOR)),
-    }
-}
-
-fn since(text: &str, now: Timestamp) -> Option<Duration> {
-    let t: Timestamp = text.parse().ok()?;
-    Duration::try_from(now.duration_since(t)).ok()
-}
-
-fn minutes(d: Duration) -> String {
-    super::line::short_duration(d)
-}
-
-/// The state and the reason of a followed object that is neither ready, failed nor blocked.
+/// The state and the reason of a followed object that is neither ready, failed nor blocked; `timing` is the
+/// console's assessment of it at the time of the summary.
 #[must_use]
 pub fn not_ready(
     obj: &FluxObject,
     reconciling: bool,
     wanted: Option<&str>,
-    now: Timestamp,
+    timing: Option<&Assessment>,
 ) -> (State, String) {
     let summary = summarize(obj);
     if summary.health == Health::Suspended {
         return (State::Pending, "suspended (spec.suspend: true)".to_owned());
     }
-    let timeout = timeout_of(obj);
-    let requested = obj
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(REQUESTED_AT));
-    if let Some(token) = requested
-        && obj.status.last_handled_reconcile_at.as_ref() != Some(token)
-    {
-        let age = since(token, now);
-        let text = format!("reconcile request '{}' not handled", sanitize_line(token));
-        return match age {
-            Some(a) if a > timeout => (
-                State::Stuck,
-                format!(
-                    "stuck: {text} for {} (timeout {})",
-                    minutes(a),
-                    minutes(timeout)
-                ),
-            ),
-            _ => (State::Pending, text),
+    let running = obj
+        .condition("Reconciling")
+        .filter(|c| c.status == "True")
+        .map(|c| sanitize_line(&c.message).into_owned());
+    if let Some((why, how_long)) = timing.and_then(|t| t.stuck) {
+        let detail = match why {
+            Stuck::Reconciling => running.clone().unwrap_or_default(),
+            Stuck::RequestNotHandled => pending_request(obj)
+                .map(|t| format!("'{}'", sanitize_line(t)))
+                .unwrap_or_default(),
+            Stuck::GenerationNotObserved => unobserved_generation(obj)
+                .map(|g| format!("generation {g}"))
+                .unwrap_or_default(),
         };
+        let detail = if detail.is_empty() {
+            String::new()
+        } else {
+            format!(": {detail}")
+        };
+        return (
+            State::Stuck,
+            format!(
+                "stuck: {} for {}{detail}",
+                why.label(),
+                short_duration(how_long)
+            ),
+        );
     }
-    if let Some(rec) = obj.condition("Reconciling").filter(|c| c.status == "True") {
-        let message = sanitize_line(&rec.message);
-        let age = rec
-            .last_transition_time
-            .as_deref()
-            .and_then(|t| since(t, now));
-        return match age {
-            Some(a) if a > timeout => (
-                State::Stuck,
-                format!(
-                    "stuck: Reconciling for {} (timeout {}): {message}",
-                    minutes(a),
-                    minutes(timeout)
-                ),
+    if let Some(message) = running {
+        return (State::Reconciling, message);
+    }
+    if let Some(token) = pending_request(obj) {
+        return (
+            State::Pending,
+            format!(
+                "reconcile request '{}' not handled yet",
+                sanitize_line(token)
             ),
-            _ => (State::Reconciling, message.into_owned()),
-        };
+        );
     }
     if !generation_observed(obj) {
         let generation = obj.metadata.generation.unwrap_or_default();
@@ -131,13 +92,17 @@ pub fn not_ready(
     let wants = wanted
         .map(|w| format!(", wants {}", display_revision(w)))
         .unwrap_or_default();
+    let overdue = timing
+        .and_then(|t| t.overdue_by)
+        .map(|by| format!("; overdue by {}", short_duration(by)))
+        .unwrap_or_default();
     let health = match summary.health {
         Health::Ready => String::new(),
         h => format!("; {h}: {}", sanitize_line(&summary.message)),
     };
     (
         State::Pending,
-        format!("not at the revision yet: {at}{wants}{health}"),
+        format!("not at the revision yet: {at}{wants}{overdue}{health}"),
     )
 }
 

@@ -35,7 +35,8 @@ fn the_summary_says_what_is_stuck_suspended_or_not_at_the_revision() {
         vec![git(NEW), stuck, suspended, ready("behind", &[], OLD)],
         TrackerOptions::default(),
     );
-    // The interval is 10m, so the timeout is 9m30s; 20 minutes after the Reconciling transition it is stuck.
+    // The interval is 10m, so the timeout is 9m30s: past it (and the console's 1m grace) 20 minutes after the
+    // Reconciling transition, it is stuck; one minute after, it is only reconciling.
     let summary = t.summary(Verdict::TimedOut, at(1200));
     let find = |n: &str| {
         summary
@@ -49,7 +50,7 @@ fn the_summary_says_what_is_stuck_suspended_or_not_at_the_revision() {
     assert!(
         find("stuck")
             .why
-            .starts_with("stuck: Reconciling for 20m00s (timeout 9m30s)"),
+            .starts_with("stuck: reconciling past its timeout for 20m00s: Fetching manifests"),
         "{}",
         find("stuck").why
     );
@@ -139,4 +140,44 @@ fn a_deleted_followed_object_leaves_the_set() {
     let changes = feed(&mut t, 1, vec![ClusterEvent::Deleted(r("gone"))]);
     assert_eq!(changes, vec![Change::Gone { object: r("gone") }]);
     assert_eq!(t.verdict(), Some(Verdict::Ready));
+}
+
+#[test]
+fn an_unhandled_request_is_stuck_and_an_object_not_reconciled_for_long_is_overdue() {
+    let asked = obj(json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+        "metadata": {"name": "asked", "namespace": "flux-system", "generation": 1,
+            "annotations": {"reconcile.fluxcd.io/requestedAt": "2026-11-24T05:00:00Z"}},
+        "spec": {"interval": "10m", "sourceRef": {"kind": "GitRepository", "name": "flux-system"}},
+        "status": {"observedGeneration": 1, "lastHandledReconcileAt": "2026-11-24T04:00:00Z",
+            "lastAppliedRevision": format!("main@sha1:{OLD}"),
+            "conditions": [cond("Ready", "True", "ReconciliationSucceeded", "Applied")]}
+    }));
+    let t = started(
+        vec![git(NEW), asked, ready("idle", &[], OLD)],
+        TrackerOptions::default(),
+    );
+    let summary = t.summary(Verdict::TimedOut, at(3600));
+    let asked = summary
+        .objects
+        .iter()
+        .find(|o| o.object.name == "asked")
+        .unwrap();
+    assert_eq!(asked.state, State::Stuck);
+    assert!(
+        asked.why.starts_with(
+            "stuck: reconcile request not handled for 2h00m00s: '2026-11-24T05:00:00Z'"
+        ) || asked
+            .why
+            .starts_with("stuck: reconcile request not handled for 120m00s"),
+        "{}",
+        asked.why
+    );
+    let idle = summary
+        .objects
+        .iter()
+        .find(|o| o.object.name == "idle")
+        .unwrap();
+    assert_eq!(idle.state, State::Pending);
+    assert!(idle.why.contains("; overdue by "), "{}", idle.why);
 }

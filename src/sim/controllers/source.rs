@@ -350,7 +350,7 @@ impl Run<'_> {
         let end_at = self.input.timeline.at(d);
         let mut artifact = revision::artifact(&path, &produced.revision, &end_at);
         if let Some(origin) = &produced.origin {
-            artifact["metadata"] = json!({ crate::follow::rules::OCI_REVISION_KEY: origin });
+            artifact["metadata"] = json!({ crate::flux::api::OCI_REVISION_ANNOTATION: origin });
         }
         self.status.insert("artifact".to_owned(), artifact);
         self.set(
