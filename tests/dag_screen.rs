@@ -558,3 +558,69 @@ fn the_blast_radius_on_a_real_fleet_is_what_graph_blast_radius_says() {
     let marked = dag.boxes.iter().filter(|b| b.blast).count();
     assert_eq!(marked, downstream.len());
 }
+
+#[test]
+fn a_whole_graph_of_thousands_follows_health_changes_once_per_tick() {
+    let (values, _) = fluxops::sim::fleet::generate(&fluxops::sim::fleet::FleetSpec::new(1_900));
+    let objects: Vec<FluxObject> = values
+        .into_iter()
+        .map(|v| serde_json::from_value(v).unwrap())
+        .collect();
+    let mut state = State::new(Config::builtin(), support::labels());
+    for obj in &objects {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj.clone()))),
+        );
+    }
+    let first = objects[0].resource_ref().unwrap();
+    open_on(&mut state, &first);
+    act(&mut state, &[Action::DagDeeper; 10]);
+    assert!(state.dag.layout().unwrap().shown().len() > fluxops::app::dag::LARGE);
+    let before = state.dag.layouts;
+    // The source fails: a health change.
+    let mut failing = objects[0].clone();
+    failing.status = serde_json::from_value(not_ready("GitOperationFailed", "auth")).unwrap();
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Upserted(Arc::new(failing))),
+    );
+    let _ = view::build(&mut state, now());
+    assert_eq!(state.dag.layouts, before, "no relayout between ticks");
+    update(&mut state, Msg::Tick(now()));
+    let _ = view::build(&mut state, now());
+    assert_eq!(
+        state.dag.layouts,
+        before + 1,
+        "the tick brings the change in"
+    );
+    // A user action lays out at once.
+    act(&mut state, &[Action::DagShallower]);
+    assert_eq!(state.dag.layouts, before + 2);
+}
+
+#[test]
+fn when_the_centre_is_deleted_the_neighbourhood_moves_to_the_selection() {
+    // Centre tenants (nothing waits on it: deleted, it leaves the graph), selection its GitRepository.
+    let mut state = scenario_state();
+    let parent = r(FluxKind::GitRepository, "flux-system", "flux-system");
+    open_on(&mut state, &parent);
+    state.dag.centre = Some(flux_ks("tenants"));
+    let _ = view::build(&mut state, now());
+    assert!(
+        state
+            .dag
+            .layout()
+            .unwrap()
+            .shown()
+            .contains(&flux_ks("tenants"))
+    );
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Deleted(flux_ks("tenants"))),
+    );
+    let _ = view::build(&mut state, now());
+    assert_eq!(state.dag.centre, Some(parent.clone()));
+    assert_eq!(state.dag.depth, Some(fluxops::app::dag::DEFAULT_DEPTH));
+    assert_eq!(selected(&state), Some(DagNode::Object(parent)));
+}

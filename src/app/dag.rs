@@ -229,7 +229,13 @@ impl DagState {
             .as_ref()
             .is_some_and(|c| graph.node(c).is_none())
         {
-            self.centre = None;
+            // The centre is gone: centre on the selection if it is still there (else the whole graph).
+            self.centre = match &self.selected {
+                Some(DagNode::Object(r) | DagNode::Chain(r)) if graph.node(r).is_some() => {
+                    Some(r.clone())
+                }
+                _ => None,
+            };
         }
         let key = self.key();
         let key_changed = self.cache.as_ref().is_none_or(|c| c.key != key);

@@ -459,3 +459,56 @@ fn panel(state: &State, cache: &DagLayout, blast: &HashSet<usize>) -> DagPanel {
         warnings,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::layout::{LayoutInput, LayoutOptions, layout};
+
+    #[test]
+    fn every_mask_of_two_or_more_directions_has_its_box_drawing_character() {
+        assert_eq!(box_char(UP | DOWN | LEFT | RIGHT), '┼');
+        assert_eq!(box_char(DOWN | LEFT | RIGHT), '┬');
+        assert_eq!(box_char(UP | LEFT | RIGHT), '┴');
+        assert_eq!(box_char(UP | DOWN | RIGHT), '├');
+        assert_eq!(box_char(UP | DOWN | LEFT), '┤');
+        assert_eq!(box_char(DOWN | RIGHT), '┌');
+        assert_eq!(box_char(UP | LEFT), '┘');
+    }
+
+    #[test]
+    fn scrolling_moves_only_as_far_as_needed_to_show_the_span() {
+        // Visible already: unchanged.
+        assert_eq!(scroll_to(10, 20, 30, 40, 4), 10);
+        // Off to the right: just enough (with the margin).
+        assert_eq!(scroll_to(0, 90, 100, 40, 4), 64);
+        // Off to the left: the span's start minus the margin.
+        assert_eq!(scroll_to(50, 20, 30, 40, 4), 16);
+        // Wider than the viewport: its start.
+        assert_eq!(scroll_to(0, 100, 200, 40, 4), 100);
+    }
+
+    #[test]
+    fn overlapping_buses_of_one_layer_get_different_tracks() {
+        // Two parents of the same two children: both buses span the children, so they overlap.
+        let laid = layout(
+            &LayoutInput {
+                widths: vec![3; 4],
+                edges: vec![(0, 2), (0, 3), (1, 2), (1, 3)],
+            },
+            &LayoutOptions::default(),
+        );
+        let mut segments = vec![Vec::new(); laid.placed.len()];
+        for (e, routed) in laid.edges.iter().enumerate() {
+            for pair in routed.chain.windows(2) {
+                segments[pair[0]].push((pair[1], e));
+            }
+        }
+        let geo = geometry(&laid, &segments);
+        assert!(geo.track[0].is_some() && geo.track[1].is_some());
+        assert_ne!(geo.track[0], geo.track[1]);
+        // Layer 1 sits below layer 0's row, its tracks and the arrow row.
+        let tracks = geo.track.iter().flatten().max().map_or(1, |t| t + 1);
+        assert_eq!(geo.rows[1], 2 + tracks);
+    }
+}
