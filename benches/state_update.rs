@@ -30,13 +30,22 @@ fn at(secs: i64) -> Timestamp {
         .unwrap_or(Timestamp::MAX)
 }
 
+/// How a benchmark object's Ready condition reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ready {
+    Yes,
+    Failed,
+    /// `DependencyNotReady`: blocked behind what it depends on.
+    Blocked,
+}
+
 /// The status a controller would have written: Ready, a history entry (KS), a release duration (HR).
-fn with_status(mut obj: Value, ready: bool, took: &str) -> Value {
+fn with_status(mut obj: Value, ready: Ready, took: &str) -> Value {
     let kind = obj["kind"].as_str().unwrap_or_default().to_owned();
-    let (status, reason) = if ready {
-        ("True", "ReconciliationSucceeded")
-    } else {
-        ("False", "BuildFailed")
+    let (status, reason) = match ready {
+        Ready::Yes => ("True", "ReconciliationSucceeded"),
+        Ready::Failed => ("False", "BuildFailed"),
+        Ready::Blocked => ("False", "DependencyNotReady"),
     };
     let mut st = json!({
         "observedGeneration": 1,
@@ -63,7 +72,9 @@ fn object(v: Value) -> Arc<FluxObject> {
     Arc::new(serde_json::from_value(v).unwrap_or_default())
 }
 
-fn loaded(n: usize) -> (State, Vec<Value>) {
+/// The fleet loaded into a `State`; with `blocked`, every object with a `dependsOn` waits (DependencyNotReady),
+/// so a change at the head of a chain changes the root causes of the whole chain.
+fn loaded(n: usize, blocked: bool) -> (State, Vec<Value>) {
     let (objects, _) = generate(&FleetSpec::new(n));
     let mut state = State::new(
         Config::builtin(),
@@ -74,7 +85,12 @@ fn loaded(n: usize) -> (State, Vec<Value>) {
     );
     update(&mut state, Msg::Tick(start()));
     for o in &objects {
-        let obj = object(with_status(o.clone(), true, "2.5s"));
+        let ready = if blocked && !o["spec"]["dependsOn"].is_null() {
+            Ready::Blocked
+        } else {
+            Ready::Yes
+        };
+        let obj = object(with_status(o.clone(), ready, "2.5s"));
         update(&mut state, Msg::Cluster(ClusterEvent::Upserted(obj)));
     }
     update(&mut state, Msg::Tick(at(1)));
@@ -102,10 +118,10 @@ fn benches(c: &mut Criterion) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    let (mut state, objects) = loaded(n);
+    let (mut state, objects) = loaded(n, false);
     let head = chain_head(&objects);
-    let failing = object(with_status(head.clone(), false, "41.7s"));
-    let ready = object(with_status(head.clone(), true, "2.6s"));
+    let failing = object(with_status(head.clone(), Ready::Failed, "41.7s"));
+    let ready = object(with_status(head.clone(), Ready::Yes, "2.6s"));
     let head_ref = failing
         .resource_ref()
         .unwrap_or_else(|| ResourceRef::new(FluxKind::Kustomization, "tenant-000", "missing"));
@@ -128,6 +144,22 @@ fn benches(c: &mut Criterion) {
             black_box(state.graph.node(&head_ref).is_some())
         });
     });
+
+    // The same with the chain behind the head blocked: the root causes of every object downstream change.
+    let (mut blocked_state, _) = loaded(n, true);
+    let mut flip = false;
+    group.bench_function("upsert_chain_head_with_blocked_chain", |b| {
+        b.iter(|| {
+            flip = !flip;
+            let obj = if flip { &failing } else { &ready };
+            update(
+                &mut blocked_state,
+                Msg::Cluster(ClusterEvent::Upserted(Arc::clone(obj))),
+            );
+            black_box(blocked_state.graph.node(&head_ref).is_some())
+        });
+    });
+    drop(blocked_state);
 
     // A success event: parsed, a new sample in the object's ring, its flags recomputed.
     let mut i = 0_i64;

@@ -21,7 +21,7 @@ fn main() -> color_eyre::Result<ExitCode> {
             Some(Command::Graph(args)) => {
                 launch::graph::run(args, cli.console.kubeconfig.as_deref()).await?;
             }
-            Some(Command::Diagnose(args)) => std::process::exit(launch::diagnose::run(args)),
+            Some(Command::Diagnose(args)) => return Ok(launch::diagnose::run(args)),
             None => launch::console::run(&cli.console).await?,
         }
         Ok(ExitCode::SUCCESS)

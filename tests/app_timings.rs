@@ -252,3 +252,66 @@ fn the_list_is_kept_to_objects_on_a_schedule_or_with_runs() {
         assert!(t.facts.schedule.interval.is_some() || !t.ring.is_empty());
     }
 }
+
+#[test]
+fn the_order_follows_changed_measures_at_the_next_tick() {
+    let mut state = state_with_runs();
+    update(&mut state, key('3'));
+    let _ = list_names(&mut state);
+    let apps = r(FluxKind::Kustomization, "flux-system", "apps");
+    update(
+        &mut state,
+        timings_support::finished("apps", later(590), std::time::Duration::from_secs(7200), 7),
+    );
+    let _ = list_names(&mut state);
+    assert_ne!(
+        state.timings_list.rows()[0],
+        apps,
+        "not re-sorted within a tick"
+    );
+    update(&mut state, Msg::Tick(later(601)));
+    let _ = list_names(&mut state);
+    assert_eq!(state.timings_list.rows()[0], apps, "re-sorted at the tick");
+}
+
+#[test]
+fn a_run_in_progress_shows_how_long_it_has_been_going() {
+    // frontend: Reconciling=True (Progressing) since 03:29, the clock at 03:40, timeout 5m: stuck.
+    let mut state = state_with_runs();
+    update(&mut state, key('3'));
+    let v = view::build(&mut state, later(600));
+    let row = v
+        .timings
+        .unwrap()
+        .rows
+        .into_iter()
+        .find(|r| r.name == "apps/frontend")
+        .unwrap();
+    assert_eq!(row.next, "run 11m");
+    assert_eq!(row.flags, [FlagView::Stuck]);
+    let frontend = r(FluxKind::HelmRelease, "apps", "frontend");
+    let at = state
+        .timings_list
+        .rows()
+        .iter()
+        .position(|r| *r == frontend)
+        .unwrap();
+    update(&mut state, named(KeyCode::Home));
+    for _ in 0..at {
+        update(&mut state, key('j'));
+    }
+    let detail = view::build(&mut state, later(600)).detail.unwrap();
+    let timing = detail.timing.unwrap();
+    assert!(
+        timing.schedule.contains("running for 11m (timeout 5m0s)"),
+        "{}",
+        timing.schedule
+    );
+    assert!(
+        timing.flags[0]
+            .1
+            .starts_with("stuck: reconciling past its timeout"),
+        "{:?}",
+        timing.flags
+    );
+}

@@ -46,7 +46,7 @@ fn width(node: &FoldedNode) -> u32 {
 fn unfolded(g: &Graph) -> (Vec<ResourceRef>, GraphLayout) {
     let all = focus::whole(g);
     let expanded: BTreeSet<ResourceRef> = all.iter().cloned().collect();
-    let laid = lay_out_graph(g, &all, &expanded, width, &LayoutOptions::default());
+    let laid = lay_out_graph(g, all.clone(), &expanded, width, &LayoutOptions::default());
     (all, laid)
 }
 
@@ -75,7 +75,7 @@ fn every_waits_on_edge_of_every_fleet_points_down_through_one_dummy_per_layer_cr
         let g = Graph::build(load(fleet));
         let (all, laid) = unfolded(&g);
         let layout = &laid.layout;
-        let index = &laid.folded.index;
+        let index = |r: &ResourceRef| laid.folded.index_of(r).unwrap();
         assert_eq!(layout.node_count, all.len(), "{fleet}: nothing folded");
         let routed: HashMap<(usize, usize), &fluxops::graph::layout::RoutedEdge> = layout
             .edges
@@ -87,7 +87,7 @@ fn every_waits_on_edge_of_every_fleet_points_down_through_one_dummy_per_layer_cr
         for dependent in &all {
             for dep in g.dependencies(dependent) {
                 edges += 1;
-                let (u, l) = (index[dep], index[dependent]);
+                let (u, l) = (index(dep), index(dependent));
                 let e = routed
                     .get(&(u, l))
                     .unwrap_or_else(|| panic!("{fleet}: {dep} → {dependent} not laid out"));
@@ -181,7 +181,10 @@ fn a_dependency_cycle_in_a_fleet_is_laid_out_with_a_reversed_edge_inside_it() {
     let cycles = g.cycles();
     assert_eq!(cycles.len(), 1);
     let (_, laid) = unfolded(&g);
-    let members: BTreeSet<usize> = cycles[0].iter().map(|r| laid.folded.index[r]).collect();
+    let members: BTreeSet<usize> = cycles[0]
+        .iter()
+        .map(|r| laid.folded.index_of(r).unwrap())
+        .collect();
     let reversed: Vec<_> = laid.layout.edges.iter().filter(|e| e.reversed).collect();
     assert_eq!(reversed.len(), 1, "one edge breaks a 3-cycle");
     assert!(members.contains(&reversed[0].upper) && members.contains(&reversed[0].lower));
@@ -221,19 +224,28 @@ fn everything_blocked_behind_a_failing_source_folds_into_one_box_below_it() {
     let members: BTreeSet<ResourceRef> = chains[0].members.iter().cloned().collect();
     assert_eq!(members, downstream, "the chain is the blast radius");
 
-    let laid = lay_out_graph(&g, &all, &BTreeSet::new(), width, &LayoutOptions::default());
+    let laid = lay_out_graph(
+        &g,
+        all.clone(),
+        &BTreeSet::new(),
+        width,
+        &LayoutOptions::default(),
+    );
     assert_eq!(laid.folded.nodes.len(), all.len() - downstream.len() + 1);
-    let boxed = laid.folded.index[downstream.iter().next().unwrap()];
+    let boxed = laid
+        .folded
+        .index_of(downstream.iter().next().unwrap())
+        .unwrap();
     assert!(
         matches!(&laid.folded.nodes[boxed], FoldedNode::Chain(c) if c.members.len() == downstream.len())
     );
-    let root = laid.folded.index[&home_ops];
+    let root = laid.folded.index_of(&home_ops).unwrap();
     assert!(laid.folded.edges.contains(&(root, boxed)));
     assert!(laid.layout.placed[root].layer < laid.layout.placed[boxed].layer);
 
     // Expanded: every member is its own node again.
     let expanded = BTreeSet::from([home_ops.clone()]);
-    let open = lay_out_graph(&g, &all, &expanded, width, &LayoutOptions::default());
+    let open = lay_out_graph(&g, all.clone(), &expanded, width, &LayoutOptions::default());
     assert_eq!(open.folded.nodes.len(), all.len());
 }
 

@@ -432,7 +432,14 @@ fn walking_off_the_neighbourhood_recentres_it() {
     act(&mut state, &[Action::DagDown]);
     // infra-configs has a dependent (apps) outside the 1-hop neighbourhood of infra-controllers.
     assert_eq!(state.dag.centre, Some(flux_ks("infra-configs")));
-    assert!(state.dag.layout().unwrap().shown.contains(&flux_ks("apps")));
+    assert!(
+        state
+            .dag
+            .layout()
+            .unwrap()
+            .shown()
+            .contains(&flux_ks("apps"))
+    );
 }
 
 #[test]

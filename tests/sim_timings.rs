@@ -2,7 +2,9 @@
 //! with simulated Flux controllers), watched by the real kube-rs watch path, fed into the console's `State`
 //! through `update`. The slow `monitoring-controllers` Kustomization (an 8 minute reconcile) must come out with
 //! its duration parsed from the controller's event and history, first in the "slowest" ranking; HelmReleases
-//! get theirs from `lastAttemptedReleaseActionDuration`.
+//! get theirs from `lastAttemptedReleaseActionDuration`. With the controllers stopped, the clock (data for
+//! `update`) moved on shows what a dead controller looks like: sources and Kustomizations overdue (never a
+//! HelmRelease), a spec change and a reconcile request that nothing handles stuck.
 
 #![allow(
     clippy::unwrap_used,
@@ -11,14 +13,16 @@
     reason = "test helpers fail the test loudly"
 )]
 
+mod sim_cluster;
+
 use fluxops::app::{Labels, Msg, State, update};
-use fluxops::cluster::ConnectOptions;
 use fluxops::cluster::watch::{CHANNEL_CAPACITY, spawn};
+use fluxops::cluster::{ConnectOptions, Scope};
 use fluxops::config::Config;
 use fluxops::flux::{FluxKind, ResourceRef};
 use fluxops::sim::simulation::{SimConfig, SimSource, start};
-use fluxops::timing::{Outcome, SortKey, rank};
-use k8s_openapi::jiff::Timestamp;
+use fluxops::timing::{Outcome, SortKey, Stuck, rank};
+use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -134,4 +138,122 @@ async fn the_demo_s_slow_reconcile_is_timed_from_its_events_and_history() {
     assert!(a.stuck.is_none(), "finished well within its 15m timeout");
     cancel.cancel();
     sim.shutdown().await;
+}
+
+/// Feeds cluster events (and a real-time tick every 500 ms) into `state` until `done`.
+async fn follow(
+    state: &mut State,
+    rx: &mut mpsc::Receiver<fluxops::cluster::ClusterEvent>,
+    what: &str,
+    done: impl Fn(&State) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + GENEROUS;
+    let mut ticker = tokio::time::interval(Duration::from_millis(500));
+    while !done(state) {
+        tokio::select! {
+            ev = rx.recv() => {
+                update(state, Msg::Cluster(ev.expect("the watch ended")));
+            }
+            _ = ticker.tick() => {
+                update(state, Msg::Tick(Timestamp::now()));
+            }
+            () = tokio::time::sleep_until(deadline) => panic!("timed out waiting for {what}"),
+        }
+    }
+}
+
+fn later(secs: i64) -> Timestamp {
+    Timestamp::now()
+        .checked_add(SignedDuration::from_secs(secs))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_its_controllers_stopped_the_fleet_goes_overdue_and_an_unhandled_change_stuck() {
+    let mut c = sim_cluster::shipped("minimal", 10.0).await;
+    let (tx, mut rx) = mpsc::channel(CHANNEL_CAPACITY);
+    let cancel = CancellationToken::new();
+    spawn(c.client.clone(), Scope::All, tx, cancel.clone());
+    let mut state = State::new(
+        Config::builtin(),
+        Labels {
+            context: "minimal".into(),
+            namespace: None,
+        },
+    );
+    update(&mut state, Msg::Tick(Timestamp::now()));
+    let ks = ResourceRef::new(FluxKind::Kustomization, "flux-system", "flux-system");
+    follow(
+        &mut state,
+        &mut rx,
+        "every object Ready, the Kustomization timed",
+        |s| {
+            let all_ready = !s.objects.is_empty()
+                && s.objects.values().all(|e| {
+                    e.object
+                        .condition("Ready")
+                        .is_none_or(|c| c.status == "True")
+                });
+            all_ready && s.timings.get(&ks).and_then(|t| t.last_duration()).is_some()
+        },
+    )
+    .await;
+    assert_eq!(state.timings.totals(), fluxops::timing::Totals::default());
+
+    c.sim.stop_controllers().await;
+    c.patch(
+        FluxKind::Kustomization,
+        "flux-system",
+        "flux-system",
+        serde_json::json!({
+            "metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": "fluxops-test-1"}},
+            "spec": {"path": "./clusters/changed"}
+        }),
+    )
+    .await;
+    follow(
+        &mut state,
+        &mut rx,
+        "the spec change seen by the console",
+        |s| {
+            s.objects
+                .get(&ks)
+                .is_some_and(|e| e.object.metadata.generation == Some(2))
+        },
+    )
+    .await;
+
+    // Kustomization timeout: 10m interval - 30s. Just past it (+ the 1m grace), the unhandled request and
+    // generation make it stuck.
+    update(&mut state, Msg::Tick(later(9 * 60 + 30 + 60 + 2)));
+    let flags = state.timings.get(&ks).unwrap().flags;
+    assert!(
+        matches!(
+            flags.stuck,
+            Some(Stuck::RequestNotHandled | Stuck::GenerationNotObserved)
+        ),
+        "{flags:?}"
+    );
+    assert_eq!(state.timings.totals().stuck, 1);
+
+    // Two hours on: every object whose controller leaves a trace of each run is overdue; the HelmRelease is not.
+    update(&mut state, Msg::Tick(later(2 * 3600)));
+    let overdue: Vec<&ResourceRef> = state
+        .timings
+        .iter()
+        .filter(|(_, t)| t.flags.overdue)
+        .map(|(r, _)| r)
+        .collect();
+    assert!(overdue.contains(&&ks), "{overdue:?}");
+    assert!(
+        overdue.iter().any(|r| r.kind == FluxKind::GitRepository),
+        "{overdue:?}"
+    );
+    assert!(
+        overdue.iter().all(|r| r.kind != FluxKind::HelmRelease),
+        "{overdue:?}"
+    );
+    assert_eq!(state.timings.totals().overdue, overdue.len());
+    cancel.cancel();
+    c.sim.shutdown().await;
 }

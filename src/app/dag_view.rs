@@ -187,8 +187,8 @@ fn blast(state: &State, cache: &DagLayout, selected: Option<&DagNode>) -> HashSe
     let mut out = HashSet::new();
     for r in roots {
         for d in state.graph.blast_radius(r) {
-            if let Some(i) = cache.graph.folded.index.get(d) {
-                out.insert(*i);
+            if let Some(i) = cache.graph.folded.index_of(d) {
+                out.insert(i);
             }
         }
     }
@@ -247,7 +247,7 @@ fn title(state: &State, cache: &DagLayout) -> String {
     };
     format!(
         " DAG · {scope} · {} of {} objects ",
-        cache.shown.len(),
+        cache.shown().len(),
         state.graph.node_count()
     )
 }

@@ -208,12 +208,18 @@ impl State {
         let was_invalid = self.invalid.remove(&r).is_some();
         // Most updates only change status: the tree's shape (which objects, which edges) stays, and rows read
         // their columns at draw time, so the tree is kept unless the filter's answer can change.
-        // The DAG screen lays out again when edges or a health (root causes, folded chains) change.
-        if self.objects.get(&r).is_none_or(|old| {
-            old.status.health != entry.status.health
-                || edges_of(&old.object) != edges_of(&entry.object)
-        }) {
-            self.dag.mark_stale();
+        // The DAG screen lays out again when a health (root causes, folded chains) changes, and recomputes the
+        // graph's warnings too when edges, the object set or a spec (generation) change.
+        match self.objects.get(&r) {
+            Some(old)
+                if old.object.metadata.generation == entry.object.metadata.generation
+                    && edges_of(&old.object) == edges_of(&entry.object) =>
+            {
+                if old.status.health != entry.status.health {
+                    self.dag.mark_stale();
+                }
+            }
+            _ => self.dag.mark_warnings_stale(),
         }
         let change = match self.objects.get(&r) {
             Some(old) if !was_invalid => {
@@ -275,7 +281,7 @@ impl State {
         }
         self.invalid.insert(r, error);
         self.navigator.mark_stale();
-        self.dag.mark_stale();
+        self.dag.mark_warnings_stale();
     }
 
     /// How many objects have each health (kept as objects come, change and go; for the status bar).
@@ -294,7 +300,7 @@ impl State {
         self.invalid.remove(r);
         self.events.remove(r);
         self.navigator.mark_stale();
-        self.dag.mark_stale();
+        self.dag.mark_warnings_stale();
     }
 
     /// Records an event about an object, replacing an older copy of the same aggregated event.

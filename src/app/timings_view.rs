@@ -20,22 +20,31 @@ pub struct TimingsListState {
     /// First row of the drawn window.
     pub offset: usize,
     order: Vec<ResourceRef>,
-    /// (timings version, sort, filter) the order was computed for.
-    order_key: Option<(u64, SortKey, String)>,
+    /// What the order was computed for: (sort, filter, object count) and (timings version, clock).
+    order_key: Option<OrderKey>,
 }
 
+type OrderKey = ((SortKey, String, usize), (u64, Option<Timestamp>));
+
 impl TimingsListState {
-    /// Recomputes the ranking if the timings, the sort or the filter changed.
+    /// Recomputes the ranking when the sort, the filter or the set of objects changed at once; when only
+    /// measures changed, at most once per clock reading (1 s): a busy 10,000-object fleet changes every frame,
+    /// and the rows' values are read fresh anyway.
     pub fn refresh(
         &mut self,
         state_timings: &Timings,
         filter: &str,
         matches: impl Fn(&ResourceRef) -> bool,
     ) {
-        let key = (state_timings.version(), self.sort, filter.to_owned());
-        if self.order_key.as_ref() == Some(&key) {
+        let shape = (self.sort, filter.to_owned(), state_timings.len());
+        let data = (state_timings.version(), state_timings.now());
+        if let Some((old_shape, (old_version, old_now))) = &self.order_key
+            && *old_shape == shape
+            && (*old_version == data.0 || *old_now == data.1)
+        {
             return;
         }
+        let key = (shape, data);
         let mut order = rank(state_timings, self.sort);
         if !filter.is_empty() {
             order.retain(|r| matches(r));
@@ -118,6 +127,8 @@ pub fn on_action(state: &mut State, action: Action) -> bool {
             list.selected = list.selected_ref().cloned();
             list.offset = 0;
         }
+        // The tree's filter also narrows this list: typing it here keeps the list on screen.
+        Action::StartFilter => state.navigator.filter_editing = true,
         Action::RevealInTree => {
             if let Some(r) = list.selected_ref().cloned() {
                 state.screen = super::state::Screen::Tree;
@@ -194,7 +205,7 @@ pub struct TimingRowView {
     pub last: String,
     pub p95: String,
     pub since_ok: String,
-    /// `in 3m`, `due`, `late 12m`, `-`.
+    /// `in 3m`, `due`, `late 12m`, `run 4m` (a run in progress), `paused`, `-`.
     pub next: String,
     pub flags: Vec<FlagView>,
 }
@@ -272,6 +283,9 @@ fn next_text(a: &Assessment, now: Option<Timestamp>) -> String {
     if let Some(late) = a.overdue_by {
         return format!("late {}", age(late));
     }
+    if let Some(running) = a.running_for {
+        return format!("run {}", age(running));
+    }
     match (a.next_due, now) {
         (Some(due), Some(now)) => crate::timing::rules::elapsed(now, due)
             .filter(|d| !d.is_zero())
@@ -285,7 +299,7 @@ fn next_text(a: &Assessment, now: Option<Timestamp>) -> String {
 pub struct TimingDetailView {
     /// `last 8m0s · p50 2.1s · p95 8m0s · 6 runs`
     pub summary: String,
-    /// `ok 5m ago · next in 52m`
+    /// `ok 5m ago · next in 52m`, or `ok 1h ago · running for 3m (timeout 15m0s)`
     pub schedule: String,
     /// Flags with why: `stuck: reconciling past its timeout for 16m`.
     pub flags: Vec<(FlagView, String)>,
@@ -331,12 +345,17 @@ pub fn detail(state: &State, r: &ResourceRef, now: Timestamp) -> Option<TimingDe
         1 => "1 run".to_owned(),
         n => format!("{n} runs"),
     });
-    let schedule = format!(
-        "ok {} · next {}",
-        a.since_success
-            .map_or_else(|| "never seen".to_owned(), |d| format!("{} ago", age(d))),
-        next_text(&a, Some(now))
-    );
+    let ok = a
+        .since_success
+        .map_or_else(|| "never seen".to_owned(), |d| format!("{} ago", age(d)));
+    let schedule = match a.running_for {
+        Some(running) => format!(
+            "ok {ok} · running for {} (timeout {})",
+            age(running),
+            short_duration(a.timeout)
+        ),
+        None => format!("ok {ok} · next {}", next_text(&a, Some(now))),
+    };
     Some(TimingDetailView {
         summary: summary.join(" · "),
         schedule,

@@ -23,6 +23,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             state.now = Some(now);
+            state.dag.tick();
             state.timings.tick(now);
             state.dirty = true;
             Vec::new()

@@ -1,7 +1,8 @@
 //! Each failure class on real texts: Flux events, logs and conditions from `shared/data/events.tsv`, the
 //! controller format strings and API-server texts of FLUX.md §9 (filled in where marked "format"), and the
 //! messages of `shared/data/failures.tsv` that are edge cases. The whole of events.tsv is also swept: every
-//! observed Warning gets a class, every success or progress text stays unclassified.
+//! observed Warning gets a confident class, every success or progress text stays unclassified (with the row's
+//! kind and reason given, as the console gives them).
 
 use super::*;
 
@@ -200,6 +201,27 @@ fn source_fetch_failures_name_url_bucket_and_ref() {
 }
 
 #[test]
+fn oci_tag_not_found_and_signature_failures_from_the_source_docs() {
+    // status-blocks/docs: source-controller ocirepositories.md (kubectl describe / events).
+    let x = d(
+        "failed to pull artifact from 'oci://ghcr.io/stefanprodan/manifests/podinfo': couldn't find tag \"0.0.1\"",
+    );
+    assert_eq!(x.class, FailureClass::SourceFetchFailed);
+    assert_eq!(
+        x.facts.url.as_deref(),
+        Some("oci://ghcr.io/stefanprodan/manifests/podinfo")
+    );
+    assert_eq!(x.facts.detail.as_deref(), Some("tag not found: 0.0.1"));
+    assert_eq!(x.next_step.runbook, "check-source-ref");
+    let x = d(
+        "failed to verify the signature using provider 'cosign': no matching signatures were found",
+    );
+    assert_eq!(x.class, FailureClass::SourceFetchFailed);
+    assert_eq!(x.confidence, Confidence::Medium);
+    assert_eq!(x.next_step.runbook, "check-signature");
+}
+
+#[test]
 fn credentials_beat_the_fetch_they_broke() {
     // events.tsv (flux2#2098): known_hosts mismatch; failures.tsv: HTML entities.
     let x = d(
@@ -375,7 +397,11 @@ fn events_tsv_warnings_get_a_class_and_successes_stay_unclassified() {
         }
         let level = row.column("event_type_or_level").unwrap_or_default();
         let reason = row.column("reason").unwrap_or_default();
-        let x = d(&row.message);
+        let x = diagnose(&FailureInput {
+            kind: row.kind.as_deref().and_then(FluxKind::from_kind),
+            reason: Some(reason).filter(|r| *r != "-"),
+            message: &row.message,
+        });
         if level.starts_with("Warning") {
             warnings += 1;
             assert_ne!(x.class, FailureClass::Unclassified, "line {}", row.line);

@@ -98,6 +98,8 @@ pub fn detect(text: &str) -> Form {
 /// Reads every row; bad rows are errors in place, the others are still read.
 #[must_use]
 pub fn parse(text: &str) -> Vec<Result<Row, InputError>> {
+    // Spreadsheet exports start with a byte order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match detect(text) {
         Form::Lines => parse_lines(text),
         Form::Table => parse_table(text),
@@ -225,6 +227,13 @@ mod tests {
         assert_eq!(rows[1].line, 4);
         assert_eq!(rows[1].message, "kustomize build failed: x");
         assert_eq!(rows[1].kind, None);
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_hide_the_header() {
+        let rows = parse("\u{feff}kind\tmessage\nHelmRelease\tboom\n");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].as_ref().map(|r| r.message.as_str()), Ok("boom"));
     }
 
     #[test]

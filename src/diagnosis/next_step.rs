@@ -60,6 +60,10 @@ pub const CHECK_SOURCE_REF: NextStep = step(
     "check-source-ref",
     "the branch, tag or commit in spec.ref does not exist in the remote: fix spec.ref",
 );
+pub const CHECK_SIGNATURE: NextStep = step(
+    "check-signature",
+    "the artifact's signature did not verify: check spec.verify (provider, keys or identities) and how it was signed",
+);
 pub const CHECK_CHART_VERSION: NextStep = step(
     "check-chart-version",
     "no chart version matches: fix the chart name or version constraint, or publish that version",
@@ -148,6 +152,7 @@ pub const CATALOGUE: &[NextStep] = &[
     FOLLOW_SOURCE,
     CHECK_SOURCE_REF,
     CHECK_CHART_VERSION,
+    CHECK_SIGNATURE,
     CHECK_KNOWN_HOSTS,
     CHECK_RBAC,
     MISSING_SERVICE_ACCOUNT,

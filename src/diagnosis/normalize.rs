@@ -24,17 +24,14 @@ pub fn normalize(message: &str) -> String {
     let bounded = bounded(message, MAX_MESSAGE_BYTES);
     let decoded = html_escape::decode_html_entities(bounded);
     let mut out = String::with_capacity(decoded.len());
-    let mut pending_space = false;
-    for c in decoded.chars() {
-        if c.is_whitespace() || c.is_control() {
-            pending_space = !out.is_empty();
-        } else {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            out.push(c);
+    for piece in decoded
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|p| !p.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
         }
+        out.push_str(piece);
     }
     match WRAPPER.as_ref().and_then(|re| re.find(&out)) {
         Some(m) if m.end() < out.len() => out[m.end()..].to_owned(),

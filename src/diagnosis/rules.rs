@@ -6,8 +6,9 @@
 //! `kustomize build failed` prefix over the `json: unknown field` inside it, credentials over the fetch they
 //! broke). All patterns run in one pass as a [`RegexSet`].
 //!
-//! When no message rule matches, the condition reason decides (at most `Medium`), and failing sources with a
-//! generic reason are a `Low` guess at a fetch failure. Anything else is `Unclassified`.
+//! When no message rule matches, a text that reports progress or success stays `Unclassified`; otherwise the
+//! condition reason decides (at most `Medium`, `High` for `DependencyNotReady` and `RetriesExceeded`), and failing
+//! sources with a generic reason are a `Low` guess at a fetch failure. Anything else is `Unclassified`.
 
 use super::next_step::{self, NextStep};
 use super::{Confidence, FailureClass};
@@ -333,7 +334,7 @@ pub const RULES: &[Rule] = &[
             "remote-ref-not-found",
             C::SourceFetchFailed,
             High,
-            r"(?i)\bcouldn't find remote ref\b|\breference not found\b",
+            r#"(?i)\bcouldn't find (?:remote ref|tag)\b|\breference not found\b"#,
         ),
         next_step::CHECK_SOURCE_REF,
     ),
@@ -345,6 +346,15 @@ pub const RULES: &[Rule] = &[
             r"(?i)\bchart with version matching\b|\binvalid chart reference\b|\bfailed to get chart version\b",
         ),
         next_step::CHECK_CHART_VERSION,
+    ),
+    with_step(
+        rule(
+            "source-verification-failed",
+            C::SourceFetchFailed,
+            Medium,
+            r"(?i)\bfailed to verify the signature\b|\bno matching signatures\b|\bsignature verification failed\b",
+        ),
+        next_step::CHECK_SIGNATURE,
     ),
     rule(
         "source-fetch",
@@ -358,6 +368,17 @@ pub const RULES: &[Rule] = &[
         Medium,
         r"(?i)\b404 Not Found\b|\bstatus: 404\b",
     ),
+];
+
+/// Texts that report progress or success (apply change sets, "stored artifact", "Reconciliation finished in",
+/// "Running health checks", "Helm install succeeded" …). When no failure rule matches they stay unclassified
+/// whatever the condition reason says: an event's reason is the Ready reason of the moment, so a prune change
+/// set after a failure arrives with reason `ArtifactFailed`.
+const NOT_A_FAILURE: &[&str] = &[
+    r"^[A-Z][A-Za-z0-9]*/\S+ (?:created|configured|deleted|unchanged|skipped)\b",
+    r"(?i)\b(?:succeeded|passed in|finished in|up-to-date with remote|is in-sync|no changes since last)\b",
+    r"(?i)^(?:stored artifact for|fetched index of|fetched \d+ files|pulled '[^']+' chart|fetched revision:|applied revision:|created HelmChart/|all dependencies are? (?:area )?ready|update completed|kustomization applied in|helm (?:install|upgrade) has started)",
+    r"(?i)^(?:reconciliation in progress|fetching manifests for revision|building manifests for revision|detecting drift for revision|running health checks|fulfilling prerequisites|running '\w+' action|processing object: new generation|retrying after \S+$|release not installed: no release in storage)",
 ];
 
 /// Condition reasons that name a class by themselves (used when no message rule matches).
@@ -408,15 +429,21 @@ impl Verdict {
     };
 }
 
+/// The rules in one set. Word boundaries are made ASCII (`(?-u:\b)`): the keywords are ASCII, and a Unicode
+/// boundary would make the regex engine leave its fast lazy DFA on any non-ASCII text.
 static SET: LazyLock<Result<RegexSet, regex::Error>> =
-    LazyLock::new(|| RegexSet::new(RULES.iter().map(|r| r.pattern)));
+    LazyLock::new(|| RegexSet::new(RULES.iter().map(|r| r.pattern.replace(r"\b", r"(?-u:\b)"))));
+
+static NOT_A_FAILURE_SET: LazyLock<Result<RegexSet, regex::Error>> =
+    LazyLock::new(|| RegexSet::new(NOT_A_FAILURE.iter().map(|p| p.replace(r"\b", r"(?-u:\b)"))));
 
 /// Whether every rule pattern compiles (a broken pattern would make every message `Unclassified`).
 ///
 /// # Errors
 /// The first pattern error.
 pub fn check_patterns() -> Result<(), regex::Error> {
-    SET.as_ref().map(|_| ()).map_err(Clone::clone)
+    SET.as_ref().map_err(Clone::clone)?;
+    NOT_A_FAILURE_SET.as_ref().map(|_| ()).map_err(Clone::clone)
 }
 
 /// Classifies a normalised message.
@@ -432,6 +459,12 @@ pub fn classify(message: &str, reason: Option<&str>, kind: Option<FluxKind>) -> 
             rule: Some(r.name),
             next_step: r.next_step,
         };
+    }
+    if NOT_A_FAILURE_SET
+        .as_ref()
+        .is_ok_and(|set| set.is_match(message))
+    {
+        return Verdict::UNCLASSIFIED;
     }
     if let Some(&(_, class, confidence)) =
         reason.and_then(|reason| REASONS.iter().find(|(r, _, _)| *r == reason))
@@ -494,6 +527,36 @@ mod tests {
             Some(FluxKind::Kustomization),
         );
         assert_eq!(v.class, C::Unclassified);
+    }
+
+    #[test]
+    fn progress_and_change_sets_stay_unclassified_whatever_the_reason() {
+        // events.tsv: a Normal prune change set with reason ArtifactFailed, a source's success event.
+        for (message, reason, kind) in [
+            (
+                "HorizontalPodAutoscaler/default/podinfo deleted...",
+                "ArtifactFailed",
+                FluxKind::Kustomization,
+            ),
+            (
+                "artifact up-to-date with remote revision: '2.9.11'",
+                "ArtifactUpToDate",
+                FluxKind::HelmChart,
+            ),
+            (
+                "processing object: new generation 1 -> 2",
+                "ProgressingWithRetry",
+                FluxKind::GitRepository,
+            ),
+            (
+                "fetched 16 files with revision from 'my-new-bucket'",
+                "NewArtifact",
+                FluxKind::Bucket,
+            ),
+        ] {
+            let v = classify(message, Some(reason), Some(kind));
+            assert_eq!(v.class, C::Unclassified, "{message}");
+        }
     }
 
     #[test]

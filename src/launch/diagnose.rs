@@ -16,9 +16,9 @@ use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Exit code when every input was read.
-pub const EXIT_OK: i32 = 0;
+pub const EXIT_OK: u8 = 0;
 /// Exit code when some input could not be read (the rest was still diagnosed).
-pub const EXIT_BAD_INPUT: i32 = 1;
+pub const EXIT_BAD_INPUT: u8 = 1;
 
 /// One output line.
 #[derive(Debug, Serialize)]
@@ -58,7 +58,7 @@ fn print(out: &mut impl Write, file: &str, row: &Row, d: &Diagnosis) -> io::Resu
 
 /// Runs `fluxops diagnose`; returns the process exit code.
 #[must_use]
-pub fn run(args: &DiagnoseArgs) -> i32 {
+pub fn run(args: &DiagnoseArgs) -> std::process::ExitCode {
     let stdin = [PathBuf::from("-")];
     let files = if args.files.is_empty() {
         &stdin[..]
@@ -90,7 +90,7 @@ pub fn run(args: &DiagnoseArgs) -> i32 {
                 }
             };
             if let Err(e) = written {
-                return write_failed(&e);
+                return write_failed(&e).into();
             }
         }
     }
@@ -98,10 +98,11 @@ pub fn run(args: &DiagnoseArgs) -> i32 {
         Ok(()) => code,
         Err(e) => write_failed(&e),
     }
+    .into()
 }
 
 /// A closed pipe (`| head`) ends the output quietly; other write errors are reported.
-fn write_failed(e: &io::Error) -> i32 {
+fn write_failed(e: &io::Error) -> u8 {
     if e.kind() == io::ErrorKind::BrokenPipe {
         EXIT_OK
     } else {

@@ -109,6 +109,12 @@ impl ObjectTiming {
                 None
             },
             stuck: flags.stuck.map(|why| (why, self.stuck_for(why, now))),
+            running_for: self
+                .facts
+                .running_since
+                .filter(|_| !self.facts.suspended)
+                .map(|t| elapsed(t, now).unwrap_or_default()),
+            timeout: self.facts.schedule.timeout,
             slow: flags.slow,
             suspended: self.facts.suspended,
         }
@@ -150,6 +156,10 @@ pub struct Assessment {
     pub overdue_by: Option<Duration>,
     /// Why the object is stuck and for how long.
     pub stuck: Option<(Stuck, Duration)>,
+    /// How long the run in progress has been going (`Reconciling=True`, not a retry wait).
+    pub running_for: Option<Duration>,
+    /// How long one run may take.
+    pub timeout: Duration,
     pub slow: bool,
     pub suspended: bool,
 }
@@ -252,6 +262,17 @@ impl Timings {
     /// All objects' timings.
     pub fn iter(&self) -> impl Iterator<Item = (&ResourceRef, &ObjectTiming)> {
         self.entries.iter()
+    }
+
+    /// How many objects (and objects only seen in events) have timings.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// How many objects are overdue, stuck, slow.

@@ -3,8 +3,9 @@
 
 use super::fleet::{ObjectTiming, Timings};
 use crate::flux::ResourceRef;
-use std::cmp::{Ordering, Reverse};
+use k8s_openapi::jiff::Timestamp;
 use std::fmt;
+use std::time::Duration;
 
 /// The measure the timings list is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -57,34 +58,42 @@ impl fmt::Display for SortKey {
 /// The listed objects, worst first by `key`.
 #[must_use]
 pub fn rank(timings: &Timings, key: SortKey) -> Vec<ResourceRef> {
-    let mut rows: Vec<(&ResourceRef, &ObjectTiming)> =
-        timings.iter().filter(|(_, t)| t.is_listed()).collect();
-    rows.sort_by(|(ra, a), (rb, b)| compare(key, a, b).then_with(|| ra.cmp(rb)));
-    rows.into_iter().map(|(r, _)| r.clone()).collect()
+    // Numeric sort values computed once per object, then one unstable sort: ties (objects without the
+    // measure, mostly) fall back to the identity, so the order is still total and stable across calls.
+    let mut rows: Vec<(SortValue, &ResourceRef)> = timings
+        .iter()
+        .filter(|(_, t)| t.is_listed())
+        .map(|(r, t)| (sort_value(key, t), r))
+        .collect();
+    rows.sort_unstable();
+    rows.into_iter().map(|(_, r)| r.clone()).collect()
 }
 
-/// `Some` before `None`; among `Some`, `order` decides.
-fn present_first<T: Ord>(a: Option<T>, b: Option<T>) -> Ordering {
-    match (a, b) {
-        (Some(x), Some(y)) => x.cmp(&y),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    }
+/// (group, absent, value): smaller sorts first.
+type SortValue = (bool, bool, i128);
+
+fn nanos(d: Option<Duration>) -> i128 {
+    d.map_or(0, |d| i128::try_from(d.as_nanos()).unwrap_or(i128::MAX))
 }
 
-fn compare(key: SortKey, a: &ObjectTiming, b: &ObjectTiming) -> Ordering {
+fn at(t: Option<Timestamp>) -> i128 {
+    t.map_or(0, Timestamp::as_nanosecond)
+}
+
+fn sort_value(key: SortKey, t: &ObjectTiming) -> SortValue {
     match key {
-        SortKey::LastDuration => present_first(
-            a.last_duration().map(Reverse),
-            b.last_duration().map(Reverse),
-        ),
-        SortKey::P95 => present_first(a.p95.map(Reverse), b.p95.map(Reverse)),
-        SortKey::OverdueBy => b
-            .flags
-            .overdue
-            .cmp(&a.flags.overdue)
-            .then_with(|| present_first(a.deadlines.next_due, b.deadlines.next_due)),
-        SortKey::SinceSuccess => present_first(a.facts.last_success, b.facts.last_success),
+        SortKey::LastDuration => {
+            let d = t.last_duration();
+            (false, d.is_none(), -nanos(d))
+        }
+        SortKey::P95 => (false, t.p95.is_none(), -nanos(t.p95)),
+        SortKey::OverdueBy => {
+            let due = t.deadlines.next_due;
+            (!t.flags.overdue, due.is_none(), at(due))
+        }
+        SortKey::SinceSuccess => {
+            let ok = t.facts.last_success;
+            (false, ok.is_none(), at(ok))
+        }
     }
 }

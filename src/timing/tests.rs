@@ -457,3 +457,53 @@ fn objects_listed_before_the_first_tick_start_their_clocks_at_it() {
     timings.tick(at(T0, 3 * 60 + 1));
     assert_eq!(timings.totals().stuck, 1);
 }
+
+/// Recounts the flags of every object at the fleet's clock, the slow way.
+fn recount(timings: &Timings) -> super::Totals {
+    let mut t = super::Totals::default();
+    for (_, o) in timings.iter() {
+        let f = o.flags_at(timings.now());
+        t.overdue += usize::from(f.overdue);
+        t.stuck += usize::from(f.stuck.is_some());
+        t.slow += usize::from(f.slow);
+    }
+    t
+}
+
+#[test]
+fn incremental_totals_equal_a_recount_through_changes_ticks_and_deletions() {
+    let mut timings = Timings::new();
+    timings.tick(at(T0, 0));
+    let names: Vec<String> = (0..12).map(|i| format!("ks-{i}")).collect();
+    for (i, name) in names.iter().enumerate() {
+        let i = i64::try_from(i).unwrap();
+        let status = if i % 3 == 0 {
+            json!({"conditions": [{"type": "Reconciling", "status": "True", "reason": "Progressing",
+                "lastTransitionTime": stamp(-i * 60)}]})
+        } else {
+            history(-i * 300, "2s")
+        };
+        let spec = json!({"timeout": format!("{}m", 1 + i % 4)});
+        timings.upsert(&kustomization(name, spec, status));
+    }
+    for step in 1..40_i64 {
+        timings.tick(at(T0, step * 90));
+        let name = &names[usize::try_from(step).unwrap() % names.len()];
+        match step % 4 {
+            0 => timings.record_event(&finished_event(
+                name,
+                step * 90,
+                "9s",
+                usize::try_from(step).unwrap(),
+            )),
+            1 => timings.upsert(&kustomization(name, json!({}), history(step * 90, "2s"))),
+            2 if step % 8 == 2 => timings.remove(&ks_ref(name)),
+            _ => {}
+        }
+        assert_eq!(timings.totals(), recount(&timings), "step {step}");
+    }
+    assert!(
+        timings.totals().overdue + timings.totals().stuck > 0,
+        "the sequence exercised the flags"
+    );
+}

@@ -30,8 +30,23 @@ pub enum FoldedNode {
 pub struct Folded {
     pub nodes: Vec<FoldedNode>,
     pub edges: Vec<(usize, usize)>,
-    /// Which folded node each input node went to.
-    pub index: HashMap<ResourceRef, usize>,
+    /// The input nodes (sorted), and which folded node each went to.
+    pub members: Vec<ResourceRef>,
+    slot: Vec<usize>,
+}
+
+impl Folded {
+    /// The folded node an input node went to (its box when folded); `None` when it was not laid out.
+    #[must_use]
+    pub fn index_of(&self, r: &ResourceRef) -> Option<usize> {
+        self.members.binary_search(r).ok().map(|i| self.slot[i])
+    }
+
+    /// Whether `r` was among the input nodes.
+    #[must_use]
+    pub fn contains(&self, r: &ResourceRef) -> bool {
+        self.members.binary_search(r).is_ok()
+    }
 }
 
 /// The chains among `nodes` (members and roots restricted to `nodes`' members; the root itself need not be in
@@ -59,11 +74,18 @@ pub fn chains(graph: &Graph, nodes: &[ResourceRef], min: usize) -> Vec<Chain> {
         .collect()
 }
 
-/// Folds `nodes` (sorted, deduplicated) with every chain of at least [`MIN_CHAIN`] members folded except those
-/// whose root is in `expanded`. Nodes keep `nodes`' order; each box takes the place of its first member.
+/// Folds `nodes` (sorted and deduplicated here) with every chain of at least [`MIN_CHAIN`] members folded
+/// except those whose root is in `expanded`. Nodes keep `nodes`' order; each box takes the place of its first
+/// member. Lookups are binary searches over the sorted input (cheaper than hashing 12,000 references).
 #[must_use]
-pub fn fold(graph: &Graph, nodes: &[ResourceRef], expanded: &BTreeSet<ResourceRef>) -> Folded {
-    let folded_chains: Vec<Chain> = chains(graph, nodes, MIN_CHAIN)
+pub fn fold(
+    graph: &Graph,
+    mut nodes: Vec<ResourceRef>,
+    expanded: &BTreeSet<ResourceRef>,
+) -> Folded {
+    nodes.sort();
+    nodes.dedup();
+    let folded_chains: Vec<Chain> = chains(graph, &nodes, MIN_CHAIN)
         .into_iter()
         .filter(|c| !expanded.contains(&c.root))
         .collect();
@@ -73,26 +95,36 @@ pub fn fold(graph: &Graph, nodes: &[ResourceRef], expanded: &BTreeSet<ResourceRe
             chain_of.insert(m, i);
         }
     }
-    let mut out = Folded::default();
+    let mut out_nodes = Vec::with_capacity(nodes.len());
+    let mut slot = Vec::with_capacity(nodes.len());
     let mut box_index: Vec<Option<usize>> = vec![None; folded_chains.len()];
-    for r in nodes {
+    for r in &nodes {
         let i = match chain_of.get(r) {
             Some(&c) => *box_index[c].get_or_insert_with(|| {
-                out.nodes.push(FoldedNode::Chain(folded_chains[c].clone()));
-                out.nodes.len() - 1
+                out_nodes.push(FoldedNode::Chain(folded_chains[c].clone()));
+                out_nodes.len() - 1
             }),
             None => {
-                out.nodes.push(FoldedNode::Object(r.clone()));
-                out.nodes.len() - 1
+                out_nodes.push(FoldedNode::Object(r.clone()));
+                out_nodes.len() - 1
             }
         };
-        out.index.insert(r.clone(), i);
+        slot.push(i);
     }
+    let mut out = Folded {
+        nodes: out_nodes,
+        edges: Vec::new(),
+        members: nodes,
+        slot,
+    };
     let mut seen = BTreeSet::new();
-    for r in nodes {
-        let lower = out.index[r];
-        for d in graph.dependencies(r) {
-            if let Some(&upper) = out.index.get(d)
+    for (at, r) in out.members.iter().enumerate() {
+        let lower = out.slot[at];
+        for (kind, d) in graph.out_edges(r) {
+            if !kind.is_waits_on() {
+                continue;
+            }
+            if let Some(upper) = out.index_of(d)
                 && upper != lower
                 && seen.insert((upper, lower))
             {

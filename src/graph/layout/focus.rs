@@ -45,16 +45,12 @@ pub fn neighbourhood(graph: &Graph, centre: &ResourceRef, depth: usize) -> Vec<R
     out.into_iter().collect()
 }
 
-/// Whether `r` has a waits-on neighbour outside `shown` (the picture is cut off there).
+/// Whether `r` has a waits-on neighbour outside `shown` (sorted; the picture is cut off there).
 #[must_use]
-pub fn has_hidden_neighbours(
-    graph: &Graph,
-    r: &ResourceRef,
-    shown: &BTreeSet<ResourceRef>,
-) -> bool {
+pub fn has_hidden_neighbours(graph: &Graph, r: &ResourceRef, shown: &[ResourceRef]) -> bool {
     graph
         .dependencies(r)
         .into_iter()
         .chain(graph.dependents(r))
-        .any(|n| !shown.contains(n))
+        .any(|n| shown.binary_search(n).is_err())
 }

@@ -176,13 +176,13 @@ pub struct GraphLayout {
     pub layout: Layout,
 }
 
-/// Lays out `nodes` (sorted, deduplicated; e.g. [`focus::whole`] or [`focus::neighbourhood`]) of `graph` along
-/// waits-on edges, dependencies above dependents, blocked chains folded except those whose root is in
-/// `expanded`; `width` gives each node's label width.
+/// Lays out `nodes` (e.g. [`focus::whole`] or [`focus::neighbourhood`]) of `graph` along waits-on edges,
+/// dependencies above dependents, blocked chains folded except those whose root is in `expanded`; `width` gives
+/// each node's label width.
 #[must_use]
 pub fn lay_out_graph(
     graph: &crate::graph::Graph,
-    nodes: &[crate::flux::ResourceRef],
+    nodes: Vec<crate::flux::ResourceRef>,
     expanded: &std::collections::BTreeSet<crate::flux::ResourceRef>,
     width: impl Fn(&collapse::FoldedNode) -> u32,
     options: &LayoutOptions,

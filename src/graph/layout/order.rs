@@ -1,7 +1,7 @@
 //! Crossing reduction: the order of the nodes within each layer.
 //!
-//! Starts from a depth-first order (each node right after the branch that first reaches it, so connected
-//! parts stay together), then alternates a down sweep (each layer sorted by the barycenter of its upper
+//! Starts from a depth-first order over the edges in both directions (each node right after the branch that
+//! first reaches it, so each connected part stays together), then alternates a down sweep (each layer sorted by the barycenter of its upper
 //! neighbours' positions) and an up sweep (lower neighbours), each followed by transposition (swap adjacent
 //! nodes while that removes crossings). Crossings are counted exactly after every sweep and the best order seen
 //! is kept; it stops after a sweep pair that brings no improvement. Ties keep the current order, so the result
@@ -40,6 +40,9 @@ pub fn initial_order(g: &Layered) -> Vec<Vec<usize>> {
             }
             visited[v] = true;
             layers[g.layer[v] as usize].push(v);
+            // Both directions: a node's other parents (e.g. a second source) join its connected part instead
+            // of waiting for their own turn as a start.
+            stack.extend(g.up[v].iter().rev().filter(|w| !visited[**w]));
             stack.extend(g.down[v].iter().rev().filter(|w| !visited[**w]));
         }
     }
