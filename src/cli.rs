@@ -109,7 +109,8 @@ pub struct GraphArgs {
     #[arg(long, value_name = "KIND", value_delimiter = ',')]
     pub kind: Vec<String>,
 
-    /// Keep only the objects matching NAME (`name`, `ns/name` or `Kind/ns/name`) and their neighbourhood.
+    /// Keep only the objects matching NAME (`name`, `ns/name` or `Kind/ns/name`), what they wait on and what
+    /// waits on them.
     #[arg(long, value_name = "NAME")]
     pub focus: Option<String>,
 

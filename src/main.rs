@@ -6,7 +6,11 @@ use fluxops::launch;
 use std::process::ExitCode;
 
 fn main() -> color_eyre::Result<ExitCode> {
-    color_eyre::install()?;
+    // Errors name what is wrong themselves (file, line, object); the source location of `main` is noise to users.
+    color_eyre::config::HookBuilder::default()
+        .display_location_section(false)
+        .display_env_section(false)
+        .install()?;
     let cli = Cli::parse();
     let _log = launch::logging::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -195,7 +195,8 @@ fn string_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
     })
 }
 
-/// `ObjectMeta` without `managedFields` and `selfLink`: unknown keys are skipped by serde_json without allocating.
+/// `ObjectMeta` without `selfLink` and with `managedFields` reduced to `SuspendOwnership`: unknown keys are skipped
+/// by serde_json without allocating.
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct LeanMeta {

@@ -15,7 +15,7 @@ pub enum KindProblem {
 /// Something that happened in the cluster, or to our view of it.
 #[derive(Debug, Clone)]
 pub enum ClusterEvent {
-    /// An object was added or changed (managedFields already stripped).
+    /// An object was added or changed (managedFields reduced to who owns `spec.suspend`, see `decode`).
     Upserted(Arc<FluxObject>),
     /// An object was deleted (or vanished across a re-list).
     Deleted(ResourceRef),

@@ -3,8 +3,10 @@
 //! [`json`] (the document itself, a stable shape documented in docs/graph.md), [`dot`] (Graphviz) and
 //! [`mermaid`].
 //!
-//! Selection ([`Filter`]): `kinds` and `namespace` keep matching nodes; `focus` keeps the nodes matching a name
-//! and everything within `depth` hops of them along any edge, in either direction (unbounded without a depth).
+//! Selection ([`Filter`]): `kinds` and `namespace` keep matching nodes; `focus` keeps the nodes matching a name,
+//! everything upstream of them (what they wait on, who applied them, transitively) and everything downstream
+//! (what waits on them, what they applied), each within `depth` hops (unbounded without a depth). Siblings
+//! (other consumers of a shared source) are not pulled in.
 //! Edges are kept when both ends are kept; warnings when one of the objects they name is kept.
 //!
 //! Must not live here: I/O (loading a directory, listing a cluster: `launch::graph`), terminal colours.
@@ -346,6 +348,19 @@ pub fn matches_focus(r: &ResourceRef, pattern: &str) -> bool {
     pattern == r.name || pattern == r.namespaced_name() || pattern == r.to_string()
 }
 
+/// One step up (what `r` waits on, who applied it) or down (what waits on `r`, what it applied).
+fn neighbours(graph: &Graph, r: &ResourceRef, upstream: bool) -> Vec<ResourceRef> {
+    let out = graph
+        .out_edges(r)
+        .filter(|(k, _)| k.is_waits_on() == upstream)
+        .map(|(_, o)| o.clone());
+    let inc = graph
+        .in_edges(r)
+        .filter(|(k, _)| k.is_waits_on() != upstream)
+        .map(|(_, o)| o.clone());
+    out.chain(inc).collect()
+}
+
 /// The nodes the filter keeps, sorted.
 #[must_use]
 pub fn select(graph: &Graph, filter: &Filter) -> BTreeSet<ResourceRef> {
@@ -364,25 +379,25 @@ pub fn select(graph: &Graph, filter: &Filter) -> BTreeSet<ResourceRef> {
     let Some(pattern) = filter.focus.as_deref() else {
         return all;
     };
-    let mut seen: BTreeSet<ResourceRef> = all
+    let focus: Vec<ResourceRef> = all
         .iter()
         .filter(|r| matches_focus(r, pattern))
         .cloned()
         .collect();
-    let mut queue: VecDeque<(ResourceRef, usize)> = seen.iter().map(|r| (r.clone(), 0)).collect();
-    while let Some((r, d)) = queue.pop_front() {
-        if filter.depth.is_some_and(|max| d >= max) {
-            continue;
-        }
-        let next: Vec<ResourceRef> = graph
-            .out_edges(&r)
-            .chain(graph.in_edges(&r))
-            .map(|(_, o)| o.clone())
-            .filter(|o| all.contains(o))
-            .collect();
-        for o in next {
-            if seen.insert(o.clone()) {
-                queue.push_back((o, d + 1));
+    let mut seen: BTreeSet<ResourceRef> = focus.iter().cloned().collect();
+    for upstream in [true, false] {
+        let mut queue: VecDeque<(ResourceRef, usize)> =
+            focus.iter().map(|r| (r.clone(), 0)).collect();
+        let mut visited: BTreeSet<ResourceRef> = focus.iter().cloned().collect();
+        while let Some((r, d)) = queue.pop_front() {
+            if filter.depth.is_some_and(|max| d >= max) {
+                continue;
+            }
+            for o in neighbours(graph, &r, upstream) {
+                if all.contains(&o) && visited.insert(o.clone()) {
+                    seen.insert(o.clone());
+                    queue.push_back((o, d + 1));
+                }
             }
         }
     }

@@ -124,6 +124,30 @@ fn kind_namespace_and_focus_filters_select_nodes_and_their_edges() {
             "GitRepository/flux-system/repo"
         ]
     );
+    // Unbounded: upstream and downstream closures, not the other consumers of the shared source.
+    let mut with_sibling = vec![
+        git("repo"),
+        ks("infra", &[], failing()),
+        ks("apps", &["infra"], blocked()),
+    ];
+    with_sibling.push(ks("other", &[], ready()));
+    let g2 = Graph::build(with_sibling);
+    let around_apps = export(
+        live(&g2),
+        &Filter {
+            focus: Some("apps".into()),
+            ..Filter::default()
+        },
+    );
+    let ids: Vec<&str> = around_apps.nodes.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec![
+            "Kustomization/flux-system/apps",
+            "Kustomization/flux-system/infra",
+            "GitRepository/flux-system/repo"
+        ]
+    );
     let zero = export(live(&g), &focus(Some(0)));
     assert_eq!(zero.counts.nodes, 1);
     assert!(
