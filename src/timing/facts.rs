@@ -85,6 +85,10 @@ pub struct Facts {
     /// Whether `last_reconcile` comes from a trace every reconcile leaves (an event, a history entry); when not,
     /// the overdue clock starts no earlier than when the console first saw the object.
     pub reconcile_traced: bool,
+    /// Whether the freshest trace is a `status.history` entry (written on every run); otherwise it is an event,
+    /// and Kubernetes' event recorder lets at most one through every 5 minutes per object once an object has
+    /// sent 25 (client-go's spam filter), so event traces are only that fine-grained.
+    pub traced_by_history: bool,
     /// Whether the object is failing (Ready=False): the next run comes after the retry interval.
     pub failing: bool,
     pub last_success: Option<Timestamp>,
@@ -189,6 +193,12 @@ impl Facts {
             schedule: Schedule::of(obj),
             last_reconcile,
             reconcile_traced: traced.is_some(),
+            traced_by_history: history_reconciled.is_some_and(|h| {
+                memory.last_event.is_none_or(|e| {
+                    h.checked_add(k8s_openapi::jiff::SignedDuration::from_secs(5))
+                        .is_ok_and(|h| h >= e)
+                })
+            }),
             failing: ready.is_some_and(|c| c.status == "False"),
             last_success,
             running_since: running_since.flatten(),

@@ -12,7 +12,9 @@
 //! # The rules
 //! With `interval`, `retryInterval` and `timeout` from the spec and the controllers' defaults ([`schedule`]):
 //! - **Next run due** = last reconcile + `interval` (+ `retryInterval` instead when Ready=False and it is set).
-//! - **Overdue**: now > next due + `timeout` + grace, grace = max(1m, interval / 10). Not for HelmReleases (the
+//! - **Overdue**: now > next due + `timeout` + grace, grace = max(1m, interval / 10); the wait counted is at
+//!   least 5m unless a `status.history` entry dates the last run (client-go's event recorder lets through one
+//!   event per object every 5 minutes after a burst of 25, so events are that coarse). Not for HelmReleases (the
 //!   helm-controller leaves no trace of a run that changes nothing), nor for a run in progress (see stuck).
 //!   Without a per-reconcile trace (an event, a history entry) the clock starts no earlier than when the
 //!   console first saw the object.

@@ -13,6 +13,10 @@ use std::time::Duration;
 pub const MIN_OVERDUE_GRACE: Duration = Duration::from_secs(60);
 /// Added to the timeout before a run, a request or a generation counts as stuck.
 pub const STUCK_GRACE: Duration = Duration::from_secs(60);
+/// The shortest wait the overdue rule counts when the last trace is an event: client-go's event recorder lets
+/// through at most one event per object every 5 minutes once the object has sent a burst of 25, so a 1m source
+/// can legitimately show no new event for 5 minutes.
+pub const EVENT_TRACE_RESOLUTION: Duration = Duration::from_secs(300);
 /// Earlier samples a run is compared with before it can be called slow.
 pub const SLOW_MIN_SAMPLES: usize = 5;
 /// A run is slow when it took more than this many times its earlier median …
@@ -103,7 +107,8 @@ pub fn overdue_grace(interval: Duration) -> Duration {
 }
 
 /// Overdue: no reconcile finished within `wait + timeout + grace` of the last one (`wait` = interval, or retry
-/// interval after a failure). Only for kinds that leave a trace of every reconcile (Kustomizations and
+/// interval after a failure; at least [`EVENT_TRACE_RESOLUTION`] unless the last run is dated by a history
+/// entry). Only for kinds that leave a trace of every reconcile (Kustomizations and
 /// sources: an event each run, and history); the helm-controller writes nothing on a run that changes nothing,
 /// so a HelmRelease is never judged overdue (it can still be stuck). A run in progress is judged by the stuck
 /// rule instead. Without a per-reconcile trace the clock starts no earlier than when the console first saw the
@@ -113,11 +118,16 @@ fn overdue_at(facts: &Facts) -> Option<Timestamp> {
         return None;
     }
     let schedule = &facts.schedule;
-    let wait = schedule.next_after(facts.failing)?;
+    let due_after = schedule.next_after(facts.failing)?;
+    let wait = if facts.traced_by_history {
+        due_after
+    } else {
+        due_after.max(EVENT_TRACE_RESOLUTION)
+    };
     let baseline = baseline(facts)?;
     Some(add(
         baseline,
-        wait + schedule.timeout + overdue_grace(schedule.interval.unwrap_or(wait)),
+        wait + schedule.timeout + overdue_grace(schedule.interval.unwrap_or(due_after)),
     ))
 }
 

@@ -129,7 +129,9 @@ fn a_new_run_clears_overdue() {
 #[test]
 fn a_failing_kustomization_is_due_after_its_retry_interval() {
     let failing = json!({"conditions": [{"type": "Ready", "status": "False", "reason": "BuildFailed",
-        "message": "kustomize build failed", "lastTransitionTime": stamp(0)}]});
+        "message": "kustomize build failed", "lastTransitionTime": stamp(0)}],
+        "history": [{"digest": "sha256:1", "lastReconciled": stamp(0), "lastReconciledDuration": "3s",
+            "lastReconciledStatus": "BuildFailed"}]});
     let ks = kustomization(
         "apps",
         json!({"retryInterval": "2m0s", "timeout": "1m"}),
@@ -141,8 +143,46 @@ fn a_failing_kustomization_is_due_after_its_retry_interval() {
         timings.get(&r).unwrap().deadlines.next_due,
         Some(at(T0, 120))
     );
-    // 2m retry + 1m timeout + 1m grace
+    // 2m retry + 1m timeout + 1m grace (the history entry dates the run exactly)
+    timings.tick(at(T0, 4 * 60 - 1));
+    assert!(!timings.get(&r).unwrap().flags.overdue);
     timings.tick(at(T0, 4 * 60 + 1));
+    assert!(timings.get(&r).unwrap().flags.overdue);
+}
+
+#[test]
+fn a_short_interval_traced_only_by_events_gets_the_event_recorder_s_5m_resolution() {
+    // A 1m GitRepository whose last ArtifactUpToDate event is at T0: client-go lets one event per object through
+    // every 5 minutes after a burst, so silence is only suspicious after 5m + 60s timeout + 1m grace.
+    let git: Arc<FluxObject> = Arc::new(
+        serde_json::from_value(json!({"kind": "GitRepository",
+            "metadata": {"name": "flux-system", "namespace": "flux-system", "generation": 1},
+            "spec": {"interval": "1m0s", "url": "ssh://git@github.com/acme/fleet-infra"},
+            "status": {"observedGeneration": 1, "conditions": [{"type": "Ready", "status": "True",
+                "reason": "Succeeded", "lastTransitionTime": stamp(-86_400)}]}}))
+        .unwrap(),
+    );
+    let mut timings = timings_at(0, &[git]);
+    let r = ResourceRef::new(FluxKind::GitRepository, "flux-system", "flux-system");
+    timings.record_event(&FluxEvent {
+        involved: r.clone(),
+        type_: EventType::Normal,
+        reason: "ArtifactUpToDate".into(),
+        message: "artifact up-to-date with remote revision: 'main@sha1:132f4e719209eb10b9485302f8593fc0e680f4fc'"
+            .into(),
+        last_seen: Some(stamp(0)),
+        first_seen: Some(stamp(-3600)),
+        count: 40,
+        source: "source-controller".into(),
+        uid: "flux-system/flux-system.17".into(),
+    });
+    assert_eq!(
+        timings.get(&r).unwrap().deadlines.next_due,
+        Some(at(T0, 60))
+    );
+    timings.tick(at(T0, 6 * 60 + 59));
+    assert!(!timings.get(&r).unwrap().flags.overdue);
+    timings.tick(at(T0, 7 * 60 + 1));
     assert!(timings.get(&r).unwrap().flags.overdue);
 }
 
