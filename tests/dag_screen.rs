@@ -624,3 +624,21 @@ fn when_the_centre_is_deleted_the_neighbourhood_moves_to_the_selection() {
     assert_eq!(state.dag.depth, Some(fluxops::app::dag::DEFAULT_DEPTH));
     assert_eq!(selected(&state), Some(DagNode::Object(parent)));
 }
+
+#[test]
+fn opening_on_an_object_the_graph_does_not_know_centres_on_a_root_not_the_whole_graph() {
+    let mut state = scenario_state();
+    let broken = flux_ks("broken");
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Invalid {
+            object: broken.clone(),
+            error: "spec.interval: invalid type".to_owned(),
+        }),
+    );
+    open_on(&mut state, &broken);
+    assert_eq!(state.dag.depth, Some(fluxops::app::dag::DEFAULT_DEPTH));
+    let root = state.dag.centre.clone().unwrap();
+    assert!(state.graph.roots().contains(&&root));
+    assert!(state.dag.layout().unwrap().shown().len() < state.graph.node_count());
+}
