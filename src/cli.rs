@@ -159,7 +159,7 @@ pub struct FollowArgs {
     #[arg(long, value_name = "SHA")]
     pub revision: Option<String>,
 
-    /// Give up after this long (Go duration: 90s, 10m, 1h30m; default 10m).
+    /// Give up after this long (Go or humantime duration: 90s, 10m, 1h30m, "10 minutes"; default 10m).
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
 

@@ -136,6 +136,35 @@ async fn the_demo_s_slow_reconcile_is_timed_from_its_events_and_history() {
     let a = t.assess(state.now.unwrap());
     assert!(a.p50.is_some() && a.p95.is_some());
     assert!(a.stuck.is_none(), "finished well within its 15m timeout");
+
+    // The demo's hung apply and its source that stopped being fetched: with the console's clock 8 minutes on,
+    // `cluster-policies` (Reconciling since its first apply, 1m timeout) is stuck and Bucket `terraform-outputs`
+    // (fetched once, 5m interval + 60s timeout + 1m grace) is overdue. (The simulated controllers run 100 times
+    // faster than that clock, so other objects may be flagged too; these two must be.)
+    let hung = ResourceRef::new(FluxKind::Kustomization, "flux-system", "cluster-policies");
+    let unfetched = ResourceRef::new(FluxKind::Bucket, "flux-system", "terraform-outputs");
+    assert!(
+        state.objects[&hung]
+            .object
+            .condition("Reconciling")
+            .is_some_and(|c| c.status == "True"),
+        "cluster-policies hangs in its first apply"
+    );
+    let eight_minutes_on = Timestamp::now()
+        .checked_add(SignedDuration::from_secs(8 * 60))
+        .unwrap();
+    update(&mut state, Msg::Tick(eight_minutes_on));
+    assert_eq!(
+        state.timings.get(&hung).unwrap().flags.stuck,
+        Some(Stuck::Reconciling)
+    );
+    assert!(state.timings.get(&unfetched).unwrap().flags.overdue);
+    assert!(
+        state
+            .timings
+            .iter()
+            .all(|(r, t)| r.kind != FluxKind::HelmRelease || !t.flags.overdue)
+    );
     cancel.cancel();
     sim.shutdown().await;
 }

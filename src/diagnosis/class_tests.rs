@@ -267,6 +267,24 @@ fn forbidden_because_a_service_account_is_missing_points_at_ordering() {
 }
 
 #[test]
+fn malformed_yaml_missing_credentials_and_values_references() {
+    // Wording of kustomize-controller's manifest decoding, source-controller's secretRef lookup and
+    // helm-controller's valuesFrom (filled-in format strings).
+    let x = d(
+        "failed to decode Kubernetes YAML from /tmp/kustomization-1/apps/x.yaml: MalformedYAMLError: yaml: line 3: mapping values are not allowed in this context",
+    );
+    assert_eq!(x.class, FailureClass::BuildFailed);
+    assert_eq!(x.confidence, Confidence::Medium);
+    let x = d(r#"failed to get secret 'flux-system/git-creds': secrets "git-creds" not found"#);
+    assert_eq!(x.class, FailureClass::PermissionDenied);
+    assert_eq!(x.next_step.runbook, "check-credentials");
+    let x = d(
+        r#"could not resolve Secret chart values reference 'apps/podinfo-values' with key 'values.yaml': secrets "podinfo-values" not found"#,
+    );
+    assert_eq!(x.class, FailureClass::Other);
+}
+
+#[test]
 fn helm_install_and_upgrade_failures_carry_release_chart_and_error() {
     // events.tsv format rows (install.go / upgrade.go), filled in.
     let x = d(

@@ -78,7 +78,6 @@ impl ClassScore {
     }
 }
 
-#[allow(clippy::cast_precision_loss)]
 fn ratio(a: usize, b: usize) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
 }

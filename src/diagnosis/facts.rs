@@ -334,6 +334,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_fact_pattern_compiles() {
+        let all: [&LazyLock<Option<Regex>>; 26] = [
+            &OBJECT_PREFIX,
+            &APISERVER_OBJECT,
+            &FIELD_ERROR,
+            &DEPENDENCY,
+            &SOURCE_NOT_READY,
+            &WAITED_CURRENT,
+            &WAITED_LEGACY,
+            &HEALTH_AFTER,
+            &HELM_RELEASE,
+            &HELM_ERROR,
+            &CHART_VERSION,
+            &URL,
+            &URL_PASSWORD,
+            &SECRET_QUERY,
+            &REMOTE_REF,
+            &HTTP_STATUS,
+            &BUCKET,
+            &SERVICE_ACCOUNT,
+            &RBAC_USER,
+            &AUTH_PHRASE,
+            &DECRYPT_CAUSE,
+            &DECRYPT_SECRET,
+            &UNSET_VARIABLE,
+            &PATH_NOT_FOUND,
+            &TMP_DIR,
+            &RETRIES,
+        ];
+        assert!(all.iter().all(|re| re.is_some()));
+    }
+
+    #[test]
     fn urls_lose_passwords_and_secret_query_values_but_keep_users() {
         assert_eq!(
             clean_url("https://bot:ghp_secret@github.com/org/repo':"),

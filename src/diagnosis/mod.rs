@@ -209,28 +209,21 @@ impl Facts {
     /// The facts as (label, value) pairs, in display order.
     #[must_use]
     pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        let mut push = |label: &'static str, value: &Option<String>| {
-            if let Some(v) = value {
-                out.push((label, v.clone()));
-            }
-        };
-        push("object", &self.object);
-        push("field", &self.field);
-        push("dependency", &self.dependency);
-        push("release", &self.release);
-        push("chart", &self.chart);
-        push("version", &self.version);
-        push("url", &self.url);
-        for w in &self.waited_on {
-            out.push(("waited on", w.clone()));
-        }
-        let mut push = |label: &'static str, value: &Option<String>| {
-            if let Some(v) = value {
-                out.push((label, v.clone()));
-            }
-        };
-        push("detail", &self.detail);
+        let single = [
+            ("object", &self.object),
+            ("field", &self.field),
+            ("dependency", &self.dependency),
+            ("release", &self.release),
+            ("chart", &self.chart),
+            ("version", &self.version),
+            ("url", &self.url),
+        ];
+        let mut out: Vec<(&'static str, String)> = single
+            .into_iter()
+            .filter_map(|(label, value)| value.clone().map(|v| (label, v)))
+            .collect();
+        out.extend(self.waited_on.iter().map(|w| ("waited on", w.clone())));
+        out.extend(self.detail.clone().map(|d| ("detail", d)));
         out
     }
 }

@@ -8,9 +8,11 @@
 //!   diagnosed from its first False condition, else from Ready's message.
 //!
 //! When the chosen condition lacks facts another False condition has (the chart and version of a Stalled
-//! HelmRelease are in its `Released` message), they are filled in from there.
+//! HelmRelease are in its `Released` message), they are filled in from there; an object waiting on its source
+//! ("Source artifact not found") gets the source from its `spec.sourceRef` / `spec.chartRef` as the dependency.
 
-use super::{Diagnosis, FailureInput, diagnose};
+use super::next_step::FOLLOW_SOURCE;
+use super::{Diagnosis, FailureClass, FailureInput, diagnose};
 use crate::flux::api::Condition;
 use crate::flux::{FluxKind, FluxObject};
 
@@ -91,7 +93,29 @@ pub fn diagnose_object(object: &FluxObject) -> Option<Diagnosis> {
         let facts = diagnose_condition(kind, other).facts;
         diagnosis.facts.fill_from(facts);
     }
+    if diagnosis.class == FailureClass::SourceFetchFailed
+        && diagnosis.next_step == FOLLOW_SOURCE
+        && diagnosis.facts.dependency.is_none()
+    {
+        diagnosis.facts.dependency = source_of(object);
+    }
     Some(diagnosis)
+}
+
+/// `Kind/ns/name` of the source an applier reads (`spec.sourceRef`, or a HelmRelease's `spec.chartRef`).
+fn source_of(object: &FluxObject) -> Option<String> {
+    let r = object
+        .spec
+        .source_ref
+        .as_ref()
+        .or(object.spec.chart_ref.as_ref())
+        .filter(|r| !r.kind.is_empty() && !r.name.is_empty())?;
+    let ns = r
+        .namespace
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .or(object.metadata.namespace.as_deref())?;
+    Some(super::facts::clean(&format!("{}/{ns}/{}", r.kind, r.name)))
 }
 
 #[cfg(test)]
@@ -173,6 +197,26 @@ mod tests {
         assert_eq!(d.class, FailureClass::HelmUpgradeFailed);
         assert_eq!(d.next_step.runbook, "helm-release-locked");
         assert_eq!(d.facts.version.as_deref(), Some("6.5.3"));
+    }
+
+    #[test]
+    fn waiting_on_the_source_names_the_source_ref_as_dependency() {
+        let mut o = obj(
+            "Kustomization",
+            false,
+            serde_json::json!([{"type": "Ready", "status": "False", "reason": "ArtifactFailed", "message": "Source artifact not found, retrying in 30s"}]),
+        );
+        o.spec.source_ref = Some(crate::flux::api::CrossRef {
+            kind: "GitRepository".to_owned(),
+            name: "flux-system".to_owned(),
+            ..Default::default()
+        });
+        let d = diagnose_object(&o).unwrap();
+        assert_eq!(d.class, FailureClass::SourceFetchFailed);
+        assert_eq!(
+            d.facts.dependency.as_deref(),
+            Some("GitRepository/x/flux-system")
+        );
     }
 
     #[test]

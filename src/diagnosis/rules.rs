@@ -188,6 +188,12 @@ pub const RULES: &[Rule] = &[
         next_step::CHECK_KUSTOMIZATION_PATH,
     ),
     rule(
+        "malformed-yaml",
+        C::BuildFailed,
+        Medium,
+        r"(?i)\bfailed to decode Kubernetes YAML\b|\bMalformedYAMLError\b|\byaml: line \d+:",
+    ),
+    rule(
         "kustomize-accumulation",
         C::BuildFailed,
         Medium,
@@ -269,6 +275,18 @@ pub const RULES: &[Rule] = &[
             r"(?i)\bknownhosts: key (?:mismatch|is unknown)\b|\bhost key mismatch\b",
         ),
         next_step::CHECK_KNOWN_HOSTS,
+    ),
+    rule(
+        "values-reference",
+        C::Other,
+        Medium,
+        r"(?i)\bcould not resolve (?:Secret|ConfigMap) chart values reference\b",
+    ),
+    rule(
+        "credentials-secret-missing",
+        C::PermissionDenied,
+        Medium,
+        r#"(?i)\bfailed to get secret\b|\bsecrets? "[^"]+" not found\b"#,
     ),
     rule(
         "authentication-failed",

@@ -4,7 +4,7 @@
 //!
 //! ```yaml
 //! follow:
-//!   timeout: 10m               # Go duration (`90s`, `1h30m`)
+//!   timeout: 10m               # Go or humantime duration (`90s`, `1h30m`, `10 minutes`)
 //!   kinds: [Kustomization, HelmRelease]
 //!   output: text               # text | json
 //!   color: auto                # auto (only on a terminal, NO_COLOR respected) | always | never
@@ -148,17 +148,20 @@ fn one_of<T: Copy>(v: &Value, choices: &[(&str, T)]) -> Result<T, String> {
         })
 }
 
-/// Parses a Go duration, tolerating spaces between the parts (`1m 30s`).
+/// Parses a duration: Go syntax (`90s`, `10m`, `1h30m`, what Flux specs use), else humantime's (`1m 30s`,
+/// `10 minutes`, `2h`).
 ///
 /// # Errors
-/// Text that is not a duration, or a zero duration.
+/// Text that is neither, or a zero duration.
 pub fn parse_timeout(text: &str) -> Result<Duration, String> {
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    match parse_go_duration(&compact) {
+    let parsed = parse_go_duration(text.trim()).or_else(|go| {
+        humantime::parse_duration(text.trim()).map_err(|human| format!("{go}; {human}"))
+    });
+    match parsed {
         Ok(d) if d.is_zero() => Err(format!("timeout must be more than zero, found '{text}'")),
         Ok(d) => Ok(d),
         Err(e) => Err(format!(
-            "'{text}' is not a duration (like 90s, 10m, 1h30m): {e}"
+            "'{text}' is not a duration (like 90s, 10m, 1h30m, '10 minutes'): {e}"
         )),
     }
 }
@@ -329,6 +332,16 @@ mod tests {
             (p.line, p.message.as_str()),
             (Some(3), "follow.output: 'yaml' is not one of text, json")
         );
+    }
+
+    #[test]
+    fn timeouts_are_go_or_humantime_durations() {
+        assert_eq!(parse_timeout("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_timeout("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_timeout("10 minutes"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_timeout("1m 30s"), Ok(Duration::from_secs(90)));
+        assert!(parse_timeout("0s").is_err());
+        assert!(parse_timeout("soon").is_err());
     }
 
     #[test]

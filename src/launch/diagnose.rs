@@ -84,7 +84,10 @@ pub fn run(args: &DiagnoseArgs) -> std::process::ExitCode {
                 Err(e) => {
                     // Keep stdout and stderr in order for readers of both.
                     let flushed = out.flush();
-                    eprintln!("fluxops diagnose: {name}: {e}");
+                    eprintln!(
+                        "fluxops diagnose: {name}: {}",
+                        sanitize_line(&e.to_string())
+                    );
                     code = EXIT_BAD_INPUT;
                     flushed
                 }
