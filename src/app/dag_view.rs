@@ -429,8 +429,12 @@ fn panel(state: &State, cache: &DagLayout, blast: &HashSet<usize>) -> DagPanel {
             }
             let radius = state.graph.blast_radius(r).len();
             facts.push(format!(
-                "blast radius: {radius} object{} depend on it",
-                if radius == 1 { "" } else { "s" }
+                "blast radius: {radius} {} on it",
+                if radius == 1 {
+                    "object depends"
+                } else {
+                    "objects depend"
+                }
             ));
             let shown: usize = blast
                 .iter()
