@@ -624,3 +624,48 @@ fn when_the_centre_is_deleted_the_neighbourhood_moves_to_the_selection() {
     assert_eq!(state.dag.depth, Some(fluxops::app::dag::DEFAULT_DEPTH));
     assert_eq!(selected(&state), Some(DagNode::Object(parent)));
 }
+
+#[test]
+fn opening_on_an_object_the_graph_does_not_know_centres_on_a_root_not_the_whole_graph() {
+    let mut state = scenario_state();
+    let broken = flux_ks("broken");
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Invalid {
+            object: broken.clone(),
+            error: "spec.interval: invalid type".to_owned(),
+        }),
+    );
+    open_on(&mut state, &broken);
+    assert_eq!(state.dag.depth, Some(fluxops::app::dag::DEFAULT_DEPTH));
+    let root = state.dag.centre.clone().unwrap();
+    assert!(state.graph.roots().contains(&&root));
+    assert!(state.dag.layout().unwrap().shown().len() < state.graph.node_count());
+}
+
+#[test]
+fn a_dependency_cycle_is_drawn_with_an_upward_arrow_and_listed() {
+    let mut state = scenario_state();
+    for (name, on) in [
+        ("cycle-a", "cycle-c"),
+        ("cycle-b", "cycle-a"),
+        ("cycle-c", "cycle-b"),
+    ] {
+        let obj: FluxObject =
+            serde_json::from_value(ks(name, "flux-system", &[dep(on)], blocked())).unwrap();
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
+        );
+    }
+    open_on(&mut state, &flux_ks("cycle-a"));
+    let text = render(&mut state, 160, 48).backend().to_string();
+    assert!(
+        text.contains('▲'),
+        "the edge that closes the cycle points up:\n{text}"
+    );
+    assert!(text.contains("dependency cycle"), "{text}");
+    for name in ["cycle-a", "cycle-b", "cycle-c"] {
+        assert!(text.contains(&format!("KS {name} ⚠")), "{name} is marked");
+    }
+}

@@ -229,13 +229,17 @@ impl DagState {
             .as_ref()
             .is_some_and(|c| graph.node(c).is_none())
         {
-            // The centre is gone: centre on the selection if it is still there (else the whole graph).
+            // The centre is gone: centre on the selection if it is still there.
             self.centre = match &self.selected {
                 Some(DagNode::Object(r) | DagNode::Chain(r)) if graph.node(r).is_some() => {
                     Some(r.clone())
                 }
                 _ => None,
             };
+        }
+        if self.centre.is_none() && self.depth.is_some() {
+            // Nothing to centre on (nothing selected): the first root, not the whole graph.
+            self.centre = graph.roots().first().map(|r| (*r).clone());
         }
         let key = self.key();
         let key_changed = self.cache.as_ref().is_none_or(|c| c.key != key);

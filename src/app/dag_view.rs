@@ -7,8 +7,8 @@
 //! come the layer's horizontal tracks, then one row of arrows, then the next layer. Every node with edges
 //! going sideways to the layer below gets a track of its own for its "bus" (nodes whose buses do not overlap
 //! share one), so two parents' buses never merge: an edge runs down from the upper box's centre to its track,
-//! along it, and down into the lower box, with `▼` above a dependent (`▲` for an edge drawn reversed to break
-//! a cycle). Where lines meet they join (`┬ ┴ ├ ┤ ┼ …`). A long edge passes the layers in between as `│` where
+//! along it, and down into the lower box, with `▼` above a dependent (`▲`, one column right of the centre, for
+//! an edge drawn reversed to break a cycle). Where lines meet they join (`┬ ┴ ├ ┤ ┼ …`). A long edge passes the layers in between as `│` where
 //! its dummy node sits.
 
 use super::dag::{DagLayout, DagNode, label};
@@ -296,7 +296,11 @@ fn canvas(
             let ca = p.centre();
             let t = y0 + 1 + geo.track[v].unwrap_or(0);
             for &(b, e) in &cache.segments[v] {
-                let cb = layout.placed[b].centre();
+                // An edge drawn reversed (it closes a cycle) enters its lower box one column right of the
+                // centre, so its `▲` does not share a cell with the `▼` of the box's other edges.
+                let reversed_in =
+                    layout.edges[e].reversed && !layout.is_dummy(b) && layout.placed[b].width >= 3;
+                let cb = layout.placed[b].centre() + u32::from(reversed_in);
                 let hot = edge_in_blast(e);
                 let mut mark = |x: u32, y: u32, m: u8, arrow: Option<char>| {
                     if visible(x, y) {
@@ -425,8 +429,12 @@ fn panel(state: &State, cache: &DagLayout, blast: &HashSet<usize>) -> DagPanel {
             }
             let radius = state.graph.blast_radius(r).len();
             facts.push(format!(
-                "blast radius: {radius} object{} depend on it",
-                if radius == 1 { "" } else { "s" }
+                "blast radius: {radius} {} on it",
+                if radius == 1 {
+                    "object depends"
+                } else {
+                    "objects depend"
+                }
             ));
             let shown: usize = blast
                 .iter()

@@ -8,7 +8,7 @@ use crate::config::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 /// Width of the side panel on wide terminals.
 const SIDE_PANEL: u16 = 42;
@@ -83,24 +83,80 @@ fn draw_canvas(frame: &mut Frame<'_>, inner: Rect, theme: &Theme, dag: &DagView)
     }
 }
 
+/// Breaks `text` into lines of at most `width` columns, after spaces or after `/` (so `Kind/namespace/name`
+/// references wrap inside), cutting a piece only when it is longer than a whole line.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let cols = |s: &str| Span::raw(s).width();
+    let mut pieces: Vec<String> = Vec::new();
+    let mut piece = String::new();
+    for c in text.chars() {
+        piece.push(c);
+        if c == ' ' || c == '/' {
+            pieces.push(std::mem::take(&mut piece));
+        }
+    }
+    if !piece.is_empty() {
+        pieces.push(piece);
+    }
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for piece in pieces {
+        if !line.is_empty() && cols(&line) + cols(piece.trim_end()) > width {
+            lines.push(line.trim_end().to_owned());
+            line.clear();
+        }
+        for c in piece.chars() {
+            if !line.is_empty() && cols(&line) + cols(&c.to_string()) > width && c != ' ' {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !(line.is_empty() && c == ' ') {
+                line.push(c);
+            }
+        }
+    }
+    if !line.trim_end().is_empty() {
+        lines.push(line.trim_end().to_owned());
+    }
+    lines
+}
+
+/// `text` wrapped to `width` after a `mark` on its first line, later lines indented as far as the mark.
+fn marked<'a>(mark: &str, text: &str, width: usize, style: ratatui::style::Style) -> Vec<Line<'a>> {
+    let indent = Span::raw(mark).width();
+    wrap(text, width.saturating_sub(indent))
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let head = if i == 0 {
+                mark.to_owned()
+            } else {
+                " ".repeat(indent)
+            };
+            Line::from(vec![Span::styled(head, style), Span::styled(l, style)])
+        })
+        .collect()
+}
+
 fn draw_panel(frame: &mut Frame<'_>, area: Rect, theme: &Theme, dag: &DagView) {
     let p = &dag.panel;
-    let mut lines = vec![Line::from(vec![
-        Span::styled(
-            format!("{} ", glyph(p.health)),
-            health_style(theme, p.health),
-        ),
-        Span::styled(p.heading.clone(), theme.title),
-    ])];
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(" Selected ", theme.title));
+    let width = usize::from(block.inner(area).width);
+    let mut lines = marked(
+        &format!("{} ", glyph(p.health)),
+        &p.heading,
+        width,
+        theme.title,
+    );
     // The selection's own warnings first: on a small terminal the panel has few rows.
     for (_, text) in p.warnings.iter().filter(|(m, _)| *m) {
-        lines.push(Line::from(vec![
-            Span::styled("⚠ ", theme.event_warning),
-            Span::styled(text.clone(), theme.event_warning),
-        ]));
+        lines.extend(marked("⚠ ", text, width, theme.event_warning));
     }
     for fact in &p.facts {
-        lines.push(Line::styled(fact.clone(), theme.text));
+        lines.extend(marked("", fact, width, theme.text));
     }
     let mine = p.warnings.iter().filter(|(m, _)| *m).count();
     let heading = match (p.warnings.len(), mine) {
@@ -108,21 +164,29 @@ fn draw_panel(frame: &mut Frame<'_>, area: Rect, theme: &Theme, dag: &DagView) {
         (n, 0) => format!("Warnings ({n})"),
         (n, m) => format!("Warnings ({n}, {m} above on the selection)"),
     };
-    lines.push(Line::styled(heading, theme.title));
+    lines.extend(marked("", &heading, width, theme.title));
     for (_, text) in p.warnings.iter().filter(|(m, _)| !*m) {
-        lines.push(Line::from(vec![
-            Span::styled("⚠ ", theme.text_dim),
-            Span::styled(text.clone(), theme.text_dim),
-        ]));
+        lines.extend(marked("⚠ ", text, width, theme.text_dim));
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border)
-        .title(Span::styled(" Selected ", theme.title));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_references_wrap_after_a_slash_and_no_line_is_too_wide() {
+        let text = "Kustomization/flux-system/observability is referenced but does not exist";
+        let lines = wrap(text, 30);
+        assert_eq!(lines[0], "Kustomization/flux-system/");
+        assert!(lines.iter().all(|l| l.chars().count() <= 30), "{lines:?}");
+        assert_eq!(lines.concat().replace(' ', ""), text.replace(' ', ""));
+    }
+
+    #[test]
+    fn a_word_longer_than_the_line_is_cut() {
+        let lines = wrap("abcdefghij", 4);
+        assert_eq!(lines, vec!["abcd", "efgh", "ij"]);
+    }
 }
