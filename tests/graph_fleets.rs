@@ -334,3 +334,57 @@ fn inventory_builds_the_flux_tree_of_the_cli_testdata() {
     assert!(!roots.contains(&&ks("flux-system", "infrastructure")));
     assert_eq!(g.owners(&ks("flux-system", "infrastructure")), vec![&root]);
 }
+
+#[test]
+fn a_failing_kustomization_under_a_failing_source_points_at_the_source_and_back_when_it_recovers() {
+    // downloads-namespace fails (ReconciliationFailed) while home-ops, the GitRepository it applies from,
+    // cannot fetch: the chain below it blames home-ops. When home-ops recovers (a watch update), the failure
+    // is downloads-namespace's own again; the cached answers always equal a fresh build.
+    let objects = load("bjw-s-labs__home-ops@2022-06");
+    let head = ks("flux-system", "downloads-namespace");
+    let home_ops = ResourceRef::new(FluxKind::GitRepository, "flux-system", "home-ops");
+    let g0 = Graph::build(objects.clone());
+    assert!(g0.dependencies(&head).contains(&&home_ops));
+    let chain: Vec<ResourceRef> = g0.blast_radius(&head).into_iter().cloned().collect();
+    assert!(!chain.is_empty());
+    let fleet = |source_ok: bool| {
+        with_status(&objects, |r| {
+            Some(if *r == home_ops {
+                if source_ok {
+                    ("True", "Succeeded")
+                } else {
+                    ("False", "GitOperationFailed")
+                }
+            } else if *r == head {
+                ("False", "ReconciliationFailed")
+            } else if chain.contains(r) {
+                ("False", "DependencyNotReady")
+            } else {
+                ("True", "ReconciliationSucceeded")
+            })
+        })
+    };
+    let broken = fleet(false);
+    let mut g = Graph::build(broken.clone());
+    assert_eq!(g.node(&head).and_then(|n| n.health), Some(Health::Failing));
+    assert_eq!(g.root_causes(&head), std::slice::from_ref(&home_ops));
+    for r in &chain {
+        assert_eq!(g.root_causes(r), std::slice::from_ref(&home_ops), "{r}");
+    }
+    let recovered = fleet(true);
+    let source = |objs: &[FluxObject]| {
+        objs.iter()
+            .find(|o| o.resource_ref().as_ref() == Some(&home_ops))
+            .cloned()
+            .unwrap()
+    };
+    g.upsert(source(&recovered));
+    assert_eq!(g, Graph::build(recovered.clone()));
+    assert_eq!(g.root_causes(&head), std::slice::from_ref(&head));
+    for r in &chain {
+        assert_eq!(g.root_causes(r), std::slice::from_ref(&head), "{r}");
+    }
+    g.upsert(source(&broken));
+    assert_eq!(g, Graph::build(broken));
+    assert_eq!(g.root_causes(&head), std::slice::from_ref(&home_ops));
+}

@@ -4,23 +4,32 @@ use super::*;
 use crate::flux::FluxKind;
 use serde_json::{Value, json};
 
-fn obj(v: Value) -> FluxObject {
+mod look_through;
+
+pub(super) fn obj(v: Value) -> FluxObject {
     serde_json::from_value(v).unwrap()
 }
 
-fn ready() -> Value {
+pub(super) fn ready() -> Value {
     json!({"conditions": [{"type": "Ready", "status": "True", "reason": "Succeeded", "message": ""}]})
 }
 
-fn failing() -> Value {
+pub(super) fn failing() -> Value {
     json!({"conditions": [{"type": "Ready", "status": "False", "reason": "GitOperationFailed", "message": "auth"}]})
 }
 
-fn blocked() -> Value {
+pub(super) fn stalled() -> Value {
+    json!({"conditions": [
+        {"type": "Ready", "status": "False", "reason": "InvalidURL", "message": "bad url"},
+        {"type": "Stalled", "status": "True", "reason": "InvalidURL", "message": "bad url"}
+    ]})
+}
+
+pub(super) fn blocked() -> Value {
     json!({"conditions": [{"type": "Ready", "status": "False", "reason": "DependencyNotReady", "message": "dep"}]})
 }
 
-fn git(name: &str, status: Value) -> FluxObject {
+pub(super) fn git(name: &str, status: Value) -> FluxObject {
     obj(json!({
         "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
         "metadata": {"name": name, "namespace": "flux-system"},
@@ -28,7 +37,7 @@ fn git(name: &str, status: Value) -> FluxObject {
     }))
 }
 
-fn ks(name: &str, source: &str, deps: &[&str], status: Value) -> FluxObject {
+pub(super) fn ks(name: &str, source: &str, deps: &[&str], status: Value) -> FluxObject {
     let deps: Vec<Value> = deps.iter().map(|d| json!({"name": d})).collect();
     obj(json!({
         "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
@@ -38,7 +47,7 @@ fn ks(name: &str, source: &str, deps: &[&str], status: Value) -> FluxObject {
     }))
 }
 
-fn hr(name: &str, repo: &str, status: Value) -> FluxObject {
+pub(super) fn hr(name: &str, repo: &str, status: Value) -> FluxObject {
     obj(json!({
         "apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
         "metadata": {"name": name, "namespace": "apps"},
@@ -48,15 +57,15 @@ fn hr(name: &str, repo: &str, status: Value) -> FluxObject {
     }))
 }
 
-fn r(kind: FluxKind, ns: &str, name: &str) -> ResourceRef {
+pub(super) fn r(kind: FluxKind, ns: &str, name: &str) -> ResourceRef {
     ResourceRef::new(kind, ns, name)
 }
 
-fn ks_ref(name: &str) -> ResourceRef {
+pub(super) fn ks_ref(name: &str) -> ResourceRef {
     r(FluxKind::Kustomization, "flux-system", name)
 }
 
-fn git_ref(name: &str) -> ResourceRef {
+pub(super) fn git_ref(name: &str) -> ResourceRef {
     r(FluxKind::GitRepository, "flux-system", name)
 }
 
@@ -264,7 +273,7 @@ impl Lcg {
 }
 
 fn random_object(rng: &mut Lcg) -> FluxObject {
-    let statuses = [ready(), failing(), blocked(), json!({})];
+    let statuses = [ready(), failing(), blocked(), stalled(), json!({})];
     let status = statuses[rng.next(statuses.len())].clone();
     let name = |rng: &mut Lcg| format!("o{}", rng.next(12));
     match rng.next(4) {
@@ -318,12 +327,12 @@ fn random_object(rng: &mut Lcg) -> FluxObject {
 
 #[test]
 fn upserts_and_removes_give_the_same_graph_as_building_from_scratch() {
-    for seed in 1..=4 {
+    for seed in 1..=6 {
         check_incremental_matches_scratch(seed);
     }
 }
 
-fn check_incremental_matches_scratch(seed: u64) {
+pub(super) fn check_incremental_matches_scratch(seed: u64) {
     let mut rng = Lcg(seed);
     let mut g = Graph::new();
     let mut live: std::collections::BTreeMap<ResourceRef, FluxObject> = Default::default();
@@ -364,7 +373,7 @@ fn check_incremental_matches_scratch(seed: u64) {
 }
 
 /// A short description of the first difference between two graphs (for readable failures).
-fn first_difference(a: &Graph, b: &Graph) -> Option<String> {
+pub(super) fn first_difference(a: &Graph, b: &Graph) -> Option<String> {
     let mut refs: Vec<&ResourceRef> = a.nodes.keys().chain(b.nodes.keys()).collect();
     refs.sort();
     refs.dedup();
