@@ -1,10 +1,11 @@
 //! `Topology`: the questions the navigator and the detail pane ask about how objects relate, answered by
 //! [`crate::graph::Graph`]. The trait keeps the tree code independent of the graph's internals (owned refs,
-//! placeholders, cached root causes).
+//! placeholders, cached root causes). Root causes are the graph's own ([`crate::graph::root_cause`]), so the
+//! tree and detail pane agree with the DAG screen, `fluxops follow` and `fluxops graph`.
 
 use crate::flux::{Health, ResourceRef};
 use crate::graph::{Graph, NodeState};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// Relations between the objects the console shows (every list sorted, no duplicates).
 pub trait Topology {
@@ -24,7 +25,9 @@ pub trait Topology {
     /// Who applied `r`.
     fn owners(&self, r: &ResourceRef) -> Vec<ResourceRef>;
     /// The objects upstream of `r` that fail by their own fault and so keep `r` from being ready (never `r`
-    /// itself; empty when `r` is not held up by anything).
+    /// itself; empty when `r` is not held up by anything, or fails by its own fault). For a graph this is
+    /// [`Graph::root_causes`] without `r`: the one definition, which looks through a failing object whose
+    /// upstream is broken.
     fn root_causes(&self, r: &ResourceRef) -> Vec<ResourceRef>;
     /// Whether `r` is only referenced (missing, or a HelmChart a HelmRelease implies).
     fn placeholder(&self, r: &ResourceRef) -> Option<NodeState>;
@@ -79,34 +82,12 @@ impl Topology for Graph {
     fn owners(&self, r: &ResourceRef) -> Vec<ResourceRef> {
         owned(Graph::owners(self, r))
     }
-    /// The graph's root causes, with one refinement: a `Failing` cause whose own upstream is not ready is
-    /// looked through, so a Kustomization failing with `ArtifactFailed` because its GitRepository cannot clone
-    /// points at the GitRepository (the graph counts every `Failing` object as failing by its own fault).
     fn root_causes(&self, r: &ResourceRef) -> Vec<ResourceRef> {
-        let mut stack: Vec<ResourceRef> = Graph::root_causes(self, r)
+        Graph::root_causes(self, r)
             .iter()
             .filter(|c| *c != r)
             .cloned()
-            .collect();
-        if stack.is_empty() && self.health_of(r) == Some(Health::Failing) {
-            stack = self.upstream_causes(r);
-        }
-        let mut seen = BTreeSet::from([r.clone()]);
-        let mut out = BTreeSet::new();
-        while let Some(c) = stack.pop() {
-            if !seen.insert(c.clone()) {
-                continue;
-            }
-            if self.health_of(&c) == Some(Health::Failing) {
-                let upstream = self.upstream_causes(&c);
-                if !upstream.is_empty() {
-                    stack.extend(upstream);
-                    continue;
-                }
-            }
-            out.insert(c);
-        }
-        out.into_iter().collect()
+            .collect()
     }
     fn placeholder(&self, r: &ResourceRef) -> Option<NodeState> {
         self.node(r)
@@ -134,26 +115,6 @@ fn mark<'g>(
     }
 }
 
-impl GraphExt for Graph {
-    fn health_of(&self, r: &ResourceRef) -> Option<Health> {
-        self.node(r).and_then(|n| n.health)
-    }
-
-    fn upstream_causes(&self, r: &ResourceRef) -> Vec<ResourceRef> {
-        Graph::dependencies(self, r)
-            .into_iter()
-            .filter(|d| self.health_of(d) != Some(Health::Ready))
-            .flat_map(|d| Graph::root_causes(self, d).iter().cloned())
-            .collect()
-    }
-}
-
-trait GraphExt {
-    fn health_of(&self, r: &ResourceRef) -> Option<Health>;
-    /// Root causes of the not-ready objects `r` waits on.
-    fn upstream_causes(&self, r: &ResourceRef) -> Vec<ResourceRef>;
-}
-
 /// Counts of each health, for the status bar.
 #[must_use]
 pub fn count_by_health<'a>(healths: impl Iterator<Item = &'a Health>) -> BTreeMap<Health, usize> {
@@ -162,4 +123,57 @@ pub fn count_by_health<'a>(healths: impl Iterator<Item = &'a Health>) -> BTreeMa
         *out.entry(*h).or_default() += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flux::{FluxKind, FluxObject};
+    use serde_json::json;
+
+    fn obj(kind: &str, name: &str, spec: serde_json::Value, reason: &str) -> FluxObject {
+        let api = if kind == "Kustomization" {
+            "kustomize.toolkit.fluxcd.io/v1"
+        } else {
+            "source.toolkit.fluxcd.io/v1"
+        };
+        serde_json::from_value(json!({
+            "apiVersion": api, "kind": kind,
+            "metadata": {"name": name, "namespace": "flux-system"},
+            "spec": spec,
+            "status": {"conditions": [{"type": "Ready", "status": "False", "reason": reason, "message": "x"}]}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn tree_root_causes_are_the_graphs_without_the_object_itself() {
+        let source = |name: &str| json!({"sourceRef": {"kind": "GitRepository", "name": name}});
+        let g = Graph::build([
+            obj(
+                "GitRepository",
+                "platform-secrets",
+                json!({"url": "https://x"}),
+                "AuthenticationFailed",
+            ),
+            obj(
+                "Kustomization",
+                "secrets",
+                source("platform-secrets"),
+                "ReconciliationFailed",
+            ),
+            obj("Kustomization", "own", json!({}), "ReconciliationFailed"),
+        ]);
+        let git = ResourceRef::new(FluxKind::GitRepository, "flux-system", "platform-secrets");
+        let secrets = ResourceRef::new(FluxKind::Kustomization, "flux-system", "secrets");
+        let own = ResourceRef::new(FluxKind::Kustomization, "flux-system", "own");
+        // The failing Kustomization behind the failing source points at it, in the tree as in the graph.
+        assert_eq!(Topology::root_causes(&g, &secrets), vec![git.clone()]);
+        assert_eq!(Graph::root_causes(&g, &secrets), std::slice::from_ref(&git));
+        // Objects failing by their own fault have no root cause in the tree (the graph names themselves).
+        for r in [&git, &own] {
+            assert!(Topology::root_causes(&g, r).is_empty(), "{r}");
+            assert_eq!(Graph::root_causes(&g, r), std::slice::from_ref(r));
+        }
+    }
 }

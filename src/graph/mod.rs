@@ -10,8 +10,9 @@
 //!   [`Graph::upsert`] and [`Graph::remove`] only touch that object's edges ([`Graph::apply`] does a burst of
 //!   them with one root-cause pass). Edges are reference-counted (a
 //!   HelmRelease and its real HelmChart contribute the same chart → source edge).
-//! - Root causes ([`root_cause`]) are cached per node and recomputed only for the changed object and the
-//!   not-ready objects downstream of it whose answer can depend on it.
+//! - Root causes ([`root_cause`], the product's one definition: a failing object whose upstream is broken points
+//!   upstream) are cached per node and recomputed only for the changed object and the not-ready objects
+//!   downstream of it whose answer can depend on it.
 //! - Views for the console (dependency and ownership trees, blast radius) are in [`tree`]; reports (dangling
 //!   references, cycles, cross-kind dependsOn) in [`warning`], reference kinds a field does not accept in
 //!   [`reference_check`], suspend traps in [`suspend_check`].
