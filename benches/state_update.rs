@@ -1,7 +1,8 @@
 //! Micro-benchmark (issue 3, timings): the console's cost of one changed object in a 10,000-object fleet —
 //! `update` with the object's new status, which updates the dependency graph, its root causes (the changed
-//! object and the not-ready objects downstream) and the object's timings — plus the other timing paths: a
-//! "Reconciliation finished" event, a clock tick, and the ranking the timings list sorts.
+//! object and the not-ready objects downstream, including failing ones when a source breaks under them) and
+//! the object's timings — plus the other timing paths: a "Reconciliation finished" event, a clock tick, and
+//! the ranking the timings list sorts.
 //!
 //! `cargo bench --bench state_update` (env `FLUXOPS_BENCH_FLEET`, default 10000). The fleet is the synthetic one
 //! of `--fleet` (src/sim/fleet.rs), given the status its controllers would write (Ready, Kustomization history,
@@ -72,9 +73,8 @@ fn object(v: Value) -> Arc<FluxObject> {
     Arc::new(serde_json::from_value(v).unwrap_or_default())
 }
 
-/// The fleet loaded into a `State`; with `blocked`, every object with a `dependsOn` waits (DependencyNotReady),
-/// so a change at the head of a chain changes the root causes of the whole chain.
-fn loaded(n: usize, blocked: bool) -> (State, Vec<Value>) {
+/// The fleet loaded into a `State`, each object with the Ready condition `ready_of` gives it.
+fn loaded(n: usize, ready_of: impl Fn(&Value) -> Ready) -> (State, Vec<Value>) {
     let (objects, _) = generate(&FleetSpec::new(n));
     let mut state = State::new(
         Config::builtin(),
@@ -85,16 +85,48 @@ fn loaded(n: usize, blocked: bool) -> (State, Vec<Value>) {
     );
     update(&mut state, Msg::Tick(start()));
     for o in &objects {
-        let ready = if blocked && !o["spec"]["dependsOn"].is_null() {
-            Ready::Blocked
-        } else {
-            Ready::Yes
-        };
-        let obj = object(with_status(o.clone(), ready, "2.5s"));
+        let obj = object(with_status(o.clone(), ready_of(o), "2.5s"));
         update(&mut state, Msg::Cluster(ClusterEvent::Upserted(obj)));
     }
     update(&mut state, Msg::Tick(at(1)));
     (state, objects)
+}
+
+/// Every object with a `dependsOn` waits (DependencyNotReady), so a change at the head of a chain changes the
+/// root causes of the whole chain.
+fn blocked_chains(o: &Value) -> Ready {
+    if o["spec"]["dependsOn"].is_null() {
+        Ready::Yes
+    } else {
+        Ready::Blocked
+    }
+}
+
+/// Every Kustomization and HelmRelease fails (sources ready): each is its own root cause until its source
+/// breaks, then it points at the source (the root cause looks through a failing object whose upstream is
+/// broken), so a source's change revisits every failing object downstream.
+fn failing_appliers(o: &Value) -> Ready {
+    if o["kind"] == "Kustomization" || o["kind"] == "HelmRelease" {
+        Ready::Failed
+    } else {
+        Ready::Yes
+    }
+}
+
+/// The source `obj` applies from (its `spec.sourceRef`), if the fleet has it.
+fn source_of(objects: &[Value], obj: &Value) -> Option<Value> {
+    let sref = &obj["spec"]["sourceRef"];
+    let ns = sref["namespace"]
+        .as_str()
+        .or_else(|| obj["metadata"]["namespace"].as_str());
+    objects
+        .iter()
+        .find(|o| {
+            o["kind"] == sref["kind"]
+                && o["metadata"]["name"] == sref["name"]
+                && o["metadata"]["namespace"].as_str() == ns
+        })
+        .cloned()
 }
 
 /// The first Kustomization of a tenant's dependsOn chain (everything after it waits on it).
@@ -118,7 +150,7 @@ fn benches(c: &mut Criterion) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    let (mut state, objects) = loaded(n, false);
+    let (mut state, objects) = loaded(n, |_| Ready::Yes);
     let head = chain_head(&objects);
     let failing = object(with_status(head.clone(), Ready::Failed, "41.7s"));
     let ready = object(with_status(head.clone(), Ready::Yes, "2.6s"));
@@ -146,7 +178,7 @@ fn benches(c: &mut Criterion) {
     });
 
     // The same with the chain behind the head blocked: the root causes of every object downstream change.
-    let (mut blocked_state, _) = loaded(n, true);
+    let (mut blocked_state, _) = loaded(n, blocked_chains);
     let mut flip = false;
     group.bench_function("upsert_chain_head_with_blocked_chain", |b| {
         b.iter(|| {
@@ -160,6 +192,26 @@ fn benches(c: &mut Criterion) {
         });
     });
     drop(blocked_state);
+
+    // A source breaks and recovers under failing dependents: every failing object downstream of it (through
+    // dependsOn) switches between blaming itself and blaming the source.
+    if let Some(source) = source_of(&objects, &head) {
+        let (mut failing_state, _) = loaded(n, failing_appliers);
+        let broken = object(with_status(source.clone(), Ready::Failed, "1s"));
+        let fixed = object(with_status(source, Ready::Yes, "1s"));
+        let mut flip = false;
+        group.bench_function("upsert_source_under_failing_dependents", |b| {
+            b.iter(|| {
+                flip = !flip;
+                let obj = if flip { &broken } else { &fixed };
+                update(
+                    &mut failing_state,
+                    Msg::Cluster(ClusterEvent::Upserted(Arc::clone(obj))),
+                );
+                black_box(failing_state.graph.node(&head_ref).is_some())
+            });
+        });
+    }
 
     // A success event: parsed, a new sample in the object's ring, its flags recomputed.
     let mut i = 0_i64;
