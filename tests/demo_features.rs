@@ -92,7 +92,7 @@ async fn the_demo_has_a_stuck_kustomization_and_an_overdue_bucket_minutes_in() {
     );
     assert_eq!(bucket_events, 0, "the Bucket is not reconciled any more");
     let later = Timestamp::now()
-        .checked_add(SignedDuration::from_mins(4))
+        .checked_add(SignedDuration::from_mins(7))
         .unwrap();
     timings.tick(later);
     let flags = |r: &ResourceRef| timings.get(r).unwrap().flags_at(Some(later));
