@@ -19,7 +19,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::{now, r};
+use support::console::{now, r};
 
 fn ready(reason: &str) -> Value {
     json!({"observedGeneration": 1, "conditions": [
@@ -117,7 +117,7 @@ fn scenario() -> Vec<FluxObject> {
 }
 
 fn scenario_state() -> State {
-    let mut state = State::new(Config::builtin(), support::labels());
+    let mut state = State::new(Config::builtin(), support::console::labels());
     for obj in scenario() {
         update(
             &mut state,
@@ -499,7 +499,7 @@ fn the_blast_radius_on_a_real_fleet_is_what_graph_blast_radius_says() {
     )
     .unwrap();
     let home_ops = r(FluxKind::GitRepository, "flux-system", "home-ops");
-    let mut state = State::new(Config::builtin(), support::labels());
+    let mut state = State::new(Config::builtin(), support::console::labels());
     let downstream: Vec<ResourceRef> = fluxops::graph::Graph::build(load.objects.clone())
         .blast_radius(&home_ops)
         .into_iter()
@@ -566,7 +566,7 @@ fn a_whole_graph_of_thousands_follows_health_changes_once_per_tick() {
         .into_iter()
         .map(|v| serde_json::from_value(v).unwrap())
         .collect();
-    let mut state = State::new(Config::builtin(), support::labels());
+    let mut state = State::new(Config::builtin(), support::console::labels());
     for obj in &objects {
         update(
             &mut state,

@@ -8,13 +8,14 @@
     reason = "tests fail loudly"
 )]
 
-mod graph_support;
+mod support;
 
 use fluxops::flux::FluxKind;
-use graph_support::{edges_of_kind, expected_edges, fluxops, id};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::process::Output;
+use support::cli::fluxops;
+use support::graph::{edges_of_kind, expected_edges, id};
 
 /// Runs the binary off the async threads (the simulated cluster is served by them).
 async fn fluxops_async(args: Vec<String>) -> Output {

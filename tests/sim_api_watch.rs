@@ -9,7 +9,7 @@
     reason = "test helpers fail the test loudly"
 )]
 
-mod sim_support;
+mod support;
 
 use axum::http;
 use fluxops::flux::FluxKind;
@@ -18,8 +18,10 @@ use futures::{StreamExt, TryStreamExt};
 use kube::api::{Api, DynamicObject, ListParams, PartialObjectMeta, PostParams};
 use kube::runtime::watcher;
 use serde_json::{Value, json};
-use sim_support::*;
 use std::time::Duration;
+use support::apiserver::*;
+use support::objects::demo_body;
+use support::sim::start_server;
 
 #[tokio::test]
 async fn kube_watcher_sees_changes_and_bookmarks() {
@@ -27,7 +29,7 @@ async fn kube_watcher_sees_changes_and_bookmarks() {
         bookmark_interval: Duration::from_millis(200),
         ..SimOptions::default()
     };
-    let (server, client) = start(options).await;
+    let (server, client) = start_server(options).await;
     let api = ks_api(&client, "capture");
     api.create(&PostParams::default(), &demo_body("before"))
         .await
@@ -74,7 +76,7 @@ async fn kube_watcher_sees_changes_and_bookmarks() {
 
 #[tokio::test]
 async fn watch_from_a_compacted_version_gets_the_recorded_410_and_the_watcher_relists() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     api.create(&PostParams::default(), &demo_body("demo"))
         .await
@@ -150,7 +152,7 @@ fn list_requests(server: &SimServer) -> usize {
 
 #[tokio::test]
 async fn uninstalling_a_kind_ends_its_open_watches() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let handle = server.handle();
     let watch = tokio::spawn(async move {
         raw(
@@ -172,7 +174,7 @@ async fn uninstalling_a_kind_ends_its_open_watches() {
 
 #[tokio::test]
 async fn objects_entering_and_leaving_a_label_selector_are_added_and_deleted() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     api.create(&PostParams::default(), &demo_body("demo"))
         .await
@@ -218,7 +220,7 @@ async fn metadata_only_lists_gets_and_watches_answer_partial_object_metadata() {
         bookmark_interval: Duration::from_millis(100),
         ..SimOptions::default()
     };
-    let (server, client) = start(options).await;
+    let (server, client) = start_server(options).await;
     let api = ks_api(&client, "capture");
     api.create(&PostParams::default(), &demo_body("demo"))
         .await
@@ -271,7 +273,7 @@ async fn metadata_only_lists_gets_and_watches_answer_partial_object_metadata() {
 
 #[tokio::test]
 async fn an_outage_answers_503_and_the_watcher_recovers_after_it() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     let mut events = watcher(api.clone(), watcher::Config::default()).boxed();
     while let Some(ev) = events.try_next().await.unwrap() {

@@ -9,12 +9,14 @@
     reason = "tests fail loudly"
 )]
 
-mod sim_cluster;
+mod support;
 
 use fluxops::flux::FluxKind;
 use serde_json::{Value, json};
-use sim_cluster::{GIT, condition, has, ks, ready, scenario};
 use std::time::Duration;
+use support::objects::{GIT, ks};
+use support::sim::scenario;
+use support::status::{condition, has, ready};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconcile_annotation_is_honoured_promptly() {

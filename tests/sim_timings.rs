@@ -13,7 +13,7 @@
     reason = "test helpers fail the test loudly"
 )]
 
-mod sim_cluster;
+mod support;
 
 use fluxops::app::{Labels, Msg, State, update};
 use fluxops::cluster::watch::{CHANNEL_CAPACITY, spawn};
@@ -199,7 +199,7 @@ fn later(secs: i64) -> Timestamp {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_its_controllers_stopped_the_fleet_goes_overdue_and_an_unhandled_change_stuck() {
-    let mut c = sim_cluster::shipped("minimal", 10.0).await;
+    let mut c = support::sim::shipped("minimal", 10.0).await;
     let (tx, mut rx) = mpsc::channel(CHANNEL_CAPACITY);
     let cancel = CancellationToken::new();
     spawn(c.client.clone(), Scope::All, tx, cancel.clone());

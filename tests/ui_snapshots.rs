@@ -10,7 +10,7 @@ use fluxops::flux::{FluxKind, FluxObject};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::Arc;
-use support::{loaded_state, now, r};
+use support::console::{loaded_state, now, r};
 
 fn render(state: &mut State, width: u16, height: u16) -> Terminal<TestBackend> {
     update(state, Msg::Resize { width, height });
@@ -133,8 +133,8 @@ fn config_problem_banner_120x30() {
     for p in &mut config.problems {
         p.file = std::path::PathBuf::from("~/.config/fluxops/keymap.yaml");
     }
-    let mut state = State::new(config, support::labels());
-    for obj in support::fleet() {
+    let mut state = State::new(config, support::console::labels());
+    for obj in support::console::fleet() {
         update(
             &mut state,
             Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
@@ -180,7 +180,7 @@ fn real_home_lab_fleet_from_a_repository_80x24() {
     )
     .unwrap();
     assert!(load.objects.len() > 150);
-    let mut state = State::new(Config::builtin(), support::labels());
+    let mut state = State::new(Config::builtin(), support::console::labels());
     for obj in load.objects {
         update(
             &mut state,

@@ -7,7 +7,6 @@
 )]
 
 mod support;
-mod timings_support;
 
 use fluxops::app::{Action, Msg, State, update, view};
 use fluxops::cluster::ClusterEvent;
@@ -15,8 +14,8 @@ use fluxops::flux::{FluxKind, FluxObject};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::Arc;
-use support::r;
-use timings_support::{later, state_with_runs};
+use support::console::r;
+use support::timings::{later, state_with_runs};
 
 fn render(state: &mut State, width: u16, height: u16) -> Terminal<TestBackend> {
     update(state, Msg::Resize { width, height });

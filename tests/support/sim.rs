@@ -1,16 +1,9 @@
-//! Shared helpers for the simulated-cluster tests: start a simulation (shipped scenario or scenario text),
-//! connect unmodified kube-rs to it, poll objects until a condition holds, read events, patch.
-
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    dead_code,
-    reason = "test helpers fail the test loudly; each test binary uses a subset"
-)]
+//! Starting the simulator and connecting unmodified kube-rs to it: a kube client from a kubeconfig, a bare
+//! API server (`start_server`), a simulation of a shipped scenario or of scenario text (`Cluster`), and the
+//! cluster's object API (get, poll until a condition holds, events, patch).
 
 use fluxops::flux::FluxKind;
-use fluxops::sim::{SimConfig, SimSource, Simulation, start};
+use fluxops::sim::{SimConfig, SimOptions, SimServer, SimSource, Simulation, Store, serve, start};
 use k8s_openapi::api::core::v1::Event;
 use kube::api::{
     Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams,
@@ -26,12 +19,31 @@ pub struct Cluster {
     _dir: Option<tempfile::TempDir>,
 }
 
-pub async fn connect(sim: Simulation, dir: Option<tempfile::TempDir>) -> Cluster {
-    let kubeconfig = Kubeconfig::from_yaml(&sim.kubeconfig_yaml()).unwrap();
+/// A kube-rs client built from kubeconfig text, exactly as a user's client is.
+pub async fn client_from_kubeconfig(yaml: &str) -> Client {
+    let kubeconfig = Kubeconfig::from_yaml(yaml).unwrap();
     let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
         .await
         .unwrap();
-    let client = Client::try_from(config).unwrap();
+    Client::try_from(config).unwrap()
+}
+
+/// Starts a bare simulated API server (standard store) on a free port, with a client for it.
+pub async fn start_server(options: SimOptions) -> (SimServer, Client) {
+    let server = serve("127.0.0.1:0".parse().unwrap(), Store::standard(), options)
+        .await
+        .unwrap();
+    let client = client_from_kubeconfig(&server.kubeconfig_yaml()).await;
+    (server, client)
+}
+
+/// A kube client for a running server.
+pub async fn client_for(server: &SimServer) -> Client {
+    client_from_kubeconfig(&server.kubeconfig_yaml()).await
+}
+
+pub async fn connect(sim: Simulation, dir: Option<tempfile::TempDir>) -> Cluster {
+    let client = client_from_kubeconfig(&sim.kubeconfig_yaml()).await;
     Cluster {
         sim,
         client,
@@ -109,46 +121,4 @@ impl Cluster {
             .await
             .unwrap();
     }
-}
-
-pub fn condition<'a>(obj: &'a Value, type_: &str) -> Option<&'a Value> {
-    obj["status"]["conditions"]
-        .as_array()?
-        .iter()
-        .find(|c| c["type"] == type_)
-}
-
-pub fn has(obj: &Value, type_: &str, status: &str, reason: &str) -> bool {
-    condition(obj, type_).is_some_and(|c| c["status"] == status && c["reason"] == reason)
-}
-
-pub fn ready(obj: &Value) -> bool {
-    condition(obj, "Ready").is_some_and(|c| c["status"] == "True")
-        && obj["status"]["observedGeneration"] == obj["metadata"]["generation"]
-}
-
-pub fn is_hex(s: &str, len: usize) -> bool {
-    s.len() == len
-        && s.chars()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-}
-
-pub const GIT: &str = "---
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {name: repo, namespace: flux-system}
-spec: {interval: 1h, url: https://github.com/acme/repo, ref: {branch: main}}
-simulation: {reconcile: 50ms}
-";
-
-pub fn ks(name: &str, interval: &str, extra_spec: &str, simulation: &str) -> String {
-    format!(
-        "---
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {{name: {name}, namespace: flux-system}}
-spec: {{interval: {interval}, path: ./{name}, prune: true, sourceRef: {{kind: GitRepository, name: repo}}{extra_spec}}}
-simulation: {simulation}
-"
-    )
 }

@@ -1,17 +1,10 @@
-//! Shared helpers of the simulated-API-server tests: start a server, build a kube-rs client from
-//! its kubeconfig, read the recorded real-server answers, send raw requests.
-
-#![allow(
-    dead_code,
-    reason = "each test crate uses a different subset of the helpers"
-)]
+//! Talking to the simulated API server at the HTTP level: the recorded real-server answers, the
+//! Kustomization API, raw requests sent through kube's own HTTP stack, JSON keys.
 
 use axum::http;
-use fluxops::sim::{SimOptions, SimServer, Store, serve};
+use kube::Client;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub const RECORDED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -23,18 +16,6 @@ pub fn recorded(name: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-pub async fn start(options: SimOptions) -> (SimServer, Client) {
-    let server = serve("127.0.0.1:0".parse().unwrap(), Store::standard(), options)
-        .await
-        .unwrap();
-    let kubeconfig = Kubeconfig::from_yaml(&server.kubeconfig_yaml()).unwrap();
-    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    let client = Client::try_from(config).unwrap();
-    (server, client)
-}
-
 pub fn ks_resource() -> ApiResource {
     ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk("kustomize.toolkit.fluxcd.io", "v1", "Kustomization"),
@@ -44,17 +25,6 @@ pub fn ks_resource() -> ApiResource {
 
 pub fn ks_api(client: &Client, ns: &str) -> Api<DynamicObject> {
     Api::namespaced_with(client.clone(), ns, &ks_resource())
-}
-
-pub fn demo_body(name: &str) -> DynamicObject {
-    serde_json::from_value(json!({
-        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
-        "kind": "Kustomization",
-        "metadata": {"name": name, "labels": {"team": "a"}},
-        "spec": {"interval": "10m", "path": "./apps", "prune": true, "force": false,
-                 "sourceRef": {"kind": "GitRepository", "name": "fleet"}}
-    }))
-    .unwrap()
 }
 
 pub fn to_value(obj: &DynamicObject) -> Value {
@@ -85,13 +55,4 @@ pub fn keys(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
     k.sort();
     k
-}
-
-/// A kube client for a running server.
-pub async fn client_for(server: &SimServer) -> Client {
-    let kubeconfig = Kubeconfig::from_yaml(&server.kubeconfig_yaml()).unwrap();
-    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    Client::try_from(config).unwrap()
 }

@@ -1,0 +1,36 @@
+//! Object builders: scenario text for a GitRepository and Kustomizations, and a Kustomization body for the
+//! bare API server.
+
+use kube::api::DynamicObject;
+use serde_json::json;
+
+pub const GIT: &str = "---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: repo, namespace: flux-system}
+spec: {interval: 1h, url: https://github.com/acme/repo, ref: {branch: main}}
+simulation: {reconcile: 50ms}
+";
+
+pub fn ks(name: &str, interval: &str, extra_spec: &str, simulation: &str) -> String {
+    format!(
+        "---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {{name: {name}, namespace: flux-system}}
+spec: {{interval: {interval}, path: ./{name}, prune: true, sourceRef: {{kind: GitRepository, name: repo}}{extra_spec}}}
+simulation: {simulation}
+"
+    )
+}
+
+pub fn demo_body(name: &str) -> DynamicObject {
+    serde_json::from_value(json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": name, "labels": {"team": "a"}},
+        "spec": {"interval": "10m", "path": "./apps", "prune": true, "force": false,
+                 "sourceRef": {"kind": "GitRepository", "name": "fleet"}}
+    }))
+    .unwrap()
+}
