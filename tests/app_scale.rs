@@ -14,7 +14,8 @@ use fluxops::cluster::ClusterEvent;
 use fluxops::config::Config;
 use fluxops::flux::{FluxKind, FluxObject, Health};
 use std::sync::Arc;
-use support::console::{now, r};
+use support::console::now;
+use support::objects::r;
 
 fn kustomization(name: &str, depends_on: &[&str], ready: bool) -> FluxObject {
     let (status, reason) = if ready {

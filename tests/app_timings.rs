@@ -16,7 +16,8 @@ use fluxops::config::Mode;
 use fluxops::flux::{FluxKind, ResourceRef};
 use fluxops::timing::SortKey;
 use std::sync::Arc;
-use support::console::{loaded_state, now, r};
+use support::console::{loaded_state, now};
+use support::objects::r;
 use support::timings::{later, state_with_runs};
 
 fn key(c: char) -> Msg {

@@ -17,7 +17,8 @@ use fluxops::flux::{FluxKind, FluxObject, Health, ResourceRef};
 use futures::StreamExt;
 use std::path::Path;
 use std::sync::Arc;
-use support::console::{fleet, loaded_state, now, r};
+use support::console::{fleet, loaded_state, now};
+use support::objects::r;
 
 fn key(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))

@@ -19,7 +19,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::console::{now, r};
+use support::console::now;
+use support::objects::r;
 
 fn ready(reason: &str) -> Value {
     json!({"observedGeneration": 1, "conditions": [

@@ -10,7 +10,8 @@ use fluxops::flux::{FluxKind, FluxObject};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::Arc;
-use support::console::{loaded_state, now, r};
+use support::console::{loaded_state, now};
+use support::objects::r;
 
 fn render(state: &mut State, width: u16, height: u16) -> Terminal<TestBackend> {
     update(state, Msg::Resize { width, height });

@@ -14,7 +14,7 @@ use fluxops::flux::{FluxKind, FluxObject};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::Arc;
-use support::console::r;
+use support::objects::r;
 use support::timings::{later, state_with_runs};
 
 fn render(state: &mut State, width: u16, height: u16) -> Terminal<TestBackend> {

@@ -7,6 +7,8 @@ use fluxops::flux::{EventType, FluxEvent, FluxKind, FluxObject, ResourceRef};
 use k8s_openapi::jiff::Timestamp;
 use std::sync::Arc;
 
+use super::objects::r;
+
 /// The fixed clock of every test.
 pub fn now() -> Timestamp {
     "2026-11-24T03:30:00Z".parse().unwrap()
@@ -19,10 +21,6 @@ pub fn fleet() -> Vec<FluxObject> {
     );
     let text = std::fs::read_to_string(path).unwrap();
     serde_saphyr::from_multiple(&text).unwrap()
-}
-
-pub fn r(kind: FluxKind, ns: &str, name: &str) -> ResourceRef {
-    ResourceRef::new(kind, ns, name)
 }
 
 pub fn labels() -> Labels {

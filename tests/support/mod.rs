@@ -3,7 +3,8 @@
 //! - `timings`: that state with a run history;
 //! - `sim`: start the simulator (bare API server or scenario), kubeconfig → kube-rs client, object API;
 //! - `apiserver`: recorded real-server answers and raw HTTP requests;
-//! - `objects`: object and scenario-text builders;
+//! - `watch`: the console's connection and watch pipeline on a simulation;
+//! - `objects`: `ResourceRef`, object and scenario-text builders;
 //! - `status`: reading conditions/readiness from fetched JSON;
 //! - `poll`: `eventually`, the one poll-until helper;
 //! - `fleets`: shared-data paths; `cli`: running the `fluxops` binary; `graph`: graph JSON and expected edges.
@@ -25,6 +26,8 @@ pub mod console;
 pub mod fleets;
 pub mod graph;
 pub mod objects;
+pub mod poll;
 pub mod sim;
 pub mod status;
 pub mod timings;
+pub mod watch;

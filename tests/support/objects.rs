@@ -1,8 +1,13 @@
-//! Object builders: scenario text for a GitRepository and Kustomizations, and a Kustomization body for the
+//! Object builders: a `ResourceRef`, scenario text for a GitRepository and Kustomizations, and a Kustomization body for the
 //! bare API server.
 
+use fluxops::flux::{FluxKind, ResourceRef};
 use kube::api::DynamicObject;
 use serde_json::json;
+
+pub fn r(kind: FluxKind, ns: &str, name: &str) -> ResourceRef {
+    ResourceRef::new(kind, ns, name)
+}
 
 pub const GIT: &str = "---
 apiVersion: source.toolkit.fluxcd.io/v1

@@ -2,7 +2,8 @@
 //! API server (`start_server`), a simulation of a shipped scenario or of scenario text (`Cluster`), and the
 //! cluster's object API (get, poll until a condition holds, events, patch).
 
-use fluxops::flux::FluxKind;
+use fluxops::flux::{FluxKind, ResourceRef};
+use fluxops::sim::store::ObjectKey;
 use fluxops::sim::{SimConfig, SimOptions, SimServer, SimSource, Simulation, Store, serve, start};
 use k8s_openapi::api::core::v1::Event;
 use kube::api::{
@@ -11,7 +12,11 @@ use kube::api::{
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use serde_json::Value;
+use std::cell::RefCell;
+use std::sync::Arc;
 use std::time::Duration;
+
+use super::poll::eventually;
 
 pub struct Cluster {
     pub sim: Simulation,
@@ -93,17 +98,18 @@ impl Cluster {
         pred: impl Fn(&Value) -> bool,
     ) -> Value {
         let api = self.api(kind, ns);
-        let mut last = Value::Null;
-        for _ in 0..1000 {
-            if let Ok(obj) = api.get(name).await {
-                last = serde_json::to_value(obj).unwrap();
-                if pred(&last) {
-                    return last;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("{kind} {ns}/{name} never became {what}; last state:\n{last:#}");
+        let last = RefCell::new(Value::Null);
+        let found = eventually(Duration::from_secs(20), || async {
+            let obj = serde_json::to_value(api.get(name).await.ok()?).unwrap();
+            let ok = pred(&obj);
+            last.replace(obj.clone());
+            ok.then_some(obj)
+        })
+        .await;
+        found.unwrap_or_else(|| {
+            let last = last.into_inner();
+            panic!("{kind} {ns}/{name} never became {what}; last state:\n{last:#}")
+        })
     }
 
     pub async fn events(&self, ns: &str, name: &str) -> Vec<Event> {
@@ -121,4 +127,10 @@ impl Cluster {
             .await
             .unwrap();
     }
+}
+
+/// The object `o` as the simulation's store holds it now.
+pub fn stored(sim: &Simulation, o: &ResourceRef) -> Option<Arc<Value>> {
+    sim.store()
+        .get(&ObjectKey::flux(o.kind, &o.namespace, &o.name))
 }

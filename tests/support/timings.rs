@@ -1,6 +1,7 @@
 //! A console state with a run history (success events, ticks) for the timings tests.
 
-use super::console::{loaded_state, now, r};
+use super::console::{loaded_state, now};
+use super::objects::r;
 use fluxops::app::{Msg, State, update};
 use fluxops::cluster::ClusterEvent;
 use fluxops::flux::duration::format_go_duration;
