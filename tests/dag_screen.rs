@@ -15,11 +15,9 @@ use fluxops::app::{Action, Msg, State, update, view};
 use fluxops::cluster::ClusterEvent;
 use fluxops::config::{Config, Mode};
 use fluxops::flux::{FluxKind, FluxObject, ResourceRef};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::console::now;
+use support::console::{act, now, render};
 use support::objects::r;
 
 fn ready(reason: &str) -> Value {
@@ -144,20 +142,6 @@ fn flux_ks(name: &str) -> ResourceRef {
 
 fn podinfo() -> ResourceRef {
     r(FluxKind::GitRepository, "flux-system", "podinfo")
-}
-
-fn render(state: &mut State, width: u16, height: u16) -> Terminal<TestBackend> {
-    update(state, Msg::Resize { width, height });
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let view = view::build(state, now());
-    terminal.draw(|f| fluxops::ui::draw(f, &view)).unwrap();
-    terminal
-}
-
-fn act(state: &mut State, actions: &[Action]) {
-    for a in actions {
-        update(state, Msg::Action(*a));
-    }
 }
 
 /// Opens the DAG screen on `r`.

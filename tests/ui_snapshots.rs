@@ -3,29 +3,13 @@
 
 mod support;
 
-use fluxops::app::{Action, Msg, State, update, view};
+use fluxops::app::{Action, Msg, State, update};
 use fluxops::cluster::{ClusterEvent, KindProblem};
 use fluxops::config::{Config, ConfigPaths};
 use fluxops::flux::{FluxKind, FluxObject};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use std::sync::Arc;
-use support::console::{loaded_state, now};
+use support::console::{act, loaded_state, now, render};
 use support::objects::r;
-
-fn render(state: &mut State, width: u16, height: u16) -> Terminal<TestBackend> {
-    update(state, Msg::Resize { width, height });
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let view = view::build(state, now());
-    terminal.draw(|f| fluxops::ui::draw(f, &view)).unwrap();
-    terminal
-}
-
-fn act(state: &mut State, actions: &[Action]) {
-    for a in actions {
-        update(state, Msg::Action(*a));
-    }
-}
 
 fn type_text(state: &mut State, text: &str) {
     for c in text.chars() {

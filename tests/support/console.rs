@@ -1,10 +1,13 @@
-//! The console fixture: the fleet file, a fixed clock, the fixture's events, and a state loaded from them.
+//! The console fixture: the fleet file, a fixed clock, the fixture's events, a state loaded from them, and
+//! driving a state: key actions, drawing it on a test terminal.
 
-use fluxops::app::{Labels, Msg, State, update};
+use fluxops::app::{Action, Labels, Msg, State, update, view};
 use fluxops::cluster::ClusterEvent;
 use fluxops::config::Config;
 use fluxops::flux::{EventType, FluxEvent, FluxKind, FluxObject, ResourceRef};
 use k8s_openapi::jiff::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use std::sync::Arc;
 
 use super::objects::r;
@@ -86,4 +89,30 @@ pub fn events() -> Vec<FluxEvent> {
             4,
         ),
     ]
+}
+
+/// Draws `state` on a `width`×`height` test terminal as the console would at `clock`.
+pub fn render_at(
+    state: &mut State,
+    width: u16,
+    height: u16,
+    clock: Timestamp,
+) -> Terminal<TestBackend> {
+    update(state, Msg::Resize { width, height });
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let view = view::build(state, clock);
+    terminal.draw(|f| fluxops::ui::draw(f, &view)).unwrap();
+    terminal
+}
+
+/// Draws `state` at the fixed clock `now()`.
+pub fn render(state: &mut State, width: u16, height: u16) -> Terminal<TestBackend> {
+    render_at(state, width, height, now())
+}
+
+/// Sends each key action to `update`, in order.
+pub fn act(state: &mut State, actions: &[Action]) {
+    for a in actions {
+        update(state, Msg::Action(*a));
+    }
 }

@@ -1,5 +1,7 @@
 //! Where the shared data lives (`../shared/data`) and the shared fleets in it.
 
+use fluxops::flux::FluxObject;
+use fluxops::flux::repo;
 use std::path::PathBuf;
 
 pub fn data() -> PathBuf {
@@ -16,4 +18,13 @@ pub fn fleets() -> Vec<PathBuf> {
     out.sort();
     assert!(out.len() >= 4, "{out:?}");
     out
+}
+
+/// The objects of the shared fleet `fleet`, loaded with `flux::repo` and its kustomize context.
+pub fn fleet_objects(fleet: &str) -> Vec<FluxObject> {
+    let base = data().join("fleets");
+    let context = base.join("_kustomize-context").join(fleet);
+    repo::load_dir_with_context(&base.join(fleet), Some(&context))
+        .unwrap()
+        .objects
 }

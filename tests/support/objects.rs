@@ -1,7 +1,7 @@
-//! Object builders: a `ResourceRef`, scenario text for a GitRepository and Kustomizations, and a Kustomization body for the
+//! Object builders: a `ResourceRef`, objects with a given Ready condition, scenario text for a GitRepository and Kustomizations, and a Kustomization body for the
 //! bare API server.
 
-use fluxops::flux::{FluxKind, ResourceRef};
+use fluxops::flux::{FluxKind, FluxObject, ResourceRef};
 use kube::api::DynamicObject;
 use serde_json::json;
 
@@ -38,4 +38,24 @@ pub fn demo_body(name: &str) -> DynamicObject {
                  "sourceRef": {"kind": "GitRepository", "name": "fleet"}}
     }))
     .unwrap()
+}
+
+/// Sets the Ready condition of every object `status_of` names (others keep no status).
+pub fn with_status(
+    objects: &[FluxObject],
+    status_of: impl Fn(&ResourceRef) -> Option<(&'static str, &'static str)>,
+) -> Vec<FluxObject> {
+    objects
+        .iter()
+        .cloned()
+        .map(|mut o| {
+            if let Some((status, reason)) = status_of(&o.resource_ref().unwrap()) {
+                o.status = serde_json::from_value(json!({"conditions": [
+                    {"type": "Ready", "status": status, "reason": reason, "message": "test"}
+                ]}))
+                .unwrap();
+            }
+            o
+        })
+        .collect()
 }
