@@ -46,16 +46,7 @@ async fn kube_watcher_sees_changes_and_bookmarks() {
     api.create(&PostParams::default(), &demo_body("after"))
         .await
         .unwrap();
-    let applied = tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some(ev) = events.try_next().await.unwrap() {
-            if let watcher::Event::Apply(obj) = ev {
-                return obj.metadata.name;
-            }
-        }
-        None
-    })
-    .await
-    .unwrap();
+    let applied = next_applied(&mut events, Duration::from_secs(10)).await;
     assert_eq!(applied.as_deref(), Some("after"));
     // A bookmark line arrives on a raw watch too.
     let rv = server.store().resource_version();
@@ -114,21 +105,7 @@ async fn watch_from_a_compacted_version_gets_the_recorded_410_and_the_watcher_re
         .await
         .unwrap();
     server.handle().compact();
-    let seen = tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            match events.next().await {
-                Some(Ok(watcher::Event::InitApply(obj) | watcher::Event::Apply(obj)))
-                    if obj.metadata.name.as_deref() == Some("later") =>
-                {
-                    return true;
-                }
-                Some(_) => {}
-                None => return false,
-            }
-        }
-    })
-    .await
-    .unwrap();
+    let seen = watcher_applies(&mut events, "later", Duration::from_secs(20)).await;
     assert!(seen);
     assert!(
         list_requests(&server) > lists_before,
@@ -257,16 +234,7 @@ async fn metadata_only_lists_gets_and_watches_answer_partial_object_metadata() {
     api.create(&PostParams::default(), &demo_body("later"))
         .await
         .unwrap();
-    let seen = tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some(ev) = events.try_next().await.unwrap() {
-            if let watcher::Event::Apply(obj) = ev {
-                return obj.metadata.name;
-            }
-        }
-        None
-    })
-    .await
-    .unwrap();
+    let seen = next_applied(&mut events, Duration::from_secs(10)).await;
     assert_eq!(seen.as_deref(), Some("later"));
     server.shutdown().await;
 }
@@ -305,21 +273,7 @@ async fn an_outage_answers_503_and_the_watcher_recovers_after_it() {
         )
         .unwrap();
     server.handle().set_unavailable(false);
-    let seen = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            match events.next().await {
-                Some(Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o)))
-                    if o.metadata.name.as_deref() == Some("during") =>
-                {
-                    return true;
-                }
-                Some(_) => {}
-                None => return false,
-            }
-        }
-    })
-    .await
-    .unwrap();
+    let seen = watcher_applies(&mut events, "during", Duration::from_secs(30)).await;
     assert!(seen);
     server.shutdown().await;
 }

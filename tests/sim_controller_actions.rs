@@ -34,13 +34,8 @@ async fn reconcile_annotation_is_honoured_promptly() {
     )
     .await;
     let token = "2026-11-24T04:00:00.123456789Z";
-    c.patch(
-        FluxKind::Kustomization,
-        "flux-system",
-        "app",
-        json!({"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": token}}}),
-    )
-    .await;
+    c.request_reconcile(FluxKind::Kustomization, "flux-system", "app", token, &[])
+        .await;
     // The interval is an hour of real time: only the annotation can cause this reconcile.
     let done = c
         .wait(
@@ -198,14 +193,12 @@ simulation:
     assert_eq!(stalled["status"]["failures"], 2);
     assert!(condition(&stalled, "Reconciling").is_none());
     let token = "reset-1";
-    c.patch(
+    c.request_reconcile(
         FluxKind::HelmRelease,
         "apps",
         "web",
-        json!({"metadata": {"annotations": {
-            "reconcile.fluxcd.io/requestedAt": token,
-            "reconcile.fluxcd.io/resetAt": token,
-        }}}),
+        token,
+        &["reconcile.fluxcd.io/resetAt"],
     )
     .await;
     let recovered = c
@@ -322,14 +315,12 @@ simulation: {reconcile: 100ms}
             .starts_with("sha256:")
     );
     let token = "force-1";
-    c.patch(
+    c.request_reconcile(
         FluxKind::HelmRelease,
         "apps",
         "web",
-        json!({"metadata": {"annotations": {
-            "reconcile.fluxcd.io/requestedAt": token,
-            "reconcile.fluxcd.io/forceAt": token,
-        }}}),
+        token,
+        &["reconcile.fluxcd.io/forceAt"],
     )
     .await;
     let upgraded = c

@@ -2,9 +2,12 @@
 //! Kustomization API, raw requests sent through kube's own HTTP stack, JSON keys.
 
 use axum::http;
-use kube::Client;
+use futures::{Stream, StreamExt, TryStreamExt};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
+use kube::runtime::watcher;
+use kube::{Client, Resource};
 use serde_json::Value;
+use std::time::Duration;
 
 pub const RECORDED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -55,4 +58,46 @@ pub fn keys(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
     k.sort();
     k
+}
+
+/// Reads a kube watcher's events until the object `name` is applied (`true`) or the stream ends (`false`);
+/// panics after `within`.
+pub async fn watcher_applies<K: Resource>(
+    events: &mut (impl Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Unpin),
+    name: &str,
+    within: Duration,
+) -> bool {
+    tokio::time::timeout(within, async {
+        loop {
+            match events.next().await {
+                Some(Ok(watcher::Event::InitApply(obj) | watcher::Event::Apply(obj)))
+                    if obj.meta().name.as_deref() == Some(name) =>
+                {
+                    return true;
+                }
+                Some(_) => {}
+                None => return false,
+            }
+        }
+    })
+    .await
+    .unwrap()
+}
+
+/// The name of the next object a kube watcher applies after its initial listing (`None` if the stream ends);
+/// panics after `within` or on a watcher error.
+pub async fn next_applied<K: Resource>(
+    events: &mut (impl Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Unpin),
+    within: Duration,
+) -> Option<String> {
+    tokio::time::timeout(within, async {
+        while let Some(ev) = events.try_next().await.unwrap() {
+            if let watcher::Event::Apply(obj) = ev {
+                return obj.meta().name.clone();
+            }
+        }
+        None
+    })
+    .await
+    .unwrap()
 }

@@ -112,6 +112,25 @@ impl Cluster {
         })
     }
 
+    /// Asks for a reconcile (`reconcile.fluxcd.io/requestedAt`) with `token`, also setting each annotation of
+    /// `also` (e.g. `reconcile.fluxcd.io/forceAt`) to it.
+    pub async fn request_reconcile(
+        &self,
+        kind: FluxKind,
+        ns: &str,
+        name: &str,
+        token: &str,
+        also: &[&str],
+    ) {
+        let mut annotations = serde_json::Map::new();
+        annotations.insert("reconcile.fluxcd.io/requestedAt".to_owned(), token.into());
+        for a in also {
+            annotations.insert((*a).to_owned(), token.into());
+        }
+        let body = serde_json::json!({"metadata": {"annotations": annotations}});
+        self.patch(kind, ns, name, body).await;
+    }
+
     pub async fn events(&self, ns: &str, name: &str) -> Vec<Event> {
         let api: Api<Event> = Api::namespaced(self.client.clone(), ns);
         let list = api
