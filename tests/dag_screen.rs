@@ -654,3 +654,38 @@ fn a_dependency_cycle_is_drawn_with_an_upward_arrow_and_listed() {
         assert!(text.contains(&format!("KS {name} ⚠")), "{name} is marked");
     }
 }
+
+#[test]
+fn a_picture_spanning_namespaces_names_nodes_with_their_namespace() {
+    let mut state = scenario_state();
+    open_on(&mut state, &flux_ks("infra-configs"));
+    let names = |state: &mut State| -> Vec<String> {
+        let dag = view::build(state, now()).dag.unwrap();
+        dag.boxes.into_iter().map(|b| b.text).collect()
+    };
+    assert!(
+        names(&mut state)
+            .iter()
+            .any(|t| t.contains("KS infra-configs"))
+    );
+    let web: FluxObject = serde_json::from_value(json!({
+        "apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+        "metadata": {"name": "web", "namespace": "apps", "generation": 1},
+        "spec": {"interval": "10m", "chart": {"spec": {"chart": "web",
+            "sourceRef": {"kind": "HelmRepository", "name": "bitnami", "namespace": "flux-system"}}}},
+        "status": ready("InstallSucceeded")}))
+    .unwrap();
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Upserted(Arc::new(web))),
+    );
+    open_on(&mut state, &r(FluxKind::HelmRelease, "apps", "web"));
+    let shown = names(&mut state);
+    assert!(shown.iter().any(|t| t.contains("HR apps/web")), "{shown:?}");
+    assert!(
+        shown
+            .iter()
+            .any(|t| t.contains("HRepo flux-system/bitnami")),
+        "{shown:?}"
+    );
+}
