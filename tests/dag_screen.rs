@@ -17,7 +17,8 @@ use fluxops::config::{Config, Mode};
 use fluxops::flux::{FluxKind, FluxObject, ResourceRef};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::console::{act, now, render};
+use support::console::{act, now, render, synced_state};
+use support::fleets::load_fleet;
 use support::objects::r;
 
 fn ready(reason: &str) -> Value {
@@ -116,22 +117,7 @@ fn scenario() -> Vec<FluxObject> {
 }
 
 fn scenario_state() -> State {
-    let mut state = State::new(Config::builtin(), support::console::labels());
-    for obj in scenario() {
-        update(
-            &mut state,
-            Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
-        );
-    }
-    for kind in FluxKind::ALL {
-        update(
-            &mut state,
-            Msg::Cluster(ClusterEvent::KindSynced {
-                kind,
-                api_version: format!("{}/{}", kind.group(), kind.versions()[0]),
-            }),
-        );
-    }
+    let mut state = synced_state(scenario());
     update(&mut state, Msg::Tick(now()));
     state
 }
@@ -475,14 +461,7 @@ fn the_blast_radius_on_a_real_fleet_is_what_graph_blast_radius_says() {
     // bjw-s home-ops from its repository; home-ops (the GitRepository almost every Kustomization uses)
     // fails, everything downstream is blocked: with its chain unfolded, the whole-graph DAG highlights exactly
     // Graph::blast_radius.
-    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/fleets");
-    let fleet = format!("{data}/bjw-s-labs__home-ops@2022-06");
-    let context = format!("{data}/_kustomize-context/bjw-s-labs__home-ops@2022-06");
-    let load = fluxops::flux::repo::load_dir_with_context(
-        std::path::Path::new(&fleet),
-        Some(std::path::Path::new(&context)),
-    )
-    .unwrap();
+    let load = load_fleet("bjw-s-labs__home-ops@2022-06");
     let home_ops = r(FluxKind::GitRepository, "flux-system", "home-ops");
     let mut state = State::new(Config::builtin(), support::console::labels());
     let downstream: Vec<ResourceRef> = fluxops::graph::Graph::build(load.objects.clone())

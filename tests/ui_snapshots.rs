@@ -9,6 +9,7 @@ use fluxops::config::{Config, ConfigPaths};
 use fluxops::flux::{FluxKind, FluxObject};
 use std::sync::Arc;
 use support::console::{act, loaded_state, now, render};
+use support::fleets::load_fleet;
 use support::objects::r;
 
 fn type_text(state: &mut State, text: &str) {
@@ -156,14 +157,7 @@ fn hostile_text_is_drawn_without_escape_sequences_120x30() {
 
 #[test]
 fn real_home_lab_fleet_from_a_repository_80x24() {
-    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/fleets");
-    let fleet = format!("{data}/bjw-s-labs__home-ops@2022-06");
-    let context = format!("{data}/_kustomize-context/bjw-s-labs__home-ops@2022-06");
-    let load = fluxops::flux::repo::load_dir_with_context(
-        std::path::Path::new(&fleet),
-        Some(std::path::Path::new(&context)),
-    )
-    .unwrap();
+    let load = load_fleet("bjw-s-labs__home-ops@2022-06");
     assert!(load.objects.len() > 150);
     let mut state = State::new(Config::builtin(), support::console::labels());
     for obj in load.objects {

@@ -33,10 +33,10 @@ pub fn labels() -> Labels {
     }
 }
 
-/// A state that has received the whole fleet, every kind synced, the clock at `now()`.
-pub fn loaded_state() -> State {
+/// A state that has received `objects`, every kind synced (no tick yet).
+pub fn synced_state(objects: Vec<FluxObject>) -> State {
     let mut state = State::new(Config::builtin(), labels());
-    for obj in fleet() {
+    for obj in objects {
         update(
             &mut state,
             Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
@@ -51,6 +51,12 @@ pub fn loaded_state() -> State {
             }),
         );
     }
+    state
+}
+
+/// A state that has received the whole fleet, every kind synced, the clock at `now()`.
+pub fn loaded_state() -> State {
+    let mut state = synced_state(fleet());
     for ev in events() {
         update(&mut state, Msg::Cluster(ClusterEvent::Event(Arc::new(ev))));
     }

@@ -1,7 +1,7 @@
 //! Where the shared data lives (`../shared/data`) and the shared fleets in it.
 
 use fluxops::flux::FluxObject;
-use fluxops::flux::repo;
+use fluxops::flux::repo::{self, RepoLoad};
 use std::path::PathBuf;
 
 pub fn data() -> PathBuf {
@@ -20,11 +20,14 @@ pub fn fleets() -> Vec<PathBuf> {
     out
 }
 
-/// The objects of the shared fleet `fleet`, loaded with `flux::repo` and its kustomize context.
-pub fn fleet_objects(fleet: &str) -> Vec<FluxObject> {
+/// The shared fleet `fleet` loaded with `flux::repo` and its kustomize context.
+pub fn load_fleet(fleet: &str) -> RepoLoad {
     let base = data().join("fleets");
     let context = base.join("_kustomize-context").join(fleet);
-    repo::load_dir_with_context(&base.join(fleet), Some(&context))
-        .unwrap()
-        .objects
+    repo::load_dir_with_context(&base.join(fleet), Some(&context)).unwrap()
+}
+
+/// The objects of the shared fleet `fleet` (see `load_fleet`).
+pub fn fleet_objects(fleet: &str) -> Vec<FluxObject> {
+    load_fleet(fleet).objects
 }

@@ -4,6 +4,7 @@
 use fluxops::cluster::watch::{CHANNEL_CAPACITY, spawn};
 use fluxops::cluster::{ClusterEvent, ConnectOptions, Connection, Scope};
 use fluxops::sim::Simulation;
+use std::path::PathBuf;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -13,14 +14,18 @@ pub async fn connect_console(sim: &Simulation) -> (Connection, tempfile::TempDir
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kubeconfig");
     sim.write_kubeconfig(&path).unwrap();
-    let connection = fluxops::cluster::client::connect(&ConnectOptions {
+    (connect_kubeconfig(path).await, dir)
+}
+
+/// The console's connection through the kubeconfig file at `path`, all namespaces.
+pub async fn connect_kubeconfig(path: PathBuf) -> Connection {
+    fluxops::cluster::client::connect(&ConnectOptions {
         kubeconfig: Some(path),
         all_namespaces: true,
         ..ConnectOptions::default()
     })
     .await
-    .unwrap();
-    (connection, dir)
+    .unwrap()
 }
 
 /// Starts the console's watch pipeline with `client` over `scope`; it runs until the token is cancelled.
