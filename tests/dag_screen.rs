@@ -15,11 +15,11 @@ use fluxops::app::{Action, Msg, State, update, view};
 use fluxops::cluster::ClusterEvent;
 use fluxops::config::{Config, Mode};
 use fluxops::flux::{FluxKind, FluxObject, ResourceRef};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::{now, r};
+use support::console::{act, now, render, synced_state};
+use support::fleets::load_fleet;
+use support::objects::r;
 
 fn ready(reason: &str) -> Value {
     json!({"observedGeneration": 1, "conditions": [
@@ -117,22 +117,7 @@ fn scenario() -> Vec<FluxObject> {
 }
 
 fn scenario_state() -> State {
-    let mut state = State::new(Config::builtin(), support::labels());
-    for obj in scenario() {
-        update(
-            &mut state,
-            Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
-        );
-    }
-    for kind in FluxKind::ALL {
-        update(
-            &mut state,
-            Msg::Cluster(ClusterEvent::KindSynced {
-                kind,
-                api_version: format!("{}/{}", kind.group(), kind.versions()[0]),
-            }),
-        );
-    }
+    let mut state = synced_state(scenario());
     update(&mut state, Msg::Tick(now()));
     state
 }
@@ -143,20 +128,6 @@ fn flux_ks(name: &str) -> ResourceRef {
 
 fn podinfo() -> ResourceRef {
     r(FluxKind::GitRepository, "flux-system", "podinfo")
-}
-
-fn render(state: &mut State, width: u16, height: u16) -> Terminal<TestBackend> {
-    update(state, Msg::Resize { width, height });
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let view = view::build(state, now());
-    terminal.draw(|f| fluxops::ui::draw(f, &view)).unwrap();
-    terminal
-}
-
-fn act(state: &mut State, actions: &[Action]) {
-    for a in actions {
-        update(state, Msg::Action(*a));
-    }
 }
 
 /// Opens the DAG screen on `r`.
@@ -490,16 +461,9 @@ fn the_blast_radius_on_a_real_fleet_is_what_graph_blast_radius_says() {
     // bjw-s home-ops from its repository; home-ops (the GitRepository almost every Kustomization uses)
     // fails, everything downstream is blocked: with its chain unfolded, the whole-graph DAG highlights exactly
     // Graph::blast_radius.
-    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/fleets");
-    let fleet = format!("{data}/bjw-s-labs__home-ops@2022-06");
-    let context = format!("{data}/_kustomize-context/bjw-s-labs__home-ops@2022-06");
-    let load = fluxops::flux::repo::load_dir_with_context(
-        std::path::Path::new(&fleet),
-        Some(std::path::Path::new(&context)),
-    )
-    .unwrap();
+    let load = load_fleet("bjw-s-labs__home-ops@2022-06");
     let home_ops = r(FluxKind::GitRepository, "flux-system", "home-ops");
-    let mut state = State::new(Config::builtin(), support::labels());
+    let mut state = State::new(Config::builtin(), support::console::labels());
     let downstream: Vec<ResourceRef> = fluxops::graph::Graph::build(load.objects.clone())
         .blast_radius(&home_ops)
         .into_iter()
@@ -566,7 +530,7 @@ fn a_whole_graph_of_thousands_follows_health_changes_once_per_tick() {
         .into_iter()
         .map(|v| serde_json::from_value(v).unwrap())
         .collect();
-    let mut state = State::new(Config::builtin(), support::labels());
+    let mut state = State::new(Config::builtin(), support::console::labels());
     for obj in &objects {
         update(
             &mut state,
