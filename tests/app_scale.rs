@@ -14,7 +14,8 @@ use fluxops::cluster::ClusterEvent;
 use fluxops::config::Config;
 use fluxops::flux::{FluxKind, FluxObject, Health};
 use std::sync::Arc;
-use support::{now, r};
+use support::console::now;
+use support::objects::r;
 
 fn kustomization(name: &str, depends_on: &[&str], ready: bool) -> FluxObject {
     let (status, reason) = if ready {
@@ -44,7 +45,7 @@ fn counts(state: &mut State) -> Vec<(Health, usize)> {
 
 /// `n` independent Kustomizations `ks-000` … (all roots of the dependency view).
 fn roots(n: usize) -> State {
-    let mut state = State::new(Config::builtin(), support::labels());
+    let mut state = State::new(Config::builtin(), support::console::labels());
     for i in 0..n {
         upsert(&mut state, kustomization(&format!("ks-{i:03}"), &[], true));
     }

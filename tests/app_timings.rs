@@ -6,7 +6,6 @@
 )]
 
 mod support;
-mod timings_support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fluxops::app::state::Screen;
@@ -17,8 +16,9 @@ use fluxops::config::Mode;
 use fluxops::flux::{FluxKind, ResourceRef};
 use fluxops::timing::SortKey;
 use std::sync::Arc;
-use support::{loaded_state, now, r};
-use timings_support::{later, state_with_runs};
+use support::console::{loaded_state, now};
+use support::objects::r;
+use support::timings::{later, state_with_runs};
 
 fn key(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
@@ -69,7 +69,7 @@ fn status_bar_counts_overdue_stuck_and_slow_objects() {
         ]
     );
     // frontend's run finishes and its controller observes the new generation: no longer stuck
-    let mut frontend = support::fleet()
+    let mut frontend = support::console::fleet()
         .into_iter()
         .find(|o| o.name() == "frontend")
         .unwrap();
@@ -261,7 +261,7 @@ fn the_order_follows_changed_measures_at_the_next_tick() {
     let apps = r(FluxKind::Kustomization, "flux-system", "apps");
     update(
         &mut state,
-        timings_support::finished("apps", later(590), std::time::Duration::from_secs(7200), 7),
+        support::timings::finished("apps", later(590), std::time::Duration::from_secs(7200), 7),
     );
     let _ = list_names(&mut state);
     assert_ne!(

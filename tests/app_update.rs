@@ -17,7 +17,8 @@ use fluxops::flux::{FluxKind, FluxObject, Health, ResourceRef};
 use futures::StreamExt;
 use std::path::Path;
 use std::sync::Arc;
-use support::{fleet, loaded_state, now, r};
+use support::console::{fleet, loaded_state, now};
+use support::objects::r;
 
 fn key(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
@@ -273,7 +274,7 @@ fn key_sequences_from_a_user_keymap_wait_for_the_second_key() {
             .unwrap();
     let mut config = Config::builtin();
     config.keymap = config.keymap.patched(&vim, Path::new("vim.yaml")).unwrap();
-    let mut state = State::new(config, support::labels());
+    let mut state = State::new(config, support::console::labels());
     for o in fleet() {
         update(
             &mut state,
@@ -317,7 +318,7 @@ fn invalid_objects_are_listed_with_their_error() {
 fn events_are_bounded_per_object_and_aggregated_updates_replace_older_copies() {
     let mut state = loaded_state();
     let apps = r(FluxKind::Kustomization, "flux-system", "apps");
-    let template = support::events().remove(0);
+    let template = support::console::events().remove(0);
     for i in 0..EVENTS_PER_OBJECT + 5 {
         let mut ev = template.clone();
         ev.uid = format!("ev-{i}");
@@ -362,7 +363,7 @@ async fn run_draws_cluster_data_and_returns_when_q_is_pressed() {
             Box::pin(keys),
             rx,
             Config::builtin(),
-            support::labels(),
+            support::console::labels(),
         ),
     )
     .await;
@@ -387,7 +388,7 @@ fn kustomization(name: &str, depends_on: &[&str]) -> FluxObject {
 
 #[test]
 fn a_dependency_cycle_is_still_shown_and_expanding_it_terminates() {
-    let mut state = State::new(Config::builtin(), support::labels());
+    let mut state = State::new(Config::builtin(), support::console::labels());
     for o in [
         kustomization("a", &["b"]),
         kustomization("b", &["a"]),
@@ -411,7 +412,7 @@ fn a_dependency_cycle_is_still_shown_and_expanding_it_terminates() {
 
 #[test]
 fn an_object_waited_on_twice_appears_under_both_parents() {
-    let mut state = State::new(Config::builtin(), support::labels());
+    let mut state = State::new(Config::builtin(), support::console::labels());
     for o in [
         kustomization("base", &[]),
         kustomization("left", &["base"]),
@@ -438,7 +439,7 @@ fn an_object_waited_on_twice_appears_under_both_parents() {
 
 #[test]
 fn a_missing_source_is_shown_as_a_missing_root_and_blames_itself() {
-    let mut state = State::new(Config::builtin(), support::labels());
+    let mut state = State::new(Config::builtin(), support::console::labels());
     let ks: FluxObject = serde_json::from_value(serde_json::json!({
         "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
         "kind": "Kustomization",
@@ -480,7 +481,7 @@ fn a_missing_source_is_shown_as_a_missing_root_and_blames_itself() {
 
 #[test]
 fn blocked_by_something_still_in_progress_says_what_it_waits_on() {
-    let mut state = State::new(Config::builtin(), support::labels());
+    let mut state = State::new(Config::builtin(), support::console::labels());
     let mut dep = kustomization("infra", &[]);
     let ready = &mut dep.status.conditions[0];
     ready.status = "Unknown".to_owned();

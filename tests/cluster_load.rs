@@ -18,8 +18,12 @@
     reason = "a measurement harness fails loudly"
 )]
 
+mod support;
+
+use support::watch::connect_kubeconfig;
+
+use fluxops::cluster::ClusterEvent;
 use fluxops::cluster::watch::{CHANNEL_CAPACITY, spawn};
-use fluxops::cluster::{ClusterEvent, ConnectOptions};
 use fluxops::flux::{FluxKind, FluxObject, ResourceRef};
 use fluxops::sim::{SimOptions, Store, serve};
 use serde_json::{Value, json};
@@ -135,13 +139,7 @@ async fn cluster() -> (
         keep = Some((server, dir));
         path
     };
-    let connection = fluxops::cluster::client::connect(&ConnectOptions {
-        kubeconfig: Some(path),
-        all_namespaces: true,
-        ..ConnectOptions::default()
-    })
-    .await
-    .unwrap();
+    let connection = connect_kubeconfig(path).await;
     (connection, external.is_some(), keep)
 }
 

@@ -8,8 +8,11 @@
     reason = "test helpers fail the test loudly"
 )]
 
-use fluxops::cluster::watch::{CHANNEL_CAPACITY, spawn};
-use fluxops::cluster::{ClusterEvent, ConnectOptions, KindProblem};
+mod support;
+
+use support::watch::{connect_console, spawn_watch};
+
+use fluxops::cluster::{ClusterEvent, KindProblem};
 use fluxops::flux::{EventType, FluxEvent, FluxKind, FluxObject, ResourceRef};
 use fluxops::sim::resource::GroupResource;
 use fluxops::sim::simulation::{SimConfig, SimSource, Simulation, start};
@@ -116,19 +119,8 @@ async fn watch(source: SimSource, time_scale: Option<f64>) -> Watched {
     })
     .await
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path).unwrap();
-    let connection = fluxops::cluster::client::connect(&ConnectOptions {
-        kubeconfig: Some(path),
-        all_namespaces: true,
-        ..ConnectOptions::default()
-    })
-    .await
-    .unwrap();
-    let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
-    let cancel = CancellationToken::new();
-    spawn(connection.client, connection.scope, tx, cancel.clone());
+    let (connection, dir) = connect_console(&sim).await;
+    let (rx, cancel) = spawn_watch(connection.client, connection.scope);
     Watched {
         sim,
         rx,

@@ -8,14 +8,17 @@
     reason = "helpers outside #[test] fns; a failed unwrap is a failed test"
 )]
 
-use fluxops::flux::repo;
+mod support;
+
+use support::fleets::fleet_objects;
+use support::objects::with_status;
+
 use fluxops::flux::{FluxKind, FluxObject, ResourceRef};
 use fluxops::graph::Graph;
 use fluxops::graph::layout::collapse::{self, FoldedNode};
 use fluxops::graph::layout::{GraphLayout, LayoutOptions, focus, lay_out_graph};
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
 
 const FLEETS: [&str; 4] = [
     "bjw-s-labs__home-ops@2022-06",
@@ -23,17 +26,6 @@ const FLEETS: [&str; 4] = [
     "flux2-kustomize-helm-example",
     "flux2-multi-tenancy",
 ];
-
-fn load(fleet: &str) -> Vec<FluxObject> {
-    let base = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/fleets"
-    ));
-    let context = base.join("_kustomize-context").join(fleet);
-    repo::load_dir_with_context(&base.join(fleet), Some(&context))
-        .unwrap()
-        .objects
-}
 
 fn width(node: &FoldedNode) -> u32 {
     match node {
@@ -50,29 +42,10 @@ fn unfolded(g: &Graph) -> (Vec<ResourceRef>, GraphLayout) {
     (all, laid)
 }
 
-fn with_status(
-    objects: &[FluxObject],
-    status_of: impl Fn(&ResourceRef) -> Option<(&'static str, &'static str)>,
-) -> Vec<FluxObject> {
-    objects
-        .iter()
-        .cloned()
-        .map(|mut o| {
-            if let Some((status, reason)) = status_of(&o.resource_ref().unwrap()) {
-                o.status = serde_json::from_value(json!({"conditions": [
-                    {"type": "Ready", "status": status, "reason": reason, "message": "test"}
-                ]}))
-                .unwrap();
-            }
-            o
-        })
-        .collect()
-}
-
 #[test]
 fn every_waits_on_edge_of_every_fleet_points_down_through_one_dummy_per_layer_crossed() {
     for fleet in FLEETS {
-        let g = Graph::build(load(fleet));
+        let g = Graph::build(fleet_objects(fleet));
         let (all, laid) = unfolded(&g);
         let layout = &laid.layout;
         let index = |r: &ResourceRef| laid.folded.index_of(r).unwrap();
@@ -125,7 +98,7 @@ fn every_waits_on_edge_of_every_fleet_points_down_through_one_dummy_per_layer_cr
 fn crossing_reduction_ends_below_the_input_order_on_real_fleets() {
     let mut reduced_somewhere = false;
     for fleet in FLEETS {
-        let g = Graph::build(load(fleet));
+        let g = Graph::build(fleet_objects(fleet));
         let (_, laid) = unfolded(&g);
         let l = &laid.layout;
         assert!(
@@ -149,7 +122,7 @@ fn crossing_reduction_ends_below_the_input_order_on_real_fleets() {
 #[test]
 fn the_layout_does_not_depend_on_the_order_objects_arrive_in() {
     for fleet in FLEETS {
-        let objects = load(fleet);
+        let objects = fleet_objects(fleet);
         let mut reversed = objects.clone();
         reversed.reverse();
         let (_, a) = unfolded(&Graph::build(objects));
@@ -170,7 +143,7 @@ fn kustomization(name: &str, depends_on: &[&str]) -> FluxObject {
 
 #[test]
 fn a_dependency_cycle_in_a_fleet_is_laid_out_with_a_reversed_edge_inside_it() {
-    let mut objects = load("flux2-multi-tenancy");
+    let mut objects = fleet_objects("flux2-multi-tenancy");
     objects.extend([
         kustomization("cycle-a", &["cycle-c"]),
         kustomization("cycle-b", &["cycle-a"]),
@@ -201,7 +174,7 @@ fn ks(name: &str) -> ResourceRef {
 
 #[test]
 fn everything_blocked_behind_a_failing_source_folds_into_one_box_below_it() {
-    let objects = load("bjw-s-labs__home-ops@2022-06");
+    let objects = fleet_objects("bjw-s-labs__home-ops@2022-06");
     let home_ops = ResourceRef::new(FluxKind::GitRepository, "flux-system", "home-ops");
     let downstream: BTreeSet<ResourceRef> = Graph::build(objects.clone())
         .blast_radius(&home_ops)
@@ -251,7 +224,7 @@ fn everything_blocked_behind_a_failing_source_folds_into_one_box_below_it() {
 
 #[test]
 fn a_failing_kustomization_folds_only_its_depends_on_chain() {
-    let objects = load("bjw-s-labs__home-ops@2022-06");
+    let objects = fleet_objects("bjw-s-labs__home-ops@2022-06");
     let head = ks("downloads-namespace");
     let chain: BTreeSet<ResourceRef> = Graph::build(objects.clone())
         .blast_radius(&head)
@@ -278,7 +251,7 @@ fn a_failing_kustomization_folds_only_its_depends_on_chain() {
 
 #[test]
 fn the_neighbourhood_holds_what_is_within_n_hops_up_and_down() {
-    let g = Graph::build(load("bjw-s-labs__home-ops@2022-06"));
+    let g = Graph::build(fleet_objects("bjw-s-labs__home-ops@2022-06"));
     let centre = ks("downloads-namespace");
     let one: BTreeSet<ResourceRef> = focus::neighbourhood(&g, &centre, 1).into_iter().collect();
     let mut want: BTreeSet<ResourceRef> = BTreeSet::from([centre.clone()]);

@@ -15,11 +15,11 @@ use fluxops::app::{Action, Msg, State, update, view};
 use fluxops::cluster::ClusterEvent;
 use fluxops::config::{Config, Mode};
 use fluxops::flux::{FluxKind, FluxObject, ResourceRef};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::{now, r};
+use support::console::{act, now, render, synced_state};
+use support::fleets::load_fleet;
+use support::objects::r;
 
 fn ready(reason: &str) -> Value {
     json!({"observedGeneration": 1, "conditions": [
@@ -117,22 +117,7 @@ fn scenario() -> Vec<FluxObject> {
 }
 
 fn scenario_state() -> State {
-    let mut state = State::new(Config::builtin(), support::labels());
-    for obj in scenario() {
-        update(
-            &mut state,
-            Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
-        );
-    }
-    for kind in FluxKind::ALL {
-        update(
-            &mut state,
-            Msg::Cluster(ClusterEvent::KindSynced {
-                kind,
-                api_version: format!("{}/{}", kind.group(), kind.versions()[0]),
-            }),
-        );
-    }
+    let mut state = synced_state(scenario());
     update(&mut state, Msg::Tick(now()));
     state
 }
@@ -143,20 +128,6 @@ fn flux_ks(name: &str) -> ResourceRef {
 
 fn podinfo() -> ResourceRef {
     r(FluxKind::GitRepository, "flux-system", "podinfo")
-}
-
-fn render(state: &mut State, width: u16, height: u16) -> Terminal<TestBackend> {
-    update(state, Msg::Resize { width, height });
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let view = view::build(state, now());
-    terminal.draw(|f| fluxops::ui::draw(f, &view)).unwrap();
-    terminal
-}
-
-fn act(state: &mut State, actions: &[Action]) {
-    for a in actions {
-        update(state, Msg::Action(*a));
-    }
 }
 
 /// Opens the DAG screen on `r`.
@@ -490,16 +461,9 @@ fn the_blast_radius_on_a_real_fleet_is_what_graph_blast_radius_says() {
     // bjw-s home-ops from its repository; home-ops (the GitRepository almost every Kustomization uses)
     // fails, everything downstream is blocked: with its chain unfolded, the whole-graph DAG highlights exactly
     // Graph::blast_radius.
-    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/fleets");
-    let fleet = format!("{data}/bjw-s-labs__home-ops@2022-06");
-    let context = format!("{data}/_kustomize-context/bjw-s-labs__home-ops@2022-06");
-    let load = fluxops::flux::repo::load_dir_with_context(
-        std::path::Path::new(&fleet),
-        Some(std::path::Path::new(&context)),
-    )
-    .unwrap();
+    let load = load_fleet("bjw-s-labs__home-ops@2022-06");
     let home_ops = r(FluxKind::GitRepository, "flux-system", "home-ops");
-    let mut state = State::new(Config::builtin(), support::labels());
+    let mut state = State::new(Config::builtin(), support::console::labels());
     let downstream: Vec<ResourceRef> = fluxops::graph::Graph::build(load.objects.clone())
         .blast_radius(&home_ops)
         .into_iter()
@@ -566,7 +530,7 @@ fn a_whole_graph_of_thousands_follows_health_changes_once_per_tick() {
         .into_iter()
         .map(|v| serde_json::from_value(v).unwrap())
         .collect();
-    let mut state = State::new(Config::builtin(), support::labels());
+    let mut state = State::new(Config::builtin(), support::console::labels());
     for obj in &objects {
         update(
             &mut state,
@@ -668,4 +632,39 @@ fn a_dependency_cycle_is_drawn_with_an_upward_arrow_and_listed() {
     for name in ["cycle-a", "cycle-b", "cycle-c"] {
         assert!(text.contains(&format!("KS {name} ⚠")), "{name} is marked");
     }
+}
+
+#[test]
+fn a_picture_spanning_namespaces_names_nodes_with_their_namespace() {
+    let mut state = scenario_state();
+    open_on(&mut state, &flux_ks("infra-configs"));
+    let names = |state: &mut State| -> Vec<String> {
+        let dag = view::build(state, now()).dag.unwrap();
+        dag.boxes.into_iter().map(|b| b.text).collect()
+    };
+    assert!(
+        names(&mut state)
+            .iter()
+            .any(|t| t.contains("KS infra-configs"))
+    );
+    let web: FluxObject = serde_json::from_value(json!({
+        "apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+        "metadata": {"name": "web", "namespace": "apps", "generation": 1},
+        "spec": {"interval": "10m", "chart": {"spec": {"chart": "web",
+            "sourceRef": {"kind": "HelmRepository", "name": "bitnami", "namespace": "flux-system"}}}},
+        "status": ready("InstallSucceeded")}))
+    .unwrap();
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Upserted(Arc::new(web))),
+    );
+    open_on(&mut state, &r(FluxKind::HelmRelease, "apps", "web"));
+    let shown = names(&mut state);
+    assert!(shown.iter().any(|t| t.contains("HR apps/web")), "{shown:?}");
+    assert!(
+        shown
+            .iter()
+            .any(|t| t.contains("HRepo flux-system/bitnami")),
+        "{shown:?}"
+    );
 }

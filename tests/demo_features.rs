@@ -10,34 +10,24 @@
     reason = "test helpers fail the test loudly"
 )]
 
-use fluxops::cluster::watch::{CHANNEL_CAPACITY, spawn};
-use fluxops::cluster::{ClusterEvent, ConnectOptions};
+mod support;
+
+use support::watch::{connect_console, spawn_watch};
+
+use fluxops::cluster::ClusterEvent;
 use fluxops::flux::{FluxKind, ResourceRef};
 use fluxops::sim::simulation::{SimConfig, SimSource, start};
 use fluxops::timing::{Stuck, Timings};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_has_a_stuck_kustomization_and_an_overdue_bucket_minutes_in() {
     let sim = start(SimConfig::new(SimSource::Scenario("demo".into())))
         .await
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path).unwrap();
-    let connection = fluxops::cluster::client::connect(&ConnectOptions {
-        kubeconfig: Some(path),
-        all_namespaces: true,
-        ..ConnectOptions::default()
-    })
-    .await
-    .unwrap();
-    let (tx, mut rx) = mpsc::channel(CHANNEL_CAPACITY);
-    let cancel = CancellationToken::new();
-    spawn(connection.client, connection.scope, tx, cancel.clone());
+    let (connection, _dir) = connect_console(&sim).await;
+    let (mut rx, cancel) = spawn_watch(connection.client, connection.scope);
 
     let stuck = ResourceRef::new(FluxKind::Kustomization, "flux-system", "cluster-policies");
     let overdue = ResourceRef::new(FluxKind::Bucket, "flux-system", "terraform-outputs");
@@ -92,7 +82,7 @@ async fn the_demo_has_a_stuck_kustomization_and_an_overdue_bucket_minutes_in() {
     );
     assert_eq!(bucket_events, 0, "the Bucket is not reconciled any more");
     let later = Timestamp::now()
-        .checked_add(SignedDuration::from_mins(4))
+        .checked_add(SignedDuration::from_mins(7))
         .unwrap();
     timings.tick(later);
     let flags = |r: &ResourceRef| timings.get(r).unwrap().flags_at(Some(later));

@@ -9,16 +9,21 @@
     reason = "test helpers fail the test loudly"
 )]
 
+mod support;
+
 use fluxops::flux::{FluxKind, ResourceRef};
 use fluxops::sim::scenario::FailurePlan;
 use fluxops::sim::simulation::{SimConfig, SimSource, Simulation, start};
-use fluxops::sim::store::ObjectKey;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+
+use support::objects::r;
+use support::poll::eventually;
+use support::sim::stored;
 
 const SHA: &str = "4f1c2b9a7e3d5c6b8a9f0e1d2c3b4a5f6e7d8c9b";
 const IMMUTABLE: &str = r#"Deployment/apps/podinfo dry-run failed (Invalid): Deployment.apps "podinfo" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"podinfo"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"#;
@@ -28,10 +33,6 @@ struct Cluster {
     kubeconfig: PathBuf,
     /// Not a Git repository: no `.fluxops.yaml` applies.
     dir: tempfile::TempDir,
-}
-
-fn r(kind: FluxKind, ns: &str, name: &str) -> ResourceRef {
-    ResourceRef::new(kind, ns, name)
 }
 
 fn ks(ns: &str, name: &str) -> ResourceRef {
@@ -69,14 +70,11 @@ fn ready(v: &Value) -> Option<()> {
 }
 
 async fn wait_until(sim: &Simulation, o: &ResourceRef, ok: impl Fn(&Value) -> bool) {
-    let key = ObjectKey::flux(o.kind, &o.namespace, &o.name);
-    for _ in 0..300 {
-        if sim.store().get(&key).is_some_and(|v| ok(&v)) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{o} did not get there");
+    let got = eventually(Duration::from_secs(15), || async {
+        stored(sim, o).filter(|v| ok(v))
+    })
+    .await;
+    assert!(got.is_some(), "{o} did not get there");
 }
 
 /// `fluxops follow` with `args`, in `dir`, against the cluster's kubeconfig.

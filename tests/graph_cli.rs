@@ -9,15 +9,17 @@
     reason = "tests fail loudly"
 )]
 
-mod graph_support;
+mod support;
 
 use fluxops::flux::ResourceRef;
 use fluxops::flux::repo::{LoadOptions, RepoLoad, load_dir, load_dir_with, sibling_context};
-use graph_support::{data, edges_of_kind, expected_edges, fleets, fluxops, graph_json, id};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Output;
+use support::cli::fluxops;
+use support::fleets::{data, fleets};
+use support::graph::{edges_of_kind, expected_edges, graph_json, id};
 
 /// Raw `spec.dependsOn` entries of every YAML document of a Flux applier under `dir`, read without the loader.
 fn raw_depends_on(dir: &Path) -> usize {

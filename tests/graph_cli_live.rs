@@ -8,13 +8,15 @@
     reason = "tests fail loudly"
 )]
 
-mod graph_support;
+mod support;
 
 use fluxops::flux::FluxKind;
-use graph_support::{edges_of_kind, expected_edges, fluxops, id};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::process::Output;
+use support::cli::fluxops;
+use support::graph::{edges_of_kind, expected_edges, id};
+use support::sim::client_from_kubeconfig;
 
 /// Runs the binary off the async threads (the simulated cluster is served by them).
 async fn fluxops_async(args: Vec<String>) -> Output {
@@ -69,15 +71,7 @@ async fn live_graph_of_the_simulated_demo_cluster_has_statuses_edges_and_notes()
         json["notes"]
     );
     // Compare with what a client lists right after (the fleet's objects do not come and go in the demo).
-    let client = kube::Client::try_from(
-        kube::Config::from_custom_kubeconfig(
-            kube::config::Kubeconfig::read_from(&kubeconfig).unwrap(),
-            &kube::config::KubeConfigOptions::default(),
-        )
-        .await
-        .unwrap(),
-    )
-    .unwrap();
+    let client = client_from_kubeconfig(&std::fs::read_to_string(&kubeconfig).unwrap()).await;
     let listing = fluxops::cluster::list::list_all(&client, &Scope::All)
         .await
         .unwrap();

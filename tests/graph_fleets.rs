@@ -7,23 +7,14 @@
     reason = "helpers outside #[test] fns; a failed unwrap is a failed test"
 )]
 
-use fluxops::flux::repo;
+mod support;
+
+use support::fleets::fleet_objects;
+use support::objects::with_status;
+
 use fluxops::flux::{FluxKind, FluxObject, Health, ResourceRef};
 use fluxops::graph::{EdgeKind, Graph, NodeState};
-use serde_json::json;
 use std::collections::BTreeMap;
-use std::path::Path;
-
-fn load(fleet: &str) -> Vec<FluxObject> {
-    let base = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/fleets"
-    ));
-    let context = base.join("_kustomize-context").join(fleet);
-    repo::load_dir_with_context(&base.join(fleet), Some(&context))
-        .unwrap()
-        .objects
-}
 
 fn edge_counts(g: &Graph) -> Vec<(EdgeKind, usize)> {
     g.edge_counts().into_iter().collect()
@@ -37,26 +28,6 @@ fn dangling_targets(g: &Graph) -> Vec<String> {
     g.dangling().iter().map(|d| d.target.to_string()).collect()
 }
 
-/// Sets the Ready condition of every object `status_of` names (others keep no status).
-fn with_status(
-    objects: &[FluxObject],
-    status_of: impl Fn(&ResourceRef) -> Option<(&'static str, &'static str)>,
-) -> Vec<FluxObject> {
-    objects
-        .iter()
-        .cloned()
-        .map(|mut o| {
-            if let Some((status, reason)) = status_of(&o.resource_ref().unwrap()) {
-                o.status = serde_json::from_value(json!({"conditions": [
-                    {"type": "Ready", "status": status, "reason": reason, "message": "test"}
-                ]}))
-                .unwrap();
-            }
-            o
-        })
-        .collect()
-}
-
 #[test]
 fn kustomize_helm_example_graph() {
     // 3 Kustomizations (apps → infra-configs → infra-controllers: 2 dependsOn) whose sourceRefs name the
@@ -64,7 +35,7 @@ fn kustomize_helm_example_graph() {
     // expected); HelmRelease podinfo uses spec.chart (HR → implied HelmChart podinfo/podinfo-podinfo →
     // HelmRepository podinfo: 2 chart-source edges); cert-manager and envoy-gateway use chartRef to their
     // OCIRepositories.
-    let g = Graph::build(load("flux2-kustomize-helm-example"));
+    let g = Graph::build(fleet_objects("flux2-kustomize-helm-example"));
     assert_eq!(
         edge_counts(&g),
         vec![
@@ -95,7 +66,7 @@ fn multi_tenancy_graph() {
     // kyverno-policies → kyverno and tenants → kyverno-policies (2 dependsOn); 5 sourceRefs: the three cluster
     // Kustomizations use the bootstrap GitRepository flux-system (absent: dangling, expected),
     // kyverno-controller its OCIRepository, dev-team its GitRepository apps/dev-team.
-    let g = Graph::build(load("flux2-multi-tenancy"));
+    let g = Graph::build(fleet_objects("flux2-multi-tenancy"));
     assert_eq!(
         edge_counts(&g),
         vec![(EdgeKind::DependsOn, 2), (EdgeKind::SourceRef, 5)]
@@ -123,7 +94,7 @@ fn hub_spoke_graph() {
     // Per namespace (production, staging): apps → infra-configs → infra-controllers → tenants (3 dependsOn
     // each = 6), 4 sourceRefs each to flux-system/flux-system (8, dangling). 3 HelmReleases with spec.chart
     // (2 chart-source edges each = 6).
-    let g = Graph::build(load("flux2-hub-spoke-example"));
+    let g = Graph::build(fleet_objects("flux2-hub-spoke-example"));
     assert_eq!(
         edge_counts(&g),
         vec![
@@ -156,7 +127,7 @@ fn bjw_s_home_ops_graph() {
     // 100 Kustomization sourceRefs (all to GitRepository home-ops or flux), 56 HelmReleases with spec.chart
     // (2 edges each = 112). Nothing dangles: home-ops is in the repository, the definitions' sourceRef comes
     // from their parent's patch, and HelmRelease mosquitto gets namespace home-automation from its overlay.
-    let objects = load("bjw-s-labs__home-ops@2022-06");
+    let objects = fleet_objects("bjw-s-labs__home-ops@2022-06");
     let g = Graph::build(objects.clone());
     assert_eq!(
         edge_counts(&g),
@@ -184,7 +155,7 @@ fn bjw_s_home_ops_graph() {
 fn a_failing_source_is_the_root_cause_downstream_and_nowhere_else() {
     // Everything without status is Unknown (pass-through). Fail the GitRepository every Kustomization uses and
     // one HelmRepository; HelmReleases charted from other repositories must not blame either.
-    let objects = load("bjw-s-labs__home-ops@2022-06");
+    let objects = fleet_objects("bjw-s-labs__home-ops@2022-06");
     let home_ops = ResourceRef::new(FluxKind::GitRepository, "flux-system", "home-ops");
     let k8s_at_home = ResourceRef::new(
         FluxKind::HelmRepository,
@@ -236,7 +207,7 @@ fn a_failing_source_is_the_root_cause_downstream_and_nowhere_else() {
 fn a_failing_kustomization_blocks_its_depends_on_chain_but_not_its_siblings() {
     // downloads-namespace is the head of the downloads chain (lidarr, nzbget, … depend on it; recyclarr also
     // on sonarr and radarr). Everything else is Ready; the chain is Blocked.
-    let objects = load("bjw-s-labs__home-ops@2022-06");
+    let objects = fleet_objects("bjw-s-labs__home-ops@2022-06");
     let head = ks("flux-system", "downloads-namespace");
     let g0 = Graph::build(objects.clone());
     let chain: Vec<ResourceRef> = g0.blast_radius(&head).into_iter().cloned().collect();
@@ -267,7 +238,7 @@ fn a_failing_kustomization_blocks_its_depends_on_chain_but_not_its_siblings() {
 
 #[test]
 fn incremental_build_of_a_fleet_equals_a_fresh_build() {
-    let objects = load("bjw-s-labs__home-ops@2022-06");
+    let objects = fleet_objects("bjw-s-labs__home-ops@2022-06");
     let mut g = Graph::new();
     for o in objects.iter().cloned() {
         assert!(g.upsert(o));

@@ -9,15 +9,16 @@
     reason = "tests fail loudly"
 )]
 
-mod sim_cluster;
+mod support;
 
 use fluxops::cluster::Scope;
 use fluxops::cluster::list::list_all;
 use fluxops::flux::{FluxKind, ResourceRef};
 use fluxops::graph::Graph;
 use fluxops::graph::rollout::{Lag, Rollout};
-use sim_cluster::{GIT, ks, scenario, shipped};
 use std::time::{Duration, Instant};
+use support::objects::{GIT, ks};
+use support::sim::{scenario, shipped};
 
 async fn rollout_now(client: &kube::Client, source: &ResourceRef) -> (Graph, Option<Rollout>) {
     let listing = list_all(client, &Scope::All).await.unwrap();

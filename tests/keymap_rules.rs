@@ -96,9 +96,9 @@ fn every_action_is_reachable_from_the_default_keymap() {
 
 #[test]
 fn help_lists_every_binding_of_every_mode() {
-    let mut state = State::new(Config::builtin(), support::labels());
+    let mut state = State::new(Config::builtin(), support::console::labels());
     update(&mut state, Msg::Action(Action::ToggleHelp));
-    let view = view::build(&mut state, support::now());
+    let view = view::build(&mut state, support::console::now());
     let help = view.help.clone().unwrap();
     let km = Keymap::builtin().unwrap();
     for mode in Mode::ALL {

@@ -9,17 +9,19 @@
     reason = "test helpers fail the test loudly"
 )]
 
-mod sim_support;
+mod support;
 
 use axum::http;
 use fluxops::sim::SimOptions;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
-use sim_support::*;
+use support::apiserver::*;
+use support::objects::demo_body;
+use support::sim::start_server;
 
 #[tokio::test]
 async fn created_kustomization_matches_the_recorded_create() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     let created = to_value(
         &api.create(&PostParams::default(), &demo_body("demo"))
@@ -42,7 +44,7 @@ async fn created_kustomization_matches_the_recorded_create() {
 
 #[tokio::test]
 async fn list_body_has_the_recorded_shape_and_honours_label_selectors() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     api.create(&PostParams::default(), &demo_body("demo"))
         .await
@@ -70,7 +72,7 @@ async fn list_body_has_the_recorded_shape_and_honours_label_selectors() {
 
 #[tokio::test]
 async fn paging_with_limit_and_continue_returns_every_object_once() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     for i in 0..7 {
         api.create(&PostParams::default(), &demo_body(&format!("ks-{i}")))
@@ -93,7 +95,7 @@ async fn paging_with_limit_and_continue_returns_every_object_once() {
 
 #[tokio::test]
 async fn patches_change_generation_and_status_like_the_real_server() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     api.create(&PostParams::default(), &demo_body("demo"))
         .await
@@ -191,7 +193,7 @@ async fn patches_change_generation_and_status_like_the_real_server() {
 
 #[tokio::test]
 async fn server_side_apply_creates_then_updates() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     let body = json!({
         "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
@@ -233,7 +235,7 @@ async fn server_side_apply_creates_then_updates() {
 
 #[tokio::test]
 async fn dry_run_writes_answer_but_store_nothing_and_are_logged_as_dry_run() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     let dry = to_value(
         &api.create(
@@ -286,7 +288,7 @@ async fn dry_run_writes_answer_but_store_nothing_and_are_logged_as_dry_run() {
 
 #[tokio::test]
 async fn errors_are_the_recorded_status_bodies() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     let created = api
         .create(&PostParams::default(), &demo_body("demo"))
@@ -359,7 +361,7 @@ async fn errors_are_the_recorded_status_bodies() {
 
 #[tokio::test]
 async fn delete_answers_the_recorded_success_status() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     let created = api
         .create(&PostParams::default(), &demo_body("demo-ssa"))

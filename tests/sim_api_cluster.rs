@@ -9,18 +9,20 @@
     reason = "test helpers fail the test loudly"
 )]
 
-mod sim_support;
+mod support;
 
 use axum::http;
 use fluxops::flux::FluxKind;
 use fluxops::sim::{SimOptions, Store, serve};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, PostParams};
 use serde_json::{Value, json};
-use sim_support::*;
+use support::apiserver::*;
+use support::objects::demo_body;
+use support::sim::{client_for, start_server};
 
 #[tokio::test]
 async fn forbidden_and_missing_kinds_answer_like_the_real_server() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let handle = server.handle();
     handle.set_flux_kind_forbidden(FluxKind::Kustomization, true);
     let all: Api<DynamicObject> = Api::all_with(client.clone(), &ks_resource());
@@ -57,7 +59,7 @@ async fn forbidden_and_missing_kinds_answer_like_the_real_server() {
 
 #[tokio::test]
 async fn discovery_matches_the_recorded_documents() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let (_, _, body) = raw(&client, get("/apis/kustomize.toolkit.fluxcd.io/v1")).await;
     assert_eq!(
         serde_json::from_str::<Value>(&body).unwrap(),
@@ -123,7 +125,7 @@ async fn discovery_matches_the_recorded_documents() {
 
 #[tokio::test]
 async fn table_form_lists_the_crd_printer_columns() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     api.create(&PostParams::default(), &demo_body("demo"))
         .await
@@ -147,7 +149,7 @@ async fn table_form_lists_the_crd_printer_columns() {
 
 #[tokio::test]
 async fn events_are_aggregated_and_selected_by_involved_object() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let record = fluxops::sim::EventRecord {
         api_version: "kustomize.toolkit.fluxcd.io/v1".into(),
         kind: "Kustomization".into(),
@@ -223,7 +225,7 @@ async fn older_served_versions_convert_api_version() {
 
 #[tokio::test]
 async fn cluster_scoped_namespaces_and_generate_name_jobs_work() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let ns: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
     let created = ns
         .create(
@@ -265,7 +267,7 @@ fn deployment_body() -> Value {
 
 #[tokio::test]
 async fn deployments_get_defaults_immutable_selector_and_scale_like_the_real_server() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let base = "/apis/apps/v1/namespaces/capture/deployments";
     let post = http::Request::post(base)
         .header("content-type", "application/json")
@@ -318,7 +320,7 @@ async fn deployments_get_defaults_immutable_selector_and_scale_like_the_real_ser
 
 #[tokio::test]
 async fn jobs_get_the_recorded_defaults_and_dry_run_jobs_are_not_stored() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let want = recorded("job-create");
     let body = json!({
         "apiVersion": "batch/v1", "kind": "Job",
@@ -380,7 +382,7 @@ async fn creating_in_a_missing_namespace_is_a_404_when_namespaces_are_required()
         require_namespaces: true,
         ..SimOptions::default()
     };
-    let (server, client) = start(options).await;
+    let (server, client) = start_server(options).await;
     let api = ks_api(&client, "nowhere");
     let err = api
         .create(&PostParams::default(), &demo_body("demo"))
@@ -406,7 +408,7 @@ async fn creating_in_a_missing_namespace_is_a_404_when_namespaces_are_required()
 
 #[tokio::test]
 async fn revoked_or_wrong_credentials_get_401() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     api.list(&ListParams::default()).await.unwrap();
     server.handle().set_unauthorized(true);
@@ -436,7 +438,7 @@ async fn revoked_or_wrong_credentials_get_401() {
 
 #[tokio::test]
 async fn streaming_lists_are_refused_like_v1_28_without_the_watch_list_gate() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let (code, _, body) = raw(
         &client,
         get("/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true"),

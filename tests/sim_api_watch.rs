@@ -9,7 +9,7 @@
     reason = "test helpers fail the test loudly"
 )]
 
-mod sim_support;
+mod support;
 
 use axum::http;
 use fluxops::flux::FluxKind;
@@ -18,8 +18,10 @@ use futures::{StreamExt, TryStreamExt};
 use kube::api::{Api, DynamicObject, ListParams, PartialObjectMeta, PostParams};
 use kube::runtime::watcher;
 use serde_json::{Value, json};
-use sim_support::*;
 use std::time::Duration;
+use support::apiserver::*;
+use support::objects::demo_body;
+use support::sim::start_server;
 
 #[tokio::test]
 async fn kube_watcher_sees_changes_and_bookmarks() {
@@ -27,7 +29,7 @@ async fn kube_watcher_sees_changes_and_bookmarks() {
         bookmark_interval: Duration::from_millis(200),
         ..SimOptions::default()
     };
-    let (server, client) = start(options).await;
+    let (server, client) = start_server(options).await;
     let api = ks_api(&client, "capture");
     api.create(&PostParams::default(), &demo_body("before"))
         .await
@@ -44,16 +46,7 @@ async fn kube_watcher_sees_changes_and_bookmarks() {
     api.create(&PostParams::default(), &demo_body("after"))
         .await
         .unwrap();
-    let applied = tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some(ev) = events.try_next().await.unwrap() {
-            if let watcher::Event::Apply(obj) = ev {
-                return obj.metadata.name;
-            }
-        }
-        None
-    })
-    .await
-    .unwrap();
+    let applied = next_applied(&mut events, Duration::from_secs(10)).await;
     assert_eq!(applied.as_deref(), Some("after"));
     // A bookmark line arrives on a raw watch too.
     let rv = server.store().resource_version();
@@ -74,7 +67,7 @@ async fn kube_watcher_sees_changes_and_bookmarks() {
 
 #[tokio::test]
 async fn watch_from_a_compacted_version_gets_the_recorded_410_and_the_watcher_relists() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     api.create(&PostParams::default(), &demo_body("demo"))
         .await
@@ -112,21 +105,7 @@ async fn watch_from_a_compacted_version_gets_the_recorded_410_and_the_watcher_re
         .await
         .unwrap();
     server.handle().compact();
-    let seen = tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            match events.next().await {
-                Some(Ok(watcher::Event::InitApply(obj) | watcher::Event::Apply(obj)))
-                    if obj.metadata.name.as_deref() == Some("later") =>
-                {
-                    return true;
-                }
-                Some(_) => {}
-                None => return false,
-            }
-        }
-    })
-    .await
-    .unwrap();
+    let seen = watcher_applies(&mut events, "later", Duration::from_secs(20)).await;
     assert!(seen);
     assert!(
         list_requests(&server) > lists_before,
@@ -150,7 +129,7 @@ fn list_requests(server: &SimServer) -> usize {
 
 #[tokio::test]
 async fn uninstalling_a_kind_ends_its_open_watches() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let handle = server.handle();
     let watch = tokio::spawn(async move {
         raw(
@@ -172,7 +151,7 @@ async fn uninstalling_a_kind_ends_its_open_watches() {
 
 #[tokio::test]
 async fn objects_entering_and_leaving_a_label_selector_are_added_and_deleted() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     api.create(&PostParams::default(), &demo_body("demo"))
         .await
@@ -218,7 +197,7 @@ async fn metadata_only_lists_gets_and_watches_answer_partial_object_metadata() {
         bookmark_interval: Duration::from_millis(100),
         ..SimOptions::default()
     };
-    let (server, client) = start(options).await;
+    let (server, client) = start_server(options).await;
     let api = ks_api(&client, "capture");
     api.create(&PostParams::default(), &demo_body("demo"))
         .await
@@ -255,23 +234,14 @@ async fn metadata_only_lists_gets_and_watches_answer_partial_object_metadata() {
     api.create(&PostParams::default(), &demo_body("later"))
         .await
         .unwrap();
-    let seen = tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some(ev) = events.try_next().await.unwrap() {
-            if let watcher::Event::Apply(obj) = ev {
-                return obj.metadata.name;
-            }
-        }
-        None
-    })
-    .await
-    .unwrap();
+    let seen = next_applied(&mut events, Duration::from_secs(10)).await;
     assert_eq!(seen.as_deref(), Some("later"));
     server.shutdown().await;
 }
 
 #[tokio::test]
 async fn an_outage_answers_503_and_the_watcher_recovers_after_it() {
-    let (server, client) = start(SimOptions::default()).await;
+    let (server, client) = start_server(SimOptions::default()).await;
     let api = ks_api(&client, "capture");
     let mut events = watcher(api.clone(), watcher::Config::default()).boxed();
     while let Some(ev) = events.try_next().await.unwrap() {
@@ -303,21 +273,7 @@ async fn an_outage_answers_503_and_the_watcher_recovers_after_it() {
         )
         .unwrap();
     server.handle().set_unavailable(false);
-    let seen = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            match events.next().await {
-                Some(Ok(watcher::Event::Apply(o) | watcher::Event::InitApply(o)))
-                    if o.metadata.name.as_deref() == Some("during") =>
-                {
-                    return true;
-                }
-                Some(_) => {}
-                None => return false,
-            }
-        }
-    })
-    .await
-    .unwrap();
+    let seen = watcher_applies(&mut events, "during", Duration::from_secs(30)).await;
     assert!(seen);
     server.shutdown().await;
 }

@@ -9,12 +9,14 @@
     reason = "tests fail loudly"
 )]
 
-mod sim_cluster;
+mod support;
 
 use fluxops::flux::FluxKind;
 use serde_json::{Value, json};
-use sim_cluster::{GIT, condition, has, ks, ready, scenario};
 use std::time::Duration;
+use support::objects::{GIT, ks};
+use support::sim::scenario;
+use support::status::{condition, has, ready};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconcile_annotation_is_honoured_promptly() {
@@ -32,13 +34,8 @@ async fn reconcile_annotation_is_honoured_promptly() {
     )
     .await;
     let token = "2026-11-24T04:00:00.123456789Z";
-    c.patch(
-        FluxKind::Kustomization,
-        "flux-system",
-        "app",
-        json!({"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": token}}}),
-    )
-    .await;
+    c.request_reconcile(FluxKind::Kustomization, "flux-system", "app", token, &[])
+        .await;
     // The interval is an hour of real time: only the annotation can cause this reconcile.
     let done = c
         .wait(
@@ -196,14 +193,12 @@ simulation:
     assert_eq!(stalled["status"]["failures"], 2);
     assert!(condition(&stalled, "Reconciling").is_none());
     let token = "reset-1";
-    c.patch(
+    c.request_reconcile(
         FluxKind::HelmRelease,
         "apps",
         "web",
-        json!({"metadata": {"annotations": {
-            "reconcile.fluxcd.io/requestedAt": token,
-            "reconcile.fluxcd.io/resetAt": token,
-        }}}),
+        token,
+        &["reconcile.fluxcd.io/resetAt"],
     )
     .await;
     let recovered = c
@@ -320,14 +315,12 @@ simulation: {reconcile: 100ms}
             .starts_with("sha256:")
     );
     let token = "force-1";
-    c.patch(
+    c.request_reconcile(
         FluxKind::HelmRelease,
         "apps",
         "web",
-        json!({"metadata": {"annotations": {
-            "reconcile.fluxcd.io/requestedAt": token,
-            "reconcile.fluxcd.io/forceAt": token,
-        }}}),
+        token,
+        &["reconcile.fluxcd.io/forceAt"],
     )
     .await;
     let upgraded = c

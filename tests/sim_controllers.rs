@@ -9,14 +9,16 @@
     reason = "tests fail loudly"
 )]
 
-mod sim_cluster;
+mod support;
 
 use fluxops::flux::FluxKind;
 use fluxops::sim::{SimConfig, SimSource, start};
 use kube::api::ListParams;
 use serde_json::json;
-use sim_cluster::{GIT, condition, connect, has, is_hex, ks, ready, scenario, shipped};
 use std::time::Duration;
+use support::objects::{GIT, ks};
+use support::sim::{connect, scenario, shipped};
+use support::status::{condition, has, is_hex, ready};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn minimal_scenario_goes_ready_with_real_status_and_events() {

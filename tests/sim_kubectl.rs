@@ -13,15 +13,18 @@
     reason = "test helpers fail the test loudly"
 )]
 
+mod support;
+
 use axum::http;
 use fluxops::flux::FluxKind;
-use fluxops::sim::{SimOptions, SimServer, Store, serve};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
+use fluxops::sim::{SimOptions, SimServer};
+use kube::Client;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
+
+use support::sim::start_server;
 
 const KUBECTL_DISCOVERY_ACCEPT: &str =
     "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
@@ -43,22 +46,12 @@ spec:
 ";
 
 async fn start() -> (SimServer, Client) {
-    let server = serve(
-        "127.0.0.1:0".parse().unwrap(),
-        Store::standard(),
-        SimOptions {
-            namespace: "capture".to_owned(),
-            bookmark_interval: Duration::from_millis(300),
-            ..SimOptions::default()
-        },
-    )
+    start_server(SimOptions {
+        namespace: "capture".to_owned(),
+        bookmark_interval: Duration::from_millis(300),
+        ..SimOptions::default()
+    })
     .await
-    .unwrap();
-    let kubeconfig = Kubeconfig::from_yaml(&server.kubeconfig_yaml()).unwrap();
-    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    (server, Client::try_from(config).unwrap())
 }
 
 struct Reply {

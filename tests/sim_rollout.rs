@@ -10,24 +10,24 @@
     reason = "test helpers fail the test loudly"
 )]
 
+mod support;
+
 use fluxops::flux::{FluxKind, ResourceRef};
 use fluxops::sim::scenario::FailurePlan;
 use fluxops::sim::simulation::{SimConfig, SimSource, Simulation, start};
-use fluxops::sim::store::ObjectKey;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
+use support::objects::r;
+use support::poll::eventually;
+use support::sim::stored;
+use support::status::condition;
+
 const SHA: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567";
 
-fn r(kind: FluxKind, ns: &str, name: &str) -> ResourceRef {
-    ResourceRef::new(kind, ns, name)
-}
-
 fn get(sim: &Simulation, o: &ResourceRef) -> Arc<Value> {
-    sim.store()
-        .get(&ObjectKey::flux(o.kind, &o.namespace, &o.name))
-        .unwrap_or_else(|| panic!("{o} exists"))
+    stored(sim, o).unwrap_or_else(|| panic!("{o} exists"))
 }
 
 async fn wait_for(
@@ -36,30 +36,22 @@ async fn wait_for(
     what: &str,
     ok: impl Fn(&Value) -> bool,
 ) -> Arc<Value> {
-    let key = ObjectKey::flux(o.kind, &o.namespace, &o.name);
-    for _ in 0..400 {
-        if let Some(v) = sim.store().get(&key).filter(|v| ok(v)) {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "{o}: {what}: {:?}",
-        sim.store().get(&key).map(|v| v["status"].clone())
-    );
+    let got = eventually(Duration::from_secs(20), || async {
+        stored(sim, o).filter(|v| ok(v))
+    })
+    .await;
+    got.unwrap_or_else(|| {
+        panic!(
+            "{o}: {what}: {:?}",
+            stored(sim, o).map(|v| v["status"].clone())
+        )
+    })
 }
 
 fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
     v.pointer(pointer)
         .and_then(Value::as_str)
         .unwrap_or_default()
-}
-
-fn condition<'a>(v: &'a Value, type_: &str) -> Option<&'a Value> {
-    v.pointer("/status/conditions")?
-        .as_array()?
-        .iter()
-        .find(|c| c["type"] == type_)
 }
 
 fn is_ready(v: &Value) -> bool {

@@ -13,11 +13,12 @@
     reason = "test helpers fail the test loudly"
 )]
 
-mod sim_cluster;
+mod support;
+
+use support::watch::{connect_console, spawn_watch};
 
 use fluxops::app::{Labels, Msg, State, update};
-use fluxops::cluster::watch::{CHANNEL_CAPACITY, spawn};
-use fluxops::cluster::{ConnectOptions, Scope};
+use fluxops::cluster::Scope;
 use fluxops::config::Config;
 use fluxops::flux::{FluxKind, ResourceRef};
 use fluxops::sim::simulation::{SimConfig, SimSource, start};
@@ -25,7 +26,6 @@ use fluxops::timing::{Outcome, SortKey, Stuck, rank};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 const GENEROUS: Duration = Duration::from_secs(90);
 
@@ -37,19 +37,8 @@ async fn the_demo_s_slow_reconcile_is_timed_from_its_events_and_history() {
     })
     .await
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&path).unwrap();
-    let connection = fluxops::cluster::client::connect(&ConnectOptions {
-        kubeconfig: Some(path),
-        all_namespaces: true,
-        ..ConnectOptions::default()
-    })
-    .await
-    .unwrap();
-    let (tx, mut rx) = mpsc::channel(CHANNEL_CAPACITY);
-    let cancel = CancellationToken::new();
-    spawn(connection.client, connection.scope, tx, cancel.clone());
+    let (connection, _dir) = connect_console(&sim).await;
+    let (mut rx, cancel) = spawn_watch(connection.client, connection.scope);
 
     let mut state = State::new(
         Config::builtin(),
@@ -199,10 +188,8 @@ fn later(secs: i64) -> Timestamp {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_its_controllers_stopped_the_fleet_goes_overdue_and_an_unhandled_change_stuck() {
-    let mut c = sim_cluster::shipped("minimal", 10.0).await;
-    let (tx, mut rx) = mpsc::channel(CHANNEL_CAPACITY);
-    let cancel = CancellationToken::new();
-    spawn(c.client.clone(), Scope::All, tx, cancel.clone());
+    let mut c = support::sim::shipped("minimal", 10.0).await;
+    let (mut rx, cancel) = spawn_watch(c.client.clone(), Scope::All);
     let mut state = State::new(
         Config::builtin(),
         Labels {

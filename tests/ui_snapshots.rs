@@ -3,28 +3,14 @@
 
 mod support;
 
-use fluxops::app::{Action, Msg, State, update, view};
+use fluxops::app::{Action, Msg, State, update};
 use fluxops::cluster::{ClusterEvent, KindProblem};
 use fluxops::config::{Config, ConfigPaths};
 use fluxops::flux::{FluxKind, FluxObject};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use std::sync::Arc;
-use support::{loaded_state, now, r};
-
-fn render(state: &mut State, width: u16, height: u16) -> Terminal<TestBackend> {
-    update(state, Msg::Resize { width, height });
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let view = view::build(state, now());
-    terminal.draw(|f| fluxops::ui::draw(f, &view)).unwrap();
-    terminal
-}
-
-fn act(state: &mut State, actions: &[Action]) {
-    for a in actions {
-        update(state, Msg::Action(*a));
-    }
-}
+use support::console::{act, loaded_state, now, render};
+use support::fleets::load_fleet;
+use support::objects::r;
 
 fn type_text(state: &mut State, text: &str) {
     for c in text.chars() {
@@ -133,8 +119,8 @@ fn config_problem_banner_120x30() {
     for p in &mut config.problems {
         p.file = std::path::PathBuf::from("~/.config/fluxops/keymap.yaml");
     }
-    let mut state = State::new(config, support::labels());
-    for obj in support::fleet() {
+    let mut state = State::new(config, support::console::labels());
+    for obj in support::console::fleet() {
         update(
             &mut state,
             Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
@@ -171,16 +157,9 @@ fn hostile_text_is_drawn_without_escape_sequences_120x30() {
 
 #[test]
 fn real_home_lab_fleet_from_a_repository_80x24() {
-    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/fleets");
-    let fleet = format!("{data}/bjw-s-labs__home-ops@2022-06");
-    let context = format!("{data}/_kustomize-context/bjw-s-labs__home-ops@2022-06");
-    let load = fluxops::flux::repo::load_dir_with_context(
-        std::path::Path::new(&fleet),
-        Some(std::path::Path::new(&context)),
-    )
-    .unwrap();
+    let load = load_fleet("bjw-s-labs__home-ops@2022-06");
     assert!(load.objects.len() > 150);
-    let mut state = State::new(Config::builtin(), support::labels());
+    let mut state = State::new(Config::builtin(), support::console::labels());
     for obj in load.objects {
         update(
             &mut state,

@@ -7,29 +7,19 @@
 )]
 
 mod support;
-mod timings_support;
 
-use fluxops::app::{Action, Msg, State, update, view};
+use fluxops::app::{Action, Msg, State, update};
 use fluxops::cluster::ClusterEvent;
 use fluxops::flux::{FluxKind, FluxObject};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::Arc;
-use support::r;
-use timings_support::{later, state_with_runs};
+use support::console::{act, render_at};
+use support::objects::r;
+use support::timings::{later, state_with_runs};
 
 fn render(state: &mut State, width: u16, height: u16) -> Terminal<TestBackend> {
-    update(state, Msg::Resize { width, height });
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let view = view::build(state, later(600));
-    terminal.draw(|f| fluxops::ui::draw(f, &view)).unwrap();
-    terminal
-}
-
-fn act(state: &mut State, actions: &[Action]) {
-    for a in actions {
-        update(state, Msg::Action(*a));
-    }
+    render_at(state, width, height, later(600))
 }
 
 #[test]

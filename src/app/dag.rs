@@ -123,12 +123,21 @@ fn box_width(label: &str) -> u32 {
     u32::try_from(ratatui::text::Span::raw(label).width()).unwrap_or(u32::MAX / 4) + 4
 }
 
-fn short_name(r: &ResourceRef) -> String {
-    let name = sanitize_line(&r.name);
-    if name.chars().count() <= MAX_NAME {
-        return name.into_owned();
+/// The name drawn for `r`: `name`, or `namespace/name` when the picture spans several namespaces (names repeat
+/// across tenants), cut with `…` past [`MAX_NAME`] (plus the namespace's share, at most 12 more).
+fn short_name(r: &ResourceRef, with_namespace: bool) -> String {
+    let (name, max) = if with_namespace {
+        (
+            sanitize_line(&r.namespaced_name()).into_owned(),
+            MAX_NAME + 12,
+        )
+    } else {
+        (sanitize_line(&r.name).into_owned(), MAX_NAME)
+    };
+    if name.chars().count() <= max {
+        return name;
     }
-    let mut s: String = name.chars().take(MAX_NAME - 1).collect();
+    let mut s: String = name.chars().take(max - 1).collect();
     s.push('…');
     s
 }
@@ -469,9 +478,10 @@ fn compute(graph: &Graph, key: LayoutKey, warnings: &[GraphWarning]) -> DagLayou
         FoldedNode::Object(r) => warned_refs.contains(r),
         FoldedNode::Chain(c) => c.members.iter().any(|m| warned_refs.contains(m)),
     };
+    let several_namespaces = nodes.windows(2).any(|w| w[0].namespace != w[1].namespace);
     let name_of = |n: &FoldedNode| match n {
-        FoldedNode::Object(r) => short_name(r),
-        FoldedNode::Chain(c) => short_name(&c.root),
+        FoldedNode::Object(r) => short_name(r, several_namespaces),
+        FoldedNode::Chain(c) => short_name(&c.root, several_namespaces),
     };
     let width = |n: &FoldedNode| box_width(&label(n, &name_of(n), node_warned(n)));
     let laid = lay_out_graph(

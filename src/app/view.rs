@@ -524,6 +524,8 @@ fn hints(state: &State) -> Vec<(String, String)> {
             (A::StartFilter, "filter"),
             (A::SwitchView, "view"),
             (A::JumpToRootCause, "root cause"),
+            (A::ShowDag, "dag"),
+            (A::ShowTimings, "timings"),
             (A::Quit, "quit"),
         ],
     };

@@ -1,99 +1,33 @@
-//! Shared test helpers: the console fleet fixture, a fixed clock, and states built from them.
+//! Helpers shared by every integration-test crate (`mod support;`), one submodule per concern:
+//! - `console`: the console fleet fixture, a fixed clock, a loaded `State`;
+//! - `timings`: that state with a run history;
+//! - `sim`: start the simulator (bare API server or scenario), kubeconfig → kube-rs client, object API;
+//! - `apiserver`: recorded real-server answers and raw HTTP requests;
+//! - `watch`: the console's connection and watch pipeline on a simulation;
+//! - `objects`: `ResourceRef`, object and scenario-text builders;
+//! - `status`: reading conditions/readiness from fetched JSON;
+//! - `poll`: `eventually`, the one poll-until helper;
+//! - `fleets`: shared-data paths; `cli`: running the `fluxops` binary; `graph`: graph JSON and expected edges.
+
 #![allow(
     dead_code,
-    reason = "each test crate uses a different subset of the helpers"
+    reason = "each test crate is its own crate and uses a different subset of the helpers"
 )]
 #![allow(
     clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
     reason = "test helpers: a broken fixture must fail the test loudly"
 )]
 
-use fluxops::app::{Labels, Msg, State, update};
-use fluxops::cluster::ClusterEvent;
-use fluxops::config::Config;
-use fluxops::flux::{EventType, FluxEvent, FluxKind, FluxObject, ResourceRef};
-use k8s_openapi::jiff::Timestamp;
-use std::sync::Arc;
-
-/// The fixed clock of every test.
-pub fn now() -> Timestamp {
-    "2026-11-24T03:30:00Z".parse().unwrap()
-}
-
-pub fn fleet() -> Vec<FluxObject> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/flux/console-fleet.yaml"
-    );
-    let text = std::fs::read_to_string(path).unwrap();
-    serde_saphyr::from_multiple(&text).unwrap()
-}
-
-pub fn r(kind: FluxKind, ns: &str, name: &str) -> ResourceRef {
-    ResourceRef::new(kind, ns, name)
-}
-
-pub fn labels() -> Labels {
-    Labels {
-        context: "prod-eu-1".to_owned(),
-        namespace: None,
-    }
-}
-
-/// A state that has received the whole fleet, every kind synced, the clock at `now()`.
-pub fn loaded_state() -> State {
-    let mut state = State::new(Config::builtin(), labels());
-    for obj in fleet() {
-        update(
-            &mut state,
-            Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
-        );
-    }
-    for kind in FluxKind::ALL {
-        update(
-            &mut state,
-            Msg::Cluster(ClusterEvent::KindSynced {
-                kind,
-                api_version: format!("{}/{}", kind.group(), kind.versions()[0]),
-            }),
-        );
-    }
-    for ev in events() {
-        update(&mut state, Msg::Cluster(ClusterEvent::Event(Arc::new(ev))));
-    }
-    update(&mut state, Msg::Tick(now()));
-    state
-}
-
-pub fn events() -> Vec<FluxEvent> {
-    let ev =
-        |involved: ResourceRef, type_, reason: &str, message: &str, last: &str, count| FluxEvent {
-            involved,
-            type_,
-            reason: reason.to_owned(),
-            message: message.to_owned(),
-            last_seen: Some(last.to_owned()),
-            first_seen: Some("2026-11-24T03:12:00Z".to_owned()),
-            count,
-            source: "kustomize-controller".to_owned(),
-            uid: format!("flux-system/{reason}-{last}"),
-        };
-    vec![
-        ev(
-            r(FluxKind::Kustomization, "flux-system", "apps"),
-            EventType::Normal,
-            "DependencyNotReady",
-            "Dependencies do not meet ready condition, retrying in 30s",
-            "2026-11-24T03:29:40Z",
-            17,
-        ),
-        ev(
-            r(FluxKind::GitRepository, "flux-system", "podinfo"),
-            EventType::Warning,
-            "GitOperationFailed",
-            "failed to checkout and determine revision: unable to clone 'https://github.com/stefanprodan/podinfo': couldn't find remote ref \"refs/heads/invalid\"",
-            "2026-11-24T03:27:00Z",
-            4,
-        ),
-    ]
-}
+pub mod apiserver;
+pub mod cli;
+pub mod console;
+pub mod fleets;
+pub mod graph;
+pub mod objects;
+pub mod poll;
+pub mod sim;
+pub mod status;
+pub mod timings;
+pub mod watch;

@@ -1,10 +1,7 @@
 //! A console state with a run history (success events, ticks) for the timings tests.
-#![allow(
-    clippy::unwrap_used,
-    reason = "test helpers: a broken fixture must fail the test loudly"
-)]
 
-use super::support::{loaded_state, now, r};
+use super::console::{loaded_state, now};
+use super::objects::r;
 use fluxops::app::{Msg, State, update};
 use fluxops::cluster::ClusterEvent;
 use fluxops::flux::duration::format_go_duration;

@@ -1,17 +1,13 @@
-//! Shared helpers of the simulated-API-server tests: start a server, build a kube-rs client from
-//! its kubeconfig, read the recorded real-server answers, send raw requests.
-
-#![allow(
-    dead_code,
-    reason = "each test crate uses a different subset of the helpers"
-)]
+//! Talking to the simulated API server at the HTTP level: the recorded real-server answers, the
+//! Kustomization API, raw requests sent through kube's own HTTP stack, JSON keys.
 
 use axum::http;
-use fluxops::sim::{SimOptions, SimServer, Store, serve};
+use futures::{Stream, StreamExt, TryStreamExt};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
-use serde_json::{Value, json};
+use kube::runtime::watcher;
+use kube::{Client, Resource};
+use serde_json::Value;
+use std::time::Duration;
 
 pub const RECORDED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -23,18 +19,6 @@ pub fn recorded(name: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-pub async fn start(options: SimOptions) -> (SimServer, Client) {
-    let server = serve("127.0.0.1:0".parse().unwrap(), Store::standard(), options)
-        .await
-        .unwrap();
-    let kubeconfig = Kubeconfig::from_yaml(&server.kubeconfig_yaml()).unwrap();
-    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    let client = Client::try_from(config).unwrap();
-    (server, client)
-}
-
 pub fn ks_resource() -> ApiResource {
     ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk("kustomize.toolkit.fluxcd.io", "v1", "Kustomization"),
@@ -44,17 +28,6 @@ pub fn ks_resource() -> ApiResource {
 
 pub fn ks_api(client: &Client, ns: &str) -> Api<DynamicObject> {
     Api::namespaced_with(client.clone(), ns, &ks_resource())
-}
-
-pub fn demo_body(name: &str) -> DynamicObject {
-    serde_json::from_value(json!({
-        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
-        "kind": "Kustomization",
-        "metadata": {"name": name, "labels": {"team": "a"}},
-        "spec": {"interval": "10m", "path": "./apps", "prune": true, "force": false,
-                 "sourceRef": {"kind": "GitRepository", "name": "fleet"}}
-    }))
-    .unwrap()
 }
 
 pub fn to_value(obj: &DynamicObject) -> Value {
@@ -87,11 +60,44 @@ pub fn keys(v: &Value) -> Vec<String> {
     k
 }
 
-/// A kube client for a running server.
-pub async fn client_for(server: &SimServer) -> Client {
-    let kubeconfig = Kubeconfig::from_yaml(&server.kubeconfig_yaml()).unwrap();
-    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    Client::try_from(config).unwrap()
+/// Reads a kube watcher's events until the object `name` is applied (`true`) or the stream ends (`false`);
+/// panics after `within`.
+pub async fn watcher_applies<K: Resource>(
+    events: &mut (impl Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Unpin),
+    name: &str,
+    within: Duration,
+) -> bool {
+    tokio::time::timeout(within, async {
+        loop {
+            match events.next().await {
+                Some(Ok(watcher::Event::InitApply(obj) | watcher::Event::Apply(obj)))
+                    if obj.meta().name.as_deref() == Some(name) =>
+                {
+                    return true;
+                }
+                Some(_) => {}
+                None => return false,
+            }
+        }
+    })
+    .await
+    .unwrap()
+}
+
+/// The name of the next object a kube watcher applies after its initial listing (`None` if the stream ends);
+/// panics after `within` or on a watcher error.
+pub async fn next_applied<K: Resource>(
+    events: &mut (impl Stream<Item = Result<watcher::Event<K>, watcher::Error>> + Unpin),
+    within: Duration,
+) -> Option<String> {
+    tokio::time::timeout(within, async {
+        while let Some(ev) = events.try_next().await.unwrap() {
+            if let watcher::Event::Apply(obj) = ev {
+                return obj.meta().name.clone();
+            }
+        }
+        None
+    })
+    .await
+    .unwrap()
 }

@@ -1,48 +1,12 @@
-//! Shared helpers of the `fluxops graph` tests: run the binary, read its JSON, and the edges the Flux API
-//! fields of objects imply (derived here from FLUX.md §2, independently of the graph code).
-
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    dead_code,
-    reason = "test helpers fail the test loudly; each test binary uses a subset"
-)]
+//! `fluxops graph` as JSON, and the edges the Flux API fields of objects imply (derived here from FLUX.md §2,
+//! independently of the graph code).
 
 use fluxops::flux::{FluxKind, FluxObject};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-pub fn data() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data"))
-}
-
-/// Every shared fleet (not the context tree).
-pub fn fleets() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(data().join("fleets"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir() && !p.file_name().unwrap().to_string_lossy().starts_with('_'))
-        .collect();
-    out.sort();
-    assert!(out.len() >= 4, "{out:?}");
-    out
-}
-
-pub fn fluxops(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fluxops"))
-        .args(args)
-        .env("RUST_BACKTRACE", "0")
-        .env(
-            "FLUXOPS_LOG_FILE",
-            std::env::temp_dir().join("fluxops-graph-test.log"),
-        )
-        .env_remove("KUBECONFIG")
-        .output()
-        .unwrap()
-}
+use super::cli::fluxops;
 
 pub fn graph_json(args: &[&str]) -> (Output, Value) {
     let mut all = vec!["graph", "-o", "json"];
