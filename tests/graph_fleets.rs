@@ -311,7 +311,7 @@ fn a_failing_kustomization_under_a_failing_source_points_at_the_source_and_back_
     // downloads-namespace fails (ReconciliationFailed) while home-ops, the GitRepository it applies from,
     // cannot fetch: the chain below it blames home-ops. When home-ops recovers (a watch update), the failure
     // is downloads-namespace's own again; the cached answers always equal a fresh build.
-    let objects = load("bjw-s-labs__home-ops@2022-06");
+    let objects = fleet_objects("bjw-s-labs__home-ops@2022-06");
     let head = ks("flux-system", "downloads-namespace");
     let home_ops = ResourceRef::new(FluxKind::GitRepository, "flux-system", "home-ops");
     let g0 = Graph::build(objects.clone());
