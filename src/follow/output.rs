@@ -122,8 +122,9 @@ impl Renderer {
             Change::Gone { .. } => format!("{} {label}: deleted", self.paint("-", Tone::Wait)),
             Change::ApiError { error } => {
                 format!(
-                    "{} API error (retrying): {error}",
-                    self.paint("!", Tone::Wait)
+                    "{} API error (retrying): {}",
+                    self.paint("!", Tone::Wait),
+                    sanitize_line(error)
                 )
             }
         };
@@ -164,11 +165,11 @@ impl Renderer {
                 "\n  {}: {} — {}",
                 sanitize_line(&o.label),
                 o.state.label(),
-                o.why
+                sanitize_line(&o.why)
             ));
         }
         for note in &s.notes {
-            out.push_str(&format!("\n  {note}"));
+            out.push_str(&format!("\n  {}", sanitize_line(note)));
         }
         out
     }
@@ -209,15 +210,13 @@ pub fn failure_text(
         object.kind.as_str().to_ascii_lowercase(),
         object.name
     );
+    let message = sanitize_line(message).into_owned();
     let Some(d) = diagnosis else {
-        return (
-            message.to_owned(),
-            sanitize_line(&fallback_next).into_owned(),
-        );
+        return (message, sanitize_line(&fallback_next).into_owned());
     };
     let next = format!("{} (runbook {})", d.next_step.advice, d.next_step.runbook);
     if d.class == FailureClass::Unclassified {
-        return (message.to_owned(), next);
+        return (message, next);
     }
     (sanitize_line(&d.headline()).into_owned(), next)
 }
