@@ -173,7 +173,7 @@ fn diagnose_json_lines_escape_every_hostile_character() {
 
 #[test]
 fn follow_json_escapes_and_follow_text_strips_every_hostile_character() {
-    let object = ResourceRef::new(FluxKind::Kustomization, "apps", &hostile("web"));
+    let object = ResourceRef::new(FluxKind::Kustomization, "apps", hostile("web"));
     let lines = [
         FollowLine {
             elapsed: Duration::from_secs(1),
