@@ -166,3 +166,28 @@ fn the_console_on_the_readme_flow_shows_the_fleet_and_names_its_scope() {
         "{screen}"
     );
 }
+
+#[test]
+fn the_view_names_the_scope_and_an_empty_namespace_suggests_all_namespaces() {
+    use fluxops::app::{Labels, State, view};
+    use fluxops::config::Config;
+
+    let mut all = support::console::synced_state(Vec::new());
+    let v = view::build(&mut all, support::console::now());
+    assert_eq!(v.status.namespace, "all namespaces");
+    assert_eq!(v.empty, "No Flux objects (yet).");
+
+    let labels = Labels {
+        context: "ci".to_owned(),
+        namespace: Some("default".to_owned()),
+    };
+    let mut one = State::new(Config::builtin(), labels);
+    let listing = view::build(&mut one, support::console::now()).empty;
+    assert!(
+        listing.starts_with("No Flux objects in namespace 'default' (yet).")
+            && listing.contains("-A"),
+        "{listing}"
+    );
+    let v = view::build(&mut one, support::console::now());
+    assert_eq!(v.status.namespace, "ns: default");
+}

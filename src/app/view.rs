@@ -236,10 +236,12 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
 
 /// See [`View::empty`].
 fn empty_text(state: &State) -> String {
+    let listing = state.kinds.values().any(|k| *k == KindState::Pending);
     match state.labels.namespace.as_deref() {
         Some(ns) => format!(
-            "No Flux objects in namespace '{}' (yet). Flux objects live in many namespaces: start fluxops with -A (or without -n) to see them all.",
-            sanitize_line(ns)
+            "No Flux objects in namespace '{}'{}. Flux objects live in many namespaces: start fluxops with -A (or without -n) to see them all.",
+            sanitize_line(ns),
+            if listing { " (yet)" } else { "" }
         ),
         None => "No Flux objects (yet).".to_owned(),
     }

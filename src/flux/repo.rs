@@ -40,6 +40,7 @@ use super::repo_build::{BuildRoot, Builds};
 use super::repo_context::{
     KUSTOMIZATION_FILE_NAMES, KustomizeContext, parse_kustomization, yaml_options,
 };
+pub use super::repo_patch::missing_essential;
 use super::repo_patch::{FluxPatch, patches_of};
 use super::repo_walk::Walk;
 pub use super::repo_walk::template_reason;
@@ -567,38 +568,5 @@ impl Loader<'_> {
         self.seen.insert(rref, origin.clone());
         self.load.objects.push(obj);
         self.load.origins.push(origin);
-    }
-}
-
-/// The field a whole object of `kind` cannot lack, if `obj` lacks it (it is then a patch).
-///
-/// Kustomization: `sourceRef`; HelmRelease: `chart.spec.sourceRef` or `chartRef`; Git/OCI/HelmRepository:
-/// `url`; HelmChart: `sourceRef`; Bucket: `bucketName`. ExternalArtifact has no required spec field.
-#[must_use]
-pub fn missing_essential(kind: FluxKind, obj: &FluxObject) -> Option<&'static str> {
-    let spec = &obj.spec;
-    let has_ref = |r: Option<&super::api::CrossRef>| r.is_some_and(|r| !r.name.is_empty());
-    match kind {
-        FluxKind::Kustomization => (!has_ref(spec.source_ref.as_ref())).then_some("spec.sourceRef"),
-        FluxKind::HelmRelease => {
-            let chart = spec
-                .chart
-                .as_ref()
-                .is_some_and(|c| !c.spec.source_ref.name.is_empty());
-            (!chart && !has_ref(spec.chart_ref.as_ref()))
-                .then_some("spec.chart.spec.sourceRef or spec.chartRef")
-        }
-        FluxKind::GitRepository | FluxKind::OCIRepository | FluxKind::HelmRepository => spec
-            .url
-            .as_deref()
-            .is_none_or(str::is_empty)
-            .then_some("spec.url"),
-        FluxKind::HelmChart => (!has_ref(spec.source_ref.as_ref())).then_some("spec.sourceRef"),
-        FluxKind::Bucket => spec
-            .bucket_name
-            .as_deref()
-            .is_none_or(str::is_empty)
-            .then_some("spec.bucketName"),
-        FluxKind::ExternalArtifact => None,
     }
 }
