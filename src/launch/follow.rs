@@ -73,6 +73,7 @@ fn settings(args: &FollowArgs) -> Result<FollowSettings, Error> {
         s.kinds = args
             .kinds
             .iter()
+            .filter(|k| !k.trim().is_empty())
             .map(|k| parse_kind(k))
             .collect::<Result<_, _>>()
             .map_err(|message| Error::Flag {
