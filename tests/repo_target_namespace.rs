@@ -172,3 +172,54 @@ fn graph_from_dir_has_no_false_dangling_references_and_names_the_templates() {
         "{notes:#?}"
     );
 }
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+const KS: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n";
+const HR: &str = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: echo\nspec:\n  chartRef:\n    kind: OCIRepository\n    name: app-template\n";
+
+#[test]
+fn an_object_built_with_and_without_a_namespace_lives_where_one_is_given() {
+    // The root Kustomization's generated build reaches app/ too (no kustomization.yaml per namespace), so
+    // the HelmRelease is built once without a namespace (the controller would fail: "namespace not
+    // specified") and once by `echo` into `default`: one object, in `default`.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "cluster/apps.yaml",
+        &format!(
+            "{KS}metadata:\n  name: apps\n  namespace: flux-system\nspec:\n  path: ./apps\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "apps/echo/ks.yaml",
+        &format!(
+            "{KS}metadata:\n  name: echo\n  namespace: flux-system\nspec:\n  targetNamespace: default\n  path: ./apps/echo/app\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+        ),
+    );
+    write(dir.path(), "apps/echo/app/helmrelease.yaml", HR);
+    write(
+        dir.path(),
+        "apps/echo/app/kustomization.yaml",
+        "resources:\n  - helmrelease.yaml\n",
+    );
+    let load = repo::load_dir(dir.path()).unwrap();
+    assert_eq!(load.problems, Vec::new());
+    assert_eq!(ids(&load, FluxKind::HelmRelease), set(&["default/echo"]));
+    // The same HelmRelease with its own namespace keeps it where no build gives another.
+    write(
+        dir.path(),
+        "apps/echo/app/helmrelease.yaml",
+        &HR.replace("name: echo\n", "name: echo\n  namespace: web\n"),
+    );
+    let load = repo::load_dir(dir.path()).unwrap();
+    assert_eq!(
+        ids(&load, FluxKind::HelmRelease),
+        set(&["default/echo", "web/echo"])
+    );
+}

@@ -21,7 +21,8 @@
 //! - Namespace, like the controllers: a file that Flux Kustomizations of the repository build (`repo_build`:
 //!   their `spec.path` through the kustomization files, or the kustomization the controller generates) gets
 //!   each namespace its builds give it (a Kustomization's `targetNamespace`, else the outermost
-//!   `kustomization.yaml` `namespace:` on the way), one object per namespace. A file no Kustomization builds
+//!   `kustomization.yaml` `namespace:` on the way), one object per namespace (a build that gives no namespace
+//!   to an object naming none is dropped when another build gives one). A file no Kustomization builds
 //!   gets the namespace of the kustomization files listing it (`repo_context`; a `namespace:` applies only to
 //!   what is listed, recursively, never to other files below it). Kustomization files come from the
 //!   repository itself and, for directories that have none there, from an optional context tree with the same
@@ -446,6 +447,11 @@ impl Loader<'_> {
                 .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned())
         };
         match builds.namespaces_for(&doc.rel) {
+            // A build that gives no namespace to an object that names none would fail in the controller
+            // ("namespace not specified"); when another build gives it one, that is where it lives.
+            Some(set) if own.is_none() && set.iter().any(Option::is_some) => {
+                set.iter().flatten().cloned().collect()
+            }
             Some(set) => set.iter().cloned().map(resolve).collect(),
             None => std::iter::once(resolve(
                 self.context.namespace_for(&doc.rel).map(str::to_owned),
