@@ -56,6 +56,11 @@ pub struct ClusterArgs {
     /// Every namespace (the default).
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
+
+    /// Read-only: the Kubernetes client refuses every request that could change the cluster (also the
+    /// `readonly: true` setting, docs/ACTIONS.md).
+    #[arg(long)]
+    pub readonly: bool,
 }
 
 impl ClusterArgs {
@@ -80,6 +85,9 @@ impl ClusterArgs {
         }
         if self.all_namespaces {
             out.push("-A/--all-namespaces");
+        }
+        if self.readonly {
+            out.push("--readonly");
         }
         out
     }
@@ -114,6 +122,7 @@ impl ClusterArgs {
                 after.namespace.as_ref(),
             )?,
             all_namespaces: self.all_namespaces || after.all_namespaces,
+            readonly: self.readonly || after.readonly,
         };
         if merged.all_namespaces && merged.namespace.is_some() {
             return Err(UsageError(

@@ -14,8 +14,12 @@
 //! - `ui`: drawing only, from view models.
 //! - `terminal`: raw mode / alternate screen enter and restore (also on panic).
 //! - `text`: untrusted text made safe to draw; `machine_text`: untrusted text escaped in JSON, DOT and Mermaid output.
+//! - `actions`, `policy`, `job`, `audit`: the action catalog, Rego policy gate (fail closed), Job manifests and
+//!   RBAC, the hash-chained audit log (docs/ACTIONS.md, docs/POLICIES.md).
 
+pub mod actions;
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod cluster;
 pub mod config;
@@ -23,8 +27,10 @@ pub mod diagnosis;
 pub mod flux;
 pub mod follow;
 pub mod graph;
+pub mod job;
 pub mod launch;
 pub mod machine_text;
+pub mod policy;
 pub mod sim;
 pub mod terminal;
 pub mod text;

@@ -31,11 +31,14 @@ fn cluster_flags_work_before_or_after_the_subcommand() {
             context: Some("prod".into()),
             namespace: Some("apps".into()),
             all_namespaces: false,
+            readonly: false,
         };
         for cli in [before, after, split] {
             assert_eq!(cli.check(), Ok(want.clone()), "{sub}");
         }
         assert!(parse(&["-A", sub]).check().unwrap().all_namespaces);
+        assert!(parse(&["--readonly", sub]).check().unwrap().readonly);
+        assert!(parse(&[sub, "--readonly"]).check().unwrap().readonly);
     }
     assert_eq!(
         parse(&["-n", "apps"]).check().unwrap().namespace.as_deref(),

@@ -136,6 +136,8 @@ pub struct ConnectOptions {
     pub namespace: Option<String>,
     /// `-A`.
     pub all_namespaces: bool,
+    /// `--readonly`: the client refuses every request that could change the cluster (`guard`).
+    pub readonly: bool,
 }
 
 /// A client plus what the status bar shows about it.
@@ -196,10 +198,11 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection> {
     // with their own capped backoff and report `Degraded` at once instead.
     config.default_retry = false;
     let server = config.cluster_url.to_string();
-    let client = kube::Client::try_from(config).map_err(|source| Error::Client {
-        context: context.clone(),
-        source,
-    })?;
+    let client =
+        super::guard::client(config, options.readonly).map_err(|source| Error::Client {
+            context: context.clone(),
+            source,
+        })?;
     let scope = Scope::resolve(
         options.namespace.as_deref(),
         options.all_namespaces,

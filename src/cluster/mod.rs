@@ -5,6 +5,7 @@
 //! - `watch`: `spawn` — the watchers, sending `ClusterEvent`s (`kind_watch` per kind, `event_watch` for Events).
 //! - `list`: `list_all` — every Flux kind listed once (scriptable commands).
 //! - `decode`: how listed/watched objects become `FluxObject`s cheaply, isolating malformed ones.
+//! - `guard`: read-only mode as a layer in the client: nothing that could mutate is sent.
 
 mod backoff;
 pub mod client;
@@ -12,6 +13,7 @@ pub mod decode;
 pub mod discovery;
 pub mod event;
 pub mod event_watch;
+pub mod guard;
 mod kind_watch;
 pub mod list;
 pub mod watch;

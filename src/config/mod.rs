@@ -7,6 +7,7 @@ pub mod key;
 pub mod keymap;
 pub mod paths;
 pub mod problem;
+pub mod settings;
 pub mod theme;
 
 pub use key::{Key, KeySeq};

@@ -38,6 +38,7 @@ pub fn connect_options(args: &ClusterArgs) -> ConnectOptions {
         context: args.context.clone(),
         namespace: args.namespace.clone(),
         all_namespaces: args.all_namespaces || args.namespace.is_none(),
+        readonly: args.readonly || crate::config::settings::Settings::discover().readonly,
     }
 }
 

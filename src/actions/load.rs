@@ -1,0 +1,908 @@
+//! Reading `policies/actions.yaml` (format: docs/ACTIONS.md) into a validated [`Catalog`]. Every problem names
+//! the file, the line and what is wrong (a [`ConfigProblem`]); the first problem found is reported.
+
+use super::kind::TargetKind;
+use super::params;
+use super::spec::{
+    ActionSpec, Arg, Capture, Catalog, DEFAULT_TIMEOUT, DirectOperation, Executor, FollowUp,
+    Inverse, JobCommand, JsonTemplate, MAX_TIMEOUT, ParamKind, ParamSpec, Postcondition,
+    Precondition, RbacRule, RbacScope, Rollback, Timeouts,
+};
+use super::template::Template;
+use crate::config::ConfigProblem;
+use regex::Regex;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Duration;
+
+/// The catalog shipped in the binary.
+pub const BUILTIN: &str = include_str!("../../policies/actions.yaml");
+/// The path the shipped catalog is reported under.
+pub const BUILTIN_PATH: &str = "policies/actions.yaml";
+/// The largest catalog file read.
+pub const MAX_CATALOG_BYTES: u64 = 1024 * 1024;
+
+/// The longest action name: `fluxops-<name>-<12-hex execution>` must stay a valid 63-character Job name.
+const MAX_NAME: usize = 40;
+/// The largest string parameter.
+const MAX_STRING_PARAM: usize = 1024 * 1024;
+/// RBAC verbs an action may ask for (no wildcard, no escalate/bind/impersonate).
+const VERBS: &[&str] = &[
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+];
+/// Parameter names the built-in placeholders use.
+const RESERVED: &[&str] = &["timeout", "execution", "target", "helm", "captured"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalog {
+    #[serde(default)]
+    defaults: Option<RawDefaults>,
+    actions: Vec<RawAction>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    #[serde(default)]
+    timeout: Option<RawTimeouts>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTimeouts {
+    #[serde(default)]
+    default: Option<Spanned<String>>,
+    #[serde(default)]
+    max: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawAction {
+    name: Spanned<String>,
+    #[serde(default)]
+    help: String,
+    #[serde(default)]
+    targets: Vec<Spanned<String>>,
+    executor: Spanned<String>,
+    #[serde(default)]
+    operation: Option<Spanned<String>>,
+    #[serde(default)]
+    command: Option<Vec<Spanned<serde_json::Value>>>,
+    #[serde(default)]
+    params: Vec<RawParam>,
+    #[serde(default)]
+    rbac: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    timeout: Option<RawTimeouts>,
+    #[serde(default)]
+    dangerous: bool,
+    #[serde(default)]
+    mutates: Option<bool>,
+    #[serde(default)]
+    owner_reverts: Option<bool>,
+    #[serde(default)]
+    touches: Vec<Spanned<String>>,
+    #[serde(default)]
+    rollback: Option<RawRollback>,
+    #[serde(default)]
+    preconditions: Vec<Spanned<String>>,
+    #[serde(default)]
+    postconditions: Vec<Spanned<String>>,
+    #[serde(default)]
+    after: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawParam {
+    name: Spanned<String>,
+    #[serde(default)]
+    help: String,
+    #[serde(rename = "type")]
+    kind: Spanned<String>,
+    #[serde(default)]
+    min: Option<i64>,
+    #[serde(default)]
+    max: Option<i64>,
+    #[serde(default)]
+    pattern: Option<String>,
+    #[serde(default)]
+    min_length: Option<usize>,
+    #[serde(default)]
+    max_length: Option<usize>,
+    #[serde(default)]
+    values: Option<Vec<String>>,
+    #[serde(default)]
+    default: Option<serde_json::Value>,
+    #[serde(default)]
+    secret: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawRule {
+    api_groups: Vec<String>,
+    resources: Vec<String>,
+    verbs: Vec<String>,
+    scope: RbacScope,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRollback {
+    #[serde(default)]
+    capture: Vec<Spanned<String>>,
+    #[serde(default)]
+    inverse: Option<RawInverse>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInverse {
+    action: Spanned<String>,
+    #[serde(default)]
+    params: BTreeMap<String, serde_json::Value>,
+}
+
+impl Catalog {
+    /// The catalog shipped in the binary.
+    ///
+    /// # Errors
+    /// Only if the shipped file is broken (a test proves it is not).
+    pub fn builtin() -> Result<Self, ConfigProblem> {
+        Self::parse(BUILTIN, Path::new(BUILTIN_PATH))
+    }
+
+    /// Reads and validates the catalog file at `path` (at most [`MAX_CATALOG_BYTES`]).
+    ///
+    /// # Errors
+    /// The file cannot be read, or the first problem in it.
+    pub fn load_file(path: &Path) -> Result<Self, ConfigProblem> {
+        let text = read_bounded(path, MAX_CATALOG_BYTES)?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates catalog text; `file` names it in messages.
+    ///
+    /// # Errors
+    /// The first problem found, with its line.
+    pub fn parse(yaml: &str, file: &Path) -> Result<Self, ConfigProblem> {
+        let raw: RawCatalog =
+            serde_saphyr::from_str(yaml).map_err(|e| ConfigProblem::from_yaml(file, &e))?;
+        let defaults = timeouts(
+            raw.defaults.as_ref().and_then(|d| d.timeout.as_ref()),
+            None,
+            file,
+        )?;
+        let mut actions: Vec<ActionSpec> = Vec::with_capacity(raw.actions.len());
+        let mut inverses = Vec::new();
+        for action in raw.actions {
+            let line = action.name.referenced.line();
+            if actions.iter().any(|a| a.name == action.name.value) {
+                return Err(ConfigProblem::at(
+                    file,
+                    line,
+                    format!("action '{}' is defined twice", action.name.value),
+                ));
+            }
+            let inverse_line = action
+                .rollback
+                .as_ref()
+                .and_then(|r| r.inverse.as_ref())
+                .map(|i| i.action.referenced.line());
+            let spec = Checker { file, line }.action(action, defaults)?;
+            if let (Some(inverse), Some(at)) = (&spec.rollback.inverse, inverse_line) {
+                inverses.push((spec.name.clone(), inverse.clone(), at));
+            }
+            actions.push(spec);
+        }
+        let catalog = Catalog { actions };
+        for (name, inverse, line) in inverses {
+            check_inverse(&catalog, &name, &inverse)
+                .map_err(|message| ConfigProblem::at(file, line, message))?;
+        }
+        Ok(catalog)
+    }
+}
+
+/// Reads at most `limit` bytes of a regular file.
+///
+/// # Errors
+/// Unreadable, not a regular file, or larger than `limit`.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<String, ConfigProblem> {
+    use std::io::Read;
+    let unreadable = |e: &std::io::Error| ConfigProblem::unreadable(path, e);
+    let file = std::fs::File::open(path).map_err(|e| unreadable(&e))?;
+    let meta = file.metadata().map_err(|e| unreadable(&e))?;
+    if !meta.is_file() {
+        return Err(ConfigProblem::at(path, 0, "not a regular file"));
+    }
+    let mut text = String::new();
+    file.take(limit + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| unreadable(&e))?;
+    if text.len() as u64 > limit {
+        return Err(ConfigProblem::at(
+            path,
+            0,
+            format!("larger than {limit} bytes"),
+        ));
+    }
+    Ok(text)
+}
+
+fn duration(text: &Spanned<String>, file: &Path) -> Result<Duration, ConfigProblem> {
+    humantime::parse_duration(text.value.trim()).map_err(|e| {
+        ConfigProblem::at(
+            file,
+            text.referenced.line(),
+            format!("'{}' is not a duration (5m, 90s): {e}", text.value),
+        )
+    })
+}
+
+fn timeouts(
+    raw: Option<&RawTimeouts>,
+    inherited: Option<Timeouts>,
+    file: &Path,
+) -> Result<Timeouts, ConfigProblem> {
+    let base = inherited.unwrap_or(Timeouts {
+        default: DEFAULT_TIMEOUT,
+        max: MAX_TIMEOUT,
+    });
+    let Some(raw) = raw else { return Ok(base) };
+    let default = raw
+        .default
+        .as_ref()
+        .map(|d| duration(d, file))
+        .transpose()?;
+    let max = raw.max.as_ref().map(|d| duration(d, file)).transpose()?;
+    let out = Timeouts {
+        default: default.unwrap_or(base.default),
+        max: max.unwrap_or(base.max),
+    };
+    let line = raw
+        .max
+        .as_ref()
+        .or(raw.default.as_ref())
+        .map_or(0, |s| s.referenced.line());
+    if out.max > MAX_TIMEOUT {
+        return Err(ConfigProblem::at(
+            file,
+            line,
+            format!(
+                "maximum timeout {} is above the cap of {}",
+                humantime::format_duration(out.max),
+                humantime::format_duration(MAX_TIMEOUT)
+            ),
+        ));
+    }
+    if out.default.is_zero() || out.default > out.max {
+        return Err(ConfigProblem::at(
+            file,
+            line,
+            format!(
+                "default timeout {} must be above zero and at most the maximum {}",
+                humantime::format_duration(out.default),
+                humantime::format_duration(out.max)
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// Checks one action; `line` is where its name is.
+struct Checker<'a> {
+    file: &'a Path,
+    line: u64,
+}
+
+impl Checker<'_> {
+    fn problem(&self, line: u64, message: impl Into<String>) -> ConfigProblem {
+        ConfigProblem::at(self.file, if line > 0 { line } else { self.line }, message)
+    }
+
+    fn action(&self, raw: RawAction, defaults: Timeouts) -> Result<ActionSpec, ConfigProblem> {
+        let name = raw.name.value.clone();
+        let name_ok = Regex::new(r"^[a-z][a-z0-9-]*[a-z0-9]$").is_ok_and(|r| r.is_match(&name));
+        if !name_ok || name.len() > MAX_NAME {
+            return Err(self.problem(
+                self.line,
+                format!(
+                    "action name '{name}' must be lowercase letters, digits and '-' (at most {MAX_NAME})"
+                ),
+            ));
+        }
+        if raw.help.trim().is_empty() {
+            return Err(self.problem(self.line, format!("action '{name}' has no help text")));
+        }
+        let targets = self.targets(&raw.targets, &name)?;
+        let params = raw
+            .params
+            .iter()
+            .map(|p| self.param(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut seen = BTreeSet::new();
+        for p in &raw.params {
+            if !seen.insert(p.name.value.as_str()) {
+                return Err(self.problem(
+                    p.name.referenced.line(),
+                    format!("parameter '{}' is defined twice", p.name.value),
+                ));
+            }
+        }
+        let executor = self.executor(&raw, &targets, &params)?;
+        let rbac = raw
+            .rbac
+            .iter()
+            .map(|r| self.rule(r))
+            .collect::<Result<Vec<_>, _>>()?;
+        if rbac.is_empty() {
+            return Err(self.problem(
+                self.line,
+                format!("action '{name}' lists no RBAC rules (rbac:)"),
+            ));
+        }
+        let mutates = raw.mutates.unwrap_or(true);
+        let rollback = self.rollback(raw.rollback.as_ref(), &name, mutates)?;
+        let after = words(
+            &raw.after,
+            "after",
+            FollowUp::from_word,
+            FollowUp::ALL,
+            self,
+        )?;
+        if !after.is_empty() && !matches!(executor, Executor::Job(_)) {
+            return Err(self.problem(self.line, "'after' applies to job actions only"));
+        }
+        for t in &raw.touches {
+            if !t.value.starts_with('/') {
+                return Err(self.problem(
+                    t.referenced.line(),
+                    format!(
+                        "touches '{}' is not a JSON pointer (/spec/replicas)",
+                        t.value
+                    ),
+                ));
+            }
+        }
+        Ok(ActionSpec {
+            owner_reverts: raw
+                .owner_reverts
+                .unwrap_or(matches!(executor, Executor::Job(_)) && mutates),
+            timeouts: timeouts(raw.timeout.as_ref(), Some(defaults), self.file)?,
+            preconditions: words(
+                &raw.preconditions,
+                "precondition",
+                Precondition::from_word,
+                Precondition::ALL,
+                self,
+            )?,
+            postconditions: words(
+                &raw.postconditions,
+                "postcondition",
+                Postcondition::from_word,
+                Postcondition::ALL,
+                self,
+            )?,
+            touches: raw.touches.into_iter().map(|t| t.value).collect(),
+            defined_at: format!("{}:{}", self.file.display(), self.line),
+            name,
+            help: raw.help.trim().to_owned(),
+            targets,
+            executor,
+            params,
+            rbac,
+            dangerous: raw.dangerous,
+            mutates,
+            rollback,
+            after,
+        })
+    }
+
+    fn targets(
+        &self,
+        raw: &[Spanned<String>],
+        name: &str,
+    ) -> Result<Vec<TargetKind>, ConfigProblem> {
+        if raw.is_empty() {
+            return Err(self.problem(self.line, format!("action '{name}' has no targets")));
+        }
+        let mut out = Vec::new();
+        for t in raw {
+            let kind = TargetKind::ALL
+                .iter()
+                .copied()
+                .find(|k| k.as_str() == t.value)
+                .ok_or_else(|| {
+                    self.problem(
+                        t.referenced.line(),
+                        format!(
+                            "unknown target kind '{}' (kinds: {})",
+                            t.value,
+                            TargetKind::ALL
+                                .iter()
+                                .map(|k| k.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })?;
+            if !out.contains(&kind) {
+                out.push(kind);
+            }
+        }
+        Ok(out)
+    }
+
+    fn param(&self, raw: &RawParam) -> Result<ParamSpec, ConfigProblem> {
+        let line = raw.name.referenced.line();
+        let name = raw.name.value.clone();
+        let name_ok = Regex::new(r"^[a-z][a-z0-9-]*$").is_ok_and(|r| r.is_match(&name));
+        if !name_ok || RESERVED.contains(&name.as_str()) {
+            return Err(self.problem(
+                line,
+                format!("parameter name '{name}' must be lowercase letters, digits and '-', and not one of {}", RESERVED.join(", ")),
+            ));
+        }
+        let misplaced = |field: &str, kind: &str| {
+            self.problem(
+                line,
+                format!("parameter '{name}': '{field}' does not apply to a {kind} parameter"),
+            )
+        };
+        let kind = match raw.kind.value.as_str() {
+            "int" => {
+                for (set, field) in [
+                    (raw.pattern.is_some(), "pattern"),
+                    (raw.min_length.is_some(), "minLength"),
+                    (raw.max_length.is_some(), "maxLength"),
+                    (raw.values.is_some(), "values"),
+                ] {
+                    if set {
+                        return Err(misplaced(field, "int"));
+                    }
+                }
+                match (raw.min, raw.max) {
+                    (Some(min), Some(max)) if min <= max => ParamKind::Int { min, max },
+                    (Some(_), Some(_)) => {
+                        return Err(
+                            self.problem(line, format!("parameter '{name}': min is above max"))
+                        );
+                    }
+                    _ => {
+                        return Err(self.problem(
+                            line,
+                            format!("parameter '{name}': an int needs min and max"),
+                        ));
+                    }
+                }
+            }
+            "string" => {
+                for (set, field) in [
+                    (raw.min.is_some(), "min"),
+                    (raw.max.is_some(), "max"),
+                    (raw.values.is_some(), "values"),
+                ] {
+                    if set {
+                        return Err(misplaced(field, "string"));
+                    }
+                }
+                let Some(max_length) = raw.max_length.filter(|m| *m <= MAX_STRING_PARAM) else {
+                    return Err(self.problem(
+                        line,
+                        format!("parameter '{name}': a string needs maxLength (at most {MAX_STRING_PARAM})"),
+                    ));
+                };
+                let min_length = raw.min_length.unwrap_or(0);
+                if min_length > max_length {
+                    return Err(self.problem(
+                        line,
+                        format!("parameter '{name}': minLength is above maxLength"),
+                    ));
+                }
+                let pattern = raw
+                    .pattern
+                    .as_ref()
+                    .map(|p| {
+                        Regex::new(&format!("^(?:{p})$")).map_err(|e| {
+                            self.problem(
+                                line,
+                                format!("parameter '{name}': pattern '{p}' is not a regex: {e}"),
+                            )
+                        })
+                    })
+                    .transpose()?;
+                ParamKind::String {
+                    pattern,
+                    min_length,
+                    max_length,
+                }
+            }
+            "enum" => {
+                let values = raw.values.clone().unwrap_or_default();
+                let unique: BTreeSet<&String> = values.iter().collect();
+                if values.is_empty() || unique.len() != values.len() {
+                    return Err(self.problem(
+                        line,
+                        format!("parameter '{name}': an enum needs distinct values"),
+                    ));
+                }
+                ParamKind::Enum { values }
+            }
+            "bool" => ParamKind::Bool,
+            other => {
+                return Err(self.problem(
+                    raw.kind.referenced.line(),
+                    format!("parameter '{name}': unknown type '{other}' (int, string, enum, bool)"),
+                ));
+            }
+        };
+        if raw.secret && !matches!(kind, ParamKind::String { .. }) {
+            return Err(self.problem(
+                line,
+                format!("parameter '{name}': only a string can be secret"),
+            ));
+        }
+        let default = raw.default.as_ref().map(|v| match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        let spec = ParamSpec {
+            name: name.clone(),
+            help: raw.help.trim().to_owned(),
+            kind,
+            default,
+            secret: raw.secret,
+        };
+        if let Some(default) = &spec.default {
+            if spec.secret {
+                return Err(
+                    self.problem(line, format!("parameter '{name}': a secret has no default"))
+                );
+            }
+            params::check(&spec, default)
+                .map_err(|p| self.problem(line, format!("parameter '{name}': default {p}")))?;
+        }
+        Ok(spec)
+    }
+
+    fn executor(
+        &self,
+        raw: &RawAction,
+        targets: &[TargetKind],
+        params: &[ParamSpec],
+    ) -> Result<Executor, ConfigProblem> {
+        let line = raw.executor.referenced.line();
+        match raw.executor.value.as_str() {
+            "direct" => {
+                if raw.command.is_some() {
+                    return Err(self.problem(
+                        line,
+                        "a direct action has no command (the operation says what it does)",
+                    ));
+                }
+                let Some(op) = &raw.operation else {
+                    return Err(self.problem(line, "a direct action needs an operation"));
+                };
+                DirectOperation::from_word(&op.value)
+                    .map(Executor::Direct)
+                    .ok_or_else(|| {
+                        self.problem(
+                            op.referenced.line(),
+                            format!(
+                                "unknown operation '{}' ({})",
+                                op.value,
+                                list(DirectOperation::ALL.iter().map(|o| o.as_str()))
+                            ),
+                        )
+                    })
+            }
+            "job" => {
+                if let Some(op) = &raw.operation {
+                    return Err(self.problem(
+                        op.referenced.line(),
+                        "a job action has no operation (its command says what it does)",
+                    ));
+                }
+                let Some(command) = raw.command.as_ref().filter(|c| !c.is_empty()) else {
+                    return Err(
+                        self.problem(line, "a job action needs a command (kubectl arguments)")
+                    );
+                };
+                let args = command
+                    .iter()
+                    .map(|a| self.arg(a, targets, params))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Executor::Job(JobCommand { args }))
+            }
+            other => Err(self.problem(line, format!("unknown executor '{other}' (direct, job)"))),
+        }
+    }
+
+    fn arg(
+        &self,
+        raw: &Spanned<serde_json::Value>,
+        targets: &[TargetKind],
+        params: &[ParamSpec],
+    ) -> Result<Arg, ConfigProblem> {
+        let line = raw.referenced.line();
+        let (arg, file_arg) = match &raw.value {
+            serde_json::Value::String(s) => (
+                Arg::Text(Template::parse(s).map_err(|e| self.problem(line, e.to_string()))?),
+                false,
+            ),
+            serde_json::Value::Object(map) if map.len() == 1 => {
+                let (key, value) = map
+                    .iter()
+                    .next()
+                    .map_or(("", &serde_json::Value::Null), |(k, v)| (k.as_str(), v));
+                let json = json_template(value).map_err(|e| self.problem(line, e))?;
+                match key {
+                    "json" => (Arg::Json(json), false),
+                    "file" => (Arg::File(json), true),
+                    other => {
+                        return Err(self.problem(
+                            line,
+                            format!("unknown argument form '{other}' (a string, json: or file:)"),
+                        ));
+                    }
+                }
+            }
+            _ => return Err(self.problem(line, "an argument is a string, {json: …} or {file: …}")),
+        };
+        let names: Vec<&str> = match &arg {
+            Arg::Text(t) => t.placeholders().collect(),
+            Arg::Json(j) | Arg::File(j) => j.placeholders(),
+        };
+        for name in names {
+            if let Some(p) = params.iter().find(|p| p.name == name) {
+                if p.secret && !file_arg {
+                    return Err(self.problem(line, format!("secret parameter '{name}' may only appear in a file: argument (never in the Job object)")));
+                }
+                continue;
+            }
+            builtin(name, targets).map_err(|m| self.problem(line, m))?;
+        }
+        Ok(arg)
+    }
+
+    fn rule(&self, raw: &Spanned<RawRule>) -> Result<RbacRule, ConfigProblem> {
+        let line = raw.referenced.line();
+        let r = &raw.value;
+        if r.api_groups.is_empty() || r.resources.is_empty() || r.verbs.is_empty() {
+            return Err(self.problem(line, "an RBAC rule needs apiGroups, resources and verbs"));
+        }
+        if r.api_groups
+            .iter()
+            .chain(&r.resources)
+            .chain(&r.verbs)
+            .any(|s| s.contains('*'))
+        {
+            return Err(self.problem(line, "RBAC rules may not use '*' (least privilege)"));
+        }
+        if let Some(v) = r.verbs.iter().find(|v| !VERBS.contains(&v.as_str())) {
+            return Err(self.problem(
+                line,
+                format!("RBAC verb '{v}' is not allowed ({})", VERBS.join(", ")),
+            ));
+        }
+        Ok(RbacRule {
+            api_groups: r.api_groups.clone(),
+            resources: r.resources.clone(),
+            verbs: r.verbs.clone(),
+            scope: r.scope,
+        })
+    }
+
+    fn rollback(
+        &self,
+        raw: Option<&RawRollback>,
+        name: &str,
+        mutates: bool,
+    ) -> Result<Rollback, ConfigProblem> {
+        let Some(raw) = raw else {
+            if mutates {
+                return Err(self.problem(self.line, format!("action '{name}' changes the cluster: it needs rollback: (capture, inverse or a note why not)")));
+            }
+            return Ok(Rollback::default());
+        };
+        let capture = words(
+            &raw.capture,
+            "capture",
+            Capture::from_word,
+            Capture::ALL,
+            self,
+        )?;
+        let inverse = raw
+            .inverse
+            .as_ref()
+            .map(|i| {
+                let params = i
+                    .params
+                    .iter()
+                    .map(|(k, v)| {
+                        let text = match v {
+                            serde_json::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        Template::parse(&text)
+                            .map(|t| (k.clone(), t))
+                            .map_err(|e| self.problem(i.action.referenced.line(), e.to_string()))
+                    })
+                    .collect::<Result<BTreeMap<_, _>, _>>()?;
+                Ok::<_, ConfigProblem>(Inverse {
+                    action: i.action.value.clone(),
+                    params,
+                })
+            })
+            .transpose()?;
+        let note = raw
+            .note
+            .as_ref()
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty());
+        if mutates && inverse.is_none() && note.is_none() {
+            return Err(self.problem(
+                self.line,
+                format!("action '{name}': rollback without an inverse needs a note saying why"),
+            ));
+        }
+        Ok(Rollback {
+            capture,
+            inverse,
+            note,
+        })
+    }
+}
+
+fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items.collect::<Vec<_>>().join(", ")
+}
+
+fn words<T: Copy + PartialEq + Vocabulary>(
+    raw: &[Spanned<String>],
+    what: &str,
+    parse: fn(&str) -> Option<T>,
+    all: &[T],
+    checker: &Checker<'_>,
+) -> Result<Vec<T>, ConfigProblem> {
+    let mut out = Vec::new();
+    for w in raw {
+        let word = parse(&w.value).ok_or_else(|| {
+            checker.problem(
+                w.referenced.line(),
+                format!(
+                    "unknown {what} '{}' ({})",
+                    w.value,
+                    list(all.iter().map(|v| v.word()))
+                ),
+            )
+        })?;
+        if !out.contains(&word) {
+            out.push(word);
+        }
+    }
+    Ok(out)
+}
+
+/// The catalog word of a vocabulary value (for messages).
+trait Vocabulary {
+    fn word(&self) -> &'static str;
+}
+
+macro_rules! vocabulary_words {
+    ($($t:ty),*) => {
+        $(impl Vocabulary for $t {
+            fn word(&self) -> &'static str {
+                self.as_str()
+            }
+        })*
+    };
+}
+vocabulary_words!(Precondition, Postcondition, Capture, FollowUp);
+
+/// Whether `name` is a built-in placeholder usable for `targets`.
+fn builtin(name: &str, targets: &[TargetKind]) -> Result<(), String> {
+    match name {
+        "target.name" | "target.kind" | "target.resource" | "timeout" | "execution" => Ok(()),
+        "target.namespace" if targets.iter().all(|k| k.is_namespaced()) => Ok(()),
+        "target.namespace" => {
+            Err("'{{target.namespace}}' is used but a target kind is cluster-scoped".to_owned())
+        }
+        "helm.release" | "helm.storageNamespace" if targets == [TargetKind::HelmRelease] => Ok(()),
+        "helm.release" | "helm.storageNamespace" => Err(format!(
+            "'{{{{{name}}}}}' needs HelmRelease as the only target"
+        )),
+        _ => Err(format!(
+            "unknown placeholder '{{{{{name}}}}}' (parameters, target.name, target.namespace, target.kind, target.resource, timeout, execution, helm.release, helm.storageNamespace)"
+        )),
+    }
+}
+
+fn json_template(value: &serde_json::Value) -> Result<JsonTemplate, String> {
+    Ok(match value {
+        serde_json::Value::Null => JsonTemplate::Null,
+        serde_json::Value::Bool(b) => JsonTemplate::Bool(*b),
+        serde_json::Value::Number(n) => JsonTemplate::Number(n.clone()),
+        serde_json::Value::String(s) => {
+            JsonTemplate::String(Template::parse(s).map_err(|e| e.to_string())?)
+        }
+        serde_json::Value::Array(items) => {
+            JsonTemplate::Array(items.iter().map(json_template).collect::<Result<_, _>>()?)
+        }
+        serde_json::Value::Object(map) => JsonTemplate::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    Ok((
+                        Template::parse(k).map_err(|e| e.to_string())?,
+                        json_template(v)?,
+                    ))
+                })
+                .collect::<Result<_, String>>()?,
+        ),
+    })
+}
+
+/// An inverse names an action of the catalog, gives only its parameters, every required one, and uses only
+/// the forward action's parameters, `captured.<what it captures>` and the target placeholders.
+fn check_inverse(catalog: &Catalog, forward: &str, inverse: &Inverse) -> Result<(), String> {
+    let Some(target) = catalog.get(&inverse.action) else {
+        return Err(format!(
+            "action '{forward}': inverse action '{}' is not in the catalog",
+            inverse.action
+        ));
+    };
+    let Some(spec) = catalog.get(forward) else {
+        return Ok(());
+    };
+    for (name, template) in &inverse.params {
+        if target.param(name).is_none() {
+            return Err(format!(
+                "action '{forward}': inverse '{}' has no parameter '{name}'",
+                inverse.action
+            ));
+        }
+        for placeholder in template.placeholders() {
+            let ok = spec.param(placeholder).is_some()
+                || placeholder
+                    .strip_prefix("captured.")
+                    .and_then(Capture::from_word)
+                    .is_some_and(|c| spec.rollback.capture.contains(&c))
+                || builtin(placeholder, &spec.targets).is_ok();
+            if !ok {
+                return Err(format!(
+                    "action '{forward}': inverse parameter '{name}' uses '{{{{{placeholder}}}}}', which is neither a parameter nor a captured value"
+                ));
+            }
+        }
+    }
+    for p in &target.params {
+        if p.default.is_none() && !inverse.params.contains_key(&p.name) {
+            return Err(format!(
+                "action '{forward}': inverse '{}' needs parameter '{}'",
+                inverse.action, p.name
+            ));
+        }
+    }
+    if !spec.targets.iter().all(|k| target.applies_to(*k)) {
+        return Err(format!(
+            "action '{forward}': inverse '{}' does not apply to every target kind",
+            inverse.action
+        ));
+    }
+    Ok(())
+}
