@@ -185,14 +185,19 @@ fn operator_roles(catalog: &Catalog, ns: &str) -> [RbacObject; 2] {
     ]
 }
 
-/// Rules with the same groups and resources merged (verbs united, in first-seen order).
+/// Rules with the same groups and resources (in any order) merged, verbs united in first-seen order.
 fn merge(rules: Vec<PolicyRule>) -> Vec<PolicyRule> {
+    let sorted = |v: &Option<Vec<String>>| {
+        let mut v = v.clone().unwrap_or_default();
+        v.sort();
+        v
+    };
     let mut out: Vec<PolicyRule> = Vec::new();
     for rule in rules {
-        if let Some(existing) = out
-            .iter_mut()
-            .find(|r| r.api_groups == rule.api_groups && r.resources == rule.resources)
-        {
+        if let Some(existing) = out.iter_mut().find(|r| {
+            sorted(&r.api_groups) == sorted(&rule.api_groups)
+                && sorted(&r.resources) == sorted(&rule.resources)
+        }) {
             for verb in rule.verbs {
                 if !existing.verbs.contains(&verb) {
                     existing.verbs.push(verb);
