@@ -1,0 +1,121 @@
+//! Read-only mode is enforced in the client: through the console's real connection (kubeconfig → kube-rs) to the
+//! simulated API server, every write is refused before it is sent, and the server's request log proves nothing
+//! reached it; reads and the self-review questions still go through. The same writes from a normal client do
+//! reach the server (so the test can fail).
+
+mod support;
+
+use fluxops::cluster::client::connect;
+use fluxops::cluster::guard::refusal;
+use fluxops::cluster::{ConnectOptions, Connection};
+use fluxops::sim::SimOptions;
+use fluxops::sim::server::SimServer;
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use serde_json::json;
+
+async fn connection(server: &SimServer, readonly: bool) -> (Connection, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    server.write_kubeconfig(&path).unwrap();
+    let options = ConnectOptions {
+        kubeconfig: Some(path),
+        readonly,
+        ..ConnectOptions::default()
+    };
+    (connect(&options).await.unwrap(), dir)
+}
+
+fn config_map(name: &str) -> ConfigMap {
+    serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": "default"},
+        "data": {"k": "v"}
+    }))
+    .unwrap()
+}
+
+fn writes(server: &SimServer) -> Vec<String> {
+    server
+        .request_log()
+        .entries()
+        .into_iter()
+        .filter(|e| e.is_write_verb())
+        .map(|e| format!("{} {}", e.method, e.path_and_query))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_read_only_client_sends_no_write_and_still_reads() {
+    let (server, _) = support::sim::start_server(SimOptions::default()).await;
+    let (plain, _d1) = connection(&server, false).await;
+    Api::<ConfigMap>::namespaced(plain.client.clone(), "default")
+        .create(&PostParams::default(), &config_map("existing"))
+        .await
+        .unwrap();
+    server.request_log().clear();
+
+    let (ro, _d2) = connection(&server, true).await;
+    let api = Api::<ConfigMap>::namespaced(ro.client.clone(), "default");
+    let listed = api.list(&ListParams::default()).await.unwrap();
+    assert_eq!(listed.items.len(), 1, "reads go through");
+    assert!(api.get("existing").await.is_ok());
+
+    let mut refused = Vec::new();
+    refused.push(api.create(&PostParams::default(), &config_map("new")).await.unwrap_err());
+    let dry_run = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    refused.push(api.create(&dry_run, &config_map("new")).await.unwrap_err());
+    refused.push(
+        api.patch("existing", &PatchParams::default(), &Patch::Merge(json!({"data": {"k": "x"}})))
+            .await
+            .unwrap_err(),
+    );
+    refused.push(api.replace("existing", &PostParams::default(), &config_map("existing")).await.unwrap_err());
+    refused.push(api.delete("existing", &DeleteParams::default()).await.unwrap_err());
+    refused.push(api.delete_collection(&DeleteParams::default(), &ListParams::default()).await.unwrap_err());
+    let exec = http::Request::get("/api/v1/namespaces/default/pods/web/exec?command=sh")
+        .body(Vec::new())
+        .unwrap();
+    refused.push(ro.client.request::<serde_json::Value>(exec).await.unwrap_err());
+    for err in &refused {
+        let r = refusal(err).unwrap_or_else(|| panic!("not a refusal: {err}"));
+        assert!(err.to_string().contains("read-only mode") || r.to_string().contains("read-only mode"));
+    }
+    assert_eq!(writes(&server), Vec::<String>::new(), "nothing that writes reached the server");
+    assert!(
+        !server.request_log().entries().iter().any(|e| e.path_and_query.contains("/exec")),
+        "exec never sent"
+    );
+    let stored = api.get("existing").await.unwrap();
+    assert_eq!(stored.data.unwrap()["k"], "v");
+
+    // A self-review asks and stores nothing: it passes the guard.
+    let review = json!({
+        "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+        "spec": {"resourceAttributes": {"verb": "patch", "group": "apps", "resource": "deployments", "namespace": "default"}}
+    });
+    let request = http::Request::post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&review).unwrap())
+        .unwrap();
+    let answer = ro.client.request::<serde_json::Value>(request).await.unwrap();
+    assert_eq!(answer["kind"], "SelfSubjectAccessReview");
+    assert_eq!(writes(&server).len(), 1, "{:?}", writes(&server));
+}
+
+#[tokio::test]
+async fn the_same_writes_from_a_normal_client_reach_the_server() {
+    let (server, _) = support::sim::start_server(SimOptions::default()).await;
+    let (plain, _dir) = connection(&server, false).await;
+    let api = Api::<ConfigMap>::namespaced(plain.client.clone(), "default");
+    api.create(&PostParams::default(), &config_map("web")).await.unwrap();
+    api.patch("web", &PatchParams::default(), &Patch::Merge(json!({"data": {"k": "x"}})))
+        .await
+        .unwrap();
+    api.delete("web", &DeleteParams::default()).await.unwrap();
+    let sent = writes(&server);
+    assert_eq!(sent.len(), 3, "{sent:?}");
+}
