@@ -13,6 +13,9 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+mod safety;
+pub use safety::*;
+
 /// A terminal operations console for Flux CD.
 #[derive(Debug, Parser)]
 #[command(name = "fluxops", version, about)]
@@ -194,6 +197,14 @@ pub enum Command {
     Diagnose(DiagnoseArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
     Completion(CompletionArgs),
+    /// The action catalog (docs/ACTIONS.md).
+    Action(ActionArgs),
+    /// Evaluate or test the action policies (docs/POLICIES.md).
+    Policy(PolicyArgs),
+    /// Print the ServiceAccounts, Roles and bindings the action catalog needs, for `kubectl apply -f -`.
+    Rbac(RbacArgs),
+    /// Show or verify the audit log of actions.
+    Audit(AuditArgs),
 }
 
 impl Command {
@@ -206,6 +217,10 @@ impl Command {
             Command::Graph(_) => "graph",
             Command::Diagnose(_) => "diagnose",
             Command::Completion(_) => "completion",
+            Command::Action(_) => "action",
+            Command::Policy(_) => "policy",
+            Command::Rbac(_) => "rbac",
+            Command::Audit(_) => "audit",
         }
     }
 
@@ -215,7 +230,13 @@ impl Command {
         match self {
             Command::Follow(a) => Some(&a.cluster),
             Command::Graph(a) => Some(&a.cluster),
-            Command::Sim(_) | Command::Diagnose(_) | Command::Completion(_) => None,
+            Command::Sim(_)
+            | Command::Diagnose(_)
+            | Command::Completion(_)
+            | Command::Action(_)
+            | Command::Policy(_)
+            | Command::Rbac(_)
+            | Command::Audit(_) => None,
         }
     }
 }

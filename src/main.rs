@@ -80,6 +80,10 @@ async fn run(cli: &Cli, cluster: &ClusterArgs) -> ExitCode {
         Some(Command::Graph(args)) => launch::graph::run(args, cluster).await.map_err(Into::into),
         Some(Command::Diagnose(args)) => return launch::diagnose::run(args),
         Some(Command::Completion(_)) => Ok(()),
+        Some(Command::Action(args)) => return launch::action::run(args),
+        Some(Command::Policy(args)) => return launch::policy::run(args),
+        Some(Command::Rbac(args)) => return launch::rbac::run(args),
+        Some(Command::Audit(args)) => return launch::audit::run(args),
         None => launch::console::run(&cli.console, cluster)
             .await
             .map_err(Into::into),

@@ -1,14 +1,19 @@
 //! What the binary does for each command, as library functions `main` calls: the console (on a real cluster or,
 //! with `--demo`, on the simulated one), the headless simulated cluster, `fluxops graph`, `follow`, `diagnose`
-//! and `completion`; and how a failure is reported (`report`). Wiring only: the work is done by `cluster`,
+//! and `completion`; `action list`, `policy`, `rbac` and `audit` (each its own file); and how a failure is
+//! reported (`report`). Wiring only: the work is done by `cluster`,
 //! `app`, `sim`, `graph`, `follow`, `diagnosis` and `config`.
 
+pub mod action;
+pub mod audit;
 pub mod console;
 pub mod diagnose;
 pub mod follow;
 pub mod graph;
 pub mod headless;
 pub mod logging;
+pub mod policy;
+pub mod rbac;
 pub mod report;
 
 use crate::cli::{ClusterArgs, SimSourceArgs};
