@@ -4,8 +4,9 @@
 //! commands that read a cluster (the console, `graph`, `follow`): the top level and each of those subcommands
 //! flatten a [`ClusterArgs`] of their own, so each subcommand's help says what the flag means for it, and
 //! [`ClusterArgs::merge`] combines the two levels. Commands that read no cluster (`sim`, `diagnose`,
-//! `completion`) neither list nor accept them; given before such a subcommand they are a [`UsageError`]
-//! (see [`Cli::check`]). Checks that span both levels live here too, not in clap attributes.
+//! `completion`, `action`, `policy`, `rbac`, `audit`) neither list nor accept them; given before such a
+//! subcommand they are a [`UsageError`] (see [`Cli::check`]), except `--readonly`, which every command but `sim`
+//! accepts (it sends nothing, so the promise holds). Checks that span both levels live here too, not in clap attributes.
 //!
 //! Commands that print objects (`graph`, `follow`) share `-o/--output` and `--kind` (repeatable and
 //! comma-separated, names as `FluxKind::from_user` reads them).
@@ -276,6 +277,18 @@ impl Cli {
                 Ok(merged)
             }
             None if self.cluster.is_empty() => Ok(ClusterArgs::default()),
+            // `--readonly` is a promise that nothing mutates: a command that sends nothing keeps it, so a
+            // wrapper that always passes it (`alias fluxops='fluxops --readonly'`) works for every command. Not
+            // for `sim`, which is the server and would wrongly suggest a read-only simulated cluster.
+            None if !matches!(command, Command::Sim(_))
+                && self.cluster
+                    == (ClusterArgs {
+                        readonly: true,
+                        ..ClusterArgs::default()
+                    }) =>
+            {
+                Ok(self.cluster.clone())
+            }
             None => Err(UsageError(format!(
                 "`fluxops {}` reads no cluster: {} not used",
                 command.name(),

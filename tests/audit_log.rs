@@ -26,7 +26,15 @@ fn events(n: usize) -> Vec<Event> {
         .map(|i| {
             let id = ExecutionId::parse(&format!("{i:012x}")).unwrap();
             if i % 2 == 0 {
-                Event::decision(&id, "scale", &target, "alice", Mode::Cli, &params, &decision(true))
+                Event::decision(
+                    &id,
+                    "scale",
+                    &target,
+                    "alice",
+                    Mode::Cli,
+                    &params,
+                    &decision(true),
+                )
             } else {
                 Event::outcome(&id, "scale", &target, Outcome::Succeeded, "replicas 2/2")
             }
@@ -38,7 +46,9 @@ fn written(n: usize) -> (tempfile::TempDir, AuditLog, String) {
     let dir = tempfile::tempdir().unwrap();
     let log = AuditLog::at(dir.path().join("nested/audit.jsonl"));
     for (i, event) in events(n).iter().enumerate() {
-        let appended = log.append(event, &format!("2025-06-02T10:00:{i:02}Z")).unwrap();
+        let appended = log
+            .append(event, &format!("2025-06-02T10:00:{i:02}Z"))
+            .unwrap();
         assert_eq!(appended.seq, i as u64 + 1);
     }
     let text = std::fs::read_to_string(log.path()).unwrap();
@@ -80,10 +90,18 @@ fn an_edit_with_a_recomputed_digest_breaks_the_next_line() {
     let (body, _) = fluxops::audit::record::split_digest(&lines[1]).unwrap();
     let body = body.replace("replicas 2/2", "replicas 0/2");
     let digest = fluxops::actions::params::sha256_hex(body.as_bytes());
-    lines[1] = format!("{}{}{digest}\"}}", body.strip_suffix('}').unwrap(), fluxops::audit::record::DIGEST_FIELD);
+    lines[1] = format!(
+        "{}{}{digest}\"}}",
+        body.strip_suffix('}').unwrap(),
+        fluxops::audit::record::DIGEST_FIELD
+    );
     let forged = lines.join("\n") + "\n";
     assert_eq!(problem_lines(&forged), [3]);
-    assert!(verify(&forged).problems[0].problem.contains("does not follow line 2"));
+    assert!(
+        verify(&forged).problems[0]
+            .problem
+            .contains("does not follow line 2")
+    );
 }
 
 #[test]
@@ -99,7 +117,11 @@ fn removed_reordered_and_inserted_lines_are_found() {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    assert_eq!(problem_lines(&without(2)), [3], "line 3 removed: the old line 4, now 3, does not follow");
+    assert_eq!(
+        problem_lines(&without(2)),
+        [3],
+        "line 3 removed: the old line 4, now 3, does not follow"
+    );
     assert_eq!(problem_lines(&without(0)), [1], "the first line removed");
     let mut swapped = lines.clone();
     swapped.swap(3, 4);
@@ -117,7 +139,10 @@ fn secret_values_never_reach_a_record() {
     let value = "correct-horse-battery-staple";
     let params = ParamValues::from_pairs(
         spec,
-        &[parse_pair("key=password").unwrap(), parse_pair(&format!("value={value}")).unwrap()],
+        &[
+            parse_pair("key=password").unwrap(),
+            parse_pair(&format!("value={value}")).unwrap(),
+        ],
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -125,7 +150,15 @@ fn secret_values_never_reach_a_record() {
     let id = ExecutionId::random();
     let target = TargetRef::parse("Secret/apps/db").unwrap();
     log.append(
-        &Event::decision(&id, "patch-secret", &target, "alice", Mode::Interactive, &params, &decision(true)),
+        &Event::decision(
+            &id,
+            "patch-secret",
+            &target,
+            "alice",
+            Mode::Interactive,
+            &params,
+            &decision(true),
+        ),
         "2025-06-02T10:00:00Z",
     )
     .unwrap();
@@ -139,7 +172,9 @@ fn secret_values_never_reach_a_record() {
 fn a_torn_last_line_stops_appending_and_an_unwritable_log_is_an_error() {
     let (_dir, log, text) = written(2);
     std::fs::write(log.path(), format!("{text}{{\"seq\":3,\"time\"")).unwrap();
-    let err = log.append(&events(1)[0], "2025-06-02T10:01:00Z").unwrap_err();
+    let err = log
+        .append(&events(1)[0], "2025-06-02T10:01:00Z")
+        .unwrap_err();
     assert!(matches!(err, AuditError::Corrupt { .. }), "{err}");
     assert!(err.to_string().contains("incomplete"), "{err}");
     let after = std::fs::read_to_string(log.path()).unwrap();
@@ -148,7 +183,10 @@ fn a_torn_last_line_stops_appending_and_an_unwritable_log_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("file"), "").unwrap();
     let blocked = AuditLog::at(dir.path().join("file/audit.jsonl"));
-    assert!(matches!(blocked.append(&events(1)[0], "t"), Err(AuditError::Io { .. })));
+    assert!(matches!(
+        blocked.append(&events(1)[0], "t"),
+        Err(AuditError::Io { .. })
+    ));
 }
 
 #[test]

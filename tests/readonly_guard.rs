@@ -62,31 +62,66 @@ async fn a_read_only_client_sends_no_write_and_still_reads() {
     assert!(api.get("existing").await.is_ok());
 
     let mut refused = Vec::new();
-    refused.push(api.create(&PostParams::default(), &config_map("new")).await.unwrap_err());
+    refused.push(
+        api.create(&PostParams::default(), &config_map("new"))
+            .await
+            .unwrap_err(),
+    );
     let dry_run = PostParams {
         dry_run: true,
         ..PostParams::default()
     };
     refused.push(api.create(&dry_run, &config_map("new")).await.unwrap_err());
     refused.push(
-        api.patch("existing", &PatchParams::default(), &Patch::Merge(json!({"data": {"k": "x"}})))
+        api.patch(
+            "existing",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"data": {"k": "x"}})),
+        )
+        .await
+        .unwrap_err(),
+    );
+    refused.push(
+        api.replace("existing", &PostParams::default(), &config_map("existing"))
             .await
             .unwrap_err(),
     );
-    refused.push(api.replace("existing", &PostParams::default(), &config_map("existing")).await.unwrap_err());
-    refused.push(api.delete("existing", &DeleteParams::default()).await.unwrap_err());
-    refused.push(api.delete_collection(&DeleteParams::default(), &ListParams::default()).await.unwrap_err());
+    refused.push(
+        api.delete("existing", &DeleteParams::default())
+            .await
+            .unwrap_err(),
+    );
+    refused.push(
+        api.delete_collection(&DeleteParams::default(), &ListParams::default())
+            .await
+            .unwrap_err(),
+    );
     let exec = http::Request::get("/api/v1/namespaces/default/pods/web/exec?command=sh")
         .body(Vec::new())
         .unwrap();
-    refused.push(ro.client.request::<serde_json::Value>(exec).await.unwrap_err());
+    refused.push(
+        ro.client
+            .request::<serde_json::Value>(exec)
+            .await
+            .unwrap_err(),
+    );
     for err in &refused {
         let r = refusal(err).unwrap_or_else(|| panic!("not a refusal: {err}"));
-        assert!(err.to_string().contains("read-only mode") || r.to_string().contains("read-only mode"));
+        assert!(
+            err.to_string().contains("read-only mode") || r.to_string().contains("read-only mode")
+        );
     }
-    assert_eq!(writes(&server), Vec::<String>::new(), "nothing that writes reached the server");
+    assert_eq!(
+        writes(&server),
+        Vec::<String>::new(),
+        "nothing that writes reached the server"
+    );
     assert!(
-        !server.request_log().entries().iter().any(|e| e.path_and_query.contains("/exec")),
+        !server
+            .request_log()
+            .entries()
+            .iter()
+            .any(|e| e.path_and_query.contains("/exec")),
         "exec never sent"
     );
     let stored = api.get("existing").await.unwrap();
@@ -101,7 +136,11 @@ async fn a_read_only_client_sends_no_write_and_still_reads() {
         .header("content-type", "application/json")
         .body(serde_json::to_vec(&review).unwrap())
         .unwrap();
-    let answer = ro.client.request::<serde_json::Value>(request).await.unwrap();
+    let answer = ro
+        .client
+        .request::<serde_json::Value>(request)
+        .await
+        .unwrap();
     assert_eq!(answer["kind"], "SelfSubjectAccessReview");
     assert_eq!(writes(&server).len(), 1, "{:?}", writes(&server));
 }
@@ -111,10 +150,16 @@ async fn the_same_writes_from_a_normal_client_reach_the_server() {
     let (server, _) = support::sim::start_server(SimOptions::default()).await;
     let (plain, _dir) = connection(&server, false).await;
     let api = Api::<ConfigMap>::namespaced(plain.client.clone(), "default");
-    api.create(&PostParams::default(), &config_map("web")).await.unwrap();
-    api.patch("web", &PatchParams::default(), &Patch::Merge(json!({"data": {"k": "x"}})))
+    api.create(&PostParams::default(), &config_map("web"))
         .await
         .unwrap();
+    api.patch(
+        "web",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"data": {"k": "x"}})),
+    )
+    .await
+    .unwrap();
     api.delete("web", &DeleteParams::default()).await.unwrap();
     let sent = writes(&server);
     assert_eq!(sent.len(), 3, "{sent:?}");

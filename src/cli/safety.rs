@@ -67,7 +67,8 @@ pub struct PolicyDirArgs {
 /// `fluxops policy eval`.
 #[derive(Debug, Args)]
 pub struct PolicyEvalArgs {
-    /// The input document (JSON; `-` for standard input).
+    /// The input document (JSON, docs/POLICIES.md; `-` for standard input), or a test case (`input` +
+    /// `expect`) whose input is decided.
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
 
@@ -82,7 +83,7 @@ pub struct PolicyEvalArgs {
 /// `fluxops policy test`.
 #[derive(Debug, Args)]
 pub struct PolicyTestArgs {
-    /// The directory of test cases (default: `tests/` in the user policy directory).
+    /// The directory of test cases (default: the shipped cases, plus `tests/` in the user policy directory).
     #[arg(value_name = "DIR")]
     pub cases: Option<PathBuf>,
 

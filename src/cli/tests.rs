@@ -155,3 +155,22 @@ fn completion_takes_a_shell() {
     ));
     assert!(Cli::try_parse_from(["fluxops", "completion", "tcsh"]).is_err());
 }
+
+#[test]
+fn readonly_is_accepted_before_every_command_that_sends_nothing_but_not_before_sim() {
+    for args in [
+        &["--readonly", "action", "list"][..],
+        &["--readonly", "policy", "test"],
+        &["--readonly", "rbac"],
+        &["--readonly", "audit"],
+        &["--readonly", "diagnose"],
+    ] {
+        assert!(parse(args).check().unwrap().readonly, "{args:?}");
+    }
+    let err = parse(&["--readonly", "sim"]).check().unwrap_err();
+    assert!(err.0.contains("`fluxops sim` reads no cluster"), "{err}");
+    let err = parse(&["--readonly", "--context", "x", "rbac"])
+        .check()
+        .unwrap_err();
+    assert!(err.0.contains("--context"), "{err}");
+}

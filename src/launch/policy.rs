@@ -2,6 +2,9 @@
 //! document or a directory of test cases. The shipped policies plus the user's (`--policies DIR`, default the
 //! config directory's `policies/`).
 //!
+//! `policy test` without a directory runs the shipped cases (`fixtures/policy`, embedded) and the user's
+//! (`tests/` in the policy directory).
+//!
 //! Exit codes: `eval` 0 when allowed, 1 when denied (a policy that cannot decide denies: the reason says why) or
 //! the input cannot be read; `test` 0 when every case passes, 1 otherwise or when the policies do not load.
 
@@ -48,7 +51,17 @@ fn read_input(path: &Path) -> Result<PolicyInput, ConfigProblem> {
     } else {
         crate::actions::load::read_bounded(path, crate::policy::fixture::MAX_FIXTURE_BYTES)?
     };
-    serde_json::from_str(&text).map_err(|e| ConfigProblem::at(path, e.line() as u64, e.to_string()))
+    parse_input(&text, path)
+}
+
+/// An input document, or a test case (`input` + `expect`, as in `fixtures/policy/`) whose input is decided.
+fn parse_input(text: &str, path: &Path) -> Result<PolicyInput, ConfigProblem> {
+    let is_case = serde_json::from_str::<serde_json::Value>(text)
+        .is_ok_and(|v| v.get("input").is_some() && v.get("action").is_none());
+    if is_case {
+        return fixture::parse(text, path).map(|f| f.input);
+    }
+    serde_json::from_str(text).map_err(|e| ConfigProblem::at(path, e.line() as u64, e.to_string()))
 }
 
 #[derive(Serialize)]
@@ -66,6 +79,10 @@ fn run_eval(args: &PolicyEvalArgs) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
+    if let Some(problem) = gate.problem() {
+        // The decision below denies (fail closed) and says why; the error line makes a script's log say it too.
+        report::print(problem);
+    }
     let decision = gate.decide(&input);
     let text = match args.output {
         OutputFormat::Json => {
@@ -118,23 +135,28 @@ struct Tested<'a> {
     problems: &'a [String],
 }
 
+/// The cases of `DIR`; without one, the shipped cases plus those in the user policy directory's `tests/` (when
+/// it exists), so a user policy is tested against the shipped expectations too.
+fn cases(args: &PolicyTestArgs) -> Result<Vec<fixture::Fixture>, ConfigProblem> {
+    if let Some(dir) = &args.cases {
+        return fixture::load_dir(dir);
+    }
+    let mut all = fixture::shipped()?;
+    if let Some(dir) = user_dir(&args.dir).map(|d| d.join("tests"))
+        && dir.is_dir()
+    {
+        all.extend(fixture::load_dir(&dir)?);
+    }
+    Ok(all)
+}
+
 fn run_test(args: &PolicyTestArgs) -> ExitCode {
     let mut gate = gate(&args.dir);
     if let Some(problem) = gate.problem() {
         report::print(problem);
         return ExitCode::from(EXIT_FAILURE);
     }
-    let Some(dir) = args
-        .cases
-        .clone()
-        .or_else(|| user_dir(&args.dir).map(|d| d.join("tests")))
-    else {
-        report::print(&crate::cli::UsageError(
-            "no test directory: pass DIR (e.g. fixtures/policy in a fluxops checkout)".to_owned(),
-        ));
-        return ExitCode::from(EXIT_FAILURE);
-    };
-    let fixtures = match fixture::load_dir(&dir) {
+    let fixtures = match cases(args) {
         Ok(f) => f,
         Err(problem) => {
             report::print(&problem);

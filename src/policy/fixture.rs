@@ -1,5 +1,5 @@
 //! Policy test cases: JSON files of an input document and the decision expected for it (docs/POLICIES.md), run
-//! by `fluxops policy test DIR` and by `tests/policies.rs`.
+//! by `fluxops policy test [DIR]` and by `tests/policies.rs`. The shipped cases are embedded ([`SHIPPED`]).
 //!
 //! The expectation states the whole decision: `allow` and `confirmation` exactly; `deny` and `warnings` as one
 //! text fragment per reason, in the decision's (sorted) order, so an extra or missing reason fails; and
@@ -66,6 +66,56 @@ pub fn parse(text: &str, path: &Path) -> Result<Fixture, ConfigProblem> {
         .map_err(|e| ConfigProblem::at(path, e.line() as u64, e.to_string()))?;
     fixture.path = path.to_path_buf();
     Ok(fixture)
+}
+
+/// The shipped cases (`fixtures/policy/*.json`, embedded): what `fluxops policy test` runs without a directory.
+/// `tests/policies.rs` checks this list is the directory's.
+pub const SHIPPED: &[(&str, &str)] = {
+    macro_rules! shipped {
+        ($($file:literal),* $(,)?) => {
+            &[$((concat!("fixtures/policy/", $file), include_str!(concat!("../../fixtures/policy/", $file))),)*]
+        };
+    }
+    shipped!(
+        "allowlist-allow-scale.json",
+        "allowlist-deny-readonly-mode.json",
+        "allowlist-deny-unknown-action.json",
+        "confirmation-typed-for-dangerous.json",
+        "critical-allow-scale-down-not-to-zero.json",
+        "critical-allow-scale-to-zero-warns.json",
+        "critical-deny-scale-to-zero.json",
+        "gitops-allow-break-glass.json",
+        "gitops-allow-change-the-owner-keeps.json",
+        "gitops-allow-owner-suspended.json",
+        "gitops-deny-break-glass-without-reason.json",
+        "gitops-deny-owner-not-suspended.json",
+        "gitops-warn-suspend-of-owned-helmrelease.json",
+        "mass-change-allow-small-bulk.json",
+        "mass-change-deny-above-m.json",
+        "mass-change-typed-above-n.json",
+        "namespaces-allow-flux-control-in-flux-system.json",
+        "namespaces-allow-rollout-status-in-kube-system.json",
+        "namespaces-deny-workload-in-kube-system.json",
+        "nodes-allow-cordon-worker.json",
+        "nodes-allow-uncordon-control-plane.json",
+        "nodes-deny-cordon-legacy-master.json",
+        "nodes-deny-drain-control-plane.json",
+        "patch-size-allow-configmap.json",
+        "patch-size-allow-secret.json",
+        "patch-size-deny-configmap.json",
+        "patch-size-deny-secret.json",
+    )
+};
+
+/// The shipped cases, parsed.
+///
+/// # Errors
+/// A shipped case that is not a fixture (a bug the test suite catches).
+pub fn shipped() -> Result<Vec<Fixture>, ConfigProblem> {
+    SHIPPED
+        .iter()
+        .map(|(path, text)| parse(text, Path::new(path)))
+        .collect()
 }
 
 /// Every `*.json` in `dir`, sorted by name.
