@@ -341,3 +341,102 @@ fn a_broken_fixture_names_file_and_line() {
             .any(|s| s.path == shipped_source.path)
     );
 }
+
+/// The input of every catalog action on a target of its first kind (namespace `apps`, none for nodes).
+fn every_action_input() -> Vec<fluxops::policy::PolicyInput> {
+    let catalog = fluxops::actions::Catalog::builtin().unwrap();
+    let base = fixture("allowlist-allow-scale").input;
+    catalog
+        .actions
+        .iter()
+        .map(|spec| {
+            let mut input = base.clone();
+            input.action.name = spec.name.clone();
+            input.action.executor = spec.executor.name().to_owned();
+            input.action.dangerous = spec.dangerous;
+            input.action.mutates = spec.mutates;
+            input.action.owner_reverts = spec.owner_reverts;
+            input.parameters.clear();
+            let kind = spec.targets[0];
+            input.target.kind = kind.as_str().to_owned();
+            input.target.namespace = kind.is_namespaced().then(|| "apps".to_owned());
+            input
+        })
+        .collect()
+}
+
+#[test]
+fn every_mutating_action_is_denied_when_policies_fail_to_load_error_or_decide_nothing() {
+    let inputs = every_action_input();
+    assert!(inputs.iter().filter(|i| i.action.mutates).count() >= 15);
+    let (broken, dir) = with_user(
+        &[(
+            "broken.rego",
+            "package user.broken\n\ndeny contains \"x\" if {\n",
+        )],
+        None,
+    );
+    let failing = "package user.failing\n\ndeny contains msg if {\n  msg := sprintf(\"%v\", [to_number(input.target.name)])\n}\n";
+    let (erroring, _dir2) = with_user(&[("failing.rego", failing)], None);
+    let undefined = shipped_with_main(|t| {
+        t.replace(
+            "decision := {",
+            "decision := {\"x\": 1} if input.mode == \"none\"\n\nunused := {",
+        )
+    });
+    let broken_file = dir.path().join("broken.rego").display().to_string();
+    for (name, mut gate, why) in [
+        ("load error", broken, broken_file.as_str()),
+        ("runtime error", erroring, "failing.rego"),
+        ("undefined decision", undefined, "undefined"),
+    ] {
+        for input in inputs.iter().filter(|i| i.action.mutates) {
+            let decision = gate.decide(input);
+            assert!(
+                !decision.allow && decision.failed_closed(),
+                "{name}: {} allowed: {decision:?}",
+                input.action.name
+            );
+            assert!(
+                decision.deny.iter().any(|d| d.contains(why)),
+                "{name}: {}: the reason lacks '{why}': {:?}",
+                input.action.name,
+                decision.deny
+            );
+        }
+    }
+    // The same inputs are decided (not failed closed) by the intact shipped policies: the denials above come
+    // from the failures.
+    let mut shipped = shipped_gate();
+    for input in &inputs {
+        let decision = shipped.decide(input);
+        assert!(
+            !decision.failed_closed(),
+            "{}: {decision:?}",
+            input.action.name
+        );
+    }
+}
+
+#[test]
+fn the_embedded_cases_are_the_fixture_directory() {
+    let mut embedded: Vec<String> = fixture::SHIPPED
+        .iter()
+        .map(|(p, _)| (*p).to_owned())
+        .collect();
+    embedded.sort();
+    let on_disk: Vec<String> = fixtures()
+        .iter()
+        .map(|f| {
+            format!(
+                "fixtures/policy/{}",
+                f.path.file_name().unwrap().to_string_lossy()
+            )
+        })
+        .collect();
+    assert_eq!(
+        embedded, on_disk,
+        "list a new case in policy::fixture::SHIPPED"
+    );
+    assert_eq!(fixture::shipped().unwrap().len(), on_disk.len());
+}

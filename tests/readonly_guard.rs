@@ -164,3 +164,54 @@ async fn the_same_writes_from_a_normal_client_reach_the_server() {
     let sent = writes(&server);
     assert_eq!(sent.len(), 3, "{sent:?}");
 }
+
+/// The options every command and the console connect with (`launch::connect_options`): `--readonly` or the
+/// `readonly: true` setting gives a guarded client; neither, a normal one. Proved by what reaches the server.
+#[tokio::test]
+async fn the_readonly_flag_and_setting_both_install_the_guard_for_the_commands_and_console() {
+    use fluxops::cli::ClusterArgs;
+    use fluxops::config::settings::Settings;
+    use fluxops::launch::connect_options_with;
+    let (server, _) = support::sim::start_server(SimOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    server.write_kubeconfig(&kubeconfig).unwrap();
+    let on = Settings {
+        readonly: true,
+        ..Settings::default()
+    };
+    let off = Settings::default();
+    for (flag, settings, guarded) in [
+        (true, &off, true),
+        (false, &on, true),
+        (true, &on, true),
+        (false, &off, false),
+    ] {
+        let args = ClusterArgs {
+            kubeconfig: Some(kubeconfig.clone()),
+            readonly: flag,
+            ..ClusterArgs::default()
+        };
+        let options = connect_options_with(&args, settings);
+        assert_eq!(options.readonly, guarded);
+        let connection = connect(&options).await.unwrap();
+        server.request_log().clear();
+        let api = Api::<ConfigMap>::namespaced(connection.client.clone(), "default");
+        let created = api
+            .create(&PostParams::default(), &config_map("probe"))
+            .await;
+        let sent = writes(&server);
+        if guarded {
+            assert!(
+                refusal(&created.unwrap_err()).is_some(),
+                "flag {flag}, setting {}",
+                settings.readonly
+            );
+            assert_eq!(sent, Vec::<String>::new());
+        } else {
+            created.unwrap();
+            assert_eq!(sent.len(), 1, "{sent:?}");
+            api.delete("probe", &DeleteParams::default()).await.unwrap();
+        }
+    }
+}

@@ -18,6 +18,7 @@ pub mod report;
 
 use crate::cli::{ClusterArgs, SimSourceArgs};
 use crate::cluster::ConnectOptions;
+use crate::config::settings::Settings;
 use crate::sim::simulation::SimSource;
 
 /// The fleet the simulated cluster serves, from `--scenario` / `--fleet` / `--from-dir` (default: the `demo`
@@ -36,14 +37,23 @@ pub fn sim_source(args: &SimSourceArgs) -> SimSource {
 /// How the console, `graph` and `follow` connect: the kubeconfig and context given, and **every namespace
 /// unless `-n` is given**. Flux objects live across namespaces (flux-system, one per tenant or app); the
 /// context's namespace (often `default`, where no Flux object lives) would show an empty fleet.
+///
+/// Read-only when `--readonly` is given or `settings.yaml` says `readonly: true` (or cannot be read: a broken
+/// safety setting is read as the safe one); the client then carries the guard (`cluster::guard`).
 #[must_use]
 pub fn connect_options(args: &ClusterArgs) -> ConnectOptions {
+    connect_options_with(args, &crate::config::settings::Settings::discover())
+}
+
+/// [`connect_options`] with the settings given.
+#[must_use]
+pub fn connect_options_with(args: &ClusterArgs, settings: &Settings) -> ConnectOptions {
     ConnectOptions {
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
         namespace: args.namespace.clone(),
         all_namespaces: args.all_namespaces || args.namespace.is_none(),
-        readonly: args.readonly || crate::config::settings::Settings::discover().readonly,
+        readonly: args.readonly || settings.readonly,
     }
 }
 
