@@ -2,6 +2,13 @@
 //! against their bounds, and each file in fixtures/actions/invalid/ fails with the message its first line
 //! announces (`# expect: <line>: <message>`), naming file and line.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
 use fluxops::actions::params::{ParamError, parse_pair};
 use fluxops::actions::spec::{DirectOperation, Executor, MAX_TIMEOUT};
 use fluxops::actions::{Catalog, ParamValue, ParamValues, TargetKind};

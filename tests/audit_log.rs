@@ -1,6 +1,13 @@
 //! The audit log: records chain by SHA-256, are synced one by one, keep secrets out, and `verify` finds an edited,
 //! removed, reordered or inserted line by its number; a damaged tail stops appending.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
 use fluxops::actions::params::parse_pair;
 use fluxops::actions::{Catalog, ExecutionId, ParamValues, TargetRef};
 use fluxops::audit::{AuditError, AuditLog, Event, Outcome, verify};

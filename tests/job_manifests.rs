@@ -2,6 +2,13 @@
 //! hardened pod, labels and annotations, deadlines from the timeout, secrets only in the input Secret, no flag
 //! injection through parameters, least-privilege roles.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
 use fluxops::actions::params::parse_pair;
 use fluxops::actions::target::HelmReleaseInfo;
 use fluxops::actions::{Catalog, ExecutionId, ParamValues, Target, TargetKind, TargetRef};

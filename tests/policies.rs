@@ -2,6 +2,13 @@
 //! policy), the gate fails closed on every way policies can break (load, evaluation error, timeout, undefined or
 //! malformed decision), broken user policies name file and line, and user policies and data can only tighten.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
 use fluxops::policy::engine::Source;
 use fluxops::policy::fixture::{self, Fixture};
 use fluxops::policy::{Gate, PolicyError, PolicySources};
@@ -260,7 +267,7 @@ fn shipped_with_main(edit: impl Fn(&str) -> String) -> Gate {
     let main = sources
         .shipped
         .iter_mut()
-        .find(|s| s.path == PathBuf::from("policies/main.rego"))
+        .find(|s| s.path == Path::new("policies/main.rego"))
         .unwrap();
     main.text = edit(&main.text);
     Gate::from_sources(&sources)

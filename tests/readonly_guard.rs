@@ -3,6 +3,13 @@
 //! reached it; reads and the self-review questions still go through. The same writes from a normal client do
 //! reach the server (so the test can fail).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+
 mod support;
 
 use fluxops::cluster::client::connect;
