@@ -130,7 +130,9 @@ fn node_health(state: &State, node: &FoldedNode) -> Option<Health> {
     match node {
         FoldedNode::Chain(_) => Some(Health::Blocked),
         FoldedNode::Object(r) => match state.graph.node(r) {
-            Some(n) if n.state == NodeState::Implied => Some(Health::Unknown),
+            Some(n) if matches!(n.state, NodeState::Implied | NodeState::NoAccess) => {
+                Some(Health::Unknown)
+            }
             Some(n) => n.health,
             None => None,
         },

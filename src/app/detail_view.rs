@@ -112,6 +112,14 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
                 "helm-controller creates this HelmChart from a HelmRelease's spec.chart."
                     .to_owned(),
             ),
+            (None, Some(NodeState::NoAccess)) => (
+                Some(Health::Unknown),
+                "unknown (no access)",
+                format!(
+                    "Listing {} is forbidden for this user, so whether this object exists and how it is doing is not known.",
+                    super::view::plural(r.kind)
+                ),
+            ),
             (None, _) => (
                 None,
                 "referenced but not found",
@@ -190,6 +198,15 @@ fn fields(obj: &FluxObject, reason: &str, state: &State, r: &ResourceRef) -> Vec
             out.push((label.to_owned(), sanitize_line(value).into_owned()));
         }
     };
+    if let Some(super::state::KindState::Unavailable { problem, since }) = state.kinds.get(&r.kind)
+    {
+        let why = match problem {
+            crate::cluster::KindProblem::Forbidden(_) => "access forbidden",
+            crate::cluster::KindProblem::MissingCrd => "its CRD is no longer served",
+        };
+        let since = since.map_or_else(String::new, |t| format!(" since {}", super::view::clock(t)));
+        push("Data", &format!("stale: {why}{since}, shown as last seen"));
+    }
     push("Reason", reason);
     let st = &obj.status;
     let revision = super::view::revision(obj);

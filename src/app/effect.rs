@@ -5,4 +5,6 @@
 pub enum Effect {
     /// Leave the app (restore the terminal and return from `run`).
     Quit,
+    /// Read the kubeconfig again and reconnect with it (`cluster::watch::Control::reload`).
+    ReloadKubeconfig,
 }

@@ -38,6 +38,7 @@ pub use state::{Labels, State};
 pub use update::update;
 
 use crate::cluster::ClusterEvent;
+use crate::cluster::watch::Control;
 use crate::config::Config;
 use crossterm::event::Event;
 use futures::{Stream, StreamExt};
@@ -65,8 +66,24 @@ pub enum Error {
 /// Runs the console until the user quits. See the module doc for how `main` calls it.
 pub async fn run<B, S>(
     terminal: &mut Terminal<B>,
+    input: S,
+    cluster: mpsc::Receiver<ClusterEvent>,
+    config: Config,
+    labels: Labels,
+) -> Result<(), Error>
+where
+    B: Backend,
+    S: Stream<Item = std::io::Result<Event>> + Unpin,
+{
+    run_with(terminal, input, cluster, Control::default(), config, labels).await
+}
+
+/// [`run`], with the control of the running watchers (reloading the kubeconfig).
+pub async fn run_with<B, S>(
+    terminal: &mut Terminal<B>,
     mut input: S,
     mut cluster: mpsc::Receiver<ClusterEvent>,
+    control: Control,
     config: Config,
     labels: Labels,
 ) -> Result<(), Error>
@@ -118,9 +135,11 @@ where
             _ = ticker.tick() => Msg::Tick(Timestamp::now()),
             () = tokio::time::sleep_until(next_frame), if state.dirty => continue,
         };
-        let effects = update(&mut state, msg);
-        if effects.contains(&Effect::Quit) {
-            return Ok(());
+        for effect in update(&mut state, msg) {
+            match effect {
+                Effect::Quit => return Ok(()),
+                Effect::ReloadKubeconfig => control.reload(),
+            }
         }
     }
 }

@@ -69,13 +69,34 @@ pub enum KindState {
     Pending,
     /// Listed and watched.
     Synced { api_version: String },
-    /// Cannot be watched (missing CRD, forbidden).
-    Unavailable(KindProblem),
+    /// Cannot be watched (missing CRD, forbidden) since `since` (the clock when it was reported). Objects of the
+    /// kind still shown (it was readable before) are stale.
+    Unavailable {
+        problem: KindProblem,
+        since: Option<Timestamp>,
+    },
     /// The watch failed and is retrying; what is shown is stale since `since`.
     Degraded {
         error: String,
         since: Option<Timestamp>,
     },
+}
+
+impl KindState {
+    /// Listed and followed: what is shown of the kind is current.
+    #[must_use]
+    pub fn is_live(&self) -> bool {
+        matches!(self, KindState::Synced { .. })
+    }
+}
+
+/// What the cluster layer said about the connection as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkNotices {
+    /// The API server rejects the credentials: why, in words (from the kubeconfig).
+    pub credentials: Option<String>,
+    /// The last kubeconfig reload: the context now used, or why it failed.
+    pub reload: Option<Result<String, String>>,
 }
 
 /// Which pane has the keyboard.
@@ -123,6 +144,8 @@ pub struct State {
     pub keymap: Keymap,
     pub config_problems: Vec<ConfigProblem>,
     pub config_banner_dismissed: bool,
+    /// Connection-wide news: rejected credentials, the last kubeconfig reload.
+    pub link: LinkNotices,
     /// Keys of a sequence typed so far (`g` of `g g`).
     pub pending_keys: Vec<Key>,
     /// Rows per page of the navigator, as last drawn (for page up/down).
@@ -168,6 +191,7 @@ impl State {
             keymap: config.keymap,
             config_problems: config.problems,
             config_banner_dismissed: false,
+            link: LinkNotices::default(),
             pending_keys: Vec::new(),
             page_rows: 10,
             height: 0,

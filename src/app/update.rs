@@ -7,7 +7,7 @@ use super::msg::Msg;
 use super::navigator::Source;
 use super::state::{Focus, KindState, Screen, State};
 use super::topology::Topology;
-use crate::cluster::ClusterEvent;
+use crate::cluster::{ClusterEvent, KindProblem};
 use crate::config::{Key, Mode, Resolution};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::str::FromStr;
@@ -123,6 +123,10 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Quit => {
             state.quit = true;
             return vec![Effect::Quit];
+        }
+        Action::ReloadKubeconfig => {
+            state.link.reload = None;
+            return vec![Effect::ReloadKubeconfig];
         }
         Action::ToggleHelp => {
             state.help_open = !state.help_open;
@@ -294,9 +298,20 @@ fn on_cluster(state: &mut State, ev: ClusterEvent) {
         ClusterEvent::Invalid { object, error } => state.mark_invalid(object, error),
         ClusterEvent::KindSynced { kind, api_version } => {
             state.kinds.insert(kind, KindState::Synced { api_version });
+            state.graph.set_unreadable(kind, false);
         }
         ClusterEvent::KindUnavailable { kind, problem } => {
-            state.kinds.insert(kind, KindState::Unavailable(problem));
+            // A reference into a kind that may not be read is unknown, not missing.
+            state
+                .graph
+                .set_unreadable(kind, matches!(problem, KindProblem::Forbidden(_)));
+            let since = match state.kinds.get(&kind) {
+                Some(KindState::Unavailable { since, .. }) => *since,
+                _ => state.now,
+            };
+            state
+                .kinds
+                .insert(kind, KindState::Unavailable { problem, since });
         }
         ClusterEvent::Degraded { kind, error, since } => {
             let since = k8s_openapi::jiff::Timestamp::from_str(&since)
@@ -317,7 +332,11 @@ fn on_cluster(state: &mut State, ev: ClusterEvent) {
                 _ => String::new(),
             };
             state.kinds.insert(kind, KindState::Synced { api_version });
+            state.graph.set_unreadable(kind, false);
         }
+        ClusterEvent::CredentialsRejected(words) => state.link.credentials = Some(words),
+        ClusterEvent::CredentialsAccepted => state.link.credentials = None,
+        ClusterEvent::Reloaded(result) => state.link.reload = Some(result),
         ClusterEvent::Event(ev) => state.record_event(ev),
     }
 }

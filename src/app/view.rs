@@ -278,6 +278,13 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
                 Some(Health::Unknown),
                 "generated for a HelmRelease, not seen yet".to_owned(),
             ),
+            (None, Some(NodeState::NoAccess)) => (
+                Some(Health::Unknown),
+                format!(
+                    "unknown (no access): listing {} is forbidden",
+                    plural(r.kind)
+                ),
+            ),
             (None, _) => (None, "missing: referenced but not found".to_owned()),
         };
         return RowView {
@@ -323,6 +330,19 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
         }
         _ => sanitize_line(&entry.status.reason).into_owned(),
     };
+    // Shown from before its kind became unreadable: say so before anything else.
+    let reason = if matches!(
+        state.kinds.get(&r.kind),
+        Some(KindState::Unavailable { .. })
+    ) {
+        if reason.is_empty() {
+            "stale".to_owned()
+        } else {
+            format!("stale · {reason}")
+        }
+    } else {
+        reason
+    };
     RowView {
         health: Some(health),
         kind: r.kind.abbrev(),
@@ -365,9 +385,11 @@ fn status_bar(state: &State) -> StatusBarView {
     let counts = state.health_counts();
     let stale_since = state
         .kinds
-        .values()
-        .filter_map(|k| match k {
+        .iter()
+        .filter_map(|(kind, k)| match k {
             KindState::Degraded { since, .. } => Some(*since),
+            // Objects still shown of a kind that can no longer be read are stale too.
+            KindState::Unavailable { since, .. } if objects_of(state, *kind) > 0 => Some(*since),
             _ => None,
         })
         .min();
@@ -395,31 +417,73 @@ fn status_bar(state: &State) -> StatusBarView {
 
 fn banners(state: &State) -> Vec<Banner> {
     let mut out = Vec::new();
+    if let Some(words) = &state.link.credentials {
+        let reload = state
+            .keymap
+            .key_for(Mode::Common, super::action::Action::ReloadKubeconfig)
+            .map(|k| format!(" — {k} reloads the kubeconfig"))
+            .unwrap_or_default();
+        out.push(Banner {
+            level: BannerLevel::Error,
+            text: format!("{}{reload}", sanitize_line(words)),
+        });
+    }
+    if let Some(Err(error)) = &state.link.reload {
+        out.push(Banner {
+            level: BannerLevel::Error,
+            text: format!(
+                "reloading the kubeconfig failed, still using the previous one: {}",
+                sanitize_line(error)
+            ),
+        });
+    }
+    // One banner per distinct problem: an outage makes every kind stale with the same words.
+    let mut degraded: Vec<(&str, Option<Timestamp>, Vec<FluxKind>)> = Vec::new();
     for (kind, k) in &state.kinds {
         if let KindState::Degraded { error, since } = k {
-            out.push(Banner {
-                level: BannerLevel::Error,
-                text: format!(
-                    "{kind}: stale since {} (retrying): {}",
-                    since.map_or_else(|| "?".to_owned(), clock),
-                    sanitize_line(error)
-                ),
-            });
+            match degraded.iter_mut().find(|(e, _, _)| *e == error.as_str()) {
+                Some((_, first, kinds)) => {
+                    *first = (*first).min(*since).or(*since);
+                    kinds.push(*kind);
+                }
+                None => degraded.push((error, *since, vec![*kind])),
+            }
         }
     }
-    let unavailable = |want_missing: bool| -> Vec<FluxKind> {
-        state
-            .kinds
-            .iter()
-            .filter(|(_, k)| match k {
-                KindState::Unavailable(KindProblem::MissingCrd) => want_missing,
-                KindState::Unavailable(KindProblem::Forbidden(_)) => !want_missing,
-                _ => false,
-            })
-            .map(|(kind, _)| *kind)
-            .collect()
-    };
-    let missing = unavailable(true);
+    let watched = state
+        .kinds
+        .values()
+        .filter(|k| !matches!(k, KindState::Unavailable { .. }))
+        .count();
+    for (error, since, kinds) in degraded {
+        let which = if kinds.len() == watched && kinds.len() > 1 {
+            "all kinds".to_owned()
+        } else {
+            join(&kinds)
+        };
+        out.push(Banner {
+            level: BannerLevel::Error,
+            text: format!(
+                "{which}: stale since {} (retrying): {}",
+                since.map_or_else(|| "?".to_owned(), clock),
+                sanitize_line(error)
+            ),
+        });
+    }
+    let missing: Vec<FluxKind> = state
+        .kinds
+        .iter()
+        .filter(|(_, k)| {
+            matches!(
+                k,
+                KindState::Unavailable {
+                    problem: KindProblem::MissingCrd,
+                    ..
+                }
+            )
+        })
+        .map(|(kind, _)| *kind)
+        .collect();
     if !missing.is_empty() {
         out.push(Banner {
             level: BannerLevel::Warning,
@@ -427,13 +491,28 @@ fn banners(state: &State) -> Vec<Banner> {
         });
     }
     for (kind, k) in &state.kinds {
-        if let KindState::Unavailable(KindProblem::Forbidden(msg)) = k {
-            out.push(Banner {
-                level: BannerLevel::Warning,
-                text: format!(
+        if let KindState::Unavailable {
+            problem: KindProblem::Forbidden(msg),
+            since,
+        } = k
+        {
+            let shown = objects_of(state, *kind);
+            let text = if shown > 0 {
+                format!(
+                    "{kind}: access forbidden since {}; the {shown} {} shown are stale: {}",
+                    since.map_or_else(|| "?".to_owned(), clock),
+                    plural(*kind),
+                    sanitize_line(msg)
+                )
+            } else {
+                format!(
                     "{kind}: access forbidden, not shown: {}",
                     sanitize_line(msg)
-                ),
+                )
+            };
+            out.push(Banner {
+                level: BannerLevel::Warning,
+                text,
             });
         }
     }
@@ -449,6 +528,21 @@ fn banners(state: &State) -> Vec<Banner> {
         }
     }
     out
+}
+
+/// How many objects of `kind` are shown.
+fn objects_of(state: &State, kind: FluxKind) -> usize {
+    state.objects.keys().filter(|r| r.kind == kind).count()
+}
+
+/// `Kustomizations`, `GitRepositories`.
+#[must_use]
+pub fn plural(kind: FluxKind) -> String {
+    let name = kind.as_str();
+    match name.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{name}s"),
+    }
 }
 
 fn join(kinds: &[FluxKind]) -> String {

@@ -145,7 +145,10 @@ impl Tracker {
             }
             ClusterEvent::Recovered(_) => self.last_api_error = None,
             ClusterEvent::Event(e) => self.timings.record_event(e),
-            ClusterEvent::Invalid { .. } => {}
+            ClusterEvent::Invalid { .. }
+            | ClusterEvent::CredentialsRejected(_)
+            | ClusterEvent::CredentialsAccepted
+            | ClusterEvent::Reloaded(_) => {}
         }
         if !self.synced() {
             return lines;

@@ -2,9 +2,11 @@
 //! to date one object at a time.
 //!
 //! - Nodes are Flux objects keyed by [`ResourceRef`]. An object that is referenced but not known is a
-//!   placeholder node: [`NodeState::Dangling`], or [`NodeState::Implied`] for the HelmChart a HelmRelease's
+//!   placeholder node: [`NodeState::Dangling`], [`NodeState::Implied`] for the HelmChart a HelmRelease's
 //!   `spec.chart` makes the controller generate (it exists once the HelmRelease is reconciled; in a repository
-//!   load it never appears). A placeholder lives exactly as long as some edge touches it.
+//!   load it never appears), or [`NodeState::NoAccess`] when its kind cannot be read ([`Graph::set_unreadable`]:
+//!   listing it is forbidden, so whether it exists is unknown). A placeholder lives exactly as long as some edge
+//!   touches it.
 //! - Edges are typed ([`EdgeKind`], rules in [`edge`]) and point from the object that waits to what it waits
 //!   on; ownership edges point from owner to owned. Each known object *owns* the edges it contributes, so
 //!   [`Graph::upsert`] and [`Graph::remove`] only touch that object's edges ([`Graph::apply`] does a burst of
@@ -51,6 +53,8 @@ pub enum NodeState {
     Implied,
     /// Referenced but missing.
     Dangling,
+    /// Referenced, of a kind that cannot be read (forbidden): unknown, not missing.
+    NoAccess,
 }
 
 /// One node of the graph.
@@ -91,6 +95,8 @@ pub struct Graph {
     /// Number of distinct incoming ownership edges per node (absent when zero).
     owners_in: HashMap<ResourceRef, u32>,
     edge_count: usize,
+    /// Kinds that cannot be read: their placeholders are `NoAccess`.
+    unreadable: BTreeSet<crate::flux::FluxKind>,
 }
 
 impl Graph {
@@ -339,7 +345,29 @@ impl Graph {
         }
     }
 
-    /// Brings a node that has no object in line with its edges: implied, dangling, or gone.
+    /// Marks `kind` as one that cannot be read (listing it is forbidden) or readable again: references to
+    /// objects of it that are not known become `NoAccess` (unknown) rather than `Dangling` (missing), and back.
+    pub fn set_unreadable(&mut self, kind: crate::flux::FluxKind, unreadable: bool) {
+        let changed = if unreadable {
+            self.unreadable.insert(kind)
+        } else {
+            self.unreadable.remove(&kind)
+        };
+        if !changed {
+            return;
+        }
+        let placeholders: Vec<ResourceRef> = self
+            .nodes
+            .values()
+            .filter(|n| n.rref.kind == kind && n.object.is_none())
+            .map(|n| n.rref.clone())
+            .collect();
+        let before = self.states_of(&placeholders);
+        let settled = self.settle_all(&placeholders, before);
+        self.recompute_downstream(settled);
+    }
+
+    /// Brings a node that has no object in line with its edges: implied, dangling, no access, or gone.
     fn settle(&mut self, r: &ResourceRef) {
         if self.nodes.get(r).is_some_and(|n| n.object.is_some()) {
             return;
@@ -357,6 +385,8 @@ impl Graph {
             });
         let state = if implied {
             NodeState::Implied
+        } else if self.unreadable.contains(&r.kind) {
+            NodeState::NoAccess
         } else {
             NodeState::Dangling
         };

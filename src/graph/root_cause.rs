@@ -59,7 +59,8 @@ impl Graph {
         let node = self.nodes.get(rref)?;
         Some(match (node.state, node.health) {
             (NodeState::Dangling, _) => CauseClass::OwnFailure,
-            (NodeState::Implied, _) => CauseClass::PassThrough,
+            // Unknown: not a cause by itself (it may well be fine), and it has no upstream of its own.
+            (NodeState::Implied | NodeState::NoAccess, _) => CauseClass::PassThrough,
             (NodeState::Present, Some(Health::Ready)) => CauseClass::Ready,
             (NodeState::Present, Some(Health::Failing)) => CauseClass::Failing,
             (NodeState::Present, Some(Health::Stalled | Health::Suspended)) => {

@@ -61,25 +61,23 @@ pub async fn run(args: &ConsoleArgs) -> Result<(), Error> {
     };
     let cancel = CancellationToken::new();
     let (tx, rx) = tokio::sync::mpsc::channel(cluster::watch::CHANNEL_CAPACITY);
-    let watchers = cluster::watch::spawn(
-        connection.client.clone(),
-        connection.scope.clone(),
-        tx,
-        cancel.clone(),
-    );
+    // Reloading the kubeconfig (a key in the console) reads it again with the same options.
+    let target = cluster::watch::Target::new(&connection, Some(options.clone()));
+    let watching = cluster::watch::start(target, tx, cancel.clone());
     let result = {
         let mut terminal = crate::terminal::enter().map_err(Error::Terminal)?;
-        app::run(
+        app::run_with(
             &mut terminal,
             crossterm::event::EventStream::new(),
             rx,
+            watching.control.clone(),
             config,
             labels,
         )
         .await
     };
     cancel.cancel();
-    let _ = watchers.await;
+    let _ = watching.task.await;
     if let Some((sim, file)) = demo {
         sim.shutdown().await;
         drop(file);

@@ -22,6 +22,7 @@ pub enum Error {
 pub async fn run(args: &SimArgs) -> Result<(), Error> {
     let mut config = SimConfig::new(super::sim_source(&args.source));
     config.listen = args.listen;
+    config.faults.clone_from(&args.faults);
     let sim = simulation::start(config).await?;
     if let Some(path) = &args.kubeconfig_out {
         sim.write_kubeconfig(path)
@@ -35,6 +36,9 @@ pub async fn run(args: &SimArgs) -> Result<(), Error> {
     } else {
         println!("fluxops sim: '{}' serving on {}", sim.name(), sim.url());
         print!("{}", sim.kubeconfig_yaml());
+    }
+    for plan in &args.faults {
+        println!("fault: {plan}");
     }
     println!("Press Ctrl-C to stop.");
     let waited = tokio::signal::ctrl_c().await;

@@ -56,8 +56,9 @@ pub struct ExportNode {
     pub kind: FluxKind,
     pub namespace: String,
     pub name: String,
-    /// `present`, `implied` (a HelmChart helm-controller generates), `dangling` (referenced, missing) or
-    /// `unlisted` (referenced, of a kind that could not be listed: missing CRD or forbidden).
+    /// `present`, `implied` (a HelmChart helm-controller generates), `dangling` (referenced, missing),
+    /// `noAccess` (referenced, of a kind listing is forbidden for: unknown) or `unlisted` (referenced, of a kind
+    /// that is not served: CRD missing).
     pub state: &'static str,
     /// The health word (`Ready`, `Failing`, …) when the graph is live and the object known; else `None`.
     pub status: Option<Health>,
@@ -175,6 +176,7 @@ fn state_name(state: NodeState) -> &'static str {
         NodeState::Present => "present",
         NodeState::Implied => "implied",
         NodeState::Dangling => "dangling",
+        NodeState::NoAccess => "noAccess",
     }
 }
 
