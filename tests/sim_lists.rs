@@ -17,7 +17,6 @@ use fluxops::sim::store::ObjectKey;
 use fluxops::sim::{SimOptions, WriteOptions};
 use serde_json::{Value, json};
 use support::apiserver::{get, raw};
-use support::sim::start_server;
 
 const KS: &str = "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/apps/kustomizations";
 
@@ -28,6 +27,26 @@ fn ks(name: &str) -> Value {
         "spec": {"interval": "10m", "path": "./x", "prune": true,
                  "sourceRef": {"kind": "GitRepository", "name": "fleet"}}
     })
+}
+
+/// A bare server and a client for it without kube's own retries (which would retry a 504 for minutes).
+async fn start_server(options: SimOptions) -> (fluxops::sim::SimServer, kube::Client) {
+    let server = fluxops::sim::serve(
+        "127.0.0.1:0".parse().unwrap(),
+        fluxops::sim::Store::standard(),
+        options,
+    )
+    .await
+    .unwrap();
+    let kubeconfig = kube::config::Kubeconfig::from_yaml(&server.kubeconfig_yaml()).unwrap();
+    let mut config = kube::Config::from_custom_kubeconfig(
+        kubeconfig,
+        &kube::config::KubeConfigOptions::default(),
+    )
+    .await
+    .unwrap();
+    config.default_retry = false;
+    (server, kube::Client::try_from(config).unwrap())
 }
 
 async fn list(client: &kube::Client, query: &str) -> (u16, Value) {

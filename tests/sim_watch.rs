@@ -857,7 +857,8 @@ async fn first_lists_come_from_the_watch_cache_in_one_piece() {
         assert_eq!(lists.len(), 1, "{kind}: one list, in one piece: {lists:#?}");
         assert!(
             lists[0].contains("resourceVersion=0")
-                && lists[0].contains("resourceVersionMatch=NotOlderThan"),
+                && lists[0].contains("resourceVersionMatch=NotOlderThan")
+                && !lists[0].contains("limit="),
             "{kind}: from the watch cache: {}",
             lists[0]
         );
@@ -919,12 +920,18 @@ async fn a_relist_is_never_older_than_what_was_shown_even_from_a_lagging_cache()
             .all(|o| o.metadata.name.as_deref() != Some("newer-than-the-cache")),
         "the simulated cache lags"
     );
-    // History compacted and watches broken: the watch cannot resume and the kind is listed again.
+    // While the server fails (watches broken), more changes and a compaction: the watch cannot resume and the
+    // kind is listed again.
     let mark = p.view.log.len();
+    let handle = sim.server().handle();
+    handle.set_fault(&fluxops::sim::fault::Fault::Status(500), true);
+    sim.store.upsert(ks("team-b", "while-failing")).unwrap();
     sim.store.compact();
-    sim.server().handle().drop_watches();
+    handle.set_fault(&fluxops::sim::fault::Fault::Status(500), false);
+    let later = ResourceRef::new(FluxKind::Kustomization, "team-b", "while-failing");
     p.until("the re-list", CONVERGE, |v| {
         !v.logged_since(mark, "KindSynced Kustomization").is_empty()
+            && v.objects.contains_key(&later)
     })
     .await;
     assert!(
@@ -933,6 +940,7 @@ async fn a_relist_is_never_older_than_what_was_shown_even_from_a_lagging_cache()
         &p.view.log[mark..]
     );
     assert!(p.view.objects.contains_key(&newer));
+    assert_eq!(p.view.refs(), store_refs(&sim.store, None));
     let relist = list_requests(sim.server(), "kustomizations").pop().unwrap();
     assert!(
         relist.contains("resourceVersionMatch=NotOlderThan")

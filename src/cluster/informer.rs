@@ -8,14 +8,15 @@
 //!   Kubernetes ≥ 1.27 only (older servers ignore the parameter and would never end the list); a server with the
 //!   WatchList feature gate off (the default up to 1.31, e.g. 1.28) refuses it with 422 Invalid, which is
 //!   remembered for the connection ([`ServerFeatures`]) so every informer lists instead.
-//! - **List** otherwise, in pages of [`PAGE_SIZE`]. The *first* list of a resource is `resourceVersion=0`: served
-//!   from the API server's watch cache (a 1.28 server answers it in one piece, ignoring the page size), 1.2–1.8 s
-//!   for 10,100 objects instead of 7.5–9.8 s for the consistent reads from etcd that a list without a
-//!   resourceVersion costs. Every later list (after 410 Gone, or a stream that broke mid-list) is
-//!   `resourceVersion=<last seen>&resourceVersionMatch=NotOlderThan`: the API guarantees it is not older than
-//!   what was already delivered, so a re-list never reports live objects as deleted because an API server's cache
-//!   lags behind (HA, or a cache still catching up). A 1.28 server serves such a paged list from etcd
-//!   (consistent, slower; re-lists are rare), newer ones from the cache.
+//! - **List** otherwise. The *first* list of a resource is `resourceVersion=0`, without a page size (a 1.28 server
+//!   ignores it for such a list, and kube leaves `resourceVersion=0` out when one is set): served from the API
+//!   server's watch cache in one piece, 1.2–1.8 s for 10,100 objects instead of 7.5–9.8 s for the consistent
+//!   reads from etcd that a list without a resourceVersion costs. Every later list (after 410 Gone, or a stream
+//!   that broke mid-list) is paged by [`PAGE_SIZE`] with `resourceVersion=<last seen>&
+//!   resourceVersionMatch=NotOlderThan`: the API guarantees it is not older than what was already delivered, so a
+//!   re-list never reports live objects as deleted because an API server's cache lags behind (HA, or a cache
+//!   still catching up). A 1.28 server serves such a paged list from etcd (consistent, slower; re-lists are
+//!   rare), newer ones from the cache.
 //! - **Watch** from the list's resourceVersion, with bookmarks: every event and bookmark advances the
 //!   resourceVersion a broken connection resumes from (no re-list); 410 Gone lists again as above.
 //!
@@ -304,9 +305,9 @@ where
         }
         let params = match (continue_token.as_deref(), floor) {
             (Some(token), _) => ListParams::default().limit(PAGE_SIZE).continue_token(token),
-            // Nothing delivered yet: any version, from the watch cache.
+            // Nothing delivered yet: any version, from the watch cache, in one piece (kube leaves
+            // `resourceVersion=0` out when a limit is set, and a 1.28 server ignores the limit for it anyway).
             (None, None) => ListParams::default()
-                .limit(PAGE_SIZE)
                 .at("0")
                 .matching(VersionMatch::NotOlderThan),
             // Most recent (a consistent read).

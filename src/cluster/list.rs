@@ -91,8 +91,9 @@ async fn list_kind(
         Scope::All => Api::all_with(client.clone(), &served.resource),
         Scope::Namespace(ns) => Api::namespaced_with(client.clone(), ns, &served.resource),
     };
+    // In one piece from the watch cache (see `informer`: kube leaves `resourceVersion=0` out with a limit); a
+    // server that pages anyway is followed through its continue tokens.
     let mut params = ListParams::default()
-        .limit(PAGE_SIZE)
         .at("0")
         .matching(VersionMatch::NotOlderThan);
     loop {

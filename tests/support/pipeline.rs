@@ -126,6 +126,8 @@ impl Console {
 
     fn apply(&mut self, event: ClusterEvent) {
         self.log.push(short(&event));
+        // The app's clock ticks every second; here before every event, so times shown are real.
+        update(&mut self.state, Msg::Tick(Timestamp::now()));
         update(&mut self.state, Msg::Cluster(event));
     }
 
