@@ -43,6 +43,7 @@ pub(crate) async fn run(shared: Shared, cancel: CancellationToken) {
     );
     let mut errors = CappedBackoff::errors();
     let mut slow = CappedBackoff::forbidden();
+    let mut credentials = CappedBackoff::credentials();
     // uid → resourceVersion of the Flux events sent (expired events are deleted by the API server).
     let mut sent: HashMap<String, String> = HashMap::new();
     loop {
@@ -69,6 +70,7 @@ pub(crate) async fn run(shared: Shared, cancel: CancellationToken) {
             Ok(Step::Item(event) | Step::Apply(event)) => {
                 errors.reset();
                 slow.reset();
+                credentials.reset();
                 let Some(flux) = flux_event(&event) else {
                     continue;
                 };
@@ -98,9 +100,8 @@ pub(crate) async fn run(shared: Shared, cancel: CancellationToken) {
             Err(failure) => {
                 tracing::warn!("events watch failed: {}", failure.words());
                 match failure {
-                    Failure::Forbidden(_) | Failure::NotFound | Failure::Unauthorized => {
-                        slow.next_delay()
-                    }
+                    Failure::Forbidden(_) | Failure::NotFound => slow.next_delay(),
+                    Failure::Unauthorized => credentials.next_delay(),
                     Failure::Throttled { retry_after } => {
                         errors.next_delay().max(retry_after.unwrap_or_default())
                     }
