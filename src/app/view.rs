@@ -443,7 +443,10 @@ fn banners(state: &State) -> Vec<Banner> {
         if let KindState::Degraded { error, since } = k {
             match degraded.iter_mut().find(|(e, _, _)| *e == error.as_str()) {
                 Some((_, first, kinds)) => {
-                    *first = (*first).min(*since).or(*since);
+                    *first = match (*first, *since) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
                     kinds.push(*kind);
                 }
                 None => degraded.push((error, *since, vec![*kind])),
