@@ -37,6 +37,10 @@ pub struct DetailView {
     pub events: Vec<EventView>,
     /// Durations (sparkline), p50/p95 and timing flags, when there are any.
     pub timing: Option<super::timings_view::TimingDetailView>,
+    /// On the Problems screen: what waits behind the object (`glyph Kind/ns/name`, the first ones) and how
+    /// many objects that is.
+    pub waiting: Vec<String>,
+    pub waiting_total: usize,
 }
 
 /// The diagnosis of a failing object (`crate::diagnosis`); every text is sanitised.
@@ -144,6 +148,8 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
             conditions: Vec::new(),
             events: events(state, r, now),
             timing: None,
+            waiting: Vec::new(),
+            waiting_total: 0,
         };
     };
     let obj = &entry.object;
@@ -180,6 +186,8 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
             .collect(),
         events: events(state, r, now),
         timing: super::timings_view::detail(state, r, now),
+        waiting: Vec::new(),
+        waiting_total: 0,
     }
 }
 

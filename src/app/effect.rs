@@ -1,8 +1,13 @@
-//! `Effect`: side effects `update` asks for, as data. The run loop performs them; `update` never does I/O.
+//! `Effect`: side effects `update` asks for, as data. The run loop performs them (`effects_runner`); `update`
+//! never does I/O.
+
+use crate::cluster::inspect::InspectRequest;
 
 /// A side effect requested by `update`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Leave the app (restore the terminal and return from `run`).
     Quit,
+    /// Fetch an object (and its inventory's live status) for the drill-down; answered by `Msg::Inspected`.
+    Inspect(InspectRequest),
 }

@@ -1,5 +1,6 @@
 //! The app: the only owner of [`State`]. TEA: messages ([`Msg`]) go through the pure [`update`], which returns
-//! [`Effect`]s as data; frames are drawn from view models ([`view::build`]) by `crate::ui`.
+//! [`Effect`]s as data, performed by [`effects_runner`] (whose answers come back as messages); frames are drawn
+//! from view models ([`view::build`]) by `crate::ui`.
 //!
 //! # Wiring it from `main`
 //!
@@ -21,8 +22,14 @@ pub mod dag;
 pub mod dag_view;
 pub mod detail_view;
 pub mod effect;
+pub mod effects_runner;
+pub mod inspect;
+pub mod inspect_view;
 pub mod msg;
 pub mod navigator;
+pub mod problems;
+pub mod problems_view;
+pub mod request;
 pub mod rollout_view;
 pub mod state;
 pub mod timings_view;
@@ -62,11 +69,12 @@ pub enum Error {
     Input(#[source] std::io::Error),
 }
 
-/// Runs the console until the user quits. See the module doc for how `main` calls it.
+/// Runs the console until the user quits, with nothing to fetch from (drill-down fetches answer "not
+/// connected"). See the module doc for how `main` calls it.
 pub async fn run<B, S>(
     terminal: &mut Terminal<B>,
-    mut input: S,
-    mut cluster: mpsc::Receiver<ClusterEvent>,
+    input: S,
+    cluster: mpsc::Receiver<ClusterEvent>,
     config: Config,
     labels: Labels,
 ) -> Result<(), Error>
@@ -74,7 +82,24 @@ where
     B: Backend,
     S: Stream<Item = std::io::Result<Event>> + Unpin,
 {
+    run_with_client(terminal, input, cluster, config, labels, None).await
+}
+
+/// Runs the console until the user quits; the drill-down fetches through `client`.
+pub async fn run_with_client<B, S>(
+    terminal: &mut Terminal<B>,
+    mut input: S,
+    mut cluster: mpsc::Receiver<ClusterEvent>,
+    config: Config,
+    labels: Labels,
+    client: Option<kube::Client>,
+) -> Result<(), Error>
+where
+    B: Backend,
+    S: Stream<Item = std::io::Result<Event>> + Unpin,
+{
     let mut state = State::new(config, labels);
+    let (mut runner, mut answers) = effects_runner::EffectsRunner::new(client);
     if let Ok(size) = terminal.size() {
         update(
             &mut state,
@@ -115,12 +140,15 @@ where
                     continue;
                 }
             },
+            Some(answer) = answers.recv() => answer,
             _ = ticker.tick() => Msg::Tick(Timestamp::now()),
             () = tokio::time::sleep_until(next_frame), if state.dirty => continue,
         };
-        let effects = update(&mut state, msg);
-        if effects.contains(&Effect::Quit) {
-            return Ok(());
+        for effect in update(&mut state, msg) {
+            if effect == Effect::Quit {
+                return Ok(());
+            }
+            runner.run(effect);
         }
     }
 }

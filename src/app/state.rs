@@ -2,7 +2,9 @@
 //! The root holds the data (objects, kinds, events, topology) and one state struct per screen.
 
 use super::dag::DagState;
+use super::inspect::InspectState;
 use super::navigator::NavigatorState;
+use super::problems::ProblemsState;
 use super::timings_view::TimingsListState;
 use super::tree::TreeView;
 use crate::cluster::KindProblem;
@@ -96,6 +98,10 @@ pub enum Screen {
     Dag,
     /// The timings list (key `3`).
     Timings,
+    /// The root causes, worst first (key `0`; where the console opens when something is wrong).
+    Problems,
+    /// The drill-down of one object: YAML, events, inventory (keys `y`, `e`, `i`).
+    Inspect,
 }
 
 /// The whole app state.
@@ -113,6 +119,8 @@ pub struct State {
     pub timings_list: TimingsListState,
     pub navigator: NavigatorState,
     pub dag: DagState,
+    pub problems: ProblemsState,
+    pub inspect: InspectState,
     pub focus: Focus,
     pub detail_visible: bool,
     pub detail_scroll: u16,
@@ -158,6 +166,8 @@ impl State {
             timings_list: TimingsListState::default(),
             navigator: NavigatorState::default(),
             dag: DagState::default(),
+            problems: ProblemsState::default(),
+            inspect: InspectState::default(),
             focus: Focus::Navigator,
             detail_visible: true,
             detail_scroll: 0,
@@ -186,6 +196,10 @@ impl State {
             Mode::Help
         } else if self.screen == Screen::Dag {
             Mode::Dag
+        } else if self.screen == Screen::Inspect {
+            Mode::Inspect
+        } else if self.screen == Screen::Problems && self.focus != Focus::Detail {
+            Mode::Problems
         } else if self.navigator.filter_editing {
             Mode::Filter
         } else if self.screen == Screen::Timings {
@@ -217,9 +231,13 @@ impl State {
             {
                 if old.status.health != entry.status.health {
                     self.dag.mark_stale();
+                    self.problems.mark_stale();
                 }
             }
-            _ => self.dag.mark_warnings_stale(),
+            _ => {
+                self.dag.mark_warnings_stale();
+                self.problems.mark_stale();
+            }
         }
         let change = match self.objects.get(&r) {
             Some(old) if !was_invalid => {
@@ -282,6 +300,7 @@ impl State {
         self.invalid.insert(r, error);
         self.navigator.mark_stale();
         self.dag.mark_warnings_stale();
+        self.problems.mark_stale();
     }
 
     /// How many objects have each health (kept as objects come, change and go; for the status bar).
@@ -301,6 +320,7 @@ impl State {
         self.events.remove(r);
         self.navigator.mark_stale();
         self.dag.mark_warnings_stale();
+        self.problems.mark_stale();
     }
 
     /// Records an event about an object, replacing an older copy of the same aggregated event.

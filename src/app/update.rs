@@ -35,6 +35,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
             Vec::new()
         }
+        Msg::Inspected(answer) => {
+            super::inspect::on_answer(state, answer);
+            Vec::new()
+        }
     };
     // Cluster events only mark the tree stale: a burst of them costs one rebuild, at the next key or frame.
     effects
@@ -69,6 +73,7 @@ fn on_key(state: &mut State, key: &KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    state.problems.touched = true;
     let mode = state.mode();
     state.pending_keys.push(Key::from_event(key));
     match state.keymap.resolve(mode, &state.pending_keys) {
@@ -109,8 +114,17 @@ fn type_into_filter(state: &mut State, key: &KeyEvent) {
 /// Performs a user intent.
 pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     state.dirty = true;
+    state.problems.touched = true;
     if state.mode() == Mode::Timings && super::timings_view::on_action(state, action) {
         return Vec::new();
+    }
+    if state.mode() == Mode::Problems && super::problems::on_action(state, action) {
+        return Vec::new();
+    }
+    if state.mode() == Mode::Inspect
+        && let Some(effects) = super::inspect::on_action(state, action)
+    {
+        return effects;
     }
     let src = Source {
         topology: &state.graph,
@@ -163,8 +177,11 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ScrollDown | Action::ScrollUp => scroll(state, action == Action::ScrollDown),
         Action::StartFilter => {
-            // The filter narrows the tree and the timings list; the DAG screen has none: type it in the tree.
-            if state.screen == Screen::Dag {
+            // The filter narrows the tree and the timings list; other screens have none: type it in the tree.
+            if matches!(
+                state.screen,
+                Screen::Dag | Screen::Problems | Screen::Inspect
+            ) {
                 state.screen = Screen::Tree;
             }
             nav.filter_editing = true;
@@ -208,6 +225,16 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
                 on_dag_action(state, action);
             }
         }
+        Action::ShowProblems => {
+            state.screen = Screen::Problems;
+            state.focus = Focus::Navigator;
+        }
+        Action::ShowYaml => return super::inspect::open(state, super::inspect::Tab::Yaml),
+        Action::ShowEvents => return super::inspect::open(state, super::inspect::Tab::Events),
+        Action::ShowInventory => {
+            return super::inspect::open(state, super::inspect::Tab::Inventory);
+        }
+        Action::CloseInspect => super::inspect::close(state),
     }
     Vec::new()
 }
@@ -265,9 +292,11 @@ fn scroll(state: &mut State, down: bool) {
 
 /// A generous bound on the detail pane's wrapped rows for the selected object (assumes a 40-column pane).
 fn detail_rows_bound(state: &State) -> usize {
-    let Some(r) = state.selected() else {
+    // The pane shows the current screen's selection.
+    let Some(r) = super::inspect::screen_selection(state) else {
         return 0;
     };
+    let r = &r;
     let wrapped = |text: &str| text.len() / 40 + 1;
     let object_rows = state.objects.get(r).map_or(0, |e| {
         let conditions: usize = e
@@ -283,7 +312,17 @@ fn detail_rows_bound(state: &State) -> usize {
         .events
         .get(r)
         .map_or(0, |ring| ring.iter().map(|e| wrapped(&e.message)).sum());
-    20 + object_rows + event_rows
+    let waiting = if state.screen == Screen::Problems {
+        state
+            .graph
+            .blast_radius(r)
+            .len()
+            .min(super::problems_view::WAITING_SHOWN)
+            + 3
+    } else {
+        0
+    };
+    20 + object_rows + event_rows + waiting
 }
 
 fn on_cluster(state: &mut State, ev: ClusterEvent) {
@@ -320,4 +359,5 @@ fn on_cluster(state: &mut State, ev: ClusterEvent) {
         }
         ClusterEvent::Event(ev) => state.record_event(ev),
     }
+    super::problems::maybe_open(state);
 }

@@ -14,6 +14,8 @@ use std::str::FromStr;
 
 pub use super::dag_view::DagView;
 pub use super::detail_view::{ConditionView, DetailView, DiagnosisView, EventView};
+pub use super::inspect_view::{InspectLine, InspectView, Tone};
+pub use super::problems_view::{ProblemRowView, ProblemsView};
 pub use super::timings_view::{FlagView, TimingDetailView, TimingRowView, TimingsView};
 
 /// Everything one frame shows.
@@ -31,6 +33,10 @@ pub struct View<'a> {
     pub help: Option<HelpView>,
     /// The DAG screen, when it is open (it replaces the tree and the detail pane).
     pub dag: Option<DagView>,
+    /// The Problems list, when it is the screen shown (instead of the tree).
+    pub problems: Option<ProblemsView>,
+    /// The drill-down, when it is open (it replaces the main area).
+    pub inspect: Option<InspectView>,
     /// Key hints for the footer: (keys, what).
     pub hints: Vec<(String, String)>,
 }
@@ -204,17 +210,23 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
         let (cw, ch) = crate::ui::dag_canvas_size(w, h, banners.len());
         super::dag_view::build(state, cw, ch)
     });
+    let problems =
+        (state.screen == Screen::Problems).then(|| super::problems_view::build(state, height, now));
     let state: &State = state;
     let selected = match state.screen {
         Screen::Timings => state.timings_list.selected_ref(),
-        // The DAG screen draws its own side panel, not the detail pane.
-        Screen::Dag => None,
+        // The DAG screen draws its own side panel, the drill-down its own pages.
+        Screen::Dag | Screen::Inspect => None,
         Screen::Tree => state.selected(),
+        Screen::Problems => state.problems.selected_ref(),
     };
-    let detail = state
+    let mut detail = state
         .detail_visible
         .then(|| selected.map(|r| super::detail_view::build(state, r, now)))
         .flatten();
+    if let (Some(d), Some(r), Screen::Problems) = (detail.as_mut(), selected, state.screen) {
+        (d.waiting, d.waiting_total) = super::problems_view::waiting_lines(state, r);
+    }
     View {
         theme: &state.theme,
         navigator: navigator(state, window, filter),
@@ -226,6 +238,10 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
         banners,
         help: state.help_open.then(|| help(state)),
         dag,
+        problems,
+        inspect: (state.screen == Screen::Inspect)
+            .then(|| super::inspect_view::build(state, now))
+            .flatten(),
         hints: hints(state),
     }
 }
@@ -518,6 +534,23 @@ fn hints(state: &State) -> Vec<(String, String)> {
             (A::DagShallower, "shallower"),
             (A::RevealInTree, "in tree"),
             (A::ToggleHelp, "help"),
+        ],
+        Mode::Problems => &[
+            (A::FocusDetail, "details"),
+            (A::ShowInventory, "inventory"),
+            (A::ShowYaml, "yaml"),
+            (A::ShowEvents, "events"),
+            (A::RevealInTree, "in tree"),
+            (A::ToggleHelp, "help"),
+            (A::Quit, "quit"),
+        ],
+        Mode::Inspect => &[
+            (A::CloseInspect, "back"),
+            (A::ShowYaml, "yaml"),
+            (A::ShowEvents, "events"),
+            (A::ShowInventory, "inventory"),
+            (A::ScrollDown, "scroll"),
+            (A::Quit, "quit"),
         ],
         Mode::Navigator | Mode::Common => &[
             (A::ToggleHelp, "help"),

@@ -4,6 +4,7 @@
 //! - `discovery`: which version of each Flux kind the server serves.
 //! - `watch`: `spawn` — the watchers, sending `ClusterEvent`s (`kind_watch` per kind, `event_watch` for Events).
 //! - `list`: `list_all` — every Flux kind listed once (scriptable commands).
+//! - `inspect`: the drill-down's on-demand GETs (one object in full, the live status of its inventory).
 //! - `decode`: how listed/watched objects become `FluxObject`s cheaply, isolating malformed ones.
 
 mod backoff;
@@ -12,6 +13,7 @@ pub mod decode;
 pub mod discovery;
 pub mod event;
 pub mod event_watch;
+pub mod inspect;
 mod kind_watch;
 pub mod list;
 pub mod watch;

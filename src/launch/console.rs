@@ -69,12 +69,13 @@ pub async fn run(args: &ConsoleArgs) -> Result<(), Error> {
     );
     let result = {
         let mut terminal = crate::terminal::enter().map_err(Error::Terminal)?;
-        app::run(
+        app::run_with_client(
             &mut terminal,
             crossterm::event::EventStream::new(),
             rx,
             config,
             labels,
+            Some(connection.client.clone()),
         )
         .await
     };

@@ -66,6 +66,19 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, detail: &DetailV
             Span::styled(format!(": {}", d.advice), theme.text_dim),
         ]));
     }
+    if !detail.waiting.is_empty() {
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            format!("Waiting behind it ({})", detail.waiting_total),
+            theme.title,
+        ));
+        lines.extend(
+            detail
+                .waiting
+                .iter()
+                .map(|w| Line::styled(format!("  {w}"), theme.text)),
+        );
+    }
     if !detail.message.is_empty() {
         lines.push(Line::default());
         lines.extend(

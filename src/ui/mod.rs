@@ -7,10 +7,14 @@
 mod dag;
 mod detail;
 mod help;
+mod inspect;
 mod navigator;
+mod problems;
 mod status_bar;
 pub mod style;
 mod timings;
+
+pub use inspect::wrap;
 
 use crate::app::view::View;
 use ratatui::Frame;
@@ -56,12 +60,16 @@ pub fn dag_canvas_size(width: u16, height: u16, banners: usize) -> (u16, u16) {
 pub fn draw(frame: &mut Frame<'_>, view: &View<'_>) {
     let area = frame.area();
     // The filter prompt belongs to the tree screen.
-    let filter_shown = view.dag.is_none() && view.navigator.filter.is_some();
+    let filter_shown = view.dag.is_none()
+        && view.problems.is_none()
+        && view.inspect.is_none()
+        && view.navigator.filter.is_some();
     let [banners, main, filter, status, hints] = layout(area, view.banners.len(), filter_shown);
     status_bar::banners(frame, banners, view);
-    match &view.dag {
-        Some(dag) => dag::draw(frame, main, view, dag),
-        None => draw_main(frame, main, view),
+    match (&view.dag, &view.inspect) {
+        (Some(dag), _) => dag::draw(frame, main, view, dag),
+        (None, Some(page)) => inspect::draw(frame, main, view, page),
+        (None, None) => draw_main(frame, main, view),
     }
     if let Some(text) = view.navigator.filter.as_ref().filter(|_| filter_shown) {
         status_bar::filter(frame, filter, view, text);
@@ -74,10 +82,11 @@ pub fn draw(frame: &mut Frame<'_>, view: &View<'_>) {
 }
 
 fn draw_main(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
-    // The screen on the left: the tree, or the timings list.
-    let screen = |frame: &mut Frame<'_>, area: Rect| match &view.timings {
-        Some(list) => timings::draw(frame, area, view, list),
-        None => navigator::draw(frame, area, view),
+    // The screen on the left: the tree, the timings list or the Problems list.
+    let screen = |frame: &mut Frame<'_>, area: Rect| match (&view.timings, &view.problems) {
+        (Some(list), _) => timings::draw(frame, area, view, list),
+        (None, Some(list)) => problems::draw(frame, area, view, list),
+        (None, None) => navigator::draw(frame, area, view),
     };
     match &view.detail {
         Some(detail) if area.width >= WIDE => {

@@ -1,0 +1,275 @@
+//! The Problems screen (issue 7, item 12): root causes only, worst first by blast radius, where the console opens
+//! when something is wrong; `0` from anywhere, enter opens the detail with what waits behind the problem.
+//! Snapshots at 80x24 and 160x48 with the fixed clock.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers fail the test loudly"
+)]
+
+mod support;
+
+use fluxops::app::problems::{ProblemKind, find};
+use fluxops::app::state::{Focus, Screen};
+use fluxops::app::{Action, Msg, State, update};
+use fluxops::cluster::ClusterEvent;
+use fluxops::config::{Config, Mode};
+use fluxops::flux::{FluxKind, FluxObject};
+use std::sync::Arc;
+use support::console::{act, fleet, labels, loaded_state, now, render, synced_state};
+use support::objects::r;
+
+fn problem_targets(state: &State) -> Vec<String> {
+    find(&state.graph, &state.timings)
+        .iter()
+        .map(|p| format!("{} {} {}", p.target, p.kind.label(), p.blast))
+        .collect()
+}
+
+#[test]
+fn only_root_causes_are_listed_worst_first_by_blast_radius() {
+    let state = loaded_state();
+    // The failing Kustomization `podinfo` looks through to its failing GitRepository and is not listed; `apps`
+    // waits behind it too. The suspended `redis` is listed because `frontend` waits on it; the stalled
+    // HelmRelease has nothing behind it and comes last.
+    assert_eq!(
+        problem_targets(&state),
+        vec![
+            "GitRepository/flux-system/podinfo failing 2",
+            "HelmRelease/apps/redis suspended 1",
+            "HelmRelease/monitoring/kube-prometheus-stack stalled 0",
+        ]
+    );
+}
+
+#[test]
+fn a_suspended_object_nothing_waits_on_is_not_a_problem() {
+    let objects: Vec<FluxObject> = fleet()
+        .into_iter()
+        .filter(|o| o.metadata.name.as_deref() != Some("frontend"))
+        .collect();
+    let state = synced_state(objects);
+    let listed = problem_targets(&state);
+    assert!(!listed.iter().any(|p| p.contains("redis")), "{listed:?}");
+}
+
+#[test]
+fn the_console_opens_on_problems_once_every_kind_is_listed_and_something_is_wrong() {
+    let mut state = State::new(Config::builtin(), labels());
+    for obj in fleet() {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
+        );
+    }
+    let mut kinds = FluxKind::ALL.into_iter();
+    let first = kinds.next().unwrap();
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::KindSynced {
+            kind: first,
+            api_version: format!("{}/v1", first.group()),
+        }),
+    );
+    // Still listing: the tree stays.
+    assert_eq!(state.screen, Screen::Tree);
+    for kind in kinds {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::KindSynced {
+                kind,
+                api_version: format!("{}/v1", kind.group()),
+            }),
+        );
+    }
+    assert_eq!(state.screen, Screen::Problems);
+    assert_eq!(state.mode(), Mode::Problems);
+    // The worst problem is selected.
+    assert_eq!(
+        state.problems.selected_ref(),
+        Some(&r(FluxKind::GitRepository, "flux-system", "podinfo"))
+    );
+}
+
+#[test]
+fn a_healthy_fleet_opens_on_the_tree() {
+    let objects: Vec<FluxObject> = fleet()
+        .into_iter()
+        .filter(|o| {
+            o.status
+                .conditions
+                .iter()
+                .all(|c| c.type_ != "Ready" || c.status == "True")
+                && !o.is_suspended()
+        })
+        .collect();
+    assert!(objects.len() > 5);
+    let state = synced_state(objects);
+    assert_eq!(state.screen, Screen::Tree);
+}
+
+#[test]
+fn a_user_who_pressed_a_key_before_the_sync_is_not_moved() {
+    let mut state = State::new(Config::builtin(), labels());
+    for obj in fleet() {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
+        );
+    }
+    act(&mut state, &[Action::MoveDown]);
+    for kind in FluxKind::ALL {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::KindSynced {
+                kind,
+                api_version: format!("{}/v1", kind.group()),
+            }),
+        );
+    }
+    assert_eq!(state.screen, Screen::Tree);
+    // Decided once: a kind that recovers later does not move anyone either.
+    act(&mut state, &[Action::ShowTimings]);
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Recovered(FluxKind::Bucket)),
+    );
+    assert_eq!(state.screen, Screen::Timings);
+}
+
+#[test]
+fn zero_opens_problems_from_every_screen_and_enter_lists_what_waits_behind() {
+    let mut state = loaded_state();
+    for screen_key in [Action::ShowTree, Action::ShowDag, Action::ShowTimings] {
+        act(&mut state, &[screen_key, Action::ShowProblems]);
+        assert_eq!(state.screen, Screen::Problems, "after {screen_key}");
+    }
+    act(&mut state, &[Action::FocusDetail]);
+    assert_eq!(state.focus, Focus::Detail);
+    let view = fluxops::app::view::build(&mut state, now());
+    let detail = view.detail.expect("the detail of the selected problem");
+    assert_eq!(detail.title, "GitRepository flux-system/podinfo");
+    assert_eq!(detail.waiting_total, 2);
+    assert_eq!(
+        detail.waiting,
+        vec![
+            "⊘ Kustomization/flux-system/apps",
+            "⊘ Kustomization/flux-system/podinfo"
+        ]
+    );
+    // Back to the list, the next problem, and to it in the tree.
+    act(
+        &mut state,
+        &[
+            Action::FocusNavigator,
+            Action::MoveDown,
+            Action::RevealInTree,
+        ],
+    );
+    assert_eq!(state.screen, Screen::Tree);
+    assert_eq!(
+        state.selected(),
+        Some(&r(FluxKind::HelmRelease, "apps", "redis"))
+    );
+}
+
+#[test]
+fn the_list_follows_health_changes_without_recomputing_per_frame() {
+    let mut state = loaded_state();
+    act(&mut state, &[Action::ShowProblems]);
+    let _ = render(&mut state, 120, 30);
+    let computed = state.problems.computations();
+    for _ in 0..5 {
+        let _ = render(&mut state, 120, 30);
+    }
+    assert_eq!(
+        state.problems.computations(),
+        computed,
+        "frames reuse the list"
+    );
+    // The stalled HelmRelease recovers: it leaves the list at the next frame.
+    let mut hr = fleet()
+        .into_iter()
+        .find(|o| o.metadata.name.as_deref() == Some("kube-prometheus-stack"))
+        .unwrap();
+    hr.status.conditions.retain(|c| c.type_ != "Stalled");
+    for c in &mut hr.status.conditions {
+        c.status = "True".to_owned();
+        c.reason = "UpgradeSucceeded".to_owned();
+    }
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Upserted(Arc::new(hr))),
+    );
+    let view = fluxops::app::view::build(&mut state, now());
+    let rows: Vec<String> = view
+        .problems
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    assert_eq!(rows, vec!["flux-system/podinfo", "apps/redis"]);
+    assert_eq!(state.problems.computations(), computed + 1);
+}
+
+#[test]
+fn rows_carry_the_diagnosis_headline_since_and_waiting_count() {
+    let mut state = loaded_state();
+    act(&mut state, &[Action::ShowProblems]);
+    let view = fluxops::app::view::build(&mut state, now());
+    let rows = view.problems.unwrap().rows;
+    let git = &rows[0];
+    assert_eq!((git.kind, git.what.as_str()), ("GitRepository", "failing"));
+    assert!(git.headline.contains("stefanprodan/podinfo"), "{git:?}");
+    assert_eq!((git.since.as_str(), git.waiting), ("18m", 2));
+    let redis = &rows[1];
+    assert_eq!(redis.headline, "suspended: 1 object waits for it to resume");
+    let stalled = &rows[2];
+    assert_eq!(stalled.what, ProblemKind::Stalled.label());
+    assert_eq!(stalled.waiting, 0);
+}
+
+fn snapshot(state: &mut State, width: u16, height: u16) -> String {
+    render(state, width, height).backend().to_string()
+}
+
+#[test]
+fn problems_screen_80x24() {
+    let mut state = loaded_state();
+    act(&mut state, &[Action::ShowProblems]);
+    insta::assert_snapshot!(snapshot(&mut state, 80, 24));
+}
+
+#[test]
+fn problems_screen_160x48() {
+    let mut state = loaded_state();
+    act(&mut state, &[Action::ShowProblems]);
+    insta::assert_snapshot!(snapshot(&mut state, 160, 48));
+}
+
+#[test]
+fn problem_detail_with_what_waits_behind_80x24() {
+    let mut state = loaded_state();
+    act(&mut state, &[Action::ShowProblems, Action::FocusDetail]);
+    insta::assert_snapshot!(snapshot(&mut state, 80, 24));
+}
+
+#[test]
+fn nothing_wrong_says_so() {
+    let objects: Vec<FluxObject> = fleet()
+        .into_iter()
+        .filter(|o| {
+            matches!(
+                o.metadata.name.as_deref(),
+                Some("flux-system" | "infra-controllers")
+            )
+        })
+        .collect();
+    let mut state = synced_state(objects);
+    act(&mut state, &[Action::ShowProblems]);
+    let screen = snapshot(&mut state, 120, 20);
+    assert!(screen.contains("Problems (0)"), "{screen}");
+    assert!(screen.contains("Nothing is wrong"), "{screen}");
+}
