@@ -172,14 +172,7 @@ fn generic(obj: &Value) -> LiveStatus {
             ),
         };
     }
-    if obj
-        .get("status")
-        .is_some_and(|s| s.as_object().is_some_and(|m| !m.is_empty()))
-    {
-        LiveStatus::new(LiveState::Current, "exists")
-    } else {
-        LiveStatus::new(LiveState::Current, "exists (no status)")
-    }
+    LiveStatus::new(LiveState::Current, "exists")
 }
 
 fn replicas(obj: &Value) -> LiveStatus {

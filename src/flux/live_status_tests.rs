@@ -146,7 +146,7 @@ fn other_kinds_by_their_conditions_or_their_existence() {
     assert_eq!(of(&stalled).state, LiveState::Failed);
     assert_eq!(
         of(&json!({"kind": "ConfigMap", "data": {"a": "b"}})).summary,
-        "exists (no status)"
+        "exists"
     );
     let lb = json!({"kind": "Service", "spec": {"type": "LoadBalancer"}, "status": {"loadBalancer": {}}});
     assert_eq!(of(&lb).state, LiveState::InProgress);

@@ -174,14 +174,28 @@ fn helm_release(obj: &Value, spec: &Value, out: &mut Vec<(String, String)>) {
     } else {
         push(out, "Chart", spec.get("chartRef").and_then(reference));
     }
-    let deployed = obj.pointer("/status/history/0").and_then(|h| {
+    // `status.history` is newest first; the release running is the newest `deployed` one, and a newer
+    // attempt that did not deploy is named with how it ended.
+    let chart = |h: &Value| {
         Some(format!(
             "{}@{}",
             text(h, "/chartName")?,
             text(h, "/chartVersion")?
         ))
-    });
-    push(out, "Deployed", deployed);
+    };
+    let history: Vec<&Value> = array(obj, "/status/history").collect();
+    let deployed = history
+        .iter()
+        .position(|h| text(h, "/status") == Some("deployed"));
+    push(out, "Deployed", deployed.and_then(|i| chart(history[i])));
+    if let Some(last) = history.first().filter(|_| deployed != Some(0)) {
+        let status = text(last, "/status").unwrap_or("unknown");
+        push(
+            out,
+            "Attempted",
+            chart(last).map(|c| format!("{c} ({status})")),
+        );
+    }
     push(out, "Release", text(spec, "/releaseName"));
     push(out, "Target ns", text(spec, "/targetNamespace"));
     for v in array(spec, "/valuesFrom") {
@@ -253,7 +267,8 @@ mod tests {
             "valuesFrom": [{"kind": "Secret", "name": "redis-values", "valuesKey": "prod.yaml"},
                            {"name": "common", "optional": true}],
             "values": {"auth": {"password": "hunter2"}}},
-            "status": {"history": [{"chartName": "redis", "chartVersion": "20.6.2"}]}});
+            "status": {"history": [{"chartName": "redis", "chartVersion": "20.6.3", "status": "failed"},
+                                   {"chartName": "redis", "chartVersion": "20.6.2", "status": "deployed"}]}});
         let facts = of(&hr);
         let text = format!("{facts:?}");
         assert!(!text.contains("hunter2"), "{text}");
@@ -264,6 +279,10 @@ mod tests {
             ("Source".to_owned(), "HelmRepository/bitnami".to_owned())
         );
         assert_eq!(facts[3], ("Deployed".to_owned(), "redis@20.6.2".to_owned()));
+        assert_eq!(
+            facts[4],
+            ("Attempted".to_owned(), "redis@20.6.3 (failed)".to_owned())
+        );
         assert!(facts.contains(&(
             "Values from".to_owned(),
             "Secret/redis-values key prod.yaml".to_owned()
