@@ -273,3 +273,26 @@ fn nothing_wrong_says_so() {
     assert!(screen.contains("Problems (0)"), "{screen}");
     assert!(screen.contains("Nothing is wrong"), "{screen}");
 }
+
+#[test]
+fn a_failing_object_is_broken_since_its_last_success_not_its_latest_retry() {
+    let ks: FluxObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+        "metadata": {"name": "apps", "namespace": "flux-system", "generation": 1},
+        "spec": {"interval": "10m0s", "path": "./apps"},
+        "status": {"observedGeneration": 1,
+            "conditions": [{"type": "Ready", "status": "False", "reason": "BuildFailed",
+                "lastTransitionTime": "2026-11-24T03:29:00Z",
+                "message": "kustomize build failed: accumulating resources: missing ./overlays/prod"}],
+            "history": [{"digest": "sha256:1", "firstReconciled": "2026-11-24T00:00:00Z",
+                "lastReconciled": "2026-11-24T01:30:00Z", "lastReconciledDuration": "2.1s",
+                "lastReconciledStatus": "ReconciliationSucceeded", "totalReconciliations": 9}]}
+    }))
+    .unwrap();
+    let mut state = synced_state(vec![ks]);
+    update(&mut state, Msg::Tick(now()));
+    let view = fluxops::app::view::build(&mut state, now());
+    let row = &view.problems.unwrap().rows[0];
+    // The retry a minute ago reset Ready's transition; the last success was two hours ago.
+    assert_eq!((row.what.as_str(), row.since.as_str()), ("failing", "2h"));
+}

@@ -40,7 +40,7 @@ pub struct ProblemRowView {
     pub what: String,
     /// The diagnosis headline (failing, stalled) or what the timings say (stuck, overdue).
     pub headline: String,
-    /// How long it has been so (`12m`), `-` when unknown.
+    /// How long it has been so (`12m`; failing: since its last success), `-` when unknown.
     pub since: String,
     /// Objects waiting behind it (0: none).
     pub waiting: usize,
@@ -122,9 +122,14 @@ fn explain(state: &State, p: &Problem, now: Timestamp) -> (String, String) {
                 },
                 |d| d.headline(),
             );
-            let since = failing_condition(obj)
-                .and_then(|c| c.last_transition_time.as_deref())
-                .map_or_else(dash, |t| age(now, t));
+            // Broken since the last success seen (a controller resets Ready at every retry, so the failure
+            // condition only dates the latest attempt); that condition's time when no success is known.
+            let since = match assessment.and_then(|a| a.since_success) {
+                Some(d) => elapsed_age(d),
+                None => failing_condition(obj)
+                    .and_then(|c| c.last_transition_time.as_deref())
+                    .map_or_else(dash, |t| age(now, t)),
+            };
             (headline, since)
         }
         ProblemKind::Missing => ("referenced, but not in the cluster".to_owned(), dash()),
