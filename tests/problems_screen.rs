@@ -129,13 +129,44 @@ fn a_user_who_pressed_a_key_before_the_sync_is_not_moved() {
         );
     }
     assert_eq!(state.screen, Screen::Tree);
-    // Decided once: a kind that recovers later does not move anyone either.
-    act(&mut state, &[Action::ShowTimings]);
-    update(
-        &mut state,
-        Msg::Cluster(ClusterEvent::Recovered(FluxKind::Bucket)),
-    );
-    assert_eq!(state.screen, Screen::Timings);
+    // Nor later, at a tick.
+    update(&mut state, Msg::Tick(now()));
+    assert_eq!(state.screen, Screen::Tree);
+}
+
+#[test]
+fn failures_that_appear_after_the_sync_open_problems_until_a_key_is_pressed() {
+    let healthy = |o: &FluxObject| {
+        o.status
+            .conditions
+            .iter()
+            .all(|c| c.type_ != "Ready" || c.status == "True")
+            && !o.is_suspended()
+    };
+    let (ok, broken): (Vec<FluxObject>, Vec<FluxObject>) = fleet().into_iter().partition(healthy);
+    let mut state = synced_state(ok.clone());
+    assert_eq!(state.screen, Screen::Tree);
+    // A fresh cluster: the failures arrive seconds after the first listing; the next tick shows them.
+    for obj in broken.clone() {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
+        );
+    }
+    assert_eq!(state.screen, Screen::Tree, "not on every cluster event");
+    update(&mut state, Msg::Tick(now()));
+    assert_eq!(state.screen, Screen::Problems);
+    // It never goes back by itself, and after a key it never moves again.
+    let mut state = synced_state(ok);
+    act(&mut state, &[Action::MoveDown]);
+    for obj in broken {
+        update(
+            &mut state,
+            Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
+        );
+    }
+    update(&mut state, Msg::Tick(now()));
+    assert_eq!(state.screen, Screen::Tree);
 }
 
 #[test]

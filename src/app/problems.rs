@@ -20,9 +20,10 @@
 //! the timings' flags are followed at most once per clock reading (as the timings list does). Frames build
 //! the visible rows only (`problems_view`). docs/performance.md has the figures (`benches/problems.rs`).
 //!
-//! The opening rule ([`maybe_open`]): the first time every kind has been listed (or found unavailable), if the
-//! user has not pressed a key yet and the tree is shown, the console switches to Problems when the list is not
-//! empty. It is decided once; nothing switches screens after that.
+//! The opening rule ([`maybe_open`]): from the moment every kind has been listed (or found unavailable) until the
+//! user presses a first key, the console shows the Problems screen as soon as the list is not empty (checked when
+//! a kind's listing settles and at every clock tick). It never switches back by itself, and never after a key:
+//! a fresh cluster whose failures appear seconds after the start (the demo) opens on them too.
 
 use super::action::Action;
 use super::state::{Focus, KindState, Screen, State};
@@ -167,9 +168,7 @@ pub struct ProblemsState {
     stale: bool,
     /// (timings version, clock) the list was computed at.
     seen: Option<(u64, Option<Timestamp>)>,
-    /// The opening screen has been decided.
-    opened: bool,
-    /// The user pressed a key (or sent an action) before it was.
+    /// The user pressed a key (or sent an action): the console no longer changes screens by itself.
     pub touched: bool,
     /// How many times the list was computed.
     computed: u64,
@@ -183,7 +182,6 @@ impl Default for ProblemsState {
             offset: 0,
             stale: true,
             seen: None,
-            opened: false,
             touched: false,
             computed: 0,
         }
@@ -277,13 +275,13 @@ pub fn refresh(state: &mut State) {
     state.problems.refresh(&state.graph, &state.timings);
 }
 
-/// Opens the Problems screen at the first complete sync when something is wrong (see the module doc).
+/// Opens the Problems screen when something is wrong, after the first complete sync and before the first key
+/// (see the module doc).
 pub fn maybe_open(state: &mut State) {
-    if state.problems.opened || state.kinds.values().any(|k| *k == KindState::Pending) {
-        return;
-    }
-    state.problems.opened = true;
-    if state.problems.touched || state.screen != Screen::Tree {
+    if state.problems.touched
+        || state.screen != Screen::Tree
+        || state.kinds.values().any(|k| *k == KindState::Pending)
+    {
         return;
     }
     refresh(state);

@@ -26,6 +26,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dag.tick();
             state.timings.tick(now);
             state.dirty = true;
+            super::problems::maybe_open(state);
             Vec::new()
         }
         Msg::Resize { width, height } => {
@@ -327,6 +328,13 @@ fn detail_rows_bound(state: &State) -> usize {
 
 fn on_cluster(state: &mut State, ev: ClusterEvent) {
     state.dirty = true;
+    // A kind's listing settling can complete the first sync (the Problems screen's opening rule).
+    let settles = matches!(
+        ev,
+        ClusterEvent::KindSynced { .. }
+            | ClusterEvent::KindUnavailable { .. }
+            | ClusterEvent::Degraded { .. }
+    );
     match ev {
         ClusterEvent::Upserted(obj) => state.upsert(obj),
         ClusterEvent::Deleted(r) => state.remove(&r),
@@ -359,5 +367,7 @@ fn on_cluster(state: &mut State, ev: ClusterEvent) {
         }
         ClusterEvent::Event(ev) => state.record_event(ev),
     }
-    super::problems::maybe_open(state);
+    if settles {
+        super::problems::maybe_open(state);
+    }
 }
