@@ -33,8 +33,9 @@ pub struct ProblemsView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProblemRowView {
     pub health: Option<Health>,
-    /// The kind's full name (`GitRepository`).
+    /// The kind's full name (`GitRepository`) and its abbreviation (`Git`, used when the name would not fit).
     pub kind: &'static str,
+    pub kind_short: &'static str,
     pub name: String,
     /// `failing`, `stalled`, `stuck, overdue` …
     pub what: String,
@@ -94,6 +95,7 @@ fn row(state: &State, p: &Problem, now: Timestamp) -> ProblemRowView {
     ProblemRowView {
         health: graph_health(state, r),
         kind: r.kind.as_str(),
+        kind_short: r.kind.abbrev(),
         name: sanitize_line(&r.namespaced_name()).into_owned(),
         what: what.join(", "),
         headline: sanitize_line(&headline).into_owned(),

@@ -46,13 +46,19 @@ fn item(theme: &Theme, r: &ProblemRowView, width: usize, selected: bool) -> [Lin
     if r.waiting > 0 {
         right.push_str(&format!(" · {} waiting", r.waiting));
     }
-    let head = format!("{} {} ", glyph(r.health), r.kind);
+    // The full kind unless the name would then be shortened.
+    let fits = |kind: &str| {
+        columns(&format!("{} {kind} ", glyph(r.health))) + columns(&r.name) + columns(&right) + 2
+            <= width
+    };
+    let kind = if fits(r.kind) { r.kind } else { r.kind_short };
+    let head = format!("{} {kind} ", glyph(r.health));
     let room = width.saturating_sub(columns(&head) + columns(&right) + 2);
     let name = middle(&r.name, room);
     let pad = width.saturating_sub(columns(&head) + columns(&name) + columns(&right) + 1);
     let first = Line::from(vec![
         Span::styled(format!("{} ", glyph(r.health)), style),
-        Span::styled(format!("{} ", r.kind), theme.text_dim),
+        Span::styled(format!("{kind} "), theme.text_dim),
         Span::styled(name, theme.text),
         Span::raw(" ".repeat(pad + 1)),
         Span::styled(right, style),
