@@ -3,9 +3,9 @@
 //! look through to a failing source and some chains are blocked), the cost of
 //! - building the Problems list from scratch (`app::problems::find`: root causes, timings flags, blast radius
 //!   of every problem, sorted) — what a health change costs, at most once per change burst;
-//! - one frame of the Problems screen (`view::build` at 160x48, list cached: the visible rows with their
-//!   diagnosis headline, the selected problem's detail pane and what waits behind it), beside one frame of the
-//!   tree screen, the frame the console drew before.
+//! - one frame of the Problems screen (`view::build` and `ui::draw` into a 160x48 buffer, list cached: the
+//!   visible rows with their diagnosis headline, the selected problem's detail pane and what waits behind it),
+//!   beside one frame of the tree screen, the frame the console drew before.
 //!
 //! `cargo bench --bench problems` (env `FLUXOPS_BENCH_FLEET`, default 10000; `FLUXOPS_BENCH_FAIL_EVERY`,
 //! default 20).
@@ -16,6 +16,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use fluxops::app::problems::find;
 use fluxops::app::state::Screen;
 use fluxops::app::{Msg, update, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use std::cell::Cell;
 use std::hint::black_box;
 use std::time::Duration;
@@ -65,15 +67,22 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(find(&state.graph, &state.timings).len()));
     });
 
+    // A frame as `app::run` draws it: the view model, then ratatui into a 160x48 buffer.
     let now = at(2);
+    let mut terminal = match Terminal::new(TestBackend::new(160, 48)) {
+        Ok(t) => t,
+        Err(e) => return eprintln!("no test terminal: {e}"),
+    };
+    let mut frame = |state: &mut fluxops::app::State| {
+        let view = view::build(state, now);
+        let _ = terminal.draw(|f| fluxops::ui::draw(f, &view));
+    };
     state.screen = Screen::Problems;
     group.bench_function("frame_problems_screen_160x48", |b| {
-        b.iter(|| black_box(view::build(&mut state, now).problems.map(|p| p.rows.len())));
+        b.iter(|| frame(&mut state))
     });
     state.screen = Screen::Tree;
-    group.bench_function("frame_tree_screen_160x48", |b| {
-        b.iter(|| black_box(view::build(&mut state, now).navigator.rows.len()));
-    });
+    group.bench_function("frame_tree_screen_160x48", |b| b.iter(|| frame(&mut state)));
     group.finish();
 }
 

@@ -293,6 +293,15 @@ fn the_drill_down_opens_on_each_screens_own_selection() {
         panic!("{effects:?}")
     };
     assert_eq!(Some(&req.target.name), selected.as_ref().map(|r| &r.name));
+    // The DAG: its own selection (the node it opened on).
+    act(&mut state, &[Action::CloseInspect, Action::ShowTree]);
+    state.reveal(&apps_ref());
+    act(&mut state, &[Action::ShowDag, Action::DagUp]);
+    let on_dag = state.dag.selected_ref().cloned().unwrap();
+    assert_ne!(on_dag, apps_ref(), "moved up to what apps waits on");
+    let effects = update(&mut state, Msg::Action(Action::ShowEvents));
+    assert!(effects.is_empty());
+    assert_eq!(state.inspect.target.as_ref(), Some(&on_dag));
     // A source's third tab shows its origin, no inventory to fetch.
     act(&mut state, &[Action::CloseInspect, Action::ShowTree]);
     state.reveal(&r(FluxKind::GitRepository, "flux-system", "flux-system"));
