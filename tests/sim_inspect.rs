@@ -249,3 +249,73 @@ async fn the_drill_down_reads_live_status_through_the_real_client_with_gets_only
     );
     cluster.sim.shutdown().await;
 }
+
+const REMOTE: &str = "kind: Scenario
+name: remote
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: repo, namespace: flux-system}
+spec: {interval: 1m, url: https://example.com/repo}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: edge, namespace: flux-system}
+spec:
+  interval: 1m
+  path: ./edge
+  prune: true
+  sourceRef: {kind: GitRepository, name: repo}
+  kubeConfig: {secretRef: {name: edge-kubeconfig}}
+simulation:
+  inventory:
+    - {apiVersion: apps/v1, kind: Deployment, name: web, namespace: edge}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: edge}
+spec: {replicas: 1}
+status: {replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1}
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inventory_in_a_remote_cluster_is_not_looked_up_in_this_one() {
+    let cluster = support::sim::scenario(REMOTE, 30.0).await;
+    cluster
+        .wait(
+            FluxKind::Kustomization,
+            "flux-system",
+            "edge",
+            "applied",
+            has_inventory,
+        )
+        .await;
+    let mut state = console(&cluster).await;
+    let (mut runner, mut answers) = EffectsRunner::new(Some(cluster.client.clone()));
+    let log = cluster.sim.handle().request_log().clone();
+    log.clear();
+    let edge = ResourceRef::new(FluxKind::Kustomization, "flux-system", "edge");
+    let shown = drill(
+        &mut state,
+        &mut runner,
+        &mut answers,
+        &edge,
+        Action::ShowInventory,
+    )
+    .await;
+    // A Deployment of that name exists here, but it is not the one the Kustomization applied.
+    assert!(
+        shown.contains("edge/web  in the remote cluster of spec.kubeConfig"),
+        "{shown}"
+    );
+    let requests = log.entries();
+    assert_eq!(
+        requests
+            .iter()
+            .map(|r| r.path_and_query.as_str())
+            .collect::<Vec<_>>(),
+        vec!["/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/edge"],
+        "only the Kustomization itself is read"
+    );
+    cluster.sim.shutdown().await;
+}

@@ -11,7 +11,8 @@
 //! - **Secrets are never read**: a Secret (core group) is fetched with metadata only (`PartialObjectMetadata`,
 //!   kube's `get_metadata`), whatever asked for it, so its data never leaves the API server.
 //! - Errors name what went wrong per object: 403 → "no access to <kind>", 404 → "not found", a group version
-//!   the server does not serve → "not served". One object failing never fails the others.
+//!   the server does not serve → "not served". One object failing never fails the others. An applier with
+//!   `spec.kubeConfig` applies to another cluster: its inventory is not looked up in this one.
 //!
 //! Must not live here: drawing, what the console does with the answer (`app::inspect`).
 
@@ -67,6 +68,8 @@ pub enum FetchError {
     BadId(String),
     /// Listed beyond [`MAX_ENTRIES`].
     NotFetched,
+    /// The applier deploys to another cluster (`spec.kubeConfig`): its inventory is there, not here.
+    RemoteCluster,
     /// Anything else (connection, decoding, other HTTP status).
     Other(String),
 }
@@ -81,6 +84,9 @@ impl fmt::Display for FetchError {
             }
             FetchError::BadId(e) => write!(f, "unreadable inventory entry: {e}"),
             FetchError::NotFetched => write!(f, "not fetched (only the first {MAX_ENTRIES} are)"),
+            FetchError::RemoteCluster => {
+                f.write_str("in the remote cluster of spec.kubeConfig (not read from this one)")
+            }
             FetchError::Other(e) => f.write_str(e),
         }
     }
@@ -233,6 +239,10 @@ async fn served_kinds(client: &kube::Client, group: &str, version: &str) -> Serv
 
 /// The live status of every entry of `object`'s `status.inventory` (in inventory order).
 async fn live_inventory(client: &kube::Client, object: &Value) -> Vec<LiveObject> {
+    // An applier with `spec.kubeConfig` applies to another cluster: its inventory names objects there.
+    let remote = object
+        .pointer("/spec/kubeConfig")
+        .is_some_and(|k| !k.is_null());
     let entries: Vec<(String, String)> = object
         .pointer("/status/inventory/entries")
         .and_then(Value::as_array)
@@ -258,7 +268,8 @@ async fn live_inventory(client: &kube::Client, object: &Value) -> Vec<LiveObject
         })
         .collect();
     let mut served: HashMap<(String, String), Served> = HashMap::new();
-    for (_, v, id) in parsed.iter().take(MAX_ENTRIES) {
+    let looked_up = if remote { 0 } else { MAX_ENTRIES };
+    for (_, v, id) in parsed.iter().take(looked_up) {
         if let Ok(id) = id
             && let Entry::Vacant(slot) = served.entry((id.group.clone(), v.clone()))
         {
@@ -272,6 +283,7 @@ async fn live_inventory(client: &kube::Client, object: &Value) -> Vec<LiveObject
         .map(|(i, (raw_id, version, id))| async move {
             let status = match (&id, i < MAX_ENTRIES) {
                 (Err(e), _) => Err(FetchError::BadId(e.clone())),
+                (Ok(_), _) if remote => Err(FetchError::RemoteCluster),
                 (Ok(_), false) => Err(FetchError::NotFetched),
                 (Ok(id), true) => live_one(client, served, id, &version).await,
             };
