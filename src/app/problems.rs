@@ -14,8 +14,8 @@
 //! Order: blast radius first (how many objects wait on it, directly or transitively: `Graph::blast_radius`),
 //! then severity (stalled, failing, missing, stuck, overdue, suspended), then name.
 //!
-//! Cost: [`find`] is one pass over the graph's nodes (cached root causes, O(1) each), one over the timings when
-//! any object is flagged, and a breadth-first blast radius per problem. It runs only when the list is stale:
+//! Cost: [`find`] is one pass over the graph's cached root causes (the not-ready nodes only), one over the
+//! timings when any object is flagged, and a blast-radius count per problem (a graph walk with reused buffers). It runs only when the list is stale:
 //! `State` marks it on a health, edge or object-set change (what can change membership or blast radius), and
 //! the timings' flags are followed at most once per clock reading (as the timings list does). Frames build
 //! the visible rows only (`problems_view`). docs/performance.md has the figures (`benches/problems.rs`).
@@ -31,7 +31,7 @@ use crate::flux::{Health, ResourceRef};
 use crate::graph::{Graph, NodeState};
 use crate::timing::Timings;
 use k8s_openapi::jiff::Timestamp;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 /// Why an object is on the Problems screen (the most severe reason first in `Ord`).
@@ -79,22 +79,24 @@ pub struct Problem {
 /// The problems of the fleet, worst first (see the module doc).
 #[must_use]
 pub fn find(graph: &Graph, timings: &Timings) -> Vec<Problem> {
+    // Only not-ready nodes have root causes: one pass over them, not over the whole graph.
     let mut own: Vec<(&ResourceRef, ProblemKind)> = Vec::new();
     let mut blocked: HashMap<&ResourceRef, usize> = HashMap::new();
-    for node in graph.nodes() {
-        for cause in graph.root_causes(&node.rref) {
-            if *cause == node.rref {
-                let kind = match (node.state, node.health) {
-                    (NodeState::Dangling, _) => Some(ProblemKind::Missing),
-                    (_, Some(Health::Stalled)) => Some(ProblemKind::Stalled),
-                    (_, Some(Health::Failing)) => Some(ProblemKind::Failing),
-                    (_, Some(Health::Suspended)) => Some(ProblemKind::Suspended),
-                    _ => None,
-                };
-                own.extend(kind.map(|k| (&node.rref, k)));
-            } else {
+    for (r, causes) in graph.root_cause_entries() {
+        for cause in causes {
+            if cause != r {
                 *blocked.entry(cause).or_default() += 1;
+                continue;
             }
+            let Some(node) = graph.node(r) else { continue };
+            let kind = match (node.state, node.health) {
+                (NodeState::Dangling, _) => Some(ProblemKind::Missing),
+                (_, Some(Health::Stalled)) => Some(ProblemKind::Stalled),
+                (_, Some(Health::Failing)) => Some(ProblemKind::Failing),
+                (_, Some(Health::Suspended)) => Some(ProblemKind::Suspended),
+                _ => None,
+            };
+            own.extend(kind.map(|k| (&node.rref, k)));
         }
     }
     let mut found: HashMap<&ResourceRef, Problem> = HashMap::new();
@@ -134,15 +136,41 @@ pub fn find(graph: &Graph, timings: &Timings) -> Vec<Problem> {
             found.insert(&node.rref, p);
         }
     }
+    let mut bfs = Bfs::default();
     let mut list: Vec<Problem> = found
-        .into_values()
-        .map(|mut p| {
-            p.blast = graph.blast_radius(&p.target).len();
+        .into_iter()
+        .map(|(r, mut p)| {
+            p.blast = bfs.count_waiting(graph, r);
             p
         })
         .collect();
     list.sort_by(|a, b| (b.blast, a.kind, &a.target).cmp(&(a.blast, b.kind, &b.target)));
     list
+}
+
+/// Buffers reused by every blast-radius count of one [`find`].
+#[derive(Default)]
+struct Bfs<'g> {
+    seen: HashSet<&'g ResourceRef>,
+    queue: Vec<&'g ResourceRef>,
+}
+
+impl<'g> Bfs<'g> {
+    /// How many objects wait on `start`, directly or transitively (`Graph::blast_radius(start).len()`, without
+    /// building and sorting the list).
+    fn count_waiting(&mut self, graph: &'g Graph, start: &'g ResourceRef) -> usize {
+        self.seen.clear();
+        self.queue.clear();
+        self.queue.push(start);
+        while let Some(r) = self.queue.pop() {
+            for d in graph.waited_on_by(r) {
+                if d != start && self.seen.insert(d) {
+                    self.queue.push(d);
+                }
+            }
+        }
+        self.seen.len()
+    }
 }
 
 fn problem(r: &ResourceRef, kind: ProblemKind, blocked: usize) -> Problem {
