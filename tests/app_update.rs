@@ -324,7 +324,7 @@ fn events_are_bounded_per_object_and_aggregated_updates_replace_older_copies() {
         ev.uid = format!("ev-{i}");
         update(&mut state, Msg::Cluster(ClusterEvent::Event(Arc::new(ev))));
     }
-    assert_eq!(state.events[&apps].len(), EVENTS_PER_OBJECT);
+    assert_eq!(state.events.get(&apps).unwrap().len(), EVENTS_PER_OBJECT);
     let mut again = template.clone();
     again.uid = format!("ev-{}", EVENTS_PER_OBJECT + 4);
     again.count = 99;
@@ -332,8 +332,78 @@ fn events_are_bounded_per_object_and_aggregated_updates_replace_older_copies() {
         &mut state,
         Msg::Cluster(ClusterEvent::Event(Arc::new(again))),
     );
-    assert_eq!(state.events[&apps].len(), EVENTS_PER_OBJECT);
-    assert_eq!(state.events[&apps].back().unwrap().count, 99);
+    assert_eq!(state.events.get(&apps).unwrap().len(), EVENTS_PER_OBJECT);
+    assert_eq!(state.events.get(&apps).unwrap().back().unwrap().count, 99);
+}
+
+#[test]
+fn events_about_objects_that_do_not_exist_stay_bounded_and_events_go_with_their_object() {
+    use fluxops::app::events::{MAX_MESSAGE_BYTES, PENDING_OBJECTS, PENDING_PER_OBJECT};
+    let mut state = loaded_state();
+    let kept_before = state.events.len();
+    let timed_before = state.timings.len();
+    let template = support::console::events().remove(0);
+    // 20,000 Events about 20,000 objects that do not exist, each with a long message.
+    for i in 0..20_000 {
+        let mut ev = template.clone();
+        ev.involved = r(FluxKind::Kustomization, "ghosts", &format!("ghost-{i}"));
+        ev.uid = format!("ghosts/ev-{i}");
+        ev.message = "x".repeat(2_600);
+        update(&mut state, Msg::Cluster(ClusterEvent::Event(Arc::new(ev))));
+    }
+    let pending = state.events.len() - kept_before;
+    assert!(
+        pending <= PENDING_OBJECTS * PENDING_PER_OBJECT,
+        "{pending} events kept about objects that do not exist"
+    );
+    assert!(state.events.pending_objects() <= PENDING_OBJECTS);
+    assert!(
+        state.events.text_bytes() < (kept_before + pending) * (MAX_MESSAGE_BYTES + 512),
+        "{} bytes",
+        state.events.text_bytes()
+    );
+    assert_eq!(
+        state.timings.len(),
+        timed_before,
+        "no timings for objects that do not exist"
+    );
+    // A message past the cap is cut.
+    let apps = r(FluxKind::Kustomization, "flux-system", "apps");
+    let mut huge = template.clone();
+    huge.uid = "flux-system/huge".to_owned();
+    huge.message = "y".repeat(1 << 20);
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Event(Arc::new(huge))),
+    );
+    let kept = state
+        .events
+        .get(&apps)
+        .unwrap()
+        .back()
+        .unwrap()
+        .message
+        .len();
+    assert!(kept <= MAX_MESSAGE_BYTES + 3, "{kept}");
+    // The object goes, its events with it.
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Deleted(apps.clone())),
+    );
+    assert!(state.events.get(&apps).is_none());
+    // A late object gets the events that came before it.
+    let late = r(FluxKind::Kustomization, "ghosts", "ghost-19999");
+    let mut obj = fleet().into_iter().find(|o| o.name() == "apps").unwrap();
+    obj.metadata.namespace = Some("ghosts".to_owned());
+    obj.metadata.name = Some("ghost-19999".to_owned());
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
+    );
+    assert_eq!(
+        state.events.get(&late).map(std::collections::VecDeque::len),
+        Some(1)
+    );
 }
 
 #[tokio::test]

@@ -51,6 +51,8 @@ pub struct BoxView {
     pub selected: bool,
     /// Depends (transitively) on the selection.
     pub blast: bool,
+    /// The stuck / overdue mark inside `text` (drawn in its own theme role).
+    pub timing: Option<super::view::TimingMark>,
 }
 
 /// The panel beside (or below) the canvas.
@@ -245,10 +247,19 @@ fn title(state: &State, cache: &DagLayout) -> String {
         ),
         _ => "whole graph".to_owned(),
     };
+    // Objects are what the cluster has (the tree, the timings and the status bar count the same); placeholders
+    // (missing, not created yet) are drawn, marked, but not counted as objects.
+    let is_object =
+        |r: &&ResourceRef| state.objects.contains_key(*r) || state.invalid.contains_key(*r);
+    let shown = cache.shown().iter().filter(is_object).count();
+    let placeholders = cache.shown().len() - shown;
+    let others = match placeholders {
+        0 => String::new(),
+        n => format!(" (+{n} not in the cluster)"),
+    };
     format!(
-        " DAG · {scope} · {} of {} objects ",
-        cache.shown().len(),
-        state.graph.node_count()
+        " DAG · {scope} · {shown} of {} objects{others} ",
+        state.objects.len() + state.invalid.len()
     )
 }
 
@@ -370,7 +381,12 @@ fn box_view(
     let text = format!(
         "{open}{} {}{close}",
         glyph(health),
-        label(node, &cache.names[v], cache.warned.contains(&v))
+        label(
+            node,
+            &cache.names[v],
+            cache.warned.contains(&v),
+            cache.timing.get(v).copied().flatten()
+        )
     );
     // Cut the columns left of the viewport.
     let mut skip = ox.saturating_sub(p.x);
@@ -392,6 +408,7 @@ fn box_view(
         health,
         selected: Some(v) == sel,
         blast: in_blast,
+        timing: cache.timing.get(v).copied().flatten(),
     }
 }
 

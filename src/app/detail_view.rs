@@ -7,7 +7,7 @@ use super::state::State;
 use super::topology::Topology;
 use super::view::age;
 use crate::diagnosis::{Confidence, FailureClass};
-use crate::flux::{EventType, FluxObject, Health, ResourceRef};
+use crate::flux::{EventType, FluxObject, Health, ResourceRef, StatusSummary};
 use crate::graph::NodeState;
 use crate::text::{sanitize, sanitize_line};
 use k8s_openapi::jiff::Timestamp;
@@ -53,8 +53,18 @@ pub struct DiagnosisView {
 }
 
 impl DiagnosisView {
-    fn of(obj: &FluxObject) -> Option<DiagnosisView> {
-        let d = crate::diagnosis::diagnose_object(obj)?;
+    /// The diagnosis of `obj`; between two attempts of a failure the object no longer shows (`flux::retry`), that
+    /// of the failure kept in `status`.
+    fn of(obj: &FluxObject, status: &StatusSummary) -> Option<DiagnosisView> {
+        let d = crate::diagnosis::diagnose_object(obj).or_else(|| {
+            (status.health == Health::Failing).then(|| {
+                crate::diagnosis::diagnose(&crate::diagnosis::FailureInput {
+                    kind: obj.flux_kind(),
+                    reason: Some(status.reason.as_str()),
+                    message: &status.message,
+                })
+            })
+        })?;
         let maybe = if d.confidence == Confidence::Low && d.class != FailureClass::Unclassified {
             "maybe "
         } else {
@@ -162,7 +172,7 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
         message: sanitize(&entry.status.message).into_owned(),
         root_causes,
         jump_key,
-        diagnosis: DiagnosisView::of(obj),
+        diagnosis: DiagnosisView::of(obj, &entry.status),
         conditions: obj
             .status
             .conditions

@@ -21,6 +21,7 @@ pub mod dag;
 pub mod dag_view;
 pub mod detail_view;
 pub mod effect;
+pub mod events;
 pub mod msg;
 pub mod navigator;
 pub mod rollout_view;

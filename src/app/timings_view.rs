@@ -20,23 +20,34 @@ pub struct TimingsListState {
     /// First row of the drawn window.
     pub offset: usize,
     order: Vec<ResourceRef>,
-    /// What the order was computed for: (sort, filter, object count) and (timings version, clock).
+    /// What the order was computed for: (sort, filter, object count, unparsed objects) and (timings version,
+    /// clock).
     order_key: Option<OrderKey>,
 }
 
-type OrderKey = ((SortKey, String, usize), (u64, Option<Timestamp>));
+type OrderKey = (
+    (SortKey, String, usize, Vec<ResourceRef>),
+    (u64, Option<Timestamp>),
+);
 
 impl TimingsListState {
     /// Recomputes the ranking when the sort, the filter or the set of objects changed at once; when only
     /// measures changed, at most once per clock reading (1 s): a busy 10,000-object fleet changes every frame,
-    /// and the rows' values are read fresh anyway.
+    /// and the rows' values are read fresh anyway. `unparsed`: objects that could not be parsed (they have no
+    /// timings; listed last, so the list counts every object the tree does).
     pub fn refresh(
         &mut self,
         state_timings: &Timings,
         filter: &str,
         matches: impl Fn(&ResourceRef) -> bool,
+        unparsed: Vec<ResourceRef>,
     ) {
-        let shape = (self.sort, filter.to_owned(), state_timings.len());
+        let shape = (
+            self.sort,
+            filter.to_owned(),
+            state_timings.len(),
+            unparsed.clone(),
+        );
         let data = (state_timings.version(), state_timings.now());
         if let Some((old_shape, (old_version, old_now))) = &self.order_key
             && *old_shape == shape
@@ -49,6 +60,7 @@ impl TimingsListState {
         if !filter.is_empty() {
             order.retain(|r| matches(r));
         }
+        order.extend(unparsed);
         self.order = order;
         self.order_key = Some(key);
     }
@@ -123,8 +135,10 @@ pub fn on_action(state: &mut State, action: Action) -> bool {
         Action::SelectLast => list.select_index(list.order.len().saturating_sub(1)),
         Action::CycleSort => {
             list.sort = list.sort.next();
-            // The same object stays selected; the window follows it in the new order.
-            list.selected = list.selected_ref().cloned();
+            // The worst row by the new measure is what the sort is for: select it, at the top.
+            refresh(state);
+            let list = &mut state.timings_list;
+            list.select_index(0);
             list.offset = 0;
         }
         // The tree's filter also narrows this list: typing it here keeps the list on screen.
@@ -150,15 +164,59 @@ pub fn on_action(state: &mut State, action: Action) -> bool {
 
 /// Brings the ranking up to date with the timings and the filter.
 pub fn refresh(state: &mut State) {
-    // The tree's filter, matched the same way: every word must appear.
+    // The tree's filter, matched the same way (every word must appear), and here also the timing flags:
+    // `/stuck`, `/overdue`, `/slow` (and `/paused`).
     let filter = state.navigator.filter.to_lowercase();
     let words: Vec<&str> = filter.split_whitespace().collect();
     let objects = &state.objects;
-    state.timings_list.refresh(&state.timings, &filter, |r| {
-        objects
-            .get(r)
-            .is_some_and(|e| words.iter().all(|w| e.search_text.contains(w)))
-    });
+    let timings = &state.timings;
+    let unparsed: Vec<ResourceRef> = state
+        .invalid
+        .keys()
+        .filter(|r| {
+            let hay = format!(
+                "{} {} {} invalid",
+                r.kind,
+                r.kind.abbrev(),
+                r.namespaced_name()
+            )
+            .to_lowercase();
+            words.iter().all(|w| hay.contains(w))
+        })
+        .cloned()
+        .collect();
+    state.timings_list.refresh(
+        &state.timings,
+        &filter,
+        |r| {
+            objects.get(r).is_some_and(|e| {
+                let flags = timings.get(r).map_or_else(String::new, flag_words);
+                words
+                    .iter()
+                    .all(|w| e.search_text.contains(w) || flags.contains(w))
+            })
+        },
+        unparsed,
+    );
+}
+
+/// The flag words of an object's timings, for the filter.
+fn flag_words(t: &crate::timing::ObjectTiming) -> String {
+    let f = t.flags;
+    let mut words = Vec::new();
+    if f.stuck.is_some() {
+        words.push(FlagView::Stuck.label());
+    }
+    if f.overdue {
+        words.push(FlagView::Overdue.label());
+    }
+    if f.slow {
+        words.push(FlagView::Slow.label());
+    }
+    if t.facts.suspended {
+        words.push("paused");
+    }
+    words.join(" ")
 }
 
 /// The timings list.
@@ -226,7 +284,10 @@ pub fn build(state: &mut State, height: Option<usize>, now: Timestamp) -> Timing
         .get(window.clone())
         .unwrap_or_default()
         .iter()
-        .filter_map(|r| Some(row(state, r, state.timings.get(r)?.assess(now))))
+        .map(|r| match state.timings.get(r) {
+            Some(t) => row(state, r, t.assess(now)),
+            None => unparsed_row(r),
+        })
         .collect();
     TimingsView {
         title: format!(
@@ -252,6 +313,20 @@ fn row(state: &State, r: &ResourceRef, a: Assessment) -> TimingRowView {
         since_ok: a.since_success.map_or_else(dash, age),
         next: next_text(&a, state.timings.now()),
         flags: flags(&a),
+    }
+}
+
+/// An object that could not be parsed: no timings, counted like every object.
+fn unparsed_row(r: &ResourceRef) -> TimingRowView {
+    TimingRowView {
+        health: None,
+        kind: r.kind.abbrev(),
+        name: sanitize_line(&r.namespaced_name()).into_owned(),
+        last: dash(),
+        p95: dash(),
+        since_ok: dash(),
+        next: dash(),
+        flags: Vec::new(),
     }
 }
 

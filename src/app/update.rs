@@ -61,6 +61,7 @@ pub fn refresh(state: &mut State) {
     };
     state.navigator.refresh(&src);
     if state.screen == Screen::Dag {
+        state.dag.sync_marks(&state.timings);
         state.dag.refresh(&state.graph);
     }
 }
@@ -191,6 +192,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ShowDag => {
             state.screen = Screen::Dag;
             let selected = state.navigator.selected.last();
+            state.dag.sync_marks(&state.timings);
             state.dag.open(&state.graph, selected);
         }
         Action::DagUp

@@ -8,6 +8,7 @@ use crate::config::{Binding, Mode, Theme};
 use crate::flux::{FluxKind, Health, ResourceRef};
 use crate::graph::NodeState;
 use crate::text::sanitize_line;
+use crate::timing::Flags;
 use k8s_openapi::jiff::Timestamp;
 use std::ops::Range;
 use std::str::FromStr;
@@ -85,6 +86,51 @@ pub struct RowView {
     /// For a blocked row with no failing root cause: the first dependency that is not ready yet (it is still
     /// in progress, unknown …).
     pub waiting_on: Option<String>,
+    /// Stuck or overdue (the timing rules, `crate::timing`), whatever the health says: the mark and its text
+    /// (`stuck 4m`, `overdue 19m`).
+    pub timing: Option<(TimingMark, String)>,
+}
+
+/// A timing flag marked on a tree row and a DAG box, next to the health glyph: a hung run reads `⟳` and an
+/// unfetched source `✓` by health alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimingMark {
+    /// A run, a request or a generation waiting past its timeout (`⧗`).
+    Stuck,
+    /// No run within interval + timeout (`◷`).
+    Overdue,
+}
+
+impl TimingMark {
+    /// The glyph (one cell wide).
+    #[must_use]
+    pub fn glyph(self) -> &'static str {
+        match self {
+            TimingMark::Stuck => "⧗",
+            TimingMark::Overdue => "◷",
+        }
+    }
+
+    /// The word.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            TimingMark::Stuck => "stuck",
+            TimingMark::Overdue => "overdue",
+        }
+    }
+
+    /// The mark of an object with these flags: stuck first (it names what hangs), then overdue.
+    #[must_use]
+    pub fn of(flags: Flags) -> Option<TimingMark> {
+        if flags.stuck.is_some() {
+            Some(TimingMark::Stuck)
+        } else if flags.overdue {
+            Some(TimingMark::Overdue)
+        } else {
+            None
+        }
+    }
 }
 
 /// The status bar.
@@ -93,6 +139,8 @@ pub struct StatusBarView {
     pub context: String,
     pub namespace: String,
     pub counts: Vec<(Health, usize)>,
+    /// Objects that could not be parsed (objects too: the counts add up to the tree's).
+    pub invalid: usize,
     /// Objects overdue, stuck, slow (only the non-zero ones).
     pub timing_totals: Vec<(FlagView, usize)>,
     pub connection: Connection,
@@ -287,6 +335,7 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
             reason,
             blocked_by: None,
             waiting_on: None,
+            timing: None,
         };
     };
     let health = entry.status.health;
@@ -330,7 +379,28 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
         reason,
         blocked_by,
         waiting_on,
+        timing: timing_mark(state, r),
     }
+}
+
+/// The stuck or overdue mark of `r` with its text (`stuck 4m`, `overdue 19m`), as of the last clock reading.
+#[must_use]
+pub fn timing_mark(state: &State, r: &ResourceRef) -> Option<(TimingMark, String)> {
+    let flags = state.timings.flagged().get(r)?;
+    let mark = TimingMark::of(*flags)?;
+    let assessed = state
+        .timings
+        .now()
+        .and_then(|now| Some(state.timings.get(r)?.assess(now)));
+    let how_long = assessed.and_then(|a| match mark {
+        TimingMark::Stuck => a.stuck.map(|(_, d)| d),
+        TimingMark::Overdue => a.overdue_by,
+    });
+    let text = match how_long {
+        Some(d) => format!("{} {}", mark.label(), super::timings_view::age(d)),
+        None => mark.label().to_owned(),
+    };
+    Some((mark, text))
 }
 
 /// The health of a node of the graph (`None` for placeholders).
@@ -388,6 +458,7 @@ fn status_bar(state: &State) -> StatusBarView {
             .into_iter()
             .filter_map(|h| counts.get(&h).map(|c| (h, *c)))
             .collect(),
+        invalid: state.invalid.len(),
         timing_totals: super::timings_view::totals_text(state.timings.totals()),
         connection,
     }
@@ -465,6 +536,9 @@ fn help(state: &State) -> HelpView {
         .map(|h| (glyph(Some(h)), h.label()))
         .collect();
     legend.push((glyph(None), "invalid or missing"));
+    for mark in [TimingMark::Stuck, TimingMark::Overdue] {
+        legend.push((mark.glyph(), mark.label()));
+    }
     HelpView {
         legend,
         sections: Mode::ALL

@@ -11,6 +11,7 @@ pub mod repo;
 pub mod repo_context;
 pub mod repo_patch;
 pub mod resource_ref;
+pub mod retry;
 pub mod status;
 
 pub use api::FluxObject;

@@ -178,7 +178,8 @@ pub fn summarize(obj: &FluxObject) -> StatusSummary {
     }
     let Some(ready) = ready else {
         if let Some(rec) = obj.condition("Reconciling").filter(|c| c.status == "True") {
-            return mk(Health::InProgress, &rec.reason, &rec.message);
+            return retried(obj, observed)
+                .unwrap_or_else(|| mk(Health::InProgress, &rec.reason, &rec.message));
         }
         if is_static_oci_helm_repository(obj) {
             // Since Flux 2.2 source-controller leaves `type: oci` HelmRepositories alone (status stays empty); pulls
@@ -198,6 +199,7 @@ pub fn summarize(obj: &FluxObject) -> StatusSummary {
         "False" if retries_exhausted(ready) => mk(Health::Stalled, &ready.reason, &ready.message),
         "False" => mk(Health::Failing, &ready.reason, &ready.message),
         "True" if observed && !reconciling(obj) => mk(Health::Ready, &ready.reason, &ready.message),
+        "Unknown" if let Some(failing) = retried(obj, observed) => failing,
         "True" | "Unknown" => {
             let rec = obj.condition("Reconciling").filter(|c| c.status == "True");
             match rec {
@@ -207,6 +209,24 @@ pub fn summarize(obj: &FluxObject) -> StatusSummary {
         }
         _ => mk(Health::Unknown, &ready.reason, &ready.message),
     }
+}
+
+/// An object in a run whose last attempt failed (see [`super::retry`]): Failing (retrying) with what failed, or
+/// Blocked when what failed is waiting on a source.
+fn retried(obj: &FluxObject, observed: bool) -> Option<StatusSummary> {
+    let (reason, message) = super::retry::evidence(obj)?;
+    let waits = super::retry::failure_condition(obj).is_some_and(waits_on_source);
+    Some(StatusSummary {
+        health: if waits {
+            Health::Blocked
+        } else {
+            Health::Failing
+        },
+        reason,
+        message,
+        retrying: true,
+        generation_observed: observed,
+    })
 }
 
 fn reconciling(obj: &FluxObject) -> bool {

@@ -80,7 +80,24 @@ fn draw_canvas(frame: &mut Frame<'_>, inner: Rect, theme: &Theme, dag: &DagView)
         }
         let room = usize::from(inner.width - b.x);
         buf.set_stringn(inner.x + b.x, inner.y + b.y, &b.text, room, style);
+        // The stuck / overdue mark in its own role (the box may be cut on the left: find it in the text).
+        if let Some(mark) = b.timing
+            && let Some(col) = column_of(&b.text, mark.glyph())
+            && col < room
+            && let Some(cell) = buf.cell_mut((
+                inner.x + b.x + u16::try_from(col).unwrap_or(u16::MAX),
+                inner.y + b.y,
+            ))
+        {
+            cell.set_style(theme.timing_flag);
+        }
     }
+}
+
+/// The column at which the last `needle` starts in `text` (the mark follows the name), counting display widths.
+fn column_of(text: &str, needle: &str) -> Option<usize> {
+    let at = text.rfind(needle)?;
+    Some(Span::raw(&text[..at]).width())
 }
 
 /// Breaks `text` into lines of at most `width` columns, after spaces or after `/` (so `Kind/namespace/name`

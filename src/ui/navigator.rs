@@ -187,6 +187,13 @@ fn row_line<'a>(theme: &Theme, node: &NodeView) -> Line<'a> {
         Span::raw(" "),
         Span::styled(row.name.clone(), theme.text),
     ];
+    if let Some((mark, text)) = &row.timing {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            format!("{} {text}", mark.glyph()),
+            theme.timing_flag,
+        ));
+    }
     if !row.reason.is_empty() {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(row.reason.clone(), style));

@@ -69,6 +69,10 @@ pub fn status(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let style = health_style(theme, Some(*health)).patch(bar_bg(theme));
         spans.push(Span::styled(count_text(*health, *count, spelled), style));
     }
+    if s.invalid > 0 {
+        let style = health_style(theme, None).patch(bar_bg(theme));
+        spans.push(Span::styled(invalid_text(s.invalid, spelled), style));
+    }
     spans.extend(totals);
     let used: usize = spans.iter().map(Span::width).sum();
     let room = usize::from(area.width).saturating_sub(used);
@@ -106,11 +110,26 @@ fn count_text(health: crate::flux::Health, count: usize, spelled: bool) -> Strin
     }
 }
 
+/// ` !2` or, spelled out, ` !2 invalid`: objects that could not be parsed.
+fn invalid_text(count: usize, spelled: bool) -> String {
+    if spelled {
+        format!(" {}{count} invalid", glyph(None))
+    } else {
+        format!(" {}{count}", glyph(None))
+    }
+}
+
 fn counts_width(s: &crate::app::view::StatusBarView, spelled: bool) -> usize {
+    let invalid = if s.invalid > 0 {
+        Span::raw(invalid_text(s.invalid, spelled)).width()
+    } else {
+        0
+    };
     s.counts
         .iter()
         .map(|(h, c)| Span::raw(count_text(*h, *c, spelled)).width())
-        .sum()
+        .sum::<usize>()
+        + invalid
 }
 
 fn spans_width(spans: &[Span<'_>]) -> usize {

@@ -56,7 +56,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, list: &TimingsVi
         heading(SortKey::P95, "p95"),
         heading(SortKey::SinceSuccess, "ok"),
         heading(SortKey::OverdueBy, "next"),
-        Cell::from("flags").style(theme.label),
+        heading(SortKey::Flags, "flags"),
     ]);
     let rows = list.rows.iter().enumerate().map(|(i, r)| {
         let flags: Vec<Span> = r

@@ -127,7 +127,12 @@ pub struct ExportRollout {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
+    /// Every node, objects and placeholders.
     pub nodes: usize,
+    /// The nodes that are Flux objects in the cluster (or the repository): `present` ones. Placeholders for
+    /// dangling references, HelmCharts not yet generated and references into unlisted kinds are nodes, not
+    /// objects (the console counts the same way).
+    pub objects: usize,
     pub edges: usize,
     /// Per edge kind (kinds with none are absent).
     pub edges_by_kind: BTreeMap<&'static str, usize>,
@@ -297,6 +302,7 @@ pub fn export(input: ExportInput<'_>, filter: &Filter) -> GraphExport {
         origin: input.origin,
         counts: Counts {
             nodes: nodes.len(),
+            objects: nodes_by_state.get("present").copied().unwrap_or(0),
             edges: edges.len(),
             edges_by_kind,
             nodes_by_state,

@@ -138,11 +138,14 @@ impl<'a> Printer<'a> {
 
 /// Warnings, root causes and notes after the tree.
 fn append_reports(out: &mut String, export: &GraphExport) {
-    let _ = writeln!(
-        out,
-        "\n{} objects, {} edges",
-        export.counts.nodes, export.counts.edges
-    );
+    let c = &export.counts;
+    let placeholders = c.nodes - c.objects;
+    let others = if placeholders == 0 {
+        String::new()
+    } else {
+        format!(" (+{placeholders} referenced, not objects: missing or not created yet)")
+    };
+    let _ = writeln!(out, "\n{} objects{others}, {} edges", c.objects, c.edges);
     if !export.warnings.is_empty() {
         let _ = writeln!(out, "\nWarnings ({}):", export.warnings.len());
         for w in &export.warnings {
