@@ -315,6 +315,47 @@ fn invalid_objects_are_listed_with_their_error() {
 }
 
 #[test]
+fn the_fail_filter_finds_failing_and_stalled_objects_and_health_words_match_as_displayed() {
+    let mut state = loaded_state();
+    let typed = |state: &mut State, text: &str| {
+        update(state, key('/'));
+        for _ in 0..20 {
+            update(state, named(KeyCode::Backspace));
+        }
+        for c in text.chars() {
+            update(state, key(c));
+        }
+        update(state, named(KeyCode::Enter));
+        visible(state)
+    };
+    let rows = typed(&mut state, "fail");
+    let failing: Vec<ResourceRef> = state
+        .objects
+        .iter()
+        .filter(|(_, e)| e.status.health.is_failure())
+        .map(|(r, _)| r.clone())
+        .collect();
+    assert!(
+        state
+            .objects
+            .values()
+            .any(|e| e.status.health == Health::Stalled),
+        "the fixture has a Stalled object"
+    );
+    assert!(failing.iter().all(|r| rows.contains(r)), "{rows:?}");
+    // The status bar spells `InProgress`: that word finds the objects in progress.
+    let rows = typed(&mut state, "inprogress");
+    let in_progress: Vec<&ResourceRef> = state
+        .objects
+        .iter()
+        .filter(|(_, e)| e.status.health == Health::InProgress)
+        .map(|(r, _)| r)
+        .collect();
+    assert!(!in_progress.is_empty());
+    assert!(in_progress.iter().all(|r| rows.contains(r)), "{rows:?}");
+}
+
+#[test]
 fn events_are_bounded_per_object_and_aggregated_updates_replace_older_copies() {
     let mut state = loaded_state();
     let apps = r(FluxKind::Kustomization, "flux-system", "apps");
