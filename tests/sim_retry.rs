@@ -131,19 +131,22 @@ fn refs() -> [(ResourceRef, Health); 10] {
     ]
 }
 
+/// A tree row's (object, health, reason, blocked by, waiting on).
+type Row = (
+    ResourceRef,
+    Option<Health>,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
 /// Everything an engineer reads that must not flicker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Snapshot {
     counts: BTreeMap<Health, usize>,
     root_causes: Vec<(ResourceRef, Vec<ResourceRef>)>,
     /// (health, reason, blocked by, waiting on) of every tree row.
-    rows: Vec<(
-        ResourceRef,
-        Option<Health>,
-        String,
-        Option<String>,
-        Option<String>,
-    )>,
+    rows: Vec<Row>,
     /// The whole DAG's boxes (folded chains included) and their healths.
     dag: Vec<(String, Option<Health>)>,
     /// The diagnosis class of every failing object.

@@ -439,6 +439,9 @@ fn panel(state: &State, cache: &DagLayout, blast: &HashSet<usize>) -> DagPanel {
                 status.push_str(&view.reason);
             }
             facts.push(status);
+            if let Some((mark, text)) = &view.timing {
+                facts.push(format!("{} {text}", mark.glyph()));
+            }
             if let Some(b) = &view.blocked_by {
                 facts.push(format!("root cause: {b}"));
             } else if let Some(w) = &view.waiting_on {

@@ -48,7 +48,7 @@ fn current(obj: &FluxObject, c: &Condition) -> bool {
     }
 }
 
-fn find<'o>(obj: &'o FluxObject, f: impl Fn(&Condition) -> bool) -> Option<&'o Condition> {
+fn find(obj: &FluxObject, f: impl Fn(&Condition) -> bool) -> Option<&Condition> {
     obj.status
         .conditions
         .iter()
