@@ -25,7 +25,8 @@
 
 use super::FluxKind;
 use super::api::{Condition, FluxObject};
-use super::status::{Health, StatusSummary, summarize};
+use super::status::{Health, StatusSummary, health, summarize};
+use std::borrow::Cow;
 
 /// source-controller conditions whose `True` says the last attempt failed (negative polarity, not
 /// `ArtifactOutdated`, `Reconciling` or `Stalled`).
@@ -106,15 +107,17 @@ pub fn failure_condition(obj: &FluxObject) -> Option<&Condition> {
 /// What says the object's last attempt failed: `(reason, message)` of [`failure_condition`], or for a
 /// HelmRelease counting failed attempts without a condition that says which, its count.
 #[must_use]
-pub fn evidence(obj: &FluxObject) -> Option<(String, String)> {
+pub fn evidence(obj: &FluxObject) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
     if let Some(c) = failure_condition(obj) {
-        return Some((c.reason.clone(), c.message.clone()));
+        return Some((Cow::Borrowed(&c.reason), Cow::Borrowed(&c.message)));
     }
     let failures = helm_failures(obj);
     (obj.flux_kind() == Some(FluxKind::HelmRelease) && failures > 0).then(|| {
         (
-            "ProgressingWithRetry".to_owned(),
-            format!("{failures} failed attempt(s) at the current chart and values; retrying"),
+            Cow::Borrowed("ProgressingWithRetry"),
+            Cow::Owned(format!(
+                "{failures} failed attempt(s) at the current chart and values; retrying"
+            )),
         )
     })
 }
@@ -168,7 +171,7 @@ pub fn summarize_after(
 /// healths, not messages).
 #[must_use]
 pub fn health_after(before: Option<(&FluxObject, Health)>, obj: &FluxObject) -> Health {
-    let now = summarize(obj).health;
+    let now = health(obj);
     match before {
         Some((old, was)) if keeps_failing(old, was, obj, now) => Health::Failing,
         _ => now,

@@ -277,7 +277,10 @@ impl Tracker {
         let Some(obj) = self.object(r) else {
             return Phase::Pending;
         };
-        let health = self.status(r, &obj).health;
+        let health = self
+            .statuses
+            .get(r)
+            .map_or_else(|| crate::flux::status::health(&obj), |s| s.health);
         let pos = self.position(&obj);
         let generation_current = obj
             .metadata

@@ -5,7 +5,7 @@
 use super::ring::DurationRing;
 use super::sample::{is_success_status, parse_time};
 use super::schedule::Schedule;
-use crate::flux::status::{generation_observed, summarize};
+use crate::flux::status::{generation_observed, health};
 use crate::flux::{FluxKind, FluxObject, Health};
 use k8s_openapi::jiff::Timestamp;
 
@@ -197,7 +197,7 @@ impl Facts {
         Self {
             kind: obj.flux_kind(),
             suspended: obj.is_suspended(),
-            waiting: summarize(obj).health == Health::Blocked,
+            waiting: health(obj) == Health::Blocked,
             schedule: Schedule::of(obj),
             last_reconcile,
             reconcile_traced: traced.is_some(),
