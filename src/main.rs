@@ -12,11 +12,12 @@ fn main() -> color_eyre::Result<ExitCode> {
         .display_env_section(false)
         .install()?;
     let cli = Cli::parse();
-    let _log = launch::logging::init();
+    let log = launch::logging::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(async {
+    let mut ended_by_signal = None;
+    let code = runtime.block_on(async {
         match &cli.command {
             Some(Command::Sim(args)) => launch::headless::run(args).await?,
             Some(Command::Follow(args)) => {
@@ -26,8 +27,17 @@ fn main() -> color_eyre::Result<ExitCode> {
                 launch::graph::run(args, cli.console.kubeconfig.as_deref()).await?;
             }
             Some(Command::Diagnose(args)) => return Ok(launch::diagnose::run(args)),
-            None => launch::console::run(&cli.console).await?,
+            None => match launch::console::run(&cli.console).await {
+                Err(launch::console::Error::Terminated(signal)) => ended_by_signal = Some(signal),
+                other => other?,
+            },
         }
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    if let Some(signal) = ended_by_signal {
+        // The terminal is restored and the console shut down: flush the log, then end as the signal would have.
+        drop(log);
+        return Ok(fluxops::terminal::signal::exit_by(signal));
+    }
+    code
 }
