@@ -4,6 +4,7 @@
 //! input, kubeconfig), and a source scan keeps other `std::fs` reads out of `src/`.
 #![allow(
     clippy::unwrap_used,
+    clippy::panic,
     reason = "test helpers outside #[test] functions: a broken fixture must fail loudly"
 )]
 

@@ -84,6 +84,16 @@ fn suspends_and_resumes(what: &str, suspend: impl FnOnce(&mut Console)) {
         },
     );
     assert_ne!(console.state(), 'T', "{what}: still stopped after SIGCONT");
+    // Leaving the alternate screen again while on the shell's screen would put the shell's cursor back where
+    // it was when fluxops started: resuming after our own suspend only enters it.
+    let resumed = &console.output()[before..];
+    let entered_at = resumed
+        .windows(ENTER_ALT.len())
+        .position(|w| w == ENTER_ALT);
+    assert!(
+        !contains(&resumed[..entered_at.unwrap_or(0)], b"\x1b[?1049l"),
+        "{what}: resuming left the alternate screen a second time"
+    );
     console.type_bytes(b"q");
     let (status, output) = console.wait_exit(EXIT);
     assert!(status.success(), "{what}: q after resuming: {status:?}");

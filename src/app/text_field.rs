@@ -55,7 +55,7 @@ mod tests {
             paste(&mut f, "podinfo\nq\r\n\tx\u{1b}[2Jy", 100, "the filter"),
             None
         );
-        assert_eq!(f, "ks podinfo q  x[2Jy");
+        assert_eq!(f, "ks podinfo q   x[2Jy");
     }
 
     #[test]

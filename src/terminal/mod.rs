@@ -70,17 +70,21 @@ fn take_over(out: &mut impl Write) -> io::Result<()> {
 }
 
 /// Leaves the alternate screen, disables raw mode and bracketed paste, and shows the cursor. Safe to call more
-/// than once. The last bytes written are leave-alternate-screen and show-cursor.
+/// than once: the sequences are written only while the terminal is taken (leaving the alternate screen twice
+/// would move the shell's cursor back to where it was when fluxops started). The last bytes written are
+/// leave-alternate-screen and show-cursor.
 pub fn restore() {
-    ACTIVE.store(false, Ordering::SeqCst);
+    let was_active = ACTIVE.swap(false, Ordering::SeqCst);
     // Best effort: there is nothing useful to do when the terminal refuses.
     let _ = crossterm::terminal::disable_raw_mode();
-    let _ = crossterm::execute!(
-        io::stdout(),
-        crossterm::event::DisableBracketedPaste,
-        crossterm::terminal::LeaveAlternateScreen,
-        crossterm::cursor::Show
-    );
+    if was_active {
+        let _ = crossterm::execute!(
+            io::stdout(),
+            crossterm::event::DisableBracketedPaste,
+            crossterm::terminal::LeaveAlternateScreen,
+            crossterm::cursor::Show
+        );
+    }
 }
 
 /// Wraps the current panic hook so that the terminal is restored before it runs. Installed once per process,
@@ -130,8 +134,8 @@ impl<W: Write> JobControl for CrosstermBackend<W> {
     }
 
     fn resume(&mut self) -> io::Result<()> {
-        // The shell may have changed the tty's modes while we were stopped (or stopped us from outside,
-        // raw mode still on in our books): start from the saved modes, then take the terminal again.
+        // Stopped from outside (SIGSTOP), the terminal is still ours in our books but the shell may have
+        // changed its modes: give it back properly first. After our own suspend this does nothing.
         restore();
         take_over(self)
     }
@@ -150,6 +154,9 @@ impl JobControl for TestBackend {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        // ratatui shows a cursor it hid when the `Terminal` drops, after this: let it do so now, so the last
+        // bytes written are those of `restore`.
+        let _ = self.terminal.show_cursor();
         restore();
     }
 }
