@@ -261,8 +261,12 @@ fn read_kubeconfig(explicit: Option<PathBuf>) -> Result<(Kubeconfig, String)> {
     let mut merged: Option<Kubeconfig> = None;
     for path in &paths {
         // kube reads the file itself: check first that it is a regular file of a sane size (a FIFO would hang).
-        crate::bounded_file::check(path, crate::bounded_file::KUBECONFIG)
-            .map_err(Error::KubeconfigFile)?;
+        // A missing file is left to kube, which names it.
+        if let Err(e) = crate::bounded_file::check(path, crate::bounded_file::KUBECONFIG)
+            && !e.is_not_found()
+        {
+            return Err(Error::KubeconfigFile(e));
+        }
         let read = Kubeconfig::read_from(path).map_err(|source| Error::ReadKubeconfig {
             path: path.clone(),
             source,
