@@ -14,8 +14,10 @@
 //! - `ui`: drawing only, from view models.
 //! - `terminal`: raw mode / alternate screen enter and restore (also on panic).
 //! - `text`: untrusted text made safe to draw; `machine_text`: untrusted text escaped in JSON, DOT and Mermaid output.
+//! - `bounded_file`: every file the program reads: regular files only, with a size cap.
 
 pub mod app;
+pub mod bounded_file;
 pub mod cli;
 pub mod cluster;
 pub mod config;

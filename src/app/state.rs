@@ -125,6 +125,8 @@ pub struct State {
     pub config_banner_dismissed: bool,
     /// Keys of a sequence typed so far (`g` of `g g`).
     pub pending_keys: Vec<Key>,
+    /// What happened to the last paste or typed character when not all of it was taken (until the next key).
+    pub input_note: Option<String>,
     /// Rows per page of the navigator, as last drawn (for page up/down).
     pub page_rows: usize,
     /// Terminal height, from the last resize (0: not known yet).
@@ -169,6 +171,7 @@ impl State {
             config_problems: config.problems,
             config_banner_dismissed: false,
             pending_keys: Vec::new(),
+            input_note: None,
             page_rows: 10,
             height: 0,
             width: 0,

@@ -6,6 +6,7 @@ use super::effect::Effect;
 use super::msg::Msg;
 use super::navigator::Source;
 use super::state::{Focus, KindState, Screen, State};
+use super::text_field::{self, FILTER_MAX_CHARS};
 use super::topology::Topology;
 use crate::cluster::ClusterEvent;
 use crate::config::{Key, Mode, Resolution};
@@ -16,6 +17,7 @@ use std::str::FromStr;
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let effects = match msg {
         Msg::Key(key) => with_fresh_tree(state, |s| on_key(s, &key)),
+        Msg::Paste(text) => with_fresh_tree(state, |s| on_paste(s, &text)),
         Msg::Action(action) => with_fresh_tree(state, |s| on_action(s, action)),
         Msg::Cluster(ev) => {
             on_cluster(state, ev);
@@ -70,6 +72,7 @@ fn on_key(state: &mut State, key: &KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     let mode = state.mode();
+    state.input_note = None;
     state.pending_keys.push(Key::from_event(key));
     match state.keymap.resolve(mode, &state.pending_keys) {
         Resolution::Action(action) => {
@@ -100,10 +103,26 @@ fn type_into_filter(state: &mut State, key: &KeyEvent) {
         && !c.is_control()
     {
         let mut text = state.navigator.filter.clone();
-        text.push(c);
-        state.navigator.set_filter(text);
+        state.input_note = text_field::type_char(&mut text, c, FILTER_MAX_CHARS, "the filter");
+        if state.input_note.is_none() {
+            state.navigator.set_filter(text);
+        }
         state.dirty = true;
     }
+}
+
+/// A paste is text for the field that has the keyboard (the filter), never keys; elsewhere it is ignored.
+fn on_paste(state: &mut State, pasted: &str) -> Vec<Effect> {
+    state.pending_keys.clear();
+    state.dirty = true;
+    if state.mode() != Mode::Filter {
+        state.input_note = Some("paste ignored: no text field has the keyboard".to_owned());
+        return Vec::new();
+    }
+    let mut text = state.navigator.filter.clone();
+    state.input_note = text_field::paste(&mut text, pasted, FILTER_MAX_CHARS, "the filter");
+    state.navigator.set_filter(text);
+    Vec::new()
 }
 
 /// Performs a user intent.
@@ -124,6 +143,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             state.quit = true;
             return vec![Effect::Quit];
         }
+        Action::Suspend => return vec![Effect::Suspend],
         Action::ToggleHelp => {
             state.help_open = !state.help_open;
             state.help_scroll = 0;

@@ -118,6 +118,7 @@ pub enum Connection {
 pub enum BannerLevel {
     Error,
     Warning,
+    Info,
 }
 
 /// One banner line above the panes.
@@ -453,6 +454,12 @@ fn banners(state: &State) -> Vec<Banner> {
                 ),
             });
         }
+    }
+    if let Some(note) = &state.input_note {
+        out.push(Banner {
+            level: BannerLevel::Info,
+            text: note.clone(),
+        });
     }
     if !state.config_banner_dismissed {
         for p in &state.config_problems {

@@ -29,6 +29,8 @@ pub enum Error {
         #[source]
         source: KubeconfigError,
     },
+    #[error("cannot read kubeconfig {0}")]
+    KubeconfigFile(crate::bounded_file::Error),
     #[error("kubeconfig {files} sets no current-context; pass --context (contexts: {available})")]
     NoCurrentContext { files: String, available: String },
     #[error("context \"{context}\" is not in kubeconfig {files} (contexts: {available})")]
@@ -66,7 +68,7 @@ impl Error {
     pub fn label(&self) -> &'static str {
         match self {
             Error::NoKubeconfig { .. } => "no-kubeconfig",
-            Error::ReadKubeconfig { .. } => "kubeconfig-unreadable",
+            Error::ReadKubeconfig { .. } | Error::KubeconfigFile(_) => "kubeconfig-unreadable",
             Error::NoCurrentContext { .. } => "no-context",
             Error::UnknownContext { .. } => "unknown-context",
             Error::BadContext { .. } => "bad-context",
@@ -260,6 +262,13 @@ fn read_kubeconfig(explicit: Option<PathBuf>) -> Result<(Kubeconfig, String)> {
     };
     let mut merged: Option<Kubeconfig> = None;
     for path in &paths {
+        // kube reads the file itself: check first that it is a regular file of a sane size (a FIFO would hang).
+        // A missing file is left to kube, which names it.
+        if let Err(e) = crate::bounded_file::check(path, crate::bounded_file::KUBECONFIG)
+            && !e.is_not_found()
+        {
+            return Err(Error::KubeconfigFile(e));
+        }
         let read = Kubeconfig::read_from(path).map_err(|source| Error::ReadKubeconfig {
             path: path.clone(),
             source,

@@ -40,10 +40,10 @@ impl ConfigProblem {
         Self::at(file, line, message)
     }
 
-    /// A file that exists but cannot be read.
+    /// A file that exists but was not read (unreadable, not a regular file, too large, not UTF-8).
     #[must_use]
-    pub fn unreadable(file: &Path, err: &std::io::Error) -> Self {
-        Self::at(file, 0, format!("cannot read the file: {err}"))
+    pub fn unreadable(err: &crate::bounded_file::Error) -> Self {
+        Self::at(&err.path, 0, err.problem.to_string())
     }
 }
 

@@ -16,6 +16,7 @@ pub fn banners(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let style = match banner.level {
             BannerLevel::Error => theme.banner_error,
             BannerLevel::Warning => theme.banner_warning,
+            BannerLevel::Info => theme.banner_info,
         };
         let text = if i + 1 == MAX_BANNERS && total > MAX_BANNERS {
             format!(" {} (+{} more)", banner.text, total - MAX_BANNERS)
