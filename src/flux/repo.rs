@@ -304,10 +304,14 @@ fn error_line(e: &serde_saphyr::Error) -> Option<usize> {
         .and_then(|l| usize::try_from(l).ok())
 }
 
-/// The error text without the multi-line source snippet.
+/// The error text without the multi-line source snippet, in words for a size limit, credentials masked.
 fn error_text(e: &serde_saphyr::Error) -> String {
-    let text = e.to_string();
-    text.lines().next().unwrap_or_default().to_owned()
+    let mut text = crate::text::yaml_limit_message(e).unwrap_or_else(|| {
+        let text = e.to_string();
+        text.lines().next().unwrap_or_default().to_owned()
+    });
+    super::redact::mask(&mut text);
+    text
 }
 
 /// Per-load state: what has been loaded so far, and what waits for a parent's patches.
@@ -371,7 +375,9 @@ impl Loader<'_> {
         }
     }
 
-    fn problem(&mut self, origin: &Origin, message: String) {
+    fn problem(&mut self, origin: &Origin, mut message: String) {
+        // serde's errors quote values, which may be URLs with passwords.
+        super::redact::mask(&mut message);
         self.load.problems.push(LoadProblem {
             file: origin.file.clone(),
             line: origin.line,
@@ -484,7 +490,8 @@ impl Loader<'_> {
         }
     }
 
-    fn keep(&mut self, obj: FluxObject, origin: Origin) {
+    fn keep(&mut self, mut obj: FluxObject, origin: Origin) {
+        super::redact::object(&mut obj);
         let Some(rref) = obj.resource_ref() else {
             return;
         };
