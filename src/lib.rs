@@ -13,7 +13,7 @@
 //! - `app`: the TEA core: `State`, `update`, effects, and the `run` loop.
 //! - `ui`: drawing only, from view models.
 //! - `terminal`: raw mode / alternate screen enter and restore (also on panic).
-//! - `text`: untrusted text made safe to draw.
+//! - `text`: untrusted text made safe to draw and print (escapes, invisible characters, width, credentials).
 
 pub mod app;
 pub mod cli;

@@ -7,6 +7,13 @@
 //! old glyph stays behind), nothing invisible or escaping is sent, every box is closed, and no credential or
 //! escape-sequence remnant is on screen.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers outside #[test] functions: a broken fixture must fail loudly"
+)]
+
 mod support;
 
 use fluxops::app::{Action, Msg, State, update};
