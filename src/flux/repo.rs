@@ -21,6 +21,8 @@
 //!   `metadata.namespace`, else gets `flux-system`: Flux bootstrap applies the repository through the
 //!   `flux-system` Kustomization whose objects land in `flux-system` when they name no namespace (and flux
 //!   CLI's default namespace is `flux-system`). A `targetNamespace` of a parent Kustomization is not followed.
+//! - Credentials in URLs (`spec.url`, `spec.endpoint`, messages of load problems) are masked as objects are kept
+//!   (`flux::redact`): a repository file is untrusted text entering the program.
 //! - Multi-cluster repositories repeat the same (kind, namespace, name) under each `clusters/<env>`. By default
 //!   the **first by path order is kept** and each later copy is a [`LoadProblem`] ("duplicate of …"). Pass
 //!   [`LoadOptions::cluster`] to load one cluster entry point: files under `clusters/<other>/` are then skipped.
