@@ -1,11 +1,16 @@
-//! What the console asks the API server for, from the simulator's request log: a whole console session
-//! (`app::run` on a TestBackend, the real connection and watch pipeline on the `demo` scenario) driven by every
-//! key of the keyboard, alone and with ctrl/alt/shift, on every screen the keys open, sends no mutating request
-//! and never lists, gets or watches Secrets (docs/SECURITY.md, guarantees 3 and 4).
+//! The guarantees of docs/SECURITY.md that need the whole program:
+//! - what the console asks the API server for, from the simulator's request log: a whole console session
+//!   (`app::run` on a TestBackend, the real connection and watch pipeline on the `demo` scenario) driven by every
+//!   key of the keyboard, alone and with ctrl/alt/shift, on every screen the keys open, sends no mutating
+//!   request and never lists, gets or watches Secrets (guarantees 3 and 4);
+//! - the binary's own error reports are sanitised: an error quoting hostile text prints no escape sequence and
+//!   no credential (guarantees 1 and 2).
 
 #![allow(clippy::unwrap_used, reason = "test")]
 
 mod support;
+
+use support::cli::fluxops;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use fluxops::app::Labels;
@@ -102,4 +107,21 @@ async fn a_session_sends_no_mutating_request_and_never_asks_for_secrets() {
         .collect();
     assert!(secrets.is_empty(), "{secrets:#?}");
     sim.shutdown().await;
+}
+
+#[test]
+fn an_error_quoting_hostile_text_is_printed_without_escapes_or_credentials() {
+    let dir =
+        "/nonexistent/https://bot:Zq9pw@git.example.com/\u{1b}]0;PWNED\u{7}\u{1b}[2Jrepo\u{202e}";
+    let out = fluxops(&["graph", "--from-dir", dir]);
+    assert!(!out.status.success());
+    // color-eyre colours its own report (SGR `ESC [ n m`); the input holds no SGR, so any other escape is a leak.
+    let sgr = regex::Regex::new("\u{1b}\\[[0-9;]*m").unwrap();
+    let err = sgr
+        .replace_all(&String::from_utf8_lossy(&out.stderr), "")
+        .into_owned();
+    assert!(err.contains("git.example.com"), "{err}");
+    for never in ["\u{1b}", "\u{7}", "\u{202e}", "Zq9pw", "PWNED"] {
+        assert!(!err.contains(never), "{never:?} in {err}");
+    }
 }
