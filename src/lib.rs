@@ -13,7 +13,8 @@
 //! - `app`: the TEA core: `State`, `update`, effects, and the `run` loop.
 //! - `ui`: drawing only, from view models.
 //! - `terminal`: raw mode / alternate screen enter and restore (also on panic).
-//! - `text`: untrusted text made safe to draw and print (escapes, invisible characters, width, credentials).
+//! - `text`: untrusted text made safe to draw and print (escapes, invisible characters, width, credentials);
+//!   `machine_text`: untrusted text escaped in JSON, DOT and Mermaid output.
 
 pub mod app;
 pub mod cli;
@@ -24,6 +25,7 @@ pub mod flux;
 pub mod follow;
 pub mod graph;
 pub mod launch;
+pub mod machine_text;
 pub mod sim;
 pub mod terminal;
 pub mod text;

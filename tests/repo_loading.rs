@@ -136,23 +136,34 @@ fn multi_tenancy_namespaces_come_from_the_tenant_kustomization() {
 }
 
 #[test]
-fn hub_spoke_objects_without_namespace_default_to_flux_system() {
+fn hub_spoke_objects_take_the_target_namespace_of_each_kustomization_building_them() {
     // hub/{production,staging}.yaml: 4 Kustomizations each, in namespaces production and staging (no
-    // duplicates). deploy/: 3 HelmReleases + 3 HelmRepositories at v2beta2/v1beta2 with no namespace anywhere
-    // (the hub applies them with targetNamespace, which the loader does not follow); 2 values overlays.
+    // duplicates). deploy/: 3 HelmReleases + 3 HelmRepositories at v2beta2/v1beta2 with no namespace
+    // anywhere; the hub's Kustomizations build them through clusters/<env>/… with `targetNamespace: <env>`, so
+    // each is one object in `production` and one in `staging` (as the controllers apply them); 2 values
+    // overlays.
     let load = load_fleet("flux2-hub-spoke-example");
     assert_eq!(
         counts(&load),
         vec![
             (FluxKind::Kustomization, 8),
-            (FluxKind::HelmRelease, 3),
-            (FluxKind::HelmRepository, 3),
+            (FluxKind::HelmRelease, 6),
+            (FluxKind::HelmRepository, 6),
         ]
     );
     assert_eq!(duplicate_problems(&load), 0);
     assert!(has(&load, FluxKind::Kustomization, "production", "apps"));
     assert!(has(&load, FluxKind::Kustomization, "staging", "apps"));
-    assert!(has(&load, FluxKind::HelmRelease, "flux-system", "podinfo"));
+    for ns in ["production", "staging"] {
+        for name in ["podinfo", "cert-manager", "ingress-nginx"] {
+            assert!(has(&load, FluxKind::HelmRelease, ns, name), "{ns}/{name}");
+            assert!(
+                has(&load, FluxKind::HelmRepository, ns, name),
+                "{ns}/{name}"
+            );
+        }
+    }
+    assert!(!has(&load, FluxKind::HelmRelease, "flux-system", "podinfo"));
 }
 
 #[test]

@@ -115,7 +115,8 @@ fn an_error_quoting_hostile_text_is_printed_without_escapes_or_credentials() {
         "/nonexistent/https://bot:Zq9pw@git.example.com/\u{1b}]0;PWNED\u{7}\u{1b}[2Jrepo\u{202e}";
     let out = fluxops(&["graph", "--from-dir", dir]);
     assert!(!out.status.success());
-    // color-eyre colours its own report (SGR `ESC [ n m`); the input holds no SGR, so any other escape is a leak.
+    // Only `error:` may be coloured (SGR `ESC [ n m`, on a terminal); the input holds no SGR, so any other escape
+    // would be a leak.
     let sgr = regex::Regex::new("\u{1b}\\[[0-9;]*m").unwrap();
     let err = sgr
         .replace_all(&String::from_utf8_lossy(&out.stderr), "")

@@ -33,6 +33,9 @@ pub struct View<'a> {
     pub dag: Option<DagView>,
     /// Key hints for the footer: (keys, what).
     pub hints: Vec<(String, String)>,
+    /// What the tree and the DAG say when there is no object: names the namespace and suggests `-A` when the
+    /// console watches one.
+    pub empty: String,
 }
 
 /// The tree pane. Only the rows that fit on the screen are built (`rows`); a 10,000-object fleet costs what is
@@ -227,6 +230,20 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
         help: state.help_open.then(|| help(state)),
         dag,
         hints: hints(state),
+        empty: empty_text(state),
+    }
+}
+
+/// See [`View::empty`].
+fn empty_text(state: &State) -> String {
+    let listing = state.kinds.values().any(|k| *k == KindState::Pending);
+    match state.labels.namespace.as_deref() {
+        Some(ns) => format!(
+            "No Flux objects in namespace '{}'{}. Flux objects live in many namespaces: start fluxops with -A (or without -n) to see them all.",
+            sanitize_line(ns),
+            if listing { " (yet)" } else { "" }
+        ),
+        None => "No Flux objects (yet).".to_owned(),
     }
 }
 
@@ -382,7 +399,7 @@ fn status_bar(state: &State) -> StatusBarView {
         context: sanitize_line(&state.labels.context).into_owned(),
         namespace: state.labels.namespace.as_deref().map_or_else(
             || "all namespaces".to_owned(),
-            |n| sanitize_line(n).into_owned(),
+            |n| format!("ns: {}", sanitize_line(n)),
         ),
         counts: Health::ALL
             .into_iter()

@@ -7,7 +7,9 @@
 //! `-n NS` watches NS; with neither, the context's namespace is used only when the kubeconfig sets one explicitly,
 //! otherwise all namespaces. Flux objects live across tenant namespaces, so kubectl's fallback to `default` (where
 //! Flux objects almost never live) and the flux CLI's fallback to `flux-system` (which hides every tenant) would both
-//! show a misleadingly small fleet; k9s likewise starts in the context's namespace when one is set.
+//! show a misleadingly small fleet; k9s likewise starts in the context's namespace when one is set. The commands
+//! (console, `graph`, `follow`) go further and pass `-A` unless `-n` is given (`launch::connect_options`): a
+//! context namespace of `default` showed an empty console.
 //!
 //! Must not live here: discovery, watching, anything drawn.
 

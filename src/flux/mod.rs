@@ -10,8 +10,10 @@ pub mod inventory;
 pub mod kind;
 pub mod redact;
 pub mod repo;
+pub mod repo_build;
 pub mod repo_context;
 pub mod repo_patch;
+pub mod repo_walk;
 pub mod resource_ref;
 pub mod status;
 

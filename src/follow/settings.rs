@@ -166,18 +166,14 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// Parses a kind name as the controllers spell it (`Kustomization`) or its short name (`ks`, `hr`).
+/// Parses a kind as `fluxops graph --kind` does (`FluxKind::from_user`: `Kustomization`, `ks`,
+/// `helmreleases`, any case).
 ///
 /// # Errors
 /// A name that is not a Kustomization or HelmRelease kind (only appliers are followed).
 pub fn parse_kind(text: &str) -> Result<FluxKind, String> {
     let t = text.trim();
-    let kind = FluxKind::from_kind(t).or_else(|| {
-        FluxKind::ALL
-            .into_iter()
-            .find(|k| k.short_name() == Some(t) || k.plural() == t)
-    });
-    match kind {
+    match FluxKind::from_user(t) {
         Some(k) if k.is_applier() => Ok(k),
         _ => Err(format!(
             "'{t}' is not a kind follow can wait for (Kustomization, HelmRelease)"
@@ -332,6 +328,20 @@ mod tests {
             (p.line, p.message.as_str()),
             (Some(3), "follow.output: 'yaml' is not one of text, json")
         );
+    }
+
+    #[test]
+    fn kinds_are_read_like_graph_reads_them_and_only_appliers_are_followed() {
+        for (text, kind) in [
+            ("ks", FluxKind::Kustomization),
+            ("HR", FluxKind::HelmRelease),
+            ("kustomization", FluxKind::Kustomization),
+            ("helmreleases", FluxKind::HelmRelease),
+        ] {
+            assert_eq!(parse_kind(text), Ok(kind), "{text}");
+        }
+        assert!(parse_kind("GitRepository").is_err());
+        assert!(parse_kind("pods").is_err());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! (waiting on the graph's root causes) at any point; a line is produced on each phase change.
 
 use super::line::{Change, FollowLine, Outcome, State, Summary, Verdict};
-use super::revision::{TargetRevision, display_revision};
+use super::revision::TargetRevision;
 use super::rules::{self, Position, SourceState, Sources};
 use super::why;
 use crate::cluster::ClusterEvent;
@@ -68,6 +68,8 @@ pub struct Tracker {
     last_api_error: Option<String>,
     /// The console's timings (stuck, overdue), fed with the same objects and events.
     timings: Timings,
+    /// Objects seen failing at the revision (a retry may show them reconciling again before the timeout).
+    failures_seen: BTreeSet<ResourceRef>,
 }
 
 impl Tracker {
@@ -85,6 +87,7 @@ impl Tracker {
             api_errors: 0,
             last_api_error: None,
             timings: Timings::new(),
+            failures_seen: BTreeSet::new(),
         }
     }
 
@@ -165,7 +168,7 @@ impl Tracker {
         }
         if self.sources.is_empty() && !self.waiting_said {
             self.waiting_said = true;
-            let revision = self.target.short().to_owned();
+            let revision = self.target.hex().to_owned();
             lines.push(self.line(now, String::new(), Change::WaitingForSource { revision }));
         }
         self.refresh_followed(now, &mut lines);
@@ -190,7 +193,6 @@ impl Tracker {
                     },
                 );
                 let consumers = rules::consumers(&self.graph, r, &self.options.kinds).len();
-                let revision = display_revision(&revision);
                 let change = Change::SourceAt {
                     source: r.clone(),
                     revision,
@@ -200,7 +202,6 @@ impl Tracker {
             }
             Some(state) if state.revision != revision && !state.later.contains(&revision) => {
                 state.later.push(revision.clone());
-                let revision = display_revision(&revision);
                 let change = Change::SourceMovedOn {
                     source: r.clone(),
                     revision,
@@ -239,6 +240,15 @@ impl Tracker {
             let phase = self.phase(&r);
             if self.followed.get(&r) == Some(&phase) {
                 continue;
+            }
+            match phase {
+                Phase::Failed => {
+                    self.failures_seen.insert(r.clone());
+                }
+                Phase::Ready => {
+                    self.failures_seen.remove(&r);
+                }
+                _ => {}
             }
             self.followed.insert(r.clone(), phase.clone());
             if let Some(change) = self.change_for(&r, &phase) {
@@ -325,10 +335,7 @@ impl Tracker {
         Some(match phase {
             Phase::Pending => return None,
             Phase::Reconciling => {
-                let revision = self
-                    .object(r)
-                    .and_then(|o| self.position(&o).wanted)
-                    .map(|w| display_revision(&w));
+                let revision = self.object(r).and_then(|o| self.position(&o).wanted);
                 Change::Reconciling { object, revision }
             }
             Phase::Blocked(on) => Change::Blocked {
@@ -413,6 +420,21 @@ impl Tracker {
         })
     }
 
+    /// The verdict when the timeout comes first: [`Verdict::Failed`] when a followed object failed at the
+    /// revision before it (and has not become Ready since, even if a retry shows it reconciling again), else
+    /// [`Verdict::TimedOut`]. A failure is what a CI step must report, whatever else was still pending.
+    #[must_use]
+    pub fn verdict_at_timeout(&self) -> Verdict {
+        let failed = self.followed.iter().any(|(r, p)| {
+            *p == Phase::Failed || (*p != Phase::Ready && self.failures_seen.contains(r))
+        });
+        if failed {
+            Verdict::Failed
+        } else {
+            Verdict::TimedOut
+        }
+    }
+
     /// The final report for `verdict` at `now`: every followed object with its state and, when not ready, why.
     #[must_use]
     pub fn summary(&self, verdict: Verdict, now: Timestamp) -> Summary {
@@ -443,7 +465,7 @@ impl Tracker {
         Summary {
             event: "summary",
             verdict,
-            revision: self.target.short().to_owned(),
+            revision: self.target.hex().to_owned(),
             elapsed: self.elapsed(now),
             sources: self.sources.keys().cloned().collect(),
             objects,

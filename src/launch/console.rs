@@ -2,8 +2,8 @@
 //! the watchers, and run the app on the real terminal until the user quits.
 
 use crate::app::{self, Labels};
-use crate::cli::ConsoleArgs;
-use crate::cluster::{self, ConnectOptions};
+use crate::cli::{ClusterArgs, ConsoleArgs};
+use crate::cluster;
 use crate::config::{Config, ConfigPaths};
 use crate::sim::simulation::{self, SimConfig, SimError, Simulation};
 use tokio_util::sync::CancellationToken;
@@ -23,19 +23,14 @@ pub enum Error {
     App(#[from] app::Error),
 }
 
-/// Runs the console with the options of the command line.
+/// Runs the console with the options of the command line (`cluster`: see `launch::connect_options`).
 ///
 /// # Errors
 /// Failures to start (demo, kubeconfig, terminal) and terminal failures while running.
-pub async fn run(args: &ConsoleArgs) -> Result<(), Error> {
+pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error> {
     // Config files are read (and any problem recorded for the banner) before the terminal is taken over.
     let config = Config::load(ConfigPaths::discover().as_ref());
-    let mut options = ConnectOptions {
-        kubeconfig: args.kubeconfig.clone(),
-        context: args.context.clone(),
-        namespace: args.namespace.clone(),
-        all_namespaces: args.all_namespaces,
-    };
+    let mut options = super::connect_options(cluster);
     // `--demo`: a simulated cluster on 127.0.0.1 and a kubeconfig for it; from here on the path is the real one.
     let mut demo: Option<(Simulation, tempfile::TempPath)> = None;
     if args.demo {
@@ -50,7 +45,6 @@ pub async fn run(args: &ConsoleArgs) -> Result<(), Error> {
             .map_err(|e| Error::DemoKubeconfig(e.to_string()))?;
         options.kubeconfig = Some(file.to_path_buf());
         options.context = None;
-        options.all_namespaces = args.namespace.is_none();
         demo = Some((sim, file));
     }
     let connection = cluster::client::connect(&options).await?;

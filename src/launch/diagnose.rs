@@ -52,8 +52,7 @@ fn print(out: &mut impl Write, file: &str, row: &Row, d: &Diagnosis) -> io::Resu
         facts: &d.facts,
         next_step: &d.next_step,
     };
-    serde_json::to_writer(&mut *out, &line)?;
-    out.write_all(b"\n")
+    crate::machine_text::write_json_line(out, &line)
 }
 
 /// Runs `fluxops diagnose`; returns the process exit code.

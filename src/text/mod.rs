@@ -15,18 +15,15 @@
 //! Names are stricter ([`sanitize_name`]): Kubernetes names are ASCII (DNS labels and subdomains), so anything
 //! else in one is shown escaped (`\u{430}pp`, `\\`), and two names that look the same are the same name.
 //!
-//! Also here: serde-saphyr errors said in words (`yaml_error`), and error chains made safe to print
-//! ([`SafeError`]).
+//! Also here: serde-saphyr errors said in words (`yaml_error`).
 
 mod credential;
 mod escape;
 mod glyph;
-mod safe_error;
 mod yaml_error;
 
 pub use credential::{MASK, is_secret_name, mask_credentials};
 pub use glyph::{MAX_MARKS, char_width, is_settled, width};
-pub use safe_error::SafeError;
 pub use yaml_error::yaml_limit_message;
 
 use glyph::Breaks;

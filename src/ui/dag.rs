@@ -48,7 +48,8 @@ pub fn draw(frame: &mut Frame<'_>, main: Rect, view: &View<'_>, dag: &DagView) {
     frame.render_widget(block, canvas);
     if dag.boxes.is_empty() && dag.cells.is_empty() {
         frame.render_widget(
-            Paragraph::new(Span::styled("No Flux objects (yet).", theme.text_dim)),
+            Paragraph::new(Span::styled(view.empty.as_str(), theme.text_dim))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
             inner,
         );
     }

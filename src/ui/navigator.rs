@@ -136,10 +136,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let text = if nav.filter.as_deref().is_some_and(|f| !f.is_empty()) {
             "Nothing matches the filter."
         } else {
-            "No Flux objects (yet)."
+            view.empty.as_str()
         };
         frame.render_widget(
-            Paragraph::new(Span::styled(text, theme.text_dim)).block(block),
+            Paragraph::new(Span::styled(text, theme.text_dim))
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .block(block),
             area,
         );
         return;

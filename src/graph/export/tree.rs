@@ -64,7 +64,16 @@ pub fn render(export: &GraphExport) -> String {
     }
     let mut out = printer.out;
     if export.nodes.is_empty() {
-        out.push_str("(no objects)\n");
+        match export.namespace.as_deref() {
+            Some(ns) => {
+                let _ = writeln!(
+                    out,
+                    "(no objects in namespace '{}'; -A shows every namespace)",
+                    sanitize_line(ns)
+                );
+            }
+            None => out.push_str("(no objects)\n"),
+        }
     }
     append_reports(&mut out, export);
     out
