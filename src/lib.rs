@@ -13,7 +13,8 @@
 //! - `app`: the TEA core: `State`, `update`, effects, and the `run` loop.
 //! - `ui`: drawing only, from view models.
 //! - `terminal`: raw mode / alternate screen enter and restore (also on panic).
-//! - `text`: untrusted text made safe to draw; `machine_text`: untrusted text escaped in JSON, DOT and Mermaid output.
+//! - `text`: untrusted text made safe to draw and print (escapes, invisible characters, width, credentials);
+//!   `machine_text`: untrusted text escaped in JSON, DOT and Mermaid output.
 //! - `bounded_file`: every file the program reads: regular files only, with a size cap.
 
 pub mod app;

@@ -15,7 +15,7 @@ use crate::flux::ResourceRef;
 use crate::graph::layout::collapse::FoldedNode;
 use crate::graph::layout::{GraphLayout, LayoutOptions, focus, lay_out_graph};
 use crate::graph::{Graph, GraphWarning};
-use crate::text::sanitize_line;
+use crate::text::sanitize_name;
 use std::collections::{BTreeSet, HashSet};
 
 /// Hops shown around the centre when the screen opens.
@@ -128,11 +128,11 @@ fn box_width(label: &str) -> u32 {
 fn short_name(r: &ResourceRef, with_namespace: bool) -> String {
     let (name, max) = if with_namespace {
         (
-            sanitize_line(&r.namespaced_name()).into_owned(),
+            sanitize_name(&r.namespaced_name()).into_owned(),
             MAX_NAME + 12,
         )
     } else {
-        (sanitize_line(&r.name).into_owned(), MAX_NAME)
+        (sanitize_name(&r.name).into_owned(), MAX_NAME)
     };
     if name.chars().count() <= max {
         return name;

@@ -18,7 +18,7 @@ use crate::flux::{Health, ResourceRef};
 use crate::graph::NodeState;
 use crate::graph::layout::Layout;
 use crate::graph::layout::collapse::FoldedNode;
-use crate::text::sanitize_line;
+use crate::text::{sanitize_line, sanitize_name};
 use std::collections::{BTreeMap, HashSet};
 
 /// Rows kept visible above the selection's row when scrolling (the edges coming into it).
@@ -241,7 +241,7 @@ fn title(state: &State, cache: &DagLayout) -> String {
             "{d} hop{} around {} {}",
             if d == 1 { "" } else { "s" },
             c.kind.abbrev(),
-            sanitize_line(&c.name)
+            sanitize_name(&c.name)
         ),
         _ => "whole graph".to_owned(),
     };
@@ -404,12 +404,12 @@ fn panel(state: &State, cache: &DagLayout, blast: &HashSet<usize>) -> DagPanel {
             facts.push(format!(
                 "{} objects wait on {}: Enter unfolds them",
                 c.members.len(),
-                sanitize_line(&c.root.to_string())
+                sanitize_name(&c.root.to_string())
             ));
             (
                 format!(
                     "blocked chain behind {}",
-                    sanitize_line(&c.root.to_string())
+                    sanitize_name(&c.root.to_string())
                 ),
                 Some(Health::Blocked),
             )
@@ -446,7 +446,7 @@ fn panel(state: &State, cache: &DagLayout, blast: &HashSet<usize>) -> DagPanel {
             if shown < radius {
                 facts.push(format!("({shown} of them shown: + shows more hops)"));
             }
-            (sanitize_line(&r.to_string()).into_owned(), view.health)
+            (sanitize_name(&r.to_string()).into_owned(), view.health)
         }
         _ => ("nothing selected".to_owned(), None),
     };

@@ -5,7 +5,7 @@
 use super::action::Action;
 use super::state::State;
 use crate::flux::{Health, ResourceRef};
-use crate::text::sanitize_line;
+use crate::text::sanitize_name;
 use crate::timing::{Assessment, SortKey, Timings, Totals, rank};
 use k8s_openapi::jiff::Timestamp;
 use std::ops::Range;
@@ -246,7 +246,7 @@ fn row(state: &State, r: &ResourceRef, a: Assessment) -> TimingRowView {
     TimingRowView {
         health: state.objects.get(r).map(|e| e.status.health),
         kind: r.kind.abbrev(),
-        name: sanitize_line(&r.namespaced_name()).into_owned(),
+        name: sanitize_name(&r.namespaced_name()).into_owned(),
         last: a.last_duration.map_or_else(dash, short_duration),
         p95: a.p95.map_or_else(dash, short_duration),
         since_ok: a.since_success.map_or_else(dash, age),

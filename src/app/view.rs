@@ -7,7 +7,7 @@ use crate::cluster::KindProblem;
 use crate::config::{Binding, Mode, Theme};
 use crate::flux::{FluxKind, Health, ResourceRef};
 use crate::graph::NodeState;
-use crate::text::sanitize_line;
+use crate::text::{sanitize_line, sanitize_name};
 use k8s_openapi::jiff::Timestamp;
 use std::ops::Range;
 use std::str::FromStr;
@@ -288,7 +288,7 @@ fn navigator(state: &State, window: Range<usize>, filter: Option<String>) -> Nav
 /// The columns of one object's row.
 #[must_use]
 pub fn row(state: &State, r: &ResourceRef) -> RowView {
-    let name = sanitize_line(&r.namespaced_name()).into_owned();
+    let name = sanitize_name(&r.namespaced_name()).into_owned();
     let Some(entry) = state.objects.get(r) else {
         let (health, reason) = match (state.invalid.get(r), state.graph.placeholder(r)) {
             (Some(e), _) => (None, format!("invalid: {}", sanitize_line(e))),
@@ -321,7 +321,7 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
             1 => String::new(),
             n => format!(" +{}", n - 1),
         };
-        format!("{}{more}", sanitize_line(&c.to_string()))
+        format!("{}{more}", sanitize_name(&c.to_string()))
     });
     let waiting_on = (health == Health::Blocked && blocked_by.is_none())
         .then(|| {
@@ -330,7 +330,7 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
                 .dependencies(r)
                 .into_iter()
                 .find(|d| graph_health(state, d) != Some(Health::Ready))
-                .map(|d| sanitize_line(&d.to_string()).into_owned())
+                .map(|d| sanitize_name(&d.to_string()).into_owned())
         })
         .flatten();
     let reason = match health {
@@ -503,6 +503,8 @@ fn help(state: &State) -> HelpView {
     }
 }
 
+/// One help line. Keys and descriptions can come from the user's keymap file: both are sanitised whole (a
+/// description cut or padded before that would leave escape-sequence remnants on screen).
 fn help_entry(b: &Binding) -> (String, String) {
     let keys = b
         .keys
@@ -510,7 +512,10 @@ fn help_entry(b: &Binding) -> (String, String) {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ");
-    (keys, b.desc.clone())
+    (
+        sanitize_line(&keys).into_owned(),
+        sanitize_line(&b.desc).into_owned(),
+    )
 }
 
 fn hints(state: &State) -> Vec<(String, String)> {
@@ -559,7 +564,7 @@ fn hints(state: &State) -> Vec<(String, String)> {
             state
                 .keymap
                 .key_for(mode, *a)
-                .map(|k| (k, (*what).to_owned()))
+                .map(|k| (sanitize_line(&k).into_owned(), (*what).to_owned()))
         })
         .collect()
 }

@@ -29,6 +29,9 @@ impl ConfigProblem {
     #[must_use]
     pub fn from_yaml(file: &Path, err: &serde_saphyr::Error) -> Self {
         let line = err.location().map_or(0, |l| l.line());
+        if let Some(words) = crate::text::yaml_limit_message(err) {
+            return Self::at(file, line, words);
+        }
         let rendered = err.without_snippet().to_string();
         let first = rendered.lines().next().unwrap_or_default().trim();
         // serde-saphyr appends " at line L column C"; the location is shown separately.

@@ -31,6 +31,8 @@
 //!   gets `flux-system`: Flux bootstrap applies the repository through the `flux-system` Kustomization whose
 //!   objects land in `flux-system` when they name no namespace (and flux CLI's default namespace is
 //!   `flux-system`).
+//! - Credentials in URLs (`spec.url`, `spec.endpoint`, messages of load problems) are masked as objects are kept
+//!   (`flux::redact`): a repository file is untrusted text entering the program.
 //! - Multi-cluster repositories repeat the same (kind, namespace, name) under each `clusters/<env>`. By default
 //!   the **first by path order is kept** and each later copy is a [`LoadProblem`] ("duplicate of …"). Pass
 //!   [`LoadOptions::cluster`] to load one cluster entry point: files under `clusters/<other>/` are then skipped.
@@ -349,10 +351,14 @@ fn error_line(e: &serde_saphyr::Error) -> Option<usize> {
         .and_then(|l| usize::try_from(l).ok())
 }
 
-/// The error text without the multi-line source snippet.
+/// The error text without the multi-line source snippet, in words for a size limit, credentials masked.
 fn error_text(e: &serde_saphyr::Error) -> String {
-    let text = e.to_string();
-    text.lines().next().unwrap_or_default().to_owned()
+    let mut text = crate::text::yaml_limit_message(e).unwrap_or_else(|| {
+        let text = e.to_string();
+        text.lines().next().unwrap_or_default().to_owned()
+    });
+    super::redact::mask(&mut text);
+    text
 }
 
 /// Per-load state: what has been loaded so far, and what waits for a parent's patches.
@@ -427,7 +433,9 @@ impl Loader<'_> {
         }
     }
 
-    fn problem(&mut self, origin: &Origin, message: String) {
+    fn problem(&mut self, origin: &Origin, mut message: String) {
+        // serde's errors quote values, which may be URLs with passwords.
+        super::redact::mask(&mut message);
         self.load.problems.push(LoadProblem {
             file: origin.file.clone(),
             line: origin.line,
@@ -593,7 +601,8 @@ impl Loader<'_> {
         }
     }
 
-    fn keep(&mut self, obj: FluxObject, origin: Origin) {
+    fn keep(&mut self, mut obj: FluxObject, origin: Origin) {
+        super::redact::object(&mut obj);
         let Some(rref) = obj.resource_ref() else {
             return;
         };
