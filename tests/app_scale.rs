@@ -118,7 +118,7 @@ fn a_frame_builds_only_the_rows_that_fit_and_scrolls_to_the_selection() {
             height: 30,
         },
     );
-    let fit = fluxops::ui::tree_rows(30, 0, false);
+    let fit = fluxops::layout::tree_rows(30, 0, false);
     let v = view::build(&mut state, now());
     assert_eq!(v.navigator.rows.len(), fit);
     assert_eq!(v.navigator.total_rows, 200);

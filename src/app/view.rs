@@ -189,7 +189,7 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
     };
     // Unknown terminal size (no resize seen yet): every row.
     let height = (state.height > 0)
-        .then(|| crate::ui::tree_rows(state.height, banners.len(), filter.is_some()));
+        .then(|| crate::layout::tree_rows(state.height, banners.len(), filter.is_some()));
     let window = state.navigator.window(height);
     let timings = (state.screen == Screen::Timings).then(|| {
         let rows = height.map(|h| h.saturating_sub(1)); // the header row
@@ -201,7 +201,7 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
             (0, _) | (_, 0) => (80, 24),
             size => size,
         };
-        let (cw, ch) = crate::ui::dag_canvas_size(w, h, banners.len());
+        let (cw, ch) = crate::layout::dag_canvas_size(w, h, banners.len());
         super::dag_view::build(state, cw, ch)
     });
     let state: &State = state;

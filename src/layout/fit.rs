@@ -1,0 +1,178 @@
+//! Fitting text into columns by its display width (what the terminal draws, `unicode-width`): shortened at the
+//! end or in the middle with `…`, never cut silently. Names are shortened in the middle so two names sharing a
+//! prefix (`flux-system/cluster-apps`, `flux-system/cluster-config`) stay distinct; free text at the end.
+//!
+//! The input is already safe text (`crate::text`): no control characters.
+
+use std::borrow::Cow;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// The mark of shortened text.
+pub const ELLIPSIS: char = '…';
+
+/// Columns `s` takes on the terminal.
+#[must_use]
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+fn char_width(c: char) -> usize {
+    UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// The longest prefix of `s` at most `max` columns wide.
+fn head(s: &str, max: usize) -> &str {
+    let mut used = 0;
+    for (i, c) in s.char_indices() {
+        used += char_width(c);
+        if used > max {
+            return &s[..i];
+        }
+    }
+    s
+}
+
+/// The longest suffix of `s` at most `max` columns wide.
+fn tail(s: &str, max: usize) -> &str {
+    let mut used = 0;
+    for (i, c) in s.char_indices().rev() {
+        used += char_width(c);
+        if used > max {
+            return &s[i + c.len_utf8()..];
+        }
+    }
+    s
+}
+
+/// `s` in at most `max` columns: whole when it fits, else its start and `…` (`max` 0: nothing).
+#[must_use]
+pub fn end(s: &str, max: usize) -> Cow<'_, str> {
+    if width(s) <= max {
+        return Cow::Borrowed(s);
+    }
+    if max == 0 {
+        return Cow::Borrowed("");
+    }
+    let mut out = head(s, max - 1).to_owned();
+    out.push(ELLIPSIS);
+    Cow::Owned(out)
+}
+
+/// `s` in at most `max` columns: whole when it fits, else its start, `…` and its end (the end gets the larger
+/// share: names differ most at their ends).
+#[must_use]
+pub fn middle(s: &str, max: usize) -> Cow<'_, str> {
+    if width(s) <= max {
+        return Cow::Borrowed(s);
+    }
+    if max < 4 {
+        return end(s, max);
+    }
+    let room = max - 1;
+    let front = room * 2 / 5;
+    let start = head(s, front);
+    let back = tail(s, room - width(start));
+    let mut out = String::with_capacity(start.len() + back.len() + 3);
+    out.push_str(start);
+    out.push(ELLIPSIS);
+    out.push_str(back);
+    Cow::Owned(out)
+}
+
+/// `s` padded with spaces to `columns` (display width; longer text is returned as it is).
+#[must_use]
+pub fn pad(s: &str, columns: usize) -> String {
+    let mut out = s.to_owned();
+    out.extend(std::iter::repeat_n(' ', columns.saturating_sub(width(s))));
+    out
+}
+
+/// Breaks `text` into lines of at most `width` columns, after spaces or after `/` (so `Kind/namespace/name`
+/// references wrap inside), cutting a piece only when it is longer than a whole line. Leading spaces of a
+/// continuation line are dropped; an empty text gives no line.
+#[must_use]
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut pieces: Vec<&str> = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if c == ' ' || c == '/' {
+            pieces.push(&text[start..i + c.len_utf8()]);
+            start = i + c.len_utf8();
+        }
+    }
+    if start < text.len() {
+        pieces.push(&text[start..]);
+    }
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for piece in pieces {
+        if used > 0 && used + self::width(piece.trim_end()) > width {
+            lines.push(line.trim_end().to_owned());
+            line.clear();
+            used = 0;
+        }
+        for c in piece.chars() {
+            let w = char_width(c);
+            if used > 0 && used + w > width && c != ' ' {
+                lines.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            if !(used == 0 && c == ' ') {
+                line.push(c);
+                used += w;
+            }
+        }
+    }
+    if !line.trim_end().is_empty() {
+        lines.push(line.trim_end().to_owned());
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_sharing_a_prefix_stay_distinct_when_shortened_in_the_middle() {
+        let a = middle("flux-system/cluster-apps", 16);
+        let b = middle("flux-system/cluster-config", 16);
+        assert_ne!(a, b);
+        assert_eq!(width(&a), 16);
+        assert!(
+            a.contains('…') && a.starts_with("flux") && a.ends_with("apps"),
+            "{a}"
+        );
+        assert_eq!(middle("short", 16), "short");
+    }
+
+    #[test]
+    fn shortening_counts_display_columns_not_bytes() {
+        // CJK characters take two columns each.
+        let s = "名前空間/長い名前のオブジェクト";
+        for max in 1..width(s) {
+            assert!(width(&middle(s, max)) <= max, "{max}");
+            assert!(width(&end(s, max)) <= max, "{max}");
+        }
+        assert_eq!(end("abcdef", 4), "abc…");
+        assert_eq!(end("abcdef", 0), "");
+        assert_eq!(pad("ab", 4), "ab  ");
+    }
+
+    #[test]
+    fn long_references_wrap_after_a_slash_and_no_line_is_too_wide() {
+        let text = "Kustomization/flux-system/observability is referenced but does not exist";
+        let lines = wrap(text, 30);
+        assert_eq!(lines[0], "Kustomization/flux-system/");
+        assert!(lines.iter().all(|l| width(l) <= 30), "{lines:?}");
+        assert_eq!(lines.concat().replace(' ', ""), text.replace(' ', ""));
+    }
+
+    #[test]
+    fn a_word_longer_than_the_line_is_cut() {
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert!(wrap("", 4).is_empty());
+    }
+}
