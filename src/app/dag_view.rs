@@ -85,9 +85,28 @@ pub struct Geometry {
     pub height: u32,
 }
 
+/// One hop of an edge one layer down from a layered node: to `.0`, the last hop of routed edge `.1`, or (`None`)
+/// a hop down a trunk into a dummy.
+pub type Segment = (usize, Option<usize>);
+
+/// The hops one layer down from each layered node: each routed edge's last hop, and each trunk's hops.
+#[must_use]
+pub fn segments(layout: &Layout) -> Vec<Vec<Segment>> {
+    let mut out = vec![Vec::new(); layout.placed.len()];
+    for (e, routed) in layout.edges.iter().enumerate() {
+        if let Some(via) = routed.via {
+            out[via].push((routed.bottom(), Some(e)));
+        }
+    }
+    for (i, &a) in layout.above.iter().enumerate() {
+        out[a].push((layout.node_count + i, None));
+    }
+    out
+}
+
 /// Assigns tracks (greedy interval colouring of the buses, left to right) and rows.
 #[must_use]
-pub fn geometry(layout: &Layout, segments: &[Vec<(usize, usize)>]) -> Geometry {
+pub fn geometry(layout: &Layout, segments: &[Vec<Segment>]) -> Geometry {
     let mut track = vec![None; layout.placed.len()];
     let mut rows = Vec::with_capacity(layout.layers.len());
     let mut row = 0u32;
@@ -271,6 +290,22 @@ fn canvas(
         blast.contains(&routed.lower)
             && (Some(routed.upper) == sel || blast.contains(&routed.upper))
     };
+    // A trunk's dummies are hot down to the deepest hot edge leaving it.
+    let mut hot_dummies: HashSet<usize> = HashSet::new();
+    if !blast.is_empty() {
+        for (e, routed) in layout.edges.iter().enumerate() {
+            if !edge_in_blast(e) {
+                continue;
+            }
+            let mut at = routed.via;
+            while let Some(d) = at.filter(|d| layout.is_dummy(*d)) {
+                if !hot_dummies.insert(d) {
+                    break;
+                }
+                at = layout.above.get(d - layout.node_count).copied();
+            }
+        }
+    }
     let geo = &cache.geometry;
     // Layers whose band (boxes, tracks, arrows) meets the viewport.
     let first = geo.rows.partition_point(|r| *r <= oy).saturating_sub(1);
@@ -281,7 +316,7 @@ fn canvas(
         for &v in layer {
             let p = layout.placed[v];
             if layout.is_dummy(v) && visible(p.x, y0) {
-                let hot = cache.segments[v].iter().any(|(_, e)| edge_in_blast(*e));
+                let hot = hot_dummies.contains(&v);
                 let cell = grid.entry((p.x, y0)).or_insert((0, false, None));
                 cell.0 |= UP | DOWN;
                 cell.1 |= hot;
@@ -298,10 +333,13 @@ fn canvas(
             for &(b, e) in &cache.segments[v] {
                 // An edge drawn reversed (it closes a cycle) enters its lower box one column right of the
                 // centre, so its `▲` does not share a cell with the `▼` of the box's other edges.
-                let reversed_in =
-                    layout.edges[e].reversed && !layout.is_dummy(b) && layout.placed[b].width >= 3;
+                let reversed = e.is_some_and(|e| layout.edges[e].reversed);
+                let reversed_in = reversed && !layout.is_dummy(b) && layout.placed[b].width >= 3;
                 let cb = layout.placed[b].centre() + u32::from(reversed_in);
-                let hot = edge_in_blast(e);
+                let hot = match e {
+                    Some(e) => edge_in_blast(e),
+                    None => hot_dummies.contains(&b),
+                };
                 let mut mark = |x: u32, y: u32, m: u8, arrow: Option<char>| {
                     if visible(x, y) {
                         let cell = grid.entry((x, y)).or_insert((0, false, None));
@@ -312,11 +350,7 @@ fn canvas(
                         }
                     }
                 };
-                let arrow = (!layout.is_dummy(b)).then_some(if layout.edges[e].reversed {
-                    '▲'
-                } else {
-                    '▼'
-                });
+                let arrow = (!layout.is_dummy(b)).then_some(if reversed { '▲' } else { '▼' });
                 if ca == cb {
                     for y in y0 + 1..next {
                         mark(ca, y, UP | DOWN, (y + 1 == next).then_some(arrow).flatten());
@@ -506,13 +540,7 @@ mod tests {
             },
             &LayoutOptions::default(),
         );
-        let mut segments = vec![Vec::new(); laid.placed.len()];
-        for (e, routed) in laid.edges.iter().enumerate() {
-            for pair in routed.chain.windows(2) {
-                segments[pair[0]].push((pair[1], e));
-            }
-        }
-        let geo = geometry(&laid, &segments);
+        let geo = geometry(&laid, &segments(&laid));
         assert!(geo.track[0].is_some() && geo.track[1].is_some());
         assert_ne!(geo.track[0], geo.track[1]);
         // Layer 1 sits below layer 0's row, its tracks and the arrow row.
