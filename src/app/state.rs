@@ -328,6 +328,6 @@ impl State {
     /// The currently selected object, if any.
     #[must_use]
     pub fn selected(&self) -> Option<&ResourceRef> {
-        self.navigator.selected.last()
+        self.navigator.selected_object()
     }
 }

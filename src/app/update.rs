@@ -135,14 +135,16 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PageDown => nav.move_by(page),
         Action::SelectFirst => nav.select_first(),
         Action::SelectLast => nav.select_last(),
-        Action::Expand => nav.expand(),
+        Action::Expand => nav.expand(&src),
         Action::Collapse => nav.collapse(),
-        Action::ToggleNode => nav.toggle(),
+        Action::ToggleNode => nav.toggle(&src),
         Action::ExpandAll => nav.expand_all(&src),
         Action::CollapseAll => nav.collapse_all(),
         Action::SwitchView => nav.switch_view(&src),
         Action::JumpToRootCause => {
-            let cause = nav.selected.last().and_then(|r| state.graph.root_cause(r));
+            let cause = nav
+                .selected_object()
+                .and_then(|r| state.graph.root_cause(r));
             if let Some(cause) = cause {
                 nav.jump_to(&src, &cause);
                 state.focus = Focus::Navigator;
@@ -190,7 +192,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::CycleSort => {}
         Action::ShowDag => {
             state.screen = Screen::Dag;
-            let selected = state.navigator.selected.last();
+            let selected = state.navigator.selected_object();
             state.dag.open(&state.graph, selected);
         }
         Action::DagUp

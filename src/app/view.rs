@@ -51,6 +51,9 @@ pub struct NavigatorView {
     /// The filter text, when a filter is set or being typed.
     pub filter: Option<String>,
     pub filter_editing: bool,
+    /// Levels of indentation not drawn: in a deep part of the tree (a long `dependsOn` chain) the window's rows
+    /// are indented relative to this depth, so they keep room for their text (the title says so).
+    pub indent_from: usize,
 }
 
 /// Whether a row's node is a leaf, open (its children are the rows below it) or closed.
@@ -69,6 +72,11 @@ pub struct NodeView {
     pub depth: usize,
     pub fold: Fold,
     pub selected: bool,
+    /// The object is shown (and opened) at its place elsewhere in the tree; this row only marks that it also
+    /// hangs here.
+    pub mark: bool,
+    /// For a mark: `Kind/namespace/name` of the parent at the object's place (`None`: a root).
+    pub placed_under: Option<String>,
     pub row: RowView,
 }
 
@@ -235,35 +243,55 @@ fn navigator(state: &State, window: Range<usize>, filter: Option<String>) -> Nav
     let count = state.objects.len() + state.invalid.len();
     let all = nav.rows();
     let first_row = window.start;
-    let rows = all
+    let rows: Vec<NodeView> = all
         .get(window)
         .unwrap_or_default()
         .iter()
-        .filter_map(|r| {
-            let id = r.path.last()?.clone();
-            Some(NodeView {
-                row: row(state, &id),
-                depth: r.path.len().saturating_sub(1),
-                fold: if r.open {
-                    Fold::Open
-                } else if r.expandable {
-                    Fold::Closed
-                } else {
-                    Fold::Leaf
-                },
-                selected: r.path == nav.selected,
-                id,
-            })
+        .map(|r| NodeView {
+            row: row(state, r.object()),
+            depth: r.depth,
+            fold: if r.open {
+                Fold::Open
+            } else if r.expandable {
+                Fold::Closed
+            } else {
+                Fold::Leaf
+            },
+            selected: nav.selected.as_ref() == Some(&r.key),
+            mark: r.key.is_mark(),
+            placed_under: r
+                .placed_under
+                .as_ref()
+                .map(|p| sanitize_line(&p.to_string()).into_owned()),
+            id: r.key.object.clone(),
         })
         .collect();
+    // At most a third of the pane's width goes to indentation (two columns a level).
+    let levels = (state.width > 0).then(|| {
+        let pane = crate::layout::list_width(state.width, state.detail_visible);
+        usize::from(pane) / 6
+    });
+    let (min_depth, max_depth) = rows.iter().fold((usize::MAX, 0), |(lo, hi), n: &NodeView| {
+        (lo.min(n.depth), hi.max(n.depth))
+    });
+    let indent_from = match levels {
+        Some(levels) if max_depth > levels => min_depth.min(max_depth - levels),
+        _ => 0,
+    };
+    let depth_note = if indent_from > 0 {
+        format!("· from depth {indent_from} ")
+    } else {
+        String::new()
+    };
     NavigatorView {
-        title: format!(" {} ({count}) ", nav.view.title()),
+        title: format!(" {} ({count}) {depth_note}", nav.view.title()),
         rows,
         first_row,
         total_rows: all.len(),
-        has_selection: !nav.selected.is_empty(),
+        has_selection: nav.selected.is_some(),
         filter,
         filter_editing: nav.filter_editing,
+        indent_from,
     }
 }
 
