@@ -131,7 +131,9 @@ fn podinfo() -> ResourceRef {
 }
 
 /// Opens the DAG screen on `r`.
+/// Opens the DAG screen on `target`, selected in the tree first (`2` on the DAG screen keeps its own selection).
 fn open_on(state: &mut State, target: &ResourceRef) {
+    act(state, &[Action::ShowTree]);
     state.reveal(target);
     act(state, &[Action::ShowDag]);
 }

@@ -25,6 +25,7 @@ pub mod msg;
 pub mod navigator;
 pub mod rollout_view;
 pub mod state;
+pub mod switch;
 pub mod timings_view;
 pub mod topology;
 pub mod tree;

@@ -96,6 +96,12 @@ impl NavigatorState {
         &self.rows
     }
 
+    /// The user chose the selection (it does not just follow the first row).
+    #[must_use]
+    pub fn chosen(&self) -> bool {
+        self.chosen
+    }
+
     /// The selected object.
     #[must_use]
     pub fn selected_object(&self) -> Option<&ResourceRef> {

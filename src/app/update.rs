@@ -112,6 +112,15 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     if state.mode() == Mode::Timings && super::timings_view::on_action(state, action) {
         return Vec::new();
     }
+    // Keys act on the screen shown, never on a hidden one (the help scrolls on every screen).
+    let hidden = match state.screen {
+        Screen::Tree => false,
+        Screen::Timings => super::switch::tree_only(action),
+        Screen::Dag => super::switch::tree_only(action) || super::switch::not_on_dag(action),
+    };
+    if hidden && !(state.help_open && matches!(action, Action::ScrollDown | Action::ScrollUp)) {
+        return Vec::new();
+    }
     let src = Source {
         topology: &state.graph,
         objects: &state.objects,
@@ -183,18 +192,11 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ClearFilter => nav.set_filter(String::new()),
         Action::DismissBanner => state.config_banner_dismissed = true,
-        Action::ShowTree => state.screen = Screen::Tree,
-        Action::ShowTimings => {
-            state.screen = Screen::Timings;
-            state.focus = Focus::Navigator;
-        }
+        Action::ShowTree => super::switch::show(state, Screen::Tree),
+        Action::ShowTimings => super::switch::show(state, Screen::Timings),
         // Owned by the timings list (handled above when it has the keyboard).
         Action::CycleSort => {}
-        Action::ShowDag => {
-            state.screen = Screen::Dag;
-            let selected = state.navigator.selected_object();
-            state.dag.open(&state.graph, selected);
-        }
+        Action::ShowDag => super::switch::show(state, Screen::Dag),
         Action::DagUp
         | Action::DagDown
         | Action::DagLeft
