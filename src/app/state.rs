@@ -188,10 +188,11 @@ impl State {
             Mode::Dag
         } else if self.navigator.filter_editing {
             Mode::Filter
+        } else if self.focus == Focus::Detail && self.detail_visible {
+            // The tree's or the timings list's detail pane.
+            Mode::Detail
         } else if self.screen == Screen::Timings {
             Mode::Timings
-        } else if self.focus == Focus::Detail && self.detail_visible {
-            Mode::Detail
         } else {
             Mode::Navigator
         }

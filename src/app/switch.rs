@@ -27,8 +27,8 @@ pub fn selection(state: &State) -> Option<ResourceRef> {
     }
 }
 
-/// Whether `action` belongs to the tree screen (its rows, views, jumps and detail pane) and so does nothing
-/// while another screen is shown.
+/// Whether `action` belongs to the tree screen (its rows, views and jumps) and so does nothing while another
+/// screen is shown. (The root-cause jump also works from the timings list, on its row.)
 #[must_use]
 pub fn tree_only(action: Action) -> bool {
     matches!(
@@ -45,12 +45,7 @@ pub fn tree_only(action: Action) -> bool {
             | Action::ExpandAll
             | Action::CollapseAll
             | Action::SwitchView
-            | Action::JumpToRootCause
             | Action::JumpBack
-            | Action::FocusDetail
-            | Action::FocusNavigator
-            | Action::ScrollDown
-            | Action::ScrollUp
     )
 }
 
@@ -60,7 +55,15 @@ pub fn tree_only(action: Action) -> bool {
 pub fn not_on_dag(action: Action) -> bool {
     matches!(
         action,
-        Action::ToggleDetail | Action::ClearFilter | Action::FilterDeleteChar | Action::ApplyFilter
+        Action::ToggleDetail
+            | Action::FocusDetail
+            | Action::FocusNavigator
+            | Action::ScrollDown
+            | Action::ScrollUp
+            | Action::JumpToRootCause
+            | Action::ClearFilter
+            | Action::FilterDeleteChar
+            | Action::ApplyFilter
     )
 }
 

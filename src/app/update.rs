@@ -151,10 +151,13 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::CollapseAll => nav.collapse_all(),
         Action::SwitchView => nav.switch_view(&src),
         Action::JumpToRootCause => {
-            let cause = nav
-                .selected_object()
-                .and_then(|r| state.graph.root_cause(r));
-            if let Some(cause) = cause {
+            // The shown screen's row: the tree's, or the timings list's (the jump lands in the tree).
+            let from = match state.screen {
+                Screen::Timings => state.timings_list.selected_ref(),
+                _ => nav.selected_object(),
+            };
+            if let Some(cause) = from.and_then(|r| state.graph.root_cause(r)) {
+                state.screen = Screen::Tree;
                 nav.jump_to(&src, &cause);
                 state.focus = Focus::Navigator;
                 state.detail_scroll = 0;

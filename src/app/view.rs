@@ -520,6 +520,7 @@ fn help_entry(b: &Binding) -> (String, String) {
 fn hints(state: &State) -> Vec<(String, String)> {
     use super::action::Action as A;
     let mode = state.mode();
+    let narrow = state.width > 0 && state.width < crate::layout::WIDE;
     let wanted: &[(A, &str)] = match mode {
         Mode::Filter => &[(A::ApplyFilter, "keep"), (A::CancelFilter, "clear")],
         Mode::Help => &[
@@ -530,6 +531,14 @@ fn hints(state: &State) -> Vec<(String, String)> {
         Mode::Detail => &[
             (A::FocusNavigator, "back"),
             (A::JumpToRootCause, "root cause"),
+        ],
+        Mode::Timings if narrow => &[
+            (A::CycleSort, "sort"),
+            (A::FocusDetail, "detail"),
+            (A::RevealInTree, "show in tree"),
+            (A::ShowTree, "tree"),
+            (A::ToggleHelp, "help"),
+            (A::Quit, "quit"),
         ],
         Mode::Timings => &[
             (A::CycleSort, "sort"),
@@ -544,8 +553,20 @@ fn hints(state: &State) -> Vec<(String, String)> {
             (A::DagToggleChain, "fold"),
             (A::DagDeeper, "deeper"),
             (A::DagShallower, "shallower"),
-            (A::RevealInTree, "in tree"),
             (A::ToggleHelp, "help"),
+            (A::RevealInTree, "in tree"),
+        ],
+        // Below the width that shows the detail pane beside the list, say how to open it (the view switch, in
+        // the help, gives way when the line is full).
+        Mode::Navigator | Mode::Common if narrow => &[
+            (A::ToggleHelp, "help"),
+            (A::StartFilter, "filter"),
+            (A::FocusDetail, "detail"),
+            (A::JumpToRootCause, "root cause"),
+            (A::ShowDag, "dag"),
+            (A::ShowTimings, "timings"),
+            (A::SwitchView, "view"),
+            (A::Quit, "quit"),
         ],
         Mode::Navigator | Mode::Common => &[
             (A::ToggleHelp, "help"),

@@ -79,6 +79,24 @@ pub fn middle(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A `namespace/name` in at most `max` columns: whole when it fits; else the namespace is shortened at its end
+/// (`flux…/infra-controllers`), the name kept whole, as long as a few columns of the namespace remain; else the
+/// whole is shortened in the middle. Text without `/` is shortened in the middle.
+#[must_use]
+pub fn name(s: &str, max: usize) -> Cow<'_, str> {
+    if width(s) <= max {
+        return Cow::Borrowed(s);
+    }
+    let Some((namespace, object)) = s.split_once('/') else {
+        return middle(s, max);
+    };
+    let room = max.saturating_sub(width(object) + 1);
+    if room >= 4 && room < width(namespace) {
+        return Cow::Owned(format!("{}/{object}", end(namespace, room)));
+    }
+    middle(s, max)
+}
+
 /// `s` padded with spaces to `columns` (display width; longer text is returned as it is).
 #[must_use]
 pub fn pad(s: &str, columns: usize) -> String {
@@ -146,6 +164,20 @@ mod tests {
             "{a}"
         );
         assert_eq!(middle("short", 16), "short");
+    }
+
+    #[test]
+    fn a_namespaced_name_gives_up_its_namespace_first() {
+        assert_eq!(
+            name("flux-system/infra-controllers", 23),
+            "flux…/infra-controllers"
+        );
+        // Too little room for a useful namespace: the middle goes, and names sharing a prefix stay distinct.
+        let a = name("flux-system/cluster-apps", 16);
+        let b = name("flux-system/cluster-config", 16);
+        assert_ne!(a, b);
+        assert!(width(&a) <= 16 && width(&b) <= 16);
+        assert_eq!(name("flux-system/apps", 16), "flux-system/apps");
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod navigator;
 mod status_bar;
 pub mod style;
 mod timings;
+mod wrap;
 
 use crate::app::view::View;
 use ratatui::Frame;

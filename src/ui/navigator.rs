@@ -213,7 +213,8 @@ fn kind_column() -> usize {
         .unwrap_or(0)
 }
 
-/// Where a text too long for its room is shortened: free text at its end, an object's name in its middle.
+/// Where a text too long for its room is shortened: free text at its end, an object's name in its namespace
+/// or middle (`fit::name`).
 #[derive(Clone, Copy)]
 enum Cut {
     End,
@@ -228,7 +229,7 @@ fn row_line<'a>(theme: &Theme, node: &NodeView, kind_width: usize, room: usize) 
     let lead = 1 + 1 + kind_width + 1;
     // A mark always says it is one (`↪`), even when its name has to be shortened for it.
     let arrow = if node.mark { fit::width(MARK) } else { 0 };
-    let name = fit::middle(&row.name, room.saturating_sub(lead + arrow)).into_owned();
+    let name = fit::name(&row.name, room.saturating_sub(lead + arrow)).into_owned();
     let mut left = room.saturating_sub(lead + fit::width(&name) + arrow);
     let mut spans = vec![
         Span::styled(glyph(row.health), style),
@@ -254,7 +255,7 @@ fn row_line<'a>(theme: &Theme, node: &NodeView, kind_width: usize, room: usize) 
         let full = fit::width(text);
         let (least, text) = match cut {
             Cut::End => (6, fit::end(text, room)),
-            Cut::Middle => (12, fit::middle(text, room)),
+            Cut::Middle => (12, fit::name(text, room)),
         };
         if room < least.min(full) {
             return;
