@@ -18,6 +18,7 @@
 
 pub mod action;
 pub mod dag;
+pub mod dag_canvas;
 pub mod dag_view;
 pub mod detail_view;
 pub mod effect;

@@ -1,5 +1,5 @@
-//! The DAG screen: the canvas (edge cells, then node boxes, from the view model's visible part) in a bordered
-//! pane, and the panel about the selection and the graph's warnings — beside the canvas on wide terminals,
+//! The DAG screen: the canvas (edge cells, markers of the boxes beyond its edges, then node boxes, from the view
+//! model's visible part) in a bordered pane whose border counts the boxes above and below, and the panel about the selection and the graph's warnings — beside the canvas on wide terminals,
 //! below it otherwise.
 
 use super::style::{glyph, health_style};
@@ -13,10 +13,21 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 pub fn draw(frame: &mut Frame<'_>, main: Rect, view: &View<'_>, dag: &DagView) {
     let theme = view.theme;
     let (canvas, panel) = crate::layout::dag_areas(main);
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focused)
         .title(Span::styled(dag.title.clone(), theme.title));
+    // What lies above and below the canvas, on its border.
+    if dag.above > 0 {
+        block = block.title_top(
+            Line::styled(format!(" ▲ {} above ", dag.above), theme.key_hint).right_aligned(),
+        );
+    }
+    if dag.below > 0 {
+        block = block.title_bottom(
+            Line::styled(format!(" ▼ {} below ", dag.below), theme.key_hint).right_aligned(),
+        );
+    }
     let inner = block.inner(canvas);
     frame.render_widget(block, canvas);
     if dag.boxes.is_empty() && dag.cells.is_empty() {
@@ -42,6 +53,12 @@ fn draw_canvas(frame: &mut Frame<'_>, inner: Rect, theme: &Theme, dag: &DagView)
         };
         let (x, y) = (inner.x + cell.x, inner.y + cell.y);
         buf.set_string(x, y, cell.ch.to_string(), style);
+    }
+    for m in &dag.markers {
+        if m.x < inner.width && m.y < inner.height {
+            let room = usize::from(inner.width - m.x);
+            buf.set_stringn(inner.x + m.x, inner.y + m.y, &m.text, room, theme.key_hint);
+        }
     }
     for b in &dag.boxes {
         if b.x >= inner.width || b.y >= inner.height {
