@@ -294,3 +294,17 @@ fn the_dag_of_a_long_chain_routes_a_bounded_number_of_edge_cells() {
     assert_eq!(shown, n + 1);
     assert!(placed <= 4 * bound, "{placed} layered nodes > 4 × {bound}");
 }
+
+#[test]
+fn a_huge_status_reason_is_not_scanned_whole_by_the_filter() {
+    let mut o = kustomization("big", &[], None);
+    o.status.conditions[0].reason = "X".repeat(1_000_000);
+    o.status.conditions[0].status = "False".to_owned();
+    let state = state_of(vec![o]);
+    let entry = state.objects.values().next().unwrap();
+    assert!(
+        entry.search_text.len() < 1_000,
+        "{} bytes searched on every keystroke",
+        entry.search_text.len()
+    );
+}

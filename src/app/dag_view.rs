@@ -188,8 +188,29 @@ impl Bus {
     }
 }
 
-/// Bands with more buses than this keep the plain first-fit order (ordering them costs their square).
+/// Bands with more buses than this keep their left-to-right order before tracks are given (ordering them costs
+/// the cube).
 const ORDERED_BUSES: usize = 48;
+
+/// Bands with more buses than this get plain first-fit tracks (weighing every overlapping pair costs the square).
+const PREFERRED_BUSES: usize = 400;
+
+/// Tracks by greedy interval colouring in the buses' order (left to right): each takes the first track whose
+/// last bus ends before it starts. Linear in buses times tracks.
+fn first_fit(buses: &[Bus]) -> Vec<u32> {
+    let mut ends: Vec<u32> = Vec::new();
+    buses
+        .iter()
+        .map(|b| {
+            let t = ends.iter().position(|e| *e < b.lo).unwrap_or_else(|| {
+                ends.push(0);
+                ends.len() - 1
+            });
+            ends[t] = b.hi;
+            u32::try_from(t).unwrap_or(u32::MAX / 4)
+        })
+        .collect()
+}
 
 /// A track (0 = top) for each bus of a band: buses that overlap get different tracks, the others may share.
 /// Which of two overlapping buses runs above the other decides whether their lines cross, so up to
@@ -231,6 +252,9 @@ pub fn assign_tracks(buses: &[Bus]) -> Vec<u32> {
                 order.insert(at, new);
             }
         }
+    }
+    if n > PREFERRED_BUSES {
+        return first_fit(buses);
     }
     // The first free track, below every bus before it in the order that had better be above it.
     let mut track = vec![0u32; n];
@@ -279,7 +303,7 @@ fn scroll_to(offset: u32, start: u32, end: u32, size: u32, margin: u32) -> u32 {
 }
 
 /// The folded nodes in the selection's blast radius (an object: [`crate::graph::Graph::blast_radius`]; a chain:
-/// that of its members).
+/// that of its members, in one walk).
 fn blast(state: &State, cache: &DagLayout, selected: Option<&DagNode>) -> HashSet<usize> {
     let roots: Vec<&ResourceRef> = match selected {
         Some(DagNode::Object(r)) => vec![r],
@@ -295,14 +319,21 @@ fn blast(state: &State, cache: &DagLayout, selected: Option<&DagNode>) -> HashSe
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    let mut out = HashSet::new();
-    for r in roots {
-        for d in state.graph.blast_radius(r) {
-            if let Some(i) = cache.graph.folded.index_of(d) {
-                out.insert(i);
+    // One walk from every root at once (a chain of thousands: not one walk per member).
+    let starts: HashSet<&ResourceRef> = roots.iter().copied().collect();
+    let mut reached: HashSet<&ResourceRef> = HashSet::new();
+    let mut queue: std::collections::VecDeque<&ResourceRef> = roots.into_iter().collect();
+    while let Some(r) = queue.pop_front() {
+        for d in state.graph.dependents(r) {
+            if reached.insert(d) && !starts.contains(d) {
+                queue.push_back(d);
             }
         }
     }
+    let mut out: HashSet<usize> = reached
+        .into_iter()
+        .filter_map(|d| cache.graph.folded.index_of(d))
+        .collect();
     if let Some(i) = selected.and_then(|s| cache.index(s)) {
         out.remove(&i);
     }

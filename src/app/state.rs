@@ -17,6 +17,9 @@ use k8s_openapi::jiff::Timestamp;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
+/// Characters of an object's status reason the filter matches against.
+pub const SEARCH_REASON: usize = 128;
+
 /// Events kept per object (newest last).
 pub const EVENTS_PER_OBJECT: usize = 20;
 
@@ -50,7 +53,12 @@ impl ObjectEntry {
                 r.namespace,
                 r.namespaced_name(),
                 status.health.label(),
-                status.reason
+                // A reason is one CamelCase word; a hostile one of megabytes would be scanned on every keystroke.
+                status
+                    .reason
+                    .chars()
+                    .take(SEARCH_REASON)
+                    .collect::<String>()
             )
             .to_lowercase()
         });

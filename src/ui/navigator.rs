@@ -213,12 +213,13 @@ fn kind_column() -> usize {
         .unwrap_or(0)
 }
 
-/// Where a text too long for its room is shortened: free text at its end, an object's name in its namespace
-/// or middle (`fit::name`).
+/// Where a text too long for its room is shortened: at its end, in its middle (a reason, a revision with its
+/// rollout `⇣ 3/8` after it), or an object's name in its namespace or middle (`fit::name`).
 #[derive(Clone, Copy)]
 enum Cut {
     End,
     Middle,
+    Name,
 }
 
 /// One row's line in `room` columns: glyph, kind (padded to `kind_width`), name, then the reason and the root
@@ -255,7 +256,8 @@ fn row_line<'a>(theme: &Theme, node: &NodeView, kind_width: usize, room: usize) 
         let full = fit::width(text);
         let (least, text) = match cut {
             Cut::End => (6, fit::end(text, room)),
-            Cut::Middle => (12, fit::name(text, room)),
+            Cut::Middle => (9, fit::middle(text, room)),
+            Cut::Name => (12, fit::name(text, room)),
         };
         if room < least.min(full) {
             return;
@@ -266,26 +268,26 @@ fn row_line<'a>(theme: &Theme, node: &NodeView, kind_width: usize, room: usize) 
     };
     if node.mark {
         match &node.placed_under {
-            Some(parent) => extra(" under ", &compact_ref(parent), Cut::Middle, theme.text_dim),
+            Some(parent) => extra(" under ", &compact_ref(parent), Cut::Name, theme.text_dim),
             None => extra(" ", "shown as a root", Cut::End, theme.text_dim),
         }
         return Line::from(spans);
     }
     if !row.reason.is_empty() {
-        extra("  ", &row.reason, Cut::End, style);
+        extra("  ", &row.reason, Cut::Middle, style);
     }
     if let Some(cause) = &row.blocked_by {
         extra(
             "  ← blocked by ",
             &compact_ref(cause),
-            Cut::Middle,
+            Cut::Name,
             theme.root_cause,
         );
     } else if let Some(dep) = &row.waiting_on {
         extra(
             "  ← waiting on ",
             &compact_ref(dep),
-            Cut::Middle,
+            Cut::Name,
             theme.text_dim,
         );
     }
