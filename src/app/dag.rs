@@ -11,6 +11,7 @@
 //! left/right within the layer; with a depth limit, landing on a node whose neighbours are cut off recentres the
 //! neighbourhood on it, so walking never hits a wall.
 
+use super::dag_view::Segment;
 use crate::flux::ResourceRef;
 use crate::graph::layout::collapse::FoldedNode;
 use crate::graph::layout::{GraphLayout, LayoutOptions, focus, lay_out_graph};
@@ -56,8 +57,9 @@ pub struct DagLayout {
     pub warnings: Vec<(GraphWarning, Vec<usize>)>,
     /// Folded nodes involved in some warning.
     pub warned: HashSet<usize>,
-    /// For each layered node, the layered nodes one layer down it has an edge to, with the routed edge's index.
-    pub segments: Vec<Vec<(usize, usize)>>,
+    /// For each layered node, the layered nodes one layer down it has an edge to: into a real node, with the
+    /// routed edge's index; into a dummy of its trunk, `None`.
+    pub segments: Vec<Vec<Segment>>,
     /// Rows and tracks on the canvas.
     pub geometry: super::dag_view::Geometry,
 }
@@ -517,12 +519,7 @@ fn compute(graph: &Graph, key: LayoutKey, warnings: &[GraphWarning]) -> DagLayou
             (w.clone(), at)
         })
         .collect();
-    let mut segments = vec![Vec::new(); laid.layout.placed.len()];
-    for (e, routed) in laid.layout.edges.iter().enumerate() {
-        for pair in routed.chain.windows(2) {
-            segments[pair[0]].push((pair[1], e));
-        }
-    }
+    let segments = super::dag_view::segments(&laid.layout);
     let geometry = super::dag_view::geometry(&laid.layout, &segments);
     DagLayout {
         key,

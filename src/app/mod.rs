@@ -18,6 +18,7 @@
 
 pub mod action;
 pub mod dag;
+pub mod dag_canvas;
 pub mod dag_view;
 pub mod detail_view;
 pub mod effect;
@@ -25,6 +26,7 @@ pub mod msg;
 pub mod navigator;
 pub mod rollout_view;
 pub mod state;
+pub mod switch;
 pub mod text_field;
 pub mod timings_view;
 pub mod topology;

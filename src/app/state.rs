@@ -17,6 +17,9 @@ use k8s_openapi::jiff::Timestamp;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
+/// Characters of an object's status reason the filter matches against.
+pub const SEARCH_REASON: usize = 128;
+
 /// Events kept per object (newest last).
 pub const EVENTS_PER_OBJECT: usize = 20;
 
@@ -50,7 +53,12 @@ impl ObjectEntry {
                 r.namespace,
                 r.namespaced_name(),
                 status.health.label(),
-                status.reason
+                // A reason is one CamelCase word; a hostile one of megabytes would be scanned on every keystroke.
+                status
+                    .reason
+                    .chars()
+                    .take(SEARCH_REASON)
+                    .collect::<String>()
             )
             .to_lowercase()
         });
@@ -191,10 +199,11 @@ impl State {
             Mode::Dag
         } else if self.navigator.filter_editing {
             Mode::Filter
+        } else if self.focus == Focus::Detail && self.detail_visible {
+            // The tree's or the timings list's detail pane.
+            Mode::Detail
         } else if self.screen == Screen::Timings {
             Mode::Timings
-        } else if self.focus == Focus::Detail && self.detail_visible {
-            Mode::Detail
         } else {
             Mode::Navigator
         }
@@ -331,6 +340,6 @@ impl State {
     /// The currently selected object, if any.
     #[must_use]
     pub fn selected(&self) -> Option<&ResourceRef> {
-        self.navigator.selected.last()
+        self.navigator.selected_object()
     }
 }

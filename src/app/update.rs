@@ -131,6 +131,15 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     if state.mode() == Mode::Timings && super::timings_view::on_action(state, action) {
         return Vec::new();
     }
+    // Keys act on the screen shown, never on a hidden one (the help scrolls on every screen).
+    let hidden = match state.screen {
+        Screen::Tree => false,
+        Screen::Timings => super::switch::tree_only(action),
+        Screen::Dag => super::switch::tree_only(action) || super::switch::not_on_dag(action),
+    };
+    if hidden && !(state.help_open && matches!(action, Action::ScrollDown | Action::ScrollUp)) {
+        return Vec::new();
+    }
     let src = Source {
         topology: &state.graph,
         objects: &state.objects,
@@ -155,15 +164,20 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PageDown => nav.move_by(page),
         Action::SelectFirst => nav.select_first(),
         Action::SelectLast => nav.select_last(),
-        Action::Expand => nav.expand(),
+        Action::Expand => nav.expand(&src),
         Action::Collapse => nav.collapse(),
-        Action::ToggleNode => nav.toggle(),
+        Action::ToggleNode => nav.toggle(&src),
         Action::ExpandAll => nav.expand_all(&src),
         Action::CollapseAll => nav.collapse_all(),
         Action::SwitchView => nav.switch_view(&src),
         Action::JumpToRootCause => {
-            let cause = nav.selected.last().and_then(|r| state.graph.root_cause(r));
-            if let Some(cause) = cause {
+            // The shown screen's row: the tree's, or the timings list's (the jump lands in the tree).
+            let from = match state.screen {
+                Screen::Timings => state.timings_list.selected_ref(),
+                _ => nav.selected_object(),
+            };
+            if let Some(cause) = from.and_then(|r| state.graph.root_cause(r)) {
+                state.screen = Screen::Tree;
                 nav.jump_to(&src, &cause);
                 state.focus = Focus::Navigator;
                 state.detail_scroll = 0;
@@ -201,18 +215,11 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ClearFilter => nav.set_filter(String::new()),
         Action::DismissBanner => state.config_banner_dismissed = true,
-        Action::ShowTree => state.screen = Screen::Tree,
-        Action::ShowTimings => {
-            state.screen = Screen::Timings;
-            state.focus = Focus::Navigator;
-        }
+        Action::ShowTree => super::switch::show(state, Screen::Tree),
+        Action::ShowTimings => super::switch::show(state, Screen::Timings),
         // Owned by the timings list (handled above when it has the keyboard).
         Action::CycleSort => {}
-        Action::ShowDag => {
-            state.screen = Screen::Dag;
-            let selected = state.navigator.selected.last();
-            state.dag.open(&state.graph, selected);
-        }
+        Action::ShowDag => super::switch::show(state, Screen::Dag),
         Action::DagUp
         | Action::DagDown
         | Action::DagLeft

@@ -54,6 +54,9 @@ pub struct NavigatorView {
     /// The filter text, when a filter is set or being typed.
     pub filter: Option<String>,
     pub filter_editing: bool,
+    /// Levels of indentation not drawn: in a deep part of the tree (a long `dependsOn` chain) the window's rows
+    /// are indented relative to this depth, so they keep room for their text (the title says so).
+    pub indent_from: usize,
 }
 
 /// Whether a row's node is a leaf, open (its children are the rows below it) or closed.
@@ -72,6 +75,11 @@ pub struct NodeView {
     pub depth: usize,
     pub fold: Fold,
     pub selected: bool,
+    /// The object is shown (and opened) at its place elsewhere in the tree; this row only marks that it also
+    /// hangs here.
+    pub mark: bool,
+    /// For a mark: `Kind/namespace/name` of the parent at the object's place (`None`: a root).
+    pub placed_under: Option<String>,
     pub row: RowView,
 }
 
@@ -193,7 +201,7 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
     };
     // Unknown terminal size (no resize seen yet): every row.
     let height = (state.height > 0)
-        .then(|| crate::ui::tree_rows(state.height, banners.len(), filter.is_some()));
+        .then(|| crate::layout::tree_rows(state.height, banners.len(), filter.is_some()));
     let window = state.navigator.window(height);
     let timings = (state.screen == Screen::Timings).then(|| {
         let rows = height.map(|h| h.saturating_sub(1)); // the header row
@@ -205,7 +213,7 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
             (0, _) | (_, 0) => (80, 24),
             size => size,
         };
-        let (cw, ch) = crate::ui::dag_canvas_size(w, h, banners.len());
+        let (cw, ch) = crate::layout::dag_canvas_size(w, h, banners.len());
         super::dag_view::build(state, cw, ch)
     });
     let state: &State = state;
@@ -253,35 +261,55 @@ fn navigator(state: &State, window: Range<usize>, filter: Option<String>) -> Nav
     let count = state.objects.len() + state.invalid.len();
     let all = nav.rows();
     let first_row = window.start;
-    let rows = all
+    let rows: Vec<NodeView> = all
         .get(window)
         .unwrap_or_default()
         .iter()
-        .filter_map(|r| {
-            let id = r.path.last()?.clone();
-            Some(NodeView {
-                row: row(state, &id),
-                depth: r.path.len().saturating_sub(1),
-                fold: if r.open {
-                    Fold::Open
-                } else if r.expandable {
-                    Fold::Closed
-                } else {
-                    Fold::Leaf
-                },
-                selected: r.path == nav.selected,
-                id,
-            })
+        .map(|r| NodeView {
+            row: row(state, r.object()),
+            depth: r.depth,
+            fold: if r.open {
+                Fold::Open
+            } else if r.expandable {
+                Fold::Closed
+            } else {
+                Fold::Leaf
+            },
+            selected: nav.selected.as_ref() == Some(&r.key),
+            mark: r.key.is_mark(),
+            placed_under: r
+                .placed_under
+                .as_ref()
+                .map(|p| sanitize_line(&p.to_string()).into_owned()),
+            id: r.key.object.clone(),
         })
         .collect();
+    // At most a third of the pane's width goes to indentation (two columns a level).
+    let levels = (state.width > 0).then(|| {
+        let pane = crate::layout::list_width(state.width, state.detail_visible);
+        usize::from(pane) / 6
+    });
+    let (min_depth, max_depth) = rows.iter().fold((usize::MAX, 0), |(lo, hi), n: &NodeView| {
+        (lo.min(n.depth), hi.max(n.depth))
+    });
+    let indent_from = match levels {
+        Some(levels) if max_depth > levels => min_depth.min(max_depth - levels),
+        _ => 0,
+    };
+    let depth_note = if indent_from > 0 {
+        format!("· from depth {indent_from} ")
+    } else {
+        String::new()
+    };
     NavigatorView {
-        title: format!(" {} ({count}) ", nav.view.title()),
+        title: format!(" {} ({count}) {depth_note}", nav.view.title()),
         rows,
         first_row,
         total_rows: all.len(),
-        has_selection: !nav.selected.is_empty(),
+        has_selection: nav.selected.is_some(),
         filter,
         filter_editing: nav.filter_editing,
+        indent_from,
     }
 }
 
@@ -521,6 +549,7 @@ fn help_entry(b: &Binding) -> (String, String) {
 fn hints(state: &State) -> Vec<(String, String)> {
     use super::action::Action as A;
     let mode = state.mode();
+    let narrow = state.width > 0 && state.width < crate::layout::WIDE;
     let wanted: &[(A, &str)] = match mode {
         Mode::Filter => &[(A::ApplyFilter, "keep"), (A::CancelFilter, "clear")],
         Mode::Help => &[
@@ -531,6 +560,14 @@ fn hints(state: &State) -> Vec<(String, String)> {
         Mode::Detail => &[
             (A::FocusNavigator, "back"),
             (A::JumpToRootCause, "root cause"),
+        ],
+        Mode::Timings if narrow => &[
+            (A::CycleSort, "sort"),
+            (A::FocusDetail, "detail"),
+            (A::RevealInTree, "show in tree"),
+            (A::ShowTree, "tree"),
+            (A::ToggleHelp, "help"),
+            (A::Quit, "quit"),
         ],
         Mode::Timings => &[
             (A::CycleSort, "sort"),
@@ -545,8 +582,20 @@ fn hints(state: &State) -> Vec<(String, String)> {
             (A::DagToggleChain, "fold"),
             (A::DagDeeper, "deeper"),
             (A::DagShallower, "shallower"),
-            (A::RevealInTree, "in tree"),
             (A::ToggleHelp, "help"),
+            (A::RevealInTree, "in tree"),
+        ],
+        // Below the width that shows the detail pane beside the list, say how to open it (the view switch, in
+        // the help, gives way when the line is full).
+        Mode::Navigator | Mode::Common if narrow => &[
+            (A::ToggleHelp, "help"),
+            (A::StartFilter, "filter"),
+            (A::FocusDetail, "detail"),
+            (A::JumpToRootCause, "root cause"),
+            (A::ShowDag, "dag"),
+            (A::ShowTimings, "timings"),
+            (A::SwitchView, "view"),
+            (A::Quit, "quit"),
         ],
         Mode::Navigator | Mode::Common => &[
             (A::ToggleHelp, "help"),
