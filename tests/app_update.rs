@@ -44,7 +44,7 @@ fn visible(state: &mut State) -> Vec<ResourceRef> {
         .navigator
         .rows()
         .iter()
-        .map(|row| row.path.last().unwrap().clone())
+        .map(|row| row.object().clone())
         .collect()
 }
 
@@ -253,11 +253,20 @@ fn switching_view_keeps_the_selected_object() {
         fluxops::app::tree::TreeView::Ownership
     );
     assert_eq!(state.selected(), Some(&hr));
-    let path = &state.navigator.selected;
+    // Selected at its place, under the Kustomization that applied it.
+    let rows = state.navigator.rows();
+    let at = rows
+        .iter()
+        .position(|row| Some(&row.key) == state.navigator.selected.as_ref())
+        .unwrap();
+    assert!(!rows[at].key.is_mark());
+    let mut root = at;
+    while let Some(p) = rows[root].parent {
+        root = p;
+    }
     assert_eq!(
-        path[0],
-        r(FluxKind::Kustomization, "flux-system", "flux-system"),
-        "{path:?}"
+        rows[root].object(),
+        &r(FluxKind::Kustomization, "flux-system", "flux-system")
     );
 }
 
@@ -282,17 +291,20 @@ fn key_sequences_from_a_user_keymap_wait_for_the_second_key() {
         );
     }
     update(&mut state, key('G'));
-    let last = state.navigator.rows().last().unwrap().path.clone();
+    let last = Some(state.navigator.rows().last().unwrap().key.clone());
     assert_eq!(state.navigator.selected, last);
     update(&mut state, key('g'));
     assert_eq!(state.navigator.selected, last, "one 'g' is only a prefix");
     update(&mut state, key('g'));
-    assert_eq!(state.navigator.selected, state.navigator.rows()[0].path);
+    assert_eq!(
+        state.navigator.selected,
+        Some(state.navigator.rows()[0].key.clone())
+    );
     update(&mut state, key('g'));
     update(&mut state, key('j'));
     assert_eq!(
         state.navigator.selected,
-        state.navigator.rows()[1].path,
+        Some(state.navigator.rows()[1].key.clone()),
         "a key that breaks a sequence still acts alone"
     );
 }
@@ -522,7 +534,7 @@ fn a_dependency_cycle_is_still_shown_and_expanding_it_terminates() {
 }
 
 #[test]
-fn an_object_waited_on_twice_appears_under_both_parents() {
+fn an_object_waited_on_twice_is_shown_at_one_place_and_marked_under_the_other() {
     let mut state = State::new(Config::builtin(), support::console::labels());
     for o in [
         kustomization("base", &[]),
@@ -537,15 +549,19 @@ fn an_object_waited_on_twice_appears_under_both_parents() {
     }
     update(&mut state, Msg::Action(Action::ExpandAll));
     let top = r(FluxKind::Kustomization, "team", "top");
-    let paths: Vec<_> = state
+    let rows: Vec<_> = state
         .navigator
         .rows()
         .iter()
-        .filter(|row| row.path.last() == Some(&top))
-        .map(|row| row.path.clone())
+        .filter(|row| row.object() == &top)
         .collect();
-    assert_eq!(paths.len(), 2, "{paths:?}");
-    assert_ne!(paths[0], paths[1]);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    // Shown once at its place (under `left`, reached first) and marked under `right`.
+    assert!(!rows[0].key.is_mark());
+    assert_eq!(
+        rows[1].key.under,
+        Some(r(FluxKind::Kustomization, "team", "right"))
+    );
 }
 
 #[test]
@@ -609,4 +625,36 @@ fn blocked_by_something_still_in_progress_says_what_it_waits_on() {
         "nothing upstream fails by its own fault"
     );
     assert_eq!(row.waiting_on.as_deref(), Some("Kustomization/team/infra"));
+}
+
+#[test]
+fn a_depends_on_chain_nests_below_its_source_whatever_the_names() {
+    // infra-controllers ← infra-configs ← apps, all reading GitRepository flux-system: sorted by name, apps and
+    // infra-configs come first under the source, yet each has its place under what it waits on last.
+    let mut state = loaded_state();
+    update(&mut state, Msg::Action(Action::ExpandAll));
+    let rows = state.navigator.rows();
+    let place = |name: &str| {
+        rows.iter()
+            .find(|row| !row.key.is_mark() && row.object().name == name)
+            .unwrap()
+    };
+    let parent_of = |name: &str| rows[place(name).parent.unwrap()].object().name.clone();
+    assert_eq!(parent_of("infra-controllers"), "flux-system");
+    assert_eq!(parent_of("infra-configs"), "infra-controllers");
+    assert!(place("apps").depth >= 3, "{:?}", place("apps"));
+    // Under the source, infra-configs is a mark that says where its place is.
+    let git = r(FluxKind::GitRepository, "flux-system", "flux-system");
+    let mark = rows
+        .iter()
+        .find(|row| row.key.under.as_ref() == Some(&git) && row.object().name == "infra-configs")
+        .unwrap();
+    assert_eq!(
+        mark.placed_under,
+        Some(r(
+            FluxKind::Kustomization,
+            "flux-system",
+            "infra-controllers"
+        ))
+    );
 }

@@ -11,12 +11,13 @@
 //! left/right within the layer; with a depth limit, landing on a node whose neighbours are cut off recentres the
 //! neighbourhood on it, so walking never hits a wall.
 
+use super::dag_view::Segment;
 use super::view::TimingMark;
 use crate::flux::ResourceRef;
 use crate::graph::layout::collapse::FoldedNode;
 use crate::graph::layout::{GraphLayout, LayoutOptions, focus, lay_out_graph};
 use crate::graph::{Graph, GraphWarning};
-use crate::text::sanitize_line;
+use crate::text::sanitize_name;
 use crate::timing::Timings;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -60,8 +61,9 @@ pub struct DagLayout {
     pub warned: HashSet<usize>,
     /// The stuck / overdue mark of each folded node (objects only).
     pub timing: Vec<Option<TimingMark>>,
-    /// For each layered node, the layered nodes one layer down it has an edge to, with the routed edge's index.
-    pub segments: Vec<Vec<(usize, usize)>>,
+    /// For each layered node, the layered nodes one layer down it has an edge to: into a real node, with the
+    /// routed edge's index; into a dummy of its trunk, `None`.
+    pub segments: Vec<Vec<Segment>>,
     /// Rows and tracks on the canvas.
     pub geometry: super::dag_view::Geometry,
 }
@@ -134,11 +136,11 @@ fn box_width(label: &str) -> u32 {
 fn short_name(r: &ResourceRef, with_namespace: bool) -> String {
     let (name, max) = if with_namespace {
         (
-            sanitize_line(&r.namespaced_name()).into_owned(),
+            sanitize_name(&r.namespaced_name()).into_owned(),
             MAX_NAME + 12,
         )
     } else {
-        (sanitize_line(&r.name).into_owned(), MAX_NAME)
+        (sanitize_name(&r.name).into_owned(), MAX_NAME)
     };
     if name.chars().count() <= max {
         return name;
@@ -556,12 +558,7 @@ fn compute(
             (w.clone(), at)
         })
         .collect();
-    let mut segments = vec![Vec::new(); laid.layout.placed.len()];
-    for (e, routed) in laid.layout.edges.iter().enumerate() {
-        for pair in routed.chain.windows(2) {
-            segments[pair[0]].push((pair[1], e));
-        }
-    }
+    let segments = super::dag_view::segments(&laid.layout);
     let geometry = super::dag_view::geometry(&laid.layout, &segments);
     DagLayout {
         key,

@@ -9,7 +9,7 @@ use super::view::age;
 use crate::diagnosis::{Confidence, FailureClass};
 use crate::flux::{EventType, FluxObject, Health, ResourceRef, StatusSummary};
 use crate::graph::NodeState;
-use crate::text::{sanitize, sanitize_line};
+use crate::text::{sanitize, sanitize_line, sanitize_name};
 use k8s_openapi::jiff::Timestamp;
 
 /// Events shown in the detail pane, newest first.
@@ -108,7 +108,7 @@ pub struct EventView {
 /// Builds the detail view of `r`.
 #[must_use]
 pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
-    let title = sanitize_line(&format!("{} {}", r.kind, r.namespaced_name())).into_owned();
+    let title = format!("{} {}", r.kind, sanitize_name(&r.namespaced_name()));
     let Some(entry) = state.objects.get(r) else {
         let (health, problem, message) = match (state.invalid.get(r), state.graph.placeholder(r)) {
             (Some(e), _) => (
@@ -134,13 +134,10 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
             .graph
             .dependents(r)
             .iter()
-            .map(ToString::to_string)
+            .map(|d| sanitize_name(&d.to_string()).into_owned())
             .collect();
-        for (i, d) in dependents.iter().enumerate() {
-            fields.push((
-                if i == 0 { "Needed by" } else { "" }.to_owned(),
-                sanitize_line(d).into_owned(),
-            ));
+        for (i, d) in dependents.into_iter().enumerate() {
+            fields.push((if i == 0 { "Needed by" } else { "" }.to_owned(), d));
         }
         return DetailView {
             title,
@@ -159,11 +156,12 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
     let obj = &entry.object;
     let root_causes: Vec<String> = Topology::root_causes(&state.graph, r)
         .iter()
-        .map(|c| sanitize_line(&c.to_string()).into_owned())
+        .map(|c| sanitize_name(&c.to_string()).into_owned())
         .collect();
     let jump_key = (!root_causes.is_empty())
         .then(|| state.keymap.key_for(state.mode(), Action::JumpToRootCause))
-        .flatten();
+        .flatten()
+        .map(|k| sanitize_line(&k).into_owned());
     DetailView {
         title,
         health: Some(entry.status.health),
@@ -231,7 +229,7 @@ fn fields(obj: &FluxObject, reason: &str, state: &State, r: &ResourceRef) -> Vec
         .iter()
         .map(|d| {
             let glyph = super::view::glyph(super::view::graph_health(state, d));
-            format!("{glyph} {d}")
+            format!("{glyph} {}", sanitize_name(&d.to_string()))
         })
         .collect();
     for (i, dep) in deps.iter().enumerate() {

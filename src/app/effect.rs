@@ -5,4 +5,6 @@
 pub enum Effect {
     /// Leave the app (restore the terminal and return from `run`).
     Quit,
+    /// Give the terminal back to the shell and stop the process until it is continued (ctrl-z).
+    Suspend,
 }

@@ -1,4 +1,4 @@
-//! `Msg`: everything `update` reacts to — keys, resolved actions, cluster events, clock ticks, resizes.
+//! `Msg`: everything `update` reacts to — keys, pastes, resolved actions, cluster events, clock ticks, resizes.
 
 use super::action::Action;
 use crate::cluster::ClusterEvent;
@@ -10,6 +10,8 @@ use k8s_openapi::jiff::Timestamp;
 pub enum Msg {
     /// A key press, resolved through the keymap.
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste): text for the field being edited, never keys.
+    Paste(String),
     /// An action, as if a bound key had been pressed.
     Action(Action),
     /// Something happened in the cluster.

@@ -21,6 +21,9 @@ use std::sync::Arc;
 
 pub use super::events::EVENTS_PER_OBJECT;
 
+/// Characters of an object's status reason the filter matches against.
+pub const SEARCH_REASON: usize = 128;
+
 /// What the console shows about the cluster it is connected to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Labels {
@@ -66,7 +69,12 @@ impl ObjectEntry {
                 r.namespace,
                 r.namespaced_name(),
                 status.health.label(),
-                status.reason
+                // A reason is one CamelCase word; a hostile one of megabytes would be scanned on every keystroke.
+                status
+                    .reason
+                    .chars()
+                    .take(SEARCH_REASON)
+                    .collect::<String>()
             )
             .to_lowercase()
         });
@@ -142,6 +150,8 @@ pub struct State {
     pub config_banner_dismissed: bool,
     /// Keys of a sequence typed so far (`g` of `g g`).
     pub pending_keys: Vec<Key>,
+    /// What happened to the last paste or typed character when not all of it was taken (until the next key).
+    pub input_note: Option<String>,
     /// Rows per page of the navigator, as last drawn (for page up/down).
     pub page_rows: usize,
     /// Terminal height, from the last resize (0: not known yet).
@@ -186,6 +196,7 @@ impl State {
             config_problems: config.problems,
             config_banner_dismissed: false,
             pending_keys: Vec::new(),
+            input_note: None,
             page_rows: 10,
             height: 0,
             width: 0,
@@ -205,10 +216,11 @@ impl State {
             Mode::Dag
         } else if self.navigator.filter_editing {
             Mode::Filter
+        } else if self.focus == Focus::Detail && self.detail_visible {
+            // The tree's or the timings list's detail pane.
+            Mode::Detail
         } else if self.screen == Screen::Timings {
             Mode::Timings
-        } else if self.focus == Focus::Detail && self.detail_visible {
-            Mode::Detail
         } else {
             Mode::Navigator
         }
@@ -352,6 +364,6 @@ impl State {
     /// The currently selected object, if any.
     #[must_use]
     pub fn selected(&self) -> Option<&ResourceRef> {
-        self.navigator.selected.last()
+        self.navigator.selected_object()
     }
 }

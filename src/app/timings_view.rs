@@ -5,7 +5,7 @@
 use super::action::Action;
 use super::state::State;
 use crate::flux::{Health, ResourceRef};
-use crate::text::sanitize_line;
+use crate::text::sanitize_name;
 use crate::timing::{Assessment, SortKey, Timings, Totals, rank};
 use k8s_openapi::jiff::Timestamp;
 use std::ops::Range;
@@ -231,6 +231,101 @@ pub struct TimingsView {
     pub total_rows: usize,
     /// Index of the selected row among `rows`, when visible.
     pub selected: Option<usize>,
+    /// Width of each column, sized to the visible rows and the pane (names are already shortened to theirs).
+    pub columns: TimingColumns,
+}
+
+/// Widths of the timings list's columns (the status glyph takes one more, and one space separates columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TimingColumns {
+    pub kind: u16,
+    pub name: u16,
+    pub last: u16,
+    pub p95: u16,
+    pub ok: u16,
+    pub next: u16,
+    pub flags: u16,
+}
+
+/// The headings of the columns; the sorted one ends with `▼`.
+#[must_use]
+pub fn headings(sort: SortKey) -> [String; 7] {
+    let mark = |key: SortKey, text: &str| {
+        if key == sort {
+            format!("{text}▼")
+        } else {
+            text.to_owned()
+        }
+    };
+    [
+        "kind".to_owned(),
+        "name".to_owned(),
+        mark(SortKey::LastDuration, "last"),
+        mark(SortKey::P95, "p95"),
+        mark(SortKey::SinceSuccess, "ok"),
+        mark(SortKey::OverdueBy, "next"),
+        mark(SortKey::Flags, "flags"),
+    ]
+}
+
+/// The flags of a row as drawn: labels separated by a space.
+#[must_use]
+pub fn flags_text(flags: &[FlagView]) -> String {
+    flags
+        .iter()
+        .map(|f| f.label())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Fewest columns a name keeps before the flags give up room.
+const MIN_NAME: usize = 16;
+
+/// Sizes the columns to their widest heading or value among `rows`, in a pane `width` columns wide (`None`:
+/// unknown, every column as wide as its content): the name takes what the others leave (never more than its
+/// longest value), down to [`MIN_NAME`]; below that the flags give up room. Names are shortened to their column
+/// (the namespace first, else the middle: `crate::layout::fit::name`).
+fn size_columns(rows: &mut [TimingRowView], sort: SortKey, width: Option<usize>) -> TimingColumns {
+    use crate::layout::fit::{name as fit_name, width as w};
+    let head = headings(sort);
+    let widest = |i: usize, value: &dyn Fn(&TimingRowView) -> usize| {
+        rows.iter().map(value).max().unwrap_or(0).max(w(&head[i]))
+    };
+    let kind = widest(0, &|r| w(r.kind));
+    let name = widest(1, &|r| w(&r.name));
+    let last = widest(2, &|r| w(&r.last));
+    let p95 = widest(3, &|r| w(&r.p95));
+    let ok = widest(4, &|r| w(&r.since_ok));
+    let next = widest(5, &|r| w(&r.next));
+    let mut flags = widest(6, &|r| w(&flags_text(&r.flags)));
+    // Glyph, then seven more columns, each after a one-column gap.
+    let fixed = 1 + 7 + kind + last + p95 + ok + next;
+    let name = match width {
+        None => name,
+        Some(width) => {
+            let room = width.saturating_sub(fixed + flags);
+            if room >= MIN_NAME.min(name) {
+                room.min(name)
+            } else {
+                let name = MIN_NAME.min(name);
+                flags = width.saturating_sub(fixed + name);
+                name
+            }
+        }
+    };
+    for r in rows.iter_mut() {
+        r.name = fit_name(&r.name, name).into_owned();
+    }
+    let col = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+    TimingColumns {
+        kind: col(kind),
+        name: col(name),
+        last: col(last),
+        p95: col(p95),
+        ok: col(ok),
+        next: col(next),
+        flags: col(flags),
+    }
 }
 
 /// A flag shown on a row or in the detail pane.
@@ -279,7 +374,7 @@ pub fn build(state: &mut State, height: Option<usize>, now: Timestamp) -> Timing
         .selected_index()
         .filter(|i| window.contains(i))
         .map(|i| i - window.start);
-    let rows = list
+    let mut rows: Vec<TimingRowView> = list
         .rows()
         .get(window.clone())
         .unwrap_or_default()
@@ -289,6 +384,12 @@ pub fn build(state: &mut State, height: Option<usize>, now: Timestamp) -> Timing
             None => unparsed_row(r),
         })
         .collect();
+    // The pane: beside the detail pane on a wide terminal when there is a row to detail.
+    let pane = (state.width > 0).then(|| {
+        let detail = state.detail_visible && !list.rows().is_empty();
+        usize::from(crate::layout::list_width(state.width, detail))
+    });
+    let columns = size_columns(&mut rows, list.sort, pane);
     TimingsView {
         title: format!(
             " Timings ({}) · sorted by {} ",
@@ -300,6 +401,7 @@ pub fn build(state: &mut State, height: Option<usize>, now: Timestamp) -> Timing
         first_row: window.start,
         total_rows: list.rows().len(),
         selected,
+        columns,
     }
 }
 
@@ -307,7 +409,7 @@ fn row(state: &State, r: &ResourceRef, a: Assessment) -> TimingRowView {
     TimingRowView {
         health: state.objects.get(r).map(|e| e.status.health),
         kind: r.kind.abbrev(),
-        name: sanitize_line(&r.namespaced_name()).into_owned(),
+        name: sanitize_name(&r.namespaced_name()).into_owned(),
         last: a.last_duration.map_or_else(dash, short_duration),
         p95: a.p95.map_or_else(dash, short_duration),
         since_ok: a.since_success.map_or_else(dash, age),
@@ -321,7 +423,7 @@ fn unparsed_row(r: &ResourceRef) -> TimingRowView {
     TimingRowView {
         health: None,
         kind: r.kind.abbrev(),
-        name: sanitize_line(&r.namespaced_name()).into_owned(),
+        name: sanitize_name(&r.namespaced_name()).into_owned(),
         last: dash(),
         p95: dash(),
         since_ok: dash(),

@@ -1,5 +1,6 @@
 //! Pure Flux domain knowledge: kinds, identities, the typed fields we read, status derivation, inventory ids,
-//! and loading Flux objects from a GitOps repository directory (`repo`, the only file I/O here).
+//! loading Flux objects from a GitOps repository directory (`repo`, the only file I/O here), and credentials
+//! masked where decoded text enters (`redact`).
 //! No kube client and no drawing here.
 
 pub mod api;
@@ -7,9 +8,12 @@ pub mod duration;
 pub mod event;
 pub mod inventory;
 pub mod kind;
+pub mod redact;
 pub mod repo;
+pub mod repo_build;
 pub mod repo_context;
 pub mod repo_patch;
+pub mod repo_walk;
 pub mod resource_ref;
 pub mod retry;
 pub mod status;

@@ -7,7 +7,7 @@
 //! (waiting on the graph's root causes) at any point; a line is produced on each phase change.
 
 use super::line::{Change, FollowLine, Outcome, State, Summary, Verdict};
-use super::revision::{TargetRevision, display_revision};
+use super::revision::TargetRevision;
 use super::rules::{self, Position, SourceState, Sources};
 use super::why;
 use crate::cluster::ClusterEvent;
@@ -72,6 +72,8 @@ pub struct Tracker {
     /// The derived status of every object, kept across versions so a failure only retried stays a failure
     /// (`flux::retry`), as in the console.
     statuses: HashMap<ResourceRef, StatusSummary>,
+    /// Objects seen failing at the revision (a retry may show them reconciling again before the timeout).
+    failures_seen: BTreeSet<ResourceRef>,
 }
 
 impl Tracker {
@@ -90,6 +92,7 @@ impl Tracker {
             last_api_error: None,
             timings: Timings::new(),
             statuses: HashMap::new(),
+            failures_seen: BTreeSet::new(),
         }
     }
 
@@ -177,7 +180,7 @@ impl Tracker {
         }
         if self.sources.is_empty() && !self.waiting_said {
             self.waiting_said = true;
-            let revision = self.target.short().to_owned();
+            let revision = self.target.hex().to_owned();
             lines.push(self.line(now, String::new(), Change::WaitingForSource { revision }));
         }
         self.refresh_followed(now, &mut lines);
@@ -202,7 +205,6 @@ impl Tracker {
                     },
                 );
                 let consumers = rules::consumers(&self.graph, r, &self.options.kinds).len();
-                let revision = display_revision(&revision);
                 let change = Change::SourceAt {
                     source: r.clone(),
                     revision,
@@ -212,7 +214,6 @@ impl Tracker {
             }
             Some(state) if state.revision != revision && !state.later.contains(&revision) => {
                 state.later.push(revision.clone());
-                let revision = display_revision(&revision);
                 let change = Change::SourceMovedOn {
                     source: r.clone(),
                     revision,
@@ -259,6 +260,15 @@ impl Tracker {
             let phase = self.phase(&r);
             if self.followed.get(&r) == Some(&phase) {
                 continue;
+            }
+            match phase {
+                Phase::Failed => {
+                    self.failures_seen.insert(r.clone());
+                }
+                Phase::Ready => {
+                    self.failures_seen.remove(&r);
+                }
+                _ => {}
             }
             self.followed.insert(r.clone(), phase.clone());
             if let Some(change) = self.change_for(&r, &phase) {
@@ -348,10 +358,7 @@ impl Tracker {
         Some(match phase {
             Phase::Pending => return None,
             Phase::Reconciling => {
-                let revision = self
-                    .object(r)
-                    .and_then(|o| self.position(&o).wanted)
-                    .map(|w| display_revision(&w));
+                let revision = self.object(r).and_then(|o| self.position(&o).wanted);
                 Change::Reconciling { object, revision }
             }
             Phase::Blocked(on) => Change::Blocked {
@@ -444,6 +451,21 @@ impl Tracker {
         })
     }
 
+    /// The verdict when the timeout comes first: [`Verdict::Failed`] when a followed object failed at the
+    /// revision before it (and has not become Ready since, even if a retry shows it reconciling again), else
+    /// [`Verdict::TimedOut`]. A failure is what a CI step must report, whatever else was still pending.
+    #[must_use]
+    pub fn verdict_at_timeout(&self) -> Verdict {
+        let failed = self.followed.iter().any(|(r, p)| {
+            *p == Phase::Failed || (*p != Phase::Ready && self.failures_seen.contains(r))
+        });
+        if failed {
+            Verdict::Failed
+        } else {
+            Verdict::TimedOut
+        }
+    }
+
     /// The final report for `verdict` at `now`: every followed object with its state and, when not ready, why.
     #[must_use]
     pub fn summary(&self, verdict: Verdict, now: Timestamp) -> Summary {
@@ -474,7 +496,7 @@ impl Tracker {
         Summary {
             event: "summary",
             verdict,
-            revision: self.target.short().to_owned(),
+            revision: self.target.hex().to_owned(),
             elapsed: self.elapsed(now),
             sources: self.sources.keys().cloned().collect(),
             objects,

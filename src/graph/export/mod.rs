@@ -146,6 +146,9 @@ pub struct Counts {
 pub struct GraphExport {
     pub schema: &'static str,
     pub origin: Origin,
+    /// The one namespace the export is limited to (`-n`); absent: every namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     pub counts: Counts,
     /// Sorted by kind (`FluxKind` order: appliers first), namespace, name.
     pub nodes: Vec<ExportNode>,
@@ -210,6 +213,8 @@ pub struct ExportInput<'a> {
     pub notes: Vec<String>,
     /// Kinds that could not be listed: their placeholders are `unlisted`, not dangling, and not warned about.
     pub unlisted: Vec<FluxKind>,
+    /// The one namespace read or kept (`-n`), `None` for every namespace: said in the output.
+    pub namespace: Option<String>,
 }
 
 /// Builds the export of the nodes `filter` selects.
@@ -300,6 +305,7 @@ pub fn export(input: ExportInput<'_>, filter: &Filter) -> GraphExport {
     GraphExport {
         schema: SCHEMA,
         origin: input.origin,
+        namespace: input.namespace,
         counts: Counts {
             nodes: nodes.len(),
             objects: nodes_by_state.get("present").copied().unwrap_or(0),
