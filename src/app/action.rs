@@ -36,6 +36,7 @@ macro_rules! actions {
 
 actions! {
     Quit => "quit", "Quit fluxops";
+    Suspend => "suspend", "Suspend fluxops and go back to the shell (fg resumes)";
     ToggleHelp => "toggle_help", "Show or hide the help";
     CloseHelp => "close_help", "Close the help";
     MoveUp => "move_up", "Select the previous row";

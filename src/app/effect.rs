@@ -10,4 +10,6 @@ pub enum Effect {
     Quit,
     /// Fetch an object (and its inventory's live status) for the drill-down; answered by `Msg::Inspected`.
     Inspect(InspectRequest),
+    /// Give the terminal back to the shell and stop the process until it is continued (ctrl-z).
+    Suspend,
 }

@@ -40,7 +40,8 @@ impl EffectsRunner {
     /// Starts performing `effect` (returns at once).
     pub fn run(&mut self, effect: Effect) {
         match effect {
-            Effect::Quit => {}
+            // Handled by the run loop itself.
+            Effect::Quit | Effect::Suspend => {}
             Effect::Inspect(req) => {
                 if let Some(previous) = self.inspecting.take() {
                     previous.abort();

@@ -110,20 +110,17 @@ pub fn scroll_limit(state: &State) -> usize {
         size => size,
     };
     let inner = usize::from(width.saturating_sub(2)).max(1);
-    let theme = &state.theme;
     // The clock only changes ages, not how many rows there are.
     let rows: usize = lines(state, r, Timestamp::UNIX_EPOCH)
         .iter()
         .map(|l| {
-            let pieces: Vec<_> = l
-                .pieces
-                .iter()
-                .map(|(_, t)| (theme.text, t.as_str()))
-                .collect();
-            crate::ui::wrap(&pieces, inner, l.hang).len()
+            let pieces: Vec<(&str, ())> = l.pieces.iter().map(|(_, t)| (t.as_str(), ())).collect();
+            crate::layout::wrap::page_line(&pieces, inner, l.hang)
+                .1
+                .len()
         })
         .sum();
-    let visible = usize::from(height).saturating_sub(5 + crate::ui::MAX_BANNERS);
+    let visible = usize::from(height).saturating_sub(5 + crate::layout::MAX_BANNERS);
     rows.saturating_sub(visible)
 }
 

@@ -1,5 +1,5 @@
-//! `Msg`: everything `update` reacts to — keys, resolved actions, cluster events, clock ticks, resizes, and the
-//! answers of effects.
+//! `Msg`: everything `update` reacts to — keys, pastes, resolved actions, cluster events, clock ticks, resizes,
+//! and the answers of effects.
 
 use super::action::Action;
 use crate::cluster::ClusterEvent;
@@ -12,6 +12,8 @@ use k8s_openapi::jiff::Timestamp;
 pub enum Msg {
     /// A key press, resolved through the keymap.
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste): text for the field being edited, never keys.
+    Paste(String),
     /// An action, as if a bound key had been pressed.
     Action(Action),
     /// Something happened in the cluster.

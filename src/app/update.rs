@@ -6,6 +6,7 @@ use super::effect::Effect;
 use super::msg::Msg;
 use super::navigator::Source;
 use super::state::{Focus, KindState, Screen, State};
+use super::text_field::{self, FILTER_MAX_CHARS};
 use super::topology::Topology;
 use crate::cluster::ClusterEvent;
 use crate::config::{Key, Mode, Resolution};
@@ -16,6 +17,7 @@ use std::str::FromStr;
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let effects = match msg {
         Msg::Key(key) => with_fresh_tree(state, |s| on_key(s, &key)),
+        Msg::Paste(text) => with_fresh_tree(state, |s| on_paste(s, &text)),
         Msg::Action(action) => with_fresh_tree(state, |s| on_action(s, action)),
         Msg::Cluster(ev) => {
             on_cluster(state, ev);
@@ -66,6 +68,7 @@ pub fn refresh(state: &mut State) {
     };
     state.navigator.refresh(&src);
     if state.screen == Screen::Dag {
+        state.dag.sync_marks(&state.timings);
         state.dag.refresh(&state.graph);
     }
 }
@@ -76,6 +79,7 @@ fn on_key(state: &mut State, key: &KeyEvent) -> Vec<Effect> {
     }
     state.problems.touched = true;
     let mode = state.mode();
+    state.input_note = None;
     state.pending_keys.push(Key::from_event(key));
     match state.keymap.resolve(mode, &state.pending_keys) {
         Resolution::Action(action) => {
@@ -106,10 +110,26 @@ fn type_into_filter(state: &mut State, key: &KeyEvent) {
         && !c.is_control()
     {
         let mut text = state.navigator.filter.clone();
-        text.push(c);
-        state.navigator.set_filter(text);
+        state.input_note = text_field::type_char(&mut text, c, FILTER_MAX_CHARS, "the filter");
+        if state.input_note.is_none() {
+            state.navigator.set_filter(text);
+        }
         state.dirty = true;
     }
+}
+
+/// A paste is text for the field that has the keyboard (the filter), never keys; elsewhere it is ignored.
+fn on_paste(state: &mut State, pasted: &str) -> Vec<Effect> {
+    state.pending_keys.clear();
+    state.dirty = true;
+    if state.mode() != Mode::Filter {
+        state.input_note = Some("paste ignored: no text field has the keyboard".to_owned());
+        return Vec::new();
+    }
+    let mut text = state.navigator.filter.clone();
+    state.input_note = text_field::paste(&mut text, pasted, FILTER_MAX_CHARS, "the filter");
+    state.navigator.set_filter(text);
+    Vec::new()
 }
 
 /// Performs a user intent.
@@ -127,6 +147,15 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     {
         return effects;
     }
+    // Keys act on the screen shown, never on a hidden one (the help scrolls on every screen).
+    let hidden = match state.screen {
+        Screen::Tree => false,
+        Screen::Timings | Screen::Problems | Screen::Inspect => super::switch::tree_only(action),
+        Screen::Dag => super::switch::tree_only(action) || super::switch::not_on_dag(action),
+    };
+    if hidden && !(state.help_open && matches!(action, Action::ScrollDown | Action::ScrollUp)) {
+        return Vec::new();
+    }
     let src = Source {
         topology: &state.graph,
         objects: &state.objects,
@@ -139,6 +168,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             state.quit = true;
             return vec![Effect::Quit];
         }
+        Action::Suspend => return vec![Effect::Suspend],
         Action::ToggleHelp => {
             state.help_open = !state.help_open;
             state.help_scroll = 0;
@@ -150,15 +180,20 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PageDown => nav.move_by(page),
         Action::SelectFirst => nav.select_first(),
         Action::SelectLast => nav.select_last(),
-        Action::Expand => nav.expand(),
+        Action::Expand => nav.expand(&src),
         Action::Collapse => nav.collapse(),
-        Action::ToggleNode => nav.toggle(),
+        Action::ToggleNode => nav.toggle(&src),
         Action::ExpandAll => nav.expand_all(&src),
         Action::CollapseAll => nav.collapse_all(),
         Action::SwitchView => nav.switch_view(&src),
         Action::JumpToRootCause => {
-            let cause = nav.selected.last().and_then(|r| state.graph.root_cause(r));
-            if let Some(cause) = cause {
+            // The shown screen's row: the tree's, or the timings list's (the jump lands in the tree).
+            let from = match state.screen {
+                Screen::Timings => state.timings_list.selected_ref(),
+                _ => nav.selected_object(),
+            };
+            if let Some(cause) = from.and_then(|r| state.graph.root_cause(r)) {
+                state.screen = Screen::Tree;
                 nav.jump_to(&src, &cause);
                 state.focus = Focus::Navigator;
                 state.detail_scroll = 0;
@@ -199,18 +234,11 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ClearFilter => nav.set_filter(String::new()),
         Action::DismissBanner => state.config_banner_dismissed = true,
-        Action::ShowTree => state.screen = Screen::Tree,
-        Action::ShowTimings => {
-            state.screen = Screen::Timings;
-            state.focus = Focus::Navigator;
-        }
+        Action::ShowTree => super::switch::show(state, Screen::Tree),
+        Action::ShowTimings => super::switch::show(state, Screen::Timings),
         // Owned by the timings list (handled above when it has the keyboard).
         Action::CycleSort => {}
-        Action::ShowDag => {
-            state.screen = Screen::Dag;
-            let selected = state.navigator.selected.last();
-            state.dag.open(&state.graph, selected);
-        }
+        Action::ShowDag => super::switch::show(state, Screen::Dag),
         Action::DagUp
         | Action::DagDown
         | Action::DagLeft
@@ -226,10 +254,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
                 on_dag_action(state, action);
             }
         }
-        Action::ShowProblems => {
-            state.screen = Screen::Problems;
-            state.focus = Focus::Navigator;
-        }
+        Action::ShowProblems => super::switch::show(state, Screen::Problems),
         Action::ShowYaml => return super::inspect::open(state, super::inspect::Tab::Yaml),
         Action::ShowEvents => return super::inspect::open(state, super::inspect::Tab::Events),
         Action::ShowInventory => {

@@ -48,12 +48,9 @@ use thiserror::Error;
 /// What went wrong loading a scenario.
 #[derive(Debug, Error)]
 pub enum ScenarioError {
-    #[error("{file}: cannot read: {source}")]
-    Read {
-        file: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The file was not read (missing, not a regular file, too large, unreadable); names the file.
+    #[error(transparent)]
+    Read(crate::bounded_file::Error),
     #[error("{file}:{line}: {problem}")]
     Invalid {
         file: PathBuf,
@@ -120,10 +117,8 @@ impl Scenario {
 
     /// Reads and parses a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            file: path.to_owned(),
-            source,
-        })?;
+        let text = crate::bounded_file::read_to_string(path, crate::bounded_file::DATA)
+            .map_err(ScenarioError::Read)?;
         Scenario::parse(&text, path)
     }
 

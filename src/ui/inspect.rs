@@ -71,82 +71,24 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, page: &InspectVi
     );
 }
 
-fn columns(text: &str) -> usize {
-    Span::raw(text).width()
-}
-
-/// Splits text into words and the runs of spaces between them.
-fn tokens(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut in_space = None;
-    for (i, c) in text.char_indices() {
-        let space = c == ' ';
-        if in_space.is_some_and(|s| s != space) {
-            out.push(&text[start..i]);
-            start = i;
-        }
-        in_space = Some(space);
-    }
-    if start < text.len() {
-        out.push(&text[start..]);
-    }
-    out
-}
-
-/// Wraps styled pieces to `width` columns at spaces; a word longer than a row is cut; continuation rows start
-/// `hang` columns in (at most half the width), without leading spaces.
+/// Styled pieces wrapped to `width` columns, continuation rows `hang` columns in (`layout::wrap::page_line`, which
+/// `app::inspect_view` also counts with).
 #[must_use]
 pub fn wrap(pieces: &[(Style, &str)], width: usize, hang: usize) -> Vec<Line<'static>> {
-    let width = width.max(1);
-    let hang = hang.min(width / 2);
-    let mut rows: Vec<Line<'static>> = Vec::new();
-    let mut row: Vec<Span<'static>> = Vec::new();
-    let mut col = 0;
-    let mut continuation = false;
-    let mut break_row = |row: &mut Vec<Span<'static>>, col: &mut usize, continuation: &mut bool| {
-        rows.push(Line::from(std::mem::take(row)));
-        if hang > 0 {
-            row.push(Span::raw(" ".repeat(hang)));
-        }
-        *col = hang;
-        *continuation = true;
-    };
-    for (style, text) in pieces {
-        for token in tokens(text) {
-            let is_space = token.starts_with(' ');
-            if is_space && continuation && col == hang {
-                continue;
-            }
-            let w = columns(token);
-            if col + w <= width {
-                row.push(Span::styled(token.to_owned(), *style));
-                col += w;
-                continue;
-            }
-            if is_space {
-                break_row(&mut row, &mut col, &mut continuation);
-                continue;
-            }
-            if col > hang || (!continuation && col > 0) {
-                break_row(&mut row, &mut col, &mut continuation);
-            }
-            // Cut what still does not fit, a character at a time.
-            let mut piece = String::new();
-            for c in token.chars() {
-                let cw = columns(c.encode_utf8(&mut [0; 4]));
-                if col + cw > width && col > hang {
-                    row.push(Span::styled(std::mem::take(&mut piece), *style));
-                    break_row(&mut row, &mut col, &mut continuation);
-                }
-                piece.push(c);
-                col += cw;
-            }
-            row.push(Span::styled(piece, *style));
-        }
-    }
-    rows.push(Line::from(row));
-    rows
+    let body: Vec<(&str, Style)> = pieces.iter().map(|(s, t)| (*t, *s)).collect();
+    let (indent, lines) = crate::layout::wrap::page_line(&body, width, hang);
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, runs)| {
+            let lead = (i > 0 && indent > 0).then(|| Span::raw(" ".repeat(indent)));
+            Line::from(
+                lead.into_iter()
+                    .chain(runs.into_iter().map(|(t, s)| Span::styled(t, s)))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -163,7 +105,7 @@ mod tests {
     }
 
     #[test]
-    fn wraps_at_spaces_with_a_hanging_indent() {
+    fn wraps_with_a_hanging_indent_and_keeps_blank_lines() {
         assert_eq!(
             texts(
                 &[
@@ -180,14 +122,6 @@ mod tests {
                 "         Job has reached the",
                 "         limit"
             ]
-        );
-    }
-
-    #[test]
-    fn long_words_are_cut_and_short_lines_stay_whole() {
-        assert_eq!(
-            texts(&["url: https://example.com/a/very/long/path"], 16, 2),
-            vec!["url:", "  https://exampl", "  e.com/a/very/l", "  ong/path"]
         );
         assert_eq!(
             texts(&["kind: Kustomization"], 40, 0),

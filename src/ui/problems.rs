@@ -5,36 +5,14 @@
 use super::style::{glyph, health_style};
 use crate::app::view::{ProblemRowView, ProblemsView, View};
 use crate::config::Theme;
+use crate::layout::fit;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 fn columns(text: &str) -> usize {
-    Span::raw(text).width()
-}
-
-/// `text` in at most `width` columns, the middle replaced by `…` when it does not fit (names keep both ends).
-fn middle(text: &str, width: usize) -> String {
-    if columns(text) <= width {
-        return text.to_owned();
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let keep = width.saturating_sub(1);
-    let head = keep.div_ceil(2);
-    let tail = keep - head;
-    let start: String = chars.iter().take(head).collect();
-    let end: String = chars[chars.len().saturating_sub(tail)..].iter().collect();
-    format!("{start}…{end}")
-}
-
-/// `text` in at most `width` columns, cut at the end with `…`.
-fn end(text: &str, width: usize) -> String {
-    if columns(text) <= width {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(width.saturating_sub(1)).collect();
-    format!("{cut}…")
+    fit::width(text)
 }
 
 fn item(theme: &Theme, r: &ProblemRowView, width: usize, selected: bool) -> [Line<'static>; 2] {
@@ -54,7 +32,7 @@ fn item(theme: &Theme, r: &ProblemRowView, width: usize, selected: bool) -> [Lin
     let kind = if fits(r.kind) { r.kind } else { r.kind_short };
     let head = format!("{} {kind} ", glyph(r.health));
     let room = width.saturating_sub(columns(&head) + columns(&right) + 2);
-    let name = middle(&r.name, room);
+    let name = fit::name(&r.name, room).into_owned();
     let pad = width.saturating_sub(columns(&head) + columns(&name) + columns(&right) + 1);
     let first = Line::from(vec![
         Span::styled(format!("{} ", glyph(r.health)), style),
@@ -65,7 +43,10 @@ fn item(theme: &Theme, r: &ProblemRowView, width: usize, selected: bool) -> [Lin
     ]);
     let second = Line::from(vec![
         Span::raw("    "),
-        Span::styled(end(&r.headline, width.saturating_sub(4)), theme.text),
+        Span::styled(
+            fit::end(&r.headline, width.saturating_sub(4)).into_owned(),
+            theme.text,
+        ),
     ]);
     if selected {
         [first.style(theme.selection), second.style(theme.selection)]
@@ -103,22 +84,4 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, list: &ProblemsV
         .flat_map(|(i, r)| item(theme, r, width, list.selected == Some(i)))
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{end, middle};
-
-    #[test]
-    fn names_keep_both_ends_and_headlines_their_start() {
-        assert_eq!(
-            middle("flux-system/platform-secrets", 16),
-            "flux-sy…-secrets"
-        );
-        assert_eq!(middle("apps/redis", 16), "apps/redis");
-        assert_eq!(
-            end("source fetch failed: https://github.com/acme", 20),
-            "source fetch failed…"
-        );
-    }
 }

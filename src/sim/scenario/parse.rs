@@ -129,6 +129,9 @@ impl Ctx<'_> {
 
 /// The error text without serde-saphyr's own `line X column Y:` prefix and snippet (we print file:line).
 fn plain_message(err: &serde_saphyr::Error) -> String {
+    if let Some(words) = crate::text::yaml_limit_message(err) {
+        return words;
+    }
     let text = err.without_snippet().to_string();
     let text = text.strip_prefix("error: ").unwrap_or(&text);
     let text = match text.strip_prefix("line ") {
