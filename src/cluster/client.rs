@@ -7,7 +7,9 @@
 //! `-n NS` watches NS; with neither, the context's namespace is used only when the kubeconfig sets one explicitly,
 //! otherwise all namespaces. Flux objects live across tenant namespaces, so kubectl's fallback to `default` (where
 //! Flux objects almost never live) and the flux CLI's fallback to `flux-system` (which hides every tenant) would both
-//! show a misleadingly small fleet; k9s likewise starts in the context's namespace when one is set.
+//! show a misleadingly small fleet; k9s likewise starts in the context's namespace when one is set. The commands
+//! (console, `graph`, `follow`) go further and pass `-A` unless `-n` is given (`launch::connect_options`): a
+//! context namespace of `default` showed an empty console.
 //!
 //! Must not live here: discovery, watching, anything drawn.
 
@@ -27,6 +29,8 @@ pub enum Error {
         #[source]
         source: KubeconfigError,
     },
+    #[error("cannot read kubeconfig {0}")]
+    KubeconfigFile(crate::bounded_file::Error),
     #[error("kubeconfig {files} sets no current-context; pass --context (contexts: {available})")]
     NoCurrentContext { files: String, available: String },
     #[error("context \"{context}\" is not in kubeconfig {files} (contexts: {available})")]
@@ -64,7 +68,7 @@ impl Error {
     pub fn label(&self) -> &'static str {
         match self {
             Error::NoKubeconfig { .. } => "no-kubeconfig",
-            Error::ReadKubeconfig { .. } => "kubeconfig-unreadable",
+            Error::ReadKubeconfig { .. } | Error::KubeconfigFile(_) => "kubeconfig-unreadable",
             Error::NoCurrentContext { .. } => "no-context",
             Error::UnknownContext { .. } => "unknown-context",
             Error::BadContext { .. } => "bad-context",
@@ -262,6 +266,13 @@ fn read_kubeconfig(explicit: Option<PathBuf>) -> Result<(Kubeconfig, String)> {
     };
     let mut merged: Option<Kubeconfig> = None;
     for path in &paths {
+        // kube reads the file itself: check first that it is a regular file of a sane size (a FIFO would hang).
+        // A missing file is left to kube, which names it.
+        if let Err(e) = crate::bounded_file::check(path, crate::bounded_file::KUBECONFIG)
+            && !e.is_not_found()
+        {
+            return Err(Error::KubeconfigFile(e));
+        }
         let read = Kubeconfig::read_from(path).map_err(|source| Error::ReadKubeconfig {
             path: path.clone(),
             source,

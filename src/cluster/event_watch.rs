@@ -118,7 +118,7 @@ pub(crate) async fn run(shared: Shared, cancel: CancellationToken) {
     }
 }
 
-/// The Flux view of a core/v1 Event, if it is about a Flux object.
+/// The Flux view of a core/v1 Event, if it is about a Flux object; credentials in its message masked.
 #[must_use]
 pub fn flux_event(event: &Event) -> Option<FluxEvent> {
     let involved = &event.involved_object;
@@ -149,7 +149,7 @@ pub fn flux_event(event: &Event) -> Option<FluxEvent> {
         .and_then(|s| s.component.clone())
         .or_else(|| event.reporting_component.clone())
         .unwrap_or_default();
-    Some(FluxEvent {
+    let mut flux = FluxEvent {
         involved: ResourceRef::new(kind, namespace, name),
         type_: if event.type_.as_deref() == Some("Warning") {
             EventType::Warning
@@ -167,7 +167,9 @@ pub fn flux_event(event: &Event) -> Option<FluxEvent> {
             event.metadata.namespace.as_deref().unwrap_or_default(),
             event.metadata.name.as_deref().unwrap_or_default()
         ),
-    })
+    };
+    crate::flux::redact::event(&mut flux);
+    Some(flux)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //!   older than seen); `liveness`: whether the API server answers (hung-server detection, quick recovery).
 //! - `failure`: request failures classified and said in words; `backoff`: capped, jittered retry delays.
 //! - `list`: `list_all` — every Flux kind listed once (scriptable commands).
+//! - `inspect`: the drill-down's on-demand GETs (one object in full, the live status of its inventory).
 //! - `decode`: how listed/watched objects become `FluxObject`s cheaply, isolating malformed ones.
 
 mod backoff;
@@ -20,6 +21,7 @@ pub mod event;
 pub mod event_watch;
 pub mod failure;
 pub mod informer;
+pub mod inspect;
 mod kind_watch;
 pub mod list;
 pub mod liveness;

@@ -39,7 +39,7 @@ pub use edge::{Edge, EdgeKind};
 pub use reference_check::InvalidRef;
 pub use warning::{CrossKindDependsOn, DanglingRef, GraphWarning};
 
-use crate::flux::status::summarize;
+use crate::flux::retry::health_after;
 use crate::flux::{FluxObject, Health, ResourceRef};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -63,7 +63,8 @@ pub struct Node {
     pub rref: ResourceRef,
     /// `None` for placeholders.
     pub object: Option<Arc<FluxObject>>,
-    /// `summarize(object).health`; `None` for placeholders.
+    /// `summarize(object).health` (kept Failing while a failed attempt is only retried: `flux::retry`);
+    /// `None` for placeholders.
     pub health: Option<Health>,
     pub state: NodeState,
 }
@@ -208,7 +209,13 @@ impl Graph {
     fn apply_upsert(&mut self, obj: Arc<FluxObject>) -> Option<Vec<ResourceRef>> {
         let me = obj.resource_ref().filter(|r| !r.name.is_empty())?;
         let new_edges = edge::edges_of(&obj);
-        let health = summarize(&obj).health;
+        // A failure the controller is only retrying stays a failure (`flux::retry`): the graph keeps healths
+        // the same way the console's objects do.
+        let before = self
+            .nodes
+            .get(&me)
+            .and_then(|n| Some((n.object.as_deref()?, n.health?)));
+        let health = health_after(before, &obj);
         let old_edges = self.owned.remove(&me).unwrap_or_default();
         let old_class = self.cause_class(&me);
         let node = self.nodes.entry(me.clone()).or_insert_with(|| Node {

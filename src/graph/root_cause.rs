@@ -91,6 +91,12 @@ impl Graph {
         all
     }
 
+    /// Every node that has root causes, with them, in no particular order (no sort, no allocation: for
+    /// passes over the not-ready part of a large graph).
+    pub fn root_cause_entries(&self) -> impl Iterator<Item = (&ResourceRef, &[ResourceRef])> + '_ {
+        self.root_causes.iter().map(|(r, c)| (r, c.as_slice()))
+    }
+
     /// Waits-on dependencies of `rref`.
     pub(crate) fn waits_on<'a>(
         &'a self,

@@ -1,4 +1,5 @@
-//! Starting the simulated API server: `serve` binds 127.0.0.1, returns a `SimServer` with the
+//! Starting the simulated API server: `serve` binds a loopback address (any other is refused: the server is a
+//! writable Kubernetes API with a fixed token), returns a `SimServer` with the
 //! bound address and a kubeconfig, and a `SimHandle` for test controls (drop watches, compact
 //! history, make kinds missing/forbidden, faults (`fault`), mutate objects directly). Shutdown via
 //! CancellationToken.
@@ -20,6 +21,10 @@ use tokio_util::sync::CancellationToken;
 /// Why the server could not start (or its kubeconfig could not be written).
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    #[error(
+        "refusing to listen on {addr}: not a loopback address (the simulated cluster is a writable API with a fixed token; use 127.0.0.1 or ::1)"
+    )]
+    NotLoopback { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -167,12 +172,16 @@ pub struct SimServer {
 /// Binds `addr` (use port 0 for any free port) and serves the Kubernetes API over `store`.
 ///
 /// # Errors
+/// `ServerError::NotLoopback` for an address other than loopback (127.0.0.0/8, ::1, or IPv4-mapped loopback);
 /// `ServerError::Bind` when the address cannot be bound.
 pub async fn serve(
     addr: SocketAddr,
     store: Store,
     options: SimOptions,
 ) -> Result<SimServer, ServerError> {
+    if !addr.ip().to_canonical().is_loopback() {
+        return Err(ServerError::NotLoopback { addr });
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;

@@ -8,7 +8,8 @@
 //! - `objects`: `ResourceRef`, object and scenario-text builders;
 //! - `status`: reading conditions/readiness from fetched JSON;
 //! - `poll`: `eventually`, the one poll-until helper;
-//! - `fleets`: shared-data paths; `cli`: running the `fluxops` binary; `graph`: graph JSON and expected edges.
+//! - `fleets`: shared-data paths; `cli`: running the `fluxops` binary; `graph`: graph JSON and expected edges;
+//! - `pty`: the real binary in a pseudo-terminal (output, tty modes, keys, signals).
 
 #![allow(
     dead_code,
@@ -29,6 +30,7 @@ pub mod graph;
 pub mod objects;
 pub mod pipeline;
 pub mod poll;
+pub mod pty;
 pub mod sim;
 pub mod status;
 pub mod timings;

@@ -7,10 +7,11 @@
 //! outputs. A source whose newest revision has not reached all its consumers says `[rollout k/n]`. Warnings and
 //! root causes follow the tree.
 //!
-//! Every name is passed through `text::sanitize_line`: cluster objects are untrusted.
+//! Every name is passed through `text::sanitize_name` and every message through `text::sanitize_line`: cluster
+//! objects are untrusted.
 
 use super::{ExportNode, GraphExport, glyph};
-use crate::text::sanitize_line;
+use crate::text::{sanitize_line, sanitize_name};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -63,7 +64,16 @@ pub fn render(export: &GraphExport) -> String {
     }
     let mut out = printer.out;
     if export.nodes.is_empty() {
-        out.push_str("(no objects)\n");
+        match export.namespace.as_deref() {
+            Some(ns) => {
+                let _ = writeln!(
+                    out,
+                    "(no objects in namespace '{}'; -A shows every namespace)",
+                    sanitize_line(ns)
+                );
+            }
+            None => out.push_str("(no objects)\n"),
+        }
     }
     append_reports(&mut out, export);
     out
@@ -98,7 +108,7 @@ impl<'a> Printer<'a> {
             self.out.push_str(glyph(status));
             self.out.push(' ');
         }
-        self.out.push_str(&sanitize_line(id));
+        self.out.push_str(&sanitize_name(id));
         match node.state {
             "dangling" => self.out.push_str(" [missing]"),
             "unlisted" => self.out.push_str(" [kind not listed]"),
@@ -139,11 +149,14 @@ impl<'a> Printer<'a> {
 
 /// Warnings, root causes and notes after the tree.
 fn append_reports(out: &mut String, export: &GraphExport) {
-    let _ = writeln!(
-        out,
-        "\n{} objects, {} edges",
-        export.counts.nodes, export.counts.edges
-    );
+    let c = &export.counts;
+    let placeholders = c.nodes - c.objects;
+    let others = if placeholders == 0 {
+        String::new()
+    } else {
+        format!(" (+{placeholders} referenced, not objects: missing or not created yet)")
+    };
+    let _ = writeln!(out, "\n{} objects{others}, {} edges", c.objects, c.edges);
     if !export.warnings.is_empty() {
         let _ = writeln!(out, "\nWarnings ({}):", export.warnings.len());
         for w in &export.warnings {
@@ -156,8 +169,8 @@ fn append_reports(out: &mut String, export: &GraphExport) {
             let _ = writeln!(
                 out,
                 "  {} ← {}",
-                sanitize_line(&rc.object),
-                sanitize_line(&rc.causes.join(", "))
+                sanitize_name(&rc.object),
+                sanitize_name(&rc.causes.join(", "))
             );
         }
     }
