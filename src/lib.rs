@@ -11,15 +11,19 @@
 //! - `sim`: the simulated cluster (an HTTP Kubernetes API server on 127.0.0.1) for tests and demos.
 //! - `config`: user theme and keymap files layered on the embedded defaults.
 //! - `app`: the TEA core: `State`, `update`, effects, and the `run` loop.
+//! - `layout`: screen geometry and text fitted to columns, shared by `app` and `ui`; pure.
 //! - `ui`: drawing only, from view models.
 //! - `terminal`: raw mode / alternate screen enter and restore (also on panic).
-//! - `text`: untrusted text made safe to draw; `machine_text`: untrusted text escaped in JSON, DOT and Mermaid output.
+//! - `text`: untrusted text made safe to draw and print (escapes, invisible characters, width, credentials);
+//!   `machine_text`: untrusted text escaped in JSON, DOT and Mermaid output.
+//! - `bounded_file`: every file the program reads: regular files only, with a size cap.
 //! - `actions`, `policy`, `job`, `audit`: the action catalog, Rego policy gate (fail closed), Job manifests and
 //!   RBAC, the hash-chained audit log (docs/ACTIONS.md, docs/POLICIES.md).
 
 pub mod actions;
 pub mod app;
 pub mod audit;
+pub mod bounded_file;
 pub mod cli;
 pub mod cluster;
 pub mod config;
@@ -29,6 +33,7 @@ pub mod follow;
 pub mod graph;
 pub mod job;
 pub mod launch;
+pub mod layout;
 pub mod machine_text;
 pub mod policy;
 pub mod sim;

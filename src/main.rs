@@ -59,7 +59,7 @@ fn main() -> ExitCode {
         launch::completion(args.shell, &mut std::io::stdout());
         return ExitCode::SUCCESS;
     }
-    let _log = launch::logging::init();
+    let log = launch::logging::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -70,29 +70,39 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    runtime.block_on(run(&cli, &cluster))
+    let (code, ended_by_signal) = runtime.block_on(run(&cli, &cluster));
+    if let Some(signal) = ended_by_signal {
+        // The terminal is restored and the console shut down: flush the log, then end as the signal would have.
+        drop(log);
+        return fluxops::terminal::signal::exit_by(signal);
+    }
+    code
 }
 
-async fn run(cli: &Cli, cluster: &ClusterArgs) -> ExitCode {
+/// Runs the command; the signal that ended the console, if one did (the caller ends the process by it).
+async fn run(cli: &Cli, cluster: &ClusterArgs) -> (ExitCode, Option<i32>) {
     let result: Result<(), Box<dyn std::error::Error>> = match &cli.command {
         Some(Command::Sim(args)) => launch::headless::run(args).await.map_err(Into::into),
-        Some(Command::Follow(args)) => return launch::follow::run(args, cluster).await,
+        Some(Command::Follow(args)) => return (launch::follow::run(args, cluster).await, None),
         Some(Command::Graph(args)) => launch::graph::run(args, cluster).await.map_err(Into::into),
-        Some(Command::Diagnose(args)) => return launch::diagnose::run(args),
+        Some(Command::Diagnose(args)) => return (launch::diagnose::run(args), None),
         Some(Command::Completion(_)) => Ok(()),
-        Some(Command::Action(args)) => return launch::action::run(args),
-        Some(Command::Policy(args)) => return launch::policy::run(args),
-        Some(Command::Rbac(args)) => return launch::rbac::run(args),
-        Some(Command::Audit(args)) => return launch::audit::run(args),
-        None => launch::console::run(&cli.console, cluster)
-            .await
-            .map_err(Into::into),
+        Some(Command::Action(args)) => return (launch::action::run(args), None),
+        Some(Command::Policy(args)) => return (launch::policy::run(args), None),
+        Some(Command::Rbac(args)) => return (launch::rbac::run(args), None),
+        Some(Command::Audit(args)) => return (launch::audit::run(args), None),
+        None => match launch::console::run(&cli.console, cluster).await {
+            Err(launch::console::Error::Terminated(signal)) => {
+                return (ExitCode::SUCCESS, Some(signal));
+            }
+            other => other.map_err(Into::into),
+        },
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => (ExitCode::SUCCESS, None),
         Err(e) => {
             report::print(e.as_ref());
-            ExitCode::from(EXIT_ERROR)
+            (ExitCode::from(EXIT_ERROR), None)
         }
     }
 }

@@ -473,3 +473,36 @@ async fn fluxops_yaml_sets_the_defaults_and_flags_override_them() {
     );
     c.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_in_a_failure_message_are_masked_in_text_and_json() {
+    let c = rollout(&[ks("flux-system", "apps")]).await;
+    let failure = FailurePlan {
+        reason: Some("ArtifactFailed".into()),
+        message: "failed to fetch 'https://bot:ghp_Zq9s3cret@git.example.com/o/r' and \
+            'https://b.s3.amazonaws.com/a.tgz?X-Amz-Credential=AKIAZq9&X-Amz-Signature=Zq9sig': \x1b]0;PWN\x07403"
+            .into(),
+        ..FailurePlan::default()
+    };
+    c.sim
+        .inject_failure(&ks("flux-system", "apps"), failure)
+        .unwrap();
+    c.sim
+        .push_revision(&git("flux-system", "flux-system"), SHA)
+        .unwrap();
+    for output in ["json", "text"] {
+        let child = follow(
+            &c.kubeconfig,
+            c.dir.path(),
+            &["--revision", SHA, "--timeout", "60s", "--output", output],
+        );
+        let (code, lines, err) = run_to_end(child).await;
+        assert_eq!(code, 1, "{lines:#?}\n{err}");
+        let all = format!("{}\n{err}", lines.join("\n"));
+        assert!(all.contains("git.example.com"), "{output}: {all}");
+        for secret in ["Zq9", "ghp_", "bot:", "PWN", "\u{1b}"] {
+            assert!(!all.contains(secret), "{output}: {secret:?} in {all}");
+        }
+    }
+    c.sim.shutdown().await;
+}

@@ -320,3 +320,27 @@ fn a_missing_directory_is_the_only_fatal_error() {
     let err = repo::load_dir(Path::new("/nonexistent/fluxops-repo")).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/fluxops-repo"));
 }
+
+#[test]
+fn credentials_in_repository_files_are_masked_on_load() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "sources.yaml",
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: app}\nspec:\n  url: https://deploy:ghp_s3cret@github.com/o/app\n---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata: {name: b}\nspec:\n  bucketName: b\n  endpoint: https://AKIA:wJalrS3cret@minio:9000\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k}\nspec:\n  sourceRef: {kind: GitRepository, name: app}\n  dependsOn: 'oci://u:pw_S3cret@ghcr.io/x'\n",
+    );
+    let load = repo::load_dir(dir.path()).unwrap();
+    let objects = serde_json::to_string(&load.objects).unwrap();
+    let problems = format!("{:?}", load.problems);
+    for text in [&objects, &problems] {
+        assert!(
+            !text.contains("S3cret") && !text.contains("s3cret"),
+            "{text}"
+        );
+    }
+    assert!(
+        objects.contains("https://***@github.com/o/app"),
+        "{objects}"
+    );
+    assert_eq!(load.problems.len(), 1, "{problems}");
+}

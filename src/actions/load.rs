@@ -218,30 +218,16 @@ impl Catalog {
     }
 }
 
-/// Reads at most `limit` bytes of a regular file.
+/// Reads a policy, catalog or fixture file through `bounded_file` (regular files only, at most `limit` bytes).
 ///
 /// # Errors
-/// Unreadable, not a regular file, or larger than `limit`.
+/// Unreadable, not a regular file, larger than `limit`, or not UTF-8.
 pub fn read_bounded(path: &Path, limit: u64) -> Result<String, ConfigProblem> {
-    use std::io::Read;
-    let unreadable = |e: &std::io::Error| ConfigProblem::unreadable(path, e);
-    let file = std::fs::File::open(path).map_err(|e| unreadable(&e))?;
-    let meta = file.metadata().map_err(|e| unreadable(&e))?;
-    if !meta.is_file() {
-        return Err(ConfigProblem::at(path, 0, "not a regular file"));
-    }
-    let mut text = String::new();
-    file.take(limit + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| unreadable(&e))?;
-    if text.len() as u64 > limit {
-        return Err(ConfigProblem::at(
-            path,
-            0,
-            format!("larger than {limit} bytes"),
-        ));
-    }
-    Ok(text)
+    let limit = crate::bounded_file::Limit {
+        bytes: limit,
+        what: "policy, catalog and policy test files",
+    };
+    crate::bounded_file::read_to_string(path, limit).map_err(|e| ConfigProblem::unreadable(&e))
 }
 
 fn duration(text: &Spanned<String>, file: &Path) -> Result<Duration, ConfigProblem> {

@@ -33,7 +33,15 @@ pub enum AuditError {
     Corrupt { path: PathBuf, problem: String },
     #[error("audit record could not be serialised: {0}")]
     Serialise(String),
+    #[error("audit log {0}")]
+    Read(#[from] crate::bounded_file::Error),
 }
+
+/// The largest audit log `fluxops audit` reads whole (appends are not limited: they read the last record only).
+pub const MAX_READ: crate::bounded_file::Limit = crate::bounded_file::Limit {
+    bytes: 256 << 20,
+    what: "audit logs (rotate the log to verify an older part)",
+};
 
 /// Where a record landed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +104,13 @@ impl AuditLog {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&self.path).map_err(|e| self.io(e))?;
+        // Opened read-write, a FIFO or device does not block the open; it is refused here, before any read.
+        if !file.metadata().map_err(|e| self.io(e))?.is_file() {
+            return Err(AuditError::Corrupt {
+                path: self.path.clone(),
+                problem: "not a regular file".to_owned(),
+            });
+        }
         file.lock().map_err(|e| self.io(e))?;
         let result = self.append_locked(&mut file, event, time);
         let _ = file.unlock();
@@ -144,8 +159,9 @@ impl AuditLog {
         let start = len.saturating_sub(TAIL_BYTES);
         file.seek(SeekFrom::Start(start)).map_err(|e| self.io(e))?;
         let mut tail = Vec::new();
+        // bounded-read: at most TAIL_BYTES of the regular file checked in `append`.
         file.take(TAIL_BYTES)
-            .read_to_end(&mut tail)
+            .read_to_end(&mut tail) // bounded-read: as above
             .map_err(|e| self.io(e))?;
         let corrupt = |problem: &str| AuditError::Corrupt {
             path: self.path.clone(),
@@ -168,9 +184,11 @@ impl AuditLog {
 
 /// Makes a new file's directory entry durable (best effort: not every platform can sync a directory).
 fn sync_dir(path: &Path) {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && let Ok(dir) = File::open(dir)
-    {
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return;
+    };
+    let opened = File::open(dir); // bounded-read: a directory opened to sync it, nothing read
+    if let Ok(dir) = opened {
         let _ = dir.sync_all();
     }
 }

@@ -103,13 +103,10 @@ pub fn verify(text: &str) -> Verification {
 /// # Errors
 /// Unreadable file.
 pub fn read_text(path: &Path) -> Result<String, AuditError> {
-    match std::fs::read(path) {
+    match crate::bounded_file::read(path, super::log::MAX_READ) {
         Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(source) => Err(AuditError::Io {
-            path: path.to_path_buf(),
-            source,
-        }),
+        Err(e) if e.is_not_found() => Ok(String::new()),
+        Err(e) => Err(AuditError::Read(e)),
     }
 }
 

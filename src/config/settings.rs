@@ -95,10 +95,10 @@ impl Settings {
             return Self::default();
         };
         let file = paths.dir().join(SETTINGS_FILE);
-        let text = match std::fs::read_to_string(&file) {
+        let text = match crate::bounded_file::read_to_string(&file, crate::bounded_file::CONFIG) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Self::default(),
-            Err(e) => return Self::broken(ConfigProblem::unreadable(&file, &e)),
+            Err(e) if e.is_not_found() => return Self::default(),
+            Err(e) => return Self::broken(ConfigProblem::unreadable(&e)),
         };
         Self::parse(&text, &file).unwrap_or_else(Self::broken)
     }

@@ -31,6 +31,8 @@
 //!   gets `flux-system`: Flux bootstrap applies the repository through the `flux-system` Kustomization whose
 //!   objects land in `flux-system` when they name no namespace (and flux CLI's default namespace is
 //!   `flux-system`).
+//! - Credentials in URLs (`spec.url`, `spec.endpoint`, messages of load problems) are masked as objects are kept
+//!   (`flux::redact`): a repository file is untrusted text entering the program.
 //! - Multi-cluster repositories repeat the same (kind, namespace, name) under each `clusters/<env>`. By default
 //!   the **first by path order is kept** and each later copy is a [`LoadProblem`] ("duplicate of …"). Pass
 //!   [`LoadOptions::cluster`] to load one cluster entry point: files under `clusters/<other>/` are then skipped.
@@ -46,6 +48,7 @@ use super::repo_patch::{FluxPatch, patches_of};
 use super::repo_walk::Walk;
 pub use super::repo_walk::template_reason;
 use super::resource_ref::ResourceRef;
+use crate::bounded_file;
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -257,6 +260,39 @@ pub fn load_dir_with(path: &Path, options: &LoadOptions) -> Result<RepoLoad, Rep
     Ok(loader.load)
 }
 
+/// Loads the text of one repository file named `file` as a one-file repository (no kustomization context):
+/// a kustomization file is checked, any other file's Flux objects are loaded. Pure; what `load_dir` does per
+/// file after reading it, and the entry point of the fuzz targets.
+#[must_use]
+pub fn parse(text: &str, file: &Path) -> RepoLoad {
+    let mut load = RepoLoad::default();
+    let rel = Path::new(file.file_name().unwrap_or(file.as_os_str()));
+    if is_kustomization_file(rel) {
+        if let Err(e) = parse_kustomization(text, Path::new("")) {
+            load.problems.push(LoadProblem {
+                file: file.to_path_buf(),
+                line: error_line(&e),
+                message: format!("invalid kustomization file: {}", error_text(&e)),
+            });
+        }
+        return load;
+    }
+    let context = KustomizeContext::default();
+    let mut loader = Loader {
+        root: Path::new(""),
+        context: &context,
+        load,
+        seen: HashMap::new(),
+        pending: Vec::new(),
+        patches: Vec::new(),
+        documents: Vec::new(),
+    };
+    loader.load_bytes(file, rel, text.as_bytes().to_vec());
+    loader.instantiate(&BTreeSet::from([rel.to_path_buf()]));
+    loader.resolve_pending();
+    loader.load
+}
+
 fn is_kustomization_file(rel: &Path) -> bool {
     rel.file_name()
         .and_then(|n| n.to_str())
@@ -286,13 +322,13 @@ fn read_kustomizations(
             continue;
         }
         let full = root.join(rel);
-        let text = match std::fs::read_to_string(&full) {
+        let text = match bounded_file::read_to_string(&full, bounded_file::DATA) {
             Ok(t) => t,
             Err(e) => {
                 problems.push(LoadProblem {
                     file: full,
                     line: None,
-                    message: format!("cannot read file: {e}"),
+                    message: e.problem.to_string(),
                 });
                 continue;
             }
@@ -315,10 +351,14 @@ fn error_line(e: &serde_saphyr::Error) -> Option<usize> {
         .and_then(|l| usize::try_from(l).ok())
 }
 
-/// The error text without the multi-line source snippet.
+/// The error text without the multi-line source snippet, in words for a size limit, credentials masked.
 fn error_text(e: &serde_saphyr::Error) -> String {
-    let text = e.to_string();
-    text.lines().next().unwrap_or_default().to_owned()
+    let mut text = crate::text::yaml_limit_message(e).unwrap_or_else(|| {
+        let text = e.to_string();
+        text.lines().next().unwrap_or_default().to_owned()
+    });
+    super::redact::mask(&mut text);
+    text
 }
 
 /// Per-load state: what has been loaded so far, and what waits for a parent's patches.
@@ -354,17 +394,18 @@ struct Pending {
 impl Loader<'_> {
     fn load_file(&mut self, rel: &Path) {
         let full = self.root.join(rel);
-        let bytes = match std::fs::read(&full) {
-            Ok(b) => b,
-            Err(e) => {
-                self.load.problems.push(LoadProblem {
-                    file: full,
-                    line: None,
-                    message: format!("cannot read file: {e}"),
-                });
-                return;
-            }
-        };
+        match bounded_file::read(&full, bounded_file::DATA) {
+            Ok(bytes) => self.load_bytes(&full, rel, bytes),
+            Err(e) => self.load.problems.push(LoadProblem {
+                file: full,
+                line: None,
+                message: e.problem.to_string(),
+            }),
+        }
+    }
+
+    /// Loads the documents of one file (`full` names it in problems, `rel` places it in the repository).
+    fn load_bytes(&mut self, full: &Path, rel: &Path, bytes: Vec<u8>) {
         let mut cursor = std::io::Cursor::new(bytes);
         let docs = serde_saphyr::read_with_options::<_, serde_saphyr::Spanned<serde_json::Value>>(
             &mut cursor,
@@ -375,7 +416,7 @@ impl Loader<'_> {
                 Ok(d) => d,
                 Err(e) => {
                     self.load.problems.push(LoadProblem {
-                        file: full.clone(),
+                        file: full.to_path_buf(),
                         line: error_line(&e),
                         message: format!("invalid YAML: {}", error_text(&e)),
                     });
@@ -383,7 +424,7 @@ impl Loader<'_> {
                 }
             };
             let origin = Origin {
-                file: full.clone(),
+                file: full.to_path_buf(),
                 line: usize::try_from(doc.referenced.line())
                     .ok()
                     .filter(|l| *l > 0),
@@ -392,7 +433,9 @@ impl Loader<'_> {
         }
     }
 
-    fn problem(&mut self, origin: &Origin, message: String) {
+    fn problem(&mut self, origin: &Origin, mut message: String) {
+        // serde's errors quote values, which may be URLs with passwords.
+        super::redact::mask(&mut message);
         self.load.problems.push(LoadProblem {
             file: origin.file.clone(),
             line: origin.line,
@@ -558,7 +601,8 @@ impl Loader<'_> {
         }
     }
 
-    fn keep(&mut self, obj: FluxObject, origin: Origin) {
+    fn keep(&mut self, mut obj: FluxObject, origin: Origin) {
+        super::redact::object(&mut obj);
         let Some(rref) = obj.resource_ref() else {
             return;
         };

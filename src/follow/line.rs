@@ -179,5 +179,5 @@ pub fn relative(from: &ResourceRef, to: &ResourceRef) -> String {
     } else {
         to.to_string()
     };
-    crate::text::sanitize_line(&text).into_owned()
+    crate::text::sanitize_name(&text).into_owned()
 }

@@ -7,7 +7,7 @@ use super::line::{Change, FollowLine, State, Summary, Verdict, relative, short_d
 use super::revision::display_revision;
 use crate::diagnosis::{Diagnosis, FailureClass};
 use crate::flux::ResourceRef;
-use crate::text::sanitize_line;
+use crate::text::{sanitize_line, sanitize_name};
 use crossterm::style::Stylize;
 use k8s_openapi::jiff::Timestamp;
 
@@ -65,7 +65,7 @@ impl Renderer {
         if self.format == Format::Json {
             return crate::machine_text::to_json_string(line).unwrap_or_default();
         }
-        let label = sanitize_line(&line.label);
+        let label = sanitize_name(&line.label);
         let t = short_duration(line.elapsed);
         let body = match &line.change {
             Change::WaitingForSource { revision } => format!(
@@ -163,7 +163,7 @@ impl Renderer {
         for o in s.objects.iter().filter(|o| o.state != State::Ready) {
             out.push_str(&format!(
                 "\n  {}: {} — {}",
-                sanitize_line(&o.label),
+                sanitize_name(&o.label),
                 o.state.label(),
                 sanitize_line(&o.why)
             ));
@@ -193,7 +193,7 @@ fn shown(revision: &str) -> String {
 }
 
 fn name(r: &ResourceRef) -> String {
-    sanitize_line(&r.to_string()).into_owned()
+    sanitize_name(&r.to_string()).into_owned()
 }
 
 /// What failed and the next step: the diagnosis' headline (`Diagnosis::headline`, as the console shows it) when it

@@ -247,10 +247,10 @@ impl FollowSettings {
             return Ok((defaults, None));
         };
         let path = root.join(FILE_NAME);
-        match std::fs::read_to_string(&path) {
+        match crate::bounded_file::read_to_string(&path, crate::bounded_file::CONFIG) {
             Ok(text) => Ok((defaults.patched(&text, &path)?, Some(path))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((defaults, None)),
-            Err(e) => Err(ConfigProblem::unreadable(&path, &e)),
+            Err(e) if e.is_not_found() => Ok((defaults, None)),
+            Err(e) => Err(ConfigProblem::unreadable(&e)),
         }
     }
 }

@@ -6,13 +6,14 @@
 //! reported on stderr as `fluxops diagnose: FILE: line N: problem`; the other rows are still printed and the exit
 //! code is 1.
 
+use crate::bounded_file;
 use crate::cli::DiagnoseArgs;
 use crate::diagnosis::evaluate::diagnose_row;
 use crate::diagnosis::input::{self, Row};
 use crate::diagnosis::{Confidence, Diagnosis, Facts, FailureClass, NextStep};
 use crate::text::sanitize_line;
 use serde::Serialize;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Exit code when every input was read.
@@ -32,13 +33,12 @@ struct Line<'a> {
     next_step: &'a NextStep,
 }
 
-fn read(path: &Path) -> io::Result<String> {
-    let mut bytes = Vec::new();
-    if path.as_os_str() == "-" {
-        io::stdin().lock().read_to_end(&mut bytes)?;
+fn read(path: &Path) -> Result<String, bounded_file::Error> {
+    let bytes = if path.as_os_str() == "-" {
+        bounded_file::read_stdin(path, bounded_file::DATA)?
     } else {
-        std::fs::File::open(path)?.read_to_end(&mut bytes)?;
-    }
+        bounded_file::read(path, bounded_file::DATA)?
+    };
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -72,7 +72,7 @@ pub fn run(args: &DiagnoseArgs) -> std::process::ExitCode {
         let text = match read(path) {
             Ok(text) => text,
             Err(e) => {
-                eprintln!("fluxops diagnose: {name}: cannot read: {e}");
+                eprintln!("fluxops diagnose: {name}: cannot read: {}", e.problem);
                 code = EXIT_BAD_INPUT;
                 continue;
             }

@@ -100,7 +100,11 @@ async fn connect(options: &ConnectOptions, retries: u32) -> Result<cluster::Conn
     loop {
         match cluster::client::connect(options).await {
             Err(e @ cluster::client::Error::Unreachable { .. }) if attempt < retries => {
-                eprintln!("fluxops follow: {e}; retrying in {}s", delay.as_secs());
+                eprintln!(
+                    "fluxops follow: {}; retrying in {}s",
+                    crate::text::sanitize_line(&e.to_string()),
+                    delay.as_secs()
+                );
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(30));
                 attempt += 1;

@@ -18,7 +18,7 @@ use crate::policy::fixture::{self, Outcome};
 use crate::policy::{Decision, Gate, PolicyInput};
 use crate::text::sanitize;
 use serde::Serialize;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -42,12 +42,14 @@ fn gate(args: &PolicyDirArgs) -> Gate {
 
 fn read_input(path: &Path) -> Result<PolicyInput, ConfigProblem> {
     let text = if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .take(crate::policy::fixture::MAX_FIXTURE_BYTES)
-            .read_to_string(&mut text)
-            .map_err(|e| ConfigProblem::unreadable(path, &e))?;
-        text
+        let limit = crate::bounded_file::Limit {
+            bytes: crate::policy::fixture::MAX_FIXTURE_BYTES,
+            what: "policy inputs",
+        };
+        let bytes = crate::bounded_file::read_stdin(path, limit)
+            .map_err(|e| ConfigProblem::unreadable(&e))?;
+        String::from_utf8(bytes)
+            .map_err(|e| ConfigProblem::at(path, 0, format!("not UTF-8: {e}")))?
     } else {
         crate::actions::load::read_bounded(path, crate::policy::fixture::MAX_FIXTURE_BYTES)?
     };

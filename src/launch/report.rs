@@ -6,7 +6,9 @@
 use std::error::Error;
 use std::io::IsTerminal;
 
-/// The error and its causes on one line, each cause once.
+/// The error and its causes on one line, each cause once, sanitised: errors quote what they could not read (an
+/// API server's message, a YAML value, a path), so escape sequences, invisible characters and credentials in
+/// URLs go (`text::sanitize_line`).
 #[must_use]
 pub fn message(error: &dyn Error) -> String {
     let mut text = error.to_string();
@@ -19,7 +21,7 @@ pub fn message(error: &dyn Error) -> String {
         }
         source = cause.source();
     }
-    text
+    crate::text::sanitize_line(&text).into_owned()
 }
 
 /// Whether to colour the `error:` prefix: a terminal, and `NO_COLOR` unset or empty (no-color.org).

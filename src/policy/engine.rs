@@ -170,8 +170,10 @@ impl PolicySources {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(self),
             Err(e) => {
-                return Err(PolicyError::Read(crate::config::ConfigProblem::unreadable(
-                    dir, &e,
+                return Err(PolicyError::Read(crate::config::ConfigProblem::at(
+                    dir,
+                    0,
+                    format!("cannot list the directory: {e}"),
                 )));
             }
         };

@@ -123,7 +123,8 @@ pub fn shipped() -> Result<Vec<Fixture>, ConfigProblem> {
 /// # Errors
 /// The directory or a file cannot be read, or a file is not a fixture.
 pub fn load_dir(dir: &Path) -> Result<Vec<Fixture>, ConfigProblem> {
-    let entries = std::fs::read_dir(dir).map_err(|e| ConfigProblem::unreadable(dir, &e))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| ConfigProblem::at(dir, 0, format!("cannot list the directory: {e}")))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())

@@ -1,7 +1,8 @@
 //! Starting the simulated API server: `serve` binds a loopback address (any other is refused: the server is a
 //! writable Kubernetes API with a fixed token), returns a `SimServer` with the
 //! bound address and a kubeconfig, and a `SimHandle` for test controls (drop watches, compact
-//! history, make kinds missing/forbidden, mutate objects directly). Shutdown via CancellationToken.
+//! history, make kinds missing/forbidden, faults (`fault`), mutate objects directly). Shutdown via
+//! CancellationToken.
 
 use crate::flux::FluxKind;
 use crate::sim::controls::Controls;
@@ -59,6 +60,9 @@ pub struct SimOptions {
     /// HTTP creates into a namespace that does not exist get 404 `namespaces "x" not found`,
     /// as on a real server (off by default: fleets are often loaded without Namespace objects).
     pub require_namespaces: bool,
+    /// The WatchList feature gate: streaming lists (`sendInitialEvents=true`) are served, as on a newer server
+    /// (off: refused with 422, as on a default 1.28).
+    pub watch_list: bool,
 }
 
 impl Default for SimOptions {
@@ -72,6 +76,7 @@ impl Default for SimOptions {
             forbidden: Vec::new(),
             shutdown: None,
             require_namespaces: false,
+            watch_list: false,
         }
     }
 }
@@ -202,6 +207,7 @@ pub async fn serve(
             server_address: addr.to_string(),
             require_namespaces: options.require_namespaces,
             token: options.token.clone(),
+            watch_list: options.watch_list,
         }),
         shutdown: shutdown.clone(),
     };
