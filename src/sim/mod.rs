@@ -8,6 +8,7 @@
 //!
 //! The simulated Flux controllers, scenarios and fleets live in `controllers`, `scenario*`, `fleet*`.
 
+pub mod auth;
 pub mod controllers;
 pub mod controls;
 pub mod fleet;

@@ -6,6 +6,7 @@
 pub mod discovery;
 pub mod encode;
 pub mod path;
+mod printers;
 mod read;
 mod scale;
 pub mod status;
