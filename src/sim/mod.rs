@@ -20,6 +20,7 @@ pub mod scenario;
 pub mod server;
 pub mod simulation;
 pub mod store;
+pub mod workloads;
 
 pub use controls::Controls;
 pub use request_log::{LoggedRequest, RequestLog};

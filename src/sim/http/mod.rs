@@ -3,9 +3,11 @@
 //! (`write.rs`), answering with the real server's headers, Status bodies and formats. Every
 //! request is appended to the `RequestLog`.
 
+mod auth;
 pub mod discovery;
 pub mod encode;
 pub mod path;
+mod pods;
 mod printers;
 mod read;
 mod scale;
@@ -14,10 +16,12 @@ pub mod table;
 mod watch;
 mod write;
 
+use crate::sim::auth::{Auth, UserInfo};
 use crate::sim::controls::Controls;
 use crate::sim::request_log::{LoggedRequest, RequestLog};
 use crate::sim::resource::ResourceDef;
 use crate::sim::store::Store;
+use crate::sim::workloads::PodLogs;
 use crate::sim::store::meta::{new_uid, now_rfc3339};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -38,16 +42,12 @@ const MAX_BODY: usize = 64 * 1024 * 1024;
 /// Fixed settings of one server.
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
-    /// The user named in Forbidden messages.
-    pub user: String,
     /// How often watches with `allowWatchBookmarks=true` get a BOOKMARK.
     pub bookmark_interval: Duration,
     /// `host:port` shown in `/api` `serverAddressByClientCIDRs`.
     pub server_address: String,
     /// Creating in a namespace that does not exist is a 404 (as on a real server).
     pub require_namespaces: bool,
-    /// The bearer token the kubeconfig carries; a request with another token gets 401.
-    pub token: String,
 }
 
 /// Everything a request handler needs (cheap to clone).
@@ -57,6 +57,10 @@ pub struct ApiState {
     pub controls: Controls,
     pub log: RequestLog,
     pub config: Arc<ApiConfig>,
+    /// Who is asking (tokens, users) and RBAC.
+    pub auth: Auth,
+    /// What containers printed (`pods/<name>/log`).
+    pub logs: PodLogs,
     /// Cancelled on server shutdown (ends watches).
     pub shutdown: CancellationToken,
 }
@@ -146,10 +150,14 @@ async fn handle(State(state): State<ApiState>, request: Request) -> Response {
         body,
         pretty,
     };
-    let authorization = header(header::AUTHORIZATION);
-    let bad_token = authorization
-        .as_deref()
-        .is_some_and(|a| a != format!("Bearer {}", state.config.token));
+    let user = state
+        .auth
+        .authenticate(header(header::AUTHORIZATION).as_deref());
+    let route = parse_route(parts.uri.path());
+    let verb = match &route {
+        Route::Resource(path) => auth::verb(&req, path).to_owned(),
+        _ => parts.method.as_str().to_lowercase(),
+    };
     let latency = state.controls.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -164,13 +172,13 @@ async fn handle(State(state): State<ApiState>, request: Request) -> Response {
             ),
             req.pretty,
         )
-    } else if bad_token || state.controls.is_unauthorized() {
+    } else if let Some(user) = user.as_ref().filter(|_| !state.controls.is_unauthorized()) {
+        dispatch(&state, route, user, &req).await
+    } else {
         status_response(
             &StatusBody::failure(401, "Unauthorized", "Unauthorized".to_owned(), None),
             req.pretty,
         )
-    } else {
-        dispatch(&state, parse_route(parts.uri.path()), &req).await
     };
     let dry_run = req.dry_run() || write::body_requests_dry_run(&req);
     state.log.push(LoggedRequest {
@@ -182,11 +190,13 @@ async fn handle(State(state): State<ApiState>, request: Request) -> Response {
         status: response.status().as_u16(),
         dry_run,
         timestamp,
+        verb,
+        user: user.map(|u| u.username).unwrap_or_default(),
     });
     response
 }
 
-async fn dispatch(state: &ApiState, route: Route, req: &Req) -> Response {
+async fn dispatch(state: &ApiState, route: Route, user: &UserInfo, req: &Req) -> Response {
     let store = &state.store;
     let registry = store.registry();
     let controls = &state.controls;
@@ -233,7 +243,7 @@ async fn dispatch(state: &ApiState, route: Route, req: &Req) -> Response {
                 None => page_not_found(),
             }
         }
-        Route::Resource(path) => resource(state, &path, req).await,
+        Route::Resource(path) => resource(state, &path, user, req).await,
         Route::Unknown => page_not_found(),
     }
 }
@@ -245,24 +255,12 @@ fn group_known(state: &ApiState, group: &str) -> bool {
             .any(|(g, _)| g == group)
 }
 
-/// The verb RBAC would check for this request.
-fn verb(req: &Req, path: &ResourcePath) -> &'static str {
-    match (&req.method, path.name.is_some()) {
-        (&Method::GET, true) => "get",
-        (&Method::GET, false) if req.flag("watch") => "watch",
-        (&Method::GET, false) => "list",
-        (&Method::POST, _) => "create",
-        (&Method::PUT, _) => "update",
-        (&Method::PATCH, _) => "patch",
-        (&Method::DELETE, true) => "delete",
-        (&Method::DELETE, false) => "deletecollection",
-        _ => "unknown",
-    }
-}
-
-async fn resource(state: &ApiState, path: &ResourcePath, req: &Req) -> Response {
+async fn resource(state: &ApiState, path: &ResourcePath, user: &UserInfo, req: &Req) -> Response {
     if path.group == "authorization.k8s.io" && path.version == "v1" {
-        return write::access_review(state, path, req);
+        return auth::access_review(state, user, path, req);
+    }
+    if path.group == "authentication.k8s.io" && path.resource == "selfsubjectreviews" {
+        return auth::self_review(user, path, req);
     }
     let registry = state.store.registry();
     let def = registry
@@ -276,15 +274,11 @@ async fn resource(state: &ApiState, path: &ResourcePath, req: &Req) -> Response 
         };
     };
     if state.controls.is_forbidden(&def.group_resource()) {
-        let body = StatusBody::forbidden(
-            &state.config.user,
-            verb(req, path),
-            def.group,
-            def.plural,
-            path.namespace.as_deref(),
-            path.name.as_deref(),
-        );
+        let body = auth::forbidden(&user.username, &auth::attributes(req, path), "");
         return status_response(&body, req.pretty);
+    }
+    if let Some(denied) = auth::check(state, user, path, req) {
+        return denied;
     }
     let bad_scope = (!def.namespaced && path.namespace.is_some())
         || (def.namespaced && path.name.is_some() && path.namespace.is_none());
@@ -292,7 +286,7 @@ async fn resource(state: &ApiState, path: &ResourcePath, req: &Req) -> Response 
         None => false,
         Some("status") => !def.status_subresource,
         Some("scale") => !def.scale_subresource,
-        Some(_) => true,
+        Some(sub) => !def.extra_subresources.iter().any(|s| s.name == sub),
     };
     if bad_scope || bad_sub {
         return status_response(&StatusBody::not_served(), req.pretty);
@@ -304,8 +298,12 @@ async fn resource(state: &ApiState, path: &ResourcePath, req: &Req) -> Response 
         path,
         api_version: &api_version,
     };
-    if path.subresource.as_deref() == Some("scale") {
-        return scale::scale(&ctx, req);
+    match (def.kind, path.subresource.as_deref()) {
+        (_, Some("scale")) => return scale::scale(&ctx, req),
+        ("Pod", Some("eviction")) => return pods::evict(&ctx, req),
+        ("Pod", Some("log")) => return pods::log(&ctx, req),
+        ("ServiceAccount", Some("token")) => return auth::token_request(&ctx, req),
+        _ => {}
     }
     match (&req.method, path.name.is_some()) {
         (&Method::GET, true) => read::get(&ctx, req),
