@@ -316,6 +316,10 @@ pub struct SimArgs {
     #[arg(long, value_name = "FILE")]
     pub kubeconfig_out: Option<PathBuf>,
 
+    /// Append every request to FILE as JSON lines: timestamp, verb, method, path, user, status, dryRun.
+    #[arg(long, value_name = "FILE")]
+    pub request_log: Option<PathBuf>,
+
     #[command(flatten)]
     pub source: SimSourceArgs,
 }

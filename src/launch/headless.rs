@@ -69,6 +69,7 @@ pub async fn run(args: &SimArgs) -> Result<(), Error> {
     let listen = listen_address(&args.listen)?;
     let mut config = SimConfig::new(super::sim_source(&args.source));
     config.listen = listen;
+    config.server.request_log.clone_from(&args.request_log);
     let sim = simulation::start(config).await?;
     if let Some(path) = &args.kubeconfig_out {
         sim.write_kubeconfig(path)

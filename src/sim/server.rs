@@ -6,11 +6,11 @@
 use crate::flux::FluxKind;
 use crate::sim::auth::{Auth, bootstrap};
 use crate::sim::controls::Controls;
-use crate::sim::workloads::{self, PodLogs, job::JobEnv};
 use crate::sim::http::{ApiConfig, ApiState, router};
 use crate::sim::request_log::RequestLog;
 use crate::sim::resource::GroupResource;
 use crate::sim::store::{Store, StoreError};
+use crate::sim::workloads::{self, PodLogs, job::JobEnv};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -231,15 +231,6 @@ pub async fn serve(
         Vec::new(),
     );
     let logs = PodLogs::default();
-    if options.workloads {
-        workloads::start(JobEnv {
-            store: store.clone(),
-            auth: auth.clone(),
-            logs: logs.clone(),
-            server_url: format!("http://{addr}"),
-            cancel: shutdown.child_token(),
-        });
-    }
     let state = ApiState {
         store: store.clone(),
         controls: controls.clone(),
@@ -250,9 +241,19 @@ pub async fn serve(
             require_namespaces: options.require_namespaces,
         }),
         auth: auth.clone(),
-        logs,
+        logs: logs.clone(),
+        identity: None,
         shutdown: shutdown.clone(),
     };
+    if options.workloads {
+        workloads::start(JobEnv {
+            store: store.clone(),
+            auth: auth.clone(),
+            logs,
+            api: state.clone(),
+            cancel: shutdown.child_token(),
+        });
+    }
     let app = router(state);
     let token = shutdown.clone();
     let task = tokio::spawn(async move {

@@ -22,7 +22,9 @@ pub struct Decision {
 }
 
 fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
-    v.pointer(pointer).and_then(Value::as_str).unwrap_or_default()
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }
 
 /// The index of the first subject of `binding` that is `user` (RBAC `appliesTo`).
@@ -185,7 +187,8 @@ mod tests {
     fn a_role_binding_allows_its_service_account_in_its_namespace_only() {
         let store = store_with(&scale_role());
         let sa = UserInfo::service_account("fluxops-system", "fluxops-scale", None);
-        let patch = |ns: &str| Request::resource("patch", "apps", "deployments", "scale", ns, "podinfo");
+        let patch =
+            |ns: &str| Request::resource("patch", "apps", "deployments", "scale", ns, "podinfo");
         let d = authorize(&store, &sa, &patch("apps"));
         assert!(d.allowed);
         assert_eq!(

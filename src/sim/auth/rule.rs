@@ -137,7 +137,8 @@ mod tests {
 
     #[test]
     fn verbs_groups_and_resources_must_all_match() {
-        let rule = json!({"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "patch"]});
+        let rule =
+            json!({"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "patch"]});
         assert!(allows(&rule, &patch_deploy("podinfo")));
         assert!(!allows(
             &rule,
@@ -156,7 +157,8 @@ mod tests {
         let scale = Request::resource("patch", "apps", "deployments", "scale", "apps", "podinfo");
         let main = json!({"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["patch"]});
         assert!(!allows(&main, &scale));
-        let sub = json!({"apiGroups": ["apps"], "resources": ["deployments/scale"], "verbs": ["patch"]});
+        let sub =
+            json!({"apiGroups": ["apps"], "resources": ["deployments/scale"], "verbs": ["patch"]});
         assert!(allows(&sub, &scale));
         let any = json!({"apiGroups": ["apps"], "resources": ["*/scale"], "verbs": ["patch"]});
         assert!(allows(&any, &scale));

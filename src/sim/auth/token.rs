@@ -125,7 +125,13 @@ mod tests {
     #[test]
     fn tokens_are_jwt_shaped_and_expire() {
         let reg = TokenRegistry::default();
-        let t = reg.issue("ops", "runner", Some("u1"), Some(Duration::from_secs(600)), None);
+        let t = reg.issue(
+            "ops",
+            "runner",
+            Some("u1"),
+            Some(Duration::from_secs(600)),
+            None,
+        );
         let parts: Vec<&str> = t.token.split('.').collect();
         assert_eq!(parts.len(), 3);
         let claims: serde_json::Value =

@@ -11,8 +11,8 @@ use super::write::parse_body;
 use super::{ApiState, Ctx, Req, json_response, status_response};
 use crate::sim::auth::{self, UserInfo};
 use crate::sim::http::status::from_store_error;
-use crate::sim::store::meta::{format_time, now_rfc3339};
 use crate::sim::store::StoreError;
+use crate::sim::store::meta::{format_time, now_rfc3339};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
@@ -339,4 +339,3 @@ pub(super) fn token_request(ctx: &Ctx<'_>, req: &Req) -> Response {
     });
     json_response(StatusCode::CREATED, &answer, req.pretty)
 }
-

@@ -21,8 +21,8 @@ use crate::sim::controls::Controls;
 use crate::sim::request_log::{LoggedRequest, RequestLog};
 use crate::sim::resource::ResourceDef;
 use crate::sim::store::Store;
-use crate::sim::workloads::PodLogs;
 use crate::sim::store::meta::{new_uid, now_rfc3339};
+use crate::sim::workloads::PodLogs;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -61,6 +61,9 @@ pub struct ApiState {
     pub auth: Auth,
     /// What containers printed (`pods/<name>/log`).
     pub logs: PodLogs,
+    /// Who a request without credentials is (`None`: the operator). Set on the port a Job pod's kubectl talks
+    /// to (`serve_as`): client-go sends no bearer token over plain HTTP, so the pod's identity is its port.
+    pub identity: Option<UserInfo>,
     /// Cancelled on server shutdown (ends watches).
     pub shutdown: CancellationToken,
 }
@@ -113,6 +116,29 @@ impl Req {
     }
 }
 
+/// Serves the API on a new loopback port where requests without credentials are `user` (a pod's view of the
+/// API server), until `stop` is cancelled; returns the bound address.
+///
+/// # Errors
+/// The port cannot be bound.
+pub async fn serve_as(
+    state: &ApiState,
+    user: UserInfo,
+    stop: CancellationToken,
+) -> std::io::Result<std::net::SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let mut state = state.clone();
+    state.identity = Some(user);
+    let app = router(state);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await;
+    });
+    Ok(addr)
+}
+
 /// Builds the router serving the Kubernetes API.
 pub fn router(state: ApiState) -> Router {
     Router::new().fallback(handle).with_state(state)
@@ -150,9 +176,10 @@ async fn handle(State(state): State<ApiState>, request: Request) -> Response {
         body,
         pretty,
     };
-    let user = state
-        .auth
-        .authenticate(header(header::AUTHORIZATION).as_deref());
+    let user = match (header(header::AUTHORIZATION), &state.identity) {
+        (None, Some(identity)) => Some(identity.clone()),
+        (authorization, _) => state.auth.authenticate(authorization.as_deref()),
+    };
     let route = parse_route(parts.uri.path());
     let verb = match &route {
         Route::Resource(path) => auth::verb(&req, path).to_owned(),

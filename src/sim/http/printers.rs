@@ -12,7 +12,9 @@ fn int(obj: &Value, pointer: &str) -> i64 {
 }
 
 fn text<'a>(obj: &'a Value, pointer: &str) -> &'a str {
-    obj.pointer(pointer).and_then(Value::as_str).unwrap_or_default()
+    obj.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }
 
 fn items<'a>(obj: &'a Value, pointer: &str) -> &'a [Value] {

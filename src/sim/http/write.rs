@@ -183,4 +183,3 @@ pub(super) fn delete(ctx: &Ctx<'_>, req: &Req) -> Response {
         Err(e) => error(&e, req),
     }
 }
-

@@ -178,12 +178,7 @@ pub mod columns {
 
     pub const SERVICE: &[Column] = &[
         NAME_COLUMN,
-        col!(
-            "Type",
-            "string",
-            ".spec.type",
-            "The type of the service."
-        ),
+        col!("Type", "string", ".spec.type", "The type of the service."),
         col!(
             "Cluster-IP",
             "string",

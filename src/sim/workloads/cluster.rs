@@ -18,7 +18,8 @@ fn node(name: &str, control_plane: bool) -> Value {
     let mut spec = json!({"podCIDR": "10.244.0.0/24"});
     if control_plane {
         labels["node-role.kubernetes.io/control-plane"] = json!("");
-        spec["taints"] = json!([{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]);
+        spec["taints"] =
+            json!([{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]);
     }
     let condition = |type_: &str, status: &str, reason: &str, message: &str| {
         json!({"type": type_, "status": status, "reason": reason, "message": message,
@@ -78,7 +79,13 @@ pub fn parse_id(id: &str) -> Option<(String, String, String, String)> {
     ))
 }
 
-fn workload(kind: &str, ns: &str, name: &str, labels: &Value, annotations: &Value) -> Option<Value> {
+fn workload(
+    kind: &str,
+    ns: &str,
+    name: &str,
+    labels: &Value,
+    annotations: &Value,
+) -> Option<Value> {
     let meta = json!({"name": name, "namespace": ns, "labels": labels, "annotations": annotations});
     let app = json!({"app.kubernetes.io/name": name});
     Some(match kind {
@@ -87,8 +94,10 @@ fn workload(kind: &str, ns: &str, name: &str, labels: &Value, annotations: &Valu
             "status": {"phase": "Active"}}),
         "ConfigMap" => json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta,
             "data": {"config.yaml": format!("name: {name}\n")}}),
-        "Secret" => json!({"apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": "Opaque",
-            "data": {"token": STANDARD.encode(format!("{name}-secret"))}}),
+        "Secret" => {
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": "Opaque",
+            "data": {"token": STANDARD.encode(format!("{name}-secret"))}})
+        }
         "ServiceAccount" => json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta}),
         "Service" => json!({"apiVersion": "v1", "kind": "Service", "metadata": meta,
             "spec": {"type": "ClusterIP", "clusterIP": "10.96.0.10", "selector": app,
@@ -169,10 +178,7 @@ fn release_secrets(store: &Store, hr: &Value) {
         .unwrap_or_default();
     for snapshot in history {
         let (name, ns) = (text(&snapshot, "/name"), text(&snapshot, "/namespace"));
-        let version = snapshot
-            .get("version")
-            .and_then(Value::as_i64)
-            .unwrap_or(1);
+        let version = snapshot.get("version").and_then(Value::as_i64).unwrap_or(1);
         if name.is_empty() || ns.is_empty() {
             continue;
         }
@@ -206,7 +212,10 @@ fn release_secrets(store: &Store, hr: &Value) {
 
 /// `materialize` for every Kustomization and HelmRelease in the store.
 pub fn materialize_all(store: &Store) {
-    for kind in [crate::flux::FluxKind::Kustomization, crate::flux::FluxKind::HelmRelease] {
+    for kind in [
+        crate::flux::FluxKind::Kustomization,
+        crate::flux::FluxKind::HelmRelease,
+    ] {
         for obj in store
             .list(&GroupResource::flux(kind), None, &Selector::everything())
             .items
@@ -224,7 +233,12 @@ mod tests {
     fn inventory_ids_split_into_their_parts() {
         assert_eq!(
             parse_id("apps_podinfo_apps_Deployment"),
-            Some(("apps".into(), "podinfo".into(), "apps".into(), "Deployment".into()))
+            Some((
+                "apps".into(),
+                "podinfo".into(),
+                "apps".into(),
+                "Deployment".into()
+            ))
         );
         assert_eq!(
             parse_id("_system__viewer_rbac.authorization.k8s.io_ClusterRole"),
@@ -237,7 +251,12 @@ mod tests {
         );
         assert_eq!(
             parse_id("apps_cfg__ConfigMap"),
-            Some(("apps".into(), "cfg".into(), String::new(), "ConfigMap".into()))
+            Some((
+                "apps".into(),
+                "cfg".into(),
+                String::new(),
+                "ConfigMap".into()
+            ))
         );
     }
 }

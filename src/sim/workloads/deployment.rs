@@ -58,12 +58,27 @@ pub fn reconcile(store: &Store, key: &ObjectKey) -> bool {
     let sets = children(store, &replicasets(), ns, &deploy);
     let max_revision = sets
         .iter()
-        .filter_map(|rs| pod::text(rs, "/metadata/annotations/deployment.kubernetes.io~1revision").parse::<i64>().ok())
+        .filter_map(|rs| {
+            pod::text(
+                rs,
+                "/metadata/annotations/deployment.kubernetes.io~1revision",
+            )
+            .parse::<i64>()
+            .ok()
+        })
         .max()
         .unwrap_or(0);
-    let existing = sets.iter().find(|rs| text(rs, "/metadata/name") == new_name);
+    let existing = sets
+        .iter()
+        .find(|rs| text(rs, "/metadata/name") == new_name);
     let current_revision = existing
-        .map(|rs| text(rs, "/metadata/annotations/deployment.kubernetes.io~1revision").to_owned())
+        .map(|rs| {
+            text(
+                rs,
+                "/metadata/annotations/deployment.kubernetes.io~1revision",
+            )
+            .to_owned()
+        })
         .unwrap_or_else(|| (max_revision + 1).to_string());
     let mut rs_template = template.clone();
     rs_template["metadata"]["labels"]["pod-template-hash"] = json!(hash);
@@ -120,7 +135,13 @@ pub fn reconcile(store: &Store, key: &ObjectKey) -> bool {
             updated = count;
         }
     }
-    write_status(store, key, &deploy, &new_name, (replicas, total, updated, ready));
+    write_status(
+        store,
+        key,
+        &deploy,
+        &new_name,
+        (replicas, total, updated, ready),
+    );
     pending
 }
 

@@ -10,7 +10,7 @@
 
 use super::logs::PodLogs;
 use super::pod::{self, children, text};
-use crate::sim::auth::Auth;
+use crate::sim::auth::{Auth, UserInfo};
 use crate::sim::store::meta::now_rfc3339;
 use crate::sim::store::{EventRecord, ObjectKey, Store, WriteOptions};
 use serde_json::{Value, json};
@@ -25,8 +25,8 @@ pub struct JobEnv {
     pub store: Store,
     pub auth: Auth,
     pub logs: PodLogs,
-    /// `http://127.0.0.1:PORT`
-    pub server_url: String,
+    /// The API server, to give each Job pod a port of its own that answers as its ServiceAccount.
+    pub api: crate::sim::http::ApiState,
     pub cancel: CancellationToken,
 }
 
@@ -157,7 +157,9 @@ async fn attempt(env: &JobEnv, key: &ObjectKey, job: &Value) -> Attempt {
     };
     let pod_name = text(&created, "/metadata/name").to_owned();
     let pod_key = pod::key(ns, &pod_name);
-    let _ = env.store.patch_status(key, &json!({"active": 1, "ready": 0}));
+    let _ = env
+        .store
+        .patch_status(key, &json!({"active": 1, "ready": 0}));
     let _ = env
         .store
         .update_status(&pod_key, pod::running_status(&created));
@@ -173,15 +175,41 @@ async fn attempt(env: &JobEnv, key: &ObjectKey, job: &Value) -> Attempt {
         None,
     );
     let exit = if text(&container, "/image").contains("kubectl") {
-        run_kubectl(env, ns, &pod_name, &container, &token.token).await
+        let user = UserInfo::service_account(
+            ns,
+            &sa_name,
+            sa.pointer("/metadata/uid").and_then(Value::as_str),
+        );
+        let stop = env.cancel.child_token();
+        let _stop_guard = stop.clone().drop_guard();
+        match crate::sim::http::serve_as(&env.api, user, stop).await {
+            Ok(addr) => {
+                run_kubectl(
+                    env,
+                    &format!("http://{addr}"),
+                    (ns, &pod_name),
+                    &container,
+                    &token.token,
+                )
+                .await
+            }
+            Err(err) => {
+                env.logs.append(
+                    ns,
+                    &pod_name,
+                    text(&container, "/name"),
+                    &format!("{err}\n"),
+                );
+                127
+            }
+        }
     } else {
         0
     };
     if let Some(current) = env.store.get(&pod_key) {
-        let _ = env.store.update_status(
-            &pod_key,
-            pod::terminated_status(&current, exit, "Error"),
-        );
+        let _ = env
+            .store
+            .update_status(&pod_key, pod::terminated_status(&current, exit, "Error"));
     }
     let _ = env.store.patch_status(key, &json!({"active": 0}));
     if exit == 0 {
@@ -231,8 +259,8 @@ async fn pipe(mut reader: impl AsyncRead + Unpin, logs: PodLogs, at: (String, St
 /// kills the process.
 async fn run_kubectl(
     env: &JobEnv,
-    ns: &str,
-    pod_name: &str,
+    server: &str,
+    (ns, pod_name): (&str, &str),
     container: &Value,
     token: &str,
 ) -> i64 {
@@ -243,8 +271,7 @@ async fn run_kubectl(
     };
     let kubeconfig = home.path().join("kubeconfig");
     let config = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: in-cluster\n  cluster:\n    server: {}\ncontexts:\n- name: in-cluster\n  context:\n    cluster: in-cluster\n    user: sa\n    namespace: {ns}\ncurrent-context: in-cluster\nusers:\n- name: sa\n  user:\n    token: {token}\n",
-        env.server_url
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: in-cluster\n  cluster:\n    server: {server}\ncontexts:\n- name: in-cluster\n  context:\n    cluster: in-cluster\n    user: sa\n    namespace: {ns}\ncurrent-context: in-cluster\nusers:\n- name: sa\n  user:\n    token: {token}\n"
     );
     if std::fs::write(&kubeconfig, config).is_err() {
         return 127;
@@ -337,7 +364,9 @@ async fn finish(env: &JobEnv, key: &ObjectKey, outcome: Outcome, failed: i64) {
         old.extend(new.clone());
     }
     let _ = env.store.update_status(key, full);
-    if let Some(ttl) = int(&job, "/spec/ttlSecondsAfterFinished").and_then(|t| u64::try_from(t).ok()) {
+    if let Some(ttl) =
+        int(&job, "/spec/ttlSecondsAfterFinished").and_then(|t| u64::try_from(t).ok())
+    {
         tokio::select! {
             () = tokio::time::sleep(Duration::from_secs(ttl)) => {}
             () = env.cancel.cancelled() => return,

@@ -50,21 +50,22 @@ async fn run(env: JobEnv) {
         job::start(&env, key_of(&jobs(), &j));
     }
     cluster::materialize_all(&store);
+    // Deployments whose pods are still starting, and when to look at them again.
+    let mut waiting: BTreeSet<ObjectKey> = BTreeSet::new();
+    let mut retry_at = tokio::time::Instant::now() + Duration::from_secs(3600);
     loop {
-        let mut requeue = false;
         for key in std::mem::take(&mut dirty) {
-            requeue |= deployment::reconcile(&store, &key);
+            if deployment::reconcile(&store, &key) {
+                if waiting.is_empty() {
+                    retry_at = tokio::time::Instant::now() + deployment::READY_AFTER;
+                }
+                waiting.insert(key);
+            }
         }
-        let wait = if requeue {
-            deployment::READY_AFTER
-        } else {
-            Duration::from_secs(3600)
-        };
         let change = tokio::select! {
             () = env.cancel.cancelled() => return,
-            () = tokio::time::sleep(wait) => {
-                dirty.extend(store.list(&deployments(), None, &everything).items.iter()
-                    .map(|d| key_of(&deployments(), d)));
+            () = tokio::time::sleep_until(retry_at), if !waiting.is_empty() => {
+                dirty.append(&mut waiting);
                 continue;
             }
             c = feed.recv() => c,

@@ -97,7 +97,10 @@ pub fn from_template(
     labels: &Value,
 ) -> Value {
     let name = format!("{prefix}{}", random_suffix());
-    let mut meta = template.get("metadata").cloned().unwrap_or_else(|| json!({}));
+    let mut meta = template
+        .get("metadata")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
     meta["name"] = json!(name);
     meta["namespace"] = json!(namespace);
     meta["generateName"] = json!(prefix);
