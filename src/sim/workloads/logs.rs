@@ -4,10 +4,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
-/// Pod logs by `(namespace, pod, container)` (cheap to clone, shared).
+/// `(namespace, pod, container)`.
+type ContainerKey = (String, String, String);
+
+/// Pod logs by container (cheap to clone, shared).
 #[derive(Debug, Clone, Default)]
 pub struct PodLogs {
-    logs: Arc<RwLock<HashMap<(String, String, String), String>>>,
+    logs: Arc<RwLock<HashMap<ContainerKey, String>>>,
 }
 
 impl PodLogs {
