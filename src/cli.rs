@@ -320,6 +320,12 @@ pub struct SimArgs {
     #[arg(long, value_name = "FILE")]
     pub request_log: Option<PathBuf>,
 
+    /// Make the API server misbehave (repeatable): forbid=KIND, hide-crd=KIND, stall, slow=DURATION,
+    /// status=401|403|429|500|503, drop-watches[=EVERY], garbage; each NAME[=VALUE][@START][+DURATION]
+    /// (docs/sim.md).
+    #[arg(long = "fault", value_name = "SPEC")]
+    pub faults: Vec<crate::sim::fault::FaultPlan>,
+
     #[command(flatten)]
     pub source: SimSourceArgs,
 }

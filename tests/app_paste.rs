@@ -102,7 +102,7 @@ fn a_paste_outside_a_text_field_is_ignored_not_typed() {
     let mut state = loaded_state();
     update(&mut state, Msg::Action(Action::SelectFirst));
     let selected = state.navigator.selected.clone();
-    assert!(!selected.is_empty());
+    assert!(selected.is_some());
     // `q` quits, `j` moves, `/` opens the filter: pasted, none of them acts.
     let effects = update(&mut state, Msg::Paste("jj/q".to_owned()));
     assert!(effects.is_empty(), "{effects:?}");

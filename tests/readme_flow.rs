@@ -44,9 +44,10 @@ fn start_sim(kubeconfig: &Path) -> Sim {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut first).unwrap();
+    // Read on, as a terminal would: the rest of the banner must not meet a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     assert!(first.contains("serving on http://127.0.0.1:"), "{first}");
     let text = std::fs::read_to_string(kubeconfig).unwrap();
     assert!(

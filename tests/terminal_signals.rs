@@ -71,6 +71,11 @@ fn suspends_and_resumes(what: &str, suspend: impl FnOnce(&mut Console)) {
     console.wait_ready();
     suspend(&mut console);
     console.wait_until("the process to stop", EXIT, |c| c.state() == 'T');
+    // The pty's reader thread may still be draining what the process wrote just before it stopped (slow under
+    // load): wait for the restoring bytes, then check them and the tty's modes.
+    console.wait_until("the restoring bytes to be read", EXIT, |c| {
+        c.output().ends_with(LEAVE_ALT_SHOW_CURSOR)
+    });
     assert_restored(&console, &console.output(), what);
     let before = console.written();
     console.kill("CONT");

@@ -1,5 +1,6 @@
 //! The app: the only owner of [`State`]. TEA: messages ([`Msg`]) go through the pure [`update`], which returns
-//! [`Effect`]s as data; frames are drawn from view models ([`view::build`]) by `crate::ui`.
+//! [`Effect`]s as data, performed by [`effects_runner`] (whose answers come back as messages); frames are drawn
+//! from view models ([`view::build`]) by `crate::ui`.
 //!
 //! # Wiring it from `main`
 //!
@@ -18,13 +19,22 @@
 
 pub mod action;
 pub mod dag;
+pub mod dag_canvas;
 pub mod dag_view;
 pub mod detail_view;
 pub mod effect;
+pub mod effects_runner;
+pub mod events;
+pub mod inspect;
+pub mod inspect_view;
 pub mod msg;
 pub mod navigator;
+pub mod problems;
+pub mod problems_view;
+pub mod request;
 pub mod rollout_view;
 pub mod state;
+pub mod switch;
 pub mod text_field;
 pub mod timings_view;
 pub mod topology;
@@ -39,6 +49,7 @@ pub use state::{Labels, State};
 pub use update::update;
 
 use crate::cluster::ClusterEvent;
+use crate::cluster::watch::Control;
 use crate::config::Config;
 use crate::terminal::JobControl;
 use crate::terminal::signal::Signal;
@@ -84,15 +95,12 @@ impl From<Event> for Input {
     }
 }
 
-/// Runs the console until the user quits. See the module doc for how `main` calls it.
-///
-/// `input` yields terminal events (crossterm's) or [`Input`]s (terminal events and signals). On a terminating
-/// signal `run` returns [`Error::Terminated`]; on ctrl-z or SIGTSTP it suspends the terminal ([`JobControl`])
-/// and draws nothing until SIGCONT, which resumes it and redraws every cell.
+/// Runs the console until the user quits, with nothing to fetch from (drill-down fetches answer "not
+/// connected") and no watchers to control. See the module doc for how `main` calls it, and [`run_with`].
 pub async fn run<B, S, I>(
     terminal: &mut Terminal<B>,
-    mut input: S,
-    mut cluster: mpsc::Receiver<ClusterEvent>,
+    input: S,
+    cluster: mpsc::Receiver<ClusterEvent>,
     config: Config,
     labels: Labels,
 ) -> Result<(), Error>
@@ -101,7 +109,40 @@ where
     S: Stream<Item = std::io::Result<I>> + Unpin,
     I: Into<Input>,
 {
+    run_with(
+        terminal,
+        input,
+        cluster,
+        Control::default(),
+        config,
+        labels,
+        None,
+    )
+    .await
+}
+
+/// Runs the console until the user quits, with the control of the running watchers (reloading the kubeconfig);
+/// the drill-down fetches through `client`.
+///
+/// `input` yields terminal events (crossterm's) or [`Input`]s (terminal events and signals). On a terminating
+/// signal it returns [`Error::Terminated`]; on ctrl-z or SIGTSTP it suspends the terminal ([`JobControl`])
+/// and draws nothing until SIGCONT, which resumes it and redraws every cell.
+pub async fn run_with<B, S, I>(
+    terminal: &mut Terminal<B>,
+    mut input: S,
+    mut cluster: mpsc::Receiver<ClusterEvent>,
+    control: Control,
+    config: Config,
+    labels: Labels,
+    client: Option<kube::Client>,
+) -> Result<(), Error>
+where
+    B: Backend + JobControl,
+    S: Stream<Item = std::io::Result<I>> + Unpin,
+    I: Into<Input>,
+{
     let mut state = State::new(config, labels);
+    let (mut runner, mut answers) = effects_runner::EffectsRunner::new(client);
     if let Ok(size) = terminal.size() {
         update(
             &mut state,
@@ -150,15 +191,17 @@ where
                     continue;
                 }
             },
+            Some(answer) = answers.recv() => answer,
             _ = ticker.tick() => Msg::Tick(Timestamp::now()),
             () = tokio::time::sleep_until(next_frame), if state.dirty && !suspended => continue,
         };
-        let effects = update(&mut state, msg);
-        if effects.contains(&Effect::Quit) {
-            return Ok(());
-        }
-        if effects.contains(&Effect::Suspend) {
-            on_signal(terminal, Signal::Suspend, &mut suspended)?;
+        for effect in update(&mut state, msg) {
+            match effect {
+                Effect::Quit => return Ok(()),
+                Effect::ReloadKubeconfig => control.reload(),
+                Effect::Suspend => on_signal(terminal, Signal::Suspend, &mut suspended)?,
+                other => runner.run(other),
+            }
         }
     }
 }

@@ -1,7 +1,9 @@
-//! `Msg`: everything `update` reacts to — keys, pastes, resolved actions, cluster events, clock ticks, resizes.
+//! `Msg`: everything `update` reacts to — keys, pastes, resolved actions, cluster events, clock ticks, resizes,
+//! and the answers of effects.
 
 use super::action::Action;
 use crate::cluster::ClusterEvent;
+use crate::cluster::inspect::InspectAnswer;
 use crossterm::event::KeyEvent;
 use k8s_openapi::jiff::Timestamp;
 
@@ -20,4 +22,6 @@ pub enum Msg {
     Tick(Timestamp),
     /// The terminal was resized.
     Resize { width: u16, height: u16 },
+    /// The answer to an `Effect::Inspect` (dropped when a newer request superseded it).
+    Inspected(InspectAnswer),
 }

@@ -154,6 +154,8 @@ pub struct Connection {
     pub scope: Scope,
     /// The kubeconfig file(s) read, joined with `:`.
     pub files: String,
+    /// What the kubeconfig gives the context's user (for saying why a 401 happened).
+    pub credentials: super::credentials::Credentials,
 }
 
 impl fmt::Debug for Connection {
@@ -182,6 +184,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection> {
         .and_then(|c| c.context.as_ref())
         .and_then(|c| c.namespace.clone())
         .filter(|ns| !ns.is_empty());
+    let credentials = super::credentials::Credentials::from_kubeconfig(&kubeconfig, &context);
     let kube_options = KubeConfigOptions {
         context: Some(context.clone()),
         ..KubeConfigOptions::default()
@@ -214,6 +217,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection> {
         server,
         scope,
         files,
+        credentials,
     })
 }
 

@@ -35,13 +35,19 @@ pub enum Mode {
     Timings,
     /// The drawn dependency DAG.
     Dag,
+    /// The Problems screen (root causes, worst first).
+    Problems,
+    /// The drill-down of one object (YAML, events, inventory).
+    Inspect,
 }
 
 impl Mode {
     /// Every mode, in the order help lists them.
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 9] = [
+        Mode::Problems,
         Mode::Navigator,
         Mode::Dag,
+        Mode::Inspect,
         Mode::Detail,
         Mode::Filter,
         Mode::Timings,
@@ -60,6 +66,8 @@ impl Mode {
             Mode::Help => "help",
             Mode::Timings => "timings",
             Mode::Dag => "dag",
+            Mode::Problems => "problems",
+            Mode::Inspect => "inspect",
         }
     }
 
@@ -130,8 +138,9 @@ impl Keymap {
                     file,
                     mode_name.referenced.line(),
                     format!(
-                        "unknown mode '{}' (modes: common, navigator, dag, detail, filter, timings, help)",
-                        mode_name.value
+                        "unknown mode '{}' (modes: {})",
+                        mode_name.value,
+                        Mode::ALL.map(Mode::name).join(", ")
                     ),
                 )
             })?;

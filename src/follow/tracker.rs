@@ -11,14 +11,15 @@ use super::revision::TargetRevision;
 use super::rules::{self, Position, SourceState, Sources};
 use super::why;
 use crate::cluster::ClusterEvent;
-use crate::diagnosis::diagnose_object;
+use crate::diagnosis::{FailureInput, diagnose, diagnose_object};
+use crate::flux::retry::summarize_after;
 use crate::flux::status::summarize;
-use crate::flux::{FluxKind, FluxObject, Health, ResourceRef};
+use crate::flux::{FluxKind, FluxObject, Health, ResourceRef, StatusSummary};
 use crate::graph::{Graph, NodeState};
 use crate::text::sanitize_line;
 use crate::timing::Timings;
 use k8s_openapi::jiff::Timestamp;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,6 +69,9 @@ pub struct Tracker {
     last_api_error: Option<String>,
     /// The console's timings (stuck, overdue), fed with the same objects and events.
     timings: Timings,
+    /// The derived status of every object, kept across versions so a failure only retried stays a failure
+    /// (`flux::retry`), as in the console.
+    statuses: HashMap<ResourceRef, StatusSummary>,
     /// Objects seen failing at the revision (a retry may show them reconciling again before the timeout).
     failures_seen: BTreeSet<ResourceRef>,
 }
@@ -87,6 +91,7 @@ impl Tracker {
             api_errors: 0,
             last_api_error: None,
             timings: Timings::new(),
+            statuses: HashMap::new(),
             failures_seen: BTreeSet::new(),
         }
     }
@@ -121,12 +126,19 @@ impl Tracker {
         self.timings.tick(now);
         match event {
             ClusterEvent::Upserted(obj) => {
+                if let Some(r) = obj.resource_ref() {
+                    let before = self.object(&r);
+                    let was = before.as_deref().zip(self.statuses.get(&r));
+                    let status = summarize_after(was, obj);
+                    self.statuses.insert(r, status);
+                }
                 self.timings.upsert(obj);
                 if self.graph.upsert(Arc::clone(obj)) {
                     changed_source = obj.resource_ref().filter(|r| rules::is_source_kind(r.kind));
                 }
             }
             ClusterEvent::Deleted(r) => {
+                self.statuses.remove(r);
                 self.timings.remove(r);
                 self.graph.remove(r);
             }
@@ -148,7 +160,10 @@ impl Tracker {
             }
             ClusterEvent::Recovered(_) => self.last_api_error = None,
             ClusterEvent::Event(e) => self.timings.record_event(e),
-            ClusterEvent::Invalid { .. } => {}
+            ClusterEvent::Invalid { .. }
+            | ClusterEvent::CredentialsRejected(_)
+            | ClusterEvent::CredentialsAccepted
+            | ClusterEvent::Reloaded(_) => {}
         }
         if !self.synced() {
             return lines;
@@ -212,6 +227,14 @@ impl Tracker {
         }
     }
 
+    /// The status derived for `r` (kept across retries), or derived now from `obj`.
+    fn status(&self, r: &ResourceRef, obj: &FluxObject) -> StatusSummary {
+        self.statuses
+            .get(r)
+            .cloned()
+            .unwrap_or_else(|| summarize(obj))
+    }
+
     fn object(&self, r: &ResourceRef) -> Option<Arc<FluxObject>> {
         self.graph.node(r).and_then(|n| n.object.clone())
     }
@@ -267,7 +290,10 @@ impl Tracker {
         let Some(obj) = self.object(r) else {
             return Phase::Pending;
         };
-        let health = summarize(&obj).health;
+        let health = self
+            .statuses
+            .get(r)
+            .map_or_else(|| crate::flux::status::health(&obj), |s| s.health);
         let pos = self.position(&obj);
         let generation_current = obj
             .metadata
@@ -345,12 +371,20 @@ impl Tracker {
             Phase::Ready => Change::Ready { object },
             Phase::Failed => {
                 let obj = self.object(r)?;
-                let summary = summarize(&obj);
+                let summary = self.status(r, &obj);
+                // Between attempts the object may not say what failed any more: the failure kept does.
+                let diagnosis = diagnose_object(&obj).unwrap_or_else(|| {
+                    diagnose(&FailureInput {
+                        kind: Some(r.kind),
+                        reason: Some(summary.reason.as_str()),
+                        message: &summary.message,
+                    })
+                });
                 Change::Failed {
                     object,
                     reason: sanitize_line(&summary.reason).into_owned(),
                     message: sanitize_line(&summary.message).into_owned(),
-                    diagnosis: diagnose_object(&obj).map(Box::new),
+                    diagnosis: Some(Box::new(diagnosis)),
                 }
             }
         })
@@ -478,7 +512,7 @@ impl Tracker {
         let (state, why) = match phase {
             Phase::Ready => (State::Ready, String::new()),
             Phase::Failed => {
-                let message = obj.map(|o| summarize(&o).message).unwrap_or_default();
+                let message = obj.map(|o| self.status(r, &o).message).unwrap_or_default();
                 (State::Failed, sanitize_line(&message).into_owned())
             }
             Phase::Blocked(on) => {

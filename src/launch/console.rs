@@ -59,12 +59,9 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
     };
     let cancel = CancellationToken::new();
     let (tx, rx) = tokio::sync::mpsc::channel(cluster::watch::CHANNEL_CAPACITY);
-    let watchers = cluster::watch::spawn(
-        connection.client.clone(),
-        connection.scope.clone(),
-        tx,
-        cancel.clone(),
-    );
+    // Reloading the kubeconfig (a key in the console) reads it again with the same options.
+    let target = cluster::watch::Target::new(&connection, Some(options.clone()));
+    let watching = cluster::watch::start(target, tx, cancel.clone());
     let result = {
         // Signals are listened to from here on (and no longer act by themselves): the app loop reads them.
         let signals = crate::terminal::signal::listen().map_err(Error::Terminal)?;
@@ -73,10 +70,19 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
             crossterm::event::EventStream::new().map(|e| e.map(app::Input::Terminal)),
             signals.map(|s| Ok(app::Input::Signal(s))),
         );
-        app::run(&mut terminal, input, rx, config, labels).await
+        app::run_with(
+            &mut terminal,
+            input,
+            rx,
+            watching.control.clone(),
+            config,
+            labels,
+            Some(connection.client.clone()),
+        )
+        .await
     };
     cancel.cancel();
-    let _ = watchers.await;
+    let _ = watching.task.await;
     if let Some((sim, file)) = demo {
         sim.shutdown().await;
         drop(file);

@@ -277,8 +277,20 @@ async fn live(cluster: &ClusterArgs, filter: &Filter) -> Result<(GraphExport, Ve
             .iter()
             .map(|(r, e)| format!("{r}: does not decode: {e}")),
     );
-    let unlisted_kinds: Vec<FluxKind> = listing.unavailable.iter().map(|(k, _)| *k).collect();
-    let graph = Graph::build(listing.objects);
+    // Kinds not served: references into them are "unlisted". Kinds forbidden: "unknown (no access)", in the
+    // graph itself (not missing, no root cause).
+    let unlisted_kinds: Vec<FluxKind> = listing
+        .unavailable
+        .iter()
+        .filter(|(_, p)| *p == KindProblem::MissingCrd)
+        .map(|(k, _)| *k)
+        .collect();
+    let mut graph = Graph::build(listing.objects);
+    for (kind, problem) in &listing.unavailable {
+        if matches!(problem, KindProblem::Forbidden(_)) {
+            graph.set_unreadable(*kind, true);
+        }
+    }
     let input = ExportInput {
         graph: &graph,
         origin: Origin::Cluster {

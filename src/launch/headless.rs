@@ -6,6 +6,7 @@
 
 use crate::cli::SimArgs;
 use crate::sim::simulation::{self, SimConfig, SimError};
+use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
 
 /// Errors of the headless simulated cluster.
@@ -70,21 +71,35 @@ pub async fn run(args: &SimArgs) -> Result<(), Error> {
     let mut config = SimConfig::new(super::sim_source(&args.source));
     config.listen = listen;
     config.server.request_log.clone_from(&args.request_log);
+    config.faults.clone_from(&args.faults);
     let sim = simulation::start(config).await?;
+    // What is printed is for whoever started it; a closed stdout (a script that read the first line and went
+    // on) must not stop the server, so write errors are ignored rather than panicking in `println!`.
+    let mut banner = String::new();
     if let Some(path) = &args.kubeconfig_out {
         sim.write_kubeconfig(path)
             .map_err(|e| Error::Kubeconfig(e.to_string()))?;
-        println!(
-            "fluxops sim: '{}' serving on {} (kubeconfig: {})",
+        banner.push_str(&format!(
+            "fluxops sim: '{}' serving on {} (kubeconfig: {})\n",
             sim.name(),
             sim.url(),
             path.display()
-        );
+        ));
     } else {
-        println!("fluxops sim: '{}' serving on {}", sim.name(), sim.url());
-        print!("{}", sim.kubeconfig_yaml());
+        banner.push_str(&format!(
+            "fluxops sim: '{}' serving on {}\n{}",
+            sim.name(),
+            sim.url(),
+            sim.kubeconfig_yaml()
+        ));
     }
-    println!("Press Ctrl-C to stop.");
+    for plan in &args.faults {
+        banner.push_str(&format!("fault: {plan}\n"));
+    }
+    banner.push_str("Press Ctrl-C to stop.\n");
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
+    drop(out);
     let waited = tokio::signal::ctrl_c().await;
     sim.shutdown().await;
     waited.map_err(Error::Signal)

@@ -16,7 +16,10 @@
 //! ```
 //!
 //! Every following document is a real Flux manifest (any served `apiVersion`), optionally with a top-level
-//! `simulation:` block (see [`Behaviour`]) that is removed before the object is stored:
+//! `simulation:` block (see [`Behaviour`]) that is removed before the object is stored. A document may also be a
+//! built-in Kubernetes object the simulated cluster serves (a Deployment, a Job, a Pod, a Secret …), stored as
+//! written, `status` included: the live objects an inventory lists, which nothing simulates (their status stays
+//! what the scenario says) and which the drill-down reads ([`Scenario::cluster_objects`]):
 //!
 //! ```yaml
 //! apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -101,6 +104,9 @@ pub struct Scenario {
     /// an empty list means the CRD is not installed.
     pub served: BTreeMap<FluxKind, Vec<&'static str>>,
     pub objects: Vec<ScenarioObject>,
+    /// Built-in objects (Deployments, Jobs, Pods, Secrets …) stored as written, status included; they have no
+    /// behaviour.
+    pub cluster_objects: Vec<ScenarioObject>,
 }
 
 impl Scenario {

@@ -1,7 +1,8 @@
 //! Starting the simulated API server: `serve` binds a loopback address (any other is refused: the server is a
 //! writable Kubernetes API with a fixed token), returns a `SimServer` with the
 //! bound address and a kubeconfig, and a `SimHandle` for test controls (drop watches, compact
-//! history, make kinds missing/forbidden, mutate objects directly). Shutdown via CancellationToken.
+//! history, make kinds missing/forbidden, faults (`fault`), mutate objects directly). Shutdown via
+//! CancellationToken.
 
 use crate::flux::FluxKind;
 use crate::sim::auth::{Auth, bootstrap};
@@ -72,6 +73,9 @@ pub struct SimOptions {
     /// Run the cluster below Flux (`sim::workloads`): Nodes, inventoried workloads, the Deployment and Job
     /// controllers (on for `simulation::start`; off for a bare API server).
     pub workloads: bool,
+    /// The WatchList feature gate: streaming lists (`sendInitialEvents=true`) are served, as on a newer server
+    /// (off: refused with 422, as on a default 1.28).
+    pub watch_list: bool,
 }
 
 impl Default for SimOptions {
@@ -87,6 +91,7 @@ impl Default for SimOptions {
             require_namespaces: false,
             request_log: None,
             workloads: false,
+            watch_list: false,
         }
     }
 }
@@ -239,6 +244,8 @@ pub async fn serve(
             bookmark_interval: options.bookmark_interval,
             server_address: addr.to_string(),
             require_namespaces: options.require_namespaces,
+            watch_list: options.watch_list,
+            user: options.user.clone(),
         }),
         auth: auth.clone(),
         logs: logs.clone(),

@@ -4,6 +4,7 @@
 //! - `sim`: start the simulator (bare API server or scenario), kubeconfig → kube-rs client, object API;
 //! - `apiserver`: recorded real-server answers and raw HTTP requests;
 //! - `watch`: the console's connection and watch pipeline on a simulation;
+//! - `pipeline`: the real watchers feeding the real app state, what the screen says, a killable API server;
 //! - `objects`: `ResourceRef`, object and scenario-text builders;
 //! - `status`: reading conditions/readiness from fetched JSON;
 //! - `poll`: `eventually`, the one poll-until helper;
@@ -27,6 +28,7 @@ pub mod console;
 pub mod fleets;
 pub mod graph;
 pub mod objects;
+pub mod pipeline;
 pub mod poll;
 pub mod pty;
 pub mod sim;

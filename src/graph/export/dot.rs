@@ -60,7 +60,7 @@ fn node_line(n: &ExportNode) -> String {
     let mut attrs = vec![format!("label={label}")];
     match n.state {
         "dangling" => attrs.push("style=dashed, color=red".to_owned()),
-        "implied" | "unlisted" => attrs.push("style=dashed".to_owned()),
+        "implied" | "unlisted" | "noAccess" => attrs.push("style=dashed".to_owned()),
         _ => {
             if let Some(h) = n.status {
                 attrs.push(format!("style=filled, fillcolor={}", status_colour(h)));

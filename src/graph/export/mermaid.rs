@@ -71,7 +71,7 @@ pub fn render(export: &GraphExport) -> String {
         let _ = writeln!(out, "  {id}[\"{label}\"]");
         let class = match (n.state, n.status) {
             ("dangling", _) => Some("missing"),
-            ("implied" | "unlisted", _) => Some("implied"),
+            ("implied" | "unlisted" | "noAccess", _) => Some("implied"),
             (_, Some(h)) => Some(class_of(h)),
             _ => None,
         };

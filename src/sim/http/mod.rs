@@ -6,6 +6,7 @@
 mod auth;
 pub mod discovery;
 pub mod encode;
+mod list_options;
 pub mod path;
 mod pods;
 mod printers;
@@ -48,6 +49,10 @@ pub struct ApiConfig {
     pub server_address: String,
     /// Creating in a namespace that does not exist is a 404 (as on a real server).
     pub require_namespaces: bool,
+    /// The WatchList feature gate (streaming lists); off, as on a default 1.28 server.
+    pub watch_list: bool,
+    /// The operator's name (in the Forbidden messages of injected faults).
+    pub user: String,
 }
 
 /// Everything a request handler needs (cheap to clone).
@@ -185,11 +190,17 @@ async fn handle(State(state): State<ApiState>, request: Request) -> Response {
         Route::Resource(path) => auth::verb(&req, path).to_owned(),
         _ => parts.method.as_str().to_lowercase(),
     };
+    // A stalled server accepted the connection and answers nothing until it is let go.
+    state.controls.wait_unstalled().await;
     let latency = state.controls.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let response = if state.controls.is_unavailable() {
+    let response = if let Some(code) = state.controls.failing() {
+        failing_response(code, &req, &parts.uri, &state.config.user)
+    } else if state.controls.garbage() {
+        garbage_response()
+    } else if state.controls.is_unavailable() {
         status_response(
             &StatusBody::failure(
                 503,
@@ -335,7 +346,7 @@ async fn resource(state: &ApiState, path: &ResourcePath, user: &UserInfo, req: &
     match (&req.method, path.name.is_some()) {
         (&Method::GET, true) => read::get(&ctx, req),
         (&Method::GET, false) if req.flag("watch") => watch::watch(&ctx, req),
-        (&Method::GET, false) => read::list(&ctx, req),
+        (&Method::GET, false) => read::list(&ctx, req).await,
         (&Method::POST, false) => write::create(&ctx, req),
         (&Method::PUT, true) => write::update(&ctx, req),
         (&Method::PATCH, true) => write::patch(&ctx, req),
@@ -377,6 +388,77 @@ impl Ctx<'_> {
             self.path.name.as_deref().unwrap_or_default(),
         )
     }
+}
+
+/// The answer of a server that fails every request with `code` (the `status=CODE` fault), as the real server
+/// words each: 401 Unauthorized, 403 for the request's verb and resource, 429 with Retry-After, 500 from a
+/// timing-out etcd, 503 while unavailable.
+fn failing_response(code: u16, req: &Req, uri: &axum::http::Uri, user: &str) -> Response {
+    let body = match code {
+        401 => StatusBody::failure(401, "Unauthorized", "Unauthorized".to_owned(), None),
+        403 => {
+            let route = parse_route(uri.path());
+            match &route {
+                Route::Resource(path) => auth::forbidden(user, &auth::attributes(req, path), ""),
+                _ => StatusBody::failure(
+                    403,
+                    "Forbidden",
+                    format!(
+                        "forbidden: User \"{user}\" cannot get path \"{}\"",
+                        uri.path()
+                    ),
+                    Some(status::Details::default()),
+                ),
+            }
+        }
+        429 => StatusBody::failure(
+            429,
+            "TooManyRequests",
+            "Too many requests, please try again later.".to_owned(),
+            Some(status::Details {
+                retry_after_seconds: Some(1),
+                ..status::Details::default()
+            }),
+        ),
+        503 => StatusBody::failure(
+            503,
+            "ServiceUnavailable",
+            "the server is currently unable to handle the request".to_owned(),
+            Some(status::Details::default()),
+        ),
+        _ => StatusBody::failure(
+            500,
+            "InternalError",
+            "Internal error occurred: etcdserver: request timed out".to_owned(),
+            Some(status::Details {
+                causes: vec![status::CauseBody {
+                    reason: String::new(),
+                    message: "etcdserver: request timed out".to_owned(),
+                    field: String::new(),
+                }],
+                ..status::Details::default()
+            }),
+        ),
+    };
+    let mut response = status_response(&body, req.pretty);
+    if code == 429 {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
+}
+
+/// What a broken proxy in front of the API server answers: an HTML error page (the `garbage` fault).
+pub(crate) const GARBAGE: &str = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n";
+
+fn garbage_response() -> Response {
+    let mut response = Response::new(Body::from(GARBAGE));
+    *response.status_mut() = StatusCode::BAD_GATEWAY;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    response
 }
 
 /// Sets the headers every API response carries.
