@@ -359,6 +359,10 @@ pub struct SimArgs {
     #[arg(long, value_name = "FILE")]
     pub kubeconfig_out: Option<PathBuf>,
 
+    /// Append every request to FILE as JSON lines: timestamp, verb, method, path, user, status, dryRun.
+    #[arg(long, value_name = "FILE")]
+    pub request_log: Option<PathBuf>,
+
     /// Make the API server misbehave (repeatable): forbid=KIND, hide-crd=KIND, stall, slow=DURATION,
     /// status=401|403|429|500|503, drop-watches[=EVERY], garbage; each NAME[=VALUE][@START][+DURATION]
     /// (docs/sim.md).

@@ -219,6 +219,48 @@ async fn a_kubeconfig_fifo_is_refused_without_blocking() {
     );
 }
 
+#[tokio::test]
+async fn files_a_kubeconfig_names_are_refused_when_fifos_or_devices_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("client.key");
+    fifo(&pipe);
+    for (field, file) in [
+        ("client-key", pipe.clone()),
+        ("certificate-authority", PathBuf::from("/dev/zero")),
+    ] {
+        let (cluster_extra, user_extra) = if field == "certificate-authority" {
+            (format!("    {field}: {}\n", file.display()), String::new())
+        } else {
+            (String::new(), format!("    {field}: {}\n", file.display()))
+        };
+        let kubeconfig = dir.path().join(format!("{field}.kubeconfig"));
+        std::fs::write(
+            &kubeconfig,
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\n{cluster_extra}\
+users:\n- name: u\n  user:\n    client-certificate-data: eA==\n{user_extra}\
+contexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n"
+            ),
+        )
+        .unwrap();
+        let options = fluxops::cluster::ConnectOptions {
+            kubeconfig: Some(kubeconfig),
+            context: None,
+            namespace: None,
+            all_namespaces: false,
+            readonly: false,
+        };
+        let result = tokio::time::timeout(
+            Duration::from_secs(10),
+            fluxops::cluster::client::connect(&options),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("connect blocked on the {field} file"));
+        let err = result.map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains(&file.display().to_string()), "{field}: {err}");
+    }
+}
+
 /// Non-test Rust code under `src/`: each file up to its `#[cfg(test)]` module, test-only files left out.
 fn source_files(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
     for entry in std::fs::read_dir(dir).unwrap() {

@@ -15,7 +15,7 @@
 
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Errors while finding the kubeconfig, picking the context, building the client or reaching the server.
@@ -186,6 +186,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection> {
         .and_then(|c| c.context.as_ref())
         .and_then(|c| c.namespace.clone())
         .filter(|ns| !ns.is_empty());
+    check_referenced_files(&kubeconfig, &context)?;
     let credentials = super::credentials::Credentials::from_kubeconfig(&kubeconfig, &context);
     let kube_options = KubeConfigOptions {
         context: Some(context.clone()),
@@ -289,6 +290,52 @@ fn read_kubeconfig(explicit: Option<PathBuf>) -> Result<(Kubeconfig, String)> {
         });
     }
     Ok((merged.unwrap_or_default(), join_paths(&paths)))
+}
+
+/// The files the context's cluster and user name (CA, client certificate and key, token file): kube reads them
+/// itself, so each is checked first to be a regular file of a sane size (a FIFO would hang the connection, a
+/// device would be read without end). A missing file is left to kube, which names it.
+fn check_referenced_files(kubeconfig: &Kubeconfig, context: &str) -> Result<()> {
+    let Some(ctx) = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+    else {
+        return Ok(());
+    };
+    let cluster = kubeconfig
+        .clusters
+        .iter()
+        .find(|c| c.name == ctx.cluster)
+        .and_then(|c| c.cluster.as_ref());
+    let user = ctx.user.as_deref().and_then(|u| {
+        kubeconfig
+            .auth_infos
+            .iter()
+            .find(|a| a.name == u)
+            .and_then(|a| a.auth_info.as_ref())
+    });
+    let files = cluster
+        .and_then(|c| c.certificate_authority.as_deref())
+        .into_iter()
+        .chain(user.into_iter().flat_map(|u| {
+            [
+                u.client_certificate.as_deref(),
+                u.client_key.as_deref(),
+                u.token_file.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+        }));
+    for file in files {
+        if let Err(e) = crate::bounded_file::check(Path::new(file), crate::bounded_file::KUBECONFIG)
+            && !e.is_not_found()
+        {
+            return Err(Error::KubeconfigFile(e));
+        }
+    }
+    Ok(())
 }
 
 fn pick_context(kubeconfig: &Kubeconfig, wanted: Option<&str>, files: &str) -> Result<String> {

@@ -70,6 +70,7 @@ pub async fn run(args: &SimArgs) -> Result<(), Error> {
     let listen = listen_address(&args.listen)?;
     let mut config = SimConfig::new(super::sim_source(&args.source));
     config.listen = listen;
+    config.server.request_log.clone_from(&args.request_log);
     config.faults.clone_from(&args.faults);
     let sim = simulation::start(config).await?;
     // What is printed is for whoever started it; a closed stdout (a script that read the first line and went

@@ -9,6 +9,7 @@
 //!
 //! The simulated Flux controllers, scenarios and fleets live in `controllers`, `scenario*`, `fleet*`.
 
+pub mod auth;
 pub mod controllers;
 pub mod controls;
 pub mod fault;
@@ -21,6 +22,7 @@ pub mod scenario;
 pub mod server;
 pub mod simulation;
 pub mod store;
+pub mod workloads;
 
 pub use controls::Controls;
 pub use request_log::{LoggedRequest, RequestLog};

@@ -5,11 +5,13 @@
 //! CancellationToken.
 
 use crate::flux::FluxKind;
+use crate::sim::auth::{Auth, bootstrap};
 use crate::sim::controls::Controls;
 use crate::sim::http::{ApiConfig, ApiState, router};
 use crate::sim::request_log::RequestLog;
 use crate::sim::resource::GroupResource;
 use crate::sim::store::{Store, StoreError};
+use crate::sim::workloads::{self, PodLogs, job::JobEnv};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -28,6 +30,12 @@ pub enum ServerError {
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write the request log {path}: {source}")]
+    RequestLog {
+        path: String,
         #[source]
         source: std::io::Error,
     },
@@ -60,6 +68,11 @@ pub struct SimOptions {
     /// HTTP creates into a namespace that does not exist get 404 `namespaces "x" not found`,
     /// as on a real server (off by default: fleets are often loaded without Namespace objects).
     pub require_namespaces: bool,
+    /// Also append every request to this file as JSON lines (`fluxops sim --request-log`).
+    pub request_log: Option<std::path::PathBuf>,
+    /// Run the cluster below Flux (`sim::workloads`): Nodes, inventoried workloads, the Deployment and Job
+    /// controllers (on for `simulation::start`; off for a bare API server).
+    pub workloads: bool,
     /// The WatchList feature gate: streaming lists (`sendInitialEvents=true`) are served, as on a newer server
     /// (off: refused with 422, as on a default 1.28).
     pub watch_list: bool,
@@ -76,6 +89,8 @@ impl Default for SimOptions {
             forbidden: Vec::new(),
             shutdown: None,
             require_namespaces: false,
+            request_log: None,
+            workloads: false,
             watch_list: false,
         }
     }
@@ -87,9 +102,16 @@ pub struct SimHandle {
     store: Store,
     controls: Controls,
     log: RequestLog,
+    auth: Auth,
 }
 
 impl SimHandle {
+    /// Authentication state: issue ServiceAccount tokens (`auth().tokens().issue(…)`).
+    #[must_use]
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
     #[must_use]
     pub fn store(&self) -> &Store {
         &self.store
@@ -196,21 +218,49 @@ pub async fn serve(
         controls.set_forbidden(r, true);
     }
     let shutdown = options.shutdown.clone().unwrap_or_default();
-    let log = RequestLog::new();
+    let log = match &options.request_log {
+        Some(path) => RequestLog::with_file(path).map_err(|source| ServerError::RequestLog {
+            path: path.display().to_string(),
+            source,
+        })?,
+        None => RequestLog::new(),
+    };
+    if let Err(err) = bootstrap::seed(&store) {
+        tracing::warn!(%err, "cannot store the bootstrap RBAC policy");
+    }
+    let auth = Auth::new(
+        store.clone(),
+        &options.user,
+        &options.token,
+        false,
+        Vec::new(),
+    );
+    let logs = PodLogs::default();
     let state = ApiState {
         store: store.clone(),
         controls: controls.clone(),
         log: log.clone(),
         config: Arc::new(ApiConfig {
-            user: options.user.clone(),
             bookmark_interval: options.bookmark_interval,
             server_address: addr.to_string(),
             require_namespaces: options.require_namespaces,
-            token: options.token.clone(),
             watch_list: options.watch_list,
+            user: options.user.clone(),
         }),
+        auth: auth.clone(),
+        logs: logs.clone(),
+        identity: None,
         shutdown: shutdown.clone(),
     };
+    if options.workloads {
+        workloads::start(JobEnv {
+            store: store.clone(),
+            auth: auth.clone(),
+            logs,
+            api: state.clone(),
+            cancel: shutdown.child_token(),
+        });
+    }
     let app = router(state);
     let token = shutdown.clone();
     let task = tokio::spawn(async move {
@@ -228,6 +278,7 @@ pub async fn serve(
             store,
             controls,
             log,
+            auth,
         },
         shutdown,
         task,

@@ -86,6 +86,8 @@ pub struct Simulation {
 /// A scenario or directory that cannot be loaded, an address that cannot be bound.
 pub async fn start(config: SimConfig) -> Result<Simulation, SimError> {
     let mut server_options = config.server;
+    // Synthetic fleets (load tests, benchmarks) stay Flux objects only.
+    server_options.workloads = !matches!(config.source, SimSource::Fleet(_));
     let mut warmup = (std::time::Duration::ZERO, 1.0);
     let (name, store, behaviours, scale, workers) = match &config.source {
         SimSource::Scenario(name) => {

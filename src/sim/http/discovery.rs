@@ -204,7 +204,10 @@ fn extra_resources(group: &str) -> Vec<ApiResource> {
             "selfsubjectaccessreviews",
             "SelfSubjectAccessReview",
         )],
-        "authentication.k8s.io" => vec![review("tokenreviews", "TokenReview")],
+        "authentication.k8s.io" => vec![
+            review("selfsubjectreviews", "SelfSubjectReview"),
+            review("tokenreviews", "TokenReview"),
+        ],
         _ => Vec::new(),
     }
 }
@@ -256,6 +259,20 @@ pub fn resource_list(
                 version: Some("v1"),
                 kind: "Scale",
                 verbs: vec!["get", "patch", "update"],
+                short_names: Vec::new(),
+                categories: Vec::new(),
+                storage_version_hash: None,
+            });
+        }
+        for sub in def.extra_subresources {
+            resources.push(ApiResource {
+                name: format!("{}/{}", def.plural, sub.name),
+                singular_name: "",
+                namespaced: def.namespaced,
+                group: (!sub.group.is_empty()).then_some(sub.group),
+                version: (!sub.version.is_empty()).then_some(sub.version),
+                kind: sub.kind,
+                verbs: sub.verbs.to_vec(),
                 short_names: Vec::new(),
                 categories: Vec::new(),
                 storage_version_hash: None,
@@ -337,6 +354,14 @@ fn discovery_resource(def: &ResourceDef, version: &str) -> Value {
             "verbs": ["get", "patch", "update"]
         }));
     }
+    for sub in def.extra_subresources {
+        subresources.push(json!({
+            "subresource": sub.name,
+            "responseKind": {"group": sub.group, "version": sub.version, "kind": sub.kind},
+            "verbs": sub.verbs
+        }));
+    }
+    subresources.sort_by(|a, b| a["subresource"].as_str().cmp(&b["subresource"].as_str()));
     if !subresources.is_empty() {
         r.insert("subresources".to_owned(), Value::Array(subresources));
     }

@@ -3,10 +3,13 @@
 //! (`write.rs`), answering with the real server's headers, Status bodies and formats. Every
 //! request is appended to the `RequestLog`.
 
+mod auth;
 pub mod discovery;
 pub mod encode;
 mod list_options;
 pub mod path;
+mod pods;
+mod printers;
 mod read;
 mod scale;
 pub mod status;
@@ -14,11 +17,13 @@ pub mod table;
 mod watch;
 mod write;
 
+use crate::sim::auth::{Auth, UserInfo};
 use crate::sim::controls::Controls;
 use crate::sim::request_log::{LoggedRequest, RequestLog};
 use crate::sim::resource::ResourceDef;
 use crate::sim::store::Store;
 use crate::sim::store::meta::{new_uid, now_rfc3339};
+use crate::sim::workloads::PodLogs;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -38,18 +43,16 @@ const MAX_BODY: usize = 64 * 1024 * 1024;
 /// Fixed settings of one server.
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
-    /// The user named in Forbidden messages.
-    pub user: String,
     /// How often watches with `allowWatchBookmarks=true` get a BOOKMARK.
     pub bookmark_interval: Duration,
     /// `host:port` shown in `/api` `serverAddressByClientCIDRs`.
     pub server_address: String,
     /// Creating in a namespace that does not exist is a 404 (as on a real server).
     pub require_namespaces: bool,
-    /// The bearer token the kubeconfig carries; a request with another token gets 401.
-    pub token: String,
     /// The WatchList feature gate (streaming lists); off, as on a default 1.28 server.
     pub watch_list: bool,
+    /// The operator's name (in the Forbidden messages of injected faults).
+    pub user: String,
 }
 
 /// Everything a request handler needs (cheap to clone).
@@ -59,6 +62,13 @@ pub struct ApiState {
     pub controls: Controls,
     pub log: RequestLog,
     pub config: Arc<ApiConfig>,
+    /// Who is asking (tokens, users) and RBAC.
+    pub auth: Auth,
+    /// What containers printed (`pods/<name>/log`).
+    pub logs: PodLogs,
+    /// Who a request without credentials is (`None`: the operator). Set on the port a Job pod's kubectl talks
+    /// to (`serve_as`): client-go sends no bearer token over plain HTTP, so the pod's identity is its port.
+    pub identity: Option<UserInfo>,
     /// Cancelled on server shutdown (ends watches).
     pub shutdown: CancellationToken,
 }
@@ -111,6 +121,29 @@ impl Req {
     }
 }
 
+/// Serves the API on a new loopback port where requests without credentials are `user` (a pod's view of the
+/// API server), until `stop` is cancelled; returns the bound address.
+///
+/// # Errors
+/// The port cannot be bound.
+pub async fn serve_as(
+    state: &ApiState,
+    user: UserInfo,
+    stop: CancellationToken,
+) -> std::io::Result<std::net::SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let mut state = state.clone();
+    state.identity = Some(user);
+    let app = router(state);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await;
+    });
+    Ok(addr)
+}
+
 /// Builds the router serving the Kubernetes API.
 pub fn router(state: ApiState) -> Router {
     Router::new().fallback(handle).with_state(state)
@@ -148,10 +181,15 @@ async fn handle(State(state): State<ApiState>, request: Request) -> Response {
         body,
         pretty,
     };
-    let authorization = header(header::AUTHORIZATION);
-    let bad_token = authorization
-        .as_deref()
-        .is_some_and(|a| a != format!("Bearer {}", state.config.token));
+    let user = match (header(header::AUTHORIZATION), &state.identity) {
+        (None, Some(identity)) => Some(identity.clone()),
+        (authorization, _) => state.auth.authenticate(authorization.as_deref()),
+    };
+    let route = parse_route(parts.uri.path());
+    let verb = match &route {
+        Route::Resource(path) => auth::verb(&req, path).to_owned(),
+        _ => parts.method.as_str().to_lowercase(),
+    };
     // A stalled server accepted the connection and answers nothing until it is let go.
     state.controls.wait_unstalled().await;
     let latency = state.controls.latency();
@@ -172,13 +210,13 @@ async fn handle(State(state): State<ApiState>, request: Request) -> Response {
             ),
             req.pretty,
         )
-    } else if bad_token || state.controls.is_unauthorized() {
+    } else if let Some(user) = user.as_ref().filter(|_| !state.controls.is_unauthorized()) {
+        dispatch(&state, route, user, &req).await
+    } else {
         status_response(
             &StatusBody::failure(401, "Unauthorized", "Unauthorized".to_owned(), None),
             req.pretty,
         )
-    } else {
-        dispatch(&state, parse_route(parts.uri.path()), &req).await
     };
     let dry_run = req.dry_run() || write::body_requests_dry_run(&req);
     state.log.push(LoggedRequest {
@@ -190,11 +228,13 @@ async fn handle(State(state): State<ApiState>, request: Request) -> Response {
         status: response.status().as_u16(),
         dry_run,
         timestamp,
+        verb,
+        user: user.map(|u| u.username).unwrap_or_default(),
     });
     response
 }
 
-async fn dispatch(state: &ApiState, route: Route, req: &Req) -> Response {
+async fn dispatch(state: &ApiState, route: Route, user: &UserInfo, req: &Req) -> Response {
     let store = &state.store;
     let registry = store.registry();
     let controls = &state.controls;
@@ -241,7 +281,7 @@ async fn dispatch(state: &ApiState, route: Route, req: &Req) -> Response {
                 None => page_not_found(),
             }
         }
-        Route::Resource(path) => resource(state, &path, req).await,
+        Route::Resource(path) => resource(state, &path, user, req).await,
         Route::Unknown => page_not_found(),
     }
 }
@@ -253,24 +293,12 @@ fn group_known(state: &ApiState, group: &str) -> bool {
             .any(|(g, _)| g == group)
 }
 
-/// The verb RBAC would check for this request.
-fn verb(req: &Req, path: &ResourcePath) -> &'static str {
-    match (&req.method, path.name.is_some()) {
-        (&Method::GET, true) => "get",
-        (&Method::GET, false) if req.flag("watch") => "watch",
-        (&Method::GET, false) => "list",
-        (&Method::POST, _) => "create",
-        (&Method::PUT, _) => "update",
-        (&Method::PATCH, _) => "patch",
-        (&Method::DELETE, true) => "delete",
-        (&Method::DELETE, false) => "deletecollection",
-        _ => "unknown",
-    }
-}
-
-async fn resource(state: &ApiState, path: &ResourcePath, req: &Req) -> Response {
+async fn resource(state: &ApiState, path: &ResourcePath, user: &UserInfo, req: &Req) -> Response {
     if path.group == "authorization.k8s.io" && path.version == "v1" {
-        return write::access_review(state, path, req);
+        return auth::access_review(state, user, path, req);
+    }
+    if path.group == "authentication.k8s.io" && path.resource == "selfsubjectreviews" {
+        return auth::self_review(user, path, req);
     }
     let registry = state.store.registry();
     let def = registry
@@ -284,15 +312,11 @@ async fn resource(state: &ApiState, path: &ResourcePath, req: &Req) -> Response 
         };
     };
     if state.controls.is_forbidden(&def.group_resource()) {
-        let body = StatusBody::forbidden(
-            &state.config.user,
-            verb(req, path),
-            def.group,
-            def.plural,
-            path.namespace.as_deref(),
-            path.name.as_deref(),
-        );
+        let body = auth::forbidden(&user.username, &auth::attributes(req, path), "");
         return status_response(&body, req.pretty);
+    }
+    if let Some(denied) = auth::check(state, user, path, req) {
+        return denied;
     }
     let bad_scope = (!def.namespaced && path.namespace.is_some())
         || (def.namespaced && path.name.is_some() && path.namespace.is_none());
@@ -300,7 +324,7 @@ async fn resource(state: &ApiState, path: &ResourcePath, req: &Req) -> Response 
         None => false,
         Some("status") => !def.status_subresource,
         Some("scale") => !def.scale_subresource,
-        Some(_) => true,
+        Some(sub) => !def.extra_subresources.iter().any(|s| s.name == sub),
     };
     if bad_scope || bad_sub {
         return status_response(&StatusBody::not_served(), req.pretty);
@@ -312,8 +336,12 @@ async fn resource(state: &ApiState, path: &ResourcePath, req: &Req) -> Response 
         path,
         api_version: &api_version,
     };
-    if path.subresource.as_deref() == Some("scale") {
-        return scale::scale(&ctx, req);
+    match (def.kind, path.subresource.as_deref()) {
+        (_, Some("scale")) => return scale::scale(&ctx, req),
+        ("Pod", Some("eviction")) => return pods::evict(&ctx, req),
+        ("Pod", Some("log")) => return pods::log(&ctx, req),
+        ("ServiceAccount", Some("token")) => return auth::token_request(&ctx, req),
+        _ => {}
     }
     match (&req.method, path.name.is_some()) {
         (&Method::GET, true) => read::get(&ctx, req),
@@ -371,14 +399,7 @@ fn failing_response(code: u16, req: &Req, uri: &axum::http::Uri, user: &str) -> 
         403 => {
             let route = parse_route(uri.path());
             match &route {
-                Route::Resource(path) => StatusBody::forbidden(
-                    user,
-                    verb(req, path),
-                    &path.group,
-                    &path.resource,
-                    path.namespace.as_deref(),
-                    path.name.as_deref(),
-                ),
+                Route::Resource(path) => auth::forbidden(user, &auth::attributes(req, path), ""),
                 _ => StatusBody::failure(
                     403,
                     "Forbidden",

@@ -44,10 +44,10 @@ pub(super) fn get(ctx: &Ctx<'_>, req: &Req) -> Response {
 
 /// The selector of a list or watch request.
 pub(super) fn selector(ctx: &Ctx<'_>, req: &Req) -> Result<Selector, Box<Response>> {
-    Selector::parse(
+    Selector::parse_for(
+        ctx.def.kind,
         req.param("labelSelector"),
         req.param("fieldSelector"),
-        ctx.def.kind == "Event",
     )
     .map_err(|e| Box::new(status_response(&from_store_error(&e), req.pretty)))
 }

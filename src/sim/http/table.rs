@@ -142,6 +142,9 @@ pub fn human_duration(seconds: i64) -> String {
 }
 
 fn cell(obj: &Value, col: &Column, now: Timestamp) -> Value {
+    if let Some(name) = col.json_path.strip_prefix("#printer:") {
+        return super::printers::cell(name, obj, now);
+    }
     if let Some(path) = col.json_path.strip_prefix("#since:") {
         return since(&eval_path(obj, path).unwrap_or(Value::Null), now);
     }

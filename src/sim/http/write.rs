@@ -2,15 +2,13 @@
 //! custom resources), DELETE (with DeleteOptions), and SelfSubjectAccessReview.
 
 use super::encode;
-use super::path::ResourcePath;
 use super::status::{Details, StatusBody, from_store_error};
-use super::{ApiState, Ctx, Req, bytes_response, json_response, status_response};
+use super::{Ctx, Req, bytes_response, status_response};
 use crate::sim::resource::GroupResource;
-use crate::sim::store::meta::now_rfc3339;
 use crate::sim::store::{Patch, StoreError, Subresource, WriteOptions};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Parses a request body as JSON, or YAML (apply patches, `application/yaml`).
 pub(super) fn parse_body(req: &Req) -> Result<Value, StoreError> {
@@ -185,48 +183,4 @@ pub(super) fn delete(ctx: &Ctx<'_>, req: &Req) -> Response {
         }
         Err(e) => error(&e, req),
     }
-}
-
-/// POST `/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`: allowed unless the kind is
-/// forbidden by the test controls.
-pub(super) fn access_review(state: &ApiState, path: &ResourcePath, req: &Req) -> Response {
-    if path.resource != "selfsubjectaccessreviews" || path.name.is_some() {
-        return status_response(&StatusBody::not_served(), req.pretty);
-    }
-    if req.method != axum::http::Method::POST {
-        return status_response(
-            &StatusBody::method_not_allowed(req.method.as_str()),
-            req.pretty,
-        );
-    }
-    let mut review = match parse_body(req) {
-        Ok(b) => b,
-        Err(e) => return error(&e, req),
-    };
-    let attrs = review.pointer("/spec/resourceAttributes");
-    let field = |name: &str| {
-        attrs
-            .and_then(|a| a.get(name))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let resource = GroupResource::new(&field("group"), &field("resource"));
-    let allowed = !state.controls.is_forbidden(&resource);
-    if let Some(map) = review.as_object_mut() {
-        map.insert("kind".to_owned(), json!("SelfSubjectAccessReview"));
-        map.insert("apiVersion".to_owned(), json!("authorization.k8s.io/v1"));
-        let mut metadata = json!({ "creationTimestamp": null });
-        metadata["managedFields"] = json!([{
-            "manager": req.field_manager(),
-            "operation": "Update",
-            "apiVersion": "authorization.k8s.io/v1",
-            "time": now_rfc3339(),
-            "fieldsType": "FieldsV1",
-            "fieldsV1": {"f:spec": {"f:resourceAttributes": {}}}
-        }]);
-        map.insert("metadata".to_owned(), metadata);
-        map.insert("status".to_owned(), json!({ "allowed": allowed }));
-    }
-    json_response(StatusCode::CREATED, &review, req.pretty)
 }

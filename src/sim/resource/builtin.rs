@@ -1,13 +1,14 @@
 //! Resource definitions of the built-in kinds the simulator serves (core, apps, batch), with the
 //! columns of their server-side Table printers.
 
+use super::workload::{self, columns as cols};
 use super::{Column, NAME_COLUMN, ResourceDef};
 
 #[allow(
     clippy::too_many_arguments,
     reason = "a table row constructor, read as a table"
 )]
-fn builtin(
+pub(super) fn builtin(
     group: &'static str,
     version: &'static str,
     kind: &'static str,
@@ -40,6 +41,7 @@ fn builtin(
         enum_fields: &[],
         nested_required: &[],
         has_cel_rules: false,
+        extra_subresources: &[],
     }
 }
 
@@ -166,6 +168,7 @@ pub fn builtin_defs() -> Vec<ResourceDef> {
         "S6u1pOWzb84=",
     );
     secrets.singular = "secret";
+    secrets.columns = cols::SECRET;
     let mut serviceaccounts = builtin(
         "",
         "v1",
@@ -177,9 +180,13 @@ pub fn builtin_defs() -> Vec<ResourceDef> {
         "pbx9ZvyFpBE=",
     );
     serviceaccounts.singular = "serviceaccount";
+    serviceaccounts.columns = cols::SERVICE_ACCOUNT;
+    serviceaccounts.extra_subresources = workload::SERVICE_ACCOUNT_SUBRESOURCES;
     let mut pods = builtin("", "v1", "Pod", "pods", true, &["po"], true, "xPOwRZ+Yhw8=");
     pods.singular = "pod";
     pods.categories = &["all"];
+    pods.columns = cols::POD;
+    pods.extra_subresources = workload::POD_SUBRESOURCES;
     let mut deployments = builtin(
         "apps",
         "v1",
@@ -194,6 +201,7 @@ pub fn builtin_defs() -> Vec<ResourceDef> {
     deployments.categories = &["all"];
     deployments.has_generation = true;
     deployments.scale_subresource = true;
+    deployments.columns = cols::DEPLOYMENT;
     let mut jobs = builtin(
         "batch",
         "v1",
@@ -207,6 +215,7 @@ pub fn builtin_defs() -> Vec<ResourceDef> {
     jobs.singular = "job";
     jobs.categories = &["all"];
     jobs.has_generation = true;
+    jobs.columns = cols::JOB;
     let mut defs = vec![
         namespaces,
         events,
@@ -218,6 +227,18 @@ pub fn builtin_defs() -> Vec<ResourceDef> {
         jobs,
     ];
     defs.extend(applied_defs());
+    // The kinds the workload controllers add (Nodes, PodDisruptionBudgets), and the printer columns of those
+    // both define.
+    for extra in workload::workload_defs() {
+        match defs
+            .iter_mut()
+            .find(|d| d.group == extra.group && d.kind == extra.kind)
+        {
+            Some(d) if d.columns.is_empty() => d.columns = extra.columns,
+            Some(_) => {}
+            None => defs.push(extra),
+        }
+    }
     defs
 }
 

@@ -307,6 +307,7 @@ pub fn flux_def(kind: FluxKind, versions: Vec<&'static str>) -> ResourceDef {
         .copied()
         .unwrap_or(kind.preferred_version());
     ResourceDef {
+        extra_subresources: &[],
         group: kind.group(),
         versions,
         storage_version,

@@ -5,6 +5,7 @@
 
 mod builtin;
 mod flux;
+mod workload;
 
 pub use builtin::builtin_defs;
 pub use flux::flux_def;
@@ -91,6 +92,19 @@ pub struct EnumField {
     pub values: &'static [&'static str],
 }
 
+/// A subresource served by a handler of its own (`pods/eviction`, `pods/log`, `serviceaccounts/token`), listed in
+/// discovery with its own group, version and kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExtraSubresource {
+    pub name: &'static str,
+    /// Group and version of the kind the subresource takes or answers (`policy`/`v1` for evictions; empty group
+    /// and version: the parent's).
+    pub group: &'static str,
+    pub version: &'static str,
+    pub kind: &'static str,
+    pub verbs: &'static [&'static str],
+}
+
 /// Everything the server knows about one resource type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceDef {
@@ -126,6 +140,8 @@ pub struct ResourceDef {
     pub nested_required: &'static [(&'static str, &'static [&'static str])],
     /// The schema carries CEL rules (adds the "some validation rules were not checked" cause).
     pub has_cel_rules: bool,
+    /// Subresources besides `status` and `scale`.
+    pub extra_subresources: &'static [ExtraSubresource],
 }
 
 impl ResourceDef {

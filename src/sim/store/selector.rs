@@ -31,6 +31,29 @@ const EVENT_FIELDS: &[&str] = &[
     "type",
 ];
 
+/// The field labels a kind supports besides the common ones.
+fn kind_fields(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "Event" => EVENT_FIELDS,
+        "Pod" => &[
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "spec.hostNetwork",
+            "status.phase",
+            "status.podIP",
+            "status.nominatedNodeName",
+        ],
+        "Secret" => &["type"],
+        "Node" => &["spec.unschedulable"],
+        "Namespace" => &["status.phase"],
+        "Job" => &["status.successful"],
+        "ReplicaSet" => &["status.replicas"],
+        _ => &[],
+    }
+}
+
 /// A parsed label + field selector; the default selects everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selector {
@@ -51,6 +74,15 @@ impl Selector {
     /// # Errors
     /// `BadRequest` with the API server's wording for unparsable selectors or unsupported field labels.
     pub fn parse(label: Option<&str>, field: Option<&str>, is_event: bool) -> Result<Self> {
+        Self::parse_for(if is_event { "Event" } else { "" }, label, field)
+    }
+
+    /// `parse` for objects of `kind`: besides `metadata.name`/`metadata.namespace`, the field labels the real
+    /// server supports for it (`spec.nodeName` and `status.phase` of pods, `type` of Secrets, …).
+    ///
+    /// # Errors
+    /// As `parse`.
+    pub fn parse_for(kind: &str, label: Option<&str>, field: Option<&str>) -> Result<Self> {
         let labels = match label {
             Some(text) if !text.trim().is_empty() => parse_labels(text)?,
             _ => Vec::new(),
@@ -70,8 +102,7 @@ impl Selector {
                     )));
                 };
                 let path = path.trim();
-                let allowed =
-                    COMMON_FIELDS.contains(&path) || (is_event && EVENT_FIELDS.contains(&path));
+                let allowed = COMMON_FIELDS.contains(&path) || kind_fields(kind).contains(&path);
                 if !allowed {
                     return Err(StoreError::BadRequest(format!(
                         "field label not supported: {path}"
@@ -139,11 +170,18 @@ fn field_value(obj: &Value, path: &str) -> String {
     for part in path.split('.') {
         match cur.get(part) {
             Some(next) => cur = next,
-            None => return String::new(),
+            None => {
+                cur = &Value::Null;
+                break;
+            }
         }
     }
     match cur {
         Value::String(s) => s.clone(),
+        // Boolean fields read as `false` when unset, as the server converts them.
+        Value::Null if matches!(path, "spec.unschedulable" | "spec.hostNetwork") => {
+            "false".to_owned()
+        }
         Value::Null => String::new(),
         other => other.to_string(),
     }

@@ -1,0 +1,262 @@
+//! The objects a cluster has besides Flux's: three Nodes (a tainted control-plane node and two workers, as
+//! `kind` lays one out), the workloads Kustomizations and HelmReleases list in `status.inventory` (Namespaces,
+//! ConfigMaps, Secrets, ServiceAccounts, Services and Deployments are created when missing, labelled as
+//! kustomize-controller or Helm labels them; other kinds stay inventory entries only), and the Helm release
+//! Secrets (`sh.helm.release.v1.<release>.v<version>`, type `helm.sh/release.v1`) of each HelmRelease's
+//! `status.history`, with the `status` label following the snapshot's status.
+
+use super::pod::text;
+use crate::sim::GroupResource;
+use crate::sim::store::{ObjectKey, Selector, Store};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+
+fn node(name: &str, control_plane: bool) -> Value {
+    let mut labels = json!({"kubernetes.io/arch": "amd64", "kubernetes.io/hostname": name,
+                            "kubernetes.io/os": "linux"});
+    let mut spec = json!({"podCIDR": "10.244.0.0/24"});
+    if control_plane {
+        labels["node-role.kubernetes.io/control-plane"] = json!("");
+        spec["taints"] =
+            json!([{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]);
+    }
+    let condition = |type_: &str, status: &str, reason: &str, message: &str| {
+        json!({"type": type_, "status": status, "reason": reason, "message": message,
+               "lastHeartbeatTime": crate::sim::store::meta::now_rfc3339(),
+               "lastTransitionTime": crate::sim::store::meta::now_rfc3339()})
+    };
+    let resources = json!({"cpu": "4", "memory": "16374932Ki", "pods": "110", "ephemeral-storage": "102624184Ki"});
+    json!({
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": name, "labels": labels},
+        "spec": spec,
+        "status": {
+            "conditions": [
+                condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+            ],
+            "addresses": [{"type": "Hostname", "address": name}],
+            "capacity": resources, "allocatable": resources,
+            "nodeInfo": {"kubeletVersion": "v1.28.0", "kubeProxyVersion": "v1.28.0",
+                         "containerRuntimeVersion": "containerd://1.7.1", "operatingSystem": "linux",
+                         "architecture": "amd64", "osImage": "Debian GNU/Linux 11 (bullseye)",
+                         "kernelVersion": "6.1.0", "machineID": "", "systemUUID": "", "bootID": ""},
+        },
+    })
+}
+
+/// Creates the Nodes when the cluster has none.
+pub fn seed_nodes(store: &Store) {
+    let nodes = GroupResource::new("", "nodes");
+    if store.count(&nodes) > 0 {
+        return;
+    }
+    for (name, cp) in [
+        ("sim-control-plane", true),
+        ("sim-worker", false),
+        ("sim-worker2", false),
+    ] {
+        let _ = store.upsert(node(name, cp));
+    }
+}
+
+/// `(namespace, name, group, kind)` of an inventory id (`<ns>_<name>_<group>_<kind>`, `:` written `__`).
+#[must_use]
+pub fn parse_id(id: &str) -> Option<(String, String, String, String)> {
+    let mut tail = id.rsplitn(3, '_');
+    let kind = tail.next()?;
+    let group = tail.next()?;
+    let rest = tail.next()?;
+    let (ns, name) = rest.split_once('_')?;
+    Some((
+        ns.to_owned(),
+        name.replace("__", ":"),
+        group.to_owned(),
+        kind.to_owned(),
+    ))
+}
+
+fn workload(
+    kind: &str,
+    ns: &str,
+    name: &str,
+    labels: &Value,
+    annotations: &Value,
+) -> Option<Value> {
+    let meta = json!({"name": name, "namespace": ns, "labels": labels, "annotations": annotations});
+    let app = json!({"app.kubernetes.io/name": name});
+    Some(match kind {
+        "Namespace" => json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "labels": labels}, "spec": {"finalizers": ["kubernetes"]},
+            "status": {"phase": "Active"}}),
+        "ConfigMap" => json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta,
+            "data": {"config.yaml": format!("name: {name}\n")}}),
+        "Secret" => {
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": "Opaque",
+            "data": {"token": STANDARD.encode(format!("{name}-secret"))}})
+        }
+        "ServiceAccount" => json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta}),
+        "Service" => json!({"apiVersion": "v1", "kind": "Service", "metadata": meta,
+            "spec": {"type": "ClusterIP", "clusterIP": "10.96.0.10", "selector": app,
+                     "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": "http"}]}}),
+        "Deployment" => json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
+            "spec": {"replicas": 2, "selector": {"matchLabels": app},
+                     "template": {"metadata": {"labels": app},
+                                  "spec": {"containers": [{"name": name, "image": format!("ghcr.io/acme/{name}:1.0.0"),
+                                           "ports": [{"name": "http", "containerPort": 8080}]}]}},
+                     "strategy": {"type": "RollingUpdate",
+                                  "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}},
+                     "revisionHistoryLimit": 10, "progressDeadlineSeconds": 600}}),
+        _ => return None,
+    })
+}
+
+/// Creates the missing objects of one Kustomization's or HelmRelease's inventory and a HelmRelease's release
+/// Secrets.
+pub fn materialize(store: &Store, owner: &Value) {
+    let kind = text(owner, "/kind");
+    let (owner_ns, owner_name) = (
+        text(owner, "/metadata/namespace"),
+        text(owner, "/metadata/name"),
+    );
+    let (labels, annotations) = if kind == "HelmRelease" {
+        let release = match text(owner, "/spec/releaseName") {
+            "" => owner_name,
+            r => r,
+        };
+        (
+            json!({"helm.toolkit.fluxcd.io/name": owner_name, "helm.toolkit.fluxcd.io/namespace": owner_ns,
+                   "app.kubernetes.io/managed-by": "Helm"}),
+            json!({"meta.helm.sh/release-name": release, "meta.helm.sh/release-namespace": owner_ns}),
+        )
+    } else {
+        (
+            json!({"kustomize.toolkit.fluxcd.io/name": owner_name,
+                   "kustomize.toolkit.fluxcd.io/namespace": owner_ns}),
+            json!({}),
+        )
+    };
+    let entries = owner
+        .pointer("/status/inventory/entries")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let registry = store.registry();
+    for entry in entries {
+        let Some((ns, name, group, kind)) = parse_id(text(&entry, "/id")) else {
+            continue;
+        };
+        let Some(def) = registry.by_kind(&group, &kind) else {
+            continue;
+        };
+        let key = ObjectKey::new(
+            def.group_resource(),
+            if def.namespaced { &ns } else { "" },
+            &name,
+        );
+        if store.get(&key).is_some() {
+            continue;
+        }
+        if let Some(obj) = workload(&kind, &ns, &name, &labels, &annotations) {
+            let _ = store.upsert(obj);
+        }
+    }
+    if kind == "HelmRelease" {
+        release_secrets(store, owner);
+    }
+}
+
+/// The Helm storage Secrets of a HelmRelease's history snapshots.
+fn release_secrets(store: &Store, hr: &Value) {
+    let history = hr
+        .pointer("/status/history")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for snapshot in history {
+        let (name, ns) = (text(&snapshot, "/name"), text(&snapshot, "/namespace"));
+        let version = snapshot.get("version").and_then(Value::as_i64).unwrap_or(1);
+        if name.is_empty() || ns.is_empty() {
+            continue;
+        }
+        let status = match text(&snapshot, "/status") {
+            "" => "deployed",
+            s => s,
+        };
+        let secret_name = format!("sh.helm.release.v1.{name}.v{version}");
+        let key = ObjectKey::core("secrets", ns, &secret_name);
+        let current = store.get(&key);
+        if current
+            .as_ref()
+            .is_some_and(|c| text(c, "/metadata/labels/status") == status)
+        {
+            continue;
+        }
+        // Helm stores base64(gzip(JSON)); the simulator keeps the JSON snapshot, base64-encoded.
+        let release = json!({"name": name, "namespace": ns, "version": version,
+                             "info": {"status": status}, "chart": {"metadata": {
+                                 "name": text(&snapshot, "/chartName"),
+                                 "version": text(&snapshot, "/chartVersion")}}});
+        let _ = store.upsert(json!({
+            "apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
+            "metadata": {"name": secret_name, "namespace": ns,
+                         "labels": {"name": name, "owner": "helm", "status": status,
+                                    "version": version.to_string()}},
+            "data": {"release": STANDARD.encode(STANDARD.encode(release.to_string()))},
+        }));
+    }
+}
+
+/// `materialize` for every Kustomization and HelmRelease in the store.
+pub fn materialize_all(store: &Store) {
+    for kind in [
+        crate::flux::FluxKind::Kustomization,
+        crate::flux::FluxKind::HelmRelease,
+    ] {
+        for obj in store
+            .list(&GroupResource::flux(kind), None, &Selector::everything())
+            .items
+        {
+            materialize(store, &obj);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inventory_ids_split_into_their_parts() {
+        assert_eq!(
+            parse_id("apps_podinfo_apps_Deployment"),
+            Some((
+                "apps".into(),
+                "podinfo".into(),
+                "apps".into(),
+                "Deployment".into()
+            ))
+        );
+        assert_eq!(
+            parse_id("_system__viewer_rbac.authorization.k8s.io_ClusterRole"),
+            Some((
+                String::new(),
+                "system:viewer".into(),
+                "rbac.authorization.k8s.io".into(),
+                "ClusterRole".into()
+            ))
+        );
+        assert_eq!(
+            parse_id("apps_cfg__ConfigMap"),
+            Some((
+                "apps".into(),
+                "cfg".into(),
+                String::new(),
+                "ConfigMap".into()
+            ))
+        );
+    }
+}
