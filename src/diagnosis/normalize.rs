@@ -1,8 +1,10 @@
 //! Messages from untrusted clusters made ready for matching: bounded in size, HTML entities decoded (`&#39;`,
-//! `&#34;`, `&quot;` appear in controller logs and issue threads), every run of whitespace or control characters
+//! `&#34;`, `&quot;` appear in controller logs and issue threads), the escapes of a message printed inside JSON
+//! or a Go `%q` (`\"`, `\\\"`, a literal `\n` or `\t`) undone, every run of whitespace or control characters
 //! (line breaks from wrapped pastes, tabs, escape bytes) made one space, and the wrappers that say nothing about
 //! the cause removed (`Reconciler error`, the flux CLI's `✗ Kustomization reconciliation failed: `, the Stalled
-//! prefix `Reconciliation failed terminally due to configuration error: `).
+//! prefix `Reconciliation failed terminally due to configuration error: `, kubectl's `(combined from similar
+//! events): `).
 
 use regex::Regex;
 use std::sync::LazyLock;
@@ -13,16 +15,35 @@ pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
 
 static WRAPPER: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(?:(?:✗\s*)?(?:[a-z]+ )?reconciliation failed(?: terminally due to configuration error)?:\s*|reconciler error:?\s*)+",
+        r"(?i)^(?:✗\s*|\(combined from similar events\):\s*|(?:[a-z]+ )?reconciliation failed(?: terminally due to configuration error)?:\s*|reconciler error:?\s*)+",
     )
     .ok()
 });
+
+/// Escapes of a message that was printed inside JSON or a Go `%q` string: backslashes before a quote, and the
+/// two-character `\n`, `\t`, `\r` that stand for whitespace.
+static ESCAPES: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"\\+(?:"|[ntr](?:[^a-z]|$))"#).ok());
 
 /// The message as the rules see it.
 #[must_use]
 pub fn normalize(message: &str) -> String {
     let bounded = bounded(message, MAX_MESSAGE_BYTES);
     let decoded = html_escape::decode_html_entities(bounded);
+    let decoded = match ESCAPES.as_ref() {
+        Some(re) if decoded.contains('\\') => {
+            re.replace_all(&decoded, |c: &regex::Captures<'_>| {
+                let m = &c[0];
+                let tail = m.trim_start_matches('\\');
+                match tail.chars().next() {
+                    Some('"') => tail.to_owned(),
+                    // `\n` + the next character: whitespace, then that character.
+                    _ => format!(" {}", tail.get(1..).unwrap_or_default()),
+                }
+            })
+        }
+        _ => decoded,
+    };
     let mut out = String::with_capacity(decoded.len());
     for piece in decoded
         .split(|c: char| c.is_whitespace() || c.is_control())
@@ -91,6 +112,28 @@ mod tests {
         assert_eq!(
             normalize("Reconciliation failed after 1m9s, next try in 1m0s"),
             "Reconciliation failed after 1m9s, next try in 1m0s"
+        );
+    }
+
+    #[test]
+    fn json_and_go_escapes_are_undone() {
+        assert_eq!(
+            normalize(r#"Job.batch \"x\" is invalid: a\n  b\t c"#),
+            r#"Job.batch "x" is invalid: a b c"#
+        );
+        assert_eq!(
+            normalize(r#"message":"Deployment.apps \\"web\\" is invalid"#),
+            r#"message":"Deployment.apps "web" is invalid"#
+        );
+        // A regular expression quoted in a message keeps its escapes.
+        assert_eq!(normalize(r"(\.[a-z0-9])?"), r"(\.[a-z0-9])?");
+        assert_eq!(
+            normalize("(combined from similar events): Helm upgrade failed: x"),
+            "Helm upgrade failed: x"
+        );
+        assert_eq!(
+            normalize("✗ GitRepository/a/b dry-run failed"),
+            "GitRepository/a/b dry-run failed"
         );
     }
 
