@@ -24,6 +24,8 @@ pub mod segment;
 
 #[cfg(test)]
 mod class_tests;
+#[cfg(test)]
+mod wording_tests;
 
 use crate::flux::{FluxKind, FluxObject};
 use serde::Serialize;

@@ -256,6 +256,15 @@ pub const RULES: &[Rule] = &[
         High,
         r"(?i)\bkustomize (?:build|create) failed\b",
     ),
+    // An operating-system permission error on a file of the artifact (not credentials): a guess at a build
+    // problem (file modes in the artifact).
+    rule(
+        "file-permission",
+        T::Build,
+        C::BuildFailed,
+        Low,
+        r"(?i)\b(?:open|stat|lstat|mkdir|read|write|remove|rename|chmod) /\S+: permission denied\b",
+    ),
     with_step(
         rule(
             "kustomization-path-not-found",
