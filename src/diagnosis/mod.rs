@@ -2,8 +2,10 @@
 //! [`FailureClass`], how sure the classifier is ([`Confidence`]), the facts that matter for that class (extracted
 //! from the message), and a suggested next step.
 //!
-//! The classifier says [`FailureClass::Unclassified`] rather than guess. Shared by the console, `fluxops follow`
-//! and `fluxops diagnose`. Accuracy on the real messages of `shared/data/failures.tsv`: docs/diagnosis.md.
+//! When unsure the classifier says so: a low confidence (shown as "maybe") or [`FailureClass::Unclassified`],
+//! never a confident guess. Shared by the console, `fluxops follow`
+//! and `fluxops diagnose`. Accuracy on real messages (the corpus of `fixtures/diagnosis/` and
+//! `shared/data/failures.tsv`): docs/diagnosis.md.
 //!
 //! Submodules: [`normalize`] (entities, escapes, whitespace, wrapper prefixes, size cap), [`patterns`] (the rule
 //! table, in tiers), [`rules`] (which rule decides: tier, then the innermost match; causes resolved from context),

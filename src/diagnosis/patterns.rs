@@ -144,16 +144,16 @@ pub const RULES: &[Rule] = &[
         T::Absolute,
         C::ImmutableField,
         High,
-        r"(?i)\bForbidden: (?:updates to [\w ]+? (?:spec )?(?:for fields other than .*? )?are forbidden|\w+ updates may not change\b)",
+        r"(?i)\bForbidden: (?:updates to [\w ]+? (?:for fields other than|are forbidden)|\w+ updates may not change\b)",
     ),
     // "may not change once set" (Service clusterIPs), "cannot change roleRef", CEL/webhook messages such as
-    // "cannot be changed", "may not be modified", all as the reason of a field error.
+    // "cannot be changed", "may not be modified" (not RBAC's "cannot update resource": no "be").
     rule(
         "field-may-not-change",
         T::Absolute,
         C::ImmutableField,
         High,
-        r"\b(?:Invalid value|Forbidden): .*?(?i:\b(?:may not|must not|cannot|can ?not|is not allowed to) (?:be )?(?:chang|modif|updat|mutat)\w*)",
+        r"(?i)\b(?:may not|must not|cannot|can ?not) (?:be )?(?:changed|modified|mutated)\b|\b(?:may not|must not|cannot|can ?not) be updated\b|\bmay not change\b|\bcannot change \w+|\bis not allowed to (?:be )?(?:changed|modified)\b",
     ),
     // A CRD transition rule without a message: `failed rule: self == oldSelf`.
     rule(
@@ -186,7 +186,7 @@ pub const RULES: &[Rule] = &[
         T::Waiting,
         C::DependencyNotReady,
         High,
-        r"(?i)\bdependencies do not meet ready condition\b|\bdependencies failed: .*\bnot ready\b",
+        r"(?i)\bdependencies do not meet ready condition\b|\bdependencies failed: \S+: not ready\b",
     ),
     with_step(
         rule(
@@ -414,7 +414,7 @@ pub const RULES: &[Rule] = &[
             T::Helm,
             C::Other,
             High,
-            r#"(?i)\bhelm rollback (?:to previous release .* )?failed\b|\bhelm uninstall failed\b|\bfailed to perform remediation\b|\bremediation failed\b|\brollback "[^"]+" failed\b|\boriginal rollback error\b|\buninstallation completed with \d+ error|\bcorrupted release record\b"#,
+            r#"(?i)\bhelm rollback (?:to previous release \S+ )?failed\b|\bhelm uninstall failed\b|\bfailed to perform remediation\b|\bremediation failed\b|\brollback "[^"]+" failed\b|\boriginal rollback error\b|\buninstallation completed with \d+ error|\bcorrupted release record\b"#,
         ),
         next_step::HELM_REMEDIATION_FAILED,
     ),

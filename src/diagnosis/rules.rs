@@ -13,7 +13,7 @@ use super::next_step::NextStep;
 pub use super::patterns::{RULES, Resolve, Rule, Tier};
 use super::{Confidence, FailureClass};
 use crate::flux::FluxKind;
-use regex::{Regex, RegexSet};
+use regex::{Regex, RegexSet, RegexSetBuilder};
 use std::sync::LazyLock;
 
 use Confidence::{High, Low, Medium};
@@ -88,9 +88,17 @@ fn ascii_boundaries(pattern: &str) -> String {
     pattern.replace(r"\b", r"(?-u:\b)")
 }
 
+/// Cache of the set's lazy DFA. With the default (2 MiB) the set of all rules thrashes its cache on real
+/// messages and falls back to a slower engine (about 200x slower in a measurement over the corpus); 16 MiB holds
+/// the states the corpus needs.
+const SET_DFA_BYTES: usize = 16 << 20;
+
 /// The rules in one set, and each on its own (run only for the rules the set matched, to find where).
-static SET: LazyLock<Result<RegexSet, regex::Error>> =
-    LazyLock::new(|| RegexSet::new(RULES.iter().map(|r| ascii_boundaries(r.pattern))));
+static SET: LazyLock<Result<RegexSet, regex::Error>> = LazyLock::new(|| {
+    RegexSetBuilder::new(RULES.iter().map(|r| ascii_boundaries(r.pattern)))
+        .dfa_size_limit(SET_DFA_BYTES)
+        .build()
+});
 
 static EACH: LazyLock<Result<Vec<Regex>, regex::Error>> = LazyLock::new(|| {
     RULES
