@@ -104,35 +104,65 @@ impl<'m> Part<'m> {
     }
 }
 
-/// The object the part is about: the first one the item names, else the last one named before it (the error
-/// that encloses a list), else the first one in the message. `Kind/ns/name`, or `Kind/name` when the text does
-/// not say the namespace.
-#[must_use]
-pub fn object(part: &Part<'_>) -> Option<String> {
-    let mut found: Vec<(usize, String)> = Vec::new();
+/// The object a capture of `OBJECTS[i]` names.
+fn object_name(i: usize, c: &regex::Captures<'_>) -> Option<(usize, String)> {
+    let whole = c.get(1)?;
+    let name = match (i, c.get(2)) {
+        (0, _) => whole.as_str().to_owned(),
+        (4, Some(kind)) => format!("{}/{}", kind.as_str(), whole.as_str()),
+        (_, Some(name)) => format!("{}/{}", whole.as_str(), name.as_str()),
+        _ => return None,
+    };
+    Some((whole.start(), name))
+}
+
+/// The first object `text` names (the SSA prefix wins a tie: it is listed first).
+fn first_object(text: &str) -> Option<(usize, String)> {
+    let mut best: Option<(usize, String)> = None;
     for (i, re) in OBJECTS.iter().enumerate() {
-        let Some(re) = re else { continue };
-        for c in re.captures_iter(part.message) {
-            let Some(whole) = c.get(1) else { continue };
-            let name = match (i, c.get(2)) {
-                (0, _) => whole.as_str().to_owned(),
-                (4, Some(kind)) => format!("{}/{}", kind.as_str(), whole.as_str()),
-                (_, Some(name)) => format!("{}/{}", whole.as_str(), name.as_str()),
-                _ => continue,
-            };
-            found.push((whole.start(), name));
+        let Some(found) = re
+            .as_ref()
+            .and_then(|re| re.captures(text))
+            .and_then(|c| object_name(i, &c))
+        else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|(at, _)| found.0 < *at) {
+            best = Some(found);
         }
     }
-    // Within the item the first mention wins; the SSA prefix is listed first, so it wins a tie.
-    found.sort_by_key(|(at, _)| *at);
-    let inside = found
-        .iter()
-        .find(|(at, _)| (part.start..part.end).contains(at));
-    let before = found.iter().rev().find(|(at, _)| *at < part.start);
-    inside
-        .or(before)
-        .or(found.first())
-        .map(|(_, name)| clean(name))
+    best
+}
+
+/// The last object `text` names.
+fn last_object(text: &str) -> Option<(usize, String)> {
+    let mut best: Option<(usize, String)> = None;
+    for (i, re) in OBJECTS.iter().enumerate() {
+        let Some(re) = re else { continue };
+        let Some(found) = re
+            .captures_iter(text)
+            .filter_map(|c| object_name(i, &c))
+            .last()
+        else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|(at, _)| found.0 > *at) {
+            best = Some(found);
+        }
+    }
+    best
+}
+
+/// The object the part is about: the first one the item names, else the last one named before it (the error
+/// that encloses a list), else the first one after it. `Kind/ns/name`, or `Kind/name` when the text does not say
+/// the namespace. Only the item is searched when it names one (messages can be 32 KiB).
+#[must_use]
+pub fn object(part: &Part<'_>) -> Option<String> {
+    let message = part.message;
+    first_object(part.item())
+        .or_else(|| message.get(..part.start).and_then(last_object))
+        .or_else(|| message.get(part.end..).and_then(first_object))
+        .map(|(_, name)| clean(&name))
 }
 
 /// The field path of the part: the last field error that starts in the item before the deciding match (the
@@ -141,17 +171,27 @@ pub fn object(part: &Part<'_>) -> Option<String> {
 #[must_use]
 pub fn field(part: &Part<'_>) -> Option<String> {
     let re = FIELD.as_ref()?;
-    let fields: Vec<(usize, &str)> = re
-        .captures_iter(part.message)
-        .filter_map(|c| c.get(1).map(|m| (m.start(), m.as_str())))
-        .collect();
-    fields
-        .iter()
-        .rev()
-        .find(|(at, _)| *at >= part.start && *at <= part.at)
-        .or_else(|| fields.iter().find(|(at, _)| *at >= part.at))
-        .or_else(|| fields.iter().rev().find(|(at, _)| *at < part.at))
-        .map(|(_, f)| clean(f))
+    let message = part.message;
+    let path = |c: &regex::Captures<'_>| c.get(1).map(|m| clean(m.as_str()));
+    let in_item_before = message.get(part.start..part.end).and_then(|item| {
+        re.captures_iter(item)
+            .take_while(|c| c.get(1).is_some_and(|m| part.start + m.start() <= part.at))
+            .last()
+            .and_then(|c| path(&c))
+    });
+    in_item_before
+        .or_else(|| {
+            message
+                .get(part.at..)
+                .and_then(|rest| re.captures(rest))
+                .and_then(|c| path(&c))
+        })
+        .or_else(|| {
+            message
+                .get(..part.at)
+                .and_then(|head| re.captures_iter(head).last())
+                .and_then(|c| path(&c))
+        })
 }
 
 #[cfg(test)]
