@@ -134,7 +134,7 @@ fn ratio(a: usize, b: usize) -> Option<f64> {
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub scored: Vec<Scored>,
-    /// Rows that could not be read or carry an unknown label: (line, problem).
+    /// Rows that could not be read or carry an unknown label: (line, problem starting `line N: `).
     pub problems: Vec<(u64, String)>,
 }
 
@@ -238,6 +238,19 @@ impl Report {
                 m.got.confidence.as_str()
             );
         }
+        for s in &self.scored {
+            let missed = s.fact_misses();
+            if !missed.is_empty() {
+                let missed: Vec<String> = missed.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let _ = writeln!(
+                    out,
+                    "Facts missed on line {}: {} (found: {}).",
+                    s.line,
+                    missed.join("; "),
+                    s.got.headline()
+                );
+            }
+        }
         out
     }
 }
@@ -249,7 +262,11 @@ pub fn evaluate(text: &str) -> Report {
     for row in input::parse(text) {
         match row {
             Ok(row) => {
-                let label = row.column("failure_class").unwrap_or_default();
+                let Some(label) = row.column("failure_class") else {
+                    let problem = format!("line {}: no `failure_class` column", row.line);
+                    report.problems.push((row.line, problem));
+                    continue;
+                };
                 match label_class(label) {
                     Some(expected) => report.scored.push(Scored {
                         line: row.line,
@@ -257,9 +274,10 @@ pub fn evaluate(text: &str) -> Report {
                         expected_facts: parse_facts(row.column("facts").unwrap_or_default()),
                         got: diagnose_row(&row),
                     }),
-                    None => report
-                        .problems
-                        .push((row.line, format!("unknown label {label:?}"))),
+                    None => report.problems.push((
+                        row.line,
+                        format!("line {}: unknown label {label:?}", row.line),
+                    )),
                 }
             }
             Err(e) => report.problems.push((e.line(), e.to_string())),

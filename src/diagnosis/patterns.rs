@@ -147,13 +147,14 @@ pub const RULES: &[Rule] = &[
         r"(?i)\bForbidden: (?:updates to [\w ]+? (?:for fields other than|are forbidden)|\w+ updates may not change\b)",
     ),
     // "may not change once set" (Service clusterIPs), "cannot change roleRef", CEL/webhook messages such as
-    // "cannot be changed", "may not be modified" (not RBAC's "cannot update resource": no "be").
+    // "cannot be changed", "can't be changed after …", "may not be modified", "is not allowed to be updated"
+    // (not RBAC's "cannot update resource": no "be").
     rule(
         "field-may-not-change",
         T::Absolute,
         C::ImmutableField,
         High,
-        r"(?i)\b(?:may not|must not|cannot|can ?not) (?:be )?(?:changed|modified|mutated)\b|\b(?:may not|must not|cannot|can ?not) be updated\b|\bmay not change\b|\bcannot change \w+|\bis not allowed to (?:be )?(?:changed|modified)\b",
+        r"(?i)\b(?:may not|must not|cannot|can ?not|can't|can’t) (?:be )?(?:changed|modified|mutated)\b|\b(?:may not|must not|cannot|can ?not|can't|can’t) be updated\b|\bmay not change\b|\bcannot change \w+|\b(?:is|are) not allowed to (?:be )?(?:changed|modified|updated)\b",
     ),
     // A CRD transition rule without a message: `failed rule: self == oldSelf`.
     rule(
@@ -169,7 +170,7 @@ pub const RULES: &[Rule] = &[
             T::Absolute,
             C::PermissionDenied,
             High,
-            r#"(?i)\bis forbidden: User "[^"]*" cannot\b|\bforbidden: attempt to grant extra privileges\b"#,
+            r#"(?i)\bis forbidden: User "[^"]*" cannot\b|\bforbidden: attempt to grant extra privileges\b|\bis attempting to grant RBAC permissions not currently held\b"#,
         ),
         next_step::CHECK_RBAC,
     ),
@@ -314,7 +315,7 @@ pub const RULES: &[Rule] = &[
         T::Schema,
         C::SchemaValidation,
         Medium,
-        r#"(?i)\bstrict decoding error\b|\bunknown field "|\bjson: cannot unmarshal\b|\bmust be of type \w+|\bin body should (?:match|be)\b|\bvalidation failure list\b|\bdenied the request\b|\bviolates PodSecurity\b|\bfield not declared in schema\b|\bfailed to create typed patch object\b|\bmanagedFields must be nil\b"#,
+        r#"(?i)\bstrict decoding error\b|\bunknown field "|\bjson: cannot unmarshal\b|\bmust be of type \w+|\bin body should (?:match|be)\b|\bvalidation failure list\b|\bdenied (?:the )?request\b|\bviolates PodSecurity\b|\bfield not declared in schema\b|\bfailed to create typed patch object\b|\bmanagedFields must be nil\b"#,
     ),
     with_step(
         rule(

@@ -121,6 +121,10 @@ static DECRYPTION_CONTEXT: LazyLock<Option<Regex>> =
 static VALUES_CONTEXT: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"(?i)\bvalues\b").ok());
 
+/// A Secret that holds a kubeconfig (`spec.kubeConfig.secretRef`): the remote cluster's access, configuration.
+static KUBECONFIG_CONTEXT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)\bkube-?config\b").ok());
+
 /// Whether every pattern compiles (a broken pattern would make every message `Unclassified`).
 ///
 /// # Errors
@@ -208,10 +212,13 @@ fn missing_secret(
     let values = VALUES_CONTEXT
         .as_ref()
         .is_some_and(|re| re.is_match(message));
+    let kubeconfig = KUBECONFIG_CONTEXT
+        .as_ref()
+        .is_some_and(|re| re.is_match(message));
     match (reason, kind) {
         (Some("BuildFailed"), _) => (C::BuildFailed, Medium),
         _ if decryption => (C::BuildFailed, Medium),
-        _ if values => (C::Other, Medium),
+        _ if values || kubeconfig => (C::Other, Medium),
         (Some("ValuesError" | "InitFailed"), _) | (_, Some(FluxKind::HelmRelease)) => {
             (C::Other, Medium)
         }

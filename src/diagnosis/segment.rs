@@ -1,6 +1,7 @@
 //! Where in a message the cause is. Messages often list several errors — Helm's `a && b` and one `cannot patch …`
 //! per object, hashicorp's `N errors occurred: * a * b`, numbered attempts `#1: …`, kubectl's one `Error from
-//! server` per object, the API server's bracket list of field errors `[spec.a: Required value, spec.b: …]`, a
+//! server` or `The Kind "name" is invalid` per object, kustomize-controller's one `Kind/ns/name dry-run failed` per
+//! object (its lines joined), the API server's bracket list of field errors `[spec.a: Required value, spec.b: …]`, a
 //! health check's `[Kind/ns/name status: …, …]` — and the facts of a class must come from the item the class
 //! came from (the innermost cause), not from the first object or field the message happens to name.
 //!
@@ -21,7 +22,7 @@ fn compile(pattern: &str) -> Option<Regex> {
 /// Where a new item of a list of errors starts.
 static BOUNDARY: LazyLock<Option<Regex>> = LazyLock::new(|| {
     compile(&format!(
-        r#"&& |(?:^| )\* |(?:^| )- |#\d+: |\bcannot patch "|\bfailed to replace object: |\bError from server\b|\bError: |(?:^|[\[,] ?)[A-Z][A-Za-z0-9]*/[^\s/,]+(?:/[^\s/,]+)?:? (?:status:|dry-run failed|')|[\[,] ?[a-z][\w.\[\]/-]*: (?:{FIELD_ERROR_KINDS})\b|\bresource mapping not found\b|\bunable to recognize\b|\bValidationError\("#
+        r#"&& |(?:^| )\* |(?:^| )- |#\d+: |\bcannot patch "|\bfailed to replace object: |\bError from server\b|\bError: |(?:^|[\[,] ?)[A-Z][A-Za-z0-9]*/[^\s/,]+(?:/[^\s/,]+)?:? (?:status:|dry-run failed|')| [A-Z][A-Za-z0-9]*/[^\s/,]+(?:/[^\s/,]+)? dry-run failed\b|\bThe [A-Z][A-Za-z0-9]* "[^"]+" is invalid\b|[\[,] ?[a-z][\w.\[\]/-]*: (?:{FIELD_ERROR_KINDS})\b|\bresource mapping not found\b|\bunable to recognize\b|\bValidationError\("#
     ))
 });
 

@@ -232,3 +232,76 @@ fn an_os_permission_error_on_a_file_is_not_a_credentials_problem() {
     assert_ne!(x.class, FailureClass::PermissionDenied);
     assert!(!x.confidence.is_confident());
 }
+
+#[test]
+fn immutability_worded_by_webhooks_and_crds_in_other_words() {
+    for (message, field) in [
+        (
+            r#"Postgres/db/main dry-run failed (Invalid): admission webhook "postgres.acid.zalan.do" denied the request: Postgres.acid.zalan.do "main" is invalid: spec.volume.storageClass: Invalid value: "fast": can't be changed after the cluster is created"#,
+            "spec.volume.storageClass",
+        ),
+        (
+            r#"Tenant/tenants/acme dry-run failed (Invalid): Tenant.capsule.clastix.io "acme" is invalid: spec.owners[0].kind: Invalid value: "Group": is not allowed to be updated"#,
+            "spec.owners[0].kind",
+        ),
+        (
+            r#"Cluster/db/pg dry-run failed (Invalid): admission webhook "vcluster.cnpg.io" denied the request: Cluster.postgresql.cnpg.io "pg" is invalid: spec.storage.storageClass: Invalid value: "fast-ssd": may not be changed"#,
+            "spec.storage.storageClass",
+        ),
+    ] {
+        let x = d(message);
+        assert_eq!(x.class, FailureClass::ImmutableField, "{message}");
+        assert!(x.confidence.is_confident(), "{message}");
+        assert_eq!(x.facts.field.as_deref(), Some(field), "{message}");
+    }
+    // A webhook that refuses a value for another reason is a schema refusal, not immutability.
+    let x = d(
+        r#"admission webhook "vcluster.cnpg.io" denied the request: spec.instances: Invalid value: 0: must be greater than 0"#,
+    );
+    assert_eq!(x.class, FailureClass::SchemaValidation);
+}
+
+#[test]
+fn admission_policies_and_rbac_escalation_are_not_generic_forbidden() {
+    // A ValidatingAdmissionPolicy refuses the manifest (the API server says "is forbidden:").
+    let x = d(
+        r#"Deployment/apps/web dry-run failed (Invalid): deployments.apps "web" is forbidden: ValidatingAdmissionPolicy 'require-team-label' with binding 'require-team-label-binding' denied request: failed expression: has(object.metadata.labels.team)"#,
+    );
+    assert_eq!(x.class, FailureClass::SchemaValidation);
+    assert_eq!(x.facts.object.as_deref(), Some("Deployment/apps/web"));
+    // RBAC escalation refused (the current wording), under a Helm upgrade.
+    let x = d(
+        r#"Helm upgrade failed for release apps/podinfo with chart podinfo@6.5.0: failed to create resource: roles.rbac.authorization.k8s.io "podinfo" is forbidden: user "system:serviceaccount:apps:helm" (groups=["system:serviceaccounts"]) is attempting to grant RBAC permissions not currently held: {APIGroups:[""], Resources:["secrets"], Verbs:["get"]}"#,
+    );
+    assert_eq!(x.class, FailureClass::PermissionDenied);
+    assert_eq!(x.next_step.runbook, "check-rbac");
+}
+
+#[test]
+fn a_missing_kubeconfig_secret_is_configuration() {
+    for message in [
+        r#"could not get KubeConfig secret 'flux-system/staging': secrets "staging" not found"#,
+        r#"unable to read KubeConfig secret 'prod-kubeconfig' error: Secret "prod-kubeconfig" not found"#,
+    ] {
+        let x = d_with(FluxKind::Kustomization, "ReconciliationFailed", message);
+        assert_eq!(x.class, FailureClass::Other, "{message}");
+        assert!(x.confidence.is_confident(), "{message}");
+    }
+}
+
+#[test]
+fn facts_come_from_the_right_line_of_a_message_with_one_error_per_line() {
+    // kustomize-controller joins one `Kind/ns/name dry-run failed` per object with line breaks.
+    let x = d(
+        "Deployment/apps/api dry-run failed (Invalid): Deployment.apps \"api\" is invalid: spec.template.spec.containers[0].resources.requests: Invalid value: \"2\": must be less than or equal to cpu limit of 1\nJob/apps/migrate dry-run failed (Invalid): Job.batch \"migrate\" is invalid: spec.template: Invalid value: core.PodTemplateSpec{}: field is immutable",
+    );
+    assert_eq!(x.class, FailureClass::ImmutableField);
+    assert_eq!(x.facts.object.as_deref(), Some("Job/apps/migrate"));
+    assert_eq!(x.facts.field.as_deref(), Some("spec.template"));
+    // kubectl prints one `The Kind "name" is invalid` per object.
+    let x = d(
+        "The Service \"frontend\" is invalid: spec.ports[0].nodePort: Invalid value: 31000: provided port is already allocated\nThe Deployment \"backend\" is invalid: spec.selector: Invalid value: v1.LabelSelector{}: field is immutable",
+    );
+    assert_eq!(x.facts.object.as_deref(), Some("Deployment/backend"));
+    assert_eq!(x.facts.field.as_deref(), Some("spec.selector"));
+}
