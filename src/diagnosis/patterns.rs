@@ -50,6 +50,9 @@ pub enum Resolve {
     HelmAction,
     /// A Secret the API server did not find: what it was for decides (decryption key, values, credentials).
     MissingSecret,
+    /// A network or TLS error: a source fetch when the message or the kind says something was fetched; the
+    /// API server itself (a dry-run, an `/apis/` URL) is not a source.
+    Network,
 }
 
 /// One rule: a pattern over the normalised message, its tier, the class and confidence it gives, and a next
@@ -562,12 +565,15 @@ pub const RULES: &[Rule] = &[
         High,
         r"(?i)\bfaile?d to download (?:artifact|chart|repository index)\b|\bfailed to checkout and determine revision\b|\bunable to clone\b|\bgit clone error\b|\bfailed to clone repository\b|\bfailed to fetch helm repository index\b|\bchart pull error\b|\bcould not load repository index\b|\bfailed to determine artifact digest\b|\bfailed to determine the artifact tag\b|\bfailed to pull artifact\b|\bpulling artifact \S+ failed\b|\bMANIFEST_UNKNOWN\b|\bbucket '[^']+' (?:does not exist|not found)\b|\bfailed to confirm existence of\b|\bremote repository is empty\b|\bgit repository is empty\b|\brepository not found\b|\bempty git-upload-pack given\b|\brunning git command\b",
     ),
-    rule(
-        "network-or-tls",
-        T::Source,
-        C::SourceFetchFailed,
-        Medium,
-        r"(?i)\bx509: certificate\b|\btls: failed to verify certificate\b|\bTLS handshake timeout\b|\bno such host\b|\bdial tcp\b|\bi/o timeout\b|\bconnection refused\b",
+    resolved(
+        rule(
+            "network-or-tls",
+            T::Source,
+            C::SourceFetchFailed,
+            Medium,
+            r"(?i)\bx509: certificate\b|\btls: failed to verify certificate\b|\bTLS handshake timeout\b|\bno such host\b|\bdial tcp\b|\bi/o timeout\b|\bconnection refused\b",
+        ),
+        Resolve::Network,
     ),
     rule(
         "http-not-found",

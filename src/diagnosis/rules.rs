@@ -3,7 +3,8 @@
 //! (the innermost cause of a wrapped error chain). Where the deciding match is in the message is kept in the
 //! [`Verdict`], so the facts come from that part of the message (see `diagnosis::segment`). A few causes name
 //! no class by themselves and are resolved from the rest of the message, the condition reason and the kind
-//! ([`Resolve`]): a Helm cause without an action word, a Secret the API server did not find.
+//! ([`Resolve`]): a Helm cause without an action word, a Secret the API server did not find, a network error
+//! (a source fetch, or the API server).
 //!
 //! When no message rule matches, a text that reports progress or success stays `Unclassified`; otherwise the
 //! condition reason decides (at most `Medium`, `High` for `DependencyNotReady` and `RetriesExceeded`), and failing
@@ -121,6 +122,16 @@ static DECRYPTION_CONTEXT: LazyLock<Option<Regex>> =
 static VALUES_CONTEXT: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"(?i)\bvalues\b").ok());
 
+/// Words of a fetch (of a source, an artifact, a chart, an image, a remote base).
+static FETCH_CONTEXT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:download\w*|clon\w+|fetch\w*|pull\w*|artifact|repository|repo|index|chart|bucket|registry|git|oci|tarball|archive)\b|\bgit@|://[^\s/]+/[^\s]*\.git\b").ok()
+});
+
+/// The API server as the remote: a dry-run or apply, an `/api/` or `/apis/` URL, the cluster.
+static APISERVER_CONTEXT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bdry-?run\b|/apis?/|\bKubernetes cluster unreachable\b|\bkube-?apiserver\b|\bkubernetes\.default\b").ok()
+});
+
 /// A Secret that holds a kubeconfig (`spec.kubeConfig.secretRef`): the remote cluster's access, configuration.
 static KUBECONFIG_CONTEXT: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"(?i)\bkube-?config\b").ok());
@@ -228,6 +239,21 @@ fn missing_secret(
     }
 }
 
+/// The class of a network or TLS error: a source fetch when something was fetched (the message says so, or
+/// the object is a source); the API server unreachable is a cluster condition; otherwise only a guess.
+fn network(message: &str, kind: Option<FluxKind>) -> (FailureClass, Confidence) {
+    let is = |re: &LazyLock<Option<Regex>>| re.as_ref().is_some_and(|re| re.is_match(message));
+    if kind.is_some_and(|k| !k.is_applier()) {
+        (C::SourceFetchFailed, Medium)
+    } else if is(&APISERVER_CONTEXT) {
+        (C::Other, Low)
+    } else if is(&FETCH_CONTEXT) {
+        (C::SourceFetchFailed, Medium)
+    } else {
+        (C::SourceFetchFailed, Low)
+    }
+}
+
 /// Classifies a normalised message.
 #[must_use]
 pub fn classify(message: &str, reason: Option<&str>, kind: Option<FluxKind>) -> Verdict {
@@ -238,6 +264,7 @@ pub fn classify(message: &str, reason: Option<&str>, kind: Option<FluxKind>) -> 
             Resolve::Fixed => (r.class, r.confidence),
             Resolve::HelmAction => helm_action(message, &hits),
             Resolve::MissingSecret => missing_secret(message, reason, kind),
+            Resolve::Network => network(message, kind),
         };
         // A schema refusal or a credential error met by a Helm action: the cause is clear, the label less so.
         let under_helm = matches!(r.tier, Tier::Schema | Tier::Credentials)

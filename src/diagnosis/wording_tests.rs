@@ -305,3 +305,30 @@ fn facts_come_from_the_right_line_of_a_message_with_one_error_per_line() {
     assert_eq!(x.facts.object.as_deref(), Some("Deployment/backend"));
     assert_eq!(x.facts.field.as_deref(), Some("spec.selector"));
 }
+
+#[test]
+fn a_network_error_is_a_source_fetch_only_when_something_was_fetched() {
+    // The API server did not answer a dry-run: not a source problem, and only a guess at what it is.
+    let x = d_with(
+        FluxKind::Kustomization,
+        "ReconciliationFailed",
+        r#"Deployment/apps/web dry-run failed: Post "https://10.0.0.1:443/apis/apps/v1/namespaces/apps/deployments/web?dryRun=All": dial tcp 10.0.0.1:443: i/o timeout"#,
+    );
+    assert_ne!(x.class, FailureClass::SourceFetchFailed);
+    assert!(!x.confidence.is_confident());
+    // The artifact download of a Kustomization, and any network error of a source object, are fetches.
+    let x = d_with(
+        FluxKind::Kustomization,
+        "ArtifactFailed",
+        r#"failed to download archive: GET http://source-controller.flux-system.svc/gitrepository/flux-system/fleet/4f1c.tar.gz: dial tcp 10.43.12.7:80: connect: connection refused"#,
+    );
+    assert_eq!(x.class, FailureClass::SourceFetchFailed);
+    assert!(x.confidence.is_confident());
+    let x = d_with(
+        FluxKind::HelmRepository,
+        "Failed",
+        "Get \"https://charts.example.com/index.yaml\": dial tcp: lookup charts.example.com: no such host",
+    );
+    assert_eq!(x.class, FailureClass::SourceFetchFailed);
+    assert!(x.confidence.is_confident());
+}
