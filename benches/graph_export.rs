@@ -55,6 +55,7 @@ fn input(graph: &Graph) -> ExportInput<'_> {
         files: BTreeMap::new(),
         notes: Vec::new(),
         unlisted: Vec::new(),
+        namespace: None,
     }
 }
 

@@ -8,89 +8,18 @@
 //! of `--fleet` (src/sim/fleet.rs), given the status its controllers would write (Ready, Kustomization history,
 //! HelmRelease release durations), loaded into a `State` through `update` like the console does.
 
+mod support;
+
 use criterion::{Criterion, criterion_group, criterion_main};
-use fluxops::app::{Labels, Msg, State, update};
+use fluxops::app::{Msg, update};
 use fluxops::cluster::ClusterEvent;
-use fluxops::config::Config;
-use fluxops::flux::{EventType, FluxEvent, FluxKind, FluxObject, ResourceRef};
-use fluxops::sim::fleet::{FleetSpec, generate};
+use fluxops::flux::{EventType, FluxEvent, FluxKind, ResourceRef};
 use fluxops::timing::{SortKey, rank};
-use k8s_openapi::jiff::{SignedDuration, Timestamp};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
-
-fn start() -> Timestamp {
-    Timestamp::from_second(1_795_000_000).unwrap_or(Timestamp::UNIX_EPOCH)
-}
-
-fn at(secs: i64) -> Timestamp {
-    start()
-        .checked_add(SignedDuration::from_secs(secs))
-        .unwrap_or(Timestamp::MAX)
-}
-
-/// How a benchmark object's Ready condition reads.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Ready {
-    Yes,
-    Failed,
-    /// `DependencyNotReady`: blocked behind what it depends on.
-    Blocked,
-}
-
-/// The status a controller would have written: Ready, a history entry (KS), a release duration (HR).
-fn with_status(mut obj: Value, ready: Ready, took: &str) -> Value {
-    let kind = obj["kind"].as_str().unwrap_or_default().to_owned();
-    let (status, reason) = match ready {
-        Ready::Yes => ("True", "ReconciliationSucceeded"),
-        Ready::Failed => ("False", "BuildFailed"),
-        Ready::Blocked => ("False", "DependencyNotReady"),
-    };
-    let mut st = json!({
-        "observedGeneration": 1,
-        "conditions": [{"type": "Ready", "status": status, "reason": reason, "message": "bench",
-                        "lastTransitionTime": at(-60).to_string()}],
-    });
-    match kind.as_str() {
-        "Kustomization" => {
-            st["history"] = json!([{"digest": "sha256:0123", "firstReconciled": at(-3600).to_string(),
-                "lastReconciled": at(-60).to_string(), "lastReconciledDuration": took,
-                "lastReconciledStatus": reason, "totalReconciliations": 7}]);
-        }
-        "HelmRelease" => {
-            st["lastAttemptedReleaseActionDuration"] = json!(took);
-        }
-        _ => {}
-    }
-    obj["metadata"]["generation"] = json!(1);
-    obj["status"] = st;
-    obj
-}
-
-fn object(v: Value) -> Arc<FluxObject> {
-    Arc::new(serde_json::from_value(v).unwrap_or_default())
-}
-
-/// The fleet loaded into a `State`, each object with the Ready condition `ready_of` gives it.
-fn loaded(n: usize, ready_of: impl Fn(&Value) -> Ready) -> (State, Vec<Value>) {
-    let (objects, _) = generate(&FleetSpec::new(n));
-    let mut state = State::new(
-        Config::builtin(),
-        Labels {
-            context: "bench".into(),
-            namespace: None,
-        },
-    );
-    update(&mut state, Msg::Tick(start()));
-    for o in &objects {
-        let obj = object(with_status(o.clone(), ready_of(o), "2.5s"));
-        update(&mut state, Msg::Cluster(ClusterEvent::Upserted(obj)));
-    }
-    update(&mut state, Msg::Tick(at(1)));
-    (state, objects)
-}
+use support::{Ready, at, loaded, object, with_status};
 
 /// Every object with a `dependsOn` waits (DependencyNotReady), so a change at the head of a chain changes the
 /// root causes of the whole chain.

@@ -1,7 +1,16 @@
-//! Command-line interface (clap). Parsing only: `main` turns these into calls into the library.
+//! Command-line interface (clap). Parsing only: `main` turns these into calls into the library (`launch`).
+//!
+//! Cluster flags (`--kubeconfig`, `--context`, `-n`, `-A`) are accepted before or after the subcommand of the
+//! commands that read a cluster (the console, `graph`, `follow`): the top level and each of those subcommands
+//! flatten a [`ClusterArgs`] of their own, so each subcommand's help says what the flag means for it, and
+//! [`ClusterArgs::merge`] combines the two levels. Commands that read no cluster (`sim`, `diagnose`,
+//! `completion`) neither list nor accept them; given before such a subcommand they are a [`UsageError`]
+//! (see [`Cli::check`]). Checks that span both levels live here too, not in clap attributes.
+//!
+//! Commands that print objects (`graph`, `follow`) share `-o/--output` and `--kind` (repeatable and
+//! comma-separated, names as `FluxKind::from_user` reads them).
 
 use clap::{Args, Parser, Subcommand};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// A terminal operations console for Flux CD.
@@ -12,21 +21,30 @@ pub struct Cli {
     pub command: Option<Command>,
 
     #[command(flatten)]
+    pub cluster: ClusterArgs,
+
+    #[command(flatten)]
     pub console: ConsoleArgs,
 }
 
-/// Options of the console (the default command).
-#[derive(Debug, Args, Clone, Default)]
-pub struct ConsoleArgs {
+/// A mistake in how the command line combines flags that clap cannot see (flags split around the
+/// subcommand). Exit status 2, like clap's own usage errors (3 for `follow`, whose 2 means a timeout).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Which cluster and which namespaces: accepted before or after the subcommand (see the module doc).
+#[derive(Debug, Args, Clone, Default, PartialEq, Eq)]
+pub struct ClusterArgs {
     /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
-    #[arg(long, global = true, env = "KUBECONFIG", value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
 
-    /// The kubeconfig context to use (default: the current context).
+    /// The kubeconfig context to use (default: its current context).
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
 
-    /// Limit the view to one namespace.
+    /// Only this namespace (default: every namespace; the context's namespace is not used).
     #[arg(
         short = 'n',
         long,
@@ -35,16 +53,107 @@ pub struct ConsoleArgs {
     )]
     pub namespace: Option<String>,
 
-    /// Show every namespace (the default when no namespace is given and the context has none).
+    /// Every namespace (the default).
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
+}
 
+impl ClusterArgs {
+    /// Whether any cluster flag was given.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        *self == ClusterArgs::default()
+    }
+
+    /// The flags given, for messages (`--context, -n`).
+    #[must_use]
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.kubeconfig.is_some() {
+            out.push("--kubeconfig");
+        }
+        if self.context.is_some() {
+            out.push("--context");
+        }
+        if self.namespace.is_some() {
+            out.push("-n/--namespace");
+        }
+        if self.all_namespaces {
+            out.push("-A/--all-namespaces");
+        }
+        out
+    }
+
+    /// Combines the flags given before the subcommand (`self`) with those given after it.
+    ///
+    /// # Errors
+    /// The same flag given on both sides with different values, or `-n` on one side and `-A` on the other.
+    pub fn merge(&self, after: &ClusterArgs) -> Result<ClusterArgs, UsageError> {
+        fn one<T: Clone + PartialEq + std::fmt::Debug>(
+            flag: &str,
+            before: Option<&T>,
+            after: Option<&T>,
+        ) -> Result<Option<T>, UsageError> {
+            match (before, after) {
+                (Some(b), Some(a)) if a != b => Err(UsageError(format!(
+                    "{flag} is given twice with different values ({b:?} and {a:?})"
+                ))),
+                (b, a) => Ok(a.or(b).cloned()),
+            }
+        }
+        let merged = ClusterArgs {
+            kubeconfig: one(
+                "--kubeconfig",
+                self.kubeconfig.as_ref(),
+                after.kubeconfig.as_ref(),
+            )?,
+            context: one("--context", self.context.as_ref(), after.context.as_ref())?,
+            namespace: one(
+                "-n/--namespace",
+                self.namespace.as_ref(),
+                after.namespace.as_ref(),
+            )?,
+            all_namespaces: self.all_namespaces || after.all_namespaces,
+        };
+        if merged.all_namespaces && merged.namespace.is_some() {
+            return Err(UsageError(
+                "-n/--namespace and -A/--all-namespaces cannot be used together".to_owned(),
+            ));
+        }
+        Ok(merged)
+    }
+}
+
+/// Options of the console (the default command).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConsoleArgs {
     /// Run on a simulated cluster with a realistic Flux fleet instead of a real one.
     #[arg(long)]
     pub demo: bool,
 
     #[command(flatten)]
     pub sim: SimSourceArgs,
+}
+
+impl ConsoleArgs {
+    /// The console-only flags given, for messages.
+    #[must_use]
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.demo {
+            out.push("--demo");
+        }
+        if self.sim.scenario.is_some() {
+            out.push("--scenario");
+        }
+        if self.sim.fleet.is_some() {
+            out.push("--fleet");
+        }
+        if self.sim.from_dir.is_some() {
+            out.push("--from-dir");
+        }
+        out
+    }
 }
 
 /// Which fleet the simulated cluster serves (`--demo` and `fluxops sim`).
@@ -74,6 +183,76 @@ pub enum Command {
     Graph(GraphArgs),
     /// Classify failure messages (one per line, or a TSV with a `message` column) and print one JSON line each.
     Diagnose(DiagnoseArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completion(CompletionArgs),
+}
+
+impl Command {
+    /// The subcommand's name as typed.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Sim(_) => "sim",
+            Command::Follow(_) => "follow",
+            Command::Graph(_) => "graph",
+            Command::Diagnose(_) => "diagnose",
+            Command::Completion(_) => "completion",
+        }
+    }
+
+    /// The cluster flags given after the subcommand (`None` for commands that read no cluster).
+    #[must_use]
+    pub fn cluster(&self) -> Option<&ClusterArgs> {
+        match self {
+            Command::Follow(a) => Some(&a.cluster),
+            Command::Graph(a) => Some(&a.cluster),
+            Command::Sim(_) | Command::Diagnose(_) | Command::Completion(_) => None,
+        }
+    }
+}
+
+impl Cli {
+    /// The cluster flags of the command, from both sides of the subcommand.
+    ///
+    /// # Errors
+    /// Cluster flags before a subcommand that reads no cluster, console flags (`--demo`, …) before any
+    /// subcommand, or cluster flags that contradict each other (see [`ClusterArgs::merge`]).
+    pub fn check(&self) -> Result<ClusterArgs, UsageError> {
+        let Some(command) = &self.command else {
+            return self.cluster.merge(&ClusterArgs::default());
+        };
+        let console = self.console.given();
+        if !console.is_empty() {
+            return Err(UsageError(format!(
+                "{} {} an option of the console (`fluxops {}`), not of `fluxops {}`",
+                console.join(", "),
+                if console.len() == 1 { "is" } else { "are" },
+                console.join(" "),
+                command.name()
+            )));
+        }
+        match command.cluster() {
+            Some(after) => {
+                let merged = self.cluster.merge(after)?;
+                if let Command::Graph(graph) = command
+                    && graph.from_dir.is_some()
+                    && (merged.kubeconfig.is_some() || merged.context.is_some())
+                {
+                    return Err(UsageError(
+                        "--kubeconfig and --context choose a cluster; `graph --from-dir` reads a directory"
+                            .to_owned(),
+                    ));
+                }
+                Ok(merged)
+            }
+            None if self.cluster.is_empty() => Ok(ClusterArgs::default()),
+            None => Err(UsageError(format!(
+                "`fluxops {}` reads no cluster: {} not used",
+                command.name(),
+                self.cluster.given().join(", ")
+            ))),
+        }
+    }
 }
 
 /// Output formats of `fluxops graph`.
@@ -92,25 +271,28 @@ pub enum GraphFormat {
 
 /// `fluxops graph`.
 #[derive(Debug, Args)]
+#[command(mut_arg("namespace", |a| a.help(
+    "Only this namespace (cluster: list only there; directory: keep only its objects; default: every namespace)"
+)))]
 pub struct GraphArgs {
     /// Read the graph from a GitOps repository directory instead of the cluster.
     #[arg(long, value_name = "PATH")]
     pub from_dir: Option<PathBuf>,
 
     /// With --from-dir: load only this `clusters/<NAME>` entry point of a multi-cluster repository.
-    #[arg(long, value_name = "NAME", requires = "from_dir")]
-    pub cluster: Option<String>,
+    #[arg(long = "cluster", value_name = "NAME", requires = "from_dir")]
+    pub cluster_entry: Option<String>,
 
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = GraphFormat::Tree)]
     pub output: GraphFormat,
 
-    /// Keep only these kinds (repeatable or comma-separated: Kustomization,HelmRelease,…).
+    /// Keep only these kinds (repeatable or comma-separated: Kustomization, ks, HelmRelease, hr, …).
     #[arg(long, value_name = "KIND", value_delimiter = ',')]
     pub kind: Vec<String>,
 
     /// Keep only the objects matching NAME (`name`, `ns/name` or `Kind/ns/name`), what they wait on and what
-    /// waits on them.
+    /// waits on them. Matching nothing is an error.
     #[arg(long, value_name = "NAME")]
     pub focus: Option<String>,
 
@@ -118,34 +300,27 @@ pub struct GraphArgs {
     #[arg(long, value_name = "N", requires = "focus")]
     pub depth: Option<usize>,
 
-    /// The kubeconfig context to use (default: the current context).
-    #[arg(long, value_name = "NAME", conflicts_with = "from_dir")]
-    pub context: Option<String>,
-
-    /// Only this namespace (cluster: list only there; directory: keep only its objects).
-    #[arg(
-        short = 'n',
-        long,
-        value_name = "NS",
-        conflicts_with = "all_namespaces"
-    )]
-    pub namespace: Option<String>,
-
-    /// Every namespace (the default when no namespace is given and the context has none).
-    #[arg(short = 'A', long)]
-    pub all_namespaces: bool,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 /// `fluxops sim`.
 #[derive(Debug, Args)]
 pub struct SimArgs {
-    /// Address to listen on (127.0.0.1 only).
+    /// Address to listen on: a loopback address and port (127.0.0.1:6443, [::1]:6443, localhost:6443).
+    /// Any other address is refused: the simulated cluster is a writable API with a fixed token.
     #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
-    pub listen: SocketAddr,
+    pub listen: String,
 
     /// Write a kubeconfig pointing at the server to FILE.
     #[arg(long, value_name = "FILE")]
     pub kubeconfig_out: Option<PathBuf>,
+
+    /// Make the API server misbehave (repeatable): forbid=KIND, hide-crd=KIND, stall, slow=DURATION,
+    /// status=401|403|429|500|503, drop-watches[=EVERY], garbage; each NAME[=VALUE][@START][+DURATION]
+    /// (docs/sim.md).
+    #[arg(long = "fault", value_name = "SPEC")]
+    pub faults: Vec<crate::sim::fault::FaultPlan>,
 
     #[command(flatten)]
     pub source: SimSourceArgs,
@@ -153,6 +328,9 @@ pub struct SimArgs {
 
 /// `fluxops follow` (docs/follow.md). Unset options come from `.fluxops.yaml`, then the built-in defaults.
 #[derive(Debug, Args, Clone, Default)]
+#[command(mut_arg("namespace", |a| a.help(
+    "Only this namespace (default: every namespace: a revision rolls through every tenant)"
+)))]
 pub struct FollowArgs {
     /// The commit (sha, prefix of 7+ hex digits, or a Flux revision like main@sha1:<sha>); default:
     /// `git rev-parse HEAD` in the current directory.
@@ -164,15 +342,15 @@ pub struct FollowArgs {
     pub timeout: Option<String>,
 
     /// Output format (default text).
-    #[arg(long, value_enum)]
+    #[arg(short = 'o', long, value_enum)]
     pub output: Option<crate::follow::Format>,
 
     /// Colours: auto (only on a terminal, NO_COLOR respected), always, never.
     #[arg(long, value_enum, value_name = "WHEN")]
     pub color: Option<crate::follow::ColorMode>,
 
-    /// Kinds to follow (repeatable: Kustomization, HelmRelease, ks, hr; default both).
-    #[arg(long = "kind", value_name = "KIND")]
+    /// Kinds to follow (repeatable or comma-separated: Kustomization, ks, HelmRelease, hr; default both).
+    #[arg(long = "kind", value_name = "KIND", value_delimiter = ',')]
     pub kinds: Vec<String>,
 
     /// Prefix every line with the UTC time.
@@ -195,22 +373,8 @@ pub struct FollowArgs {
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
 
-    /// The kubeconfig context to use (default: the current context).
-    #[arg(long, value_name = "NAME")]
-    pub context: Option<String>,
-
-    /// Only this namespace.
-    #[arg(
-        short = 'n',
-        long,
-        value_name = "NS",
-        conflicts_with = "all_namespaces"
-    )]
-    pub namespace: Option<String>,
-
-    /// Every namespace.
-    #[arg(short = 'A', long)]
-    pub all_namespaces: bool,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 /// `fluxops diagnose`.
@@ -227,3 +391,14 @@ pub struct DiagnoseArgs {
     #[arg(long)]
     pub score: bool,
 }
+
+/// `fluxops completion`.
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell to write the script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests;

@@ -11,11 +11,15 @@
 //! - `sim`: the simulated cluster (an HTTP Kubernetes API server on 127.0.0.1) for tests and demos.
 //! - `config`: user theme and keymap files layered on the embedded defaults.
 //! - `app`: the TEA core: `State`, `update`, effects, and the `run` loop.
+//! - `layout`: screen geometry and text fitted to columns, shared by `app` and `ui`; pure.
 //! - `ui`: drawing only, from view models.
 //! - `terminal`: raw mode / alternate screen enter and restore (also on panic).
-//! - `text`: untrusted text made safe to draw.
+//! - `text`: untrusted text made safe to draw and print (escapes, invisible characters, width, credentials);
+//!   `machine_text`: untrusted text escaped in JSON, DOT and Mermaid output.
+//! - `bounded_file`: every file the program reads: regular files only, with a size cap.
 
 pub mod app;
+pub mod bounded_file;
 pub mod cli;
 pub mod cluster;
 pub mod config;
@@ -24,6 +28,8 @@ pub mod flux;
 pub mod follow;
 pub mod graph;
 pub mod launch;
+pub mod layout;
+pub mod machine_text;
 pub mod sim;
 pub mod terminal;
 pub mod text;

@@ -118,7 +118,7 @@ fn a_frame_builds_only_the_rows_that_fit_and_scrolls_to_the_selection() {
             height: 30,
         },
     );
-    let fit = fluxops::ui::tree_rows(30, 0, false);
+    let fit = fluxops::layout::tree_rows(30, 0, false);
     let v = view::build(&mut state, now());
     assert_eq!(v.navigator.rows.len(), fit);
     assert_eq!(v.navigator.total_rows, 200);
@@ -135,4 +135,33 @@ fn a_frame_builds_only_the_rows_that_fit_and_scrolls_to_the_selection() {
     let v = view::build(&mut state, now());
     assert_eq!(v.navigator.first_row, 200 - fit);
     assert!(v.navigator.rows[fit - 2].selected);
+}
+
+#[test]
+fn a_fleet_arriving_object_by_object_opens_at_the_top_of_its_list() {
+    let mut state = State::new(Config::builtin(), support::console::labels());
+    update(
+        &mut state,
+        Msg::Resize {
+            width: 120,
+            height: 30,
+        },
+    );
+    // The first object to arrive sorts last; a frame is drawn between arrivals.
+    for i in (100..300).rev() {
+        upsert(&mut state, kustomization(&format!("ks-{i:03}"), &[], true));
+        let _ = view::build(&mut state, now());
+    }
+    let v = view::build(&mut state, now());
+    assert_eq!(v.navigator.first_row, 0);
+    assert!(v.navigator.rows[0].selected, "the top row is selected");
+
+    // Once the user has chosen a row, objects arriving before it keep it selected.
+    update(&mut state, Msg::Action(Action::MoveDown));
+    let chosen = state.selected().cloned();
+    for i in 0..50 {
+        upsert(&mut state, kustomization(&format!("ks-{i:03}"), &[], true));
+    }
+    let _ = view::build(&mut state, now());
+    assert_eq!(state.selected().cloned(), chosen);
 }

@@ -126,7 +126,7 @@ fn the_list_ranks_by_last_duration_then_s_cycles_the_measure() {
 }
 
 #[test]
-fn the_selection_moves_and_stays_on_its_object_across_a_resort() {
+fn the_selection_moves_and_a_resort_selects_and_shows_the_worst_row() {
     let mut state = state_with_runs();
     update(&mut state, key('3'));
     update(&mut state, key('j'));
@@ -135,9 +135,28 @@ fn the_selection_moves_and_stays_on_its_object_across_a_resort() {
         picked,
         r(FluxKind::Kustomization, "flux-system", "flux-system")
     );
-    update(&mut state, key('s'));
-    update(&mut state, key('s'));
-    assert_eq!(state.timings_list.selected_ref(), Some(&picked));
+    // Scrolled down a small window, then sorted: the worst row by the new measure is selected and drawn.
+    update(
+        &mut state,
+        Msg::Resize {
+            width: 120,
+            height: 12,
+        },
+    );
+    update(&mut state, named(KeyCode::End));
+    let _ = view::build(&mut state, later(600));
+    for _ in 0..2 {
+        update(&mut state, key('s'));
+        let v = view::build(&mut state, later(600)).timings.unwrap();
+        assert_eq!(state.timings_list.selected_index(), Some(0));
+        assert_eq!(v.first_row, 0, "the worst row is in the window");
+        assert_eq!(v.selected, Some(0));
+        assert_eq!(
+            state.timings_list.selected_ref(),
+            state.timings_list.rows().first()
+        );
+    }
+    assert_eq!(state.timings_list.sort, SortKey::OverdueBy);
     update(&mut state, named(KeyCode::Home));
     assert_eq!(state.timings_list.selected_index(), Some(0));
     update(&mut state, named(KeyCode::End));
@@ -241,16 +260,89 @@ fn ticks_turn_flags_on_when_their_moment_comes() {
 }
 
 #[test]
-fn the_list_is_kept_to_objects_on_a_schedule_or_with_runs() {
+fn the_list_counts_every_object_the_tree_does() {
+    let mut state = state_with_runs();
+    let bad = r(FluxKind::Kustomization, "team-a", "broken");
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Invalid {
+            object: bad.clone(),
+            error: "spec.interval: invalid type".to_owned(),
+        }),
+    );
+    update(&mut state, key('3'));
+    let v = view::build(&mut state, later(600)).timings.unwrap();
+    assert_eq!(v.total_rows, state.objects.len() + state.invalid.len());
+    let rows: std::collections::BTreeSet<ResourceRef> =
+        state.timings_list.rows().iter().cloned().collect();
+    let objects: std::collections::BTreeSet<ResourceRef> = state
+        .objects
+        .keys()
+        .chain(state.invalid.keys())
+        .cloned()
+        .collect();
+    assert_eq!(rows, objects);
+    assert_eq!(
+        state.timings_list.rows().last(),
+        Some(&bad),
+        "no timings: last"
+    );
+}
+
+/// The refs listed with the filter `text` typed on the timings list.
+fn filtered(state: &mut State, text: &str) -> Vec<ResourceRef> {
+    update(state, key('/'));
+    for _ in 0..20 {
+        update(state, named(KeyCode::Backspace));
+    }
+    for c in text.chars() {
+        update(state, key(c));
+    }
+    update(state, named(KeyCode::Enter));
+    let _ = list_names(state);
+    state.timings_list.rows().to_vec()
+}
+
+#[test]
+fn the_filter_finds_objects_by_flag_and_by_failure() {
     let mut state = state_with_runs();
     update(&mut state, key('3'));
-    let names = list_names(&mut state);
-    let refs: Vec<ResourceRef> = state.timings_list.rows().to_vec();
-    assert_eq!(names.len(), refs.len());
-    for r in refs {
-        let t = state.timings.get(&r).unwrap();
-        assert!(t.facts.schedule.interval.is_some() || !t.ring.is_empty());
+    let _ = list_names(&mut state);
+    for (word, has) in [
+        (
+            "stuck",
+            (|f: fluxops::timing::Flags| f.stuck.is_some()) as fn(_) -> bool,
+        ),
+        ("overdue", |f| f.overdue),
+        ("slow", |f| f.slow),
+    ] {
+        let rows = filtered(&mut state, word);
+        let want: Vec<&ResourceRef> = state
+            .timings
+            .iter()
+            .filter(|(_, t)| t.has_object() && has(t.flags))
+            .map(|(r, _)| r)
+            .collect();
+        assert!(!want.is_empty(), "the fixture has {word} objects");
+        assert_eq!(rows.len(), want.len(), "/{word}: {rows:?}");
+        assert!(want.iter().all(|r| rows.contains(r)), "/{word}: {rows:?}");
     }
+    let failing = filtered(&mut state, "fail");
+    let want: Vec<&ResourceRef> = state
+        .objects
+        .iter()
+        .filter(|(_, e)| e.status.health.is_failure())
+        .map(|(r, _)| r)
+        .collect();
+    assert!(
+        state
+            .objects
+            .values()
+            .any(|e| e.status.health == fluxops::flux::Health::Stalled),
+        "the fixture has a Stalled object"
+    );
+    // Every object failing by its own fault, Stalled ones too (others may match on their reason's words).
+    assert!(want.iter().all(|r| failing.contains(r)), "{failing:?}");
 }
 
 #[test]

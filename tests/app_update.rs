@@ -44,7 +44,7 @@ fn visible(state: &mut State) -> Vec<ResourceRef> {
         .navigator
         .rows()
         .iter()
-        .map(|row| row.path.last().unwrap().clone())
+        .map(|row| row.object().clone())
         .collect()
 }
 
@@ -253,11 +253,20 @@ fn switching_view_keeps_the_selected_object() {
         fluxops::app::tree::TreeView::Ownership
     );
     assert_eq!(state.selected(), Some(&hr));
-    let path = &state.navigator.selected;
+    // Selected at its place, under the Kustomization that applied it.
+    let rows = state.navigator.rows();
+    let at = rows
+        .iter()
+        .position(|row| Some(&row.key) == state.navigator.selected.as_ref())
+        .unwrap();
+    assert!(!rows[at].key.is_mark());
+    let mut root = at;
+    while let Some(p) = rows[root].parent {
+        root = p;
+    }
     assert_eq!(
-        path[0],
-        r(FluxKind::Kustomization, "flux-system", "flux-system"),
-        "{path:?}"
+        rows[root].object(),
+        &r(FluxKind::Kustomization, "flux-system", "flux-system")
     );
 }
 
@@ -282,17 +291,20 @@ fn key_sequences_from_a_user_keymap_wait_for_the_second_key() {
         );
     }
     update(&mut state, key('G'));
-    let last = state.navigator.rows().last().unwrap().path.clone();
+    let last = Some(state.navigator.rows().last().unwrap().key.clone());
     assert_eq!(state.navigator.selected, last);
     update(&mut state, key('g'));
     assert_eq!(state.navigator.selected, last, "one 'g' is only a prefix");
     update(&mut state, key('g'));
-    assert_eq!(state.navigator.selected, state.navigator.rows()[0].path);
+    assert_eq!(
+        state.navigator.selected,
+        Some(state.navigator.rows()[0].key.clone())
+    );
     update(&mut state, key('g'));
     update(&mut state, key('j'));
     assert_eq!(
         state.navigator.selected,
-        state.navigator.rows()[1].path,
+        Some(state.navigator.rows()[1].key.clone()),
         "a key that breaks a sequence still acts alone"
     );
 }
@@ -315,6 +327,47 @@ fn invalid_objects_are_listed_with_their_error() {
 }
 
 #[test]
+fn the_fail_filter_finds_failing_and_stalled_objects_and_health_words_match_as_displayed() {
+    let mut state = loaded_state();
+    let typed = |state: &mut State, text: &str| {
+        update(state, key('/'));
+        for _ in 0..20 {
+            update(state, named(KeyCode::Backspace));
+        }
+        for c in text.chars() {
+            update(state, key(c));
+        }
+        update(state, named(KeyCode::Enter));
+        visible(state)
+    };
+    let rows = typed(&mut state, "fail");
+    let failing: Vec<ResourceRef> = state
+        .objects
+        .iter()
+        .filter(|(_, e)| e.status.health.is_failure())
+        .map(|(r, _)| r.clone())
+        .collect();
+    assert!(
+        state
+            .objects
+            .values()
+            .any(|e| e.status.health == Health::Stalled),
+        "the fixture has a Stalled object"
+    );
+    assert!(failing.iter().all(|r| rows.contains(r)), "{rows:?}");
+    // The status bar spells `InProgress`: that word finds the objects in progress.
+    let rows = typed(&mut state, "inprogress");
+    let in_progress: Vec<&ResourceRef> = state
+        .objects
+        .iter()
+        .filter(|(_, e)| e.status.health == Health::InProgress)
+        .map(|(r, _)| r)
+        .collect();
+    assert!(!in_progress.is_empty());
+    assert!(in_progress.iter().all(|r| rows.contains(r)), "{rows:?}");
+}
+
+#[test]
 fn events_are_bounded_per_object_and_aggregated_updates_replace_older_copies() {
     let mut state = loaded_state();
     let apps = r(FluxKind::Kustomization, "flux-system", "apps");
@@ -324,7 +377,7 @@ fn events_are_bounded_per_object_and_aggregated_updates_replace_older_copies() {
         ev.uid = format!("ev-{i}");
         update(&mut state, Msg::Cluster(ClusterEvent::Event(Arc::new(ev))));
     }
-    assert_eq!(state.events[&apps].len(), EVENTS_PER_OBJECT);
+    assert_eq!(state.events.get(&apps).unwrap().len(), EVENTS_PER_OBJECT);
     let mut again = template.clone();
     again.uid = format!("ev-{}", EVENTS_PER_OBJECT + 4);
     again.count = 99;
@@ -332,8 +385,78 @@ fn events_are_bounded_per_object_and_aggregated_updates_replace_older_copies() {
         &mut state,
         Msg::Cluster(ClusterEvent::Event(Arc::new(again))),
     );
-    assert_eq!(state.events[&apps].len(), EVENTS_PER_OBJECT);
-    assert_eq!(state.events[&apps].back().unwrap().count, 99);
+    assert_eq!(state.events.get(&apps).unwrap().len(), EVENTS_PER_OBJECT);
+    assert_eq!(state.events.get(&apps).unwrap().back().unwrap().count, 99);
+}
+
+#[test]
+fn events_about_objects_that_do_not_exist_stay_bounded_and_events_go_with_their_object() {
+    use fluxops::app::events::{MAX_MESSAGE_BYTES, PENDING_OBJECTS, PENDING_PER_OBJECT};
+    let mut state = loaded_state();
+    let kept_before = state.events.len();
+    let timed_before = state.timings.len();
+    let template = support::console::events().remove(0);
+    // 20,000 Events about 20,000 objects that do not exist, each with a long message.
+    for i in 0..20_000 {
+        let mut ev = template.clone();
+        ev.involved = r(FluxKind::Kustomization, "ghosts", &format!("ghost-{i}"));
+        ev.uid = format!("ghosts/ev-{i}");
+        ev.message = "x".repeat(2_600);
+        update(&mut state, Msg::Cluster(ClusterEvent::Event(Arc::new(ev))));
+    }
+    let pending = state.events.len() - kept_before;
+    assert!(
+        pending <= PENDING_OBJECTS * PENDING_PER_OBJECT,
+        "{pending} events kept about objects that do not exist"
+    );
+    assert!(state.events.pending_objects() <= PENDING_OBJECTS);
+    assert!(
+        state.events.text_bytes() < (kept_before + pending) * (MAX_MESSAGE_BYTES + 512),
+        "{} bytes",
+        state.events.text_bytes()
+    );
+    assert_eq!(
+        state.timings.len(),
+        timed_before,
+        "no timings for objects that do not exist"
+    );
+    // A message past the cap is cut.
+    let apps = r(FluxKind::Kustomization, "flux-system", "apps");
+    let mut huge = template.clone();
+    huge.uid = "flux-system/huge".to_owned();
+    huge.message = "y".repeat(1 << 20);
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Event(Arc::new(huge))),
+    );
+    let kept = state
+        .events
+        .get(&apps)
+        .unwrap()
+        .back()
+        .unwrap()
+        .message
+        .len();
+    assert!(kept <= MAX_MESSAGE_BYTES + 3, "{kept}");
+    // The object goes, its events with it.
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Deleted(apps.clone())),
+    );
+    assert!(state.events.get(&apps).is_none());
+    // A late object gets the events that came before it.
+    let late = r(FluxKind::Kustomization, "ghosts", "ghost-19999");
+    let mut obj = fleet().into_iter().find(|o| o.name() == "apps").unwrap();
+    obj.metadata.namespace = Some("ghosts".to_owned());
+    obj.metadata.name = Some("ghost-19999".to_owned());
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
+    );
+    assert_eq!(
+        state.events.get(&late).map(std::collections::VecDeque::len),
+        Some(1)
+    );
 }
 
 #[tokio::test]
@@ -411,7 +534,7 @@ fn a_dependency_cycle_is_still_shown_and_expanding_it_terminates() {
 }
 
 #[test]
-fn an_object_waited_on_twice_appears_under_both_parents() {
+fn an_object_waited_on_twice_is_shown_at_one_place_and_marked_under_the_other() {
     let mut state = State::new(Config::builtin(), support::console::labels());
     for o in [
         kustomization("base", &[]),
@@ -426,15 +549,19 @@ fn an_object_waited_on_twice_appears_under_both_parents() {
     }
     update(&mut state, Msg::Action(Action::ExpandAll));
     let top = r(FluxKind::Kustomization, "team", "top");
-    let paths: Vec<_> = state
+    let rows: Vec<_> = state
         .navigator
         .rows()
         .iter()
-        .filter(|row| row.path.last() == Some(&top))
-        .map(|row| row.path.clone())
+        .filter(|row| row.object() == &top)
         .collect();
-    assert_eq!(paths.len(), 2, "{paths:?}");
-    assert_ne!(paths[0], paths[1]);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    // Shown once at its place (under `left`, reached first) and marked under `right`.
+    assert!(!rows[0].key.is_mark());
+    assert_eq!(
+        rows[1].key.under,
+        Some(r(FluxKind::Kustomization, "team", "right"))
+    );
 }
 
 #[test]
@@ -498,4 +625,36 @@ fn blocked_by_something_still_in_progress_says_what_it_waits_on() {
         "nothing upstream fails by its own fault"
     );
     assert_eq!(row.waiting_on.as_deref(), Some("Kustomization/team/infra"));
+}
+
+#[test]
+fn a_depends_on_chain_nests_below_its_source_whatever_the_names() {
+    // infra-controllers ← infra-configs ← apps, all reading GitRepository flux-system: sorted by name, apps and
+    // infra-configs come first under the source, yet each has its place under what it waits on last.
+    let mut state = loaded_state();
+    update(&mut state, Msg::Action(Action::ExpandAll));
+    let rows = state.navigator.rows();
+    let place = |name: &str| {
+        rows.iter()
+            .find(|row| !row.key.is_mark() && row.object().name == name)
+            .unwrap()
+    };
+    let parent_of = |name: &str| rows[place(name).parent.unwrap()].object().name.clone();
+    assert_eq!(parent_of("infra-controllers"), "flux-system");
+    assert_eq!(parent_of("infra-configs"), "infra-controllers");
+    assert!(place("apps").depth >= 3, "{:?}", place("apps"));
+    // Under the source, infra-configs is a mark that says where its place is.
+    let git = r(FluxKind::GitRepository, "flux-system", "flux-system");
+    let mark = rows
+        .iter()
+        .find(|row| row.key.under.as_ref() == Some(&git) && row.object().name == "infra-configs")
+        .unwrap();
+    assert_eq!(
+        mark.placed_under,
+        Some(r(
+            FluxKind::Kustomization,
+            "flux-system",
+            "infra-controllers"
+        ))
+    );
 }

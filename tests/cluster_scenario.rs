@@ -60,6 +60,9 @@ impl View {
             ClusterEvent::Event(e) => {
                 self.events.insert(e.uid.clone(), (*e).clone());
             }
+            ClusterEvent::CredentialsRejected(_)
+            | ClusterEvent::CredentialsAccepted
+            | ClusterEvent::Reloaded(_) => {}
         }
     }
 

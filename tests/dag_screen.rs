@@ -130,8 +130,9 @@ fn podinfo() -> ResourceRef {
     r(FluxKind::GitRepository, "flux-system", "podinfo")
 }
 
-/// Opens the DAG screen on `r`.
+/// Opens the DAG screen on `target`, selected in the tree first (`2` on the DAG screen keeps its own selection).
 fn open_on(state: &mut State, target: &ResourceRef) {
+    act(state, &[Action::ShowTree]);
     state.reveal(target);
     act(state, &[Action::ShowDag]);
 }
@@ -667,4 +668,19 @@ fn a_picture_spanning_namespaces_names_nodes_with_their_namespace() {
             .any(|t| t.contains("HRepo flux-system/bitnami")),
         "{shown:?}"
     );
+}
+
+#[test]
+fn where_edges_of_two_nodes_cross_no_junction_is_drawn() {
+    // In the whole graph, podinfo's edge down to its chain crosses flux-system's bus: drawn as a line over a
+    // gap (`─│─`), not as `┼`, which would read as the two edges joining.
+    let mut state = scenario_state();
+    open_on(&mut state, &podinfo());
+    for _ in 0..10 {
+        act(&mut state, &[Action::DagDeeper]);
+    }
+    let dag = view::build(&mut state, now()).dag.unwrap();
+    let glyphs: String = dag.cells.iter().map(|c| c.ch).collect();
+    assert!(!glyphs.contains('┼'), "{glyphs}");
+    assert!(glyphs.contains('─') && glyphs.contains('│'));
 }

@@ -97,6 +97,14 @@ async fn the_demo_has_a_stuck_kustomization_and_an_overdue_bucket_minutes_in() {
     );
     let fine = ResourceRef::new(FluxKind::Kustomization, "flux-system", "infra-configs");
     assert_eq!(flags(&fine).stuck, None, "only the hung one is stuck");
+    // The objects waiting behind the failures (tenants, team-b-apps, apps-smoke-tests, backend …) have a known
+    // cause: the hung Kustomization is the one stuck object.
+    let all_stuck: Vec<&ResourceRef> = timings
+        .iter()
+        .filter(|(_, t)| t.has_object() && t.flags_at(Some(later)).stuck.is_some())
+        .map(|(r, _)| r)
+        .collect();
+    assert_eq!(all_stuck, [&stuck], "the stuck objects");
     assert!(
         flags(&overdue).overdue,
         "the Bucket is not fetched any more"

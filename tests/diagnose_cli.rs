@@ -188,6 +188,12 @@ fn score_prints_precision_and_recall_and_fails_on_a_confident_wrong_class() {
         "Miss on line 2: labelled build-failed, said dependency-not-ready (high confidence)."
     ));
     assert!(text.contains("Facts missed on line 3: dependency=a/c"));
+    // The report quotes the file's expected facts: never an escape sequence to the terminal.
+    let out = run(
+        &["--score", "-"],
+        "message\tfailure_class\tfacts\nx\tbuild-failed\tobject=a\u{1b}[2Jb\n",
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
     let out = run(&["--score", "-"], "message\tkind\nx\tKustomization\n");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: no `failure_class` column"));

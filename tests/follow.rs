@@ -354,6 +354,61 @@ async fn without_fail_fast_a_cascade_behind_a_failure_settles_and_exits_1() {
     c.sim.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_seen_before_the_timeout_exits_1_not_2() {
+    // The same commit reaches flux-system (where apps fails) and team-a (where team-a hangs): without
+    // fail-fast nothing settles, the timeout comes, and the failure seen before it is the verdict.
+    let c = rollout(&[ks("flux-system", "apps"), ks("team-a", "team-a-apps")]).await;
+    let failure = FailurePlan {
+        reason: Some("ReconciliationFailed".into()),
+        message: IMMUTABLE.into(),
+        ..FailurePlan::default()
+    };
+    c.sim
+        .inject_failure(&ks("flux-system", "apps"), failure)
+        .unwrap();
+    c.sim
+        .push_revision(&git("flux-system", "flux-system"), SHA)
+        .unwrap();
+    c.sim.push_revision(&git("team-a", "team-a"), SHA).unwrap();
+    let child = follow(
+        &c.kubeconfig,
+        c.dir.path(),
+        &[
+            "--revision",
+            SHA,
+            "--timeout",
+            "25s",
+            "--no-fail-fast",
+            "-o",
+            "json",
+        ],
+    );
+    let (code, lines, err) = run_to_end(child).await;
+    let events = json_lines(&lines);
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "failed" && e["object"]["name"] == "apps"),
+        "{lines:#?}"
+    );
+    let summary = events.last().unwrap();
+    assert_eq!(summary["verdict"], "failed", "{summary}");
+    assert_eq!(summary["revision"], SHA, "JSON keeps the whole revision");
+    let hung = summary["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["object"]["name"] == "team-a")
+        .unwrap();
+    assert_ne!(
+        hung["state"], "ready",
+        "still unsettled at the timeout: {hung}"
+    );
+    assert_eq!(code, 1, "{lines:#?}\n{err}");
+    c.sim.shutdown().await;
+}
+
 fn git_init(dir: &Path) {
     let ok = std::process::Command::new("git")
         .args(["init", "-q"])
@@ -416,5 +471,38 @@ async fn fluxops_yaml_sets_the_defaults_and_flags_override_them() {
         lines[0].starts_with("… waiting for a source to pick up revision 0123456789ab"),
         "{lines:#?}"
     );
+    c.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_in_a_failure_message_are_masked_in_text_and_json() {
+    let c = rollout(&[ks("flux-system", "apps")]).await;
+    let failure = FailurePlan {
+        reason: Some("ArtifactFailed".into()),
+        message: "failed to fetch 'https://bot:ghp_Zq9s3cret@git.example.com/o/r' and \
+            'https://b.s3.amazonaws.com/a.tgz?X-Amz-Credential=AKIAZq9&X-Amz-Signature=Zq9sig': \x1b]0;PWN\x07403"
+            .into(),
+        ..FailurePlan::default()
+    };
+    c.sim
+        .inject_failure(&ks("flux-system", "apps"), failure)
+        .unwrap();
+    c.sim
+        .push_revision(&git("flux-system", "flux-system"), SHA)
+        .unwrap();
+    for output in ["json", "text"] {
+        let child = follow(
+            &c.kubeconfig,
+            c.dir.path(),
+            &["--revision", SHA, "--timeout", "60s", "--output", output],
+        );
+        let (code, lines, err) = run_to_end(child).await;
+        assert_eq!(code, 1, "{lines:#?}\n{err}");
+        let all = format!("{}\n{err}", lines.join("\n"));
+        assert!(all.contains("git.example.com"), "{output}: {all}");
+        for secret in ["Zq9", "ghp_", "bot:", "PWN", "\u{1b}"] {
+            assert!(!all.contains(secret), "{output}: {secret:?} in {all}");
+        }
+    }
     c.sim.shutdown().await;
 }

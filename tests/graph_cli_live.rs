@@ -233,14 +233,15 @@ async fn forbidden_and_missing_kinds_are_notes_and_an_unreachable_server_is_an_e
         "{notes:?}"
     );
     let nodes = json["nodes"].as_array().unwrap();
-    // The HelmChart's owner labels name its HelmRelease: a placeholder of a kind not listed, not a missing object.
+    // The HelmChart's owner labels name its HelmRelease: a placeholder of a kind that may not be listed —
+    // unknown (no access), not a missing object.
     let releases: Vec<&Value> = nodes
         .iter()
         .filter(|n| n["kind"] == "HelmRelease")
         .collect();
     assert!(!releases.is_empty());
     assert!(
-        releases.iter().all(|n| n["state"] == "unlisted"),
+        releases.iter().all(|n| n["state"] == "noAccess"),
         "{releases:?}"
     );
     assert!(
@@ -256,6 +257,18 @@ async fn forbidden_and_missing_kinds_are_notes_and_an_unreachable_server_is_an_e
         json["warnings"]
     );
     assert!(nodes.iter().any(|n| n["kind"] == "Kustomization"));
+    let out = fluxops_async(
+        ["graph", "--kubeconfig", &kc, "-A"]
+            .map(str::to_owned)
+            .to_vec(),
+    )
+    .await;
+    let tree = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        tree.lines()
+            .any(|l| l.contains("HelmRelease/") && l.contains("[unknown (no access)]")),
+        "{tree}"
+    );
     sim.shutdown().await;
 
     // Nothing listens on port 1.

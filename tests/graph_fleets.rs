@@ -93,14 +93,15 @@ fn multi_tenancy_graph() {
 fn hub_spoke_graph() {
     // Per namespace (production, staging): apps → infra-configs → infra-controllers → tenants (3 dependsOn
     // each = 6), 4 sourceRefs each to flux-system/flux-system (8, dangling). 3 HelmReleases with spec.chart
-    // (2 chart-source edges each = 6).
+    // in each namespace (the hub builds deploy/ into both with targetNamespace; 2 chart-source edges each = 12),
+    // each reaching the HelmRepository of its own namespace.
     let g = Graph::build(fleet_objects("flux2-hub-spoke-example"));
     assert_eq!(
         edge_counts(&g),
         vec![
             (EdgeKind::DependsOn, 6),
             (EdgeKind::SourceRef, 8),
-            (EdgeKind::ChartSource, 6),
+            (EdgeKind::ChartSource, 12),
         ]
     );
     assert_eq!(

@@ -1,5 +1,7 @@
-//! Rules every shipped keymap keeps: no key bound twice in a mode, no binding shadowed by a longer one, every
-//! action described and reachable, and the help screen lists every binding (it is generated from the keymap).
+//! Rules every keymap keeps (`fluxops::config::keymap_rules`, the same for shipped and user files): no key bound
+//! twice in a mode, no binding the start of a longer one, `ctrl-c` always quits; user files that break them are
+//! refused with file:line in the banner. Every action described and reachable, and the help screen lists every
+//! binding (it is generated from the keymap).
 #![allow(
     clippy::unwrap_used,
     reason = "test helpers outside #[test] functions: a broken fixture must fail loudly"
@@ -7,8 +9,9 @@
 
 mod support;
 
-use fluxops::app::{Action, Msg, State, update, view};
-use fluxops::config::{Config, Keymap, Mode};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fluxops::app::{Action, Effect, Msg, State, update, view};
+use fluxops::config::{Config, ConfigPaths, Key, Keymap, Mode, Resolution, keymap_rules};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::collections::HashSet;
@@ -27,41 +30,125 @@ fn shipped() -> Vec<(String, Keymap)> {
 }
 
 #[test]
-fn no_key_is_bound_twice_in_a_mode() {
+fn every_shipped_keymap_keeps_the_rules_no_key_twice_and_no_prefix_clash() {
     for (name, km) in shipped() {
-        for mode in Mode::ALL {
-            let mut seen = HashSet::new();
-            for b in km.bindings(mode) {
-                for k in &b.keys {
-                    assert!(
-                        seen.insert(k.clone()),
-                        "{name}: '{k}' bound twice in {mode}"
-                    );
-                }
-            }
-        }
+        let clashes = keymap_rules::clashes(&km);
+        assert!(clashes.is_empty(), "{name}: {clashes:?}");
+    }
+}
+
+/// A user keymap file in a fresh config directory, loaded the way the console loads it.
+fn load_user_keymap(yaml: &str) -> (Config, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("keymap.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let config = Config::load(Some(&ConfigPaths::at(dir.path())));
+    (config, file)
+}
+
+#[test]
+fn user_keymaps_are_checked_with_the_shipped_rules_and_reported_with_file_and_line() {
+    let cases = [
+        (
+            "navigator:\n  - keys: [y]\n    action: expand_all\n  - keys: [y]\n    action: collapse_all\n",
+            "4: 'y' is bound twice in navigator (first on line 2)",
+        ),
+        (
+            "navigator:\n  - keys: [y, y]\n    action: expand_all\n",
+            "2: 'y' is bound twice in navigator (first on line 2)",
+        ),
+        (
+            "navigator:\n  - keys: [g]\n    action: select_last\n  - keys: [g g]\n    action: select_first\n",
+            "4: 'g' is the start of 'g g' in navigator, so 'g g' can never be typed; unbind one of them",
+        ),
+        (
+            "common:\n  - keys: [q, ctrl-c]\n    action: unbind\n",
+            "2: 'ctrl-c' always quits and cannot be unbound (it is the way out that always works)",
+        ),
+    ];
+    for (yaml, expected) in cases {
+        let (config, file) = load_user_keymap(yaml);
+        assert_eq!(
+            config
+                .problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            [format!("{}:{expected}", file.display())],
+            "{yaml}"
+        );
+        assert_eq!(
+            config.keymap,
+            Keymap::builtin().unwrap(),
+            "the defaults stay"
+        );
+        // The banner shows it.
+        let mut state = State::new(config, support::console::labels());
+        let view = view::build(&mut state, support::console::now());
+        assert!(
+            view.banners.iter().any(|b| b.text.contains(expected)),
+            "{:?}",
+            view.banners
+        );
     }
 }
 
 #[test]
-fn no_binding_is_shadowed_by_a_longer_sequence() {
-    for (name, km) in shipped() {
-        for mode in Mode::ALL {
-            let seqs: Vec<_> = km
-                .bindings(mode)
-                .iter()
-                .flat_map(|b| b.keys.clone())
-                .collect();
-            for a in &seqs {
-                for b in &seqs {
-                    assert!(
-                        !b.starts_with(&a.0),
-                        "{name}: '{a}' is a prefix of '{b}' in {mode}"
-                    );
-                }
+fn a_user_sequence_clashing_with_a_default_key_is_refused() {
+    // `q` quits by default: `q q` could never be typed.
+    let (config, file) = load_user_keymap("common:\n  - keys: [q q]\n    action: toggle_help\n");
+    assert_eq!(
+        config
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        [format!(
+            "{}:2: 'q' is the start of 'q q' in common, so 'q q' can never be typed; unbind one of them",
+            file.display()
+        )]
+    );
+}
+
+#[test]
+fn ctrl_c_quits_in_every_mode_and_in_the_middle_of_a_sequence_whatever_the_keymap() {
+    // Unbinding `q` is allowed; `ctrl-c` stays the way out.
+    let (config, _) = load_user_keymap(
+        "common:\n  - keys: [q]\n    action: unbind\nnavigator:\n  - keys: [g g]\n    action: select_first\n",
+    );
+    assert!(config.problems.is_empty(), "{:?}", config.problems);
+    let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    let g = Msg::Key(KeyEvent::new(KeyCode::Char('g'), KeyModifiers::NONE));
+    let setups: [&[Action]; 6] = [
+        &[],
+        &[Action::StartFilter],
+        &[Action::ToggleHelp],
+        &[Action::ShowDag],
+        &[Action::ShowTimings],
+        &[Action::FocusDetail],
+    ];
+    for setup in setups {
+        for prefix in [None, Some(g.clone())] {
+            let mut state = support::console::loaded_state();
+            state.keymap = config.keymap.clone();
+            support::console::act(&mut state, setup);
+            if let Some(p) = prefix.clone() {
+                update(&mut state, p);
             }
+            let effects = update(&mut state, ctrl_c.clone());
+            assert_eq!(
+                effects,
+                [Effect::Quit],
+                "after {setup:?} in {}",
+                state.mode()
+            );
         }
     }
+    // And with an empty keymap.
+    assert_eq!(
+        Keymap::default().resolve(Mode::Filter, &[Key::parse("ctrl-c").unwrap()]),
+        Resolution::Action(Action::Quit)
+    );
 }
 
 #[test]

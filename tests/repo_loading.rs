@@ -136,23 +136,34 @@ fn multi_tenancy_namespaces_come_from_the_tenant_kustomization() {
 }
 
 #[test]
-fn hub_spoke_objects_without_namespace_default_to_flux_system() {
+fn hub_spoke_objects_take_the_target_namespace_of_each_kustomization_building_them() {
     // hub/{production,staging}.yaml: 4 Kustomizations each, in namespaces production and staging (no
-    // duplicates). deploy/: 3 HelmReleases + 3 HelmRepositories at v2beta2/v1beta2 with no namespace anywhere
-    // (the hub applies them with targetNamespace, which the loader does not follow); 2 values overlays.
+    // duplicates). deploy/: 3 HelmReleases + 3 HelmRepositories at v2beta2/v1beta2 with no namespace
+    // anywhere; the hub's Kustomizations build them through clusters/<env>/… with `targetNamespace: <env>`, so
+    // each is one object in `production` and one in `staging` (as the controllers apply them); 2 values
+    // overlays.
     let load = load_fleet("flux2-hub-spoke-example");
     assert_eq!(
         counts(&load),
         vec![
             (FluxKind::Kustomization, 8),
-            (FluxKind::HelmRelease, 3),
-            (FluxKind::HelmRepository, 3),
+            (FluxKind::HelmRelease, 6),
+            (FluxKind::HelmRepository, 6),
         ]
     );
     assert_eq!(duplicate_problems(&load), 0);
     assert!(has(&load, FluxKind::Kustomization, "production", "apps"));
     assert!(has(&load, FluxKind::Kustomization, "staging", "apps"));
-    assert!(has(&load, FluxKind::HelmRelease, "flux-system", "podinfo"));
+    for ns in ["production", "staging"] {
+        for name in ["podinfo", "cert-manager", "ingress-nginx"] {
+            assert!(has(&load, FluxKind::HelmRelease, ns, name), "{ns}/{name}");
+            assert!(
+                has(&load, FluxKind::HelmRepository, ns, name),
+                "{ns}/{name}"
+            );
+        }
+    }
+    assert!(!has(&load, FluxKind::HelmRelease, "flux-system", "podinfo"));
 }
 
 #[test]
@@ -308,4 +319,28 @@ fn wrong_shapes_and_unknown_versions_are_reported_not_fatal() {
 fn a_missing_directory_is_the_only_fatal_error() {
     let err = repo::load_dir(Path::new("/nonexistent/fluxops-repo")).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/fluxops-repo"));
+}
+
+#[test]
+fn credentials_in_repository_files_are_masked_on_load() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "sources.yaml",
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: app}\nspec:\n  url: https://deploy:ghp_s3cret@github.com/o/app\n---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata: {name: b}\nspec:\n  bucketName: b\n  endpoint: https://AKIA:wJalrS3cret@minio:9000\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: k}\nspec:\n  sourceRef: {kind: GitRepository, name: app}\n  dependsOn: 'oci://u:pw_S3cret@ghcr.io/x'\n",
+    );
+    let load = repo::load_dir(dir.path()).unwrap();
+    let objects = serde_json::to_string(&load.objects).unwrap();
+    let problems = format!("{:?}", load.problems);
+    for text in [&objects, &problems] {
+        assert!(
+            !text.contains("S3cret") && !text.contains("s3cret"),
+            "{text}"
+        );
+    }
+    assert!(
+        objects.contains("https://***@github.com/o/app"),
+        "{objects}"
+    );
+    assert_eq!(load.problems.len(), 1, "{problems}");
 }

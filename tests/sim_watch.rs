@@ -189,6 +189,9 @@ impl View {
             ClusterEvent::Degraded { kind, error, .. } => format!("Degraded {kind} {error}"),
             ClusterEvent::Recovered(kind) => format!("Recovered {kind}"),
             ClusterEvent::Event(e) => format!("Event {} {}", e.involved, e.reason),
+            ClusterEvent::CredentialsRejected(w) => format!("CredentialsRejected {w}"),
+            ClusterEvent::CredentialsAccepted => "CredentialsAccepted".to_owned(),
+            ClusterEvent::Reloaded(r) => format!("Reloaded {r:?}"),
         };
         self.log.push(line);
         match event {
@@ -221,6 +224,9 @@ impl View {
             ClusterEvent::Event(e) => {
                 self.events.insert(e.uid.clone(), (*e).clone());
             }
+            ClusterEvent::CredentialsRejected(_)
+            | ClusterEvent::CredentialsAccepted
+            | ClusterEvent::Reloaded(_) => {}
         }
     }
 
@@ -816,5 +822,166 @@ async fn an_unavailable_server_is_reported_degraded_promptly_not_after_client_re
     sim.server().handle().set_unavailable(false);
     p.until("recovery", CONVERGE, |v| v.degraded.is_empty())
         .await;
+    p.stop().await;
+}
+
+/// The Flux list requests (GET of a collection, not a watch) the server answered, by resource plural.
+fn list_requests(server: &SimServer, plural: &str) -> Vec<String> {
+    server
+        .request_log()
+        .entries()
+        .into_iter()
+        .filter(|r| {
+            r.method == "GET"
+                && r.path_and_query.contains(&format!("/{plural}?"))
+                && !r.path_and_query.contains("watch=")
+        })
+        .map(|r| r.path_and_query)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_lists_come_from_the_watch_cache_in_one_piece() {
+    // More Kustomizations than a page: a consistent read would take three pages, the watch cache answers in one.
+    let mut seed = fleet();
+    for i in 0..1200 {
+        seed.push(ks("bulk", &format!("ks-{i:04}")));
+    }
+    let sim = start(SimOptions::default(), &seed, all_namespaces()).await;
+    let mut p = Pipeline::start(&sim.connection);
+    p.until("every kind synced", CONVERGE, served_kinds_synced)
+        .await;
+    assert_eq!(p.view.refs(), store_refs(&sim.store, None));
+    for kind in FluxKind::ALL {
+        let lists = list_requests(sim.server(), kind.plural());
+        assert_eq!(lists.len(), 1, "{kind}: one list, in one piece: {lists:#?}");
+        assert!(
+            lists[0].contains("resourceVersion=0")
+                && lists[0].contains("resourceVersionMatch=NotOlderThan")
+                && !lists[0].contains("limit="),
+            "{kind}: from the watch cache: {}",
+            lists[0]
+        );
+    }
+    // The 1.28 server refuses streaming lists (WatchList gate off): tried at most once per kind, then listing.
+    for kind in FluxKind::ALL {
+        let streamed: Vec<(String, u16)> = sim
+            .server()
+            .request_log()
+            .entries()
+            .into_iter()
+            .filter(|r| {
+                r.path_and_query.contains(&format!("/{}?", kind.plural()))
+                    && r.path_and_query.contains("sendInitialEvents=true")
+            })
+            .map(|r| (r.path_and_query, r.status))
+            .collect();
+        assert!(streamed.len() <= 1, "{kind}: {streamed:#?}");
+        assert!(
+            streamed.iter().all(|(_, s)| *s == 422),
+            "{kind}: {streamed:#?}"
+        );
+    }
+    p.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relist_is_never_older_than_what_was_shown_even_from_a_lagging_cache() {
+    let sim = start(SimOptions::default(), &fleet(), all_namespaces()).await;
+    let mut p = Pipeline::start(&sim.connection);
+    p.until("every kind synced", CONVERGE, served_kinds_synced)
+        .await;
+    // The API server's watch cache falls behind (an HA peer, a cache catching up) …
+    let controls = sim.server().handle().controls().clone();
+    controls.set_frozen_cache(Some(sim.store.resource_version()));
+    // … while an object is created and shown.
+    sim.store
+        .upsert(ks("team-a", "newer-than-the-cache"))
+        .unwrap();
+    let newer = ResourceRef::new(FluxKind::Kustomization, "team-a", "newer-than-the-cache");
+    p.until("the new object", CONVERGE, |v| {
+        v.objects.contains_key(&newer)
+    })
+    .await;
+    // The cache really lags: a resourceVersion=0 list does not have it.
+    let api = dynamic_api(&sim.connection.client, FluxKind::Kustomization, "team-a");
+    let cached = api
+        .list(
+            &kube::api::ListParams::default()
+                .at("0")
+                .matching(kube::api::VersionMatch::NotOlderThan),
+        )
+        .await
+        .unwrap();
+    assert!(
+        cached
+            .items
+            .iter()
+            .all(|o| o.metadata.name.as_deref() != Some("newer-than-the-cache")),
+        "the simulated cache lags"
+    );
+    // While the server fails (watches broken), more changes and a compaction: the watch cannot resume and the
+    // kind is listed again.
+    let mark = p.view.log.len();
+    let handle = sim.server().handle();
+    handle.set_fault(&fluxops::sim::fault::Fault::Status(500), true);
+    sim.store.upsert(ks("team-b", "while-failing")).unwrap();
+    sim.store.compact();
+    handle.set_fault(&fluxops::sim::fault::Fault::Status(500), false);
+    let later = ResourceRef::new(FluxKind::Kustomization, "team-b", "while-failing");
+    p.until("the re-list", CONVERGE, |v| {
+        !v.logged_since(mark, "KindSynced Kustomization").is_empty()
+            && v.objects.contains_key(&later)
+    })
+    .await;
+    assert!(
+        p.view.logged_since(mark, "Deleted").is_empty(),
+        "nothing shown is reported deleted by a re-list: {:#?}",
+        &p.view.log[mark..]
+    );
+    assert!(p.view.objects.contains_key(&newer));
+    assert_eq!(p.view.refs(), store_refs(&sim.store, None));
+    let relist = list_requests(sim.server(), "kustomizations").pop().unwrap();
+    assert!(
+        relist.contains("resourceVersionMatch=NotOlderThan")
+            && !relist.contains("resourceVersion=0"),
+        "not older than what was seen: {relist}"
+    );
+    controls.set_frozen_cache(None);
+    p.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streaming_lists_are_used_where_the_server_offers_them() {
+    let options = SimOptions {
+        watch_list: true,
+        ..SimOptions::default()
+    };
+    let sim = start(options, &fleet(), all_namespaces()).await;
+    let mut p = Pipeline::start(&sim.connection);
+    p.until("every kind synced", CONVERGE, served_kinds_synced)
+        .await;
+    assert_eq!(p.view.refs(), store_refs(&sim.store, None));
+    for kind in FluxKind::ALL {
+        assert!(
+            list_requests(sim.server(), kind.plural()).is_empty(),
+            "{kind}: streamed, not listed"
+        );
+    }
+    let streamed = sim
+        .server()
+        .request_log()
+        .entries()
+        .into_iter()
+        .filter(|r| r.path_and_query.contains("sendInitialEvents=true") && r.status == 200)
+        .count();
+    assert!(streamed >= FluxKind::ALL.len(), "{streamed}");
+    // The same connection then carries the changes.
+    sim.store.upsert(ks("team-b", "after-the-stream")).unwrap();
+    let born = ResourceRef::new(FluxKind::Kustomization, "team-b", "after-the-stream");
+    p.until("a change after the stream", CONVERGE, |v| {
+        v.objects.contains_key(&born)
+    })
+    .await;
     p.stop().await;
 }

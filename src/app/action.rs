@@ -36,6 +36,8 @@ macro_rules! actions {
 
 actions! {
     Quit => "quit", "Quit fluxops";
+    ReloadKubeconfig => "reload_kubeconfig", "Read the kubeconfig again and reconnect (new credentials)";
+    Suspend => "suspend", "Suspend fluxops and go back to the shell (fg resumes)";
     ToggleHelp => "toggle_help", "Show or hide the help";
     CloseHelp => "close_help", "Close the help";
     MoveUp => "move_up", "Select the previous row";
@@ -77,6 +79,11 @@ actions! {
     DagDeeper => "dag_deeper", "Show one hop more around the centre (past 9: the whole graph)";
     DagShallower => "dag_shallower", "Show one hop less around the centre";
     DagFocusSelected => "dag_focus_selected", "Centre the neighbourhood on the selected node";
+    ShowProblems => "show_problems", "Show the Problems screen: root causes, worst first";
+    ShowYaml => "show_yaml", "Show the selected object's YAML (fetched now)";
+    ShowEvents => "show_events", "Show the selected object's events";
+    ShowInventory => "show_inventory", "Show what the selected object applied, with live status (or where a source fetches from)";
+    CloseInspect => "close_inspect", "Close the drill-down and go back";
 }
 
 impl Action {

@@ -11,12 +11,15 @@
 //! left/right within the layer; with a depth limit, landing on a node whose neighbours are cut off recentres the
 //! neighbourhood on it, so walking never hits a wall.
 
+use super::dag_view::Segment;
+use super::view::TimingMark;
 use crate::flux::ResourceRef;
 use crate::graph::layout::collapse::FoldedNode;
 use crate::graph::layout::{GraphLayout, LayoutOptions, focus, lay_out_graph};
 use crate::graph::{Graph, GraphWarning};
-use crate::text::sanitize_line;
-use std::collections::{BTreeSet, HashSet};
+use crate::text::sanitize_name;
+use crate::timing::Timings;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Hops shown around the centre when the screen opens.
 pub const DEFAULT_DEPTH: usize = 3;
@@ -56,8 +59,11 @@ pub struct DagLayout {
     pub warnings: Vec<(GraphWarning, Vec<usize>)>,
     /// Folded nodes involved in some warning.
     pub warned: HashSet<usize>,
-    /// For each layered node, the layered nodes one layer down it has an edge to, with the routed edge's index.
-    pub segments: Vec<Vec<(usize, usize)>>,
+    /// The stuck / overdue mark of each folded node (objects only).
+    pub timing: Vec<Option<TimingMark>>,
+    /// For each layered node, the layered nodes one layer down it has an edge to: into a real node, with the
+    /// routed edge's index; into a dummy of its trunk, `None`.
+    pub segments: Vec<Vec<Segment>>,
     /// Rows and tracks on the canvas.
     pub geometry: super::dag_view::Geometry,
 }
@@ -108,12 +114,14 @@ pub fn involved(w: &GraphWarning) -> Vec<&ResourceRef> {
     }
 }
 
-/// The label text of a node without its glyph: `KS apps`, `blocked: 17 behind podinfo`, plus ` ⚠` when warned.
+/// The label text of a node without its glyph: `KS apps`, `blocked: 17 behind podinfo`, plus ` ⧗` / ` ◷` when
+/// the object is stuck / overdue and ` ⚠` when warned.
 #[must_use]
-pub fn label(node: &FoldedNode, name: &str, warned: bool) -> String {
+pub fn label(node: &FoldedNode, name: &str, warned: bool, timing: Option<TimingMark>) -> String {
     let mark = if warned { " ⚠" } else { "" };
+    let timing = timing.map_or(String::new(), |t| format!(" {}", t.glyph()));
     match node {
-        FoldedNode::Object(r) => format!("{} {name}{mark}", r.kind.abbrev()),
+        FoldedNode::Object(r) => format!("{} {name}{timing}{mark}", r.kind.abbrev()),
         FoldedNode::Chain(c) => format!("blocked: {} behind {name}{mark}", c.members.len()),
     }
 }
@@ -128,11 +136,11 @@ fn box_width(label: &str) -> u32 {
 fn short_name(r: &ResourceRef, with_namespace: bool) -> String {
     let (name, max) = if with_namespace {
         (
-            sanitize_line(&r.namespaced_name()).into_owned(),
+            sanitize_name(&r.namespaced_name()).into_owned(),
             MAX_NAME + 12,
         )
     } else {
-        (sanitize_line(&r.name).into_owned(), MAX_NAME)
+        (sanitize_name(&r.name).into_owned(), MAX_NAME)
     };
     if name.chars().count() <= max {
         return name;
@@ -162,6 +170,9 @@ pub struct DagState {
     warnings: Vec<GraphWarning>,
     /// A clock tick came since the last layout (large layouts follow data changes only then).
     tick_due: bool,
+    /// Stuck / overdue objects (their boxes carry a mark, which widens them) and the timings' version of it.
+    marks: BTreeMap<ResourceRef, TimingMark>,
+    marks_version: Option<u64>,
     cache: Option<DagLayout>,
     /// Top-left canvas cell on screen (kept between frames, moved just enough to show the selection).
     pub offset: (u32, u32),
@@ -181,6 +192,8 @@ impl Default for DagState {
             warnings_stale: true,
             warnings: Vec::new(),
             tick_due: false,
+            marks: BTreeMap::new(),
+            marks_version: None,
             cache: None,
             offset: (0, 0),
             layouts: 0,
@@ -200,6 +213,24 @@ impl DagState {
     pub fn mark_warnings_stale(&mut self) {
         self.warnings_stale = true;
         self.stale = true;
+    }
+
+    /// Takes the stuck and overdue objects from the timings; a change lays out again (a mark widens a box).
+    pub fn sync_marks(&mut self, timings: &Timings) {
+        let version = timings.flagged_version();
+        if self.marks_version == Some(version) {
+            return;
+        }
+        self.marks_version = Some(version);
+        let marks: BTreeMap<ResourceRef, TimingMark> = timings
+            .flagged()
+            .iter()
+            .filter_map(|(r, f)| Some((r.clone(), TimingMark::of(*f)?)))
+            .collect();
+        if marks != self.marks {
+            self.marks = marks;
+            self.stale = true;
+        }
     }
 
     /// The 1 s clock ticked: a large layout (over [`LARGE`] nodes) catches up with data changes now.
@@ -262,7 +293,7 @@ impl DagState {
             self.stale = false;
             self.tick_due = false;
             self.layouts += 1;
-            self.cache = Some(compute(graph, key, &self.warnings));
+            self.cache = Some(compute(graph, key, &self.warnings, &self.marks));
         }
         self.fix_selection();
     }
@@ -447,7 +478,12 @@ impl DagState {
 }
 
 /// Computes the layout for `key`.
-fn compute(graph: &Graph, key: LayoutKey, warnings: &[GraphWarning]) -> DagLayout {
+fn compute(
+    graph: &Graph,
+    key: LayoutKey,
+    warnings: &[GraphWarning],
+    marks: &BTreeMap<ResourceRef, TimingMark>,
+) -> DagLayout {
     let mut nodes = match (&key.centre, key.depth) {
         (Some(c), Some(d)) => focus::neighbourhood(graph, c, d),
         _ => focus::whole(graph),
@@ -483,7 +519,11 @@ fn compute(graph: &Graph, key: LayoutKey, warnings: &[GraphWarning]) -> DagLayou
         FoldedNode::Object(r) => short_name(r, several_namespaces),
         FoldedNode::Chain(c) => short_name(&c.root, several_namespaces),
     };
-    let width = |n: &FoldedNode| box_width(&label(n, &name_of(n), node_warned(n)));
+    let mark_of = |n: &FoldedNode| match n {
+        FoldedNode::Object(r) => marks.get(r).copied(),
+        FoldedNode::Chain(_) => None,
+    };
+    let width = |n: &FoldedNode| box_width(&label(n, &name_of(n), node_warned(n), mark_of(n)));
     let laid = lay_out_graph(
         graph,
         nodes,
@@ -505,6 +545,7 @@ fn compute(graph: &Graph, key: LayoutKey, warnings: &[GraphWarning]) -> DagLayou
     }
     let names: Vec<String> = folded.nodes.iter().map(name_of).collect();
     let warned: HashSet<usize> = (0..n).filter(|i| node_warned(&folded.nodes[*i])).collect();
+    let timing: Vec<Option<TimingMark>> = folded.nodes.iter().map(mark_of).collect();
     let warnings = warnings
         .iter()
         .map(|w| {
@@ -517,12 +558,7 @@ fn compute(graph: &Graph, key: LayoutKey, warnings: &[GraphWarning]) -> DagLayou
             (w.clone(), at)
         })
         .collect();
-    let mut segments = vec![Vec::new(); laid.layout.placed.len()];
-    for (e, routed) in laid.layout.edges.iter().enumerate() {
-        for pair in routed.chain.windows(2) {
-            segments[pair[0]].push((pair[1], e));
-        }
-    }
+    let segments = super::dag_view::segments(&laid.layout);
     let geometry = super::dag_view::geometry(&laid.layout, &segments);
     DagLayout {
         key,
@@ -532,6 +568,7 @@ fn compute(graph: &Graph, key: LayoutKey, warnings: &[GraphWarning]) -> DagLayou
         names,
         warnings,
         warned,
+        timing,
         segments,
         graph: laid,
     }

@@ -8,28 +8,22 @@
 //! going sideways to the layer below gets a track of its own for its "bus" (nodes whose buses do not overlap
 //! share one), so two parents' buses never merge: an edge runs down from the upper box's centre to its track,
 //! along it, and down into the lower box, with `▼` above a dependent (`▲`, one column right of the centre, for
-//! an edge drawn reversed to break a cycle). Where lines meet they join (`┬ ┴ ├ ┤ ┼ …`). A long edge passes the layers in between as `│` where
-//! its dummy node sits.
+//! an edge drawn reversed to break a cycle). Where lines of one bus meet they join (`┬ ┴ ├ ┤ ┼ …`); where lines
+//! of two buses cross, the vertical passes over a gap (`app::dag_canvas`). A long edge passes the layers in between
+//! as `│` down its upper node's trunk. Only whole boxes are drawn; markers count the rest (`◀ 3`, `5 ▶`).
 
-use super::dag::{DagLayout, DagNode, label};
+use super::dag::{DagLayout, DagNode};
 use super::state::State;
-use super::view::glyph;
 use crate::flux::{Health, ResourceRef};
-use crate::graph::NodeState;
 use crate::graph::layout::Layout;
 use crate::graph::layout::collapse::FoldedNode;
-use crate::text::sanitize_line;
-use std::collections::{BTreeMap, HashSet};
+use crate::text::{sanitize_line, sanitize_name};
+use std::collections::HashSet;
 
 /// Rows kept visible above the selection's row when scrolling (the edges coming into it).
 const ABOVE: u32 = 3;
-/// Columns kept visible beside the selection when scrolling sideways.
-const MARGIN: u32 = 4;
-
-const UP: u8 = 1;
-const DOWN: u8 = 2;
-const LEFT: u8 = 4;
-const RIGHT: u8 = 8;
+/// Columns kept visible beside the selection when scrolling sideways (room for an edge marker, `◀ 12`).
+const MARGIN: u32 = 6;
 
 /// One cell of an edge, in screen coordinates relative to the canvas.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +35,8 @@ pub struct EdgeCell {
     pub blast: bool,
 }
 
-/// One node's box (`[✗ KS apps ⚠]`, in braces `{…}` inside the blast radius), clipped on the left to the canvas; the right side is clipped when drawn.
+/// One node's box (`[✗ KS apps ⚠]`, in braces `{…}` inside the blast radius); whole, except a selected box
+/// wider than the canvas (cut on the left with `…` here, on the right when drawn).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoxView {
     pub x: u16,
@@ -51,6 +46,8 @@ pub struct BoxView {
     pub selected: bool,
     /// Depends (transitively) on the selection.
     pub blast: bool,
+    /// The stuck / overdue mark inside `text` (drawn in its own theme role).
+    pub timing: Option<super::view::TimingMark>,
 }
 
 /// The panel beside (or below) the canvas.
@@ -65,12 +62,27 @@ pub struct DagPanel {
     pub warnings: Vec<(bool, String)>,
 }
 
+/// Boxes of a row beyond the canvas' edge: `◀ 3` at the left edge, `5 ▶` at the right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkerView {
+    pub x: u16,
+    pub y: u16,
+    pub text: String,
+}
+
 /// Everything the DAG screen draws.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DagView {
     pub title: String,
     pub cells: Vec<EdgeCell>,
     pub boxes: Vec<BoxView>,
+    /// Boxes of a row beyond the left or right edge.
+    pub markers: Vec<MarkerView>,
+    /// Boxes in layers above / below the canvas.
+    pub above: usize,
+    pub below: usize,
+    /// Cells where edges of two nodes cross on the canvas (drawn as a vertical line over a gap).
+    pub crossings: usize,
     pub panel: DagPanel,
 }
 
@@ -85,37 +97,61 @@ pub struct Geometry {
     pub height: u32,
 }
 
+/// One hop of an edge one layer down from a layered node: to `.0`, the last hop of routed edge `.1`, or (`None`)
+/// a hop down a trunk into a dummy.
+pub type Segment = (usize, Option<usize>);
+
+/// The hops one layer down from each layered node: each routed edge's last hop, and each trunk's hops.
+#[must_use]
+pub fn segments(layout: &Layout) -> Vec<Vec<Segment>> {
+    let mut out = vec![Vec::new(); layout.placed.len()];
+    for (e, routed) in layout.edges.iter().enumerate() {
+        if let Some(via) = routed.via {
+            out[via].push((routed.bottom(), Some(e)));
+        }
+    }
+    for (i, &a) in layout.above.iter().enumerate() {
+        out[a].push((layout.node_count + i, None));
+    }
+    out
+}
+
 /// Assigns tracks (greedy interval colouring of the buses, left to right) and rows.
 #[must_use]
-pub fn geometry(layout: &Layout, segments: &[Vec<(usize, usize)>]) -> Geometry {
+pub fn geometry(layout: &Layout, segments: &[Vec<Segment>]) -> Geometry {
     let mut track = vec![None; layout.placed.len()];
     let mut rows = Vec::with_capacity(layout.layers.len());
     let mut row = 0u32;
     for layer in &layout.layers {
         rows.push(row);
-        // (start, end, node) of each bus, in layer order (so by start).
-        let mut ends: Vec<u32> = Vec::new();
-        for &v in layer {
-            let ca = layout.placed[v].centre();
-            let (lo, hi) = segments[v]
-                .iter()
-                .map(|(b, _)| layout.placed[*b].centre())
-                .fold((ca, ca), |(lo, hi), c| (lo.min(c), hi.max(c)));
-            if lo == hi {
-                continue;
-            }
-            let t = match ends.iter().position(|e| *e < lo) {
-                Some(t) => t,
-                None => {
-                    ends.push(0);
-                    ends.len() - 1
-                }
-            };
-            ends[t] = hi;
-            track[v] = u32::try_from(t).ok();
+        let buses: Vec<(usize, Bus)> = layer
+            .iter()
+            .filter_map(|&v| {
+                let centre = layout.placed[v].centre();
+                let kids: Vec<u32> = segments[v]
+                    .iter()
+                    .map(|(b, _)| layout.placed[*b].centre())
+                    .collect();
+                let lo = kids.iter().copied().fold(centre, u32::min);
+                let hi = kids.iter().copied().fold(centre, u32::max);
+                (lo != hi).then_some((
+                    v,
+                    Bus {
+                        centre,
+                        lo,
+                        hi,
+                        kids,
+                    },
+                ))
+            })
+            .collect();
+        let bus_list: Vec<Bus> = buses.iter().map(|(_, b)| b.clone()).collect();
+        let tracks = assign_tracks(&bus_list);
+        for ((v, _), t) in buses.iter().zip(&tracks) {
+            track[*v] = Some(*t);
         }
-        let tracks = u32::try_from(ends.len()).unwrap_or(u32::MAX / 4).max(1);
-        row += 2 + tracks;
+        let used = tracks.iter().max().map_or(1, |t| t + 1);
+        row += 2 + used;
     }
     let height = row.saturating_sub(2);
     Geometry {
@@ -125,34 +161,135 @@ pub fn geometry(layout: &Layout, segments: &[Vec<(usize, usize)>]) -> Geometry {
     }
 }
 
-/// The glyph-carrying health of a folded node (`None`: a missing object).
-fn node_health(state: &State, node: &FoldedNode) -> Option<Health> {
-    match node {
-        FoldedNode::Chain(_) => Some(Health::Blocked),
-        FoldedNode::Object(r) => match state.graph.node(r) {
-            Some(n) if n.state == NodeState::Implied => Some(Health::Unknown),
-            Some(n) => n.health,
-            None => None,
-        },
+/// One node's edges to the layer below as drawn: down from `centre` to its track, along `[lo, hi]`, down into
+/// each of `kids` (columns).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bus {
+    pub centre: u32,
+    pub lo: u32,
+    pub hi: u32,
+    pub kids: Vec<u32>,
+}
+
+impl Bus {
+    fn overlaps(&self, other: &Bus) -> bool {
+        self.lo <= other.hi && other.lo <= self.hi
+    }
+
+    /// Crossings when `self` runs on a track above `other`: `other`'s drop from its box passes `self`'s bus,
+    /// and `self`'s drops into its children pass `other`'s bus (where they do not meet a line of `other`).
+    fn crossings_above(&self, other: &Bus) -> u32 {
+        let inside = |c: u32, b: &Bus| b.lo < c && c < b.hi;
+        let drop = u32::from(inside(other.centre, self));
+        let kids = self
+            .kids
+            .iter()
+            .filter(|c| inside(**c, other) && **c != other.centre && !other.kids.contains(c))
+            .count();
+        drop + u32::try_from(kids).unwrap_or(u32::MAX / 4)
     }
 }
 
-fn box_char(mask: u8) -> char {
-    match mask {
-        m if m == UP | DOWN => '│',
-        m if m == LEFT | RIGHT => '─',
-        m if m == DOWN | RIGHT => '┌',
-        m if m == DOWN | LEFT => '┐',
-        m if m == UP | RIGHT => '└',
-        m if m == UP | LEFT => '┘',
-        m if m == UP | DOWN | RIGHT => '├',
-        m if m == UP | DOWN | LEFT => '┤',
-        m if m == DOWN | LEFT | RIGHT => '┬',
-        m if m == UP | LEFT | RIGHT => '┴',
-        m if m == UP | DOWN | LEFT | RIGHT => '┼',
-        m if m & (LEFT | RIGHT) != 0 => '─',
-        _ => '│',
+/// Bands with more buses than this keep their left-to-right order before tracks are given (ordering them costs
+/// the cube).
+const ORDERED_BUSES: usize = 48;
+
+/// Bands with more buses than this get plain first-fit tracks (weighing every overlapping pair costs the square).
+const PREFERRED_BUSES: usize = 400;
+
+/// Tracks by greedy interval colouring in the buses' order (left to right): each takes the first track whose
+/// last bus ends before it starts. Linear in buses times tracks.
+fn first_fit(buses: &[Bus]) -> Vec<u32> {
+    let mut ends: Vec<u32> = Vec::new();
+    buses
+        .iter()
+        .map(|b| {
+            let t = ends.iter().position(|e| *e < b.lo).unwrap_or_else(|| {
+                ends.push(0);
+                ends.len() - 1
+            });
+            ends[t] = b.hi;
+            u32::try_from(t).unwrap_or(u32::MAX / 4)
+        })
+        .collect()
+}
+
+/// A track (0 = top) for each bus of a band: buses that overlap get different tracks, the others may share.
+/// Which of two overlapping buses runs above the other decides whether their lines cross, so up to
+/// [`ORDERED_BUSES`] buses are first put in an order from top to bottom that keeps crossings few (each inserted
+/// where it adds the fewest, then each moved to its best place once more); each then takes the first free track
+/// below the overlapping buses before it that cross less above it.
+#[must_use]
+pub fn assign_tracks(buses: &[Bus]) -> Vec<u32> {
+    let n = buses.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    if n <= ORDERED_BUSES {
+        let cost_at = |order: &[usize], new: usize, at: usize| -> u32 {
+            let above: u32 = order[..at]
+                .iter()
+                .map(|&m| buses[m].crossings_above(&buses[new]))
+                .sum();
+            let below: u32 = order[at..]
+                .iter()
+                .map(|&m| buses[new].crossings_above(&buses[m]))
+                .sum();
+            above + below
+        };
+        // Ties keep the layer order: a bus goes below those before it (as first-fit put it), and stays where
+        // it is when moving it gains nothing.
+        let best_place = |order: &[usize], new: usize, stay: usize| -> usize {
+            (0..=order.len())
+                .min_by_key(|at| (cost_at(order, new, *at), at.abs_diff(stay)))
+                .unwrap_or(order.len())
+        };
+        order.clear();
+        for new in 0..n {
+            let at = best_place(&order, new, order.len());
+            order.insert(at, new);
+        }
+        for new in 0..n {
+            if let Some(i) = order.iter().position(|m| *m == new) {
+                order.remove(i);
+                let at = best_place(&order, new, i);
+                order.insert(at, new);
+            }
+        }
     }
+    if n > PREFERRED_BUSES {
+        return first_fit(buses);
+    }
+    // The first free track, below every bus before it in the order that had better be above it.
+    let mut track = vec![0u32; n];
+    for (k, &b) in order.iter().enumerate() {
+        let placed = order[..k].iter().filter(|m| buses[**m].overlaps(&buses[b]));
+        let lowest = placed
+            .clone()
+            .filter(|m| {
+                buses[**m].crossings_above(&buses[b]) < buses[b].crossings_above(&buses[**m])
+            })
+            .map(|m| track[*m] + 1)
+            .max()
+            .unwrap_or(0);
+        let taken: Vec<u32> = placed.map(|m| track[*m]).collect();
+        track[b] = (lowest..).find(|t| !taken.contains(t)).unwrap_or(lowest);
+    }
+    track
+}
+
+/// Keeps `offset` when `[start, end)` (plus `margin`) is inside `[offset, offset + size)`; otherwise centres the
+/// span (its start, when it is wider than `size`), without scrolling past `total` (the canvas' extent).
+fn centre_on(offset: u32, (start, end): (u32, u32), size: u32, margin: u32, total: u32) -> u32 {
+    let margin = margin.min(size.saturating_sub(end - start) / 2);
+    if start >= offset + margin && end + margin <= offset + size {
+        return offset;
+    }
+    let width = end - start;
+    let centred = if width >= size {
+        start
+    } else {
+        (start + width / 2).saturating_sub(size / 2)
+    };
+    centred.min(total.saturating_sub(size)).min(start)
 }
 
 /// Moves `offset` just enough that `[start, end)` (plus `margin`) fits in `size`.
@@ -168,7 +305,7 @@ fn scroll_to(offset: u32, start: u32, end: u32, size: u32, margin: u32) -> u32 {
 }
 
 /// The folded nodes in the selection's blast radius (an object: [`crate::graph::Graph::blast_radius`]; a chain:
-/// that of its members).
+/// that of its members, in one walk).
 fn blast(state: &State, cache: &DagLayout, selected: Option<&DagNode>) -> HashSet<usize> {
     let roots: Vec<&ResourceRef> = match selected {
         Some(DagNode::Object(r)) => vec![r],
@@ -184,14 +321,21 @@ fn blast(state: &State, cache: &DagLayout, selected: Option<&DagNode>) -> HashSe
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    let mut out = HashSet::new();
-    for r in roots {
-        for d in state.graph.blast_radius(r) {
-            if let Some(i) = cache.graph.folded.index_of(d) {
-                out.insert(i);
+    // One walk from every root at once (a chain of thousands: not one walk per member).
+    let starts: HashSet<&ResourceRef> = roots.iter().copied().collect();
+    let mut reached: HashSet<&ResourceRef> = HashSet::new();
+    let mut queue: std::collections::VecDeque<&ResourceRef> = roots.into_iter().collect();
+    while let Some(r) = queue.pop_front() {
+        for d in state.graph.dependents(r) {
+            if reached.insert(d) && !starts.contains(d) {
+                queue.push_back(d);
             }
         }
     }
+    let mut out: HashSet<usize> = reached
+        .into_iter()
+        .filter_map(|d| cache.graph.folded.index_of(d))
+        .collect();
     if let Some(i) = selected.and_then(|s| cache.index(s)) {
         out.remove(&i);
     }
@@ -209,7 +353,9 @@ pub fn build(state: &mut State, width: u16, height: u16) -> DagView {
         let p = cache.graph.layout.placed[i];
         let y = cache.geometry.rows[p.layer as usize];
         let (ox, oy) = state.dag.offset;
-        let ox = scroll_to(ox, p.x, p.x + p.width, vw, MARGIN);
+        // Sideways, a box that goes out of sight comes back in the middle: the graph spreads both ways.
+        let total = cache.graph.layout.width;
+        let ox = centre_on(ox, (p.x, p.x + p.width), vw, MARGIN, total);
         let oy = scroll_to(oy, y, y + 1, vh, ABOVE);
         state.dag.offset = (ox, oy);
     }
@@ -220,16 +366,24 @@ pub fn build(state: &mut State, width: u16, height: u16) -> DagView {
             title: " DAG ".to_owned(),
             cells: Vec::new(),
             boxes: Vec::new(),
+            markers: Vec::new(),
+            above: 0,
+            below: 0,
+            crossings: 0,
             panel: DagPanel::default(),
         };
     };
     let blast = blast(state, cache, dag.selected.as_ref());
     let (ox, oy) = dag.offset;
-    let (cells, boxes) = canvas(state, cache, &blast, sel, (ox, oy, vw, vh));
+    let canvas = super::dag_canvas::canvas(state, cache, &blast, sel, (ox, oy, vw, vh));
     DagView {
         title: title(state, cache),
-        cells,
-        boxes,
+        cells: canvas.cells,
+        boxes: canvas.boxes,
+        markers: canvas.markers,
+        above: canvas.above,
+        below: canvas.below,
+        crossings: canvas.crossings,
         panel: panel(state, cache, &blast),
     }
 }
@@ -241,158 +395,24 @@ fn title(state: &State, cache: &DagLayout) -> String {
             "{d} hop{} around {} {}",
             if d == 1 { "" } else { "s" },
             c.kind.abbrev(),
-            sanitize_line(&c.name)
+            sanitize_name(&c.name)
         ),
         _ => "whole graph".to_owned(),
     };
-    format!(
-        " DAG · {scope} · {} of {} objects ",
-        cache.shown().len(),
-        state.graph.node_count()
-    )
-}
-
-type Viewport = (u32, u32, u32, u32);
-
-/// The edge cells and boxes inside the viewport `(x, y, width, height)`.
-fn canvas(
-    state: &State,
-    cache: &DagLayout,
-    blast: &HashSet<usize>,
-    sel: Option<usize>,
-    (ox, oy, vw, vh): Viewport,
-) -> (Vec<EdgeCell>, Vec<BoxView>) {
-    let layout = &cache.graph.layout;
-    let mut grid: BTreeMap<(u32, u32), (u8, bool, Option<char>)> = BTreeMap::new();
-    let mut boxes = Vec::new();
-    let visible = |x: u32, y: u32| x >= ox && x < ox + vw && y >= oy && y < oy + vh;
-    let edge_in_blast = |e: usize| {
-        let routed = &layout.edges[e];
-        blast.contains(&routed.lower)
-            && (Some(routed.upper) == sel || blast.contains(&routed.upper))
+    // Objects are what the cluster has (the tree, the timings and the status bar count the same); placeholders
+    // (missing, not created yet) are drawn, marked, but not counted as objects.
+    let is_object =
+        |r: &&ResourceRef| state.objects.contains_key(*r) || state.invalid.contains_key(*r);
+    let shown = cache.shown().iter().filter(is_object).count();
+    let placeholders = cache.shown().len() - shown;
+    let others = match placeholders {
+        0 => String::new(),
+        n => format!(" (+{n} not in the cluster)"),
     };
-    let geo = &cache.geometry;
-    // Layers whose band (boxes, tracks, arrows) meets the viewport.
-    let first = geo.rows.partition_point(|r| *r <= oy).saturating_sub(1);
-    let last = geo.rows.partition_point(|r| *r < oy + vh);
-    for (l, layer) in layout.layers.iter().enumerate().take(last).skip(first) {
-        let y0 = geo.rows[l];
-        let next = geo.rows.get(l + 1).copied().unwrap_or(y0 + 3);
-        for &v in layer {
-            let p = layout.placed[v];
-            if layout.is_dummy(v) && visible(p.x, y0) {
-                let hot = cache.segments[v].iter().any(|(_, e)| edge_in_blast(*e));
-                let cell = grid.entry((p.x, y0)).or_insert((0, false, None));
-                cell.0 |= UP | DOWN;
-                cell.1 |= hot;
-            } else if !layout.is_dummy(v)
-                && y0 >= oy
-                && y0 < oy + vh
-                && p.x < ox + vw
-                && p.x + p.width > ox
-            {
-                boxes.push(box_view(state, cache, v, sel, blast, (ox, oy)));
-            }
-            let ca = p.centre();
-            let t = y0 + 1 + geo.track[v].unwrap_or(0);
-            for &(b, e) in &cache.segments[v] {
-                // An edge drawn reversed (it closes a cycle) enters its lower box one column right of the
-                // centre, so its `▲` does not share a cell with the `▼` of the box's other edges.
-                let reversed_in =
-                    layout.edges[e].reversed && !layout.is_dummy(b) && layout.placed[b].width >= 3;
-                let cb = layout.placed[b].centre() + u32::from(reversed_in);
-                let hot = edge_in_blast(e);
-                let mut mark = |x: u32, y: u32, m: u8, arrow: Option<char>| {
-                    if visible(x, y) {
-                        let cell = grid.entry((x, y)).or_insert((0, false, None));
-                        cell.0 |= m;
-                        cell.1 |= hot;
-                        if arrow.is_some() && cell.2 != Some('▼') {
-                            cell.2 = arrow;
-                        }
-                    }
-                };
-                let arrow = (!layout.is_dummy(b)).then_some(if layout.edges[e].reversed {
-                    '▲'
-                } else {
-                    '▼'
-                });
-                if ca == cb {
-                    for y in y0 + 1..next {
-                        mark(ca, y, UP | DOWN, (y + 1 == next).then_some(arrow).flatten());
-                    }
-                    continue;
-                }
-                for y in y0 + 1..t {
-                    mark(ca, y, UP | DOWN, None);
-                }
-                mark(ca, t, UP | if cb > ca { RIGHT } else { LEFT }, None);
-                let (lo, hi) = (ca.min(cb), ca.max(cb));
-                for x in (lo + 1).max(ox)..hi.min(ox + vw) {
-                    mark(x, t, LEFT | RIGHT, None);
-                }
-                mark(cb, t, DOWN | if ca < cb { LEFT } else { RIGHT }, None);
-                for y in t + 1..next {
-                    mark(cb, y, UP | DOWN, (y + 1 == next).then_some(arrow).flatten());
-                }
-            }
-        }
-    }
-    let cells = grid
-        .into_iter()
-        .filter(|((x, y), _)| visible(*x, *y))
-        .map(|((x, y), (mask, hot, arrow))| EdgeCell {
-            x: u16::try_from(x - ox).unwrap_or(u16::MAX),
-            y: u16::try_from(y - oy).unwrap_or(u16::MAX),
-            ch: arrow
-                .filter(|_| mask == UP | DOWN)
-                .unwrap_or_else(|| box_char(mask)),
-            blast: hot,
-        })
-        .collect();
-    (cells, boxes)
-}
-
-fn box_view(
-    state: &State,
-    cache: &DagLayout,
-    v: usize,
-    sel: Option<usize>,
-    blast: &HashSet<usize>,
-    (ox, oy): (u32, u32),
-) -> BoxView {
-    let p = cache.graph.layout.placed[v];
-    let node = &cache.graph.folded.nodes[v];
-    let health = node_health(state, node);
-    let in_blast = blast.contains(&v);
-    // Readable without colour: what depends on the selection is drawn in braces.
-    let (open, close) = if in_blast { ('{', '}') } else { ('[', ']') };
-    let text = format!(
-        "{open}{} {}{close}",
-        glyph(health),
-        label(node, &cache.names[v], cache.warned.contains(&v))
-    );
-    // Cut the columns left of the viewport.
-    let mut skip = ox.saturating_sub(p.x);
-    let text: String = text
-        .chars()
-        .skip_while(|c| {
-            let w = u32::try_from(ratatui::text::Span::raw(c.to_string()).width()).unwrap_or(1);
-            if skip == 0 {
-                return false;
-            }
-            skip = skip.saturating_sub(w);
-            true
-        })
-        .collect();
-    BoxView {
-        x: u16::try_from(p.x.max(ox) - ox).unwrap_or(u16::MAX),
-        y: u16::try_from(cache.geometry.rows[p.layer as usize] - oy).unwrap_or(u16::MAX),
-        text,
-        health,
-        selected: Some(v) == sel,
-        blast: in_blast,
-    }
+    format!(
+        " DAG · {scope} · {shown} of {} objects{others} ",
+        state.objects.len() + state.invalid.len()
+    )
 }
 
 fn panel(state: &State, cache: &DagLayout, blast: &HashSet<usize>) -> DagPanel {
@@ -404,12 +424,19 @@ fn panel(state: &State, cache: &DagLayout, blast: &HashSet<usize>) -> DagPanel {
             facts.push(format!(
                 "{} objects wait on {}: Enter unfolds them",
                 c.members.len(),
-                sanitize_line(&c.root.to_string())
+                sanitize_name(&c.root.to_string())
             ));
+            if let Some(d) = state
+                .objects
+                .get(&c.root)
+                .and_then(|e| crate::diagnosis::diagnose_object(&e.object))
+            {
+                facts.push(format!("its diagnosis: {}", sanitize_line(&d.headline())));
+            }
             (
                 format!(
                     "blocked chain behind {}",
-                    sanitize_line(&c.root.to_string())
+                    sanitize_name(&c.root.to_string())
                 ),
                 Some(Health::Blocked),
             )
@@ -422,6 +449,16 @@ fn panel(state: &State, cache: &DagLayout, blast: &HashSet<usize>) -> DagPanel {
                 status.push_str(&view.reason);
             }
             facts.push(status);
+            if let Some((mark, text)) = &view.timing {
+                facts.push(format!("{} {text}", mark.glyph()));
+            }
+            if let Some(d) = state
+                .objects
+                .get(r)
+                .and_then(|e| crate::diagnosis::diagnose_object(&e.object))
+            {
+                facts.push(format!("diagnosis: {}", sanitize_line(&d.headline())));
+            }
             if let Some(b) = &view.blocked_by {
                 facts.push(format!("root cause: {b}"));
             } else if let Some(w) = &view.waiting_on {
@@ -446,7 +483,7 @@ fn panel(state: &State, cache: &DagLayout, blast: &HashSet<usize>) -> DagPanel {
             if shown < radius {
                 facts.push(format!("({shown} of them shown: + shows more hops)"));
             }
-            (sanitize_line(&r.to_string()).into_owned(), view.health)
+            (sanitize_name(&r.to_string()).into_owned(), view.health)
         }
         _ => ("nothing selected".to_owned(), None),
     };
@@ -474,17 +511,6 @@ mod tests {
     use crate::graph::layout::{LayoutInput, LayoutOptions, layout};
 
     #[test]
-    fn every_mask_of_two_or_more_directions_has_its_box_drawing_character() {
-        assert_eq!(box_char(UP | DOWN | LEFT | RIGHT), '┼');
-        assert_eq!(box_char(DOWN | LEFT | RIGHT), '┬');
-        assert_eq!(box_char(UP | LEFT | RIGHT), '┴');
-        assert_eq!(box_char(UP | DOWN | RIGHT), '├');
-        assert_eq!(box_char(UP | DOWN | LEFT), '┤');
-        assert_eq!(box_char(DOWN | RIGHT), '┌');
-        assert_eq!(box_char(UP | LEFT), '┘');
-    }
-
-    #[test]
     fn scrolling_moves_only_as_far_as_needed_to_show_the_span() {
         // Visible already: unchanged.
         assert_eq!(scroll_to(10, 20, 30, 40, 4), 10);
@@ -497,6 +523,18 @@ mod tests {
     }
 
     #[test]
+    fn a_box_out_of_sight_comes_back_in_the_middle_within_the_canvas() {
+        // Visible with its margin: unchanged.
+        assert_eq!(centre_on(10, (20, 30), 40, 4, 500), 10);
+        // Off to the right: centred.
+        assert_eq!(centre_on(0, (90, 100), 40, 4, 500), 75);
+        // Near the canvas' right end: no scrolling past it.
+        assert_eq!(centre_on(0, (190, 198), 40, 4, 200), 160);
+        // Wider than the viewport: its start.
+        assert_eq!(centre_on(0, (100, 200), 40, 4, 500), 100);
+    }
+
+    #[test]
     fn overlapping_buses_of_one_layer_get_different_tracks() {
         // Two parents of the same two children: both buses span the children, so they overlap.
         let laid = layout(
@@ -506,13 +544,7 @@ mod tests {
             },
             &LayoutOptions::default(),
         );
-        let mut segments = vec![Vec::new(); laid.placed.len()];
-        for (e, routed) in laid.edges.iter().enumerate() {
-            for pair in routed.chain.windows(2) {
-                segments[pair[0]].push((pair[1], e));
-            }
-        }
-        let geo = geometry(&laid, &segments);
+        let geo = geometry(&laid, &segments(&laid));
         assert!(geo.track[0].is_some() && geo.track[1].is_some());
         assert_ne!(geo.track[0], geo.track[1]);
         // Layer 1 sits below layer 0's row, its tracks and the arrow row.

@@ -7,9 +7,9 @@ use super::state::State;
 use super::topology::Topology;
 use super::view::age;
 use crate::diagnosis::{Confidence, FailureClass};
-use crate::flux::{EventType, FluxObject, Health, ResourceRef};
+use crate::flux::{EventType, FluxObject, Health, ResourceRef, StatusSummary};
 use crate::graph::NodeState;
-use crate::text::{sanitize, sanitize_line};
+use crate::text::{sanitize, sanitize_line, sanitize_name};
 use k8s_openapi::jiff::Timestamp;
 
 /// Events shown in the detail pane, newest first.
@@ -37,6 +37,10 @@ pub struct DetailView {
     pub events: Vec<EventView>,
     /// Durations (sparkline), p50/p95 and timing flags, when there are any.
     pub timing: Option<super::timings_view::TimingDetailView>,
+    /// On the Problems screen: what waits behind the object (`glyph Kind/ns/name`, the first ones) and how
+    /// many objects that is.
+    pub waiting: Vec<String>,
+    pub waiting_total: usize,
 }
 
 /// The diagnosis of a failing object (`crate::diagnosis`); every text is sanitised.
@@ -53,8 +57,18 @@ pub struct DiagnosisView {
 }
 
 impl DiagnosisView {
-    fn of(obj: &FluxObject) -> Option<DiagnosisView> {
-        let d = crate::diagnosis::diagnose_object(obj)?;
+    /// The diagnosis of `obj`; between two attempts of a failure the object no longer shows (`flux::retry`), that
+    /// of the failure kept in `status`.
+    fn of(obj: &FluxObject, status: &StatusSummary) -> Option<DiagnosisView> {
+        let d = crate::diagnosis::diagnose_object(obj).or_else(|| {
+            (status.health == Health::Failing).then(|| {
+                crate::diagnosis::diagnose(&crate::diagnosis::FailureInput {
+                    kind: obj.flux_kind(),
+                    reason: Some(status.reason.as_str()),
+                    message: &status.message,
+                })
+            })
+        })?;
         let maybe = if d.confidence == Confidence::Low && d.class != FailureClass::Unclassified {
             "maybe "
         } else {
@@ -98,7 +112,7 @@ pub struct EventView {
 /// Builds the detail view of `r`.
 #[must_use]
 pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
-    let title = sanitize_line(&format!("{} {}", r.kind, r.namespaced_name())).into_owned();
+    let title = format!("{} {}", r.kind, sanitize_name(&r.namespaced_name()));
     let Some(entry) = state.objects.get(r) else {
         let (health, problem, message) = match (state.invalid.get(r), state.graph.placeholder(r)) {
             (Some(e), _) => (
@@ -112,6 +126,14 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
                 "helm-controller creates this HelmChart from a HelmRelease's spec.chart."
                     .to_owned(),
             ),
+            (None, Some(NodeState::NoAccess)) => (
+                Some(Health::Unknown),
+                "unknown (no access)",
+                format!(
+                    "Listing {} is forbidden for this user, so whether this object exists and how it is doing is not known.",
+                    super::view::plural(r.kind)
+                ),
+            ),
             (None, _) => (
                 None,
                 "referenced but not found",
@@ -124,13 +146,10 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
             .graph
             .dependents(r)
             .iter()
-            .map(ToString::to_string)
+            .map(|d| sanitize_name(&d.to_string()).into_owned())
             .collect();
-        for (i, d) in dependents.iter().enumerate() {
-            fields.push((
-                if i == 0 { "Needed by" } else { "" }.to_owned(),
-                sanitize_line(d).into_owned(),
-            ));
+        for (i, d) in dependents.into_iter().enumerate() {
+            fields.push((if i == 0 { "Needed by" } else { "" }.to_owned(), d));
         }
         return DetailView {
             title,
@@ -144,16 +163,19 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
             conditions: Vec::new(),
             events: events(state, r, now),
             timing: None,
+            waiting: Vec::new(),
+            waiting_total: 0,
         };
     };
     let obj = &entry.object;
     let root_causes: Vec<String> = Topology::root_causes(&state.graph, r)
         .iter()
-        .map(|c| sanitize_line(&c.to_string()).into_owned())
+        .map(|c| sanitize_name(&c.to_string()).into_owned())
         .collect();
     let jump_key = (!root_causes.is_empty())
         .then(|| state.keymap.key_for(state.mode(), Action::JumpToRootCause))
-        .flatten();
+        .flatten()
+        .map(|k| sanitize_line(&k).into_owned());
     DetailView {
         title,
         health: Some(entry.status.health),
@@ -162,7 +184,7 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
         message: sanitize(&entry.status.message).into_owned(),
         root_causes,
         jump_key,
-        diagnosis: DiagnosisView::of(obj),
+        diagnosis: DiagnosisView::of(obj, &entry.status),
         conditions: obj
             .status
             .conditions
@@ -180,6 +202,8 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
             .collect(),
         events: events(state, r, now),
         timing: super::timings_view::detail(state, r, now),
+        waiting: Vec::new(),
+        waiting_total: 0,
     }
 }
 
@@ -190,6 +214,15 @@ fn fields(obj: &FluxObject, reason: &str, state: &State, r: &ResourceRef) -> Vec
             out.push((label.to_owned(), sanitize_line(value).into_owned()));
         }
     };
+    if let Some(super::state::KindState::Unavailable { problem, since }) = state.kinds.get(&r.kind)
+    {
+        let why = match problem {
+            crate::cluster::KindProblem::Forbidden(_) => "access forbidden",
+            crate::cluster::KindProblem::MissingCrd => "its CRD is no longer served",
+        };
+        let since = since.map_or_else(String::new, |t| format!(" since {}", super::view::clock(t)));
+        push("Data", &format!("stale: {why}{since}, shown as last seen"));
+    }
     push("Reason", reason);
     let st = &obj.status;
     let revision = super::view::revision(obj);
@@ -221,7 +254,7 @@ fn fields(obj: &FluxObject, reason: &str, state: &State, r: &ResourceRef) -> Vec
         .iter()
         .map(|d| {
             let glyph = super::view::glyph(super::view::graph_health(state, d));
-            format!("{glyph} {d}")
+            format!("{glyph} {}", sanitize_name(&d.to_string()))
         })
         .collect();
     for (i, dep) in deps.iter().enumerate() {

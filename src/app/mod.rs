@@ -1,5 +1,6 @@
 //! The app: the only owner of [`State`]. TEA: messages ([`Msg`]) go through the pure [`update`], which returns
-//! [`Effect`]s as data; frames are drawn from view models ([`view::build`]) by `crate::ui`.
+//! [`Effect`]s as data, performed by [`effects_runner`] (whose answers come back as messages); frames are drawn
+//! from view models ([`view::build`]) by `crate::ui`.
 //!
 //! # Wiring it from `main`
 //!
@@ -18,13 +19,23 @@
 
 pub mod action;
 pub mod dag;
+pub mod dag_canvas;
 pub mod dag_view;
 pub mod detail_view;
 pub mod effect;
+pub mod effects_runner;
+pub mod events;
+pub mod inspect;
+pub mod inspect_view;
 pub mod msg;
 pub mod navigator;
+pub mod problems;
+pub mod problems_view;
+pub mod request;
 pub mod rollout_view;
 pub mod state;
+pub mod switch;
+pub mod text_field;
 pub mod timings_view;
 pub mod topology;
 pub mod tree;
@@ -38,7 +49,10 @@ pub use state::{Labels, State};
 pub use update::update;
 
 use crate::cluster::ClusterEvent;
+use crate::cluster::watch::Control;
 use crate::config::Config;
+use crate::terminal::JobControl;
+use crate::terminal::signal::Signal;
 use crossterm::event::Event;
 use futures::{Stream, StreamExt};
 use k8s_openapi::jiff::Timestamp;
@@ -60,21 +74,75 @@ pub enum Error {
     /// Reading terminal input failed.
     #[error("cannot read terminal input: {0}")]
     Input(#[source] std::io::Error),
+    /// A signal that ends the process arrived (its number); the caller restores the terminal and ends by it.
+    #[error("terminated by signal {0}")]
+    Terminated(i32),
+    /// Suspending (ctrl-z, SIGTSTP) or resuming failed.
+    #[error("cannot suspend or resume: {0}")]
+    JobControl(#[source] std::io::Error),
 }
 
-/// Runs the console until the user quits. See the module doc for how `main` calls it.
-pub async fn run<B, S>(
+/// What the run loop reads besides the cluster: the terminal's events and the process's signals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Terminal(Event),
+    Signal(Signal),
+}
+
+impl From<Event> for Input {
+    fn from(event: Event) -> Self {
+        Input::Terminal(event)
+    }
+}
+
+/// Runs the console until the user quits, with nothing to fetch from (drill-down fetches answer "not
+/// connected") and no watchers to control. See the module doc for how `main` calls it, and [`run_with`].
+pub async fn run<B, S, I>(
     terminal: &mut Terminal<B>,
-    mut input: S,
-    mut cluster: mpsc::Receiver<ClusterEvent>,
+    input: S,
+    cluster: mpsc::Receiver<ClusterEvent>,
     config: Config,
     labels: Labels,
 ) -> Result<(), Error>
 where
-    B: Backend,
-    S: Stream<Item = std::io::Result<Event>> + Unpin,
+    B: Backend + JobControl,
+    S: Stream<Item = std::io::Result<I>> + Unpin,
+    I: Into<Input>,
+{
+    run_with(
+        terminal,
+        input,
+        cluster,
+        Control::default(),
+        config,
+        labels,
+        None,
+    )
+    .await
+}
+
+/// Runs the console until the user quits, with the control of the running watchers (reloading the kubeconfig);
+/// the drill-down fetches through `client`.
+///
+/// `input` yields terminal events (crossterm's) or [`Input`]s (terminal events and signals). On a terminating
+/// signal it returns [`Error::Terminated`]; on ctrl-z or SIGTSTP it suspends the terminal ([`JobControl`])
+/// and draws nothing until SIGCONT, which resumes it and redraws every cell.
+pub async fn run_with<B, S, I>(
+    terminal: &mut Terminal<B>,
+    mut input: S,
+    mut cluster: mpsc::Receiver<ClusterEvent>,
+    control: Control,
+    config: Config,
+    labels: Labels,
+    client: Option<kube::Client>,
+) -> Result<(), Error>
+where
+    B: Backend + JobControl,
+    S: Stream<Item = std::io::Result<I>> + Unpin,
+    I: Into<Input>,
 {
     let mut state = State::new(config, labels);
+    let (mut runner, mut answers) = effects_runner::EffectsRunner::new(client);
     if let Ok(size) = terminal.size() {
         update(
             &mut state,
@@ -89,9 +157,11 @@ where
     let mut cluster_open = true;
     let mut last_draw: Option<Instant> = None;
     let mut complete_logged = false;
+    // Stopped by ctrl-z / SIGTSTP and not yet continued: the terminal is the shell's, nothing is drawn.
+    let mut suspended = false;
     loop {
         let next_frame = last_draw.map_or_else(Instant::now, |t| t + FRAME);
-        if state.dirty && Instant::now() >= next_frame {
+        if state.dirty && !suspended && Instant::now() >= next_frame {
             draw(terminal, &mut state)?;
             last_draw = Some(Instant::now());
             if !complete_logged && all_kinds_settled(&state) {
@@ -101,10 +171,16 @@ where
             }
         }
         let msg = tokio::select! {
-            ev = input.next() => match ev {
-                Some(Ok(Event::Key(key))) => Msg::Key(key),
-                Some(Ok(Event::Resize(width, height))) => Msg::Resize { width, height },
-                Some(Ok(_)) => continue,
+            ev = input.next() => match ev.map(|r| r.map(Into::<Input>::into)) {
+                Some(Ok(Input::Terminal(Event::Key(key)))) => Msg::Key(key),
+                Some(Ok(Input::Terminal(Event::Paste(text)))) => Msg::Paste(text),
+                Some(Ok(Input::Terminal(Event::Resize(width, height)))) => Msg::Resize { width, height },
+                Some(Ok(Input::Terminal(_))) => continue,
+                Some(Ok(Input::Signal(signal))) => {
+                    on_signal(terminal, signal, &mut suspended)?;
+                    state.dirty = true;
+                    continue;
+                }
                 Some(Err(e)) => return Err(Error::Input(e)),
                 None => return Ok(()),
             },
@@ -115,12 +191,41 @@ where
                     continue;
                 }
             },
+            Some(answer) = answers.recv() => answer,
             _ = ticker.tick() => Msg::Tick(Timestamp::now()),
-            () = tokio::time::sleep_until(next_frame), if state.dirty => continue,
+            () = tokio::time::sleep_until(next_frame), if state.dirty && !suspended => continue,
         };
-        let effects = update(&mut state, msg);
-        if effects.contains(&Effect::Quit) {
-            return Ok(());
+        for effect in update(&mut state, msg) {
+            match effect {
+                Effect::Quit => return Ok(()),
+                Effect::ReloadKubeconfig => control.reload(),
+                Effect::Suspend => on_signal(terminal, Signal::Suspend, &mut suspended)?,
+                other => runner.run(other),
+            }
+        }
+    }
+}
+
+/// Job control and termination: see [`run`].
+fn on_signal<B: Backend + JobControl>(
+    terminal: &mut Terminal<B>,
+    signal: Signal,
+    suspended: &mut bool,
+) -> Result<(), Error> {
+    match signal {
+        Signal::Terminate(number) => Err(Error::Terminated(number)),
+        Signal::Suspend => {
+            *suspended = true;
+            terminal.backend_mut().suspend().map_err(Error::JobControl)
+        }
+        Signal::Continue => {
+            terminal.backend_mut().resume().map_err(Error::JobControl)?;
+            *suspended = false;
+            // The screen was cleared: forget the last frame so the next one draws every cell.
+            let size = terminal.size().map_err(|e| Error::Draw(e.to_string()))?;
+            terminal
+                .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+                .map_err(|e| Error::Draw(e.to_string()))
         }
     }
 }

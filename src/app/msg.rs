@@ -1,7 +1,9 @@
-//! `Msg`: everything `update` reacts to — keys, resolved actions, cluster events, clock ticks, resizes.
+//! `Msg`: everything `update` reacts to — keys, pastes, resolved actions, cluster events, clock ticks, resizes,
+//! and the answers of effects.
 
 use super::action::Action;
 use crate::cluster::ClusterEvent;
+use crate::cluster::inspect::InspectAnswer;
 use crossterm::event::KeyEvent;
 use k8s_openapi::jiff::Timestamp;
 
@@ -10,6 +12,8 @@ use k8s_openapi::jiff::Timestamp;
 pub enum Msg {
     /// A key press, resolved through the keymap.
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste): text for the field being edited, never keys.
+    Paste(String),
     /// An action, as if a bound key had been pressed.
     Action(Action),
     /// Something happened in the cluster.
@@ -18,4 +22,6 @@ pub enum Msg {
     Tick(Timestamp),
     /// The terminal was resized.
     Resize { width: u16, height: u16 },
+    /// The answer to an `Effect::Inspect` (dropped when a newer request superseded it).
+    Inspected(InspectAnswer),
 }

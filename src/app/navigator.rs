@@ -1,31 +1,42 @@
 //! `NavigatorState`: the tree screen's own state (view, open nodes, selection, filter, jump history) and the
-//! selection moves over its visible rows. The rows are rebuilt lazily from the topology when marked stale.
+//! selection moves over its visible rows. The rows are rebuilt lazily from the topology when marked stale: the
+//! view's spanning forest ([`Spanning`]: each object's one place) when the objects or edges changed, the rows
+//! alone when the open set or the filter changed. Both are linear in the view's objects plus edges whatever is
+//! open or filtered (see `app::tree`).
+//!
+//! Until the user moves the selection, it stays on the first row, so a fleet that arrives object by object
+//! opens at the top of its list.
 
 use super::state::ObjectEntry;
 use super::topology::Topology;
-use super::tree::{self, Row, TreeInput, TreeNode, TreePath, TreeView};
+use super::tree::{self, Row, RowKey, Spanning, TreeInput, TreeView};
 use crate::flux::ResourceRef;
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
-
-/// Most rows `expand_all` opens (a DAG can have very many paths).
-pub const EXPAND_ALL_LIMIT: usize = 5_000;
 
 /// The navigator's state.
 #[derive(Debug, Default)]
 pub struct NavigatorState {
     pub view: TreeView,
-    opened: [HashSet<TreePath>; 2],
-    /// The selected row's path (empty when nothing is shown).
-    pub selected: TreePath,
+    /// Objects open at their place, per view.
+    opened: [HashSet<ResourceRef>; 2],
+    /// The selected row (`None` when nothing is shown).
+    pub selected: Option<RowKey>,
+    /// The user chose the selection (moved, jumped, revealed); until then it follows the first row.
+    chosen: bool,
     pub filter: String,
     /// The filter prompt has the keyboard.
     pub filter_editing: bool,
     /// Where `jump_back` returns to.
-    pub jumps: Vec<(TreeView, TreePath)>,
-    nodes: Vec<TreeNode>,
+    pub jumps: Vec<(TreeView, RowKey)>,
+    spanning: Spanning,
     rows: Vec<Row>,
+    /// The objects or edges changed: the spanning forest and the rows are rebuilt before the next use.
     stale: bool,
+    /// The open set or the filter changed: the rows are rebuilt before the next use.
+    rows_stale: bool,
+    /// Steps the last rebuild took (spanning forest, if rebuilt, plus rows): bounded by objects plus edges.
+    pub work: usize,
     /// Index of the first row on screen (kept between frames, like a list's scroll position).
     offset: usize,
 }
@@ -47,7 +58,7 @@ impl NavigatorState {
     /// rebuilt only when a filter is set (whether the object matches may have changed).
     pub fn mark_text_changed(&mut self) {
         if !self.filter.trim().is_empty() {
-            self.stale = true;
+            self.rows_stale = true;
         }
     }
 
@@ -58,14 +69,15 @@ impl NavigatorState {
         }
     }
 
-    /// Open nodes of the current view.
+    /// Objects open at their place in the current view.
     #[must_use]
-    pub fn opened(&self) -> &HashSet<TreePath> {
+    pub fn opened(&self) -> &HashSet<ResourceRef> {
         &self.opened[self.view_index()]
     }
 
-    fn opened_mut(&mut self) -> &mut HashSet<TreePath> {
+    fn opened_mut(&mut self) -> &mut HashSet<ResourceRef> {
         let i = self.view_index();
+        self.rows_stale = true;
         &mut self.opened[i]
     }
 
@@ -78,35 +90,49 @@ impl NavigatorState {
             .collect()
     }
 
-    /// The tree as last built.
-    #[must_use]
-    pub fn nodes(&self) -> &[TreeNode] {
-        &self.nodes
-    }
-
     /// The visible rows as last built.
     #[must_use]
     pub fn rows(&self) -> &[Row] {
         &self.rows
     }
 
-    /// Rebuilds the tree if stale, then keeps the selection on the same object where possible.
+    /// The user chose the selection (it does not just follow the first row).
+    #[must_use]
+    pub fn chosen(&self) -> bool {
+        self.chosen
+    }
+
+    /// The selected object.
+    #[must_use]
+    pub fn selected_object(&self) -> Option<&ResourceRef> {
+        self.selected.as_ref().map(|k| &k.object)
+    }
+
+    /// Rebuilds what is stale, then keeps the selection on the same object where possible.
     pub fn refresh(&mut self, src: &Source<'_>) {
-        if !self.stale {
+        if !self.stale && !self.rows_stale {
             return;
         }
-        self.stale = false;
         let terms = self.filter_terms();
+        let view = self.view_index();
         let input = TreeInput {
             topology: src.topology,
             objects: src.objects,
             invalid: src.invalid,
             view: self.view,
-            opened: self.opened(),
+            opened: &self.opened[view],
             filter: &terms,
         };
-        self.nodes = tree::build(&input);
-        self.rows = tree::flatten(&self.nodes);
+        self.work = 0;
+        if self.stale {
+            self.spanning = Spanning::build(&input);
+            self.work += self.spanning.work;
+        }
+        let built = tree::build(&input, &self.spanning);
+        self.work += built.work;
+        self.rows = built.rows;
+        self.stale = false;
+        self.rows_stale = false;
         self.fix_selection();
     }
 
@@ -131,28 +157,45 @@ impl NavigatorState {
     }
 
     fn index(&self) -> Option<usize> {
-        self.rows.iter().position(|r| r.path == self.selected)
+        let want = self.selected.as_ref()?;
+        self.rows.iter().position(|r| r.key == *want)
+    }
+
+    /// The first row that matches the filter, at an object's place rather than a mark.
+    fn first_match(&self) -> Option<RowKey> {
+        self.rows
+            .iter()
+            .find(|r| r.matches && !r.key.is_mark())
+            .or_else(|| self.rows.iter().find(|r| r.matches))
+            .or_else(|| self.rows.first())
+            .map(|r| r.key.clone())
     }
 
     fn fix_selection(&mut self) {
+        if !self.chosen {
+            self.selected = self.first_match();
+            return;
+        }
         if let Some(i) = self.index() {
-            if !self.rows[i].matches
-                && let Some(m) = self.rows.iter().find(|r| r.matches)
-            {
-                self.selected = m.path.clone();
+            if !self.rows[i].matches {
+                self.selected = self.first_match();
             }
             return;
         }
-        let same_object = self.selected.last().and_then(|want| {
+        // The row is gone: the same object (at its place first), else the first match.
+        let same_object = self.selected_object().and_then(|want| {
             self.rows
                 .iter()
-                .find(|r| r.path.last() == Some(want))
-                .map(|r| r.path.clone())
+                .filter(|r| r.key.object == *want)
+                .min_by_key(|r| r.key.is_mark())
+                .map(|r| r.key.clone())
         });
-        self.selected = same_object
-            .or_else(|| self.rows.iter().find(|r| r.matches).map(|r| r.path.clone()))
-            .or_else(|| self.rows.first().map(|r| r.path.clone()))
-            .unwrap_or_default();
+        self.selected = same_object.or_else(|| self.first_match());
+    }
+
+    fn select(&mut self, key: RowKey) {
+        self.selected = Some(key);
+        self.chosen = true;
     }
 
     /// Moves the selection by `delta` rows (clamped).
@@ -163,20 +206,20 @@ impl NavigatorState {
         let last = self.rows.len() - 1;
         let i = self.index().unwrap_or(0);
         let next = i.saturating_add_signed(delta).min(last);
-        self.selected = self.rows[next].path.clone();
+        self.select(self.rows[next].key.clone());
     }
 
     /// Selects the first row.
     pub fn select_first(&mut self) {
         if let Some(r) = self.rows.first() {
-            self.selected = r.path.clone();
+            self.select(r.key.clone());
         }
     }
 
     /// Selects the last row.
     pub fn select_last(&mut self) {
         if let Some(r) = self.rows.last() {
-            self.selected = r.path.clone();
+            self.select(r.key.clone());
         }
     }
 
@@ -184,116 +227,121 @@ impl NavigatorState {
         self.index().map(|i| &self.rows[i])
     }
 
-    /// Opens the selected node, or moves to its first child when already open.
-    pub fn expand(&mut self) {
+    /// Opens the selected node, or moves to its first child when already open; on a mark of an object shown
+    /// elsewhere, goes to its place (a jump: `jump_back` returns).
+    pub fn expand(&mut self, src: &Source<'_>) {
         let Some(row) = self.selected_row().cloned() else {
             return;
         };
-        if row.open {
+        if row.key.is_mark() {
+            self.jump_to(src, &row.key.object);
+        } else if row.open {
             self.move_by(1);
         } else if row.expandable {
-            self.opened_mut().insert(row.path);
-            self.stale = true;
+            self.opened_mut().insert(row.key.object);
         }
     }
 
-    /// Closes the selected node, or moves to its parent when already closed.
+    /// Closes the selected node, or moves to its parent when already closed (or a mark).
     pub fn collapse(&mut self) {
         let Some(row) = self.selected_row().cloned() else {
             return;
         };
         if row.open && self.filter.is_empty() {
-            self.opened_mut().remove(&row.path);
-            self.stale = true;
-        } else if row.path.len() > 1 {
-            self.selected = row.path[..row.path.len() - 1].to_vec();
+            self.opened_mut().remove(&row.key.object);
+            self.chosen = true;
+        } else if let Some(p) = row.parent {
+            self.select(self.rows[p].key.clone());
         }
     }
 
     /// Opens or closes the selected node.
-    pub fn toggle(&mut self) {
+    pub fn toggle(&mut self, src: &Source<'_>) {
         match self.selected_row() {
             Some(r) if r.open => self.collapse(),
-            Some(_) => self.expand(),
+            Some(_) => self.expand(src),
             None => {}
         }
     }
 
-    /// Opens every node, breadth first, until about [`EXPAND_ALL_LIMIT`] rows are visible.
+    /// Opens every object at its place. The rows stay within the view's objects plus edges (see `app::tree`).
     pub fn expand_all(&mut self, src: &Source<'_>) {
-        for _ in 0..64 {
-            self.refresh(src);
-            let closed: Vec<TreePath> = self
-                .rows
-                .iter()
-                .filter(|r| r.expandable && !r.open)
-                .map(|r| r.path.clone())
-                .collect();
-            if closed.is_empty() || self.rows.len() >= EXPAND_ALL_LIMIT {
-                break;
-            }
-            self.opened_mut().extend(closed);
-            self.stale = true;
-        }
+        self.refresh(src);
+        let all: Vec<ResourceRef> = self.spanning.with_children().cloned().collect();
+        self.opened_mut().extend(all);
         self.refresh(src);
     }
 
     /// Closes every node.
     pub fn collapse_all(&mut self) {
         self.opened_mut().clear();
-        if let Some(root) = self.selected.first().cloned() {
-            self.selected = vec![root];
+        let root = self
+            .selected_object()
+            .map(|r| self.spanning.path_to(r))
+            .and_then(|p| p.first().cloned());
+        if let Some(root) = root {
+            self.select(RowKey::place(root));
         }
-        self.stale = true;
     }
 
     /// Switches view and keeps the same object selected (revealing it in the other view).
     pub fn switch_view(&mut self, src: &Source<'_>) {
-        let current = self.selected.last().cloned();
+        let current = self.selected_object().cloned();
         self.view = self.view.other();
         self.stale = true;
-        if let Some(r) = current {
-            self.reveal(src, &r);
-        } else {
-            self.refresh(src);
+        match current {
+            Some(r) if self.chosen => self.reveal(src, &r),
+            _ => self.refresh(src),
         }
     }
 
-    /// Opens the ancestors of `target` in the current view and selects it. The filter is cleared when it
-    /// hides the target.
+    /// Opens the way to `target`'s place in the current view and selects it there. The filter is cleared
+    /// when it hides the target.
     pub fn reveal(&mut self, src: &Source<'_>, target: &ResourceRef) {
-        let path = tree::path_to(src.topology, self.view, target);
-        for i in 1..path.len() {
-            let prefix = path[..i].to_vec();
-            self.opened_mut().insert(prefix);
-        }
-        self.selected = path.clone();
-        self.stale = true;
         self.refresh(src);
-        if self.selected != path && !self.filter.is_empty() {
+        let path = self.spanning.path_to(target);
+        if path.is_empty() {
+            return;
+        }
+        let ancestors = &path[..path.len() - 1];
+        self.opened_mut().extend(ancestors.iter().cloned());
+        let key = RowKey::place(target.clone());
+        self.select(key.clone());
+        self.refresh(src);
+        if self.selected.as_ref() != Some(&key) && !self.filter.is_empty() {
             self.filter.clear();
-            self.selected = path;
-            self.stale = true;
+            self.select(key);
+            self.rows_stale = true;
             self.refresh(src);
         }
     }
 
     /// Jumps to `target`, remembering where the jump started.
     pub fn jump_to(&mut self, src: &Source<'_>, target: &ResourceRef) {
-        self.jumps.push((self.view, self.selected.clone()));
+        if let Some(from) = self.selected.clone() {
+            self.jumps.push((self.view, from));
+        }
         self.reveal(src, target);
     }
 
     /// Returns to where the last jump started.
     pub fn jump_back(&mut self, src: &Source<'_>) {
-        if let Some((view, path)) = self.jumps.pop() {
-            self.view = view;
-            for i in 1..path.len() {
-                let prefix = path[..i].to_vec();
-                self.opened_mut().insert(prefix);
+        if let Some((view, key)) = self.jumps.pop() {
+            if view != self.view {
+                self.view = view;
+                self.stale = true;
             }
-            self.selected = path;
-            self.stale = true;
+            self.refresh(src);
+            // Open the way to the row: the object's place, or the place of the parent a mark hangs under.
+            let anchor = key.under.clone().unwrap_or_else(|| key.object.clone());
+            let path = self.spanning.path_to(&anchor);
+            let open_to = if key.is_mark() {
+                path.len()
+            } else {
+                path.len().saturating_sub(1)
+            };
+            self.opened_mut().extend(path.into_iter().take(open_to));
+            self.select(key);
             self.refresh(src);
         }
     }
@@ -301,6 +349,6 @@ impl NavigatorState {
     /// Replaces the filter text.
     pub fn set_filter(&mut self, text: String) {
         self.filter = text;
-        self.stale = true;
+        self.rows_stale = true;
     }
 }

@@ -2,23 +2,29 @@
 //! The root holds the data (objects, kinds, events, topology) and one state struct per screen.
 
 use super::dag::DagState;
+use super::events::EventStore;
+use super::inspect::InspectState;
 use super::navigator::NavigatorState;
+use super::problems::ProblemsState;
 use super::timings_view::TimingsListState;
 use super::tree::TreeView;
 use crate::cluster::KindProblem;
 use crate::config::{Config, ConfigProblem, Key, Keymap, Mode, Theme};
-use crate::flux::status::{StatusSummary, summarize};
+use crate::flux::StatusSummary;
+use crate::flux::retry::summarize_after;
 use crate::flux::{FluxEvent, FluxKind, FluxObject, Health, ResourceRef};
 use crate::graph::Edge;
 use crate::graph::Graph;
 use crate::graph::edge::edges_of;
 use crate::timing::Timings;
 use k8s_openapi::jiff::Timestamp;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Events kept per object (newest last).
-pub const EVENTS_PER_OBJECT: usize = 20;
+pub use super::events::EVENTS_PER_OBJECT;
+
+/// Characters of an object's status reason the filter matches against.
+pub const SEARCH_REASON: usize = 128;
 
 /// What the console shows about the cluster it is connected to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,23 +40,43 @@ pub struct Labels {
 pub struct ObjectEntry {
     pub object: Arc<FluxObject>,
     pub status: StatusSummary,
-    /// Lower-cased `kind abbrev namespace namespace/name health reason`, what the filter matches against.
+    /// Lower-cased `kind abbrev namespace namespace/name health [failure [retrying]] reason`, what the filter
+    /// matches against.
     pub search_text: String,
 }
 
 impl ObjectEntry {
     #[must_use]
     pub fn new(object: Arc<FluxObject>) -> Self {
-        let status = summarize(&object);
+        Self::after(object, None)
+    }
+
+    /// The entry of `object` replacing `before` (its previous version and status): a failure the controller is
+    /// only retrying stays a failure ([`summarize_after`]).
+    #[must_use]
+    pub fn after(object: Arc<FluxObject>, before: Option<&ObjectEntry>) -> Self {
+        let status = summarize_after(before.map(|b| (b.object.as_ref(), &b.status)), &object);
+        // Health as the status bar spells it; Failing and Stalled both say `failure` (`/fail` finds every object
+        // failing by its own fault), a retried failure `retrying`.
+        let class = match (status.health.is_failure(), status.retrying) {
+            (true, true) => " failure retrying",
+            (true, false) => " failure",
+            (false, _) => "",
+        };
         let search_text = object.resource_ref().map_or_else(String::new, |r| {
             format!(
-                "{} {} {} {} {} {}",
+                "{} {} {} {} {}{class} {}",
                 r.kind,
                 r.kind.abbrev(),
                 r.namespace,
                 r.namespaced_name(),
                 status.health.label(),
-                status.reason
+                // A reason is one CamelCase word; a hostile one of megabytes would be scanned on every keystroke.
+                status
+                    .reason
+                    .chars()
+                    .take(SEARCH_REASON)
+                    .collect::<String>()
             )
             .to_lowercase()
         });
@@ -69,13 +95,34 @@ pub enum KindState {
     Pending,
     /// Listed and watched.
     Synced { api_version: String },
-    /// Cannot be watched (missing CRD, forbidden).
-    Unavailable(KindProblem),
+    /// Cannot be watched (missing CRD, forbidden) since `since` (the clock when it was reported). Objects of the
+    /// kind still shown (it was readable before) are stale.
+    Unavailable {
+        problem: KindProblem,
+        since: Option<Timestamp>,
+    },
     /// The watch failed and is retrying; what is shown is stale since `since`.
     Degraded {
         error: String,
         since: Option<Timestamp>,
     },
+}
+
+impl KindState {
+    /// Listed and followed: what is shown of the kind is current.
+    #[must_use]
+    pub fn is_live(&self) -> bool {
+        matches!(self, KindState::Synced { .. })
+    }
+}
+
+/// What the cluster layer said about the connection as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkNotices {
+    /// The API server rejects the credentials: why, in words (from the kubeconfig).
+    pub credentials: Option<String>,
+    /// The last kubeconfig reload: the context now used, or why it failed.
+    pub reload: Option<Result<String, String>>,
 }
 
 /// Which pane has the keyboard.
@@ -96,6 +143,10 @@ pub enum Screen {
     Dag,
     /// The timings list (key `3`).
     Timings,
+    /// The root causes, worst first (key `0`; where the console opens when something is wrong).
+    Problems,
+    /// The drill-down of one object: YAML, events, inventory (keys `y`, `e`, `i`).
+    Inspect,
 }
 
 /// The whole app state.
@@ -105,7 +156,8 @@ pub struct State {
     /// Objects that exist but could not be parsed, with the error.
     pub invalid: BTreeMap<ResourceRef, String>,
     pub kinds: BTreeMap<FluxKind, KindState>,
-    pub events: BTreeMap<ResourceRef, VecDeque<Arc<FluxEvent>>>,
+    /// Events per object, bounded (`app::events`).
+    pub events: EventStore,
     pub graph: Graph,
     /// Reconcile timings, flags and totals, kept one object at a time.
     pub timings: Timings,
@@ -113,6 +165,8 @@ pub struct State {
     pub timings_list: TimingsListState,
     pub navigator: NavigatorState,
     pub dag: DagState,
+    pub problems: ProblemsState,
+    pub inspect: InspectState,
     pub focus: Focus,
     pub detail_visible: bool,
     pub detail_scroll: u16,
@@ -123,8 +177,12 @@ pub struct State {
     pub keymap: Keymap,
     pub config_problems: Vec<ConfigProblem>,
     pub config_banner_dismissed: bool,
+    /// Connection-wide news: rejected credentials, the last kubeconfig reload.
+    pub link: LinkNotices,
     /// Keys of a sequence typed so far (`g` of `g g`).
     pub pending_keys: Vec<Key>,
+    /// What happened to the last paste or typed character when not all of it was taken (until the next key).
+    pub input_note: Option<String>,
     /// Rows per page of the navigator, as last drawn (for page up/down).
     pub page_rows: usize,
     /// Terminal height, from the last resize (0: not known yet).
@@ -151,13 +209,15 @@ impl State {
                 .into_iter()
                 .map(|k| (k, KindState::Pending))
                 .collect(),
-            events: BTreeMap::new(),
+            events: EventStore::new(),
             graph: Graph::new(),
             timings: Timings::new(),
             screen: Screen::Tree,
             timings_list: TimingsListState::default(),
             navigator: NavigatorState::default(),
             dag: DagState::default(),
+            problems: ProblemsState::default(),
+            inspect: InspectState::default(),
             focus: Focus::Navigator,
             detail_visible: true,
             detail_scroll: 0,
@@ -168,7 +228,9 @@ impl State {
             keymap: config.keymap,
             config_problems: config.problems,
             config_banner_dismissed: false,
+            link: LinkNotices::default(),
             pending_keys: Vec::new(),
+            input_note: None,
             page_rows: 10,
             height: 0,
             width: 0,
@@ -186,12 +248,17 @@ impl State {
             Mode::Help
         } else if self.screen == Screen::Dag {
             Mode::Dag
+        } else if self.screen == Screen::Inspect {
+            Mode::Inspect
+        } else if self.screen == Screen::Problems && self.focus != Focus::Detail {
+            Mode::Problems
         } else if self.navigator.filter_editing {
             Mode::Filter
+        } else if self.focus == Focus::Detail && self.detail_visible {
+            // The tree's or the timings list's detail pane.
+            Mode::Detail
         } else if self.screen == Screen::Timings {
             Mode::Timings
-        } else if self.focus == Focus::Detail && self.detail_visible {
-            Mode::Detail
         } else {
             Mode::Navigator
         }
@@ -202,9 +269,13 @@ impl State {
         let Some(r) = object.resource_ref() else {
             return;
         };
-        let entry = ObjectEntry::new(object);
+        let entry = ObjectEntry::after(object, self.objects.get(&r));
         self.graph.upsert(Arc::clone(&entry.object));
         self.timings.upsert(&entry.object);
+        // Events that came before the object (a watch lists Events and objects in any order) are its own now.
+        for event in self.events.adopt(&r) {
+            self.timings.record_event(&event);
+        }
         let was_invalid = self.invalid.remove(&r).is_some();
         // Most updates only change status: the tree's shape (which objects, which edges) stays, and rows read
         // their columns at draw time, so the tree is kept unless the filter's answer can change.
@@ -217,9 +288,13 @@ impl State {
             {
                 if old.status.health != entry.status.health {
                     self.dag.mark_stale();
+                    self.problems.mark_stale();
                 }
             }
-            _ => self.dag.mark_warnings_stale(),
+            _ => {
+                self.dag.mark_warnings_stale();
+                self.problems.mark_stale();
+            }
         }
         let change = match self.objects.get(&r) {
             Some(old) if !was_invalid => {
@@ -279,9 +354,11 @@ impl State {
         if let Some(old) = self.objects.remove(&r) {
             self.uncount(old.status.health);
         }
+        self.events.adopt(&r);
         self.invalid.insert(r, error);
         self.navigator.mark_stale();
         self.dag.mark_warnings_stale();
+        self.problems.mark_stale();
     }
 
     /// How many objects have each health (kept as objects come, change and go; for the status bar).
@@ -301,16 +378,19 @@ impl State {
         self.events.remove(r);
         self.navigator.mark_stale();
         self.dag.mark_warnings_stale();
+        self.problems.mark_stale();
     }
 
-    /// Records an event about an object, replacing an older copy of the same aggregated event.
+    /// Records an event about an object, replacing an older copy of the same aggregated event. Events about an
+    /// object not known (yet) wait in the bounded pending set (`app::events`) and reach the timings when it
+    /// appears.
     pub fn record_event(&mut self, event: Arc<FluxEvent>) {
-        self.timings.record_event(&event);
-        let ring = self.events.entry(event.involved.clone()).or_default();
-        ring.retain(|e| e.uid.is_empty() || e.uid != event.uid);
-        ring.push_back(event);
-        while ring.len() > EVENTS_PER_OBJECT {
-            ring.pop_front();
+        let r = &event.involved;
+        let known = self.objects.contains_key(r) || self.invalid.contains_key(r);
+        let syncing = self.kinds.values().any(|k| *k == KindState::Pending);
+        let kept = self.events.record(event, known, syncing);
+        if self.objects.contains_key(&kept.involved) {
+            self.timings.record_event(&kept);
         }
     }
 
@@ -328,6 +408,6 @@ impl State {
     /// The currently selected object, if any.
     #[must_use]
     pub fn selected(&self) -> Option<&ResourceRef> {
-        self.navigator.selected.last()
+        self.navigator.selected_object()
     }
 }

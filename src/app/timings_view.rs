@@ -5,7 +5,7 @@
 use super::action::Action;
 use super::state::State;
 use crate::flux::{Health, ResourceRef};
-use crate::text::sanitize_line;
+use crate::text::sanitize_name;
 use crate::timing::{Assessment, SortKey, Timings, Totals, rank};
 use k8s_openapi::jiff::Timestamp;
 use std::ops::Range;
@@ -20,23 +20,34 @@ pub struct TimingsListState {
     /// First row of the drawn window.
     pub offset: usize,
     order: Vec<ResourceRef>,
-    /// What the order was computed for: (sort, filter, object count) and (timings version, clock).
+    /// What the order was computed for: (sort, filter, object count, unparsed objects) and (timings version,
+    /// clock).
     order_key: Option<OrderKey>,
 }
 
-type OrderKey = ((SortKey, String, usize), (u64, Option<Timestamp>));
+type OrderKey = (
+    (SortKey, String, usize, Vec<ResourceRef>),
+    (u64, Option<Timestamp>),
+);
 
 impl TimingsListState {
     /// Recomputes the ranking when the sort, the filter or the set of objects changed at once; when only
     /// measures changed, at most once per clock reading (1 s): a busy 10,000-object fleet changes every frame,
-    /// and the rows' values are read fresh anyway.
+    /// and the rows' values are read fresh anyway. `unparsed`: objects that could not be parsed (they have no
+    /// timings; listed last, so the list counts every object the tree does).
     pub fn refresh(
         &mut self,
         state_timings: &Timings,
         filter: &str,
         matches: impl Fn(&ResourceRef) -> bool,
+        unparsed: Vec<ResourceRef>,
     ) {
-        let shape = (self.sort, filter.to_owned(), state_timings.len());
+        let shape = (
+            self.sort,
+            filter.to_owned(),
+            state_timings.len(),
+            unparsed.clone(),
+        );
         let data = (state_timings.version(), state_timings.now());
         if let Some((old_shape, (old_version, old_now))) = &self.order_key
             && *old_shape == shape
@@ -49,6 +60,7 @@ impl TimingsListState {
         if !filter.is_empty() {
             order.retain(|r| matches(r));
         }
+        order.extend(unparsed);
         self.order = order;
         self.order_key = Some(key);
     }
@@ -123,8 +135,10 @@ pub fn on_action(state: &mut State, action: Action) -> bool {
         Action::SelectLast => list.select_index(list.order.len().saturating_sub(1)),
         Action::CycleSort => {
             list.sort = list.sort.next();
-            // The same object stays selected; the window follows it in the new order.
-            list.selected = list.selected_ref().cloned();
+            // The worst row by the new measure is what the sort is for: select it, at the top.
+            refresh(state);
+            let list = &mut state.timings_list;
+            list.select_index(0);
             list.offset = 0;
         }
         // The tree's filter also narrows this list: typing it here keeps the list on screen.
@@ -150,15 +164,59 @@ pub fn on_action(state: &mut State, action: Action) -> bool {
 
 /// Brings the ranking up to date with the timings and the filter.
 pub fn refresh(state: &mut State) {
-    // The tree's filter, matched the same way: every word must appear.
+    // The tree's filter, matched the same way (every word must appear), and here also the timing flags:
+    // `/stuck`, `/overdue`, `/slow` (and `/paused`).
     let filter = state.navigator.filter.to_lowercase();
     let words: Vec<&str> = filter.split_whitespace().collect();
     let objects = &state.objects;
-    state.timings_list.refresh(&state.timings, &filter, |r| {
-        objects
-            .get(r)
-            .is_some_and(|e| words.iter().all(|w| e.search_text.contains(w)))
-    });
+    let timings = &state.timings;
+    let unparsed: Vec<ResourceRef> = state
+        .invalid
+        .keys()
+        .filter(|r| {
+            let hay = format!(
+                "{} {} {} invalid",
+                r.kind,
+                r.kind.abbrev(),
+                r.namespaced_name()
+            )
+            .to_lowercase();
+            words.iter().all(|w| hay.contains(w))
+        })
+        .cloned()
+        .collect();
+    state.timings_list.refresh(
+        &state.timings,
+        &filter,
+        |r| {
+            objects.get(r).is_some_and(|e| {
+                let flags = timings.get(r).map_or_else(String::new, flag_words);
+                words
+                    .iter()
+                    .all(|w| e.search_text.contains(w) || flags.contains(w))
+            })
+        },
+        unparsed,
+    );
+}
+
+/// The flag words of an object's timings, for the filter.
+fn flag_words(t: &crate::timing::ObjectTiming) -> String {
+    let f = t.flags;
+    let mut words = Vec::new();
+    if f.stuck.is_some() {
+        words.push(FlagView::Stuck.label());
+    }
+    if f.overdue {
+        words.push(FlagView::Overdue.label());
+    }
+    if f.slow {
+        words.push(FlagView::Slow.label());
+    }
+    if t.facts.suspended {
+        words.push("paused");
+    }
+    words.join(" ")
 }
 
 /// The timings list.
@@ -173,6 +231,101 @@ pub struct TimingsView {
     pub total_rows: usize,
     /// Index of the selected row among `rows`, when visible.
     pub selected: Option<usize>,
+    /// Width of each column, sized to the visible rows and the pane (names are already shortened to theirs).
+    pub columns: TimingColumns,
+}
+
+/// Widths of the timings list's columns (the status glyph takes one more, and one space separates columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TimingColumns {
+    pub kind: u16,
+    pub name: u16,
+    pub last: u16,
+    pub p95: u16,
+    pub ok: u16,
+    pub next: u16,
+    pub flags: u16,
+}
+
+/// The headings of the columns; the sorted one ends with `▼`.
+#[must_use]
+pub fn headings(sort: SortKey) -> [String; 7] {
+    let mark = |key: SortKey, text: &str| {
+        if key == sort {
+            format!("{text}▼")
+        } else {
+            text.to_owned()
+        }
+    };
+    [
+        "kind".to_owned(),
+        "name".to_owned(),
+        mark(SortKey::LastDuration, "last"),
+        mark(SortKey::P95, "p95"),
+        mark(SortKey::SinceSuccess, "ok"),
+        mark(SortKey::OverdueBy, "next"),
+        mark(SortKey::Flags, "flags"),
+    ]
+}
+
+/// The flags of a row as drawn: labels separated by a space.
+#[must_use]
+pub fn flags_text(flags: &[FlagView]) -> String {
+    flags
+        .iter()
+        .map(|f| f.label())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Fewest columns a name keeps before the flags give up room.
+const MIN_NAME: usize = 16;
+
+/// Sizes the columns to their widest heading or value among `rows`, in a pane `width` columns wide (`None`:
+/// unknown, every column as wide as its content): the name takes what the others leave (never more than its
+/// longest value), down to [`MIN_NAME`]; below that the flags give up room. Names are shortened to their column
+/// (the namespace first, else the middle: `crate::layout::fit::name`).
+fn size_columns(rows: &mut [TimingRowView], sort: SortKey, width: Option<usize>) -> TimingColumns {
+    use crate::layout::fit::{name as fit_name, width as w};
+    let head = headings(sort);
+    let widest = |i: usize, value: &dyn Fn(&TimingRowView) -> usize| {
+        rows.iter().map(value).max().unwrap_or(0).max(w(&head[i]))
+    };
+    let kind = widest(0, &|r| w(r.kind));
+    let name = widest(1, &|r| w(&r.name));
+    let last = widest(2, &|r| w(&r.last));
+    let p95 = widest(3, &|r| w(&r.p95));
+    let ok = widest(4, &|r| w(&r.since_ok));
+    let next = widest(5, &|r| w(&r.next));
+    let mut flags = widest(6, &|r| w(&flags_text(&r.flags)));
+    // Glyph, then seven more columns, each after a one-column gap.
+    let fixed = 1 + 7 + kind + last + p95 + ok + next;
+    let name = match width {
+        None => name,
+        Some(width) => {
+            let room = width.saturating_sub(fixed + flags);
+            if room >= MIN_NAME.min(name) {
+                room.min(name)
+            } else {
+                let name = MIN_NAME.min(name);
+                flags = width.saturating_sub(fixed + name);
+                name
+            }
+        }
+    };
+    for r in rows.iter_mut() {
+        r.name = fit_name(&r.name, name).into_owned();
+    }
+    let col = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+    TimingColumns {
+        kind: col(kind),
+        name: col(name),
+        last: col(last),
+        p95: col(p95),
+        ok: col(ok),
+        next: col(next),
+        flags: col(flags),
+    }
 }
 
 /// A flag shown on a row or in the detail pane.
@@ -221,13 +374,22 @@ pub fn build(state: &mut State, height: Option<usize>, now: Timestamp) -> Timing
         .selected_index()
         .filter(|i| window.contains(i))
         .map(|i| i - window.start);
-    let rows = list
+    let mut rows: Vec<TimingRowView> = list
         .rows()
         .get(window.clone())
         .unwrap_or_default()
         .iter()
-        .filter_map(|r| Some(row(state, r, state.timings.get(r)?.assess(now))))
+        .map(|r| match state.timings.get(r) {
+            Some(t) => row(state, r, t.assess(now)),
+            None => unparsed_row(r),
+        })
         .collect();
+    // The pane: beside the detail pane on a wide terminal when there is a row to detail.
+    let pane = (state.width > 0).then(|| {
+        let detail = state.detail_visible && !list.rows().is_empty();
+        usize::from(crate::layout::list_width(state.width, detail))
+    });
+    let columns = size_columns(&mut rows, list.sort, pane);
     TimingsView {
         title: format!(
             " Timings ({}) · sorted by {} ",
@@ -239,6 +401,7 @@ pub fn build(state: &mut State, height: Option<usize>, now: Timestamp) -> Timing
         first_row: window.start,
         total_rows: list.rows().len(),
         selected,
+        columns,
     }
 }
 
@@ -246,12 +409,26 @@ fn row(state: &State, r: &ResourceRef, a: Assessment) -> TimingRowView {
     TimingRowView {
         health: state.objects.get(r).map(|e| e.status.health),
         kind: r.kind.abbrev(),
-        name: sanitize_line(&r.namespaced_name()).into_owned(),
+        name: sanitize_name(&r.namespaced_name()).into_owned(),
         last: a.last_duration.map_or_else(dash, short_duration),
         p95: a.p95.map_or_else(dash, short_duration),
         since_ok: a.since_success.map_or_else(dash, age),
         next: next_text(&a, state.timings.now()),
         flags: flags(&a),
+    }
+}
+
+/// An object that could not be parsed: no timings, counted like every object.
+fn unparsed_row(r: &ResourceRef) -> TimingRowView {
+    TimingRowView {
+        health: None,
+        kind: r.kind.abbrev(),
+        name: sanitize_name(&r.namespaced_name()).into_owned(),
+        last: dash(),
+        p95: dash(),
+        since_ok: dash(),
+        next: dash(),
+        flags: Vec::new(),
     }
 }
 

@@ -6,8 +6,9 @@ use super::effect::Effect;
 use super::msg::Msg;
 use super::navigator::Source;
 use super::state::{Focus, KindState, Screen, State};
+use super::text_field::{self, FILTER_MAX_CHARS};
 use super::topology::Topology;
-use crate::cluster::ClusterEvent;
+use crate::cluster::{ClusterEvent, KindProblem};
 use crate::config::{Key, Mode, Resolution};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::str::FromStr;
@@ -16,6 +17,7 @@ use std::str::FromStr;
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let effects = match msg {
         Msg::Key(key) => with_fresh_tree(state, |s| on_key(s, &key)),
+        Msg::Paste(text) => with_fresh_tree(state, |s| on_paste(s, &text)),
         Msg::Action(action) => with_fresh_tree(state, |s| on_action(s, action)),
         Msg::Cluster(ev) => {
             on_cluster(state, ev);
@@ -26,6 +28,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dag.tick();
             state.timings.tick(now);
             state.dirty = true;
+            super::problems::maybe_open(state);
             Vec::new()
         }
         Msg::Resize { width, height } => {
@@ -33,6 +36,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.height = height;
             state.width = width;
             state.dirty = true;
+            Vec::new()
+        }
+        Msg::Inspected(answer) => {
+            super::inspect::on_answer(state, answer);
             Vec::new()
         }
     };
@@ -61,6 +68,7 @@ pub fn refresh(state: &mut State) {
     };
     state.navigator.refresh(&src);
     if state.screen == Screen::Dag {
+        state.dag.sync_marks(&state.timings);
         state.dag.refresh(&state.graph);
     }
 }
@@ -69,7 +77,9 @@ fn on_key(state: &mut State, key: &KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    state.problems.touched = true;
     let mode = state.mode();
+    state.input_note = None;
     state.pending_keys.push(Key::from_event(key));
     match state.keymap.resolve(mode, &state.pending_keys) {
         Resolution::Action(action) => {
@@ -100,16 +110,50 @@ fn type_into_filter(state: &mut State, key: &KeyEvent) {
         && !c.is_control()
     {
         let mut text = state.navigator.filter.clone();
-        text.push(c);
-        state.navigator.set_filter(text);
+        state.input_note = text_field::type_char(&mut text, c, FILTER_MAX_CHARS, "the filter");
+        if state.input_note.is_none() {
+            state.navigator.set_filter(text);
+        }
         state.dirty = true;
     }
+}
+
+/// A paste is text for the field that has the keyboard (the filter), never keys; elsewhere it is ignored.
+fn on_paste(state: &mut State, pasted: &str) -> Vec<Effect> {
+    state.pending_keys.clear();
+    state.dirty = true;
+    if state.mode() != Mode::Filter {
+        state.input_note = Some("paste ignored: no text field has the keyboard".to_owned());
+        return Vec::new();
+    }
+    let mut text = state.navigator.filter.clone();
+    state.input_note = text_field::paste(&mut text, pasted, FILTER_MAX_CHARS, "the filter");
+    state.navigator.set_filter(text);
+    Vec::new()
 }
 
 /// Performs a user intent.
 pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     state.dirty = true;
+    state.problems.touched = true;
     if state.mode() == Mode::Timings && super::timings_view::on_action(state, action) {
+        return Vec::new();
+    }
+    if state.mode() == Mode::Problems && super::problems::on_action(state, action) {
+        return Vec::new();
+    }
+    if state.mode() == Mode::Inspect
+        && let Some(effects) = super::inspect::on_action(state, action)
+    {
+        return effects;
+    }
+    // Keys act on the screen shown, never on a hidden one (the help scrolls on every screen).
+    let hidden = match state.screen {
+        Screen::Tree => false,
+        Screen::Timings | Screen::Problems | Screen::Inspect => super::switch::tree_only(action),
+        Screen::Dag => super::switch::tree_only(action) || super::switch::not_on_dag(action),
+    };
+    if hidden && !(state.help_open && matches!(action, Action::ScrollDown | Action::ScrollUp)) {
         return Vec::new();
     }
     let src = Source {
@@ -124,6 +168,11 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             state.quit = true;
             return vec![Effect::Quit];
         }
+        Action::ReloadKubeconfig => {
+            state.link.reload = None;
+            return vec![Effect::ReloadKubeconfig];
+        }
+        Action::Suspend => return vec![Effect::Suspend],
         Action::ToggleHelp => {
             state.help_open = !state.help_open;
             state.help_scroll = 0;
@@ -135,15 +184,20 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PageDown => nav.move_by(page),
         Action::SelectFirst => nav.select_first(),
         Action::SelectLast => nav.select_last(),
-        Action::Expand => nav.expand(),
+        Action::Expand => nav.expand(&src),
         Action::Collapse => nav.collapse(),
-        Action::ToggleNode => nav.toggle(),
+        Action::ToggleNode => nav.toggle(&src),
         Action::ExpandAll => nav.expand_all(&src),
         Action::CollapseAll => nav.collapse_all(),
         Action::SwitchView => nav.switch_view(&src),
         Action::JumpToRootCause => {
-            let cause = nav.selected.last().and_then(|r| state.graph.root_cause(r));
-            if let Some(cause) = cause {
+            // The shown screen's row: the tree's, or the timings list's (the jump lands in the tree).
+            let from = match state.screen {
+                Screen::Timings => state.timings_list.selected_ref(),
+                _ => nav.selected_object(),
+            };
+            if let Some(cause) = from.and_then(|r| state.graph.root_cause(r)) {
+                state.screen = Screen::Tree;
                 nav.jump_to(&src, &cause);
                 state.focus = Focus::Navigator;
                 state.detail_scroll = 0;
@@ -163,8 +217,11 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ScrollDown | Action::ScrollUp => scroll(state, action == Action::ScrollDown),
         Action::StartFilter => {
-            // The filter narrows the tree and the timings list; the DAG screen has none: type it in the tree.
-            if state.screen == Screen::Dag {
+            // The filter narrows the tree and the timings list; other screens have none: type it in the tree.
+            if matches!(
+                state.screen,
+                Screen::Dag | Screen::Problems | Screen::Inspect
+            ) {
                 state.screen = Screen::Tree;
             }
             nav.filter_editing = true;
@@ -181,18 +238,11 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ClearFilter => nav.set_filter(String::new()),
         Action::DismissBanner => state.config_banner_dismissed = true,
-        Action::ShowTree => state.screen = Screen::Tree,
-        Action::ShowTimings => {
-            state.screen = Screen::Timings;
-            state.focus = Focus::Navigator;
-        }
+        Action::ShowTree => super::switch::show(state, Screen::Tree),
+        Action::ShowTimings => super::switch::show(state, Screen::Timings),
         // Owned by the timings list (handled above when it has the keyboard).
         Action::CycleSort => {}
-        Action::ShowDag => {
-            state.screen = Screen::Dag;
-            let selected = state.navigator.selected.last();
-            state.dag.open(&state.graph, selected);
-        }
+        Action::ShowDag => super::switch::show(state, Screen::Dag),
         Action::DagUp
         | Action::DagDown
         | Action::DagLeft
@@ -208,6 +258,13 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
                 on_dag_action(state, action);
             }
         }
+        Action::ShowProblems => super::switch::show(state, Screen::Problems),
+        Action::ShowYaml => return super::inspect::open(state, super::inspect::Tab::Yaml),
+        Action::ShowEvents => return super::inspect::open(state, super::inspect::Tab::Events),
+        Action::ShowInventory => {
+            return super::inspect::open(state, super::inspect::Tab::Inventory);
+        }
+        Action::CloseInspect => super::inspect::close(state),
     }
     Vec::new()
 }
@@ -265,9 +322,11 @@ fn scroll(state: &mut State, down: bool) {
 
 /// A generous bound on the detail pane's wrapped rows for the selected object (assumes a 40-column pane).
 fn detail_rows_bound(state: &State) -> usize {
-    let Some(r) = state.selected() else {
+    // The pane shows the current screen's selection.
+    let Some(r) = super::inspect::screen_selection(state) else {
         return 0;
     };
+    let r = &r;
     let wrapped = |text: &str| text.len() / 40 + 1;
     let object_rows = state.objects.get(r).map_or(0, |e| {
         let conditions: usize = e
@@ -283,20 +342,48 @@ fn detail_rows_bound(state: &State) -> usize {
         .events
         .get(r)
         .map_or(0, |ring| ring.iter().map(|e| wrapped(&e.message)).sum());
-    20 + object_rows + event_rows
+    let waiting = if state.screen == Screen::Problems {
+        state
+            .graph
+            .blast_radius(r)
+            .len()
+            .min(super::problems_view::WAITING_SHOWN)
+            + 3
+    } else {
+        0
+    };
+    20 + object_rows + event_rows + waiting
 }
 
 fn on_cluster(state: &mut State, ev: ClusterEvent) {
     state.dirty = true;
+    // A kind's listing settling can complete the first sync (the Problems screen's opening rule).
+    let settles = matches!(
+        ev,
+        ClusterEvent::KindSynced { .. }
+            | ClusterEvent::KindUnavailable { .. }
+            | ClusterEvent::Degraded { .. }
+    );
     match ev {
         ClusterEvent::Upserted(obj) => state.upsert(obj),
         ClusterEvent::Deleted(r) => state.remove(&r),
         ClusterEvent::Invalid { object, error } => state.mark_invalid(object, error),
         ClusterEvent::KindSynced { kind, api_version } => {
             state.kinds.insert(kind, KindState::Synced { api_version });
+            state.graph.set_unreadable(kind, false);
         }
         ClusterEvent::KindUnavailable { kind, problem } => {
-            state.kinds.insert(kind, KindState::Unavailable(problem));
+            // A reference into a kind that may not be read is unknown, not missing.
+            state
+                .graph
+                .set_unreadable(kind, matches!(problem, KindProblem::Forbidden(_)));
+            let since = match state.kinds.get(&kind) {
+                Some(KindState::Unavailable { since, .. }) => *since,
+                _ => state.now,
+            };
+            state
+                .kinds
+                .insert(kind, KindState::Unavailable { problem, since });
         }
         ClusterEvent::Degraded { kind, error, since } => {
             let since = k8s_openapi::jiff::Timestamp::from_str(&since)
@@ -317,7 +404,14 @@ fn on_cluster(state: &mut State, ev: ClusterEvent) {
                 _ => String::new(),
             };
             state.kinds.insert(kind, KindState::Synced { api_version });
+            state.graph.set_unreadable(kind, false);
         }
+        ClusterEvent::CredentialsRejected(words) => state.link.credentials = Some(words),
+        ClusterEvent::CredentialsAccepted => state.link.credentials = None,
+        ClusterEvent::Reloaded(result) => state.link.reload = Some(result),
         ClusterEvent::Event(ev) => state.record_event(ev),
+    }
+    if settles {
+        super::problems::maybe_open(state);
     }
 }

@@ -7,13 +7,16 @@ use crate::cluster::KindProblem;
 use crate::config::{Binding, Mode, Theme};
 use crate::flux::{FluxKind, Health, ResourceRef};
 use crate::graph::NodeState;
-use crate::text::sanitize_line;
+use crate::text::{sanitize_line, sanitize_name};
+use crate::timing::Flags;
 use k8s_openapi::jiff::Timestamp;
 use std::ops::Range;
 use std::str::FromStr;
 
 pub use super::dag_view::DagView;
 pub use super::detail_view::{ConditionView, DetailView, DiagnosisView, EventView};
+pub use super::inspect_view::{InspectLine, InspectView, Tone};
+pub use super::problems_view::{ProblemRowView, ProblemsView};
 pub use super::timings_view::{FlagView, TimingDetailView, TimingRowView, TimingsView};
 
 /// Everything one frame shows.
@@ -31,8 +34,15 @@ pub struct View<'a> {
     pub help: Option<HelpView>,
     /// The DAG screen, when it is open (it replaces the tree and the detail pane).
     pub dag: Option<DagView>,
+    /// The Problems list, when it is the screen shown (instead of the tree).
+    pub problems: Option<ProblemsView>,
+    /// The drill-down, when it is open (it replaces the main area).
+    pub inspect: Option<InspectView>,
     /// Key hints for the footer: (keys, what).
     pub hints: Vec<(String, String)>,
+    /// What the tree and the DAG say when there is no object: names the namespace and suggests `-A` when the
+    /// console watches one.
+    pub empty: String,
 }
 
 /// The tree pane. Only the rows that fit on the screen are built (`rows`); a 10,000-object fleet costs what is
@@ -51,6 +61,9 @@ pub struct NavigatorView {
     /// The filter text, when a filter is set or being typed.
     pub filter: Option<String>,
     pub filter_editing: bool,
+    /// Levels of indentation not drawn: in a deep part of the tree (a long `dependsOn` chain) the window's rows
+    /// are indented relative to this depth, so they keep room for their text (the title says so).
+    pub indent_from: usize,
 }
 
 /// Whether a row's node is a leaf, open (its children are the rows below it) or closed.
@@ -69,6 +82,11 @@ pub struct NodeView {
     pub depth: usize,
     pub fold: Fold,
     pub selected: bool,
+    /// The object is shown (and opened) at its place elsewhere in the tree; this row only marks that it also
+    /// hangs here.
+    pub mark: bool,
+    /// For a mark: `Kind/namespace/name` of the parent at the object's place (`None`: a root).
+    pub placed_under: Option<String>,
     pub row: RowView,
 }
 
@@ -85,6 +103,51 @@ pub struct RowView {
     /// For a blocked row with no failing root cause: the first dependency that is not ready yet (it is still
     /// in progress, unknown …).
     pub waiting_on: Option<String>,
+    /// Stuck or overdue (the timing rules, `crate::timing`), whatever the health says: the mark and its text
+    /// (`stuck 4m`, `overdue 19m`).
+    pub timing: Option<(TimingMark, String)>,
+}
+
+/// A timing flag marked on a tree row and a DAG box, next to the health glyph: a hung run reads `⟳` and an
+/// unfetched source `✓` by health alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimingMark {
+    /// A run, a request or a generation waiting past its timeout (`⧗`).
+    Stuck,
+    /// No run within interval + timeout (`◷`).
+    Overdue,
+}
+
+impl TimingMark {
+    /// The glyph (one cell wide).
+    #[must_use]
+    pub fn glyph(self) -> &'static str {
+        match self {
+            TimingMark::Stuck => "⧗",
+            TimingMark::Overdue => "◷",
+        }
+    }
+
+    /// The word.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            TimingMark::Stuck => "stuck",
+            TimingMark::Overdue => "overdue",
+        }
+    }
+
+    /// The mark of an object with these flags: stuck first (it names what hangs), then overdue.
+    #[must_use]
+    pub fn of(flags: Flags) -> Option<TimingMark> {
+        if flags.stuck.is_some() {
+            Some(TimingMark::Stuck)
+        } else if flags.overdue {
+            Some(TimingMark::Overdue)
+        } else {
+            None
+        }
+    }
 }
 
 /// The status bar.
@@ -93,6 +156,8 @@ pub struct StatusBarView {
     pub context: String,
     pub namespace: String,
     pub counts: Vec<(Health, usize)>,
+    /// Objects that could not be parsed (objects too: the counts add up to the tree's).
+    pub invalid: usize,
     /// Objects overdue, stuck, slow (only the non-zero ones).
     pub timing_totals: Vec<(FlagView, usize)>,
     pub connection: Connection,
@@ -115,6 +180,7 @@ pub enum Connection {
 pub enum BannerLevel {
     Error,
     Warning,
+    Info,
 }
 
 /// One banner line above the panes.
@@ -189,7 +255,7 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
     };
     // Unknown terminal size (no resize seen yet): every row.
     let height = (state.height > 0)
-        .then(|| crate::ui::tree_rows(state.height, banners.len(), filter.is_some()));
+        .then(|| crate::layout::tree_rows(state.height, banners.len(), filter.is_some()));
     let window = state.navigator.window(height);
     let timings = (state.screen == Screen::Timings).then(|| {
         let rows = height.map(|h| h.saturating_sub(1)); // the header row
@@ -201,20 +267,26 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
             (0, _) | (_, 0) => (80, 24),
             size => size,
         };
-        let (cw, ch) = crate::ui::dag_canvas_size(w, h, banners.len());
+        let (cw, ch) = crate::layout::dag_canvas_size(w, h, banners.len());
         super::dag_view::build(state, cw, ch)
     });
+    let problems =
+        (state.screen == Screen::Problems).then(|| super::problems_view::build(state, height, now));
     let state: &State = state;
     let selected = match state.screen {
         Screen::Timings => state.timings_list.selected_ref(),
-        // The DAG screen draws its own side panel, not the detail pane.
-        Screen::Dag => None,
+        // The DAG screen draws its own side panel, the drill-down its own pages.
+        Screen::Dag | Screen::Inspect => None,
         Screen::Tree => state.selected(),
+        Screen::Problems => state.problems.selected_ref(),
     };
-    let detail = state
+    let mut detail = state
         .detail_visible
         .then(|| selected.map(|r| super::detail_view::build(state, r, now)))
         .flatten();
+    if let (Some(d), Some(r), Screen::Problems) = (detail.as_mut(), selected, state.screen) {
+        (d.waiting, d.waiting_total) = super::problems_view::waiting_lines(state, r);
+    }
     View {
         theme: &state.theme,
         navigator: navigator(state, window, filter),
@@ -226,7 +298,25 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
         banners,
         help: state.help_open.then(|| help(state)),
         dag,
+        problems,
+        inspect: (state.screen == Screen::Inspect)
+            .then(|| super::inspect_view::build(state, now))
+            .flatten(),
         hints: hints(state),
+        empty: empty_text(state),
+    }
+}
+
+/// See [`View::empty`].
+fn empty_text(state: &State) -> String {
+    let listing = state.kinds.values().any(|k| *k == KindState::Pending);
+    match state.labels.namespace.as_deref() {
+        Some(ns) => format!(
+            "No Flux objects in namespace '{}'{}. Flux objects live in many namespaces: start fluxops with -A (or without -n) to see them all.",
+            sanitize_line(ns),
+            if listing { " (yet)" } else { "" }
+        ),
+        None => "No Flux objects (yet).".to_owned(),
     }
 }
 
@@ -235,48 +325,75 @@ fn navigator(state: &State, window: Range<usize>, filter: Option<String>) -> Nav
     let count = state.objects.len() + state.invalid.len();
     let all = nav.rows();
     let first_row = window.start;
-    let rows = all
+    let rows: Vec<NodeView> = all
         .get(window)
         .unwrap_or_default()
         .iter()
-        .filter_map(|r| {
-            let id = r.path.last()?.clone();
-            Some(NodeView {
-                row: row(state, &id),
-                depth: r.path.len().saturating_sub(1),
-                fold: if r.open {
-                    Fold::Open
-                } else if r.expandable {
-                    Fold::Closed
-                } else {
-                    Fold::Leaf
-                },
-                selected: r.path == nav.selected,
-                id,
-            })
+        .map(|r| NodeView {
+            row: row(state, r.object()),
+            depth: r.depth,
+            fold: if r.open {
+                Fold::Open
+            } else if r.expandable {
+                Fold::Closed
+            } else {
+                Fold::Leaf
+            },
+            selected: nav.selected.as_ref() == Some(&r.key),
+            mark: r.key.is_mark(),
+            placed_under: r
+                .placed_under
+                .as_ref()
+                .map(|p| sanitize_line(&p.to_string()).into_owned()),
+            id: r.key.object.clone(),
         })
         .collect();
+    // At most a third of the pane's width goes to indentation (two columns a level).
+    let levels = (state.width > 0).then(|| {
+        let pane = crate::layout::list_width(state.width, state.detail_visible);
+        usize::from(pane) / 6
+    });
+    let (min_depth, max_depth) = rows.iter().fold((usize::MAX, 0), |(lo, hi), n: &NodeView| {
+        (lo.min(n.depth), hi.max(n.depth))
+    });
+    let indent_from = match levels {
+        Some(levels) if max_depth > levels => min_depth.min(max_depth - levels),
+        _ => 0,
+    };
+    let depth_note = if indent_from > 0 {
+        format!("· from depth {indent_from} ")
+    } else {
+        String::new()
+    };
     NavigatorView {
-        title: format!(" {} ({count}) ", nav.view.title()),
+        title: format!(" {} ({count}) {depth_note}", nav.view.title()),
         rows,
         first_row,
         total_rows: all.len(),
-        has_selection: !nav.selected.is_empty(),
+        has_selection: nav.selected.is_some(),
         filter,
         filter_editing: nav.filter_editing,
+        indent_from,
     }
 }
 
 /// The columns of one object's row.
 #[must_use]
 pub fn row(state: &State, r: &ResourceRef) -> RowView {
-    let name = sanitize_line(&r.namespaced_name()).into_owned();
+    let name = sanitize_name(&r.namespaced_name()).into_owned();
     let Some(entry) = state.objects.get(r) else {
         let (health, reason) = match (state.invalid.get(r), state.graph.placeholder(r)) {
             (Some(e), _) => (None, format!("invalid: {}", sanitize_line(e))),
             (None, Some(NodeState::Implied)) => (
                 Some(Health::Unknown),
                 "generated for a HelmRelease, not seen yet".to_owned(),
+            ),
+            (None, Some(NodeState::NoAccess)) => (
+                Some(Health::Unknown),
+                format!(
+                    "unknown (no access): listing {} is forbidden",
+                    plural(r.kind)
+                ),
             ),
             (None, _) => (None, "missing: referenced but not found".to_owned()),
         };
@@ -287,6 +404,7 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
             reason,
             blocked_by: None,
             waiting_on: None,
+            timing: None,
         };
     };
     let health = entry.status.health;
@@ -303,7 +421,7 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
             1 => String::new(),
             n => format!(" +{}", n - 1),
         };
-        format!("{}{more}", sanitize_line(&c.to_string()))
+        format!("{}{more}", sanitize_name(&c.to_string()))
     });
     let waiting_on = (health == Health::Blocked && blocked_by.is_none())
         .then(|| {
@@ -312,7 +430,7 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
                 .dependencies(r)
                 .into_iter()
                 .find(|d| graph_health(state, d) != Some(Health::Ready))
-                .map(|d| sanitize_line(&d.to_string()).into_owned())
+                .map(|d| sanitize_name(&d.to_string()).into_owned())
         })
         .flatten();
     let reason = match health {
@@ -323,6 +441,19 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
         }
         _ => sanitize_line(&entry.status.reason).into_owned(),
     };
+    // Shown from before its kind became unreadable: say so before anything else.
+    let reason = if matches!(
+        state.kinds.get(&r.kind),
+        Some(KindState::Unavailable { .. })
+    ) {
+        if reason.is_empty() {
+            "stale".to_owned()
+        } else {
+            format!("stale · {reason}")
+        }
+    } else {
+        reason
+    };
     RowView {
         health: Some(health),
         kind: r.kind.abbrev(),
@@ -330,7 +461,28 @@ pub fn row(state: &State, r: &ResourceRef) -> RowView {
         reason,
         blocked_by,
         waiting_on,
+        timing: timing_mark(state, r),
     }
+}
+
+/// The stuck or overdue mark of `r` with its text (`stuck 4m`, `overdue 19m`), as of the last clock reading.
+#[must_use]
+pub fn timing_mark(state: &State, r: &ResourceRef) -> Option<(TimingMark, String)> {
+    let flags = state.timings.flagged().get(r)?;
+    let mark = TimingMark::of(*flags)?;
+    let assessed = state
+        .timings
+        .now()
+        .and_then(|now| Some(state.timings.get(r)?.assess(now)));
+    let how_long = assessed.and_then(|a| match mark {
+        TimingMark::Stuck => a.stuck.map(|(_, d)| d),
+        TimingMark::Overdue => a.overdue_by,
+    });
+    let text = match how_long {
+        Some(d) => format!("{} {}", mark.label(), super::timings_view::age(d)),
+        None => mark.label().to_owned(),
+    };
+    Some((mark, text))
 }
 
 /// The health of a node of the graph (`None` for placeholders).
@@ -365,9 +517,11 @@ fn status_bar(state: &State) -> StatusBarView {
     let counts = state.health_counts();
     let stale_since = state
         .kinds
-        .values()
-        .filter_map(|k| match k {
+        .iter()
+        .filter_map(|(kind, k)| match k {
             KindState::Degraded { since, .. } => Some(*since),
+            // Objects still shown of a kind that can no longer be read are stale too.
+            KindState::Unavailable { since, .. } if objects_of(state, *kind) > 0 => Some(*since),
             _ => None,
         })
         .min();
@@ -382,12 +536,13 @@ fn status_bar(state: &State) -> StatusBarView {
         context: sanitize_line(&state.labels.context).into_owned(),
         namespace: state.labels.namespace.as_deref().map_or_else(
             || "all namespaces".to_owned(),
-            |n| sanitize_line(n).into_owned(),
+            |n| format!("ns: {}", sanitize_line(n)),
         ),
         counts: Health::ALL
             .into_iter()
             .filter_map(|h| counts.get(&h).map(|c| (h, *c)))
             .collect(),
+        invalid: state.invalid.len(),
         timing_totals: super::timings_view::totals_text(state.timings.totals()),
         connection,
     }
@@ -395,31 +550,76 @@ fn status_bar(state: &State) -> StatusBarView {
 
 fn banners(state: &State) -> Vec<Banner> {
     let mut out = Vec::new();
+    if let Some(words) = &state.link.credentials {
+        let reload = state
+            .keymap
+            .key_for(Mode::Common, super::action::Action::ReloadKubeconfig)
+            .map(|k| format!(" — {k} reloads the kubeconfig"))
+            .unwrap_or_default();
+        out.push(Banner {
+            level: BannerLevel::Error,
+            text: format!("{}{reload}", sanitize_line(words)),
+        });
+    }
+    if let Some(Err(error)) = &state.link.reload {
+        out.push(Banner {
+            level: BannerLevel::Error,
+            text: format!(
+                "reloading the kubeconfig failed, still using the previous one: {}",
+                sanitize_line(error)
+            ),
+        });
+    }
+    // One banner per distinct problem: an outage makes every kind stale with the same words.
+    let mut degraded: Vec<(&str, Option<Timestamp>, Vec<FluxKind>)> = Vec::new();
     for (kind, k) in &state.kinds {
         if let KindState::Degraded { error, since } = k {
-            out.push(Banner {
-                level: BannerLevel::Error,
-                text: format!(
-                    "{kind}: stale since {} (retrying): {}",
-                    since.map_or_else(|| "?".to_owned(), clock),
-                    sanitize_line(error)
-                ),
-            });
+            match degraded.iter_mut().find(|(e, _, _)| *e == error.as_str()) {
+                Some((_, first, kinds)) => {
+                    *first = match (*first, *since) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    kinds.push(*kind);
+                }
+                None => degraded.push((error, *since, vec![*kind])),
+            }
         }
     }
-    let unavailable = |want_missing: bool| -> Vec<FluxKind> {
-        state
-            .kinds
-            .iter()
-            .filter(|(_, k)| match k {
-                KindState::Unavailable(KindProblem::MissingCrd) => want_missing,
-                KindState::Unavailable(KindProblem::Forbidden(_)) => !want_missing,
-                _ => false,
-            })
-            .map(|(kind, _)| *kind)
-            .collect()
-    };
-    let missing = unavailable(true);
+    let watched = state
+        .kinds
+        .values()
+        .filter(|k| !matches!(k, KindState::Unavailable { .. }))
+        .count();
+    for (error, since, kinds) in degraded {
+        let which = if kinds.len() == watched && kinds.len() > 1 {
+            "all kinds".to_owned()
+        } else {
+            join(&kinds)
+        };
+        out.push(Banner {
+            level: BannerLevel::Error,
+            text: format!(
+                "{which}: stale since {} (retrying): {}",
+                since.map_or_else(|| "?".to_owned(), clock),
+                sanitize_line(error)
+            ),
+        });
+    }
+    let missing: Vec<FluxKind> = state
+        .kinds
+        .iter()
+        .filter(|(_, k)| {
+            matches!(
+                k,
+                KindState::Unavailable {
+                    problem: KindProblem::MissingCrd,
+                    ..
+                }
+            )
+        })
+        .map(|(kind, _)| *kind)
+        .collect();
     if !missing.is_empty() {
         out.push(Banner {
             level: BannerLevel::Warning,
@@ -427,15 +627,36 @@ fn banners(state: &State) -> Vec<Banner> {
         });
     }
     for (kind, k) in &state.kinds {
-        if let KindState::Unavailable(KindProblem::Forbidden(msg)) = k {
-            out.push(Banner {
-                level: BannerLevel::Warning,
-                text: format!(
+        if let KindState::Unavailable {
+            problem: KindProblem::Forbidden(msg),
+            since,
+        } = k
+        {
+            let shown = objects_of(state, *kind);
+            let text = if shown > 0 {
+                format!(
+                    "{kind}: access forbidden since {}; the {shown} {} shown are stale: {}",
+                    since.map_or_else(|| "?".to_owned(), clock),
+                    plural(*kind),
+                    sanitize_line(msg)
+                )
+            } else {
+                format!(
                     "{kind}: access forbidden, not shown: {}",
                     sanitize_line(msg)
-                ),
+                )
+            };
+            out.push(Banner {
+                level: BannerLevel::Warning,
+                text,
             });
         }
+    }
+    if let Some(note) = &state.input_note {
+        out.push(Banner {
+            level: BannerLevel::Info,
+            text: note.clone(),
+        });
     }
     if !state.config_banner_dismissed {
         for p in &state.config_problems {
@@ -449,6 +670,21 @@ fn banners(state: &State) -> Vec<Banner> {
         }
     }
     out
+}
+
+/// How many objects of `kind` are shown.
+fn objects_of(state: &State, kind: FluxKind) -> usize {
+    state.objects.keys().filter(|r| r.kind == kind).count()
+}
+
+/// `Kustomizations`, `GitRepositories`.
+#[must_use]
+pub fn plural(kind: FluxKind) -> String {
+    let name = kind.as_str();
+    match name.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{name}s"),
+    }
 }
 
 fn join(kinds: &[FluxKind]) -> String {
@@ -465,6 +701,9 @@ fn help(state: &State) -> HelpView {
         .map(|h| (glyph(Some(h)), h.label()))
         .collect();
     legend.push((glyph(None), "invalid or missing"));
+    for mark in [TimingMark::Stuck, TimingMark::Overdue] {
+        legend.push((mark.glyph(), mark.label()));
+    }
     HelpView {
         legend,
         sections: Mode::ALL
@@ -479,6 +718,8 @@ fn help(state: &State) -> HelpView {
     }
 }
 
+/// One help line. Keys and descriptions can come from the user's keymap file: both are sanitised whole (a
+/// description cut or padded before that would leave escape-sequence remnants on screen).
 fn help_entry(b: &Binding) -> (String, String) {
     let keys = b
         .keys
@@ -486,12 +727,16 @@ fn help_entry(b: &Binding) -> (String, String) {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ");
-    (keys, b.desc.clone())
+    (
+        sanitize_line(&keys).into_owned(),
+        sanitize_line(&b.desc).into_owned(),
+    )
 }
 
 fn hints(state: &State) -> Vec<(String, String)> {
     use super::action::Action as A;
     let mode = state.mode();
+    let narrow = state.width > 0 && state.width < crate::layout::WIDE;
     let wanted: &[(A, &str)] = match mode {
         Mode::Filter => &[(A::ApplyFilter, "keep"), (A::CancelFilter, "clear")],
         Mode::Help => &[
@@ -502,6 +747,14 @@ fn hints(state: &State) -> Vec<(String, String)> {
         Mode::Detail => &[
             (A::FocusNavigator, "back"),
             (A::JumpToRootCause, "root cause"),
+        ],
+        Mode::Timings if narrow => &[
+            (A::CycleSort, "sort"),
+            (A::FocusDetail, "detail"),
+            (A::RevealInTree, "show in tree"),
+            (A::ShowTree, "tree"),
+            (A::ToggleHelp, "help"),
+            (A::Quit, "quit"),
         ],
         Mode::Timings => &[
             (A::CycleSort, "sort"),
@@ -516,8 +769,37 @@ fn hints(state: &State) -> Vec<(String, String)> {
             (A::DagToggleChain, "fold"),
             (A::DagDeeper, "deeper"),
             (A::DagShallower, "shallower"),
+            (A::ToggleHelp, "help"),
+            (A::RevealInTree, "in tree"),
+        ],
+        // Below the width that shows the detail pane beside the list, say how to open it (the view switch, in
+        // the help, gives way when the line is full).
+        Mode::Navigator | Mode::Common if narrow => &[
+            (A::ToggleHelp, "help"),
+            (A::StartFilter, "filter"),
+            (A::FocusDetail, "detail"),
+            (A::JumpToRootCause, "root cause"),
+            (A::ShowDag, "dag"),
+            (A::ShowTimings, "timings"),
+            (A::SwitchView, "view"),
+            (A::Quit, "quit"),
+        ],
+        Mode::Problems => &[
+            (A::FocusDetail, "details"),
+            (A::ShowInventory, "inventory"),
+            (A::ShowYaml, "yaml"),
+            (A::ShowEvents, "events"),
             (A::RevealInTree, "in tree"),
             (A::ToggleHelp, "help"),
+            (A::Quit, "quit"),
+        ],
+        Mode::Inspect => &[
+            (A::CloseInspect, "back"),
+            (A::ShowYaml, "yaml"),
+            (A::ShowEvents, "events"),
+            (A::ShowInventory, "inventory"),
+            (A::ScrollDown, "scroll"),
+            (A::Quit, "quit"),
         ],
         Mode::Navigator | Mode::Common => &[
             (A::ToggleHelp, "help"),
@@ -535,7 +817,7 @@ fn hints(state: &State) -> Vec<(String, String)> {
             state
                 .keymap
                 .key_for(mode, *a)
-                .map(|k| (k, (*what).to_owned()))
+                .map(|k| (sanitize_line(&k).into_owned(), (*what).to_owned()))
         })
         .collect()
 }

@@ -7,7 +7,9 @@
 //! `-n NS` watches NS; with neither, the context's namespace is used only when the kubeconfig sets one explicitly,
 //! otherwise all namespaces. Flux objects live across tenant namespaces, so kubectl's fallback to `default` (where
 //! Flux objects almost never live) and the flux CLI's fallback to `flux-system` (which hides every tenant) would both
-//! show a misleadingly small fleet; k9s likewise starts in the context's namespace when one is set.
+//! show a misleadingly small fleet; k9s likewise starts in the context's namespace when one is set. The commands
+//! (console, `graph`, `follow`) go further and pass `-A` unless `-n` is given (`launch::connect_options`): a
+//! context namespace of `default` showed an empty console.
 //!
 //! Must not live here: discovery, watching, anything drawn.
 
@@ -27,6 +29,8 @@ pub enum Error {
         #[source]
         source: KubeconfigError,
     },
+    #[error("cannot read kubeconfig {0}")]
+    KubeconfigFile(crate::bounded_file::Error),
     #[error("kubeconfig {files} sets no current-context; pass --context (contexts: {available})")]
     NoCurrentContext { files: String, available: String },
     #[error("context \"{context}\" is not in kubeconfig {files} (contexts: {available})")]
@@ -64,7 +68,7 @@ impl Error {
     pub fn label(&self) -> &'static str {
         match self {
             Error::NoKubeconfig { .. } => "no-kubeconfig",
-            Error::ReadKubeconfig { .. } => "kubeconfig-unreadable",
+            Error::ReadKubeconfig { .. } | Error::KubeconfigFile(_) => "kubeconfig-unreadable",
             Error::NoCurrentContext { .. } => "no-context",
             Error::UnknownContext { .. } => "unknown-context",
             Error::BadContext { .. } => "bad-context",
@@ -150,6 +154,8 @@ pub struct Connection {
     pub scope: Scope,
     /// The kubeconfig file(s) read, joined with `:`.
     pub files: String,
+    /// What the kubeconfig gives the context's user (for saying why a 401 happened).
+    pub credentials: super::credentials::Credentials,
 }
 
 impl fmt::Debug for Connection {
@@ -178,6 +184,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection> {
         .and_then(|c| c.context.as_ref())
         .and_then(|c| c.namespace.clone())
         .filter(|ns| !ns.is_empty());
+    let credentials = super::credentials::Credentials::from_kubeconfig(&kubeconfig, &context);
     let kube_options = KubeConfigOptions {
         context: Some(context.clone()),
         ..KubeConfigOptions::default()
@@ -210,6 +217,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection> {
         server,
         scope,
         files,
+        credentials,
     })
 }
 
@@ -258,6 +266,13 @@ fn read_kubeconfig(explicit: Option<PathBuf>) -> Result<(Kubeconfig, String)> {
     };
     let mut merged: Option<Kubeconfig> = None;
     for path in &paths {
+        // kube reads the file itself: check first that it is a regular file of a sane size (a FIFO would hang).
+        // A missing file is left to kube, which names it.
+        if let Err(e) = crate::bounded_file::check(path, crate::bounded_file::KUBECONFIG)
+            && !e.is_not_found()
+        {
+            return Err(Error::KubeconfigFile(e));
+        }
         let read = Kubeconfig::read_from(path).map_err(|source| Error::ReadKubeconfig {
             path: path.clone(),
             source,

@@ -48,10 +48,10 @@ impl Decoded {
                     .map(|m| m.metadata.into_meta())
                     .or_else(|_| serde_json::from_str::<IdentityOnly>(text).map(|m| m.into_meta()))
                     .unwrap_or_default();
-                Decoded(Err(Invalid {
-                    metadata,
-                    error: explain(text),
-                }))
+                // serde's error quotes the offending value, which may be a URL with a password.
+                let mut error = explain(text);
+                crate::flux::redact::mask(&mut error);
+                Decoded(Err(Invalid { metadata, error }))
             }
         }
     }
@@ -139,14 +139,17 @@ struct WireObject {
 }
 
 impl WireObject {
+    /// The typed object, credentials in its URLs masked (`flux::redact`): this is where cluster text enters.
     fn into_object(self) -> FluxObject {
-        FluxObject {
+        let mut obj = FluxObject {
             api_version: self.api_version,
             kind: self.kind,
             metadata: self.metadata.into_meta(),
             spec: self.spec,
             status: self.status,
-        }
+        };
+        crate::flux::redact::object(&mut obj);
+        obj
     }
 }
 
@@ -372,6 +375,32 @@ mod tests {
         assert_eq!(invalid.metadata.name.as_deref(), Some("odd"));
         assert_eq!(invalid.metadata.namespace.as_deref(), Some("ns"));
         assert_eq!(invalid.metadata.resource_version.as_deref(), Some("9"));
+    }
+
+    #[test]
+    fn credentials_are_masked_when_an_object_is_decoded() {
+        let text = r#"{"kind":"GitRepository","metadata":{"name":"r","namespace":"ns"},
+            "spec":{"url":"https://alice:ghp_token@github.com/o/r"},
+            "status":{"conditions":[{"type":"Ready","status":"False","reason":"AuthenticationFailed",
+              "message":"failed to clone 'https://alice:ghp_token@github.com/o/r': authentication required"}],
+              "artifact":{"revision":"main@sha1:1","url":"https://b.s3.amazonaws.com/a?X-Amz-Signature=abc"}}}"#;
+        let obj = Decoded::from_json(text).0.unwrap();
+        assert_eq!(obj.spec.url.as_deref(), Some("https://***@github.com/o/r"));
+        assert_eq!(
+            obj.status.conditions[0].message,
+            "failed to clone 'https://***@github.com/o/r': authentication required"
+        );
+        assert_eq!(
+            obj.status.artifact.unwrap().url.as_deref(),
+            Some("https://b.s3.amazonaws.com/a?X-Amz-Signature=***")
+        );
+        // An object that does not decode is named by an error quoting the value: masked too.
+        let bad = r#"{"kind":"GitRepository","metadata":{"name":"r","namespace":"ns"},
+            "spec":{"dependsOn":"https://alice:ghp_token@h/r"}}"#;
+        let Decoded(Err(invalid)) = Decoded::from_json(bad) else {
+            panic!("dependsOn must be a list");
+        };
+        assert!(!invalid.error.contains("ghp_token"), "{}", invalid.error);
     }
 
     #[test]

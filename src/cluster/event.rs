@@ -38,4 +38,10 @@ pub enum ClusterEvent {
     Recovered(FluxKind),
     /// A Kubernetes Event about a Flux object.
     Event(Arc<FluxEvent>),
+    /// The API server rejects the credentials (401): which, whose and why, in words. Sent once until they work.
+    CredentialsRejected(String),
+    /// The credentials work (again).
+    CredentialsAccepted,
+    /// The kubeconfig was read again: the context now used, or why it could not be (the old client is kept).
+    Reloaded(Result<String, String>),
 }

@@ -2,50 +2,75 @@
 //!
 //! An event is kept when its `involvedObject.apiVersion` group ends with `.toolkit.fluxcd.io` and its kind is a
 //! `FluxKind`. An event is sent when it is new or its resourceVersion changed (aggregation bumps `count`), also
-//! across re-lists; `FluxEvent::uid` lets the app replace rather than duplicate an updated event. A failing events watch never affects the object watches: it is logged and resumed with the
-//! same backoff as the kinds (`CappedBackoff`), and nothing already shown is withdrawn.
+//! across re-lists; `FluxEvent::uid` lets the app replace rather than duplicate an updated event. Events are
+//! loaded and followed by the same [`Informer`] as the kinds (first list from the watch cache, resumed watches,
+//! woken when the server answers again); a failing events watch never affects the object watches: it is logged
+//! and retried with the same backoff as the kinds, and nothing already shown is withdrawn.
 
 use super::backoff::CappedBackoff;
-use super::kind_watch::{describe, watcher_config};
+use super::failure::Failure;
+use super::informer::{Informer, Step};
+use super::kind_watch::Shared;
+use super::liveness::Link;
 use super::{ClusterEvent, Scope};
 use crate::flux::{EventType, FluxEvent, FluxKind, ResourceRef};
-use futures::StreamExt;
 use k8s_openapi::api::core::v1::Event;
 use kube::Api;
-use kube::runtime::watcher;
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::mpsc::Sender;
 use tokio_util::sync::CancellationToken;
 
 /// The suffix of every Flux API group.
 const FLUX_GROUP_SUFFIX: &str = ".toolkit.fluxcd.io";
 
-/// Watches Events until cancelled or until the receiver is dropped.
-pub(crate) async fn run(
-    client: kube::Client,
-    scope: Scope,
-    tx: Sender<ClusterEvent>,
-    cancel: CancellationToken,
-) {
-    let api: Api<Event> = match &scope {
+fn api(client: kube::Client, scope: &Scope) -> Api<Event> {
+    match scope {
         Scope::All => Api::all(client),
         Scope::Namespace(ns) => Api::namespaced(client, ns),
-    };
+    }
+}
+
+/// Watches Events until cancelled or until the receiver is dropped.
+pub(crate) async fn run(shared: Shared, cancel: CancellationToken) {
+    let mut clients = shared.clients.clone();
+    let mut link = shared.link.clone();
+    let slot = clients.borrow_and_update().clone();
+    let mut server = slot.server;
+    let mut informer = Informer::new(
+        api(slot.client, &shared.scope),
+        Arc::clone(&shared.features),
+        link.heartbeat(),
+    );
     let mut errors = CappedBackoff::errors();
     let mut slow = CappedBackoff::forbidden();
-    let mut stream = watcher::watcher(api.clone(), watcher_config()).boxed();
+    let mut credentials = CappedBackoff::credentials();
     // uid → resourceVersion of the Flux events sent (expired events are deleted by the API server).
     let mut sent: HashMap<String, String> = HashMap::new();
     loop {
-        let next = tokio::select! {
+        let step = tokio::select! {
             () = cancel.cancelled() => return,
-            next = stream.next() => next,
+            state = link.changed() => {
+                if state.is_some_and(|s| matches!(s.link, Link::Down { .. })) {
+                    informer.reconnect();
+                }
+                continue;
+            }
+            changed = clients.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let slot = clients.borrow_and_update().clone();
+                informer.replace_api(api(slot.client, &shared.scope), slot.server == server);
+                server = slot.server;
+                continue;
+            }
+            step = informer.next() => step,
         };
-        let delay = match next {
-            Some(Ok(watcher::Event::Apply(event) | watcher::Event::InitApply(event))) => {
+        let delay = match step {
+            Ok(Step::Item(event) | Step::Apply(event)) => {
                 errors.reset();
                 slow.reset();
+                credentials.reset();
                 let Some(flux) = flux_event(&event) else {
                     continue;
                 };
@@ -55,45 +80,45 @@ pub(crate) async fn run(
                     continue;
                 }
                 sent.insert(flux.uid.clone(), version);
-                if tx.send(ClusterEvent::Event(Arc::new(flux))).await.is_err() {
+                if shared
+                    .tx
+                    .send(ClusterEvent::Event(Arc::new(flux)))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
                 continue;
             }
-            Some(Ok(watcher::Event::Delete(event))) => {
+            Ok(Step::Delete(event)) => {
                 if let Some(flux) = flux_event(&event) {
                     sent.remove(&flux.uid);
                 }
                 continue;
             }
-            Some(Ok(_)) => continue,
-            Some(Err(watcher::Error::WatchError(status))) if status.code == 410 => continue,
-            Some(Err(err)) => {
-                let forbidden = matches!(
-                    &err,
-                    watcher::Error::InitialListFailed(kube::Error::Api(s))
-                    | watcher::Error::WatchStartFailed(kube::Error::Api(s)) if s.code == 403
-                );
-                tracing::warn!("events watch failed: {}", describe(&err));
-                if forbidden {
-                    slow.next_delay()
-                } else {
-                    errors.next_delay()
+            Ok(Step::Init | Step::Listed | Step::Watching) => continue,
+            Err(failure) => {
+                tracing::warn!("events watch failed: {}", failure.words());
+                match failure {
+                    Failure::Forbidden(_) | Failure::NotFound => slow.next_delay(),
+                    Failure::Unauthorized => credentials.next_delay(),
+                    Failure::Throttled { retry_after } => {
+                        errors.next_delay().max(retry_after.unwrap_or_default())
+                    }
+                    _ => errors.next_delay(),
                 }
             }
-            None => {
-                stream = watcher::watcher(api.clone(), watcher_config()).boxed();
-                errors.next_delay()
-            }
         };
+        let seen = link.current().wake;
         tokio::select! {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(delay) => {}
+            () = link.woken(seen) => {}
         }
     }
 }
 
-/// The Flux view of a core/v1 Event, if it is about a Flux object.
+/// The Flux view of a core/v1 Event, if it is about a Flux object; credentials in its message masked.
 #[must_use]
 pub fn flux_event(event: &Event) -> Option<FluxEvent> {
     let involved = &event.involved_object;
@@ -124,7 +149,7 @@ pub fn flux_event(event: &Event) -> Option<FluxEvent> {
         .and_then(|s| s.component.clone())
         .or_else(|| event.reporting_component.clone())
         .unwrap_or_default();
-    Some(FluxEvent {
+    let mut flux = FluxEvent {
         involved: ResourceRef::new(kind, namespace, name),
         type_: if event.type_.as_deref() == Some("Warning") {
             EventType::Warning
@@ -142,7 +167,9 @@ pub fn flux_event(event: &Event) -> Option<FluxEvent> {
             event.metadata.namespace.as_deref().unwrap_or_default(),
             event.metadata.name.as_deref().unwrap_or_default()
         ),
-    })
+    };
+    crate::flux::redact::event(&mut flux);
+    Some(flux)
 }
 
 #[cfg(test)]

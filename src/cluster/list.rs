@@ -2,7 +2,9 @@
 //! rather than a running watch.
 //!
 //! Same discovery (`discovery::discover`, newest served version per kind), same lean decoder (`decode::Decoded`:
-//! a malformed object is named, not fatal) and same paging (`PAGE_SIZE`, consistent lists) as the watchers. A
+//! a malformed object is named, not fatal) and same lists as the watchers' first load: every kind at once, each
+//! from the API server's watch cache (`resourceVersion=0`, see `informer`), following continue tokens when a
+//! server pages it. A
 //! kind whose CRD is not installed or whose list is refused (RBAC) is reported in [`Listing::unavailable`] exactly
 //! as the console reports it (`KindProblem`), and the other kinds are still listed. Only discovery failing as a
 //! whole, or a list failing for another reason (server gone mid-way), is an error.
@@ -11,11 +13,12 @@
 
 use super::decode::Decoded;
 use super::discovery::{self, ServedKind};
-use super::kind_watch::{PAGE_SIZE, describe};
+use super::failure::Failure;
+use super::informer::PAGE_SIZE;
 use super::{KindProblem, Scope};
 use crate::flux::{FluxKind, FluxObject, ResourceRef};
 use kube::Api;
-use kube::api::ListParams;
+use kube::api::{ListParams, VersionMatch};
 
 /// Why the fleet could not be listed.
 #[derive(Debug, thiserror::Error)]
@@ -62,8 +65,18 @@ pub async fn list_all(client: &kube::Client, scope: &Scope) -> Result<Listing, E
             .collect(),
         ..Listing::default()
     };
-    for served in found.served {
-        list_kind(client, scope, &served, &mut listing).await?;
+    let lists = futures::future::join_all(found.served.iter().map(|served| async move {
+        let mut one = Listing::default();
+        list_kind(client, scope, served, &mut one)
+            .await
+            .map(|()| one)
+    }))
+    .await;
+    for one in lists {
+        let one = one?;
+        listing.objects.extend(one.objects);
+        listing.invalid.extend(one.invalid);
+        listing.unavailable.extend(one.unavailable);
     }
     Ok(listing)
 }
@@ -78,7 +91,11 @@ async fn list_kind(
         Scope::All => Api::all_with(client.clone(), &served.resource),
         Scope::Namespace(ns) => Api::namespaced_with(client.clone(), ns, &served.resource),
     };
-    let mut params = ListParams::default().limit(PAGE_SIZE);
+    // In one piece from the watch cache (see `informer`: kube leaves `resourceVersion=0` out with a limit); a
+    // server that pages anyway is followed through its continue tokens.
+    let mut params = ListParams::default()
+        .at("0")
+        .matching(VersionMatch::NotOlderThan);
     loop {
         let page = match api.list(&params).await {
             Ok(page) => page,
@@ -97,7 +114,7 @@ async fn list_kind(
             Err(e) => {
                 return Err(Error::List {
                     kind: served.kind,
-                    detail: describe(&e),
+                    detail: Failure::from_kube(&e).words(),
                 });
             }
         };
@@ -123,7 +140,11 @@ async fn list_kind(
             }
         }
         match page.metadata.continue_.filter(|c| !c.is_empty()) {
-            Some(token) => params = params.continue_token(&token),
+            Some(token) => {
+                params = ListParams::default()
+                    .limit(PAGE_SIZE)
+                    .continue_token(&token)
+            }
             None => return Ok(()),
         }
     }

@@ -3,6 +3,7 @@
 //! The help screen is generated from [`Keymap::bindings`], so it cannot drift from what the keys do.
 
 use super::key::{Key, KeySeq};
+use super::keymap_rules;
 use super::problem::ConfigProblem;
 use crate::app::action::Action;
 use serde::Deserialize;
@@ -34,13 +35,19 @@ pub enum Mode {
     Timings,
     /// The drawn dependency DAG.
     Dag,
+    /// The Problems screen (root causes, worst first).
+    Problems,
+    /// The drill-down of one object (YAML, events, inventory).
+    Inspect,
 }
 
 impl Mode {
     /// Every mode, in the order help lists them.
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 9] = [
+        Mode::Problems,
         Mode::Navigator,
         Mode::Dag,
+        Mode::Inspect,
         Mode::Detail,
         Mode::Filter,
         Mode::Timings,
@@ -59,6 +66,8 @@ impl Mode {
             Mode::Help => "help",
             Mode::Timings => "timings",
             Mode::Dag => "dag",
+            Mode::Problems => "problems",
+            Mode::Inspect => "inspect",
         }
     }
 
@@ -114,32 +123,55 @@ impl Keymap {
     }
 
     /// This keymap with a patch file applied: each binding replaces the listed keys in its mode; the action
-    /// `unbind` only removes them. Any error rejects the whole patch.
+    /// `unbind` only removes them. Any error, and any break of the [`keymap_rules`], rejects the whole patch.
     pub fn patched(&self, yaml: &str, file: &Path) -> Result<Self, ConfigProblem> {
         let raw: Option<HashMap<Spanned<String>, Vec<RawBinding>>> =
             serde_saphyr::from_str(yaml).map_err(|e| ConfigProblem::from_yaml(file, &e))?;
         let mut sections: Vec<_> = raw.unwrap_or_default().into_iter().collect();
         sections.sort_by_key(|(mode, _)| mode.referenced.line());
         let mut out = self.clone();
+        // The line each (mode, keys) was bound on by this file: a second binding of them is an error.
+        let mut bound: HashMap<(Mode, KeySeq), u64> = HashMap::new();
         for (mode_name, bindings) in sections {
             let mode = Mode::from_name(&mode_name.value).ok_or_else(|| {
                 ConfigProblem::at(
                     file,
                     mode_name.referenced.line(),
                     format!(
-                        "unknown mode '{}' (modes: common, navigator, dag, detail, filter, timings, help)",
-                        mode_name.value
+                        "unknown mode '{}' (modes: {})",
+                        mode_name.value,
+                        Mode::ALL.map(Mode::name).join(", ")
                     ),
                 )
             })?;
             for raw in bindings {
-                out.apply(mode, raw, file)?;
+                out.apply(mode, raw, file, &mut bound)?;
             }
+        }
+        if let Some(clash) = keymap_rules::clashes(&out).into_iter().next() {
+            // The later of the two bindings this file made is the one that broke the rule.
+            let line = [&clash.other, &clash.key]
+                .into_iter()
+                .filter_map(|k| bound.get(&(clash.mode, k.clone())))
+                .copied()
+                .max()
+                .unwrap_or(0);
+            return Err(ConfigProblem::at(
+                file,
+                line,
+                format!("{clash}; unbind one of them"),
+            ));
         }
         Ok(out)
     }
 
-    fn apply(&mut self, mode: Mode, raw: RawBinding, file: &Path) -> Result<(), ConfigProblem> {
+    fn apply(
+        &mut self,
+        mode: Mode,
+        raw: RawBinding,
+        file: &Path,
+        bound: &mut HashMap<(Mode, KeySeq), u64>,
+    ) -> Result<(), ConfigProblem> {
         let action_line = raw.action.referenced.line();
         if raw.keys.is_empty() {
             return Err(ConfigProblem::at(
@@ -148,13 +180,28 @@ impl Keymap {
                 "a binding needs at least one key",
             ));
         }
+        let unbind = raw.action.value == UNBIND;
         let mut keys = Vec::with_capacity(raw.keys.len());
         for k in &raw.keys {
-            let seq = KeySeq::parse(&k.value)
-                .map_err(|msg| ConfigProblem::at(file, k.referenced.line(), msg))?;
+            let line = k.referenced.line();
+            let seq = KeySeq::parse(&k.value).map_err(|msg| ConfigProblem::at(file, line, msg))?;
+            let action = (!unbind).then_some(raw.action.value.as_str());
+            if let Some(msg) = keymap_rules::quit_key_problem(&seq, action) {
+                return Err(ConfigProblem::at(file, line, msg));
+            }
+            if !unbind {
+                if let Some(first) = bound.get(&(mode, seq.clone())) {
+                    return Err(ConfigProblem::at(
+                        file,
+                        line,
+                        format!("'{seq}' is bound twice in {mode} (first on line {first})"),
+                    ));
+                }
+                bound.insert((mode, seq.clone()), line);
+            }
             keys.push(seq);
         }
-        let action = if raw.action.value == UNBIND {
+        let action = if unbind {
             None
         } else {
             Some(Action::from_name(&raw.action.value).ok_or_else(|| {
@@ -188,8 +235,13 @@ impl Keymap {
 
     /// What the keys pressed so far mean in `mode`: the mode's own bindings first, then `common`. In
     /// [`Mode::Filter`] plain printable keys never fall back to `common` (they are typed into the filter).
+    /// [`keymap_rules::QUIT_KEY`] quits in every mode, also in the middle of a sequence.
     #[must_use]
     pub fn resolve(&self, mode: Mode, pending: &[Key]) -> Resolution {
+        if pending.last() == Some(&keymap_rules::QUIT_KEY) {
+            // The way out that no keymap can take away (see `keymap_rules`).
+            return Resolution::Action(Action::Quit);
+        }
         let own = Self::resolve_in(self.bindings(mode), pending);
         if own != Resolution::Unbound || mode == Mode::Common {
             return own;

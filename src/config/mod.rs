@@ -5,6 +5,7 @@
 
 pub mod key;
 pub mod keymap;
+pub mod keymap_rules;
 pub mod paths;
 pub mod problem;
 pub mod theme;
@@ -15,6 +16,7 @@ pub use paths::ConfigPaths;
 pub use problem::ConfigProblem;
 pub use theme::Theme;
 
+use crate::bounded_file;
 use std::path::Path;
 
 /// The effective configuration of one run.
@@ -70,11 +72,11 @@ impl Config {
 }
 
 fn read_optional(file: &Path, problems: &mut Vec<ConfigProblem>) -> Option<String> {
-    match std::fs::read_to_string(file) {
+    match bounded_file::read_to_string(file, bounded_file::CONFIG) {
         Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) if e.is_not_found() => None,
         Err(e) => {
-            problems.push(ConfigProblem::unreadable(file, &e));
+            problems.push(ConfigProblem::unreadable(&e));
             None
         }
     }

@@ -29,6 +29,9 @@ impl ConfigProblem {
     #[must_use]
     pub fn from_yaml(file: &Path, err: &serde_saphyr::Error) -> Self {
         let line = err.location().map_or(0, |l| l.line());
+        if let Some(words) = crate::text::yaml_limit_message(err) {
+            return Self::at(file, line, words);
+        }
         let rendered = err.without_snippet().to_string();
         let first = rendered.lines().next().unwrap_or_default().trim();
         // serde-saphyr appends " at line L column C"; the location is shown separately.
@@ -40,10 +43,10 @@ impl ConfigProblem {
         Self::at(file, line, message)
     }
 
-    /// A file that exists but cannot be read.
+    /// A file that exists but was not read (unreadable, not a regular file, too large, not UTF-8).
     #[must_use]
-    pub fn unreadable(file: &Path, err: &std::io::Error) -> Self {
-        Self::at(file, 0, format!("cannot read the file: {err}"))
+    pub fn unreadable(err: &crate::bounded_file::Error) -> Self {
+        Self::at(&err.path, 0, err.problem.to_string())
     }
 }
 

@@ -53,6 +53,7 @@ roles! {
     text_dim: "Secondary text (namespaces, ages, reasons)",
     label: "Field labels in the detail pane",
     root_cause: "The 'blocked by' hint",
+    timing_flag: "Stuck and overdue marks on tree rows and DAG boxes",
     banner_error: "Error banner (stale data, config problems)",
     banner_warning: "Warning banner (a kind is unavailable)",
     banner_info: "Informational banner",

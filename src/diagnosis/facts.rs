@@ -11,7 +11,7 @@
 
 use super::segment::{self, Part};
 use super::{Facts, FailureClass};
-use crate::text::sanitize_line;
+use crate::text::{mask_credentials, sanitize_line};
 use regex::{Captures, Regex};
 use std::sync::LazyLock;
 
@@ -69,11 +69,6 @@ lazy_regex!(
     r"(?i)\bno '([^']+)' chart with version matching '([^']+)'"
 );
 lazy_regex!(URL, r#"\b(?:https?|ssh|oci|git|s3|gs)://[^\s'"<>]+"#);
-lazy_regex!(URL_PASSWORD, r"^([a-z][a-z0-9+.-]*://[^/@:\s]*):[^/@\s]*@");
-lazy_regex!(
-    SECRET_QUERY,
-    r"(?i)([?&][^=&]*(?:token|signature|sig|password|secret|credential|key)[^=&]*=)[^&]*"
-);
 lazy_regex!(
     REMOTE_REF,
     r#"(?i)\bcouldn't find (remote ref|tag) "?([^"\s]+)"?"#
@@ -161,7 +156,7 @@ pub fn clean(raw: &str) -> String {
     out
 }
 
-/// A URL fact: trailing punctuation dropped, password and secret query values masked.
+/// A URL fact: trailing punctuation dropped, credentials masked (`text::mask_credentials`, the one masker).
 #[must_use]
 pub fn clean_url(raw: &str) -> String {
     let mut trimmed = raw.trim_end_matches([':', ',', '.', ';', '\'']);
@@ -173,15 +168,7 @@ pub fn clean_url(raw: &str) -> String {
             trimmed = trimmed[..trimmed.len() - 1].trim_end_matches([':', ',', '.', ';', '\'']);
         }
     }
-    let masked = match URL_PASSWORD.as_ref() {
-        Some(re) => re.replace(trimmed, "$1:***@").into_owned(),
-        None => trimmed.to_owned(),
-    };
-    let masked = match SECRET_QUERY.as_ref() {
-        Some(re) => re.replace_all(&masked, "${1}***").into_owned(),
-        None => masked,
-    };
-    clean(&masked)
+    clean(&mask_credentials(trimmed))
 }
 
 /// The URL of the source: the first one the message names (`unable to clone '<url>': Get "<url>/info/refs…"`,
@@ -397,7 +384,7 @@ mod tests {
 
     #[test]
     fn every_fact_pattern_compiles() {
-        let all: [&LazyLock<Option<Regex>>; 30] = [
+        let all: [&LazyLock<Option<Regex>>; 28] = [
             &DEPENDENCY,
             &SOURCE_NOT_READY,
             &WAITED_CURRENT,
@@ -414,8 +401,6 @@ mod tests {
             &HELM_ERROR,
             &CHART_VERSION,
             &URL,
-            &URL_PASSWORD,
-            &SECRET_QUERY,
             &REMOTE_REF,
             &HTTP_STATUS,
             &BUCKET,
@@ -433,10 +418,14 @@ mod tests {
     }
 
     #[test]
-    fn urls_lose_passwords_and_secret_query_values_but_keep_users() {
+    fn urls_lose_credentials_and_secret_query_values_but_keep_ssh_logins() {
         assert_eq!(
             clean_url("https://bot:ghp_secret@github.com/org/repo':"),
-            "https://bot:***@github.com/org/repo"
+            "https://***@github.com/org/repo"
+        );
+        assert_eq!(
+            clean_url("ssh://git:ghp_secret@github.com/org/repo"),
+            "ssh://git:***@github.com/org/repo"
         );
         assert_eq!(
             clean_url("ssh://git@github.com/org/repo"),

@@ -1,10 +1,10 @@
 //! Messages from untrusted clusters made ready for matching: bounded in size, HTML entities decoded (`&#39;`,
 //! `&#34;`, `&quot;` appear in controller logs and issue threads), the escapes of a message printed inside JSON
-//! or a Go `%q` (`\"`, `\\\"`, a literal `\n` or `\t`) undone, every run of whitespace or control characters
-//! (line breaks from wrapped pastes, tabs, escape bytes) made one space, and the wrappers that say nothing about
-//! the cause removed (`Reconciler error`, the flux CLI's `✗ Kustomization reconciliation failed: `, the Stalled
-//! prefix `Reconciliation failed terminally due to configuration error: `, kubectl's `(combined from similar
-//! events): `).
+//! or a Go `%q` (`\"`, `\\\"`, a literal `\n` or `\t`) undone, escape sequences removed whole and invisible
+//! characters shown (`text::sanitize_line`), every run of whitespace (line breaks from wrapped pastes, tabs) made
+//! one space, and the wrappers that say nothing about the cause removed (`Reconciler error`, the flux CLI's
+//! `✗ Kustomization reconciliation failed: `, the Stalled prefix `Reconciliation failed terminally due to
+//! configuration error: `, kubectl's `(combined from similar events): `).
 
 use regex::Regex;
 use std::sync::LazyLock;
@@ -44,8 +44,11 @@ pub fn normalize(message: &str) -> String {
         }
         _ => decoded,
     };
-    let mut out = String::with_capacity(decoded.len());
-    for piece in decoded
+    // Escape sequences go whole, before whitespace is collapsed: splitting on control characters first would leave
+    // their parameters (`[2J`, `]0;title`) in the text and in the facts read from it.
+    let safe = crate::text::sanitize_line(&decoded);
+    let mut out = String::with_capacity(safe.len());
+    for piece in safe
         .split(|c: char| c.is_whitespace() || c.is_control())
         .filter(|p| !p.is_empty())
     {
@@ -91,7 +94,11 @@ mod tests {
     fn line_breaks_tabs_and_controls_become_single_spaces() {
         assert_eq!(
             normalize("  updates\n to statefulset\r\n\tspec\x1b[31m x  "),
-            "updates to statefulset spec [31m x"
+            "updates to statefulset spec x"
+        );
+        assert_eq!(
+            normalize("a\x1b[2JB \x1b]0;PWNTITLE\x07c\n\u{9b}2Jd"),
+            "aB c d"
         );
     }
 

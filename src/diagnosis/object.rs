@@ -4,8 +4,9 @@
 //! - then `Ready=False`; for a HelmRelease whose Ready only says that remediation succeeded
 //!   (`RollbackSucceeded` / `UninstallSucceeded`: not at the desired state) the failed `Released`,
 //!   `Remediated` or `TestSuccess` condition says what went wrong;
-//! - an object retrying a failed attempt (`Reconciling` reason `ProgressingWithRetry`) while Ready is Unknown is
-//!   diagnosed from its first False condition, else from Ready's message.
+//! - an object in a run after a failed attempt (`crate::flux::retry`) is diagnosed from the failure condition
+//!   still set (`FetchFailed=True` …); one retrying (`Reconciling` reason `ProgressingWithRetry`) while Ready is
+//!   Unknown from its first False condition, else from Ready's message.
 //!
 //! When the chosen condition lacks facts another False condition has (the chart and version of a Stalled
 //! HelmRelease are in its `Released` message), they are filled in from there; an object waiting on its source
@@ -51,6 +52,13 @@ pub fn failing_condition(object: &FluxObject) -> Option<&Condition> {
             return first_false_helm_action(object).or(Some(ready));
         }
         return Some(ready);
+    }
+    // A run retrying a failed attempt: the failure condition still set (`FetchFailed=True` while Ready is
+    // Unknown, a HelmRelease's failed action while it counts failures; `flux::retry`).
+    if let Some(c) =
+        crate::flux::retry::failure_condition(object).filter(|c| c.type_ != "Reconciling")
+    {
+        return Some(c);
     }
     let retrying = condition(object, "Reconciling", "True")
         .is_some_and(|c| c.reason == "ProgressingWithRetry");

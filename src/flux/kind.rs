@@ -53,6 +53,19 @@ impl FluxKind {
         FluxKind::ALL.into_iter().find(|k| k.as_str() == kind)
     }
 
+    /// Parses a kind as a person types it on the command line: the kind name, its plural or its kubectl short
+    /// name (`Kustomization`, `kustomizations`, `ks`), any case.
+    #[must_use]
+    pub fn from_user(text: &str) -> Option<FluxKind> {
+        let t = text.trim();
+        let lower = t.to_ascii_lowercase();
+        FluxKind::ALL.into_iter().find(|k| {
+            k.as_str().eq_ignore_ascii_case(t)
+                || k.plural() == lower
+                || k.short_name() == Some(lower.as_str())
+        })
+    }
+
     /// The API group.
     #[must_use]
     pub fn group(self) -> &'static str {
@@ -182,6 +195,18 @@ mod tests {
             assert_eq!(FluxKind::from_kind(k.as_str()), Some(k));
         }
         assert_eq!(FluxKind::from_kind("kustomization"), None);
+    }
+
+    #[test]
+    fn kinds_typed_by_a_person_are_names_plurals_or_short_names_in_any_case() {
+        assert_eq!(FluxKind::from_user("ks"), Some(FluxKind::Kustomization));
+        assert_eq!(FluxKind::from_user(" HR "), Some(FluxKind::HelmRelease));
+        assert_eq!(
+            FluxKind::from_user("gitrepositories"),
+            Some(FluxKind::GitRepository)
+        );
+        assert_eq!(FluxKind::from_user("bucket"), Some(FluxKind::Bucket));
+        assert_eq!(FluxKind::from_user("Pod"), None);
     }
 
     #[test]

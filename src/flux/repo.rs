@@ -4,6 +4,10 @@
 //! - Walks `*.yaml` / `*.yml` files in path order (sorted, so results are deterministic). Directories named
 //!   `archive` or `.archive` hold objects that are not deployed and are skipped, as are all other hidden
 //!   directories (`.git`, `.github`). Symbolic links to directories are not followed (no loops).
+//! - Templates are not loaded, and say so ([`RepoLoad::not_loaded`], never silently): files with a template
+//!   extension (`*.j2`, `*.jinja`, `*.jinja2`, `*.tmpl`, `*.tpl`, `*.gotmpl`, `*.template`, …) that are YAML
+//!   (`x.yaml.j2`) or nothing else (`x.j2`), and the `templates/` of a Helm chart (a directory with a
+//!   `Chart.yaml`), which Helm renders.
 //! - Reads multi-document YAML with serde-saphyr (YAML 1.2: redefined anchors load; `strict_booleans` so `no`
 //!   stays a string). A malformed document or file becomes a [`LoadProblem`] naming the file and line; the rest
 //!   of the repository still loads. A syntax error ends the file at that point (the parser cannot resync).
@@ -14,26 +18,39 @@
 //!   work without (see [`missing_essential`]). They are listed in [`RepoLoad::partials`], not as problems.
 //!   Exception: an object a parent Kustomization completes with its own `spec.patches` (see `repo_patch`) is
 //!   a whole object and is loaded with the patch applied.
-//! - Namespace: the nearest `kustomization.yaml` up the tree that sets `namespace:` (see `repo_context`) replaces
-//!   `metadata.namespace`, as kustomize does. Kustomization files come from the repository itself and, for
-//!   directories that have none there, from an optional context tree with the same relative paths (the shared
-//!   fleets keep them in `_kustomize-context/<fleet>/`; [`load_dir`] finds such a sibling tree by itself). With no namespace from either, the object keeps its
-//!   `metadata.namespace`, else gets `flux-system`: Flux bootstrap applies the repository through the
-//!   `flux-system` Kustomization whose objects land in `flux-system` when they name no namespace (and flux
-//!   CLI's default namespace is `flux-system`). A `targetNamespace` of a parent Kustomization is not followed.
+//! - Namespace, like the controllers: a file that Flux Kustomizations of the repository build (`repo_build`:
+//!   their `spec.path` through the kustomization files, or the kustomization the controller generates) gets
+//!   each namespace its builds give it (a Kustomization's `targetNamespace`, else the outermost
+//!   `kustomization.yaml` `namespace:` on the way), one object per namespace (a build that gives no namespace
+//!   to an object naming none is dropped when another build gives one). A file no Kustomization builds
+//!   gets the namespace of the kustomization files listing it (`repo_context`; a `namespace:` applies only to
+//!   what is listed, recursively, never to other files below it). Kustomization files come from the
+//!   repository itself and, for directories that have none there, from an optional context tree with the same
+//!   relative paths (the shared fleets keep them in `_kustomize-context/<fleet>/`; [`load_dir`] finds such a
+//!   sibling tree by itself). With no namespace from either, the object keeps its `metadata.namespace`, else
+//!   gets `flux-system`: Flux bootstrap applies the repository through the `flux-system` Kustomization whose
+//!   objects land in `flux-system` when they name no namespace (and flux CLI's default namespace is
+//!   `flux-system`).
+//! - Credentials in URLs (`spec.url`, `spec.endpoint`, messages of load problems) are masked as objects are kept
+//!   (`flux::redact`): a repository file is untrusted text entering the program.
 //! - Multi-cluster repositories repeat the same (kind, namespace, name) under each `clusters/<env>`. By default
 //!   the **first by path order is kept** and each later copy is a [`LoadProblem`] ("duplicate of …"). Pass
 //!   [`LoadOptions::cluster`] to load one cluster entry point: files under `clusters/<other>/` are then skipped.
 
 use super::api::FluxObject;
 use super::kind::FluxKind;
+use super::repo_build::{BuildRoot, Builds};
 use super::repo_context::{
     KUSTOMIZATION_FILE_NAMES, KustomizeContext, parse_kustomization, yaml_options,
 };
+pub use super::repo_patch::missing_essential;
 use super::repo_patch::{FluxPatch, patches_of};
+use super::repo_walk::Walk;
+pub use super::repo_walk::template_reason;
 use super::resource_ref::ResourceRef;
+use crate::bounded_file;
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -80,6 +97,20 @@ pub struct Partial {
     pub reason: String,
 }
 
+/// A file that was not loaded on purpose, and why (templates).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotLoaded {
+    /// The file or directory, as found under the loaded directory.
+    pub file: PathBuf,
+    pub reason: String,
+}
+
+impl std::fmt::Display for NotLoaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "not loaded: {}: {}", self.file.display(), self.reason)
+    }
+}
+
 /// The result of loading a repository.
 #[derive(Debug, Clone, Default)]
 pub struct RepoLoad {
@@ -90,6 +121,8 @@ pub struct RepoLoad {
     pub problems: Vec<LoadProblem>,
     /// Patch-only objects that were skipped.
     pub partials: Vec<Partial>,
+    /// Files that were not read on purpose (templates), in path order.
+    pub not_loaded: Vec<NotLoaded>,
 }
 
 impl RepoLoad {
@@ -176,13 +209,25 @@ pub fn load_dir_with(path: &Path, options: &LoadOptions) -> Result<RepoLoad, Rep
     }
     let mut load = RepoLoad::default();
     let mut files = Vec::new();
-    walk(path, path, &mut files, &mut load.problems);
+    let mut walk_out = Walk {
+        root: path,
+        files: &mut files,
+        problems: &mut load.problems,
+        not_loaded: Some(&mut load.not_loaded),
+    };
+    walk_out.dir(path);
     let mut context = KustomizeContext::default();
     read_kustomizations(path, &files, &mut context, &mut load.problems);
     if let Some(ctx_root) = &options.context {
         let mut ctx_files = Vec::new();
         if ctx_root.is_dir() {
-            walk(ctx_root, ctx_root, &mut ctx_files, &mut load.problems);
+            Walk {
+                root: ctx_root,
+                files: &mut ctx_files,
+                problems: &mut load.problems,
+                not_loaded: None,
+            }
+            .dir(ctx_root);
         } else {
             load.problems.push(LoadProblem {
                 file: ctx_root.clone(),
@@ -192,6 +237,12 @@ pub fn load_dir_with(path: &Path, options: &LoadOptions) -> Result<RepoLoad, Rep
         }
         read_kustomizations(ctx_root, &ctx_files, &mut context, &mut load.problems);
     }
+    load.not_loaded
+        .retain(|n| in_cluster(&n.file, options.cluster.as_deref()));
+    let manifests: BTreeSet<PathBuf> = files
+        .into_iter()
+        .filter(|rel| !is_kustomization_file(rel) && in_cluster(rel, options.cluster.as_deref()))
+        .collect();
     let mut loader = Loader {
         root: path,
         context: &context,
@@ -199,51 +250,47 @@ pub fn load_dir_with(path: &Path, options: &LoadOptions) -> Result<RepoLoad, Rep
         seen: HashMap::new(),
         pending: Vec::new(),
         patches: Vec::new(),
+        documents: Vec::new(),
     };
-    for rel in files {
-        if is_kustomization_file(&rel) || !in_cluster(&rel, options.cluster.as_deref()) {
-            continue;
-        }
-        loader.load_file(&rel);
+    for rel in &manifests {
+        loader.load_file(rel);
     }
+    loader.instantiate(&manifests);
     loader.resolve_pending();
     Ok(loader.load)
 }
 
-/// Collects regular `*.yaml`/`*.yml`/`Kustomization` files under `dir`, relative to `root`, sorted.
-fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>, problems: &mut Vec<LoadProblem>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            problems.push(LoadProblem {
-                file: dir.to_path_buf(),
-                line: None,
-                message: format!("cannot read directory: {e}"),
+/// Loads the text of one repository file named `file` as a one-file repository (no kustomization context):
+/// a kustomization file is checked, any other file's Flux objects are loaded. Pure; what `load_dir` does per
+/// file after reading it, and the entry point of the fuzz targets.
+#[must_use]
+pub fn parse(text: &str, file: &Path) -> RepoLoad {
+    let mut load = RepoLoad::default();
+    let rel = Path::new(file.file_name().unwrap_or(file.as_os_str()));
+    if is_kustomization_file(rel) {
+        if let Err(e) = parse_kustomization(text, Path::new("")) {
+            load.problems.push(LoadProblem {
+                file: file.to_path_buf(),
+                line: error_line(&e),
+                message: format!("invalid kustomization file: {}", error_text(&e)),
             });
-            return;
         }
-    };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for entry in entries {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let Ok(file_type) = entry.file_type() else {
-            continue;
-        };
-        let full = entry.path();
-        if file_type.is_dir() {
-            if name.starts_with('.') || name == "archive" {
-                continue;
-            }
-            walk(root, &full, out, problems);
-        } else if (name.ends_with(".yaml") || name.ends_with(".yml") || name == "Kustomization")
-            && (file_type.is_file() || full.is_file())
-            && let Ok(rel) = full.strip_prefix(root)
-        {
-            out.push(rel.to_path_buf());
-        }
+        return load;
     }
+    let context = KustomizeContext::default();
+    let mut loader = Loader {
+        root: Path::new(""),
+        context: &context,
+        load,
+        seen: HashMap::new(),
+        pending: Vec::new(),
+        patches: Vec::new(),
+        documents: Vec::new(),
+    };
+    loader.load_bytes(file, rel, text.as_bytes().to_vec());
+    loader.instantiate(&BTreeSet::from([rel.to_path_buf()]));
+    loader.resolve_pending();
+    loader.load
 }
 
 fn is_kustomization_file(rel: &Path) -> bool {
@@ -275,13 +322,13 @@ fn read_kustomizations(
             continue;
         }
         let full = root.join(rel);
-        let text = match std::fs::read_to_string(&full) {
+        let text = match bounded_file::read_to_string(&full, bounded_file::DATA) {
             Ok(t) => t,
             Err(e) => {
                 problems.push(LoadProblem {
                     file: full,
                     line: None,
-                    message: format!("cannot read file: {e}"),
+                    message: e.problem.to_string(),
                 });
                 continue;
             }
@@ -304,10 +351,14 @@ fn error_line(e: &serde_saphyr::Error) -> Option<usize> {
         .and_then(|l| usize::try_from(l).ok())
 }
 
-/// The error text without the multi-line source snippet.
+/// The error text without the multi-line source snippet, in words for a size limit, credentials masked.
 fn error_text(e: &serde_saphyr::Error) -> String {
-    let text = e.to_string();
-    text.lines().next().unwrap_or_default().to_owned()
+    let mut text = crate::text::yaml_limit_message(e).unwrap_or_else(|| {
+        let text = e.to_string();
+        text.lines().next().unwrap_or_default().to_owned()
+    });
+    super::redact::mask(&mut text);
+    text
 }
 
 /// Per-load state: what has been loaded so far, and what waits for a parent's patches.
@@ -319,6 +370,16 @@ struct Loader<'a> {
     /// Objects missing an essential field, kept until every parent's patches are known.
     pending: Vec<Pending>,
     patches: Vec<FluxPatch>,
+    /// Every Flux document read, before its namespaces are known.
+    documents: Vec<Document>,
+}
+
+/// A Flux document of a known kind and version, as read.
+struct Document {
+    kind: FluxKind,
+    value: serde_json::Value,
+    origin: Origin,
+    rel: PathBuf,
 }
 
 struct Pending {
@@ -333,17 +394,18 @@ struct Pending {
 impl Loader<'_> {
     fn load_file(&mut self, rel: &Path) {
         let full = self.root.join(rel);
-        let bytes = match std::fs::read(&full) {
-            Ok(b) => b,
-            Err(e) => {
-                self.load.problems.push(LoadProblem {
-                    file: full,
-                    line: None,
-                    message: format!("cannot read file: {e}"),
-                });
-                return;
-            }
-        };
+        match bounded_file::read(&full, bounded_file::DATA) {
+            Ok(bytes) => self.load_bytes(&full, rel, bytes),
+            Err(e) => self.load.problems.push(LoadProblem {
+                file: full,
+                line: None,
+                message: e.problem.to_string(),
+            }),
+        }
+    }
+
+    /// Loads the documents of one file (`full` names it in problems, `rel` places it in the repository).
+    fn load_bytes(&mut self, full: &Path, rel: &Path, bytes: Vec<u8>) {
         let mut cursor = std::io::Cursor::new(bytes);
         let docs = serde_saphyr::read_with_options::<_, serde_saphyr::Spanned<serde_json::Value>>(
             &mut cursor,
@@ -354,7 +416,7 @@ impl Loader<'_> {
                 Ok(d) => d,
                 Err(e) => {
                     self.load.problems.push(LoadProblem {
-                        file: full.clone(),
+                        file: full.to_path_buf(),
                         line: error_line(&e),
                         message: format!("invalid YAML: {}", error_text(&e)),
                     });
@@ -362,16 +424,18 @@ impl Loader<'_> {
                 }
             };
             let origin = Origin {
-                file: full.clone(),
+                file: full.to_path_buf(),
                 line: usize::try_from(doc.referenced.line())
                     .ok()
                     .filter(|l| *l > 0),
             };
-            self.load_document(doc.value, origin, rel);
+            self.collect(doc.value, origin, rel);
         }
     }
 
-    fn problem(&mut self, origin: &Origin, message: String) {
+    fn problem(&mut self, origin: &Origin, mut message: String) {
+        // serde's errors quote values, which may be URLs with passwords.
+        super::redact::mask(&mut message);
         self.load.problems.push(LoadProblem {
             file: origin.file.clone(),
             line: origin.line,
@@ -379,7 +443,9 @@ impl Loader<'_> {
         });
     }
 
-    fn load_document(&mut self, mut value: serde_json::Value, origin: Origin, rel: &Path) {
+    /// Keeps a document of a Flux kind at a version some Flux release served; reports a Flux group at an
+    /// unknown version.
+    fn collect(&mut self, value: serde_json::Value, origin: Origin, rel: &Path) {
         let field = |key: &str| {
             value
                 .get(key)
@@ -402,19 +468,70 @@ impl Loader<'_> {
             }
             return;
         }
-        // The namespace rule (module doc) is applied to the raw document so patches match on it.
-        let namespace = self.context.namespace_for(rel).map(str::to_owned);
-        if let Some(meta) = value.get_mut("metadata").and_then(|m| m.as_object_mut()) {
-            let current = meta.get("namespace").and_then(|n| n.as_str()).unwrap_or("");
-            let resolved = namespace.unwrap_or_else(|| {
-                if current.is_empty() {
-                    DEFAULT_NAMESPACE.to_owned()
-                } else {
-                    current.to_owned()
-                }
-            });
-            meta.insert("namespace".to_owned(), serde_json::Value::String(resolved));
+        self.documents.push(Document {
+            kind,
+            value,
+            origin,
+            rel: rel.to_path_buf(),
+        });
+    }
+
+    /// The namespaces a document's objects get (see the module doc).
+    fn namespaces(&self, doc: &Document, builds: &Builds) -> BTreeSet<String> {
+        let own = doc
+            .value
+            .pointer("/metadata/namespace")
+            .and_then(|n| n.as_str())
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
+        let resolve = |given: Option<String>| {
+            given
+                .or_else(|| own.clone())
+                .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned())
+        };
+        match builds.namespaces_for(&doc.rel) {
+            // A build that gives no namespace to an object that names none would fail in the controller
+            // ("namespace not specified"); when another build gives it one, that is where it lives.
+            Some(set) if own.is_none() && set.iter().any(Option::is_some) => {
+                set.iter().flatten().cloned().collect()
+            }
+            Some(set) => set.iter().cloned().map(resolve).collect(),
+            None => std::iter::once(resolve(
+                self.context.namespace_for(&doc.rel).map(str::to_owned),
+            ))
+            .collect(),
         }
+    }
+
+    /// Loads every document read once per namespace its builds give it (`manifests`: the files read).
+    fn instantiate(&mut self, manifests: &BTreeSet<PathBuf>) {
+        let documents = std::mem::take(&mut self.documents);
+        let roots: Vec<BuildRoot> = documents
+            .iter()
+            .filter(|d| d.kind == FluxKind::Kustomization && !self.context.is_patch_file(&d.rel))
+            .filter_map(|d| BuildRoot::of(&d.value))
+            .collect();
+        let builds = Builds::compute(&roots, self.context, manifests);
+        for doc in documents {
+            for namespace in self.namespaces(&doc, &builds) {
+                let mut value = doc.value.clone();
+                if let Some(meta) = value.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+                    meta.insert("namespace".to_owned(), serde_json::Value::String(namespace));
+                }
+                self.load_document(doc.kind, value, doc.origin.clone(), &doc.rel);
+            }
+        }
+    }
+
+    /// Loads one object whose namespace is resolved.
+    fn load_document(
+        &mut self,
+        kind: FluxKind,
+        value: serde_json::Value,
+        origin: Origin,
+        rel: &Path,
+    ) {
+        let kind_name = kind.as_str();
         let mut obj = match FluxObject::deserialize(&value) {
             Ok(o) => o,
             Err(e) => {
@@ -484,7 +601,8 @@ impl Loader<'_> {
         }
     }
 
-    fn keep(&mut self, obj: FluxObject, origin: Origin) {
+    fn keep(&mut self, mut obj: FluxObject, origin: Origin) {
+        super::redact::object(&mut obj);
         let Some(rref) = obj.resource_ref() else {
             return;
         };
@@ -500,38 +618,5 @@ impl Loader<'_> {
         self.seen.insert(rref, origin.clone());
         self.load.objects.push(obj);
         self.load.origins.push(origin);
-    }
-}
-
-/// The field a whole object of `kind` cannot lack, if `obj` lacks it (it is then a patch).
-///
-/// Kustomization: `sourceRef`; HelmRelease: `chart.spec.sourceRef` or `chartRef`; Git/OCI/HelmRepository:
-/// `url`; HelmChart: `sourceRef`; Bucket: `bucketName`. ExternalArtifact has no required spec field.
-#[must_use]
-pub fn missing_essential(kind: FluxKind, obj: &FluxObject) -> Option<&'static str> {
-    let spec = &obj.spec;
-    let has_ref = |r: Option<&super::api::CrossRef>| r.is_some_and(|r| !r.name.is_empty());
-    match kind {
-        FluxKind::Kustomization => (!has_ref(spec.source_ref.as_ref())).then_some("spec.sourceRef"),
-        FluxKind::HelmRelease => {
-            let chart = spec
-                .chart
-                .as_ref()
-                .is_some_and(|c| !c.spec.source_ref.name.is_empty());
-            (!chart && !has_ref(spec.chart_ref.as_ref()))
-                .then_some("spec.chart.spec.sourceRef or spec.chartRef")
-        }
-        FluxKind::GitRepository | FluxKind::OCIRepository | FluxKind::HelmRepository => spec
-            .url
-            .as_deref()
-            .is_none_or(str::is_empty)
-            .then_some("spec.url"),
-        FluxKind::HelmChart => (!has_ref(spec.source_ref.as_ref())).then_some("spec.sourceRef"),
-        FluxKind::Bucket => spec
-            .bucket_name
-            .as_deref()
-            .is_none_or(str::is_empty)
-            .then_some("spec.bucketName"),
-        FluxKind::ExternalArtifact => None,
     }
 }

@@ -1,19 +1,19 @@
-//! The plain kustomize `kustomization.yaml` files of a GitOps repository, read for two facts the loader needs:
-//! the `namespace:` they give to the objects below them, and which files they use as patches.
+//! The plain kustomize `kustomization.yaml` files of a GitOps repository, read for the facts the loader needs:
+//! the `namespace:` they give to what they list, what they list (`resources:`, `bases:`, `components:`), and
+//! which files they use as patches.
 //!
-//! Namespace rule (decided here, used by `repo`), following kustomize's own semantics as far as plain files
-//! allow:
-//! 1. If some kustomization lists the file in `resources:`, take the first such kustomization (path order)
-//!    and follow who includes it (a kustomization listing its directory in `resources:`, first in path
-//!    order) up to an entry point. Kustomize applies each level's `namespace:` to everything below it, inner
-//!    levels first, so the **outermost** level that sets a namespace wins (an overlay's `namespace:` beats its
-//!    base's). When a base is used by several overlays (one per cluster), the first overlay in path order
-//!    decides.
-//! 2. Otherwise (no kustomization lists the file: Flux generates one for such directories), the **nearest**
-//!    kustomization file that sets `namespace:`, looking in the file's own directory and then upwards.
+//! A kustomization's `namespace:` applies to the resources it lists and to what those include, recursively,
+//! and to nothing else: not to other files below its directory (kustomize builds only what is listed). What
+//! a Flux Kustomization builds, with its `targetNamespace`, is `repo_build`; this module answers for files no
+//! Flux Kustomization of the repository builds ([`KustomizeContext::namespace_for`]): if some kustomization
+//! lists the file, take the first such kustomization (path order) and follow who includes it (a kustomization
+//! listing its directory, first in path order) up to an entry point. Kustomize applies each level's
+//! `namespace:` to everything below it, inner levels first, so the **outermost** level that sets a namespace
+//! wins (an overlay's `namespace:` beats its base's). When a base is used by several overlays (one per
+//! cluster), the first overlay in path order decides. A file no kustomization lists gets no namespace here.
 //!
-//! Like kustomize's namespace transformer, that namespace replaces `metadata.namespace`. Remote bases,
-//! components and generators are not followed.
+//! Like kustomize's namespace transformer, that namespace replaces `metadata.namespace`. Remote bases and
+//! generators are not followed.
 
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,8 +29,10 @@ pub struct KustomizeFile {
     pub namespace: Option<String>,
     /// Files (relative to the repository root) this kustomization applies as patches.
     pub patch_files: Vec<PathBuf>,
-    /// Its local `resources:` entries (files or directories), relative to the repository root.
+    /// Its local `resources:` and `bases:` entries (files or directories), relative to the repository root.
     pub resources: Vec<PathBuf>,
+    /// Its local `components:` (directories), relative to the repository root.
+    pub components: Vec<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -40,6 +42,10 @@ struct RawKustomization {
     namespace: Option<String>,
     #[serde(default)]
     resources: Vec<serde_json::Value>,
+    #[serde(default)]
+    bases: Vec<serde_json::Value>,
+    #[serde(default)]
+    components: Vec<serde_json::Value>,
     #[serde(default)]
     patches: Vec<RawPatch>,
     #[serde(default)]
@@ -70,7 +76,7 @@ impl KustomizeContext {
             return;
         }
         self.patch_files.extend(file.patch_files.iter().cloned());
-        for r in &file.resources {
+        for r in file.resources.iter().chain(&file.components) {
             self.included_by
                 .entry(r.clone())
                 .or_default()
@@ -85,6 +91,12 @@ impl KustomizeContext {
         self.by_dir.contains_key(dir)
     }
 
+    /// The kustomization file of `dir` (relative), if it has one.
+    #[must_use]
+    pub fn get(&self, dir: &Path) -> Option<&KustomizeFile> {
+        self.by_dir.get(dir)
+    }
+
     /// Number of kustomization files known.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -97,20 +109,12 @@ impl KustomizeContext {
         self.by_dir.is_empty()
     }
 
-    /// The namespace for a file at `rel_file` (relative to the root), by the rule in the module doc.
+    /// The namespace the kustomizations listing `rel_file` (relative to the root) give it, by the rule in
+    /// the module doc; `None` when none lists it or none of them sets one.
     #[must_use]
     pub fn namespace_for(&self, rel_file: &Path) -> Option<&str> {
-        if let Some(first) = self.first_includer(rel_file) {
-            return self.outermost_namespace(first);
-        }
-        let mut dir = rel_file.parent();
-        while let Some(d) = dir {
-            if let Some(ns) = self.by_dir.get(d).and_then(|k| k.namespace.as_deref()) {
-                return Some(ns);
-            }
-            dir = d.parent();
-        }
-        None
+        self.first_includer(rel_file)
+            .and_then(|first| self.outermost_namespace(first))
     }
 
     fn first_includer(&self, entry: &Path) -> Option<&Path> {
@@ -179,17 +183,21 @@ pub fn parse_kustomization(
             patch_files.push(resolved);
         }
     }
-    let resources = raw
-        .resources
-        .iter()
-        .filter_map(|v| v.as_str())
-        .filter(|r| !r.contains("://") && !r.starts_with("github.com/"))
-        .filter_map(|r| normalize(&rel_dir.join(r)))
-        .collect();
+    let local = |entries: &[serde_json::Value]| -> Vec<PathBuf> {
+        entries
+            .iter()
+            .filter_map(|v| v.as_str())
+            .filter(|r| !r.contains("://") && !r.starts_with("github.com/"))
+            .filter_map(|r| normalize(&rel_dir.join(r)))
+            .collect()
+    };
+    let mut resources = local(&raw.resources);
+    resources.extend(local(&raw.bases));
     Ok(KustomizeFile {
         namespace: raw.namespace.filter(|n| !n.is_empty()),
         patch_files,
         resources,
+        components: local(&raw.components),
     })
 }
 
@@ -217,28 +225,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nearest_kustomization_with_a_namespace_wins() {
+    fn a_namespace_applies_only_to_what_the_kustomization_lists() {
         let mut ctx = KustomizeContext::default();
+        let parse = |text: &str, dir: &str| parse_kustomization(text, Path::new(dir)).unwrap();
         ctx.insert(
             PathBuf::from("apps"),
-            KustomizeFile {
-                namespace: Some("outer".into()),
-                ..KustomizeFile::default()
-            },
+            parse("namespace: outer\nresources:\n  - ./a\n", "apps"),
         );
-        ctx.insert(PathBuf::from("apps/a"), KustomizeFile::default());
+        ctx.insert(
+            PathBuf::from("apps/a"),
+            parse("resources:\n  - x.yaml\n", "apps/a"),
+        );
         ctx.insert(
             PathBuf::from("apps/b"),
-            KustomizeFile {
-                namespace: Some("inner".into()),
-                ..KustomizeFile::default()
-            },
+            parse(
+                "namespace: inner\nresources:\n  - ./c/x.yaml\ncomponents:\n  - ../../comp\n",
+                "apps/b",
+            ),
+        );
+        ctx.insert(
+            PathBuf::from("comp"),
+            parse("resources:\n  - y.yaml\n", "comp"),
         );
         assert_eq!(ctx.namespace_for(Path::new("apps/a/x.yaml")), Some("outer"));
         assert_eq!(
             ctx.namespace_for(Path::new("apps/b/c/x.yaml")),
             Some("inner")
         );
+        // Below a kustomization with a namespace, but listed by none: no namespace from it.
+        assert_eq!(ctx.namespace_for(Path::new("apps/a/unlisted.yaml")), None);
+        assert_eq!(ctx.namespace_for(Path::new("apps/z.yaml")), None);
+        // A component's resources take the namespace of the kustomization using it.
+        assert_eq!(ctx.namespace_for(Path::new("comp/y.yaml")), Some("inner"));
         assert_eq!(ctx.namespace_for(Path::new("other/x.yaml")), None);
     }
 

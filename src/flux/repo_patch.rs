@@ -1,6 +1,7 @@
 //! Flux-level patches a parent Kustomization applies to the objects under its `spec.path`
 //! (`spec.patches[] {patch, target}`), used by the repository loader to complete objects that are written
-//! without their source on purpose.
+//! without their source on purpose; and what makes an object a patch rather than a whole object
+//! ([`missing_essential`]).
 //!
 //! Real fleets do this (bjw-s home-ops: `flux-cluster-definitions` adds `sourceRef` to every Kustomization
 //! labelled `component.cluster-0/part-of=definitions`). Without it those objects look like patch-only
@@ -13,6 +14,7 @@
 //! nothing. The parent's `spec.path` is taken relative to the loaded directory (the repository root).
 
 use super::api::FluxObject;
+use super::kind::FluxKind;
 use super::repo_context::{normalize, yaml_options};
 use std::path::{Path, PathBuf};
 
@@ -112,6 +114,39 @@ impl FluxPatch {
                 .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
             json_patch::merge(spec, &self.spec);
         }
+    }
+}
+
+/// The field a whole object of `kind` cannot lack, if `obj` lacks it (it is then a patch).
+///
+/// Kustomization: `sourceRef`; HelmRelease: `chart.spec.sourceRef` or `chartRef`; Git/OCI/HelmRepository:
+/// `url`; HelmChart: `sourceRef`; Bucket: `bucketName`. ExternalArtifact has no required spec field.
+#[must_use]
+pub fn missing_essential(kind: FluxKind, obj: &FluxObject) -> Option<&'static str> {
+    let spec = &obj.spec;
+    let has_ref = |r: Option<&super::api::CrossRef>| r.is_some_and(|r| !r.name.is_empty());
+    match kind {
+        FluxKind::Kustomization => (!has_ref(spec.source_ref.as_ref())).then_some("spec.sourceRef"),
+        FluxKind::HelmRelease => {
+            let chart = spec
+                .chart
+                .as_ref()
+                .is_some_and(|c| !c.spec.source_ref.name.is_empty());
+            (!chart && !has_ref(spec.chart_ref.as_ref()))
+                .then_some("spec.chart.spec.sourceRef or spec.chartRef")
+        }
+        FluxKind::GitRepository | FluxKind::OCIRepository | FluxKind::HelmRepository => spec
+            .url
+            .as_deref()
+            .is_none_or(str::is_empty)
+            .then_some("spec.url"),
+        FluxKind::HelmChart => (!has_ref(spec.source_ref.as_ref())).then_some("spec.sourceRef"),
+        FluxKind::Bucket => spec
+            .bucket_name
+            .as_deref()
+            .is_none_or(str::is_empty)
+            .then_some("spec.bucketName"),
+        FluxKind::ExternalArtifact => None,
     }
 }
 

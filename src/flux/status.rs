@@ -9,10 +9,14 @@
 //!   and the repository.
 //! - helm-controller v2beta1 had no Stalled condition: "install retries exhausted" / "upgrade retries exhausted"
 //!   on `Ready=False` is its terminal state (Stalled).
+//! - A retry is not progress: a run that starts after a failed attempt (`Ready=Unknown`, `Reconciling=True`)
+//!   while the object still says the attempt failed (`FetchFailed=True` …) is Failing (retrying); what the
+//!   object does not say, its previous version does ([`super::retry`]).
 
 use super::FluxKind;
 use super::api::{Condition, FluxObject};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 
 /// What the console shows for an object, worst first in `Ord` terms of urgency (see [`Health::severity`]).
@@ -157,15 +161,42 @@ fn retries_exhausted(ready: &Condition) -> bool {
 /// Derives the status of an object as FLUX.md §5 describes, with the refinements in the module doc.
 #[must_use]
 pub fn summarize(obj: &FluxObject) -> StatusSummary {
+    let d = derive(obj);
+    StatusSummary {
+        health: d.health,
+        reason: d.reason.into_owned(),
+        message: d.message.into_owned(),
+        retrying: d.retrying,
+        generation_observed: d.generation_observed,
+    }
+}
+
+/// The health [`summarize`] derives, without copying any text (the graph and the timings read it on every
+/// update).
+#[must_use]
+pub fn health(obj: &FluxObject) -> Health {
+    derive(obj).health
+}
+
+/// A derived status that borrows the object's texts.
+struct Derived<'o> {
+    health: Health,
+    reason: Cow<'o, str>,
+    message: Cow<'o, str>,
+    retrying: bool,
+    generation_observed: bool,
+}
+
+fn derive<'o>(obj: &'o FluxObject) -> Derived<'o> {
     let observed = generation_observed(obj);
     let retrying = obj
         .condition("Reconciling")
         .is_some_and(|c| c.status == "True" && c.reason == "ProgressingWithRetry");
     let ready = obj.condition("Ready");
-    let mk = |health, reason: &str, message: &str| StatusSummary {
+    let mk = |health, reason: &'o str, message: &'o str| Derived {
         health,
-        reason: reason.to_owned(),
-        message: message.to_owned(),
+        reason: Cow::Borrowed(reason),
+        message: Cow::Borrowed(message),
         retrying,
         generation_observed: observed,
     };
@@ -178,7 +209,8 @@ pub fn summarize(obj: &FluxObject) -> StatusSummary {
     }
     let Some(ready) = ready else {
         if let Some(rec) = obj.condition("Reconciling").filter(|c| c.status == "True") {
-            return mk(Health::InProgress, &rec.reason, &rec.message);
+            return retried(obj, observed)
+                .unwrap_or_else(|| mk(Health::InProgress, &rec.reason, &rec.message));
         }
         if is_static_oci_helm_repository(obj) {
             // Since Flux 2.2 source-controller leaves `type: oci` HelmRepositories alone (status stays empty); pulls
@@ -198,6 +230,7 @@ pub fn summarize(obj: &FluxObject) -> StatusSummary {
         "False" if retries_exhausted(ready) => mk(Health::Stalled, &ready.reason, &ready.message),
         "False" => mk(Health::Failing, &ready.reason, &ready.message),
         "True" if observed && !reconciling(obj) => mk(Health::Ready, &ready.reason, &ready.message),
+        "Unknown" if let Some(failing) = retried(obj, observed) => failing,
         "True" | "Unknown" => {
             let rec = obj.condition("Reconciling").filter(|c| c.status == "True");
             match rec {
@@ -207,6 +240,24 @@ pub fn summarize(obj: &FluxObject) -> StatusSummary {
         }
         _ => mk(Health::Unknown, &ready.reason, &ready.message),
     }
+}
+
+/// An object in a run whose last attempt failed (see [`super::retry`]): Failing (retrying) with what failed, or
+/// Blocked when what failed is waiting on a source.
+fn retried(obj: &FluxObject, observed: bool) -> Option<Derived<'_>> {
+    let (reason, message) = super::retry::evidence(obj)?;
+    let waits = super::retry::failure_condition(obj).is_some_and(waits_on_source);
+    Some(Derived {
+        health: if waits {
+            Health::Blocked
+        } else {
+            Health::Failing
+        },
+        reason,
+        message,
+        retrying: true,
+        generation_observed: observed,
+    })
 }
 
 fn reconciling(obj: &FluxObject) -> bool {

@@ -1,6 +1,7 @@
 //! The thin async driver of `fluxops follow`: feeds the [`Tracker`] with the cluster layer's events (the
 //! watchers of `crate::cluster`, as the console uses them) and the wall clock, hands every line to `emit`, and
-//! stops at the tracker's verdict, at the timeout, or when the watchers stop.
+//! stops at the tracker's verdict, at the timeout (`Tracker::verdict_at_timeout`: a failure seen before it
+//! is still a failure), or when the watchers stop.
 
 use super::line::{FollowLine, Verdict};
 use super::tracker::Tracker;
@@ -30,7 +31,7 @@ pub async fn drive(
                     return verdict;
                 }
             }
-            () = tokio::time::sleep_until(deadline) => return Verdict::TimedOut,
+            () = tokio::time::sleep_until(deadline) => return tracker.verdict_at_timeout(),
         }
     }
 }

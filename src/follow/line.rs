@@ -20,7 +20,8 @@ pub struct FollowLine {
     pub change: Change,
 }
 
-/// What changed.
+/// What changed. Revisions are whole (`main@sha1:<40 hex>`, the hex given to follow); text output shortens
+/// them for reading.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Change {
@@ -178,5 +179,5 @@ pub fn relative(from: &ResourceRef, to: &ResourceRef) -> String {
     } else {
         to.to_string()
     };
-    crate::text::sanitize_line(&text).into_owned()
+    crate::text::sanitize_name(&text).into_owned()
 }

@@ -1,11 +1,13 @@
 //! Rendering follow's lines and summary: text (one line per change, `✓ ✗ … ↻ ⟳` glyphs readable without
-//! colour, optional ANSI colours and timestamps) or JSON (one object per line, then the summary object).
+//! colour, optional ANSI colours and timestamps) or JSON (one object per line, then the summary object,
+//! written by `crate::machine_text`: control, bidi and format characters escaped as `\uXXXX`).
 //! Every untrusted string was sanitized by the tracker; names are sanitized here.
 
 use super::line::{Change, FollowLine, State, Summary, Verdict, relative, short_duration};
+use super::revision::display_revision;
 use crate::diagnosis::{Diagnosis, FailureClass};
 use crate::flux::ResourceRef;
-use crate::text::sanitize_line;
+use crate::text::{sanitize_line, sanitize_name};
 use crossterm::style::Stylize;
 use k8s_openapi::jiff::Timestamp;
 
@@ -61,14 +63,15 @@ impl Renderer {
     #[must_use]
     pub fn line(&self, line: &FollowLine) -> String {
         if self.format == Format::Json {
-            return serde_json::to_string(line).unwrap_or_default();
+            return crate::machine_text::to_json_string(line).unwrap_or_default();
         }
-        let label = sanitize_line(&line.label);
+        let label = sanitize_name(&line.label);
         let t = short_duration(line.elapsed);
         let body = match &line.change {
             Change::WaitingForSource { revision } => format!(
-                "{} waiting for a source to pick up revision {revision}",
-                self.paint("…", Tone::Wait)
+                "{} waiting for a source to pick up revision {}",
+                self.paint("…", Tone::Wait),
+                shown(revision)
             ),
             Change::SourceAt {
                 source,
@@ -78,20 +81,20 @@ impl Renderer {
                 "{} {}: at {} ({t}), feeds {consumers}",
                 self.paint("↻", Tone::Info),
                 name(source),
-                sanitize_line(revision)
+                shown(revision)
             ),
             Change::SourceMovedOn { source, revision } => format!(
                 "{} {}: moved on to {} ({t})",
                 self.paint("↻", Tone::Info),
                 name(source),
-                sanitize_line(revision)
+                shown(revision)
             ),
             Change::Reconciling { revision, .. } => format!(
                 "{} {label}: reconciling{} ({t})",
                 self.paint("⟳", Tone::Info),
                 revision
                     .as_ref()
-                    .map(|r| format!(" {}", sanitize_line(r)))
+                    .map(|r| format!(" {}", shown(r)))
                     .unwrap_or_default()
             ),
             Change::Blocked { object, waiting_on } => format!(
@@ -119,8 +122,9 @@ impl Renderer {
             Change::Gone { .. } => format!("{} {label}: deleted", self.paint("-", Tone::Wait)),
             Change::ApiError { error } => {
                 format!(
-                    "{} API error (retrying): {error}",
-                    self.paint("!", Tone::Wait)
+                    "{} API error (retrying): {}",
+                    self.paint("!", Tone::Wait),
+                    sanitize_line(error)
                 )
             }
         };
@@ -131,44 +135,41 @@ impl Renderer {
     #[must_use]
     pub fn summary(&self, s: &Summary) -> String {
         if self.format == Format::Json {
-            return serde_json::to_string(s).unwrap_or_default();
+            return crate::machine_text::to_json_string(s).unwrap_or_default();
         }
         let t = short_duration(s.elapsed);
         let n = s.objects.len();
+        let revision = shown(&s.revision);
         let ready = s.objects.iter().filter(|o| o.state == State::Ready).count();
         let head = match s.verdict {
             Verdict::Ready => format!(
-                "{} revision {}: {n}/{n} Ready in {t}",
+                "{} revision {revision}: {n}/{n} Ready in {t}",
                 self.paint("✓", Tone::Good),
-                s.revision
             ),
             Verdict::Failed => format!(
-                "{} revision {}: failed after {t} ({ready}/{n} Ready)",
+                "{} revision {revision}: failed after {t} ({ready}/{n} Ready)",
                 self.paint("✗", Tone::Bad),
-                s.revision
             ),
             Verdict::TimedOut => format!(
-                "{} revision {}: timed out after {t} ({ready}/{n} Ready)",
+                "{} revision {revision}: timed out after {t} ({ready}/{n} Ready)",
                 self.paint("⏱", Tone::Wait),
-                s.revision
             ),
             Verdict::ApiUnavailable => format!(
-                "{} revision {}: gave up after {t}: the API server keeps failing",
+                "{} revision {revision}: gave up after {t}: the API server keeps failing",
                 self.paint("!", Tone::Bad),
-                s.revision
             ),
         };
         let mut out = format!("{}{head}", self.stamp(s.elapsed));
         for o in s.objects.iter().filter(|o| o.state != State::Ready) {
             out.push_str(&format!(
                 "\n  {}: {} — {}",
-                sanitize_line(&o.label),
+                sanitize_name(&o.label),
                 o.state.label(),
-                o.why
+                sanitize_line(&o.why)
             ));
         }
         for note in &s.notes {
-            out.push_str(&format!("\n  {note}"));
+            out.push_str(&format!("\n  {}", sanitize_line(note)));
         }
         out
     }
@@ -181,8 +182,18 @@ fn jiff_add(t: Timestamp, d: std::time::Duration) -> Timestamp {
         .unwrap_or(t)
 }
 
+/// A revision as text shows it: the hex shortened to 12 digits (`main@sha1:0123456789ab`, `0123456789ab`);
+/// JSON keeps it whole.
+fn shown(revision: &str) -> String {
+    let clean = sanitize_line(revision);
+    if clean.len() > 12 && clean.chars().all(|c| c.is_ascii_hexdigit()) {
+        return clean[..12].to_owned();
+    }
+    display_revision(&clean)
+}
+
 fn name(r: &ResourceRef) -> String {
-    sanitize_line(&r.to_string()).into_owned()
+    sanitize_name(&r.to_string()).into_owned()
 }
 
 /// What failed and the next step: the diagnosis' headline (`Diagnosis::headline`, as the console shows it) when it
@@ -199,15 +210,13 @@ pub fn failure_text(
         object.kind.as_str().to_ascii_lowercase(),
         object.name
     );
+    let message = sanitize_line(message).into_owned();
     let Some(d) = diagnosis else {
-        return (
-            message.to_owned(),
-            sanitize_line(&fallback_next).into_owned(),
-        );
+        return (message, sanitize_line(&fallback_next).into_owned());
     };
     let next = format!("{} (runbook {})", d.next_step.advice, d.next_step.runbook);
     if d.class == FailureClass::Unclassified {
-        return (message.to_owned(), next);
+        return (message, next);
     }
     (sanitize_line(&d.headline()).into_owned(), next)
 }
@@ -326,6 +335,42 @@ mod tests {
         .unwrap();
         assert_eq!(failed["diagnosis"]["class"], "immutable-field");
         assert_eq!(failed["reason"], "ReconciliationFailed");
+    }
+
+    #[test]
+    fn json_keeps_the_whole_revision_and_text_shortens_it() {
+        let sha = "9e0f3c4a1b2c3d4e5f60718293a4b5c6d7e8f901";
+        let line = FollowLine {
+            elapsed: Duration::from_secs(3),
+            label: "GitRepository/flux-system/flux-system".into(),
+            change: Change::SourceAt {
+                source: ResourceRef::new(FluxKind::GitRepository, "flux-system", "flux-system"),
+                revision: format!("main@sha1:{sha}"),
+                consumers: 4,
+            },
+        };
+        let json: serde_json::Value =
+            serde_json::from_str(&renderer(Format::Json, false, false).line(&line)).unwrap();
+        assert_eq!(json["revision"], format!("main@sha1:{sha}"));
+        let text = renderer(Format::Text, false, false).line(&line);
+        assert!(text.contains("at main@sha1:9e0f3c4a1b2c (3s)"), "{text}");
+        let summary = Summary {
+            event: "summary",
+            verdict: Verdict::Ready,
+            revision: sha.into(),
+            elapsed: Duration::from_secs(9),
+            sources: Vec::new(),
+            objects: Vec::new(),
+            notes: Vec::new(),
+        };
+        let json: serde_json::Value =
+            serde_json::from_str(&renderer(Format::Json, false, false).summary(&summary)).unwrap();
+        assert_eq!(json["revision"], sha);
+        assert!(
+            renderer(Format::Text, false, false)
+                .summary(&summary)
+                .starts_with("✓ revision 9e0f3c4a1b2c: 0/0 Ready in 9s")
+        );
     }
 
     #[test]

@@ -166,18 +166,14 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// Parses a kind name as the controllers spell it (`Kustomization`) or its short name (`ks`, `hr`).
+/// Parses a kind as `fluxops graph --kind` does (`FluxKind::from_user`: `Kustomization`, `ks`,
+/// `helmreleases`, any case).
 ///
 /// # Errors
 /// A name that is not a Kustomization or HelmRelease kind (only appliers are followed).
 pub fn parse_kind(text: &str) -> Result<FluxKind, String> {
     let t = text.trim();
-    let kind = FluxKind::from_kind(t).or_else(|| {
-        FluxKind::ALL
-            .into_iter()
-            .find(|k| k.short_name() == Some(t) || k.plural() == t)
-    });
-    match kind {
+    match FluxKind::from_user(t) {
         Some(k) if k.is_applier() => Ok(k),
         _ => Err(format!(
             "'{t}' is not a kind follow can wait for (Kustomization, HelmRelease)"
@@ -251,10 +247,10 @@ impl FollowSettings {
             return Ok((defaults, None));
         };
         let path = root.join(FILE_NAME);
-        match std::fs::read_to_string(&path) {
+        match crate::bounded_file::read_to_string(&path, crate::bounded_file::CONFIG) {
             Ok(text) => Ok((defaults.patched(&text, &path)?, Some(path))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((defaults, None)),
-            Err(e) => Err(ConfigProblem::unreadable(&path, &e)),
+            Err(e) if e.is_not_found() => Ok((defaults, None)),
+            Err(e) => Err(ConfigProblem::unreadable(&e)),
         }
     }
 }
@@ -332,6 +328,20 @@ mod tests {
             (p.line, p.message.as_str()),
             (Some(3), "follow.output: 'yaml' is not one of text, json")
         );
+    }
+
+    #[test]
+    fn kinds_are_read_like_graph_reads_them_and_only_appliers_are_followed() {
+        for (text, kind) in [
+            ("ks", FluxKind::Kustomization),
+            ("HR", FluxKind::HelmRelease),
+            ("kustomization", FluxKind::Kustomization),
+            ("helmreleases", FluxKind::HelmRelease),
+        ] {
+            assert_eq!(parse_kind(text), Ok(kind), "{text}");
+        }
+        assert!(parse_kind("GitRepository").is_err());
+        assert!(parse_kind("pods").is_err());
     }
 
     #[test]

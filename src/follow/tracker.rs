@@ -7,18 +7,19 @@
 //! (waiting on the graph's root causes) at any point; a line is produced on each phase change.
 
 use super::line::{Change, FollowLine, Outcome, State, Summary, Verdict};
-use super::revision::{TargetRevision, display_revision};
+use super::revision::TargetRevision;
 use super::rules::{self, Position, SourceState, Sources};
 use super::why;
 use crate::cluster::ClusterEvent;
-use crate::diagnosis::diagnose_object;
+use crate::diagnosis::{FailureInput, diagnose, diagnose_object};
+use crate::flux::retry::summarize_after;
 use crate::flux::status::summarize;
-use crate::flux::{FluxKind, FluxObject, Health, ResourceRef};
+use crate::flux::{FluxKind, FluxObject, Health, ResourceRef, StatusSummary};
 use crate::graph::{Graph, NodeState};
 use crate::text::sanitize_line;
 use crate::timing::Timings;
 use k8s_openapi::jiff::Timestamp;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,6 +69,11 @@ pub struct Tracker {
     last_api_error: Option<String>,
     /// The console's timings (stuck, overdue), fed with the same objects and events.
     timings: Timings,
+    /// The derived status of every object, kept across versions so a failure only retried stays a failure
+    /// (`flux::retry`), as in the console.
+    statuses: HashMap<ResourceRef, StatusSummary>,
+    /// Objects seen failing at the revision (a retry may show them reconciling again before the timeout).
+    failures_seen: BTreeSet<ResourceRef>,
 }
 
 impl Tracker {
@@ -85,6 +91,8 @@ impl Tracker {
             api_errors: 0,
             last_api_error: None,
             timings: Timings::new(),
+            statuses: HashMap::new(),
+            failures_seen: BTreeSet::new(),
         }
     }
 
@@ -118,12 +126,19 @@ impl Tracker {
         self.timings.tick(now);
         match event {
             ClusterEvent::Upserted(obj) => {
+                if let Some(r) = obj.resource_ref() {
+                    let before = self.object(&r);
+                    let was = before.as_deref().zip(self.statuses.get(&r));
+                    let status = summarize_after(was, obj);
+                    self.statuses.insert(r, status);
+                }
                 self.timings.upsert(obj);
                 if self.graph.upsert(Arc::clone(obj)) {
                     changed_source = obj.resource_ref().filter(|r| rules::is_source_kind(r.kind));
                 }
             }
             ClusterEvent::Deleted(r) => {
+                self.statuses.remove(r);
                 self.timings.remove(r);
                 self.graph.remove(r);
             }
@@ -145,7 +160,10 @@ impl Tracker {
             }
             ClusterEvent::Recovered(_) => self.last_api_error = None,
             ClusterEvent::Event(e) => self.timings.record_event(e),
-            ClusterEvent::Invalid { .. } => {}
+            ClusterEvent::Invalid { .. }
+            | ClusterEvent::CredentialsRejected(_)
+            | ClusterEvent::CredentialsAccepted
+            | ClusterEvent::Reloaded(_) => {}
         }
         if !self.synced() {
             return lines;
@@ -165,7 +183,7 @@ impl Tracker {
         }
         if self.sources.is_empty() && !self.waiting_said {
             self.waiting_said = true;
-            let revision = self.target.short().to_owned();
+            let revision = self.target.hex().to_owned();
             lines.push(self.line(now, String::new(), Change::WaitingForSource { revision }));
         }
         self.refresh_followed(now, &mut lines);
@@ -190,7 +208,6 @@ impl Tracker {
                     },
                 );
                 let consumers = rules::consumers(&self.graph, r, &self.options.kinds).len();
-                let revision = display_revision(&revision);
                 let change = Change::SourceAt {
                     source: r.clone(),
                     revision,
@@ -200,7 +217,6 @@ impl Tracker {
             }
             Some(state) if state.revision != revision && !state.later.contains(&revision) => {
                 state.later.push(revision.clone());
-                let revision = display_revision(&revision);
                 let change = Change::SourceMovedOn {
                     source: r.clone(),
                     revision,
@@ -209,6 +225,14 @@ impl Tracker {
             }
             _ => {}
         }
+    }
+
+    /// The status derived for `r` (kept across retries), or derived now from `obj`.
+    fn status(&self, r: &ResourceRef, obj: &FluxObject) -> StatusSummary {
+        self.statuses
+            .get(r)
+            .cloned()
+            .unwrap_or_else(|| summarize(obj))
     }
 
     fn object(&self, r: &ResourceRef) -> Option<Arc<FluxObject>> {
@@ -240,6 +264,15 @@ impl Tracker {
             if self.followed.get(&r) == Some(&phase) {
                 continue;
             }
+            match phase {
+                Phase::Failed => {
+                    self.failures_seen.insert(r.clone());
+                }
+                Phase::Ready => {
+                    self.failures_seen.remove(&r);
+                }
+                _ => {}
+            }
             self.followed.insert(r.clone(), phase.clone());
             if let Some(change) = self.change_for(&r, &phase) {
                 let label = self.label(&r);
@@ -257,7 +290,10 @@ impl Tracker {
         let Some(obj) = self.object(r) else {
             return Phase::Pending;
         };
-        let health = summarize(&obj).health;
+        let health = self
+            .statuses
+            .get(r)
+            .map_or_else(|| crate::flux::status::health(&obj), |s| s.health);
         let pos = self.position(&obj);
         let generation_current = obj
             .metadata
@@ -325,10 +361,7 @@ impl Tracker {
         Some(match phase {
             Phase::Pending => return None,
             Phase::Reconciling => {
-                let revision = self
-                    .object(r)
-                    .and_then(|o| self.position(&o).wanted)
-                    .map(|w| display_revision(&w));
+                let revision = self.object(r).and_then(|o| self.position(&o).wanted);
                 Change::Reconciling { object, revision }
             }
             Phase::Blocked(on) => Change::Blocked {
@@ -338,12 +371,20 @@ impl Tracker {
             Phase::Ready => Change::Ready { object },
             Phase::Failed => {
                 let obj = self.object(r)?;
-                let summary = summarize(&obj);
+                let summary = self.status(r, &obj);
+                // Between attempts the object may not say what failed any more: the failure kept does.
+                let diagnosis = diagnose_object(&obj).unwrap_or_else(|| {
+                    diagnose(&FailureInput {
+                        kind: Some(r.kind),
+                        reason: Some(summary.reason.as_str()),
+                        message: &summary.message,
+                    })
+                });
                 Change::Failed {
                     object,
                     reason: sanitize_line(&summary.reason).into_owned(),
                     message: sanitize_line(&summary.message).into_owned(),
-                    diagnosis: diagnose_object(&obj).map(Box::new),
+                    diagnosis: Some(Box::new(diagnosis)),
                 }
             }
         })
@@ -413,6 +454,21 @@ impl Tracker {
         })
     }
 
+    /// The verdict when the timeout comes first: [`Verdict::Failed`] when a followed object failed at the
+    /// revision before it (and has not become Ready since, even if a retry shows it reconciling again), else
+    /// [`Verdict::TimedOut`]. A failure is what a CI step must report, whatever else was still pending.
+    #[must_use]
+    pub fn verdict_at_timeout(&self) -> Verdict {
+        let failed = self.followed.iter().any(|(r, p)| {
+            *p == Phase::Failed || (*p != Phase::Ready && self.failures_seen.contains(r))
+        });
+        if failed {
+            Verdict::Failed
+        } else {
+            Verdict::TimedOut
+        }
+    }
+
     /// The final report for `verdict` at `now`: every followed object with its state and, when not ready, why.
     #[must_use]
     pub fn summary(&self, verdict: Verdict, now: Timestamp) -> Summary {
@@ -443,7 +499,7 @@ impl Tracker {
         Summary {
             event: "summary",
             verdict,
-            revision: self.target.short().to_owned(),
+            revision: self.target.hex().to_owned(),
             elapsed: self.elapsed(now),
             sources: self.sources.keys().cloned().collect(),
             objects,
@@ -456,7 +512,7 @@ impl Tracker {
         let (state, why) = match phase {
             Phase::Ready => (State::Ready, String::new()),
             Phase::Failed => {
-                let message = obj.map(|o| summarize(&o).message).unwrap_or_default();
+                let message = obj.map(|o| self.status(r, &o).message).unwrap_or_default();
                 (State::Failed, sanitize_line(&message).into_owned())
             }
             Phase::Blocked(on) => {

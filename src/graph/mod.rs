@@ -2,9 +2,11 @@
 //! to date one object at a time.
 //!
 //! - Nodes are Flux objects keyed by [`ResourceRef`]. An object that is referenced but not known is a
-//!   placeholder node: [`NodeState::Dangling`], or [`NodeState::Implied`] for the HelmChart a HelmRelease's
+//!   placeholder node: [`NodeState::Dangling`], [`NodeState::Implied`] for the HelmChart a HelmRelease's
 //!   `spec.chart` makes the controller generate (it exists once the HelmRelease is reconciled; in a repository
-//!   load it never appears). A placeholder lives exactly as long as some edge touches it.
+//!   load it never appears), or [`NodeState::NoAccess`] when its kind cannot be read ([`Graph::set_unreadable`]:
+//!   listing it is forbidden, so whether it exists is unknown). A placeholder lives exactly as long as some edge
+//!   touches it.
 //! - Edges are typed ([`EdgeKind`], rules in [`edge`]) and point from the object that waits to what it waits
 //!   on; ownership edges point from owner to owned. Each known object *owns* the edges it contributes, so
 //!   [`Graph::upsert`] and [`Graph::remove`] only touch that object's edges ([`Graph::apply`] does a burst of
@@ -37,7 +39,7 @@ pub use edge::{Edge, EdgeKind};
 pub use reference_check::InvalidRef;
 pub use warning::{CrossKindDependsOn, DanglingRef, GraphWarning};
 
-use crate::flux::status::summarize;
+use crate::flux::retry::health_after;
 use crate::flux::{FluxObject, Health, ResourceRef};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -51,6 +53,8 @@ pub enum NodeState {
     Implied,
     /// Referenced but missing.
     Dangling,
+    /// Referenced, of a kind that cannot be read (forbidden): unknown, not missing.
+    NoAccess,
 }
 
 /// One node of the graph.
@@ -59,7 +63,8 @@ pub struct Node {
     pub rref: ResourceRef,
     /// `None` for placeholders.
     pub object: Option<Arc<FluxObject>>,
-    /// `summarize(object).health`; `None` for placeholders.
+    /// `summarize(object).health` (kept Failing while a failed attempt is only retried: `flux::retry`);
+    /// `None` for placeholders.
     pub health: Option<Health>,
     pub state: NodeState,
 }
@@ -91,6 +96,8 @@ pub struct Graph {
     /// Number of distinct incoming ownership edges per node (absent when zero).
     owners_in: HashMap<ResourceRef, u32>,
     edge_count: usize,
+    /// Kinds that cannot be read: their placeholders are `NoAccess`.
+    unreadable: BTreeSet<crate::flux::FluxKind>,
 }
 
 impl Graph {
@@ -202,7 +209,13 @@ impl Graph {
     fn apply_upsert(&mut self, obj: Arc<FluxObject>) -> Option<Vec<ResourceRef>> {
         let me = obj.resource_ref().filter(|r| !r.name.is_empty())?;
         let new_edges = edge::edges_of(&obj);
-        let health = summarize(&obj).health;
+        // A failure the controller is only retrying stays a failure (`flux::retry`): the graph keeps healths
+        // the same way the console's objects do.
+        let before = self
+            .nodes
+            .get(&me)
+            .and_then(|n| Some((n.object.as_deref()?, n.health?)));
+        let health = health_after(before, &obj);
         let old_edges = self.owned.remove(&me).unwrap_or_default();
         let old_class = self.cause_class(&me);
         let node = self.nodes.entry(me.clone()).or_insert_with(|| Node {
@@ -339,7 +352,29 @@ impl Graph {
         }
     }
 
-    /// Brings a node that has no object in line with its edges: implied, dangling, or gone.
+    /// Marks `kind` as one that cannot be read (listing it is forbidden) or readable again: references to
+    /// objects of it that are not known become `NoAccess` (unknown) rather than `Dangling` (missing), and back.
+    pub fn set_unreadable(&mut self, kind: crate::flux::FluxKind, unreadable: bool) {
+        let changed = if unreadable {
+            self.unreadable.insert(kind)
+        } else {
+            self.unreadable.remove(&kind)
+        };
+        if !changed {
+            return;
+        }
+        let placeholders: Vec<ResourceRef> = self
+            .nodes
+            .values()
+            .filter(|n| n.rref.kind == kind && n.object.is_none())
+            .map(|n| n.rref.clone())
+            .collect();
+        let before = self.states_of(&placeholders);
+        let settled = self.settle_all(&placeholders, before);
+        self.recompute_downstream(settled);
+    }
+
+    /// Brings a node that has no object in line with its edges: implied, dangling, no access, or gone.
     fn settle(&mut self, r: &ResourceRef) {
         if self.nodes.get(r).is_some_and(|n| n.object.is_some()) {
             return;
@@ -357,6 +392,8 @@ impl Graph {
             });
         let state = if implied {
             NodeState::Implied
+        } else if self.unreadable.contains(&r.kind) {
+            NodeState::NoAccess
         } else {
             NodeState::Dangling
         };

@@ -59,7 +59,8 @@ impl Graph {
         let node = self.nodes.get(rref)?;
         Some(match (node.state, node.health) {
             (NodeState::Dangling, _) => CauseClass::OwnFailure,
-            (NodeState::Implied, _) => CauseClass::PassThrough,
+            // Unknown: not a cause by itself (it may well be fine), and it has no upstream of its own.
+            (NodeState::Implied | NodeState::NoAccess, _) => CauseClass::PassThrough,
             (NodeState::Present, Some(Health::Ready)) => CauseClass::Ready,
             (NodeState::Present, Some(Health::Failing)) => CauseClass::Failing,
             (NodeState::Present, Some(Health::Stalled | Health::Suspended)) => {
@@ -88,6 +89,12 @@ impl Graph {
             .collect();
         all.sort_by(|a, b| a.0.cmp(b.0));
         all
+    }
+
+    /// Every node that has root causes, with them, in no particular order (no sort, no allocation: for
+    /// passes over the not-ready part of a large graph).
+    pub fn root_cause_entries(&self) -> impl Iterator<Item = (&ResourceRef, &[ResourceRef])> + '_ {
+        self.root_causes.iter().map(|(r, c)| (r, c.as_slice()))
     }
 
     /// Waits-on dependencies of `rref`.

@@ -2,10 +2,11 @@
 //! the watchers, and run the app on the real terminal until the user quits.
 
 use crate::app::{self, Labels};
-use crate::cli::ConsoleArgs;
-use crate::cluster::{self, ConnectOptions};
+use crate::cli::{ClusterArgs, ConsoleArgs};
+use crate::cluster;
 use crate::config::{Config, ConfigPaths};
 use crate::sim::simulation::{self, SimConfig, SimError, Simulation};
+use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 /// Errors that stop the console before or after it runs. Anything that happens while it runs is shown in it.
@@ -21,21 +22,19 @@ pub enum Error {
     Terminal(#[source] std::io::Error),
     #[error(transparent)]
     App(#[from] app::Error),
+    /// Ended by a signal (its number), the terminal restored: `main` ends the process by the same signal.
+    #[error("terminated by signal {0}")]
+    Terminated(i32),
 }
 
-/// Runs the console with the options of the command line.
+/// Runs the console with the options of the command line (`cluster`: see `launch::connect_options`).
 ///
 /// # Errors
 /// Failures to start (demo, kubeconfig, terminal) and terminal failures while running.
-pub async fn run(args: &ConsoleArgs) -> Result<(), Error> {
+pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error> {
     // Config files are read (and any problem recorded for the banner) before the terminal is taken over.
     let config = Config::load(ConfigPaths::discover().as_ref());
-    let mut options = ConnectOptions {
-        kubeconfig: args.kubeconfig.clone(),
-        context: args.context.clone(),
-        namespace: args.namespace.clone(),
-        all_namespaces: args.all_namespaces,
-    };
+    let mut options = super::connect_options(cluster);
     // `--demo`: a simulated cluster on 127.0.0.1 and a kubeconfig for it; from here on the path is the real one.
     let mut demo: Option<(Simulation, tempfile::TempPath)> = None;
     if args.demo {
@@ -50,7 +49,6 @@ pub async fn run(args: &ConsoleArgs) -> Result<(), Error> {
             .map_err(|e| Error::DemoKubeconfig(e.to_string()))?;
         options.kubeconfig = Some(file.to_path_buf());
         options.context = None;
-        options.all_namespaces = args.namespace.is_none();
         demo = Some((sim, file));
     }
     let connection = cluster::client::connect(&options).await?;
@@ -61,28 +59,36 @@ pub async fn run(args: &ConsoleArgs) -> Result<(), Error> {
     };
     let cancel = CancellationToken::new();
     let (tx, rx) = tokio::sync::mpsc::channel(cluster::watch::CHANNEL_CAPACITY);
-    let watchers = cluster::watch::spawn(
-        connection.client.clone(),
-        connection.scope.clone(),
-        tx,
-        cancel.clone(),
-    );
+    // Reloading the kubeconfig (a key in the console) reads it again with the same options.
+    let target = cluster::watch::Target::new(&connection, Some(options.clone()));
+    let watching = cluster::watch::start(target, tx, cancel.clone());
     let result = {
+        // Signals are listened to from here on (and no longer act by themselves): the app loop reads them.
+        let signals = crate::terminal::signal::listen().map_err(Error::Terminal)?;
         let mut terminal = crate::terminal::enter().map_err(Error::Terminal)?;
-        app::run(
+        let input = futures::stream::select(
+            crossterm::event::EventStream::new().map(|e| e.map(app::Input::Terminal)),
+            signals.map(|s| Ok(app::Input::Signal(s))),
+        );
+        app::run_with(
             &mut terminal,
-            crossterm::event::EventStream::new(),
+            input,
             rx,
+            watching.control.clone(),
             config,
             labels,
+            Some(connection.client.clone()),
         )
         .await
     };
     cancel.cancel();
-    let _ = watchers.await;
+    let _ = watching.task.await;
     if let Some((sim, file)) = demo {
         sim.shutdown().await;
         drop(file);
     }
-    result.map_err(Error::from)
+    match result {
+        Err(app::Error::Terminated(signal)) => Err(Error::Terminated(signal)),
+        other => other.map_err(Error::from),
+    }
 }

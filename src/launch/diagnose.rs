@@ -11,13 +11,14 @@
 //! per class, rows right, each miss, expected facts found. Exit code 2 when a wrong class was given with
 //! confidence (the rule the classifier must hold), 1 for input that could not be read.
 
+use crate::bounded_file;
 use crate::cli::DiagnoseArgs;
 use crate::diagnosis::evaluate::{diagnose_row, evaluate};
 use crate::diagnosis::input::{self, Row};
 use crate::diagnosis::{Confidence, Diagnosis, Facts, FailureClass, NextStep};
 use crate::text::sanitize_line;
 use serde::Serialize;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Exit code when every input was read.
@@ -39,13 +40,12 @@ struct Line<'a> {
     next_step: &'a NextStep,
 }
 
-fn read(path: &Path) -> io::Result<String> {
-    let mut bytes = Vec::new();
-    if path.as_os_str() == "-" {
-        io::stdin().lock().read_to_end(&mut bytes)?;
+fn read(path: &Path) -> Result<String, bounded_file::Error> {
+    let bytes = if path.as_os_str() == "-" {
+        bounded_file::read_stdin(path, bounded_file::DATA)?
     } else {
-        std::fs::File::open(path)?.read_to_end(&mut bytes)?;
-    }
+        bounded_file::read(path, bounded_file::DATA)?
+    };
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -59,8 +59,7 @@ fn print(out: &mut impl Write, file: &str, row: &Row, d: &Diagnosis) -> io::Resu
         facts: &d.facts,
         next_step: &d.next_step,
     };
-    serde_json::to_writer(&mut *out, &line)?;
-    out.write_all(b"\n")
+    crate::machine_text::write_json_line(out, &line)
 }
 
 /// Runs `fluxops diagnose`; returns the process exit code.
@@ -83,7 +82,7 @@ pub fn run(args: &DiagnoseArgs) -> std::process::ExitCode {
         let text = match read(path) {
             Ok(text) => text,
             Err(e) => {
-                eprintln!("fluxops diagnose: {name}: cannot read: {e}");
+                eprintln!("fluxops diagnose: {name}: cannot read: {}", e.problem);
                 code = EXIT_BAD_INPUT;
                 continue;
             }
@@ -123,7 +122,7 @@ fn score(files: &[PathBuf]) -> u8 {
         let report = match read(path) {
             Ok(text) => evaluate(&text),
             Err(e) => {
-                eprintln!("fluxops diagnose: {name}: cannot read: {e}");
+                eprintln!("fluxops diagnose: {name}: cannot read: {}", e.problem);
                 code = code.max(EXIT_BAD_INPUT);
                 continue;
             }
@@ -135,7 +134,13 @@ fn score(files: &[PathBuf]) -> u8 {
         if !report.confident_misses().is_empty() {
             code = EXIT_CONFIDENT_MISS;
         }
-        if let Err(e) = write!(out, "## {name}\n\n{}\n", report.markdown()) {
+        // The report quotes the file (expected facts): each line is sanitised like every other output.
+        let lines: Vec<String> = report
+            .markdown()
+            .lines()
+            .map(|l| sanitize_line(l).into_owned())
+            .collect();
+        if let Err(e) = write!(out, "## {name}\n\n{}\n\n", lines.join("\n")) {
             return write_failed(&e);
         }
     }

@@ -3,14 +3,14 @@
 //! cluster watchers and the follow driver, print lines and the summary, and map the verdict to the exit code.
 //! Wiring only: the work is in `crate::follow`.
 
-use crate::cli::FollowArgs;
+use crate::cli::{ClusterArgs, FollowArgs};
 use crate::cluster::{self, ConnectOptions};
 use crate::follow::driver::drive;
 use crate::follow::settings::{parse_kind, parse_timeout};
 use crate::follow::{FollowSettings, Renderer, TargetRevision, Tracker, TrackerOptions, Verdict};
 use k8s_openapi::jiff::Timestamp;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -33,12 +33,12 @@ pub enum Error {
     Connect(#[from] cluster::client::Error),
 }
 
-/// Runs `fluxops follow`; prints errors itself and returns the exit code.
-pub async fn run(args: &FollowArgs, kubeconfig: Option<&Path>) -> ExitCode {
-    match follow(args, kubeconfig).await {
+/// Runs `fluxops follow`; prints errors itself (`error: …`) and returns the exit code.
+pub async fn run(args: &FollowArgs, cluster: &ClusterArgs) -> ExitCode {
+    match follow(args, cluster).await {
         Ok(verdict) => ExitCode::from(verdict.exit_code()),
         Err(e) => {
-            eprintln!("fluxops follow: {e}");
+            super::report::print(&e);
             ExitCode::from(CANNOT_FOLLOW)
         }
     }
@@ -73,6 +73,7 @@ fn settings(args: &FollowArgs) -> Result<FollowSettings, Error> {
         s.kinds = args
             .kinds
             .iter()
+            .filter(|k| !k.trim().is_empty())
             .map(|k| parse_kind(k))
             .collect::<Result<_, _>>()
             .map_err(|message| Error::Flag {
@@ -99,7 +100,11 @@ async fn connect(options: &ConnectOptions, retries: u32) -> Result<cluster::Conn
     loop {
         match cluster::client::connect(options).await {
             Err(e @ cluster::client::Error::Unreachable { .. }) if attempt < retries => {
-                eprintln!("fluxops follow: {e}; retrying in {}s", delay.as_secs());
+                eprintln!(
+                    "fluxops follow: {}; retrying in {}s",
+                    crate::text::sanitize_line(&e.to_string()),
+                    delay.as_secs()
+                );
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(30));
                 attempt += 1;
@@ -109,21 +114,16 @@ async fn connect(options: &ConnectOptions, retries: u32) -> Result<cluster::Conn
     }
 }
 
-async fn follow(args: &FollowArgs, kubeconfig: Option<&Path>) -> Result<Verdict, Error> {
+async fn follow(args: &FollowArgs, cluster: &ClusterArgs) -> Result<Verdict, Error> {
     let settings = settings(args)?;
     let given = match &args.revision {
         Some(r) => r.clone(),
         None => git(&["rev-parse", "HEAD"]).map_err(Error::Git)?,
     };
     let target = TargetRevision::parse(&given)?;
-    let options = ConnectOptions {
-        kubeconfig: kubeconfig.map(Path::to_path_buf),
-        context: args.context.clone(),
-        namespace: args.namespace.clone(),
-        // A revision rolls through every tenant: unlike the console, the context's namespace does not narrow
-        // follow (kubeconfigs of CI clusters often say `default`); only `-n` does.
-        all_namespaces: args.all_namespaces || args.namespace.is_none(),
-    };
+    // A revision rolls through every tenant: the context's namespace (CI kubeconfigs often say `default`)
+    // does not narrow follow; only `-n` does.
+    let options = super::connect_options(cluster);
     let connection = connect(&options, settings.retries).await?;
     let started = Timestamp::now();
     let renderer = Renderer {

@@ -2,14 +2,18 @@
 //! `flux::repo::load_dir` like `fluxops sim --from-dir`), build the graph, print it in the chosen format.
 //! Wiring only: the rendering is `graph::export`.
 //!
-//! Exit status: 0 when the graph was printed; non-zero (an error naming what is wrong) when the directory or
-//! the cluster cannot be read, a `--kind` is not a Flux kind, or the repository has problems: files that do not
-//! parse, objects at unknown API versions, duplicate definitions (a multi-cluster repository loaded whole:
-//! `--cluster NAME` picks one entry point). Each problem is printed as `file:line: message` on stderr after the
-//! graph of what did load.
+//! Namespaces: every namespace unless `-n` is given (`launch::connect_options`); the context's namespace does
+//! not narrow the graph. An empty graph of one namespace says so and suggests `-A`.
+//!
+//! Exit status (docs/graph.md): 0 when the graph was printed (an empty one too); 1 (an error naming what is
+//! wrong) when the directory or the cluster cannot be read, a `--kind` is not a Flux kind, `--focus` matches
+//! no object, or the repository has problems: files that do not parse, objects at unknown API versions,
+//! templates that were not loaded, duplicate definitions (a multi-cluster repository loaded whole:
+//! `--cluster NAME` picks one entry point). Each problem is printed as `file:line: message` on stderr after
+//! the graph of what did load. 2: a usage error.
 
-use crate::cli::{GraphArgs, GraphFormat};
-use crate::cluster::{self, ConnectOptions, KindProblem};
+use crate::cli::{ClusterArgs, GraphArgs, GraphFormat};
+use crate::cluster::{self, KindProblem};
 use crate::flux::FluxKind;
 use crate::flux::repo::{self, LoadOptions, LoadProblem, RepoError};
 use crate::graph::Graph;
@@ -26,6 +30,14 @@ pub enum Error {
         "unknown kind '{0}' (kinds: Kustomization, HelmRelease, GitRepository, OCIRepository, HelmRepository, HelmChart, Bucket, ExternalArtifact)"
     )]
     UnknownKind(String),
+    #[error("--focus '{focus}' matches no object{scope}{hint}")]
+    FocusMatchesNothing {
+        focus: String,
+        /// ` in namespace 'x'`, ` of kind …`, or empty.
+        scope: String,
+        /// `; objects with that in their name: …`, or the forms a focus takes.
+        hint: String,
+    },
     #[error(transparent)]
     Repo(#[from] RepoError),
     #[error("{count} problem(s) reading '{path}':\n{list}")]
@@ -53,38 +65,65 @@ pub fn parse_kinds(values: &[String]) -> Result<Vec<FluxKind>, Error> {
         .iter()
         .map(|v| v.trim())
         .filter(|v| !v.is_empty())
-        .map(|v| {
-            let lower = v.to_ascii_lowercase();
-            FluxKind::ALL
-                .into_iter()
-                .find(|k| {
-                    k.as_str().eq_ignore_ascii_case(v)
-                        || k.plural() == lower
-                        || k.short_name() == Some(lower.as_str())
-                })
-                .ok_or_else(|| Error::UnknownKind(v.to_owned()))
-        })
+        .map(|v| FluxKind::from_user(v).ok_or_else(|| Error::UnknownKind(v.to_owned())))
         .collect()
 }
 
-/// Runs `fluxops graph`; `kubeconfig` is the global `--kubeconfig`.
+/// The error for a `--focus` that matched nothing: where it looked and, when some objects have the text in
+/// their name, which (at most five).
+fn focus_error(export: &GraphExport, filter: &Filter, candidates: &[String]) -> Error {
+    let focus = filter.focus.clone().unwrap_or_default();
+    let mut scope = String::new();
+    if let Some(ns) = export.namespace.as_deref() {
+        scope.push_str(&format!(" in namespace '{ns}'"));
+    }
+    if !filter.kinds.is_empty() {
+        let kinds: Vec<&str> = filter.kinds.iter().map(|k| k.as_str()).collect();
+        scope.push_str(&format!(" of kind {}", kinds.join(", ")));
+    }
+    let hint = if candidates.is_empty() {
+        "; a focus is `name`, `namespace/name` or `Kind/namespace/name`".to_owned()
+    } else {
+        format!(
+            "; objects with '{focus}' in their name: {}",
+            candidates.join(", ")
+        )
+    };
+    Error::FocusMatchesNothing {
+        focus: crate::text::sanitize_line(&focus).into_owned(),
+        scope: crate::text::sanitize_line(&scope).into_owned(),
+        hint: crate::text::sanitize_line(&hint).into_owned(),
+    }
+}
+
+/// Runs `fluxops graph`; `cluster` holds the cluster flags from both sides of the subcommand.
 ///
 /// # Errors
 /// See the module doc.
-pub async fn run(args: &GraphArgs, kubeconfig: Option<&Path>) -> Result<(), Error> {
+pub async fn run(args: &GraphArgs, cluster: &ClusterArgs) -> Result<(), Error> {
     let mut filter = Filter {
         kinds: parse_kinds(&args.kind)?,
         namespace: None,
         focus: args.focus.clone(),
         depth: args.depth,
     };
-    let (export, problems) = match &args.from_dir {
+    let (export, problems, candidates) = match &args.from_dir {
         Some(dir) => {
-            filter.namespace.clone_from(&args.namespace);
-            from_dir(dir, args.cluster.as_deref(), &filter)?
+            // A directory holds every namespace: `-n` keeps only its objects. (A cluster is listed in the
+            // namespace only; placeholders of what its objects reference elsewhere are kept.)
+            filter.namespace.clone_from(&cluster.namespace);
+            let (export, problems, candidates) =
+                from_dir(dir, args.cluster_entry.as_deref(), &filter)?;
+            (export, problems, candidates)
         }
-        None => (live(args, kubeconfig, &filter).await?, Vec::new()),
+        None => {
+            let (export, candidates) = live(cluster, &filter).await?;
+            (export, Vec::new(), candidates)
+        }
     };
+    if filter.focus.is_some() && export.nodes.is_empty() {
+        return Err(focus_error(&export, &filter, &candidates));
+    }
     let text = render(&export, args.output)?;
     let mut stdout = std::io::stdout().lock();
     match stdout
@@ -103,7 +142,7 @@ pub async fn run(args: &GraphArgs, kubeconfig: Option<&Path>) -> Result<(), Erro
             .iter()
             .map(|p| format!("  {}", crate::text::sanitize_line(&p.to_string())))
             .collect();
-        if args.cluster.is_none()
+        if args.cluster_entry.is_none()
             && problems
                 .iter()
                 .any(|p| p.message.starts_with("duplicate of"))
@@ -135,8 +174,32 @@ pub fn render(export: &GraphExport, format: GraphFormat) -> Result<String, Error
     })
 }
 
-/// The export of a repository (only `clusters/<cluster>` of a multi-cluster one, if given), and the problems
-/// of files that did not load.
+/// Up to five objects (`Kind/ns/name`) of the selected kinds and namespace whose name contains the focus
+/// text, ignoring case: what the user may have meant when the focus matched nothing.
+#[must_use]
+pub fn focus_candidates(graph: &Graph, filter: &Filter) -> Vec<String> {
+    let Some(focus) = filter.focus.as_deref().map(str::to_lowercase) else {
+        return Vec::new();
+    };
+    let wanted = focus.rsplit('/').next().unwrap_or_default().to_owned();
+    graph
+        .nodes()
+        .map(|n| &n.rref)
+        .filter(|r| filter.kinds.is_empty() || filter.kinds.contains(&r.kind))
+        .filter(|r| {
+            filter
+                .namespace
+                .as_ref()
+                .is_none_or(|ns| *ns == r.namespace)
+        })
+        .filter(|r| !wanted.is_empty() && r.name.to_lowercase().contains(&wanted))
+        .take(5)
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// The export of a repository (only `clusters/<cluster>` of a multi-cluster one, if given), the problems
+/// of files that did not load, and the focus candidates ([`focus_candidates`]).
 ///
 /// # Errors
 /// The directory cannot be read.
@@ -144,7 +207,7 @@ pub fn from_dir(
     dir: &Path,
     cluster: Option<&str>,
     filter: &Filter,
-) -> Result<(GraphExport, Vec<LoadProblem>), Error> {
+) -> Result<(GraphExport, Vec<LoadProblem>, Vec<String>), Error> {
     let options = LoadOptions {
         context: repo::sibling_context(dir),
         cluster: cluster.map(str::to_owned),
@@ -176,6 +239,7 @@ pub fn from_dir(
                 p.reason
             )
         })
+        .chain(load.not_loaded.iter().map(ToString::to_string))
         .chain(load.problems.iter().map(ToString::to_string))
         .collect();
     let graph = Graph::build(load.objects);
@@ -188,21 +252,14 @@ pub fn from_dir(
         files,
         notes,
         unlisted: Vec::new(),
+        namespace: filter.namespace.clone(),
     };
-    Ok((export::export(input, filter), load.problems))
+    let candidates = focus_candidates(&graph, filter);
+    Ok((export::export(input, filter), load.problems, candidates))
 }
 
-async fn live(
-    args: &GraphArgs,
-    kubeconfig: Option<&Path>,
-    filter: &Filter,
-) -> Result<GraphExport, Error> {
-    let options = ConnectOptions {
-        kubeconfig: kubeconfig.map(Path::to_path_buf),
-        context: args.context.clone(),
-        namespace: args.namespace.clone(),
-        all_namespaces: args.all_namespaces,
-    };
+async fn live(cluster: &ClusterArgs, filter: &Filter) -> Result<(GraphExport, Vec<String>), Error> {
+    let options = super::connect_options(cluster);
     let connection = cluster::client::connect(&options).await?;
     cluster::client::check_reachable(&connection, std::time::Duration::from_secs(10)).await?;
     let listing = cluster::list::list_all(&connection.client, &connection.scope).await?;
@@ -220,8 +277,20 @@ async fn live(
             .iter()
             .map(|(r, e)| format!("{r}: does not decode: {e}")),
     );
-    let unlisted_kinds: Vec<FluxKind> = listing.unavailable.iter().map(|(k, _)| *k).collect();
-    let graph = Graph::build(listing.objects);
+    // Kinds not served: references into them are "unlisted". Kinds forbidden: "unknown (no access)", in the
+    // graph itself (not missing, no root cause).
+    let unlisted_kinds: Vec<FluxKind> = listing
+        .unavailable
+        .iter()
+        .filter(|(_, p)| *p == KindProblem::MissingCrd)
+        .map(|(k, _)| *k)
+        .collect();
+    let mut graph = Graph::build(listing.objects);
+    for (kind, problem) in &listing.unavailable {
+        if matches!(problem, KindProblem::Forbidden(_)) {
+            graph.set_unreadable(*kind, true);
+        }
+    }
     let input = ExportInput {
         graph: &graph,
         origin: Origin::Cluster {
@@ -232,6 +301,8 @@ async fn live(
         files: BTreeMap::new(),
         notes,
         unlisted: unlisted_kinds,
+        namespace: connection.scope.namespace().map(str::to_owned),
     };
-    Ok(export::export(input, filter))
+    let candidates = focus_candidates(&graph, filter);
+    Ok((export::export(input, filter), candidates))
 }

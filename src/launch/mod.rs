@@ -1,6 +1,7 @@
 //! What the binary does for each command, as library functions `main` calls: the console (on a real cluster or,
-//! with `--demo`, on the simulated one), the headless simulated cluster, and `fluxops graph`. Wiring only: the work is done by
-//! `cluster`, `app`, `sim` and `config`.
+//! with `--demo`, on the simulated one), the headless simulated cluster, `fluxops graph`, `follow`, `diagnose`
+//! and `completion`; and how a failure is reported (`report`). Wiring only: the work is done by `cluster`,
+//! `app`, `sim`, `graph`, `follow`, `diagnosis` and `config`.
 
 pub mod console;
 pub mod diagnose;
@@ -8,8 +9,10 @@ pub mod follow;
 pub mod graph;
 pub mod headless;
 pub mod logging;
+pub mod report;
 
-use crate::cli::SimSourceArgs;
+use crate::cli::{ClusterArgs, SimSourceArgs};
+use crate::cluster::ConnectOptions;
 use crate::sim::simulation::SimSource;
 
 /// The fleet the simulated cluster serves, from `--scenario` / `--fleet` / `--from-dir` (default: the `demo`
@@ -22,5 +25,41 @@ pub fn sim_source(args: &SimSourceArgs) -> SimSource {
         SimSource::FromDir(dir.clone())
     } else {
         SimSource::Scenario(args.scenario.clone().unwrap_or_else(|| "demo".to_owned()))
+    }
+}
+
+/// How the console, `graph` and `follow` connect: the kubeconfig and context given, and **every namespace
+/// unless `-n` is given**. Flux objects live across namespaces (flux-system, one per tenant or app); the
+/// context's namespace (often `default`, where no Flux object lives) would show an empty fleet.
+#[must_use]
+pub fn connect_options(args: &ClusterArgs) -> ConnectOptions {
+    ConnectOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        namespace: args.namespace.clone(),
+        all_namespaces: args.all_namespaces || args.namespace.is_none(),
+    }
+}
+
+/// `fluxops completion SHELL`: the completion script for the whole command line (clap_complete).
+pub fn completion(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+    let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut command, "fluxops", out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_namespace_unless_one_is_named() {
+        let none = connect_options(&ClusterArgs::default());
+        assert!(none.all_namespaces && none.namespace.is_none());
+        let one = connect_options(&ClusterArgs {
+            namespace: Some("apps".into()),
+            ..ClusterArgs::default()
+        });
+        assert!(!one.all_namespaces);
+        assert_eq!(one.namespace.as_deref(), Some("apps"));
     }
 }

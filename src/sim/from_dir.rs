@@ -113,7 +113,8 @@ fn raw_spec(
 ) -> Option<Value> {
     let docs = cache.entry(file.to_owned()).or_insert_with(|| {
         let options = serde_saphyr::options! { strict_booleans: true };
-        std::fs::read_to_string(file)
+        // The loader read this file already (a problem reading it again was reported there).
+        crate::bounded_file::read_to_string(file, crate::bounded_file::DATA)
             .ok()
             .and_then(|text| serde_saphyr::from_multiple_with_options::<Value>(&text, options).ok())
             .unwrap_or_default()

@@ -4,12 +4,14 @@
 //! - `resource`: the table of served kinds.
 //! - `store`: objects, resourceVersions, change history, broadcast (also used in-process by the
 //!   simulated controllers).
-//! - `http`, `server`: the HTTP API and its startup/test controls; `request_log`: every request.
+//! - `http`, `server`: the HTTP API and its startup/test controls; `request_log`: every request; `fault`: faults
+//!   to inject (`fluxops sim --fault`, `SimHandle::set_fault`).
 //!
 //! The simulated Flux controllers, scenarios and fleets live in `controllers`, `scenario*`, `fleet*`.
 
 pub mod controllers;
 pub mod controls;
+pub mod fault;
 pub mod fleet;
 pub mod from_dir;
 pub mod http;

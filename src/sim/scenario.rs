@@ -16,7 +16,10 @@
 //! ```
 //!
 //! Every following document is a real Flux manifest (any served `apiVersion`), optionally with a top-level
-//! `simulation:` block (see [`Behaviour`]) that is removed before the object is stored:
+//! `simulation:` block (see [`Behaviour`]) that is removed before the object is stored. A document may also be a
+//! built-in Kubernetes object the simulated cluster serves (a Deployment, a Job, a Pod, a Secret …), stored as
+//! written, `status` included: the live objects an inventory lists, which nothing simulates (their status stays
+//! what the scenario says) and which the drill-down reads ([`Scenario::cluster_objects`]):
 //!
 //! ```yaml
 //! apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -45,12 +48,9 @@ use thiserror::Error;
 /// What went wrong loading a scenario.
 #[derive(Debug, Error)]
 pub enum ScenarioError {
-    #[error("{file}: cannot read: {source}")]
-    Read {
-        file: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The file was not read (missing, not a regular file, too large, unreadable); names the file.
+    #[error(transparent)]
+    Read(crate::bounded_file::Error),
     #[error("{file}:{line}: {problem}")]
     Invalid {
         file: PathBuf,
@@ -104,6 +104,9 @@ pub struct Scenario {
     /// an empty list means the CRD is not installed.
     pub served: BTreeMap<FluxKind, Vec<&'static str>>,
     pub objects: Vec<ScenarioObject>,
+    /// Built-in objects (Deployments, Jobs, Pods, Secrets …) stored as written, status included; they have no
+    /// behaviour.
+    pub cluster_objects: Vec<ScenarioObject>,
 }
 
 impl Scenario {
@@ -114,10 +117,8 @@ impl Scenario {
 
     /// Reads and parses a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            file: path.to_owned(),
-            source,
-        })?;
+        let text = crate::bounded_file::read_to_string(path, crate::bounded_file::DATA)
+            .map_err(ScenarioError::Read)?;
         Scenario::parse(&text, path)
     }
 

@@ -1,6 +1,8 @@
-//! Starting the simulated API server: `serve` binds 127.0.0.1, returns a `SimServer` with the
+//! Starting the simulated API server: `serve` binds a loopback address (any other is refused: the server is a
+//! writable Kubernetes API with a fixed token), returns a `SimServer` with the
 //! bound address and a kubeconfig, and a `SimHandle` for test controls (drop watches, compact
-//! history, make kinds missing/forbidden, mutate objects directly). Shutdown via CancellationToken.
+//! history, make kinds missing/forbidden, faults (`fault`), mutate objects directly). Shutdown via
+//! CancellationToken.
 
 use crate::flux::FluxKind;
 use crate::sim::controls::Controls;
@@ -19,6 +21,10 @@ use tokio_util::sync::CancellationToken;
 /// Why the server could not start (or its kubeconfig could not be written).
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    #[error(
+        "refusing to listen on {addr}: not a loopback address (the simulated cluster is a writable API with a fixed token; use 127.0.0.1 or ::1)"
+    )]
+    NotLoopback { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -54,6 +60,9 @@ pub struct SimOptions {
     /// HTTP creates into a namespace that does not exist get 404 `namespaces "x" not found`,
     /// as on a real server (off by default: fleets are often loaded without Namespace objects).
     pub require_namespaces: bool,
+    /// The WatchList feature gate: streaming lists (`sendInitialEvents=true`) are served, as on a newer server
+    /// (off: refused with 422, as on a default 1.28).
+    pub watch_list: bool,
 }
 
 impl Default for SimOptions {
@@ -67,6 +76,7 @@ impl Default for SimOptions {
             forbidden: Vec::new(),
             shutdown: None,
             require_namespaces: false,
+            watch_list: false,
         }
     }
 }
@@ -162,12 +172,16 @@ pub struct SimServer {
 /// Binds `addr` (use port 0 for any free port) and serves the Kubernetes API over `store`.
 ///
 /// # Errors
+/// `ServerError::NotLoopback` for an address other than loopback (127.0.0.0/8, ::1, or IPv4-mapped loopback);
 /// `ServerError::Bind` when the address cannot be bound.
 pub async fn serve(
     addr: SocketAddr,
     store: Store,
     options: SimOptions,
 ) -> Result<SimServer, ServerError> {
+    if !addr.ip().to_canonical().is_loopback() {
+        return Err(ServerError::NotLoopback { addr });
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;
@@ -193,6 +207,7 @@ pub async fn serve(
             server_address: addr.to_string(),
             require_namespaces: options.require_namespaces,
             token: options.token.clone(),
+            watch_list: options.watch_list,
         }),
         shutdown: shutdown.clone(),
     };

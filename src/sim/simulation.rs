@@ -4,6 +4,7 @@
 
 use crate::flux::ResourceRef;
 use crate::sim::controllers::{ControllerOptions, Controllers, SimClock};
+use crate::sim::fault::FaultPlan;
 use crate::sim::from_dir::{self, FromDirError};
 use crate::sim::scenario::{Behaviour, FailurePlan};
 use crate::sim::scenario::{Scenario, ScenarioError};
@@ -36,6 +37,8 @@ pub struct SimConfig {
     pub time_scale: Option<f64>,
     /// API server settings (user, namespace, bookmark interval, forbidden kinds …).
     pub server: SimOptions,
+    /// Faults to inject on a schedule (`fluxops sim --fault`).
+    pub faults: Vec<FaultPlan>,
 }
 
 impl SimConfig {
@@ -47,6 +50,7 @@ impl SimConfig {
             source,
             time_scale: None,
             server: SimOptions::default(),
+            faults: Vec::new(),
         }
     }
 }
@@ -105,6 +109,13 @@ pub async fn start(config: SimConfig) -> Result<Simulation, SimError> {
         }
     };
     let server = serve(config.listen, store.clone(), server_options).await?;
+    if !config.faults.is_empty() {
+        tokio::spawn(crate::sim::fault::run_plans(
+            server.handle(),
+            config.faults.clone(),
+            server.shutdown_token(),
+        ));
+    }
     let clock = {
         let scale = config.time_scale.unwrap_or(scale);
         SimClock::new(scale).with_warmup(warmup.0, warmup.1.max(scale))

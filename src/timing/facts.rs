@@ -5,7 +5,8 @@
 use super::ring::DurationRing;
 use super::sample::{is_success_status, parse_time};
 use super::schedule::Schedule;
-use crate::flux::{FluxKind, FluxObject};
+use crate::flux::status::{generation_observed, health};
+use crate::flux::{FluxKind, FluxObject, Health};
 use k8s_openapi::jiff::Timestamp;
 
 /// The annotation `flux reconcile` sets (its value is copied to `status.lastHandledReconcileAt` when handled).
@@ -66,12 +67,15 @@ pub fn pending_request(obj: &FluxObject) -> Option<&str> {
 }
 
 /// `metadata.generation` when the controller has not observed it (only when `status.observedGeneration` is set:
-/// an object without it, like a static OCI HelmRepository, is not judged).
+/// an object without it, like a static OCI HelmRepository, is not judged). A controller that wrote its `Ready`
+/// condition for the new generation has seen it: Flux advances `status.observedGeneration` only when a
+/// reconcile succeeds, so a failing or blocked object at a new generation keeps the old one
+/// ([`crate::flux::status::generation_observed`]).
 #[must_use]
 pub fn unobserved_generation(obj: &FluxObject) -> Option<i64> {
     let generation = obj.metadata.generation?;
     let observed = obj.status.observed_generation?;
-    (observed < generation).then_some(generation)
+    (observed < generation && !generation_observed(obj)).then_some(generation)
 }
 
 /// The times the rules look at.
@@ -79,6 +83,9 @@ pub fn unobserved_generation(obj: &FluxObject) -> Option<i64> {
 pub struct Facts {
     pub kind: Option<FluxKind>,
     pub suspended: bool,
+    /// The object waits on something else (`Blocked`: `DependencyNotReady`, a source not ready): its cause is
+    /// known and upstream, so it is never stuck.
+    pub waiting: bool,
     pub schedule: Schedule,
     /// The last time the object is known to have finished a reconcile.
     pub last_reconcile: Option<Timestamp>,
@@ -190,6 +197,7 @@ impl Facts {
         Self {
             kind: obj.flux_kind(),
             suspended: obj.is_suspended(),
+            waiting: health(obj) == Health::Blocked,
             schedule: Schedule::of(obj),
             last_reconcile,
             reconcile_traced: traced.is_some(),

@@ -8,7 +8,7 @@ use super::rules::{Deadlines, Stuck, elapsed, is_slow};
 use super::sample::{from_event, from_status};
 use crate::flux::{FluxEvent, FluxObject, ResourceRef};
 use k8s_openapi::jiff::Timestamp;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -69,10 +69,11 @@ impl ObjectTiming {
         self.ring.last().map(|s| s.took)
     }
 
-    /// Whether the timings list shows it: it runs on a schedule or has durations.
+    /// Whether the timings list shows it: every known object (one without a schedule, like a static OCI
+    /// HelmRepository, shows dashes), so the list counts the objects the tree does; not one seen only in events.
     #[must_use]
     pub fn is_listed(&self) -> bool {
-        self.has_object() && (self.facts.schedule.interval.is_some() || !self.ring.is_empty())
+        self.has_object()
     }
 
     /// The flags at `now`.
@@ -171,6 +172,10 @@ pub struct Timings {
     /// Future moments at which an object's flags turn on.
     pending: BTreeSet<(Timestamp, ResourceRef)>,
     totals: Totals,
+    /// Objects overdue or stuck now, with their flags (what the tree and the DAG mark).
+    flagged: BTreeMap<ResourceRef, Flags>,
+    /// Changes whenever `flagged` does.
+    flagged_version: u64,
     now: Option<Timestamp>,
     version: u64,
 }
@@ -188,6 +193,13 @@ impl Timings {
         };
         let now = self.now;
         self.change(&r, |t| {
+            // Deleted and created again (a new uid, the deletion not seen): its history starts again.
+            if t.object
+                .as_ref()
+                .is_some_and(|old| old.metadata.uid != obj.metadata.uid)
+            {
+                *t = ObjectTiming::default();
+            }
             for s in from_status(obj) {
                 t.ring.add(s);
             }
@@ -214,6 +226,7 @@ impl Timings {
     pub fn remove(&mut self, r: &ResourceRef) {
         if let Some(old) = self.entries.remove(r) {
             self.forget(r, &old);
+            self.note_flags(r, None);
             self.version += 1;
         }
     }
@@ -239,8 +252,10 @@ impl Timings {
                 let before = entry.flags;
                 entry.flags = entry.flags_at(Some(now));
                 if entry.flags != before {
+                    let flags = entry.flags;
                     self.totals.count(before, false);
-                    self.totals.count(entry.flags, true);
+                    self.totals.count(flags, true);
+                    self.note_flags(&r, Some(flags));
                     self.version += 1;
                 }
             }
@@ -302,8 +317,38 @@ impl Timings {
         if let Some((t, _)) = entry.deadlines.stuck_at.filter(|(t, _)| future(t)) {
             self.pending.insert((t, r.clone()));
         }
+        self.note_flags(r, Some(entry.flags));
         self.entries.insert(r.clone(), entry);
         self.version += 1;
+    }
+
+    /// Keeps `flagged` current with an object's flags (`None`: the object is gone).
+    fn note_flags(&mut self, r: &ResourceRef, flags: Option<Flags>) {
+        match flags.filter(|f| f.overdue || f.stuck.is_some()) {
+            Some(f) => {
+                if self.flagged.get(r) != Some(&f) {
+                    self.flagged.insert(r.clone(), f);
+                    self.flagged_version += 1;
+                }
+            }
+            None => {
+                if self.flagged.remove(r).is_some() {
+                    self.flagged_version += 1;
+                }
+            }
+        }
+    }
+
+    /// The objects overdue or stuck now (as of the last clock reading), with their flags.
+    #[must_use]
+    pub fn flagged(&self) -> &BTreeMap<ResourceRef, Flags> {
+        &self.flagged
+    }
+
+    /// Changes whenever [`Timings::flagged`] does.
+    #[must_use]
+    pub fn flagged_version(&self) -> u64 {
+        self.flagged_version
     }
 
     /// Takes an entry out of the totals and the queue.

@@ -23,10 +23,12 @@
 //!   `reconcile.fluxcd.io/requestedAt` value not copied to `status.lastHandledReconcileAt` (measured from the
 //!   request's own time when it is RFC 3339, else from when the console saw it); `metadata.generation` above
 //!   `status.observedGeneration` (from `creationTimestamp` for a never-reconciled object, else from when the
-//!   console saw the generation).
+//!   console saw the generation; a controller that wrote `Ready` for the generation has seen it). An object
+//!   waiting on a dependency (Blocked) is never stuck: its cause is known and upstream.
 //! - **Slow**: the newest duration > max(3 × p50, 1.5 × p95) of the durations before it, with at least 5 of them,
 //!   and at least 1s.
 //! - **Suspended** objects are never overdue or stuck.
+//! - An object deleted and created again (a new uid) starts its timings again.
 //!
 //! Cost: an upsert or an event recomputes one object (a few timestamps and at most a handful of history
 //! entries); a tick only visits objects whose flag moment has come ([`fleet`]). docs/timings.md has the same
@@ -49,3 +51,5 @@ pub use schedule::Schedule;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_known_cause;

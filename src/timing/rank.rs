@@ -17,17 +17,21 @@ pub enum SortKey {
     P95,
     /// Overdue objects first, the longest overdue first; then the others by when their next run is due.
     OverdueBy,
-    /// The oldest last success first.
+    /// Objects never seen succeed first (the longest known first), then the oldest last success first.
     SinceSuccess,
+    /// Flagged objects first: stuck (the longest first), then overdue (the latest first), then slow (the
+    /// slowest last run first).
+    Flags,
 }
 
 impl SortKey {
     /// Every key, in the order the cycle key walks them.
-    pub const ALL: [SortKey; 4] = [
+    pub const ALL: [SortKey; 5] = [
         SortKey::LastDuration,
         SortKey::P95,
         SortKey::OverdueBy,
         SortKey::SinceSuccess,
+        SortKey::Flags,
     ];
 
     /// The column heading.
@@ -38,6 +42,7 @@ impl SortKey {
             SortKey::P95 => "p95",
             SortKey::OverdueBy => "overdue",
             SortKey::SinceSuccess => "since ok",
+            SortKey::Flags => "flags",
         }
     }
 
@@ -70,7 +75,7 @@ pub fn rank(timings: &Timings, key: SortKey) -> Vec<ResourceRef> {
 }
 
 /// (group, absent, value): smaller sorts first.
-type SortValue = (bool, bool, i128);
+type SortValue = (u8, bool, i128);
 
 fn nanos(d: Option<Duration>) -> i128 {
     d.map_or(0, |d| i128::try_from(d.as_nanos()).unwrap_or(i128::MAX))
@@ -84,16 +89,30 @@ fn sort_value(key: SortKey, t: &ObjectTiming) -> SortValue {
     match key {
         SortKey::LastDuration => {
             let d = t.last_duration();
-            (false, d.is_none(), -nanos(d))
+            (0, d.is_none(), -nanos(d))
         }
-        SortKey::P95 => (false, t.p95.is_none(), -nanos(t.p95)),
+        SortKey::P95 => (0, t.p95.is_none(), -nanos(t.p95)),
         SortKey::OverdueBy => {
             let due = t.deadlines.next_due;
-            (!t.flags.overdue, due.is_none(), at(due))
+            (u8::from(!t.flags.overdue), due.is_none(), at(due))
         }
-        SortKey::SinceSuccess => {
-            let ok = t.facts.last_success;
-            (false, ok.is_none(), at(ok))
+        SortKey::SinceSuccess => match t.facts.last_success {
+            // Never ready is the worst "since ok": first, the one known the longest first.
+            None => (0, t.facts.first_seen.is_none(), at(t.facts.first_seen)),
+            ok => (1, false, at(ok)),
+        },
+        SortKey::Flags => {
+            let f = t.flags;
+            if f.stuck.is_some() {
+                // Stuck the longest: its moment came first.
+                (0, false, at(t.deadlines.stuck_at.map(|(when, _)| when)))
+            } else if f.overdue {
+                (1, false, at(t.deadlines.next_due))
+            } else if f.slow {
+                (2, false, -nanos(t.last_duration()))
+            } else {
+                (3, false, 0)
+            }
         }
     }
 }

@@ -81,8 +81,11 @@ impl Deadlines {
             };
         }
         let overdue_at = overdue_at(facts);
+        // An object waiting on a dependency has a known cause (its upstream), whatever it has not done yet.
         let stuck_after = |since: Option<Timestamp>, why| {
-            since.map(|s| (add(s, schedule.timeout + STUCK_GRACE), why))
+            since
+                .filter(|_| !facts.waiting)
+                .map(|s| (add(s, schedule.timeout + STUCK_GRACE), why))
         };
         let stuck_at = [
             stuck_after(facts.running_since, Stuck::Reconciling),

@@ -11,24 +11,24 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn t(s: &str) -> Timestamp {
+pub(super) fn t(s: &str) -> Timestamp {
     Timestamp::from_str(s).unwrap()
 }
 
-fn at(base: &str, secs: i64) -> Timestamp {
+pub(super) fn at(base: &str, secs: i64) -> Timestamp {
     t(base)
         .checked_add(k8s_openapi::jiff::SignedDuration::from_secs(secs))
         .unwrap()
 }
 
-const T0: &str = "2026-11-24T05:00:00Z";
+pub(super) const T0: &str = "2026-11-24T05:00:00Z";
 
-fn stamp(secs: i64) -> String {
+pub(super) fn stamp(secs: i64) -> String {
     at(T0, secs).to_string()
 }
 
 /// A Ready Kustomization `flux-system/<name>` with a 10m interval, last reconciled at `T0 + last` (history).
-fn kustomization(name: &str, spec: Value, status: Value) -> Arc<FluxObject> {
+pub(super) fn kustomization(name: &str, spec: Value, status: Value) -> Arc<FluxObject> {
     let mut spec_all = json!({"interval": "10m0s", "path": "./", "sourceRef": {"kind": "GitRepository", "name": "flux-system"}});
     merge(&mut spec_all, spec);
     let mut status_all = json!({"observedGeneration": 1, "conditions": [
@@ -61,7 +61,7 @@ fn history(last_secs: i64, took: &str) -> Value {
         "metadata": {"revision": "main@sha1:1234"}}]})
 }
 
-fn ks_ref(name: &str) -> ResourceRef {
+pub(super) fn ks_ref(name: &str) -> ResourceRef {
     ResourceRef::new(FluxKind::Kustomization, "flux-system", name)
 }
 
@@ -79,7 +79,7 @@ fn finished_event(name: &str, secs: i64, took: &str, n: usize) -> FluxEvent {
     }
 }
 
-fn timings_at(now_secs: i64, objects: &[Arc<FluxObject>]) -> Timings {
+pub(super) fn timings_at(now_secs: i64, objects: &[Arc<FluxObject>]) -> Timings {
     let mut timings = Timings::new();
     timings.tick(at(T0, now_secs));
     for o in objects {
@@ -458,9 +458,11 @@ fn ranking_orders_by_each_measure_worst_first() {
     assert_eq!(names(SortKey::OverdueBy)[0], "stale");
     assert_eq!(
         names(SortKey::SinceSuccess),
-        ["stale", "slow", "fast", "never"]
+        ["never", "stale", "slow", "fast"],
+        "never seen ready is the worst since ok"
     );
     assert!(timings.get(&ks_ref("stale")).unwrap().flags.overdue);
+    assert_eq!(names(SortKey::Flags)[0], "stale", "the only flagged one");
 }
 
 #[test]

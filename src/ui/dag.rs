@@ -1,54 +1,39 @@
-//! The DAG screen: the canvas (edge cells, then node boxes, from the view model's visible part) in a bordered
-//! pane, and the panel about the selection and the graph's warnings — beside the canvas on wide terminals,
+//! The DAG screen: the canvas (edge cells, markers of the boxes beyond its edges, then node boxes, from the view
+//! model's visible part) in a bordered pane whose border counts the boxes above and below, and the panel about the selection and the graph's warnings — beside the canvas on wide terminals,
 //! below it otherwise.
 
 use super::style::{glyph, health_style};
 use crate::app::view::{DagView, View};
 use crate::config::Theme;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-/// Width of the side panel on wide terminals.
-const SIDE_PANEL: u16 = 42;
-/// Height of the bottom panel on narrow terminals.
-const BOTTOM_PANEL: u16 = 7;
-
-/// The canvas pane and the panel inside the main area.
-#[must_use]
-pub fn areas(main: Rect) -> (Rect, Rect) {
-    if main.width >= super::WIDE {
-        let [canvas, panel] =
-            Layout::horizontal([Constraint::Min(20), Constraint::Length(SIDE_PANEL)]).areas(main);
-        (canvas, panel)
-    } else {
-        let panel_rows = BOTTOM_PANEL.min(main.height / 3);
-        let [canvas, panel] =
-            Layout::vertical([Constraint::Min(3), Constraint::Length(panel_rows)]).areas(main);
-        (canvas, panel)
-    }
-}
-
-/// The canvas pane's inside (what the view model fills).
-#[must_use]
-pub fn canvas_inner(main: Rect) -> Rect {
-    let (canvas, _) = areas(main);
-    Block::default().borders(Borders::ALL).inner(canvas)
-}
-
 pub fn draw(frame: &mut Frame<'_>, main: Rect, view: &View<'_>, dag: &DagView) {
     let theme = view.theme;
-    let (canvas, panel) = areas(main);
-    let block = Block::default()
+    let (canvas, panel) = crate::layout::dag_areas(main);
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focused)
         .title(Span::styled(dag.title.clone(), theme.title));
+    // What lies above and below the canvas, on its border.
+    if dag.above > 0 {
+        block = block.title_top(
+            Line::styled(format!(" ▲ {} above ", dag.above), theme.key_hint).right_aligned(),
+        );
+    }
+    if dag.below > 0 {
+        block = block.title_bottom(
+            Line::styled(format!(" ▼ {} below ", dag.below), theme.key_hint).right_aligned(),
+        );
+    }
     let inner = block.inner(canvas);
     frame.render_widget(block, canvas);
     if dag.boxes.is_empty() && dag.cells.is_empty() {
         frame.render_widget(
-            Paragraph::new(Span::styled("No Flux objects (yet).", theme.text_dim)),
+            Paragraph::new(Span::styled(view.empty.as_str(), theme.text_dim))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
             inner,
         );
     }
@@ -70,6 +55,12 @@ fn draw_canvas(frame: &mut Frame<'_>, inner: Rect, theme: &Theme, dag: &DagView)
         let (x, y) = (inner.x + cell.x, inner.y + cell.y);
         buf.set_string(x, y, cell.ch.to_string(), style);
     }
+    for m in &dag.markers {
+        if m.x < inner.width && m.y < inner.height {
+            let room = usize::from(inner.width - m.x);
+            buf.set_stringn(inner.x + m.x, inner.y + m.y, &m.text, room, theme.key_hint);
+        }
+    }
     for b in &dag.boxes {
         if b.x >= inner.width || b.y >= inner.height {
             continue;
@@ -80,51 +71,30 @@ fn draw_canvas(frame: &mut Frame<'_>, inner: Rect, theme: &Theme, dag: &DagView)
         }
         let room = usize::from(inner.width - b.x);
         buf.set_stringn(inner.x + b.x, inner.y + b.y, &b.text, room, style);
+        // The stuck / overdue mark in its own role (the box may be cut on the left: find it in the text).
+        if let Some(mark) = b.timing
+            && let Some(col) = column_of(&b.text, mark.glyph())
+            && col < room
+            && let Some(cell) = buf.cell_mut((
+                inner.x + b.x + u16::try_from(col).unwrap_or(u16::MAX),
+                inner.y + b.y,
+            ))
+        {
+            cell.set_style(theme.timing_flag);
+        }
     }
 }
 
-/// Breaks `text` into lines of at most `width` columns, after spaces or after `/` (so `Kind/namespace/name`
-/// references wrap inside), cutting a piece only when it is longer than a whole line.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let cols = |s: &str| Span::raw(s).width();
-    let mut pieces: Vec<String> = Vec::new();
-    let mut piece = String::new();
-    for c in text.chars() {
-        piece.push(c);
-        if c == ' ' || c == '/' {
-            pieces.push(std::mem::take(&mut piece));
-        }
-    }
-    if !piece.is_empty() {
-        pieces.push(piece);
-    }
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for piece in pieces {
-        if !line.is_empty() && cols(&line) + cols(piece.trim_end()) > width {
-            lines.push(line.trim_end().to_owned());
-            line.clear();
-        }
-        for c in piece.chars() {
-            if !line.is_empty() && cols(&line) + cols(&c.to_string()) > width && c != ' ' {
-                lines.push(std::mem::take(&mut line));
-            }
-            if !(line.is_empty() && c == ' ') {
-                line.push(c);
-            }
-        }
-    }
-    if !line.trim_end().is_empty() {
-        lines.push(line.trim_end().to_owned());
-    }
-    lines
+/// The column at which the last `needle` starts in `text` (the mark follows the name), counting display widths.
+fn column_of(text: &str, needle: &str) -> Option<usize> {
+    let at = text.rfind(needle)?;
+    Some(Span::raw(&text[..at]).width())
 }
 
 /// `text` wrapped to `width` after a `mark` on its first line, later lines indented as far as the mark.
 fn marked<'a>(mark: &str, text: &str, width: usize, style: ratatui::style::Style) -> Vec<Line<'a>> {
     let indent = Span::raw(mark).width();
-    wrap(text, width.saturating_sub(indent))
+    crate::layout::fit::wrap(text, width.saturating_sub(indent))
         .into_iter()
         .enumerate()
         .map(|(i, l)| {
@@ -169,24 +139,4 @@ fn draw_panel(frame: &mut Frame<'_>, area: Rect, theme: &Theme, dag: &DagView) {
         lines.extend(marked("⚠ ", text, width, theme.text_dim));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_references_wrap_after_a_slash_and_no_line_is_too_wide() {
-        let text = "Kustomization/flux-system/observability is referenced but does not exist";
-        let lines = wrap(text, 30);
-        assert_eq!(lines[0], "Kustomization/flux-system/");
-        assert!(lines.iter().all(|l| l.chars().count() <= 30), "{lines:?}");
-        assert_eq!(lines.concat().replace(' ', ""), text.replace(' ', ""));
-    }
-
-    #[test]
-    fn a_word_longer_than_the_line_is_cut() {
-        let lines = wrap("abcdefghij", 4);
-        assert_eq!(lines, vec!["abcd", "efgh", "ij"]);
-    }
 }

@@ -1,12 +1,20 @@
 //! The detail pane: status, fields, root cause with its jump key, diagnosis (class, facts, next step), wrapped
-//! message, conditions and events.
+//! message, conditions and events. Every line is wrapped here to the pane's width, a value's continuation lines
+//! hanging under its first line (not back under its label), so the scroll knows the exact number of rows.
 
 use super::style::{glyph, health_style};
+use super::wrap::hanging;
 use crate::app::view::{DetailView, View};
+use crate::config::Theme;
+use crate::layout::fit;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+/// Width of the label column.
+const LABEL: usize = 11;
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, detail: &DetailView) {
     let theme = view.theme;
@@ -19,61 +27,102 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, detail: &DetailV
         .borders(Borders::ALL)
         .border_style(border)
         .title(Span::styled(format!(" {} ", detail.title), theme.title));
+    // The timing block (summary, flags, sparkline) sits under the status line, outside the scrolled text.
+    let mut text_area = block.inner(area);
+    frame.render_widget(block, area);
+    if let Some(timing) = &detail.timing {
+        let rows = super::timings::detail_rows(timing);
+        if text_area.height > rows + 2 {
+            let [top, rest] =
+                Layout::vertical([Constraint::Length(rows), Constraint::Fill(1)]).areas(text_area);
+            super::timings::draw_detail(frame, top, theme, timing);
+            text_area = rest;
+        }
+    }
+    let lines = lines(theme, detail, usize::from(text_area.width));
+    // The lines are wrapped already: the scroll stops where the last one is at the bottom.
+    let visible = usize::from(text_area.height);
+    let max_scroll = u16::try_from(lines.len().saturating_sub(visible)).unwrap_or(u16::MAX);
+    let para = Paragraph::new(lines).scroll((view.detail_scroll.min(max_scroll), 0));
+    frame.render_widget(para, text_area);
+}
+
+/// A label padded to the label column.
+fn label<'a>(theme: &Theme, text: &str) -> Span<'a> {
+    Span::styled(fit::pad(text, LABEL), theme.label)
+}
+
+fn body(text: &str, style: Style) -> Vec<(String, Style)> {
+    vec![(text.to_owned(), style)]
+}
+
+/// Every line of the pane's text, wrapped to `width` with values hanging under their first line.
+fn lines<'a>(theme: &Theme, detail: &DetailView, width: usize) -> Vec<Line<'a>> {
     let status_style = health_style(theme, detail.health);
     let status = detail.health.map_or("Invalid", |h| h.label());
-    let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{:<11}", "Status"), theme.label),
-        Span::styled(format!("{} {status}", glyph(detail.health)), status_style),
-        Span::styled(
-            if detail.retrying { " (retrying)" } else { "" },
-            theme.text_dim,
-        ),
-    ])];
-    for (label, value) in &detail.fields {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{label:<11}"), theme.label),
-            Span::styled(value.clone(), theme.text),
-        ]));
+    let mut status_body = body(&format!("{} {status}", glyph(detail.health)), status_style);
+    if detail.retrying {
+        status_body.push((" (retrying)".to_owned(), theme.text_dim));
+    }
+    let mut lines = hanging(vec![label(theme, "Status")], &status_body, width);
+    for (name, value) in &detail.fields {
+        lines.extend(hanging(
+            vec![label(theme, name)],
+            &body(value, theme.text),
+            width,
+        ));
     }
     for (i, cause) in detail.root_causes.iter().enumerate() {
-        let label = if i == 0 { "Blocked by" } else { "" };
-        let mut spans = vec![
-            Span::styled(format!("{label:<11}"), theme.label),
-            Span::styled(cause.clone(), theme.root_cause),
-        ];
+        let mut text = body(cause, theme.root_cause);
         if let Some(key) = detail.jump_key.as_ref().filter(|_| i == 0) {
-            spans.push(Span::styled(" (", theme.text_dim));
-            spans.push(Span::styled(key.clone(), theme.key_hint));
-            spans.push(Span::styled(" to jump)", theme.text_dim));
+            text.push((" (".to_owned(), theme.text_dim));
+            text.push((key.clone(), theme.key_hint));
+            text.push((" to jump)".to_owned(), theme.text_dim));
         }
-        lines.push(Line::from(spans));
+        let name = if i == 0 { "Blocked by" } else { "" };
+        lines.extend(hanging(vec![label(theme, name)], &text, width));
     }
     if let Some(d) = &detail.diagnosis {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<11}", "Diagnosis"), theme.label),
-            Span::styled(d.class.clone(), status_style),
-            Span::styled(format!(" ({})", d.confidence), theme.text_dim),
-        ]));
-        for (label, value) in &d.facts {
-            lines.push(Line::from(vec![
-                Span::styled(format!("{label:<10} "), theme.label),
-                Span::styled(value.clone(), theme.text),
-            ]));
+        let text = vec![
+            (d.class.clone(), status_style),
+            (format!(" ({})", d.confidence), theme.text_dim),
+        ];
+        lines.extend(hanging(vec![label(theme, "Diagnosis")], &text, width));
+        for (name, value) in &d.facts {
+            lines.extend(hanging(
+                vec![label(theme, name)],
+                &body(value, theme.text),
+                width,
+            ));
         }
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<11}", "Next step"), theme.label),
-            Span::styled(d.runbook.clone(), theme.key_hint),
-            Span::styled(format!(": {}", d.advice), theme.text_dim),
-        ]));
+        let text = vec![
+            (d.runbook.clone(), theme.key_hint),
+            (format!(": {}", d.advice), theme.text_dim),
+        ];
+        lines.extend(hanging(vec![label(theme, "Next step")], &text, width));
+    }
+    if !detail.waiting.is_empty() {
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            format!("Waiting behind it ({})", detail.waiting_total),
+            theme.title,
+        ));
+        lines.extend(
+            detail
+                .waiting
+                .iter()
+                .map(|w| Line::styled(format!("  {w}"), theme.text)),
+        );
     }
     if !detail.message.is_empty() {
         lines.push(Line::default());
-        lines.extend(
-            detail
-                .message
-                .lines()
-                .map(|l| Line::styled(l.to_owned(), theme.text)),
-        );
+        for l in detail.message.lines() {
+            if l.trim().is_empty() {
+                lines.push(Line::default());
+            } else {
+                lines.extend(hanging(Vec::new(), &body(l, theme.text), width));
+            }
+        }
     }
     if !detail.conditions.is_empty() {
         lines.push(Line::default());
@@ -81,19 +130,38 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, detail: &DetailV
         let type_width = detail
             .conditions
             .iter()
-            .map(|c| c.type_.chars().count())
+            .map(|c| fit::width(&c.type_))
             .max()
             .unwrap_or(0)
             .clamp(5, 22);
+        let status_width = detail
+            .conditions
+            .iter()
+            .map(|c| fit::width(&c.status))
+            .max()
+            .unwrap_or(0);
         for c in &detail.conditions {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<type_width$} ", c.type_), theme.label),
-                Span::styled(format!("{:<8}", c.status), theme.text),
+            let head = vec![
+                Span::styled(
+                    format!(
+                        "  {} ",
+                        fit::pad(&fit::middle(&c.type_, type_width), type_width)
+                    ),
+                    theme.label,
+                ),
+                Span::styled(
+                    format!("{} ", fit::pad(&c.status, status_width)),
+                    theme.text,
+                ),
                 Span::styled(format!("{:>4}  ", c.age), theme.text_dim),
-                Span::styled(c.reason.clone(), theme.text),
-            ]));
+            ];
+            lines.extend(hanging(head, &body(&c.reason, theme.text), width));
             if !c.message.is_empty() {
-                lines.push(Line::styled(format!("    {}", c.message), theme.text_dim));
+                lines.extend(hanging(
+                    vec![Span::raw("    ")],
+                    &body(&c.message, theme.text_dim),
+                    width,
+                ));
             }
         }
     }
@@ -113,34 +181,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, detail: &DetailV
         } else {
             String::new()
         };
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {:>4} ", e.age), theme.text_dim),
-            Span::styled(format!("{}{count}: ", e.reason), style),
-            Span::styled(e.message.clone(), theme.text),
-        ]));
+        let text = vec![
+            (format!("{}{count}: ", e.reason), style),
+            (e.message.clone(), theme.text),
+        ];
+        lines.extend(hanging(
+            vec![Span::styled(format!("  {:>4} ", e.age), theme.text_dim)],
+            &text,
+            width,
+        ));
     }
-    // The timing block (summary, flags, sparkline) sits under the status line, outside the scrolled text.
-    let mut text_area = block.inner(area);
-    frame.render_widget(block, area);
-    if let Some(timing) = &detail.timing {
-        let rows = super::timings::detail_rows(timing);
-        if text_area.height > rows + 2 {
-            let [top, rest] =
-                Layout::vertical([Constraint::Length(rows), Constraint::Fill(1)]).areas(text_area);
-            super::timings::draw_detail(frame, top, theme, timing);
-            text_area = rest;
-        }
-    }
-    // Rows after wrapping, estimated by width (word wrapping can add a few): bounds the scroll offset.
-    let inner_width = usize::from(text_area.width).max(1);
-    let rows: usize = lines
-        .iter()
-        .map(|l| l.width().div_ceil(inner_width).max(1))
-        .sum();
-    let visible = usize::from(text_area.height);
-    let max_scroll = u16::try_from(rows.saturating_sub(visible)).unwrap_or(u16::MAX);
-    let para = Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .scroll((view.detail_scroll.min(max_scroll), 0));
-    frame.render_widget(para, text_area);
+    lines
 }

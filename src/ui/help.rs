@@ -17,7 +17,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, theme: &Theme, help: &HelpView) {
     let key_width = help
         .sections
         .iter()
-        .flat_map(|s| s.entries.iter().map(|(k, _)| k.chars().count()))
+        .flat_map(|s| s.entries.iter().map(|(k, _)| crate::text::width(k)))
         .max()
         .unwrap_or(0)
         .min(24);
@@ -38,7 +38,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, theme: &Theme, help: &HelpView) {
         lines.push(Line::styled(format!("{} mode", section.mode), theme.title));
         for (keys, desc) in &section.entries {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<key_width$}  "), theme.key_hint),
+                // Padded by display width: a key can be a wide character.
+                Span::styled(
+                    format!(
+                        "  {keys}{}  ",
+                        " ".repeat(key_width.saturating_sub(crate::text::width(keys)))
+                    ),
+                    theme.key_hint,
+                ),
                 Span::styled(desc.clone(), theme.text),
             ]));
         }

@@ -1,18 +1,25 @@
 //! The navigator pane: the visible window of the tree of objects, drawn with tui-tree-widget's `Tree`, one row per
-//! node: glyph, kind, namespace/name, reason, and for blocked rows the root cause.
+//! node: glyph, kind, namespace/name, reason, and for blocked rows the root cause; a mark of an object whose place
+//! is elsewhere in the tree says so (`↑ shown above`). Each row is fitted to the pane: the name is shortened in the
+//! middle only when nothing else fits, the reason and the root cause at the end, always with `…`.
 //!
 //! Only the window's rows become `TreeItem`s: they form a small forest under stand-ins for the ancestors above the
 //! window, and the `TreeState` scrolls past those stand-ins so the widget shows exactly the window.
 
 use super::style::{glyph, health_style};
-use crate::app::view::{Fold, NodeView, View};
+use crate::app::view::{Fold, NavigatorView, NodeView, View};
 use crate::config::Theme;
+use crate::flux::FluxKind;
+use crate::layout::fit;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, StatefulWidget, Widget};
 use tui_tree_widget::{Tree, TreeItem, TreeState};
+
+/// Follows the name of a mark (an object whose place is under another parent).
+const MARK: &str = "  ↪";
 
 /// Marks the selected row.
 const HIGHLIGHT: &str = "> ";
@@ -54,12 +61,15 @@ impl<'a> Open<'a> {
 /// opens what is open and selects what is selected.
 fn forest<'a>(
     theme: &Theme,
-    rows: &[NodeView],
-    has_selection: bool,
+    nav: &NavigatorView,
+    width: u16,
 ) -> (Vec<TreeItem<'a, Slot>>, TreeState<Slot>) {
+    let rows = &nav.rows;
+    let has_selection = nav.has_selection;
     let mut state = TreeState::default();
     let mut roots = Vec::new();
-    let above = rows.first().map_or(0, |n| n.depth);
+    let above = rows.first().map_or(0, |n| n.depth - nav.indent_from);
+    let kind_width = kind_column();
     // The items from the root down to the last one pushed; `path` holds their slots.
     let mut stack: Vec<Open<'a>> = (0..above)
         .map(|d| Open {
@@ -85,8 +95,9 @@ fn forest<'a>(
             }
         };
     for (i, node) in rows.iter().enumerate() {
+        let depth = node.depth - nav.indent_from;
         // A row's parent is the last item one level up (rows are a contiguous part of the tree in order).
-        while stack.len() > node.depth {
+        while stack.len() > depth {
             close(&mut stack, &mut roots, &mut path);
         }
         path.push(Slot::Row(i));
@@ -96,9 +107,13 @@ fn forest<'a>(
         if node.selected {
             state.select(path.clone());
         }
+        // The widget draws the selection mark, two columns per level and the fold arrow before the line.
+        let room = usize::from(width)
+            .saturating_sub(if has_selection { HIGHLIGHT.len() } else { 0 })
+            .saturating_sub(2 * depth + 2);
         stack.push(Open {
             slot: Slot::Row(i),
-            line: row_line(theme, node),
+            line: row_line(theme, node, kind_width, room),
             children: Vec::new(),
         });
         // Children outside the window: a hidden child gives the row its arrow.
@@ -136,10 +151,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let text = if nav.filter.as_deref().is_some_and(|f| !f.is_empty()) {
             "Nothing matches the filter."
         } else {
-            "No Flux objects (yet)."
+            view.empty.as_str()
         };
         frame.render_widget(
-            Paragraph::new(Span::styled(text, theme.text_dim)).block(block),
+            Paragraph::new(Span::styled(text, theme.text_dim))
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .block(block),
             area,
         );
         return;
@@ -148,7 +165,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
     let buf = frame.buffer_mut();
     buf.set_style(area, theme.text);
     block.render(area, buf);
-    let (items, mut state) = forest(theme, &nav.rows, nav.has_selection);
+    let (items, mut state) = forest(theme, nav, inner.width);
     let tree = match Tree::new(&items) {
         Ok(tree) => tree
             .style(theme.text)
@@ -161,7 +178,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
     };
     // The widget accepts a scroll offset only up to the rows it last drew: a draw into a scratch cell teaches it
     // how many there are, then it scrolls past the stand-ins above the window.
-    let above = nav.rows.first().map_or(0, |n| n.depth);
+    let above = nav.rows.first().map_or(0, |n| n.depth - nav.indent_from);
     let mut scratch = Buffer::empty(Rect::new(0, 0, 1, 1));
     let selected = state.selected().to_vec();
     state.select(Vec::new());
@@ -177,30 +194,113 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
     StatefulWidget::render(tree, tree_area, buf, &mut state);
 }
 
-fn row_line<'a>(theme: &Theme, node: &NodeView) -> Line<'a> {
+/// `Kind/namespace/name` written as the rows write objects, `KS namespace/name` (the kind's short name); other
+/// text as it is.
+fn compact_ref(text: &str) -> String {
+    match text.split_once('/') {
+        Some((kind, rest)) => match FluxKind::ALL.into_iter().find(|k| k.as_str() == kind) {
+            Some(k) => format!("{} {rest}", k.abbrev()),
+            None => text.to_owned(),
+        },
+        None => text.to_owned(),
+    }
+}
+
+/// Columns of the kind column: the longest short name of a kind.
+fn kind_column() -> usize {
+    FluxKind::ALL
+        .into_iter()
+        .map(|k| fit::width(k.abbrev()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Where a text too long for its room is shortened: at its end, in its middle (a reason, a revision with its
+/// rollout `⇣ 3/8` after it), or an object's name in its namespace or middle (`fit::name`).
+#[derive(Clone, Copy)]
+enum Cut {
+    End,
+    Middle,
+    Name,
+}
+
+/// One row's line in `room` columns: glyph, kind (padded to `kind_width`), name, then the reason and the root
+/// cause (or what it waits on) as far as they fit.
+fn row_line<'a>(theme: &Theme, node: &NodeView, kind_width: usize, room: usize) -> Line<'a> {
     let row = &node.row;
     let style = health_style(theme, row.health);
+    let lead = 1 + 1 + kind_width + 1;
+    // A mark always says it is one (`↪`), even when its name has to be shortened for it.
+    let arrow = if node.mark { fit::width(MARK) } else { 0 };
+    let name = fit::name(&row.name, room.saturating_sub(lead + arrow)).into_owned();
+    let mut left = room.saturating_sub(lead + fit::width(&name) + arrow);
     let mut spans = vec![
         Span::styled(glyph(row.health), style),
         Span::raw(" "),
-        Span::styled(format!("{:<5}", row.kind), theme.text_dim),
+        Span::styled(fit::pad(row.kind, kind_width), theme.text_dim),
         Span::raw(" "),
-        Span::styled(row.name.clone(), theme.text),
+        Span::styled(
+            name,
+            if node.mark {
+                theme.text_dim
+            } else {
+                theme.text
+            },
+        ),
     ];
+    if node.mark {
+        spans.push(Span::styled(MARK, theme.text_dim));
+    }
+    // Each extra (a lead and a text) takes what is left, its text shortened with `…`; one that would show too
+    // little of its text to be read (a few columns of a reason, a dozen of an object's name) is left out.
+    let mut extra = |lead: &str, text: &str, cut: Cut, style| {
+        let room = left.saturating_sub(fit::width(lead));
+        let full = fit::width(text);
+        let (least, text) = match cut {
+            Cut::End => (6, fit::end(text, room)),
+            Cut::Middle => (9, fit::middle(text, room)),
+            Cut::Name => (12, fit::name(text, room)),
+        };
+        if room < least.min(full) {
+            return;
+        }
+        let text = text.into_owned();
+        left = room.saturating_sub(fit::width(&text));
+        spans.push(Span::styled(format!("{lead}{text}"), style));
+    };
+    if node.mark {
+        match &node.placed_under {
+            Some(parent) => extra(" under ", &compact_ref(parent), Cut::Name, theme.text_dim),
+            None => extra(" ", "shown as a root", Cut::End, theme.text_dim),
+        }
+        return Line::from(spans);
+    }
+    // Stuck / overdue first: whatever the health, it is what the row must not hide.
+    if let Some((mark, text)) = &row.timing {
+        extra(
+            "  ",
+            &format!("{} {text}", mark.glyph()),
+            Cut::End,
+            theme.timing_flag,
+        );
+    }
     if !row.reason.is_empty() {
-        spans.push(Span::raw("  "));
-        spans.push(Span::styled(row.reason.clone(), style));
+        extra("  ", &row.reason, Cut::Middle, style);
     }
     if let Some(cause) = &row.blocked_by {
-        spans.push(Span::styled(
-            format!("  ← blocked by {cause}"),
+        extra(
+            "  ← blocked by ",
+            &compact_ref(cause),
+            Cut::Name,
             theme.root_cause,
-        ));
+        );
     } else if let Some(dep) = &row.waiting_on {
-        spans.push(Span::styled(
-            format!("  ← waiting on {dep}"),
+        extra(
+            "  ← waiting on ",
+            &compact_ref(dep),
+            Cut::Name,
             theme.text_dim,
-        ));
+        );
     }
     Line::from(spans)
 }

@@ -4,6 +4,7 @@
 use super::MAX_BANNERS;
 use super::style::{glyph, health_style};
 use crate::app::view::{BannerLevel, Connection, View};
+use crate::layout::fit;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -16,12 +17,14 @@ pub fn banners(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let style = match banner.level {
             BannerLevel::Error => theme.banner_error,
             BannerLevel::Warning => theme.banner_warning,
+            BannerLevel::Info => theme.banner_info,
         };
         let text = if i + 1 == MAX_BANNERS && total > MAX_BANNERS {
             format!(" {} (+{} more)", banner.text, total - MAX_BANNERS)
         } else {
             format!(" {}", banner.text)
         };
+        let text = fit::end(&text, usize::from(area.width)).into_owned();
         let row = Rect {
             y: area.y + u16::try_from(i).unwrap_or(0),
             height: 1,
@@ -69,6 +72,10 @@ pub fn status(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
         let style = health_style(theme, Some(*health)).patch(bar_bg(theme));
         spans.push(Span::styled(count_text(*health, *count, spelled), style));
     }
+    if s.invalid > 0 {
+        let style = health_style(theme, None).patch(bar_bg(theme));
+        spans.push(Span::styled(invalid_text(s.invalid, spelled), style));
+    }
     spans.extend(totals);
     let used: usize = spans.iter().map(Span::width).sum();
     let room = usize::from(area.width).saturating_sub(used);
@@ -106,11 +113,26 @@ fn count_text(health: crate::flux::Health, count: usize, spelled: bool) -> Strin
     }
 }
 
+/// ` !2` or, spelled out, ` !2 invalid`: objects that could not be parsed.
+fn invalid_text(count: usize, spelled: bool) -> String {
+    if spelled {
+        format!(" {}{count} invalid", glyph(None))
+    } else {
+        format!(" {}{count}", glyph(None))
+    }
+}
+
 fn counts_width(s: &crate::app::view::StatusBarView, spelled: bool) -> usize {
+    let invalid = if s.invalid > 0 {
+        Span::raw(invalid_text(s.invalid, spelled)).width()
+    } else {
+        0
+    };
     s.counts
         .iter()
         .map(|(h, c)| Span::raw(count_text(*h, *c, spelled)).width())
-        .sum()
+        .sum::<usize>()
+        + invalid
 }
 
 fn spans_width(spans: &[Span<'_>]) -> usize {
@@ -155,10 +177,19 @@ fn bar_bg(theme: &crate::config::Theme) -> ratatui::style::Style {
         })
 }
 
+/// The key hints, as many as fit: when they are too wide, hints are dropped from the end (the view model lists
+/// the least needed last; the last one, quit, stays).
 pub fn hints(frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
     let theme = view.theme;
+    let width = usize::from(area.width);
+    // ` key what ` and one more space before the next.
+    let hint_width = |(key, what): &&(String, String)| fit::width(key) + fit::width(what) + 3;
+    let mut shown: Vec<&(String, String)> = view.hints.iter().collect();
+    while shown.iter().map(hint_width).sum::<usize>() > width + 1 && shown.len() > 1 {
+        shown.remove(shown.len() - 2);
+    }
     let mut spans = Vec::new();
-    for (key, what) in &view.hints {
+    for (key, what) in shown {
         spans.push(Span::styled(format!(" {key}"), theme.key_hint));
         spans.push(Span::styled(format!(" {what} "), theme.text_dim));
     }

@@ -1,11 +1,12 @@
 //! The timings list screen (a table: status, kind, name, last duration, p95, time since the last success, next
-//! run, flags; the sort column marked `▼`), the timing block of the detail pane (summary, flags and a sparkline
+//! run, flags; the sort column marked `▼`; columns sized to their content by the view model), the timing block of the detail pane (summary, flags and a sparkline
 //! of recent durations), and the flag styles the status bar shares. Flags are words, readable without colour.
 
 use super::style::{glyph, health_style};
+use crate::app::timings_view::headings;
 use crate::app::view::{FlagView, TimingDetailView, TimingsView, View};
 use crate::config::Theme;
-use crate::timing::SortKey;
+use crate::layout::fit;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -40,35 +41,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, list: &TimingsVi
             theme.border_focused
         })
         .title(Span::styled(list.title.clone(), theme.title));
-    let heading = |key: SortKey, text: &str| {
-        let text = if key == list.sort {
-            format!("{text}▼")
-        } else {
-            text.to_owned()
-        };
-        Cell::from(text).style(theme.label)
-    };
-    let header = Row::new(vec![
-        Cell::from(""),
-        Cell::from("kind").style(theme.label),
-        Cell::from("name").style(theme.label),
-        heading(SortKey::LastDuration, "last"),
-        heading(SortKey::P95, "p95"),
-        heading(SortKey::SinceSuccess, "ok"),
-        heading(SortKey::OverdueBy, "next"),
-        Cell::from("flags").style(theme.label),
-    ]);
+    let header = Row::new(
+        std::iter::once(Cell::from("")).chain(
+            headings(list.sort)
+                .into_iter()
+                .map(|h| Cell::from(h).style(theme.label)),
+        ),
+    );
+    let c = list.columns;
     let rows = list.rows.iter().enumerate().map(|(i, r)| {
-        let flags: Vec<Span> = r
-            .flags
-            .iter()
-            .flat_map(|f| {
-                [
-                    Span::styled(f.label(), flag_style(theme, *f)),
-                    Span::raw(" "),
-                ]
-            })
-            .collect();
         let row = Row::new(vec![
             Cell::from(glyph(r.health)).style(health_style(theme, r.health)),
             Cell::from(r.kind).style(theme.text_dim),
@@ -77,7 +58,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, list: &TimingsVi
             Cell::from(r.p95.clone()),
             Cell::from(r.since_ok.clone()),
             Cell::from(r.next.clone()),
-            Cell::from(Line::from(flags)),
+            Cell::from(flags_line(theme, &r.flags, usize::from(c.flags))),
         ]);
         if list.selected == Some(i) {
             row.style(theme.selection)
@@ -85,16 +66,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, list: &TimingsVi
             row
         }
     });
-    // Durations and ages are short (`8m0s`, `12m`, `late 1h`); the name and the flags share the rest.
+    // Sized to the content by the view model: nothing is cut but the name (in the middle) and, on a narrow
+    // pane, the flags (with `…`).
     let widths = [
         Constraint::Length(1),
-        Constraint::Length(5),
-        Constraint::Fill(3),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(4),
-        Constraint::Length(8),
-        Constraint::Fill(2),
+        Constraint::Length(c.kind),
+        Constraint::Length(c.name),
+        Constraint::Length(c.last),
+        Constraint::Length(c.p95),
+        Constraint::Length(c.ok),
+        Constraint::Length(c.next),
+        Constraint::Length(c.flags),
     ];
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -114,6 +96,25 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, view: &View<'_>, list: &TimingsVi
             .style(theme.text),
         inner,
     );
+}
+
+/// The flags as words in their style, in at most `width` columns (the last one shortened with `…`).
+fn flags_line<'a>(theme: &Theme, flags: &[FlagView], width: usize) -> Line<'a> {
+    let mut spans = Vec::new();
+    let mut left = width;
+    for (i, f) in flags.iter().enumerate() {
+        let gap = usize::from(i > 0);
+        if left <= gap {
+            break;
+        }
+        let text = fit::end(f.label(), left - gap).into_owned();
+        left -= gap + fit::width(&text);
+        if gap > 0 {
+            spans.push(Span::raw(" "));
+        }
+        spans.push(Span::styled(text, flag_style(theme, *f)));
+    }
+    Line::from(spans)
 }
 
 /// Draws the timing block of the detail pane into `area` (inside the pane's border).

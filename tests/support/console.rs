@@ -1,6 +1,7 @@
 //! The console fixture: the fleet file, a fixed clock, the fixture's events, a state loaded from them, and
 //! driving a state: key actions, drawing it on a test terminal.
 
+use fluxops::app::state::Screen;
 use fluxops::app::{Action, Labels, Msg, State, update, view};
 use fluxops::cluster::ClusterEvent;
 use fluxops::config::Config;
@@ -33,7 +34,8 @@ pub fn labels() -> Labels {
     }
 }
 
-/// A state that has received `objects`, every kind synced (no tick yet).
+/// A state that has received `objects`, every kind synced (no tick yet): on the Problems screen when something
+/// is wrong, else on the tree (the console's opening rule).
 pub fn synced_state(objects: Vec<FluxObject>) -> State {
     let mut state = State::new(Config::builtin(), labels());
     for obj in objects {
@@ -54,14 +56,26 @@ pub fn synced_state(objects: Vec<FluxObject>) -> State {
     state
 }
 
-/// A state that has received the whole fleet, every kind synced, the clock at `now()`.
+/// A state that has received the whole fleet, every kind synced, the clock at `now()`, shown on the tree: the
+/// console opened on the Problems screen (the fleet has failures), and `1` was pressed, as a user would.
 pub fn loaded_state() -> State {
     let mut state = synced_state(fleet());
+    assert_eq!(
+        state.screen,
+        Screen::Problems,
+        "a failing fleet opens on Problems"
+    );
     for ev in events() {
         update(&mut state, Msg::Cluster(ClusterEvent::Event(Arc::new(ev))));
     }
     update(&mut state, Msg::Tick(now()));
+    on_tree(&mut state);
     state
+}
+
+/// Goes to the tree screen as a user would (`1`).
+pub fn on_tree(state: &mut State) {
+    act(state, &[Action::ShowTree]);
 }
 
 pub fn events() -> Vec<FluxEvent> {

@@ -4,10 +4,12 @@
 //! - `sim`: start the simulator (bare API server or scenario), kubeconfig → kube-rs client, object API;
 //! - `apiserver`: recorded real-server answers and raw HTTP requests;
 //! - `watch`: the console's connection and watch pipeline on a simulation;
+//! - `pipeline`: the real watchers feeding the real app state, what the screen says, a killable API server;
 //! - `objects`: `ResourceRef`, object and scenario-text builders;
 //! - `status`: reading conditions/readiness from fetched JSON;
 //! - `poll`: `eventually`, the one poll-until helper;
-//! - `fleets`: shared-data paths; `cli`: running the `fluxops` binary; `graph`: graph JSON and expected edges.
+//! - `fleets`: shared-data paths; `cli`: running the `fluxops` binary; `graph`: graph JSON and expected edges;
+//! - `pty`: the real binary in a pseudo-terminal (output, tty modes, keys, signals).
 
 #![allow(
     dead_code,
@@ -26,7 +28,9 @@ pub mod console;
 pub mod fleets;
 pub mod graph;
 pub mod objects;
+pub mod pipeline;
 pub mod poll;
+pub mod pty;
 pub mod sim;
 pub mod status;
 pub mod timings;

@@ -43,7 +43,7 @@ fn waits_for_a_source_then_follows_the_revision_through_a_chain_in_order() {
         changes,
         vec![Change::Reconciling {
             object: r("infra"),
-            revision: Some(format!("main@sha1:{}", &NEW[..12]))
+            revision: Some(format!("main@sha1:{NEW}"))
         }]
     );
     let changes = feed(&mut t, 12, vec![ready("infra", &[], NEW)]);
@@ -62,7 +62,7 @@ fn waits_for_a_source_then_follows_the_revision_through_a_chain_in_order() {
         vec![
             Change::Reconciling {
                 object: r("apps"),
-                revision: Some(format!("main@sha1:{}", &NEW[..12]))
+                revision: Some(format!("main@sha1:{NEW}"))
             },
             Change::Ready { object: r("apps") },
         ]
@@ -145,6 +145,28 @@ fn without_fail_fast_it_waits_until_the_rest_settles_and_a_cascade_names_its_roo
             ("other", State::Ready)
         ]
     );
+}
+
+#[test]
+fn a_failure_seen_before_the_timeout_is_a_failure_even_when_a_retry_is_reconciling() {
+    let options = TrackerOptions {
+        fail_fast: false,
+        ..TrackerOptions::default()
+    };
+    let mut t = started(
+        vec![git(NEW), ready("infra", &[], OLD), ready("other", &[], OLD)],
+        options,
+    );
+    assert_eq!(t.verdict_at_timeout(), Verdict::TimedOut, "nothing failed");
+    feed(&mut t, 2, vec![failing("infra", &[], NEW, IMMUTABLE)]);
+    assert_eq!(t.verdict(), None, "'other' has not settled");
+    assert_eq!(t.verdict_at_timeout(), Verdict::Failed);
+    // The controller retries: the failed object reconciles again when the timeout comes.
+    feed(&mut t, 3, vec![reconciling("infra", &[])]);
+    assert_eq!(t.verdict_at_timeout(), Verdict::Failed);
+    // Ready at the revision after all: only a timeout.
+    feed(&mut t, 4, vec![ready("infra", &[], NEW)]);
+    assert_eq!(t.verdict_at_timeout(), Verdict::TimedOut);
 }
 
 #[test]

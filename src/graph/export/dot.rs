@@ -3,21 +3,30 @@
 //! ownership edges dashed and grey with `constraint=false` (they do not change the layering), every edge
 //! labelled with its kind. Live graphs fill nodes with a colour per status; placeholders are dashed
 //! (dangling: red outline). Pipe it into `dot -Tsvg`.
+//!
+//! Untrusted text: control, bidi and format characters are written as the visible text `\uXXXX`
+//! (`crate::machine_text::visible`), never raw and never dropped (two names differing only by such a
+//! character stay two nodes).
 
 use super::{ExportEdge, ExportNode, GraphExport};
 use crate::flux::Health;
-use crate::text::sanitize_line;
+use crate::machine_text::{needs_escape, push_visible};
 
-/// A DOT double-quoted string: `"` and `\` escaped, line breaks and control characters removed.
+/// A DOT double-quoted string: `"` and `\` escaped, control and format characters (line breaks included)
+/// shown as `\uXXXX`.
 #[must_use]
 pub fn quote(text: &str) -> String {
-    let clean = sanitize_line(text);
-    let mut out = String::with_capacity(clean.len() + 2);
+    let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
-    for c in clean.chars() {
+    for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
+            c if needs_escape(c) => {
+                // DOT reads `\\` as one backslash: the label shows `\uXXXX`.
+                out.push('\\');
+                push_visible(&mut out, c);
+            }
             c => out.push(c),
         }
     }
@@ -51,7 +60,7 @@ fn node_line(n: &ExportNode) -> String {
     let mut attrs = vec![format!("label={label}")];
     match n.state {
         "dangling" => attrs.push("style=dashed, color=red".to_owned()),
-        "implied" | "unlisted" => attrs.push("style=dashed".to_owned()),
+        "implied" | "unlisted" | "noAccess" => attrs.push("style=dashed".to_owned()),
         _ => {
             if let Some(h) = n.status {
                 attrs.push(format!("style=filled, fillcolor={}", status_colour(h)));

@@ -2,18 +2,19 @@
 //! node ids generated (`n0`, `n1`, … in node order: Mermaid ids must be plain words) with the object in a
 //! quoted label, waits-on edges `-->|kind|`, ownership edges dotted `-.->|kind|`. Live graphs colour nodes by
 //! status with one `classDef` per status; placeholders get a dashed class. Labels escape `"`, `<`, `>`, `#`,
-//! `&` as Mermaid entity codes, and untrusted names are sanitised first.
+//! `&` as Mermaid entity codes; control, bidi and format characters in untrusted names are written as the
+//! visible text `\uXXXX` (`crate::machine_text::visible`).
 
 use super::GraphExport;
 use crate::flux::Health;
-use crate::text::sanitize_line;
+use crate::machine_text::visible;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// The text of a quoted Mermaid label: entity codes for characters Mermaid would read as syntax.
 #[must_use]
 pub fn escape_label(text: &str) -> String {
-    let clean = sanitize_line(text);
+    let clean = visible(text);
     let mut out = String::with_capacity(clean.len());
     for c in clean.chars() {
         match c {
@@ -70,7 +71,7 @@ pub fn render(export: &GraphExport) -> String {
         let _ = writeln!(out, "  {id}[\"{label}\"]");
         let class = match (n.state, n.status) {
             ("dangling", _) => Some("missing"),
-            ("implied" | "unlisted", _) => Some("implied"),
+            ("implied" | "unlisted" | "noAccess", _) => Some("implied"),
             (_, Some(h)) => Some(class_of(h)),
             _ => None,
         };

@@ -56,8 +56,9 @@ pub struct ExportNode {
     pub kind: FluxKind,
     pub namespace: String,
     pub name: String,
-    /// `present`, `implied` (a HelmChart helm-controller generates), `dangling` (referenced, missing) or
-    /// `unlisted` (referenced, of a kind that could not be listed: missing CRD or forbidden).
+    /// `present`, `implied` (a HelmChart helm-controller generates), `dangling` (referenced, missing),
+    /// `noAccess` (referenced, of a kind listing is forbidden for: unknown) or `unlisted` (referenced, of a kind
+    /// that is not served: CRD missing).
     pub state: &'static str,
     /// The health word (`Ready`, `Failing`, …) when the graph is live and the object known; else `None`.
     pub status: Option<Health>,
@@ -127,7 +128,12 @@ pub struct ExportRollout {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
+    /// Every node, objects and placeholders.
     pub nodes: usize,
+    /// The nodes that are Flux objects in the cluster (or the repository): `present` ones. Placeholders for
+    /// dangling references, HelmCharts not yet generated and references into unlisted kinds are nodes, not
+    /// objects (the console counts the same way).
+    pub objects: usize,
     pub edges: usize,
     /// Per edge kind (kinds with none are absent).
     pub edges_by_kind: BTreeMap<&'static str, usize>,
@@ -141,6 +147,9 @@ pub struct Counts {
 pub struct GraphExport {
     pub schema: &'static str,
     pub origin: Origin,
+    /// The one namespace the export is limited to (`-n`); absent: every namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     pub counts: Counts,
     /// Sorted by kind (`FluxKind` order: appliers first), namespace, name.
     pub nodes: Vec<ExportNode>,
@@ -175,6 +184,7 @@ fn state_name(state: NodeState) -> &'static str {
         NodeState::Present => "present",
         NodeState::Implied => "implied",
         NodeState::Dangling => "dangling",
+        NodeState::NoAccess => "noAccess",
     }
 }
 
@@ -205,6 +215,8 @@ pub struct ExportInput<'a> {
     pub notes: Vec<String>,
     /// Kinds that could not be listed: their placeholders are `unlisted`, not dangling, and not warned about.
     pub unlisted: Vec<FluxKind>,
+    /// The one namespace read or kept (`-n`), `None` for every namespace: said in the output.
+    pub namespace: Option<String>,
 }
 
 /// Builds the export of the nodes `filter` selects.
@@ -295,8 +307,10 @@ pub fn export(input: ExportInput<'_>, filter: &Filter) -> GraphExport {
     GraphExport {
         schema: SCHEMA,
         origin: input.origin,
+        namespace: input.namespace,
         counts: Counts {
             nodes: nodes.len(),
+            objects: nodes_by_state.get("present").copied().unwrap_or(0),
             edges: edges.len(),
             edges_by_kind,
             nodes_by_state,

@@ -67,6 +67,7 @@ fn live(g: &Graph) -> ExportInput<'_> {
         files: BTreeMap::new(),
         notes: vec!["Bucket: not served (CRD not installed)".into()],
         unlisted: Vec::new(),
+        namespace: None,
     }
 }
 
@@ -230,7 +231,11 @@ fn dot_quotes_and_escapes_ids_and_labels() {
     let text = dot::render(&export(live(&g), &Filter::default()));
     assert!(text.starts_with("digraph fluxops {\n") && text.ends_with("}\n"));
     assert!(!text.contains('\u{1b}'));
-    assert!(text.contains(r#""Kustomization/n/a\"b\\c<d>#e""#), "{text}");
+    // The escape character shows as the text `\u001B` (DOT reads `\\` as one backslash), never raw.
+    assert!(
+        text.contains(r#""Kustomization/n/a\"b\\c<d>#e\\u001B[31m""#),
+        "{text}"
+    );
     assert!(
         text.contains(r#"-> "GitRepository/n/r" [label="sourceRef"]"#),
         "{text}"
@@ -245,7 +250,9 @@ fn mermaid_uses_generated_ids_and_entity_codes() {
     assert!(text.starts_with("flowchart BT\n"));
     assert!(!text.contains('\u{1b}'));
     assert!(
-        text.contains("n0[\"Kustomization<br/>n/a#quot;b\\c#lt;d#gt;#35;e<br/>Unknown\"]"),
+        text.contains(
+            "n0[\"Kustomization<br/>n/a#quot;b\\c#lt;d#gt;#35;e\\u001B[31m<br/>Unknown\"]"
+        ),
         "{text}"
     );
     assert!(text.contains("n0 -->|sourceRef| n1"), "{text}");

@@ -6,8 +6,9 @@
 //!    component that points backwards in the component's visit order is reversed (and marked), a self-loop
 //!    is dropped (and counted).
 //! 2. [`rank`]: longest-path layering from the top (a node with nothing above it is in layer 0, every other
-//!    node one layer below the lowest node it hangs from); edges spanning several layers are split by dummy
-//!    nodes, one per layer crossed.
+//!    node one layer below the lowest node it hangs from); edges spanning several layers pass dummy nodes, one
+//!    per layer crossed, shared by the long edges of one node (its trunk) and bounded in number (the longest
+//!    edges past the budget are cut: not drawn, counted).
 //! 3. [`order`]: crossing reduction: a depth-first initial order, then alternating down/up barycenter sweeps,
 //!    each followed by adjacent-swap transposition, keeping the best order seen (crossings counted exactly,
 //!    Barth–Jünger–Mutzel accumulator).
@@ -76,7 +77,8 @@ impl Placed {
     }
 }
 
-/// One input edge as drawn: the chain of layered nodes it passes through, top to bottom.
+/// One input edge as drawn: from its top end, down its top end's trunk of dummies (when it spans several
+/// layers), into its bottom end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoutedEdge {
     /// The input edge's ends as given (`upper`, `lower`).
@@ -84,8 +86,31 @@ pub struct RoutedEdge {
     pub lower: usize,
     /// The edge pointed upwards in the input (it closed a cycle): drawn from `lower` (top) to `upper`.
     pub reversed: bool,
-    /// Layered node indices from the top end to the bottom end (real ends, dummies between).
-    pub chain: Vec<usize>,
+    /// The layered node the edge enters its bottom end from (its top end, or a dummy of the top end's trunk);
+    /// `None`: the edge is too long for the dummy budget and is not drawn ([`Layout::cut`]).
+    pub via: Option<usize>,
+}
+
+impl RoutedEdge {
+    /// The end drawn on top.
+    #[must_use]
+    pub fn top(&self) -> usize {
+        if self.reversed {
+            self.lower
+        } else {
+            self.upper
+        }
+    }
+
+    /// The end drawn below.
+    #[must_use]
+    pub fn bottom(&self) -> usize {
+        if self.reversed {
+            self.upper
+        } else {
+            self.lower
+        }
+    }
 }
 
 /// The result of [`layout`].
@@ -98,6 +123,10 @@ pub struct Layout {
     /// Layered node indices of each layer, left to right.
     pub layers: Vec<Vec<usize>>,
     pub edges: Vec<RoutedEdge>,
+    /// The node above each dummy (`above[d - node_count]`): a trunk goes down one layer at a time.
+    pub above: Vec<usize>,
+    /// Edges not drawn because routing them would pass the dummy budget (the longest ones).
+    pub cut: usize,
     /// Self-loops dropped.
     pub self_loops: usize,
     /// Edge crossings of the final order.
@@ -120,6 +149,24 @@ impl Layout {
     #[must_use]
     pub fn layer_count(&self) -> usize {
         self.layers.len()
+    }
+
+    /// The layered nodes edge `e` passes through, top end to bottom end (empty when it is cut).
+    #[must_use]
+    pub fn chain(&self, e: usize) -> Vec<usize> {
+        let Some(edge) = self.edges.get(e) else {
+            return Vec::new();
+        };
+        let Some(mut at) = edge.via else {
+            return Vec::new();
+        };
+        let mut out = vec![edge.bottom(), at];
+        while self.is_dummy(at) {
+            at = self.above[at - self.node_count];
+            out.push(at);
+        }
+        out.reverse();
+        out
     }
 }
 
@@ -145,22 +192,25 @@ pub fn layout(input: &LayoutInput, options: &LayoutOptions) -> Layout {
         })
         .collect();
     let width = placed.iter().map(|p| p.x + p.width).max().unwrap_or(0);
-    let edges = dag
+    let edges: Vec<RoutedEdge> = dag
         .edges
         .iter()
-        .zip(layered.chains)
-        .map(|(e, chain)| RoutedEdge {
+        .zip(&layered.via)
+        .map(|(e, via)| RoutedEdge {
             upper: if e.reversed { e.lower } else { e.upper },
             lower: if e.reversed { e.upper } else { e.lower },
             reversed: e.reversed,
-            chain,
+            via: *via,
         })
         .collect();
+    let cut = edges.iter().filter(|e| e.via.is_none()).count();
     Layout {
         node_count: n,
         placed,
         layers,
         edges,
+        above: layered.above,
+        cut,
         self_loops: dag.self_loops,
         crossings,
         input_crossings,

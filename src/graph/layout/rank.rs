@@ -1,6 +1,12 @@
 //! Layering: longest path from the top (a node with no upper neighbour is in layer 0; any other node is one
-//! layer below its lowest upper neighbour), then every edge spanning `k > 1` layers is split by `k - 1` dummy
-//! nodes so that all edges of the [`Layered`] graph join adjacent layers.
+//! layer below its lowest upper neighbour), then every edge spanning `k > 1` layers passes `k - 1` dummy nodes so
+//! that all edges of the [`Layered`] graph join adjacent layers.
+//!
+//! The long edges of one upper node share its **trunk**: one dummy per layer below it, as deep as its longest
+//! edge, each edge leaving the trunk one layer above its lower end (a source read by a `dependsOn` chain of 1,000
+//! is one line with 1,000 branches, not 500,000 dummies). Dummies are bounded by [`DUMMIES_PER_ELEMENT`] per node
+//! and edge: edges are routed shortest first, and one whose trunk would pass the budget is **cut** (not drawn; the
+//! console says so).
 
 use super::acyclic::DagEdge;
 
@@ -13,8 +19,11 @@ pub struct Layered {
     /// Neighbours one layer up / down of each node (in edge order, no duplicates).
     pub up: Vec<Vec<usize>>,
     pub down: Vec<Vec<usize>>,
-    /// Per acyclic edge, the nodes it passes through from top to bottom.
-    pub chains: Vec<Vec<usize>>,
+    /// Per acyclic edge, the node it enters its lower end from: the upper end itself (one layer apart) or the
+    /// last dummy of the upper end's trunk; `None`: the edge is cut.
+    pub via: Vec<Option<usize>>,
+    /// The node above each dummy (`above[d - real]`): the upper end or the trunk's dummy one layer up.
+    pub above: Vec<usize>,
     /// Position of each node in its layer (set by [`Layered::set_order`]; input order until then).
     pub pos: Vec<u32>,
     pub layer_count: usize,
@@ -66,33 +75,65 @@ pub fn layers_of(n: usize, edges: &[DagEdge]) -> Vec<u32> {
     layer
 }
 
-/// The layered graph of `n` real nodes and acyclic `edges`, dummies inserted.
+/// Dummies allowed per node and edge of the input.
+pub const DUMMIES_PER_ELEMENT: usize = 2;
+
+/// The layered graph of `n` real nodes and acyclic `edges`, dummies inserted (see the module doc).
 #[must_use]
 pub fn layered(n: usize, edges: &[DagEdge]) -> Layered {
     let mut layer = layers_of(n, edges);
+    let spans: Vec<usize> = edges
+        .iter()
+        .map(|e| (layer[e.lower] - layer[e.upper]) as usize)
+        .collect();
+    // Which edges fit the budget, shortest first: each needs its upper end's trunk `span - 1` deep.
+    let budget = DUMMIES_PER_ELEMENT * (n + edges.len());
+    let mut by_span: Vec<usize> = (0..edges.len()).collect();
+    by_span.sort_by_key(|i| spans[*i]);
+    let mut depth = vec![0usize; n];
+    let mut used = 0usize;
+    let mut routed = vec![false; edges.len()];
+    for i in by_span {
+        let e = &edges[i];
+        let need = spans[i].saturating_sub(1);
+        let extra = need.saturating_sub(depth[e.upper]);
+        if used + extra <= budget {
+            used += extra;
+            depth[e.upper] = depth[e.upper].max(need);
+            routed[i] = true;
+        }
+    }
     let mut up: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut down: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut chains = Vec::with_capacity(edges.len());
-    for e in edges {
-        let (top, bottom) = (layer[e.upper], layer[e.lower]);
-        let mut chain = vec![e.upper];
-        let mut prev = e.upper;
-        for l in top + 1..bottom {
+    let mut trunk: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut above = Vec::new();
+    let mut via = Vec::with_capacity(edges.len());
+    for (i, e) in edges.iter().enumerate() {
+        if !routed[i] {
+            via.push(None);
+            continue;
+        }
+        let need = spans[i].saturating_sub(1);
+        // Grow the trunk in edge order, so dummies are numbered as the edges that first need them.
+        while trunk[e.upper].len() < need {
+            let prev = trunk[e.upper].last().copied().unwrap_or(e.upper);
             let d = layer.len();
-            layer.push(l);
-            up.push(Vec::new());
+            layer.push(layer[prev] + 1);
+            up.push(vec![prev]);
             down.push(Vec::new());
             down[prev].push(d);
-            up[d].push(prev);
-            chain.push(d);
-            prev = d;
+            above.push(prev);
+            trunk[e.upper].push(d);
         }
-        if !down[prev].contains(&e.lower) {
-            down[prev].push(e.lower);
-            up[e.lower].push(prev);
-        }
-        chain.push(e.lower);
-        chains.push(chain);
+        let from = match need {
+            0 => e.upper,
+            k => trunk[e.upper][k - 1],
+        };
+        // `break_cycles` keeps one edge per pair of ends, and each trunk dummy leads into its own layer: no
+        // duplicate links.
+        down[from].push(e.lower);
+        up[e.lower].push(from);
+        via.push(Some(from));
     }
     let layer_count = layer.iter().max().map_or(0, |m| *m as usize + 1);
     let mut pos = vec![0u32; layer.len()];
@@ -106,10 +147,26 @@ pub fn layered(n: usize, edges: &[DagEdge]) -> Layered {
         layer,
         up,
         down,
-        chains,
+        via,
+        above,
         pos,
         layer_count,
     }
+}
+
+/// The nodes edge `e` passes through from `top` down to `bottom` (empty when it is cut).
+#[must_use]
+pub fn chain(g: &Layered, e: usize, top: usize, bottom: usize) -> Vec<usize> {
+    let Some(mut at) = g.via.get(e).copied().flatten() else {
+        return Vec::new();
+    };
+    let mut out = vec![bottom, at];
+    while at >= g.real && at != top {
+        at = g.above[at - g.real];
+        out.push(at);
+    }
+    out.reverse();
+    out
 }
 
 #[cfg(test)]
@@ -130,7 +187,7 @@ mod tests {
         let g = layered(4, &[e(0, 1), e(1, 2), e(2, 3), e(0, 3)]);
         assert_eq!(&g.layer[..4], &[0, 1, 2, 3]);
         assert_eq!(g.len(), 6);
-        let long = &g.chains[3];
+        let long = chain(&g, 3, 0, 3);
         assert_eq!(long.len(), 4);
         for pair in long.windows(2) {
             assert_eq!(g.layer[pair[1]], g.layer[pair[0]] + 1);
@@ -142,5 +199,52 @@ mod tests {
     fn a_node_sits_one_layer_below_its_lowest_parent() {
         let g = layered(4, &[e(0, 1), e(1, 2), e(0, 2), e(3, 2)]);
         assert_eq!(&g.layer[..4], &[0, 1, 2, 0]);
+    }
+
+    #[test]
+    fn the_long_edges_of_one_node_share_its_trunk() {
+        // 0 → 1 → 2 → 3 → 4, and 0 waits-on-edges to 2, 3 and 4: one trunk of three dummies, not 1 + 2 + 3.
+        let edges = [
+            e(0, 1),
+            e(1, 2),
+            e(2, 3),
+            e(3, 4),
+            e(0, 2),
+            e(0, 3),
+            e(0, 4),
+        ];
+        let g = layered(5, &edges);
+        assert_eq!(g.len(), 5 + 3);
+        for (i, edge) in edges.iter().enumerate() {
+            let c = chain(&g, i, edge.upper, edge.lower);
+            assert_eq!(c.first(), Some(&edge.upper));
+            assert_eq!(c.last(), Some(&edge.lower));
+            assert_eq!(
+                c.len() as u32,
+                g.layer[edge.lower] - g.layer[edge.upper] + 1
+            );
+        }
+    }
+
+    #[test]
+    fn dummies_stay_within_the_budget_and_the_longest_edges_are_cut() {
+        // Node k waits on k - 1 and on the last node: every upper end has its own long edge (n²/2 dummies if
+        // all were routed).
+        let n = 200;
+        let mut edges: Vec<DagEdge> = (1..n).map(|k| e(k - 1, k)).collect();
+        edges.extend((0..n - 2).map(|k| e(k, n - 1)));
+        let g = layered(n, &edges);
+        assert!(g.len() - n <= DUMMIES_PER_ELEMENT * (n + edges.len()));
+        let cut: Vec<usize> = (0..edges.len()).filter(|i| g.via[*i].is_none()).collect();
+        assert!(!cut.is_empty());
+        // Cut edges are the longest: every routed edge is at most as long as any cut one.
+        let span = |i: usize| g.layer[edges[i].lower] - g.layer[edges[i].upper];
+        let longest_routed = (0..edges.len())
+            .filter(|i| g.via[*i].is_some())
+            .map(span)
+            .max();
+        let shortest_cut = cut.iter().map(|i| span(*i)).min();
+        assert!(longest_routed <= shortest_cut);
+        assert!(chain(&g, cut[0], edges[cut[0]].upper, n - 1).is_empty());
     }
 }

@@ -250,8 +250,11 @@ impl Run<'_> {
         }
     }
 
-    /// The status while the reconcile runs (`ProgressiveStatus`: Reconciling=True, Ready=Unknown).
-    fn started(&self, message: &str) -> Step {
+    /// The status while the reconcile runs, as fluxcd/pkg `ProgressiveStatus` leaves it: Reconciling=True;
+    /// Ready=Unknown when the run builds an artifact (`drift`: none stored yet, or a new revision) or Ready was
+    /// not decided, otherwise Ready as it was (a failed source stays Ready=False). The last run's failure
+    /// conditions (`FetchFailed`) stay until the run ends.
+    fn started(&self, message: &str, drift: bool) -> Step {
         let mut run = Run {
             status: self.status.clone(),
             progressing: String::new(),
@@ -264,13 +267,19 @@ impl Run<'_> {
             message,
             Duration::ZERO,
         );
-        run.set(
-            "Ready",
-            CondStatus::Unknown,
-            "Progressing",
-            message,
-            Duration::ZERO,
-        );
+        let view = json!({ "status": Value::Object(run.status.clone()) });
+        let ready_decided = conditions::get(&view, "Ready")
+            .and_then(|c| c.get("status")?.as_str())
+            .is_some_and(|s| s != "Unknown");
+        if drift || !ready_decided {
+            run.set(
+                "Ready",
+                CondStatus::Unknown,
+                "Progressing",
+                message,
+                Duration::ZERO,
+            );
+        }
         Step {
             after: Duration::ZERO,
             status: run.status,
@@ -281,7 +290,10 @@ impl Run<'_> {
     /// A failed fetch: Ready=False and FetchFailed=True with the raw error, Reconciling ProgressingWithRetry, a
     /// Warning event; an earlier artifact is kept.
     fn failed(mut self, reason: &str, message: String, retry: Duration) -> Plan {
-        let start = self.started(&self.progressing.clone());
+        // source-controller's reconcileStorage marks a source without an artifact "building artifact"
+        // (Ready=Unknown) at the start of every run, before the fetch fails again.
+        let drift = !self.status.contains_key("artifact");
+        let start = self.started(&self.progressing.clone(), drift);
         let (d, progressing) = (self.duration, self.progressing.clone());
         self.set(
             "Reconciling",
@@ -337,7 +349,7 @@ impl Run<'_> {
         } else {
             self.progressing.clone()
         };
-        let start = self.started(&msg);
+        let start = self.started(&msg, true);
         let d = self.duration;
         let (ns, name) = (object::namespace(obj), object::name(obj));
         let kind = self.input.kind;

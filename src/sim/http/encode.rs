@@ -210,18 +210,19 @@ pub fn watch_line<T: Serialize>(type_: &str, object: &T) -> Vec<u8> {
     line
 }
 
-/// The continue token for a page ending at `(namespace, name)`: opaque (hex of `ns/name`).
+/// The continue token for a page of the snapshot at `resource_version` ending at `(namespace, name)`: opaque
+/// (hex of `rv/ns/name`); the next page reads the same snapshot, as a real continue token does.
 #[must_use]
-pub fn continue_token(after: &(String, String)) -> String {
-    format!("{}/{}", after.0, after.1)
+pub fn continue_token(resource_version: u64, after: &(String, String)) -> String {
+    format!("{resource_version}/{}/{}", after.0, after.1)
         .bytes()
         .map(|b| format!("{b:02x}"))
         .collect()
 }
 
-/// Decodes a continue token.
+/// Decodes a continue token: the snapshot's resourceVersion and where the page ended.
 #[must_use]
-pub fn parse_continue(token: &str) -> Option<(String, String)> {
+pub fn parse_continue(token: &str) -> Option<(u64, (String, String))> {
     if !token.len().is_multiple_of(2) {
         return None;
     }
@@ -230,6 +231,7 @@ pub fn parse_continue(token: &str) -> Option<(String, String)> {
         .map(|i| u8::from_str_radix(token.get(i..i + 2)?, 16).ok())
         .collect();
     let text = String::from_utf8(bytes?).ok()?;
-    let (ns, name) = text.split_once('/')?;
-    Some((ns.to_owned(), name.to_owned()))
+    let (rv, rest) = text.split_once('/')?;
+    let (ns, name) = rest.split_once('/')?;
+    Some((rv.parse().ok()?, (ns.to_owned(), name.to_owned())))
 }

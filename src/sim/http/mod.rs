@@ -5,6 +5,7 @@
 
 pub mod discovery;
 pub mod encode;
+mod list_options;
 pub mod path;
 mod read;
 mod scale;
@@ -47,6 +48,8 @@ pub struct ApiConfig {
     pub require_namespaces: bool,
     /// The bearer token the kubeconfig carries; a request with another token gets 401.
     pub token: String,
+    /// The WatchList feature gate (streaming lists); off, as on a default 1.28 server.
+    pub watch_list: bool,
 }
 
 /// Everything a request handler needs (cheap to clone).
@@ -149,11 +152,17 @@ async fn handle(State(state): State<ApiState>, request: Request) -> Response {
     let bad_token = authorization
         .as_deref()
         .is_some_and(|a| a != format!("Bearer {}", state.config.token));
+    // A stalled server accepted the connection and answers nothing until it is let go.
+    state.controls.wait_unstalled().await;
     let latency = state.controls.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let response = if state.controls.is_unavailable() {
+    let response = if let Some(code) = state.controls.failing() {
+        failing_response(code, &req, &parts.uri, &state.config.user)
+    } else if state.controls.garbage() {
+        garbage_response()
+    } else if state.controls.is_unavailable() {
         status_response(
             &StatusBody::failure(
                 503,
@@ -309,7 +318,7 @@ async fn resource(state: &ApiState, path: &ResourcePath, req: &Req) -> Response 
     match (&req.method, path.name.is_some()) {
         (&Method::GET, true) => read::get(&ctx, req),
         (&Method::GET, false) if req.flag("watch") => watch::watch(&ctx, req),
-        (&Method::GET, false) => read::list(&ctx, req),
+        (&Method::GET, false) => read::list(&ctx, req).await,
         (&Method::POST, false) => write::create(&ctx, req),
         (&Method::PUT, true) => write::update(&ctx, req),
         (&Method::PATCH, true) => write::patch(&ctx, req),
@@ -351,6 +360,84 @@ impl Ctx<'_> {
             self.path.name.as_deref().unwrap_or_default(),
         )
     }
+}
+
+/// The answer of a server that fails every request with `code` (the `status=CODE` fault), as the real server
+/// words each: 401 Unauthorized, 403 for the request's verb and resource, 429 with Retry-After, 500 from a
+/// timing-out etcd, 503 while unavailable.
+fn failing_response(code: u16, req: &Req, uri: &axum::http::Uri, user: &str) -> Response {
+    let body = match code {
+        401 => StatusBody::failure(401, "Unauthorized", "Unauthorized".to_owned(), None),
+        403 => {
+            let route = parse_route(uri.path());
+            match &route {
+                Route::Resource(path) => StatusBody::forbidden(
+                    user,
+                    verb(req, path),
+                    &path.group,
+                    &path.resource,
+                    path.namespace.as_deref(),
+                    path.name.as_deref(),
+                ),
+                _ => StatusBody::failure(
+                    403,
+                    "Forbidden",
+                    format!(
+                        "forbidden: User \"{user}\" cannot get path \"{}\"",
+                        uri.path()
+                    ),
+                    Some(status::Details::default()),
+                ),
+            }
+        }
+        429 => StatusBody::failure(
+            429,
+            "TooManyRequests",
+            "Too many requests, please try again later.".to_owned(),
+            Some(status::Details {
+                retry_after_seconds: Some(1),
+                ..status::Details::default()
+            }),
+        ),
+        503 => StatusBody::failure(
+            503,
+            "ServiceUnavailable",
+            "the server is currently unable to handle the request".to_owned(),
+            Some(status::Details::default()),
+        ),
+        _ => StatusBody::failure(
+            500,
+            "InternalError",
+            "Internal error occurred: etcdserver: request timed out".to_owned(),
+            Some(status::Details {
+                causes: vec![status::CauseBody {
+                    reason: String::new(),
+                    message: "etcdserver: request timed out".to_owned(),
+                    field: String::new(),
+                }],
+                ..status::Details::default()
+            }),
+        ),
+    };
+    let mut response = status_response(&body, req.pretty);
+    if code == 429 {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
+}
+
+/// What a broken proxy in front of the API server answers: an HTML error page (the `garbage` fault).
+pub(crate) const GARBAGE: &str = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n";
+
+fn garbage_response() -> Response {
+    let mut response = Response::new(Body::from(GARBAGE));
+    *response.status_mut() = StatusCode::BAD_GATEWAY;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    response
 }
 
 /// Sets the headers every API response carries.

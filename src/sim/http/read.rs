@@ -1,7 +1,9 @@
 //! GET of one object and of collections (JSON list or server-side Table), with label/field
-//! selectors and `limit`/`continue` paging.
+//! selectors, `limit`/`continue` paging and the v1.28 resourceVersion semantics (`list_options`: the watch cache
+//! or storage, snapshots, waiting for freshness).
 
 use super::encode::{self, ListMeta, continue_token, parse_continue};
+use super::list_options::{self, ReadFrom};
 use super::status::{StatusBody, from_store_error};
 use super::table::{IncludeObject, table, wants_table};
 use super::{Ctx, Req, bytes_response, json_response, status_response};
@@ -9,6 +11,7 @@ use crate::sim::store::{Selector, StoreError};
 use axum::http::StatusCode;
 use axum::response::Response;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// GET `…/<resource>/<name>` (and `…/status`).
 pub(super) fn get(ctx: &Ctx<'_>, req: &Req) -> Response {
@@ -49,17 +52,73 @@ pub(super) fn selector(ctx: &Ctx<'_>, req: &Req) -> Result<Selector, Box<Respons
     .map_err(|e| Box::new(status_response(&from_store_error(&e), req.pretty)))
 }
 
-/// GET a collection.
-pub(super) fn list(ctx: &Ctx<'_>, req: &Req) -> Response {
+/// How long a cache read waits for the cache to reach the requested resourceVersion (the real `blockTimeout`).
+const FRESHNESS_WAIT: Duration = Duration::from_secs(3);
+
+/// GET a collection, from the watch cache or from storage as a v1.28 server decides (`list_options`).
+pub(super) async fn list(ctx: &Ctx<'_>, req: &Req) -> Response {
     let selector = match selector(ctx, req) {
         Ok(s) => s,
         Err(response) => return *response,
     };
-    let start_after = match req.param("continue") {
-        None => None,
-        Some(token) => match parse_continue(token) {
-            Some(after) => Some(after),
-            None => {
+    let read_from = match list_options::list(req) {
+        Ok(r) => r,
+        Err(body) => return status_response(&body, req.pretty),
+    };
+    let store = &ctx.state.store;
+    let resource = ctx.def.group_resource();
+    let namespace = ctx.path.namespace.as_deref();
+    let limit = req.param("limit").and_then(|l| l.parse::<usize>().ok());
+    let page = match read_from {
+        ReadFrom::Cache { not_older_than } => {
+            // The cache is the store, or a snapshot of it when a test froze it (a lagging cache).
+            let cache_rv = |store: &crate::sim::Store| {
+                ctx.state.controls.frozen_cache().map_or_else(
+                    || store.resource_version(),
+                    |f| f.min(store.resource_version()),
+                )
+            };
+            let deadline = tokio::time::Instant::now() + FRESHNESS_WAIT;
+            while cache_rv(store) < not_older_than {
+                if tokio::time::Instant::now() >= deadline {
+                    let body = list_options::too_large(not_older_than, cache_rv(store));
+                    return status_response(&body, req.pretty);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            // One piece: the watch cache ignores the limit.
+            match store.list_page_at(
+                &resource,
+                namespace,
+                &selector,
+                None,
+                None,
+                Some(cache_rv(store)),
+            ) {
+                Ok(page) => page,
+                Err(_) => return status_response(&list_options::list_expired(), req.pretty),
+            }
+        }
+        ReadFrom::Latest { not_older_than } => {
+            let page = store.list_page(&resource, namespace, &selector, limit, None);
+            if page.resource_version < not_older_than {
+                let body = list_options::too_large(not_older_than, page.resource_version);
+                return status_response(&body, req.pretty);
+            }
+            page
+        }
+        ReadFrom::Exact(rv) => {
+            let current = store.resource_version();
+            if rv > current {
+                return status_response(&list_options::too_large(rv, current), req.pretty);
+            }
+            match store.list_page_at(&resource, namespace, &selector, limit, None, Some(rv)) {
+                Ok(page) => page,
+                Err(_) => return status_response(&list_options::list_expired(), req.pretty),
+            }
+        }
+        ReadFrom::Continue => {
+            let Some((rv, after)) = req.param("continue").and_then(parse_continue) else {
                 let body = StatusBody::failure(
                     400,
                     "BadRequest",
@@ -67,18 +126,24 @@ pub(super) fn list(ctx: &Ctx<'_>, req: &Req) -> Response {
                     None,
                 );
                 return status_response(&body, req.pretty);
+            };
+            match store.list_page_at(
+                &resource,
+                namespace,
+                &selector,
+                limit,
+                Some(&after),
+                Some(rv),
+            ) {
+                Ok(page) => page,
+                Err(_) => return status_response(&list_options::continue_expired(), req.pretty),
             }
-        },
+        }
     };
-    let limit = req.param("limit").and_then(|l| l.parse::<usize>().ok());
-    let page = ctx.state.store.list_page(
-        &ctx.def.group_resource(),
-        ctx.path.namespace.as_deref(),
-        &selector,
-        limit,
-        start_after.as_ref(),
-    );
-    let token = page.continue_after.as_ref().map(continue_token);
+    let token = page
+        .continue_after
+        .as_ref()
+        .map(|after| continue_token(page.resource_version, after));
     if wants_table(&req.accept) {
         let doc = table(
             ctx.def,

@@ -17,13 +17,17 @@ pub struct Details {
     pub uid: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub causes: Vec<CauseBody>,
+    #[serde(rename = "retryAfterSeconds", skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u32>,
 }
 
 /// One `details.causes` entry.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CauseBody {
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub reason: String,
     pub message: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub field: String,
 }
 
@@ -200,6 +204,7 @@ pub fn from_store_error(err: &StoreError) -> StatusBody {
                 group: (!group.is_empty()).then(|| group.clone()),
                 kind: Some(kind.clone()),
                 uid: None,
+                retry_after_seconds: None,
                 causes: causes
                     .iter()
                     .map(|c| CauseBody {

@@ -1,10 +1,14 @@
 //! Watch streams: newline-delimited `{"type":…,"object":…}` events (ADDED/MODIFIED/DELETED,
 //! periodic BOOKMARKs, ERROR 410 Expired for a compacted resourceVersion), streamed chunked until
-//! `timeoutSeconds`, shutdown, or a test-triggered connection reset.
+//! `timeoutSeconds`, shutdown, or a test-triggered connection reset. Streaming lists
+//! (`sendInitialEvents=true`) only with the WatchList gate (`ApiConfig::watch_list`): the objects as ADDED, then a
+//! BOOKMARK annotated `k8s.io/initial-events-end`. A stalled server sends nothing until let go; the `garbage`
+//! fault writes one line of HTML into every open watch.
 
 use super::encode::{ObjectOut, watch_line};
+use super::list_options;
 use super::read::selector;
-use super::status::{CauseBody, Details, StatusBody, from_store_error};
+use super::status::{StatusBody, from_store_error};
 use super::table::{IncludeObject, table, wants_table};
 use super::{Ctx, Req, bytes_response, status_response};
 use crate::sim::controls::Controls;
@@ -45,6 +49,10 @@ struct Stream {
     controls: Controls,
     tx: mpsc::Sender<Chunk>,
     last_rv: u64,
+    /// A streaming list: the resourceVersion of the BOOKMARK that ends the initial events.
+    initial_events_end: Option<u64>,
+    /// The `garbage` fault was seen (one line written).
+    garbled: bool,
 }
 
 /// GET `…?watch=true`.
@@ -53,20 +61,18 @@ pub(super) fn watch(ctx: &Ctx<'_>, req: &Req) -> Response {
         Ok(s) => s,
         Err(response) => return *response,
     };
-    if req.query.contains_key("sendInitialEvents") {
-        return status_response(&watch_list_forbidden(), req.pretty);
+    if let Err(body) = list_options::watch(req, ctx.state.config.watch_list) {
+        return status_response(&body, req.pretty);
     }
     let store = ctx.state.store.clone();
     let resource = ctx.def.group_resource();
     let namespace = ctx.path.namespace.clone();
-    let (initial, start) = match req.param("resourceVersion") {
-        None | Some("0") => {
-            let page = store.list(&resource, namespace.as_deref(), &selector);
-            let start = store.watch_from(&resource, namespace.as_deref(), page.resource_version);
-            (page.items, start.map(|s| (s, page.resource_version)))
-        }
-        Some(text) => {
-            let Ok(rv) = text.parse::<u64>() else {
+    let initial_events = req.flag("sendInitialEvents");
+    let version = match req.param("resourceVersion") {
+        None | Some("0") => None,
+        Some(text) => match text.parse::<u64>() {
+            Ok(rv) => Some(rv),
+            Err(_) => {
                 let body = StatusBody::failure(
                     400,
                     "BadRequest",
@@ -74,14 +80,23 @@ pub(super) fn watch(ctx: &Ctx<'_>, req: &Req) -> Response {
                     None,
                 );
                 return status_response(&body, req.pretty);
-            };
-            (
-                Vec::new(),
-                store
-                    .watch_from(&resource, namespace.as_deref(), rv)
-                    .map(|s| (s, rv)),
-            )
-        }
+            }
+        },
+    };
+    let (initial, start) = if initial_events || version.is_none() {
+        // The state first (a streaming list is at least as new as the version asked for, which the store
+        // always is), then the changes after it.
+        let page = store.list(&resource, namespace.as_deref(), &selector);
+        let start = store.watch_from(&resource, namespace.as_deref(), page.resource_version);
+        (page.items, start.map(|s| (s, page.resource_version)))
+    } else {
+        let rv = version.unwrap_or_default();
+        (
+            Vec::new(),
+            store
+                .watch_from(&resource, namespace.as_deref(), rv)
+                .map(|s| (s, rv)),
+        )
     };
     let (start, last_rv) = match start {
         Ok(s) => s,
@@ -114,6 +129,8 @@ pub(super) fn watch(ctx: &Ctx<'_>, req: &Req) -> Response {
         controls: ctx.state.controls.clone(),
         tx,
         last_rv,
+        initial_events_end: (initial_events && req.flag("allowWatchBookmarks")).then_some(last_rv),
+        garbled: false,
     };
     tokio::spawn(stream.run(initial, start));
     let body = Body::from_stream(futures::stream::unfold(rx, |mut rx| async move {
@@ -122,27 +139,6 @@ pub(super) fn watch(ctx: &Ctx<'_>, req: &Req) -> Response {
     let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
     super::with_common_headers(response, "application/json")
-}
-
-/// v1.28 without the WatchList feature gate refuses `sendInitialEvents` (422).
-fn watch_list_forbidden() -> StatusBody {
-    let message =
-        "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled";
-    StatusBody::failure(
-        422,
-        "Invalid",
-        format!("ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: {message}"),
-        Some(Details {
-            group: Some("meta.k8s.io".to_owned()),
-            kind: Some("ListOptions".to_owned()),
-            causes: vec![CauseBody {
-                reason: "FieldValueForbidden".to_owned(),
-                message: format!("Forbidden: {message}"),
-                field: "sendInitialEvents".to_owned(),
-            }],
-            ..Details::default()
-        }),
-    )
 }
 
 impl Stream {
@@ -176,8 +172,16 @@ impl Stream {
         }
     }
 
-    /// Sends one chunk; `false` when the client has gone.
-    async fn send(&self, bytes: Vec<u8>) -> bool {
+    /// Sends one chunk (after a stall is over); `false` when the client has gone.
+    async fn send(&mut self, bytes: Vec<u8>) -> bool {
+        self.controls.wait_unstalled().await;
+        if self.controls.garbage() && !self.garbled {
+            self.garbled = true;
+            let line = Bytes::from_static(super::GARBAGE.as_bytes());
+            if self.tx.send(Ok(line)).await.is_err() {
+                return false;
+            }
+        }
         self.tx.send(Ok(Bytes::from(bytes))).await.is_ok()
     }
 
@@ -250,6 +254,24 @@ impl Stream {
         for obj in &initial {
             let line = self.event_line(ChangeType::Added.as_str(), obj);
             if !self.send(line).await {
+                return;
+            }
+        }
+        if let Some(rv) = self.initial_events_end {
+            let (api_version, kind) = if self.metadata_only {
+                ("meta.k8s.io/v1", "PartialObjectMetadata")
+            } else {
+                (self.api_version.as_str(), self.def.kind)
+            };
+            let object = json!({
+                "apiVersion": api_version,
+                "kind": kind,
+                "metadata": {
+                    "resourceVersion": rv.to_string(),
+                    "annotations": {"k8s.io/initial-events-end": "true"},
+                },
+            });
+            if !self.send(watch_line("BOOKMARK", &object)).await {
                 return;
             }
         }

@@ -179,6 +179,7 @@ pub(super) fn delete(ctx: &Ctx<'_>, req: &Req) -> Response {
                     .and_then(Value::as_str)
                     .map(str::to_owned),
                 causes: Vec::new(),
+                retry_after_seconds: None,
             };
             status_response(&StatusBody::deleted(details), req.pretty)
         }

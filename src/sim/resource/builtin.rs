@@ -207,7 +207,7 @@ pub fn builtin_defs() -> Vec<ResourceDef> {
     jobs.singular = "job";
     jobs.categories = &["all"];
     jobs.has_generation = true;
-    vec![
+    let mut defs = vec![
         namespaces,
         events,
         configmaps,
@@ -216,5 +216,182 @@ pub fn builtin_defs() -> Vec<ResourceDef> {
         pods,
         deployments,
         jobs,
+    ];
+    defs.extend(applied_defs());
+    defs
+}
+
+/// What a workload's inventory commonly holds besides the kinds above (so the drill-down can read their live
+/// status): as the recorded v1.28 server's discovery lists them (plural, scope, short names, categories,
+/// subresources).
+fn applied_defs() -> Vec<ResourceDef> {
+    let def = |group,
+               version,
+               kind,
+               plural,
+               singular,
+               namespaced,
+               short: &'static [&'static str],
+               status,
+               hash| {
+        let mut d = builtin(
+            group, version, kind, plural, namespaced, short, status, hash,
+        );
+        d.singular = singular;
+        d
+    };
+    let workload = |kind, plural, singular, short, hash, scale| {
+        let mut d = def(
+            "apps", "v1", kind, plural, singular, true, short, true, hash,
+        );
+        d.categories = &["all"];
+        d.has_generation = true;
+        d.scale_subresource = scale;
+        d
+    };
+    let mut services = def(
+        "",
+        "v1",
+        "Service",
+        "services",
+        "service",
+        true,
+        &["svc"],
+        true,
+        "0/CO1lhkEBI=",
+    );
+    services.categories = &["all"];
+    let mut hpa = def(
+        "autoscaling",
+        "v2",
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        "horizontalpodautoscaler",
+        true,
+        &["hpa"],
+        true,
+        "qwQve8ut294=",
+    );
+    hpa.versions = vec!["v2", "v1"];
+    hpa.categories = &["all"];
+    let mut cronjobs = def(
+        "batch",
+        "v1",
+        "CronJob",
+        "cronjobs",
+        "cronjob",
+        true,
+        &["cj"],
+        true,
+        "sd5LIXh4Fjs=",
+    );
+    cronjobs.categories = &["all"];
+    cronjobs.has_generation = true;
+    let rbac = "rbac.authorization.k8s.io";
+    vec![
+        services,
+        def(
+            "",
+            "v1",
+            "PersistentVolumeClaim",
+            "persistentvolumeclaims",
+            "persistentvolumeclaim",
+            true,
+            &["pvc"],
+            true,
+            "QWTyNDq0dC4=",
+        ),
+        workload(
+            "StatefulSet",
+            "statefulsets",
+            "statefulset",
+            &["sts"],
+            "H+vl74LkKdo=",
+            true,
+        ),
+        workload(
+            "DaemonSet",
+            "daemonsets",
+            "daemonset",
+            &["ds"],
+            "dd7pWHUlMKQ=",
+            false,
+        ),
+        workload(
+            "ReplicaSet",
+            "replicasets",
+            "replicaset",
+            &["rs"],
+            "P1RzHs8/mWQ=",
+            true,
+        ),
+        hpa,
+        cronjobs,
+        def(
+            "networking.k8s.io",
+            "v1",
+            "Ingress",
+            "ingresses",
+            "ingress",
+            true,
+            &["ing"],
+            true,
+            "39NQlfNR+bo=",
+        ),
+        def(
+            "networking.k8s.io",
+            "v1",
+            "IngressClass",
+            "ingressclasses",
+            "ingressclass",
+            false,
+            &[],
+            false,
+            "l/iqIbDgFyQ=",
+        ),
+        def(
+            rbac,
+            "v1",
+            "Role",
+            "roles",
+            "role",
+            true,
+            &[],
+            false,
+            "7FuwZcIIItM=",
+        ),
+        def(
+            rbac,
+            "v1",
+            "RoleBinding",
+            "rolebindings",
+            "rolebinding",
+            true,
+            &[],
+            false,
+            "eGsCzGH6b1g=",
+        ),
+        def(
+            rbac,
+            "v1",
+            "ClusterRole",
+            "clusterroles",
+            "clusterrole",
+            false,
+            &[],
+            false,
+            "bYE5ZWDrJ44=",
+        ),
+        def(
+            rbac,
+            "v1",
+            "ClusterRoleBinding",
+            "clusterrolebindings",
+            "clusterrolebinding",
+            false,
+            &[],
+            false,
+            "48tpQ8gZHFc=",
+        ),
     ]
 }

@@ -6,7 +6,7 @@ use super::{Scenario, ScenarioObject};
 use crate::flux::FluxKind;
 use crate::sim::controllers::object;
 use crate::sim::resource::{GroupResource, Registry};
-use crate::sim::store::{Store, StoreError, WriteOptions};
+use crate::sim::store::{ObjectKey, Store, StoreError, WriteOptions};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -45,8 +45,51 @@ impl Scenario {
         create_objects(
             store,
             self.objects.iter().map(|o: &ScenarioObject| &o.manifest),
-        )
+        )?;
+        create_cluster_objects(store, &self.cluster_objects)
     }
+}
+
+/// Creates built-in objects as written: the object, then its `status` (the store resets `status` on create
+/// where a status subresource exists, as the real server does). Their Namespaces must exist (the Flux objects'
+/// Namespaces, or a Namespace document before them).
+fn create_cluster_objects(store: &Store, objects: &[ScenarioObject]) -> Result<(), StoreError> {
+    let opts = WriteOptions::manager(MANAGER);
+    for o in objects {
+        let m = &o.manifest;
+        let (group, _) = object::str_at(m, "/apiVersion")
+            .unwrap_or_default()
+            .rsplit_once('/')
+            .unwrap_or(("", ""));
+        let kind = object::str_at(m, "/kind").unwrap_or_default();
+        let Some(def) = store.registry().by_kind(group, kind) else {
+            continue;
+        };
+        let resource = def.group_resource();
+        let namespace = if def.namespaced {
+            object::namespace(m)
+        } else {
+            ""
+        };
+        if !namespace.is_empty() {
+            let ns =
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}});
+            match store.create(&GroupResource::new("", "namespaces"), "", ns, &opts) {
+                Ok(_) | Err(StoreError::AlreadyExists { .. }) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        let stored = match store.create(&resource, namespace, m.clone(), &opts) {
+            Ok(stored) => stored,
+            Err(StoreError::AlreadyExists { .. }) => continue,
+            Err(err) => return Err(err),
+        };
+        if let Some(status) = m.get("status").filter(|_| def.status_subresource) {
+            let key = ObjectKey::new(resource, namespace, object::name(&stored));
+            store.update_status(&key, status.clone())?;
+        }
+    }
+    Ok(())
 }
 
 /// Creates `manifests` (Flux objects) and the Namespaces they live in.

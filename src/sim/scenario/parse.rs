@@ -129,6 +129,9 @@ impl Ctx<'_> {
 
 /// The error text without serde-saphyr's own `line X column Y:` prefix and snippet (we print file:line).
 fn plain_message(err: &serde_saphyr::Error) -> String {
+    if let Some(words) = crate::text::yaml_limit_message(err) {
+        return words;
+    }
     let text = err.without_snippet().to_string();
     let text = text.strip_prefix("error: ").unwrap_or(&text);
     let text = match text.strip_prefix("line ") {
@@ -198,8 +201,27 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> 
     };
     let served = served_versions(&ctx, head, &header.served)?;
     let mut objects = Vec::new();
+    let mut cluster_objects = Vec::new();
     let mut seen: BTreeMap<ResourceRef, u64> = BTreeMap::new();
+    let mut seen_cluster: BTreeMap<String, u64> = BTreeMap::new();
     for doc in rest {
+        if let Some(object) = cluster_object(&ctx, doc)? {
+            let m = &object.manifest;
+            let id = format!(
+                "{} {}/{}",
+                m["kind"].as_str().unwrap_or_default(),
+                m["metadata"]["namespace"].as_str().unwrap_or_default(),
+                m["metadata"]["name"].as_str().unwrap_or_default()
+            );
+            if let Some(first) = seen_cluster.insert(id.clone(), object.line) {
+                return Err(ctx.invalid(
+                    object.line,
+                    format!("{id} is defined twice (first at line {first})"),
+                ));
+            }
+            cluster_objects.push(object);
+            continue;
+        }
         let object = manifest(&ctx, doc, &served)?;
         if let Some(r) = object.resource_ref()
             && let Some(first) = seen.insert(r.clone(), object.line)
@@ -219,7 +241,60 @@ pub(super) fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioError> 
         warmup_scale,
         served,
         objects,
+        cluster_objects,
     })
+}
+
+/// A built-in object the simulated cluster serves (a document whose `kind` is not a Flux kind but a
+/// `kind` + `apiVersion` of `sim::resource::builtin_defs`), or `None` for anything else (checked as a Flux
+/// manifest then). Namespaced objects default to `default`; a `simulation:` block is an error.
+fn cluster_object(ctx: &Ctx<'_>, doc: &Document) -> Result<Option<ScenarioObject>, ScenarioError> {
+    let shape: ManifestShape = ctx.de(doc)?;
+    let (Some(kind), Some(api_version)) = (&shape.kind, &shape.api_version) else {
+        return Ok(None);
+    };
+    if FluxKind::from_kind(&kind.value).is_some() {
+        return Ok(None);
+    }
+    let (group, version) = api_version
+        .value
+        .rsplit_once('/')
+        .unwrap_or(("", &api_version.value));
+    let defs = crate::sim::resource::builtin_defs();
+    let Some(def) = defs
+        .iter()
+        .find(|d| d.group == group && d.kind == kind.value && d.serves(version))
+    else {
+        return Ok(None);
+    };
+    let kind_line = line_of(doc, kind);
+    if shape.simulation.is_some() {
+        return Err(ctx.invalid(
+            kind_line,
+            format!("{}: 'simulation:' is only for Flux objects", kind.value),
+        ));
+    }
+    let named = shape
+        .metadata
+        .as_ref()
+        .and_then(|m| m.value.name.as_ref())
+        .is_some_and(|n| !n.value.trim().is_empty());
+    if !named {
+        return Err(ctx.invalid(kind_line, format!("{} has no 'metadata.name'", kind.value)));
+    }
+    let mut value: Value = ctx.de(doc)?;
+    let has_namespace = shape
+        .metadata
+        .as_ref()
+        .is_some_and(|m| m.value.namespace.is_some());
+    if def.namespaced && !has_namespace {
+        value["metadata"]["namespace"] = Value::String("default".to_owned());
+    }
+    Ok(Some(ScenarioObject {
+        manifest: value,
+        behaviour: Behaviour::default(),
+        line: doc.first_line,
+    }))
 }
 
 fn served_versions(
@@ -279,9 +354,10 @@ fn manifest(
         ctx.invalid(
             kind_line,
             format!(
-                "kind '{}' is not a Flux kind ({})",
+                "kind '{}' is not a Flux kind ({}) nor a built-in kind the simulated cluster serves at '{}'",
                 kind_field.value,
-                kind_list()
+                kind_list(),
+                shape.api_version.as_ref().map_or("", |a| a.value.as_str())
             ),
         )
     })?;
@@ -400,8 +476,16 @@ mod tests {
         );
 
         let bad_kind =
-            format!("{HEAD}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: r}}\n");
-        assert!(err_text(&bad_kind).starts_with("t.yaml:5: kind 'ConfigMap' is not a Flux kind"));
+            format!("{HEAD}---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: r}}\n");
+        assert!(err_text(&bad_kind).starts_with("t.yaml:5: kind 'Widget' is not a Flux kind"));
+        // A built-in kind at a version the server does not serve is not one either.
+        let bad_version = format!(
+            "{HEAD}---\napiVersion: apps/v1beta1\nkind: Deployment\nmetadata: {{name: r}}\n"
+        );
+        assert!(
+            err_text(&bad_version)
+                .contains("nor a built-in kind the simulated cluster serves at 'apps/v1beta1'")
+        );
 
         let bad_version = format!(
             "{HEAD}---\napiVersion: kustomize.toolkit.fluxcd.io/v3\nkind: Kustomization\nmetadata: {{name: r}}\n"
@@ -415,6 +499,30 @@ mod tests {
             "{HEAD}---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  namespace: x\n"
         );
         assert!(err_text(&no_name).contains("has no 'metadata.name'"));
+    }
+
+    #[test]
+    fn built_in_objects_are_kept_apart_with_their_status() {
+        let s = parse_str(&format!(
+            "{HEAD}---\napiVersion: batch/v1\nkind: Job\nmetadata: {{name: smoke, namespace: apps}}\nstatus:\n  failed: 3\n---\napiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\n"
+        ))
+        .unwrap();
+        assert!(s.objects.is_empty());
+        assert_eq!(s.cluster_objects.len(), 2);
+        assert_eq!(s.cluster_objects[0].manifest["status"]["failed"], 3);
+        assert_eq!(
+            s.cluster_objects[1].manifest["metadata"]["namespace"],
+            "default"
+        );
+        assert_eq!(s.cluster_objects[1].line, 10);
+        let with_behaviour = format!(
+            "{HEAD}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nsimulation:\n  reconcile: 1s\n"
+        );
+        assert!(err_text(&with_behaviour).contains("'simulation:' is only for Flux objects"));
+        let twice = format!(
+            "{HEAD}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\n"
+        );
+        assert!(err_text(&twice).contains("Pod default/p is defined twice (first at line 4)"));
     }
 
     #[test]

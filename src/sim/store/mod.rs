@@ -239,42 +239,81 @@ impl Store {
         start_after: Option<&(String, String)>,
     ) -> ListPage {
         let state = self.read();
-        let resource_version = state.resource_version;
-        let Some(objects) = state.objects.get(resource) else {
-            return ListPage {
-                items: Vec::new(),
-                resource_version,
-                continue_after: None,
-                remaining: 0,
-            };
+        let empty = Objects::new();
+        let objects = state.objects.get(resource).unwrap_or(&empty);
+        page_of(
+            objects,
+            state.resource_version,
+            namespace,
+            selector,
+            limit,
+            start_after,
+        )
+    }
+
+    /// `list_page` of the store as it was at resourceVersion `at` (`None`, or a version not older than now: as
+    /// it is), as etcd reads at a revision: the current objects with every later change undone from the
+    /// history. Every page of a paged list reads the same snapshot this way.
+    ///
+    /// # Errors
+    /// `Expired` when the history no longer reaches back to `at`.
+    pub fn list_page_at(
+        &self,
+        resource: &GroupResource,
+        namespace: Option<&str>,
+        selector: &Selector,
+        limit: Option<usize>,
+        start_after: Option<&(String, String)>,
+        at: Option<u64>,
+    ) -> Result<ListPage> {
+        let state = self.read();
+        let current = state.resource_version;
+        let empty = Objects::new();
+        let objects = state.objects.get(resource).unwrap_or(&empty);
+        let at = match at {
+            Some(at) if at < current => at,
+            _ => {
+                return Ok(page_of(
+                    objects,
+                    current,
+                    namespace,
+                    selector,
+                    limit,
+                    start_after,
+                ));
+            }
         };
-        let lower = match (start_after, namespace) {
-            (Some(after), _) => Bound::Excluded(after.clone()),
-            (None, Some(ns)) => Bound::Included((ns.to_owned(), String::new())),
-            (None, None) => Bound::Unbounded,
-        };
-        let mut selected = objects
-            .range((lower, Bound::Unbounded))
-            .take_while(|((ns, _), _)| namespace.is_none_or(|want| ns == want))
-            .filter(|(_, obj)| selector.matches(obj));
-        let limit = limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
-        let mut items = Vec::new();
-        let mut last = None;
-        for (k, obj) in selected.by_ref() {
-            items.push(Arc::clone(obj));
-            last = Some(k);
-            if items.len() >= limit {
-                break;
+        let later = state.history.since(at, resource, None)?;
+        if later.is_empty() {
+            return Ok(page_of(
+                objects,
+                at,
+                namespace,
+                selector,
+                limit,
+                start_after,
+            ));
+        }
+        let mut snapshot = objects.clone();
+        for change in later.iter().rev() {
+            let key = (change.namespace.clone(), change.name.clone());
+            match (&change.type_, &change.previous) {
+                (ChangeType::Modified | ChangeType::Deleted, Some(before)) => {
+                    snapshot.insert(key, Arc::clone(before));
+                }
+                _ => {
+                    snapshot.remove(&key);
+                }
             }
         }
-        let remaining = selected.count() as u64;
-        let continue_after = if remaining > 0 { last.cloned() } else { None };
-        ListPage {
-            items,
-            resource_version,
-            continue_after,
-            remaining,
-        }
+        Ok(page_of(
+            &snapshot,
+            at,
+            namespace,
+            selector,
+            limit,
+            start_after,
+        ))
     }
 
     /// A feed of every committed change (all resources). Lagging receivers see `Lagged`.
@@ -312,6 +351,44 @@ impl Store {
     #[must_use]
     pub fn count(&self, resource: &GroupResource) -> usize {
         self.read().objects.get(resource).map_or(0, BTreeMap::len)
+    }
+}
+
+/// A page of `objects` (ordered by namespace, then name) as of `resource_version`.
+fn page_of(
+    objects: &Objects,
+    resource_version: u64,
+    namespace: Option<&str>,
+    selector: &Selector,
+    limit: Option<usize>,
+    start_after: Option<&(String, String)>,
+) -> ListPage {
+    let lower = match (start_after, namespace) {
+        (Some(after), _) => Bound::Excluded(after.clone()),
+        (None, Some(ns)) => Bound::Included((ns.to_owned(), String::new())),
+        (None, None) => Bound::Unbounded,
+    };
+    let mut selected = objects
+        .range((lower, Bound::Unbounded))
+        .take_while(|((ns, _), _)| namespace.is_none_or(|want| ns == want))
+        .filter(|(_, obj)| selector.matches(obj));
+    let limit = limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
+    let mut items = Vec::new();
+    let mut last = None;
+    for (k, obj) in selected.by_ref() {
+        items.push(Arc::clone(obj));
+        last = Some(k);
+        if items.len() >= limit {
+            break;
+        }
+    }
+    let remaining = selected.count() as u64;
+    let continue_after = if remaining > 0 { last.cloned() } else { None };
+    ListPage {
+        items,
+        resource_version,
+        continue_after,
+        remaining,
     }
 }
 

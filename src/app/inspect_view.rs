@@ -1,0 +1,313 @@
+//! The drill-down's view model: the tabs, and the lines of the tab shown — the YAML, the object's events
+//! (newest first, whole messages), or the spec facts and the inventory with each object's live status (the
+//! objects the diagnosis names first and marked, then failed, unreadable and in-progress ones). Lines carry a
+//! [`Tone`], which `ui::inspect` maps to theme roles, and a hanging indent for wrapping. Every string from the
+//! cluster is sanitised here.
+
+use super::inspect::{Fetched, Tab, has_inventory};
+use super::state::State;
+use super::view::age;
+use crate::cluster::inspect::LiveObject;
+use crate::diagnosis::diagnose_object;
+use crate::flux::live_status::LiveState;
+use crate::flux::{EventType, ResourceRef};
+use crate::text::{sanitize, sanitize_line};
+use k8s_openapi::jiff::Timestamp;
+
+/// How a piece of text is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Text,
+    Dim,
+    Label,
+    Title,
+    Good,
+    Progress,
+    Bad,
+    Warning,
+    /// The object the failure message names.
+    Named,
+}
+
+/// One drawn line: (tone, text) pieces; when it wraps, its continuation rows start `hang` columns in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InspectLine {
+    pub pieces: Vec<(Tone, String)>,
+    pub hang: usize,
+}
+
+impl InspectLine {
+    fn one(tone: Tone, text: impl Into<String>) -> Self {
+        Self::new(vec![(tone, text.into())], 0)
+    }
+
+    fn new(pieces: Vec<(Tone, String)>, hang: usize) -> Self {
+        Self { pieces, hang }
+    }
+
+    /// A line that wraps under its own indentation (YAML, messages), plus `extra` columns.
+    fn indented(tone: Tone, text: String, extra: usize) -> Self {
+        let hang = text.len() - text.trim_start().len() + extra;
+        Self::new(vec![(tone, text)], hang)
+    }
+}
+
+/// The drill-down screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InspectView {
+    /// `Kustomization flux-system/apps`.
+    pub title: String,
+    /// (key, label, shown) per tab.
+    pub tabs: Vec<(String, String, bool)>,
+    pub lines: Vec<InspectLine>,
+    pub scroll: u16,
+}
+
+fn tab_label(tab: Tab, r: &ResourceRef) -> &'static str {
+    match tab {
+        Tab::Yaml => "YAML",
+        Tab::Events => "Events",
+        Tab::Inventory if has_inventory(r.kind) => "Inventory",
+        Tab::Inventory => "Source",
+    }
+}
+
+/// Builds the drill-down view (`None` when nothing is inspected).
+#[must_use]
+pub fn build(state: &State, now: Timestamp) -> Option<InspectView> {
+    use super::action::Action;
+    let inspect = &state.inspect;
+    let r = inspect.target.as_ref()?;
+    let mode = state.mode();
+    let tabs = [
+        (Tab::Yaml, Action::ShowYaml),
+        (Tab::Events, Action::ShowEvents),
+        (Tab::Inventory, Action::ShowInventory),
+    ]
+    .into_iter()
+    .map(|(tab, action)| {
+        let key = state.keymap.key_for(mode, action).unwrap_or_default();
+        (key, tab_label(tab, r).to_owned(), tab == inspect.tab)
+    })
+    .collect();
+    Some(InspectView {
+        title: sanitize_line(&format!("{} {}", r.kind, r.namespaced_name())).into_owned(),
+        tabs,
+        lines: lines(state, r, now),
+        scroll: inspect.scroll,
+    })
+}
+
+/// How far the tab shown can scroll: its rows wrapped to the terminal's width, less the rows that fit below
+/// the tab line (counted as if the most banners were shown, so the end is always reachable).
+#[must_use]
+pub fn scroll_limit(state: &State) -> usize {
+    let Some(r) = state.inspect.target.as_ref() else {
+        return 0;
+    };
+    let (width, height) = match (state.width, state.height) {
+        (0, _) | (_, 0) => (80, 24),
+        size => size,
+    };
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    // The clock only changes ages, not how many rows there are.
+    let rows: usize = lines(state, r, Timestamp::UNIX_EPOCH)
+        .iter()
+        .map(|l| {
+            let pieces: Vec<(&str, ())> = l.pieces.iter().map(|(_, t)| (t.as_str(), ())).collect();
+            crate::layout::wrap::page_line(&pieces, inner, l.hang)
+                .1
+                .len()
+        })
+        .sum();
+    let visible = usize::from(height).saturating_sub(5 + crate::layout::MAX_BANNERS);
+    rows.saturating_sub(visible)
+}
+
+fn lines(state: &State, r: &ResourceRef, now: Timestamp) -> Vec<InspectLine> {
+    let inspect = &state.inspect;
+    match inspect.tab {
+        Tab::Events => events(state, r, now),
+        Tab::Yaml | Tab::Inventory => {
+            let inventory = inspect.tab == Tab::Inventory && has_inventory(r.kind);
+            match inspect.answer(inventory) {
+                Some(Ok(f)) if inspect.tab == Tab::Yaml => f
+                    .yaml
+                    .iter()
+                    .map(|l| InspectLine::indented(Tone::Text, l.clone(), 2))
+                    .collect(),
+                Some(Ok(f)) => inventory_lines(state, r, f),
+                Some(Err(e)) => vec![InspectLine::one(
+                    Tone::Bad,
+                    sanitize_line(&format!("cannot read {r}: {e}")).into_owned(),
+                )],
+                None if inspect.loading() => vec![InspectLine::one(
+                    Tone::Dim,
+                    sanitize_line(&format!("fetching {r} …")).into_owned(),
+                )],
+                None => vec![InspectLine::one(Tone::Dim, "not fetched")],
+            }
+        }
+    }
+}
+
+fn events(state: &State, r: &ResourceRef, now: Timestamp) -> Vec<InspectLine> {
+    let Some(ring) = state.events.get(r).filter(|e| !e.is_empty()) else {
+        return vec![InspectLine::one(
+            Tone::Dim,
+            "No events seen for this object (Kubernetes keeps them for about an hour).",
+        )];
+    };
+    let mut list: Vec<_> = ring.iter().collect();
+    list.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+    let mut out = Vec::new();
+    for e in list {
+        let warning = e.type_ == EventType::Warning;
+        let when = e
+            .last_seen
+            .as_deref()
+            .map_or_else(|| "-".to_owned(), |t| age(now, t));
+        let count = if e.count > 1 {
+            format!(" ×{}", e.count)
+        } else {
+            String::new()
+        };
+        out.push(InspectLine::new(
+            vec![
+                (Tone::Dim, format!("{when:>4} ")),
+                (
+                    if warning { Tone::Warning } else { Tone::Good },
+                    if warning { "Warning " } else { "Normal  " }.to_owned(),
+                ),
+                (Tone::Label, sanitize_line(&e.reason).into_owned()),
+                (Tone::Dim, format!("{count}  {}", sanitize_line(&e.source))),
+            ],
+            13,
+        ));
+        for l in sanitize(&e.message).lines() {
+            out.push(InspectLine::indented(Tone::Text, format!("     {l}"), 0));
+        }
+    }
+    out
+}
+
+/// Whether a failure names this inventory object (`Kind/ns/name` or `Kind/name` in the diagnosis facts).
+fn named(named: &[String], o: &LiveObject) -> bool {
+    let Some(id) = &o.id else { return false };
+    let full = format!("{}/{}/{}", id.kind, id.namespace, id.name);
+    let short = format!("{}/{}", id.kind, id.name);
+    named.iter().any(|n| *n == full || *n == short)
+}
+
+fn inventory_lines(state: &State, r: &ResourceRef, f: &Fetched) -> Vec<InspectLine> {
+    let mut out: Vec<InspectLine> = f
+        .facts
+        .iter()
+        .map(|(label, value)| {
+            InspectLine::new(
+                vec![
+                    (Tone::Label, format!("{label:<13}")),
+                    (Tone::Text, sanitize_line(value).into_owned()),
+                ],
+                13,
+            )
+        })
+        .collect();
+    let Some(items) = &f.inventory else {
+        if out.is_empty() {
+            out.push(InspectLine::one(
+                Tone::Dim,
+                "Nothing more to show for this kind.",
+            ));
+        }
+        return out;
+    };
+    if !out.is_empty() {
+        out.push(InspectLine::default());
+    }
+    let diagnosis = state
+        .objects
+        .get(r)
+        .and_then(|e| diagnose_object(&e.object));
+    let names: Vec<String> = diagnosis.and_then(|d| d.facts.object).into_iter().collect();
+    let failing = items
+        .iter()
+        .filter(|o| matches!(&o.status, Ok(s) if s.state == LiveState::Failed))
+        .count();
+    out.push(InspectLine::new(
+        vec![
+            (Tone::Title, format!("Inventory ({} objects", items.len())),
+            (
+                Tone::Title,
+                if failing > 0 {
+                    format!(", {failing} failing)")
+                } else {
+                    ")".to_owned()
+                },
+            ),
+        ],
+        0,
+    ));
+    if items.is_empty() {
+        out.push(InspectLine::one(
+            Tone::Dim,
+            "  nothing applied yet (no status.inventory)",
+        ));
+    }
+    let kind_width = items
+        .iter()
+        .filter_map(|o| o.id.as_ref().map(|id| id.kind.chars().count()))
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    // What needs a look first: what the error names, failed, unreadable, in progress; else the inventory's order.
+    let mut ordered: Vec<&LiveObject> = items.iter().collect();
+    ordered.sort_by_key(|o| match &o.status {
+        _ if named(&names, o) => 0,
+        Ok(s) if s.state == LiveState::Failed => 1,
+        Err(_) => 2,
+        Ok(s) if s.state == LiveState::InProgress => 3,
+        Ok(_) => 4,
+    });
+    for o in ordered {
+        let (kind, name) = match &o.id {
+            Some(id) if id.namespace.is_empty() => (id.kind.clone(), id.name.clone()),
+            Some(id) => (id.kind.clone(), format!("{}/{}", id.namespace, id.name)),
+            None => (String::new(), o.raw_id.clone()),
+        };
+        let (glyph, tone, summary) = match &o.status {
+            Ok(s) => {
+                let (g, t) = match s.state {
+                    LiveState::Current => ("✓", Tone::Good),
+                    LiveState::Exists => ("·", Tone::Dim),
+                    LiveState::InProgress => ("⟳", Tone::Progress),
+                    LiveState::Failed => ("✗", Tone::Bad),
+                    LiveState::Unknown => ("?", Tone::Dim),
+                };
+                (g, t, s.summary.clone())
+            }
+            Err(e) => ("!", Tone::Warning, e.to_string()),
+        };
+        let mut line = vec![
+            (tone, format!("  {glyph} ")),
+            (Tone::Dim, format!("{:<kind_width$} ", sanitize_line(&kind))),
+            (Tone::Text, sanitize_line(&name).into_owned()),
+            (tone, format!("  {}", sanitize_line(&summary))),
+        ];
+        if named(&names, o) {
+            line.push((Tone::Named, "  ◀ named in the error".to_owned()));
+        }
+        // Continuation rows start under the name.
+        let hang = 5 + kind_width;
+        out.push(InspectLine::new(line, hang));
+        if let Ok(s) = &o.status {
+            for d in &s.details {
+                out.push(InspectLine::new(
+                    vec![(Tone::Dim, format!("{:hang$}{}", "", sanitize_line(d)))],
+                    hang + 2,
+                ));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,8 @@
+//! Fuzz target: `fluxops_fuzz::follow_settings` on arbitrary UTF-8 text (see src/lib.rs for what must hold).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        fluxops_fuzz::follow_settings(text);
+    }
+});
