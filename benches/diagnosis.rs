@@ -6,7 +6,7 @@
 //! - **health-check-100**: a health-check timeout listing 100 resources (6 KiB; facts: 50 resources kept);
 //! - **bounded**: a 1 MiB message whose cause is at the start (only the first 32 KiB are looked at);
 //! - **failures.tsv**: every message of `shared/data/failures.tsv` in turn, reported per message;
-//! - **corpus.tsv**: every message of the labelled corpus `fixtures/diagnosis/corpus.tsv` (238 real messages,
+//! - **corpus.tsv**: every message of the labelled corpus `fixtures/diagnosis/corpus.tsv` (324 messages,
 //!   many of them multi-error Helm and kubectl outputs), reported per message;
 //! - **helm-list**: a Helm upgrade failure listing three objects, the immutable one last (items are cut and the
 //!   facts read from the third).
