@@ -5,7 +5,11 @@
 //! - **long**: the multi-line SOPS decryption failure of flux2#5260 (the longest message of failures.tsv);
 //! - **health-check-100**: a health-check timeout listing 100 resources (6 KiB; facts: 50 resources kept);
 //! - **bounded**: a 1 MiB message whose cause is at the start (only the first 32 KiB are looked at);
-//! - **failures.tsv**: every message of `shared/data/failures.tsv` in turn, reported per message.
+//! - **failures.tsv**: every message of `shared/data/failures.tsv` in turn, reported per message;
+//! - **corpus.tsv**: every message of the labelled corpus `fixtures/diagnosis/corpus.tsv` (324 messages,
+//!   many of them multi-error Helm and kubectl outputs), reported per message;
+//! - **helm-list**: a Helm upgrade failure listing three objects, the immutable one last (items are cut and the
+//!   facts read from the third).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fluxops::diagnosis::evaluate::diagnose_row;
@@ -18,6 +22,23 @@ const FAILURES: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../shared/data/failures.tsv"
 ));
+const CORPUS: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/diagnosis/corpus.tsv"
+));
+
+fn per_message(c: &mut Criterion, name: &str, rows: &[input::Row]) {
+    let mut group = c.benchmark_group("diagnose");
+    group.throughput(Throughput::Elements(rows.len() as u64));
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            for row in rows {
+                black_box(diagnose_row(black_box(row)));
+            }
+        });
+    });
+    group.finish();
+}
 
 fn one(c: &mut Criterion, name: &str, message: &str) {
     c.bench_function(name, |b| {
@@ -60,16 +81,19 @@ fn bench(c: &mut Criterion) {
         "padding ".repeat(128 * 1024)
     );
     one(c, "diagnose/bounded-1MiB", &huge);
-    let mut group = c.benchmark_group("diagnose");
-    group.throughput(Throughput::Elements(rows.len() as u64));
-    group.bench_function("failures.tsv", |b| {
-        b.iter(|| {
-            for row in &rows {
-                black_box(diagnose_row(black_box(row)));
-            }
-        });
-    });
-    group.finish();
+    let helm_list = [
+        r#"Helm upgrade failed for release apps/web with chart web@1.2.0: cannot patch "web" with kind Service: Service "web" is invalid: spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive"#,
+        r#"cannot patch "cfg" with kind ConfigMap: ConfigMap "cfg" is invalid: metadata.name: Invalid value: "cfg_1": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters"#,
+        r#"cannot patch "api" with kind Deployment: Deployment.apps "api" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"api"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"#,
+    ]
+    .join(" && ");
+    one(c, "diagnose/helm-list", &helm_list);
+    per_message(c, "failures.tsv", &rows);
+    let corpus: Vec<input::Row> = input::parse(CORPUS)
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect();
+    per_message(c, "corpus.tsv", &corpus);
 }
 
 criterion_group! {

@@ -431,6 +431,12 @@ pub struct DiagnoseArgs {
     /// `kind` / `condition_reason` columns. `-` or none: standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+
+    /// Score labelled tables instead: each FILE needs a `failure_class` column (and may have `facts`); prints
+    /// precision and recall per class, rows right, the misses and the expected facts found (Markdown). Exit
+    /// code 2 when a wrong class was given with confidence.
+    #[arg(long)]
+    pub score: bool,
 }
 
 /// `fluxops completion`.

@@ -1,6 +1,7 @@
 //! `fluxops diagnose` through the real binary: the labelled failures of `shared/data/failures.tsv`, messages on
 //! standard input, and bad input (an unreadable file, a table without `message` column, a short row), which is
-//! reported with file and line while the other rows are still printed and the exit code is 1.
+//! reported with file and line while the other rows are still printed and the exit code is 1; `--score` on
+//! labelled tables (the per-class report, exit 2 on a wrong class given with confidence).
 
 #![allow(
     clippy::unwrap_used,
@@ -162,4 +163,38 @@ fn escape_sequences_in_messages_do_not_reach_the_output_raw() {
     let stdout = String::from_utf8(out.stdout.clone()).unwrap();
     assert!(!stdout.contains('\x1b') && !stdout.contains('\x07'));
     assert_eq!(json_lines(&out)[0]["class"], "dependency-not-ready");
+}
+
+#[test]
+fn score_prints_precision_and_recall_and_fails_on_a_confident_wrong_class() {
+    // failures.tsv: the per-class table, every row right, exit 0.
+    let out = run(&["--score", FAILURES], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("| class | labelled | predicted | right | precision | recall |"));
+    assert!(text.contains("Wrong class given with confidence (medium or high): 0."));
+    // A mislabelled row is a confident wrong class (exit 2), a missed fact is named, an unlabelled table is bad input.
+    let table = "message\tfailure_class\tfacts\n\
+                 dependency 'a/b' is not ready\tbuild-failed\t-\n\
+                 dependency 'a/b' is not ready\tdependency-not-ready\tdependency=a/c\n";
+    let out = run(&["--score", "-"], table);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(
+        "Miss on line 2: labelled build-failed, said dependency-not-ready (high confidence)."
+    ));
+    assert!(text.contains("Facts missed on line 3: dependency=a/c"));
+    // The report quotes the file's expected facts: never an escape sequence to the terminal.
+    let out = run(
+        &["--score", "-"],
+        "message\tfailure_class\tfacts\nx\tbuild-failed\tobject=a\u{1b}[2Jb\n",
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+    let out = run(&["--score", "-"], "message\tkind\nx\tKustomization\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: no `failure_class` column"));
 }

@@ -1,6 +1,12 @@
-//! How well the classifier does on labelled messages: per-class precision and recall, rows right, and the
-//! misses given with confidence (which must not exist). Used by the accuracy test over
-//! `shared/data/failures.tsv`, which also writes the table into docs/diagnosis.md.
+//! How well the classifier does on labelled messages: per-class precision and recall, rows right, the misses
+//! given with confidence (which must not exist), and the expected facts found. Used by the accuracy test over
+//! `shared/data/failures.tsv` and the corpus of `fixtures/diagnosis/corpus.tsv`, which also writes the tables into
+//! docs/diagnosis.md.
+//!
+//! A labelled table has a `message` column and a `failure_class` column (a class name, or a label of
+//! failures.tsv such as `auth/permission-denied`); an optional `facts` column lists expected facts as
+//! `key=value` pairs separated by `; ` (keys as in `fluxops diagnose`'s JSON: `object`, `field`, `dependency`,
+//! `release`, `chart`, `version`, `url`, `detail`; `waited_on` must be one of the resources listed).
 
 use super::input::{self, Row};
 use super::{Diagnosis, FailureClass, FailureInput, diagnose};
@@ -34,10 +40,52 @@ pub fn diagnose_row(row: &Row) -> Diagnosis {
 pub struct Scored {
     pub line: u64,
     pub expected: FailureClass,
+    /// Expected facts as (key, value).
+    pub expected_facts: Vec<(String, String)>,
     pub got: Diagnosis,
 }
 
+/// The expected facts of a `facts` column: `key=value` pairs separated by `;`; `-` or empty for none.
+#[must_use]
+pub fn parse_facts(column: &str) -> Vec<(String, String)> {
+    column
+        .split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && *p != "-")
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+/// Whether the diagnosis has the expected fact: the same value, or for `waited_on` one of the resources.
+#[must_use]
+pub fn has_fact(got: &Diagnosis, key: &str, value: &str) -> bool {
+    let f = &got.facts;
+    let single = match key {
+        "object" => &f.object,
+        "field" => &f.field,
+        "dependency" => &f.dependency,
+        "release" => &f.release,
+        "chart" => &f.chart,
+        "version" => &f.version,
+        "url" => &f.url,
+        "detail" => &f.detail,
+        "waited_on" => return f.waited_on.iter().any(|w| w == value),
+        _ => return false,
+    };
+    single.as_deref() == Some(value)
+}
+
 impl Scored {
+    /// The expected facts the diagnosis lacks or has with another value.
+    #[must_use]
+    pub fn fact_misses(&self) -> Vec<&(String, String)> {
+        self.expected_facts
+            .iter()
+            .filter(|(k, v)| !has_fact(&self.got, k, v))
+            .collect()
+    }
+
     #[must_use]
     pub fn is_right(&self) -> bool {
         self.got.class == self.expected
@@ -86,7 +134,7 @@ fn ratio(a: usize, b: usize) -> Option<f64> {
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub scored: Vec<Scored>,
-    /// Rows that could not be read or carry an unknown label: (line, problem).
+    /// Rows that could not be read or carry an unknown label: (line, problem starting `line N: `).
     pub problems: Vec<(u64, String)>,
 }
 
@@ -111,6 +159,14 @@ impl Report {
     #[must_use]
     pub fn misses(&self) -> Vec<&Scored> {
         self.scored.iter().filter(|s| !s.is_right()).collect()
+    }
+
+    /// Expected facts checked, and how many were found.
+    #[must_use]
+    pub fn facts_found(&self) -> (usize, usize) {
+        let expected: usize = self.scored.iter().map(|s| s.expected_facts.len()).sum();
+        let missed: usize = self.scored.iter().map(|s| s.fact_misses().len()).sum();
+        (expected - missed, expected)
     }
 
     #[must_use]
@@ -168,6 +224,10 @@ impl Report {
             self.accuracy() * 100.0,
             self.confident_misses().len()
         );
+        let (found, expected) = self.facts_found();
+        if expected > 0 {
+            let _ = writeln!(out, "Expected facts found: {found}/{expected}.");
+        }
         for m in self.misses() {
             let _ = writeln!(
                 out,
@@ -177,6 +237,19 @@ impl Report {
                 m.got.class,
                 m.got.confidence.as_str()
             );
+        }
+        for s in &self.scored {
+            let missed = s.fact_misses();
+            if !missed.is_empty() {
+                let missed: Vec<String> = missed.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let _ = writeln!(
+                    out,
+                    "Facts missed on line {}: {} (found: {}).",
+                    s.line,
+                    missed.join("; "),
+                    s.got.headline()
+                );
+            }
         }
         out
     }
@@ -189,16 +262,22 @@ pub fn evaluate(text: &str) -> Report {
     for row in input::parse(text) {
         match row {
             Ok(row) => {
-                let label = row.column("failure_class").unwrap_or_default();
+                let Some(label) = row.column("failure_class") else {
+                    let problem = format!("line {}: no `failure_class` column", row.line);
+                    report.problems.push((row.line, problem));
+                    continue;
+                };
                 match label_class(label) {
                     Some(expected) => report.scored.push(Scored {
                         line: row.line,
                         expected,
+                        expected_facts: parse_facts(row.column("facts").unwrap_or_default()),
                         got: diagnose_row(&row),
                     }),
-                    None => report
-                        .problems
-                        .push((row.line, format!("unknown label {label:?}"))),
+                    None => report.problems.push((
+                        row.line,
+                        format!("line {}: unknown label {label:?}", row.line),
+                    )),
                 }
             }
             Err(e) => report.problems.push((e.line(), e.to_string())),
@@ -245,5 +324,25 @@ mod tests {
         // The build failure labelled as a dependency is a confident miss; the unclassified one is not.
         assert_eq!(r.confident_misses().len(), 1);
         assert!(r.markdown().contains("Rows right: 1/3"));
+    }
+
+    #[test]
+    fn expected_facts_are_checked_by_value_and_waited_on_by_membership() {
+        let text = "message\tfailure_class\tfacts\n\
+                    dependency 'a/b' is not ready\tdependency-not-ready\tdependency=a/b\n\
+                    dependency 'a/b' is not ready\tdependency-not-ready\tdependency=a/c; object=x\n\
+                    Health check timed out for [Job 'a/j', Job 'a/k']\thealth-check-timeout\twaited_on=Job/a/k\n\
+                    kustomize build failed: x\tbuild-failed\t-\n";
+        let r = evaluate(text);
+        assert_eq!(r.facts_found(), (2, 4));
+        assert_eq!(r.scored[1].fact_misses().len(), 2);
+        assert!(r.markdown().contains("Expected facts found: 2/4."));
+        assert_eq!(
+            parse_facts(" object=a/b ;field=spec.x; -"),
+            vec![
+                ("object".to_owned(), "a/b".to_owned()),
+                ("field".to_owned(), "spec.x".to_owned())
+            ]
+        );
     }
 }

@@ -1,12 +1,15 @@
 //! The facts each class reads from a normalised message: the object and field path (SSA dry-run prefix
-//! `Kind/ns/name`, the API server's `Kind.group "name" is invalid: field: …`), the blocking dependency, the
-//! resources a health check waited on (current `Kind/ns/name status: '…'` and pre-2022 `Kind 'ns/name'` lists),
-//! the Helm release, chart and version, the source URL, and the specific cause.
+//! `Kind/ns/name`, the API server's `Kind.group "name" is invalid: field: …`, kubectl's and Helm's wordings), the
+//! blocking dependency, the resources a health check waited on (current `Kind/ns/name status: '…'` and pre-2022
+//! `Kind 'ns/name'` lists), the Helm release, chart and version, the source URL, the Secret a build or a fetch
+//! needed, and the specific cause. The object, field and cause come from the part of the message the class came
+//! from (`diagnosis::segment`): in a message listing several errors, the item with the deciding match.
 //!
 //! Facts come from untrusted text: each is sanitised to one line without control or escape sequences, bounded
 //! to [`MAX_FACT_CHARS`], URLs lose passwords and secret query values, and kustomize-controller's temporary
 //! directories (`/tmp/kustomization-123/`) are cut from paths.
 
+use super::segment::{self, Part};
 use super::{Facts, FailureClass};
 use crate::text::{mask_credentials, sanitize_line};
 use regex::{Captures, Regex};
@@ -26,18 +29,9 @@ macro_rules! lazy_regex {
 }
 
 lazy_regex!(
-    OBJECT_PREFIX,
-    r"^([A-Z][A-Za-z0-9]*/(?:[a-z0-9][-a-z0-9.]*/)?[a-z0-9][-a-z0-9.:]*)(?: |,|$)"
+    DEPENDENCY,
+    r"(?i)\bdependency '([^']+)'|\bunable to get '([^']+)' dependency\b|\bdependencies failed: ([A-Z][A-Za-z0-9]*/[^\s:]+)"
 );
-lazy_regex!(
-    APISERVER_OBJECT,
-    r#"\b([A-Z][A-Za-z0-9]*)(?:\.[a-z0-9.-]+)? "([^"]+)" is (?:invalid|forbidden)\b"#
-);
-lazy_regex!(
-    FIELD_ERROR,
-    r"(?:^|[\s\[,])([a-z][A-Za-z0-9]*(?:\.[A-Za-z0-9_-]+|\[[^\]\s]*\])*): (?:Invalid value|Required value|Unsupported value|Duplicate value|Not found|Too long|Too many|Forbidden)\b"
-);
-lazy_regex!(DEPENDENCY, r"(?i)\bdependency '([^']+)'");
 lazy_regex!(
     SOURCE_NOT_READY,
     r"\b(GitRepository|OCIRepository|HelmRepository|HelmChart|Bucket|ExternalArtifact) '([^'\s/]+/[^'\s]+)' is not ready"
@@ -46,7 +40,18 @@ lazy_regex!(
     WAITED_CURRENT,
     r"([A-Z][A-Za-z0-9]*/[^\s/,\[\]]+(?:/[^\s/,\[\]]+)?) status: '"
 );
-lazy_regex!(WAITED_LEGACY, r"([A-Z][A-Za-z0-9]*) '([^'\s/]+/[^'\s]+)'");
+lazy_regex!(
+    WAITED_CURRENT_BARE,
+    r"[\[,] ?([A-Z][A-Za-z0-9]*/[^\s/,\[\]]+(?:/[^\s/,\[\]:]+)?): '"
+);
+lazy_regex!(
+    WAITED_LEGACY,
+    r"([A-Za-z][A-Za-z0-9.]*) '([^'\s/]+/[^'\s]+)'"
+);
+lazy_regex!(
+    CANT_DETERMINE,
+    r"\bcan't determine status for ([A-Z][A-Za-z0-9]*/\S+?)[,\]]?(?:\s|$)"
+);
 lazy_regex!(
     HEALTH_AFTER,
     r"(?i)\bhealth check failed after (\S+?)[,:]? "
@@ -103,6 +108,23 @@ lazy_regex!(
 );
 lazy_regex!(TMP_DIR, r"/tmp/kustomization-\d+/");
 lazy_regex!(
+    DECRYPTION_SECRET,
+    r"(?i)\bdecryption Secret '([^'/\s]+)/([^'\s]+)'"
+);
+lazy_regex!(
+    MISSING_SECRET,
+    r#"(?i)\b(?:secrets?|Secret) "([^"]+)" not found\b"#
+);
+lazy_regex!(
+    SUBSTITUTE_FROM,
+    r"(?i)\bsubstitute from '((?:Secret|ConfigMap)/[^']+)'"
+);
+lazy_regex!(SECRET_REF, r"(?i)\bfailed to get secret '([^']+)'");
+lazy_regex!(
+    VALUES_REF,
+    r"(?i)\bcould not resolve (Secret|ConfigMap) chart values reference '([^']+)'|\bmissing key '[^']+' in (Secret|ConfigMap) '([^']+)'"
+);
+lazy_regex!(
     RETRIES,
     r"(?i)\b(?:(install|upgrade) retries exhausted|failed to (install|upgrade) after (\d+) attempt\(s\)|exceeded maximum retries)"
 );
@@ -149,21 +171,17 @@ pub fn clean_url(raw: &str) -> String {
     clean(&mask_credentials(trimmed))
 }
 
+/// The URL of the source: the first one the message names (`unable to clone '<url>': Get "<url>/info/refs…"`,
+/// `failed to get '<oci url>': … GET <token endpoint>: 403`); later ones are endpoints derived from it.
 fn url(message: &str) -> Option<String> {
     URL.as_ref()
         .and_then(|re| re.find(message))
         .map(|m| clean_url(m.as_str()))
 }
 
-/// The object a message is about: the SSA prefix `Kind/ns/name`, else the API server's `Kind "name" is invalid`.
-fn object(message: &str) -> Option<String> {
-    group(&OBJECT_PREFIX, message, 1).or_else(|| {
-        caps(&APISERVER_OBJECT, message).map(|c| clean(&format!("{}/{}", &c[1], &c[2])))
-    })
-}
-
-fn field(message: &str) -> Option<String> {
-    group(&FIELD_ERROR, message, 1)
+/// The first capture group that took part in a match.
+fn any_group(re: &LazyLock<Option<Regex>>, message: &str) -> Option<String> {
+    caps(re, message).and_then(|c| c.iter().skip(1).flatten().next().map(|m| clean(m.as_str())))
 }
 
 /// The text after the last `: `, the innermost error of a wrapped Go error chain.
@@ -175,24 +193,29 @@ fn innermost(message: &str) -> Option<String> {
         .map(clean)
 }
 
+/// The resources a health check waited on: current `Kind/ns/name status: '…'` lists (and their `Kind/ns/name:
+/// '…'` variant), `can't determine status for Kind/ns/name`, and the pre-2022 `Kind 'ns/name'` lists, also with
+/// the resource named as `deployments.apps`.
 fn waited_on(message: &str) -> Vec<String> {
-    let mut out: Vec<String> = WAITED_CURRENT
-        .as_ref()
-        .map(|re| {
-            re.captures_iter(message)
-                .map(|c| clean(&c[1]))
-                .take(MAX_WAITED_ON)
-                .collect()
-        })
-        .unwrap_or_default();
-    if out.is_empty()
-        && let Some(re) = WAITED_LEGACY.as_ref()
-    {
-        out = re
-            .captures_iter(message)
-            .map(|c| clean(&format!("{}/{}", &c[1], &c[2])))
-            .take(MAX_WAITED_ON)
-            .collect();
+    let all = |re: &LazyLock<Option<Regex>>, f: &dyn Fn(&Captures<'_>) -> String| -> Vec<String> {
+        re.as_ref()
+            .map(|re| {
+                re.captures_iter(message)
+                    .map(|c| f(&c))
+                    .take(MAX_WAITED_ON)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut out = all(&WAITED_CURRENT, &|c| clean(&c[1]));
+    if out.is_empty() {
+        out = all(&WAITED_CURRENT_BARE, &|c| clean(&c[1]));
+    }
+    if out.is_empty() {
+        out = all(&CANT_DETERMINE, &|c| clean(&c[1]));
+    }
+    if out.is_empty() {
+        out = all(&WAITED_LEGACY, &|c| clean(&format!("{}/{}", &c[1], &c[2])));
     }
     out
 }
@@ -206,42 +229,51 @@ fn helm(facts: &mut Facts, message: &str) {
     facts.detail = group(&HELM_ERROR, message, 1);
 }
 
-/// Extracts the facts of `class` from a normalised message.
+/// The Secret (or ConfigMap) a stage needed: the decryption Secret, a `substituteFrom` source, a values
+/// reference, a source's `secretRef`, or the one the API server did not find.
+fn secret(message: &str) -> Option<String> {
+    if let Some(c) = caps(&DECRYPTION_SECRET, message) {
+        return Some(clean(&format!("Secret/{}/{}", &c[1], &c[2])));
+    }
+    if let Some(s) = group(&SUBSTITUTE_FROM, message, 1) {
+        return Some(s);
+    }
+    if let Some(c) = caps(&VALUES_REF, message) {
+        let kind = c
+            .get(1)
+            .or_else(|| c.get(3))
+            .map_or("Secret", |m| m.as_str());
+        let name = c.get(2).or_else(|| c.get(4)).map_or("", |m| m.as_str());
+        return Some(clean(&format!("{kind}/{name}")));
+    }
+    if let Some(s) = group(&SECRET_REF, message, 1) {
+        return Some(clean(&format!("Secret/{s}")));
+    }
+    group(&MISSING_SECRET, message, 1).map(|s| clean(&format!("Secret/{s}")))
+}
+
+/// Extracts the facts of `class` from a normalised message; `at` is where the deciding match starts (the object,
+/// field and cause are read from the part of the message around it).
 #[must_use]
-pub fn extract(class: FailureClass, message: &str) -> Facts {
+pub fn extract(class: FailureClass, message: &str, at: Option<usize>) -> Facts {
+    let part = at.map_or_else(|| Part::whole(message), |at| Part::around(message, at));
+    let item = part.item();
     let mut f = Facts::default();
     match class {
         FailureClass::ImmutableField => {
-            f.object = object(message);
-            f.field = field(message);
+            f.object = segment::object(&part);
+            f.field = segment::field(&part);
             helm(&mut f, message);
             f.detail = None;
         }
-        FailureClass::DependencyNotReady => f.dependency = group(&DEPENDENCY, message, 1),
+        FailureClass::DependencyNotReady => f.dependency = any_group(&DEPENDENCY, message),
         FailureClass::HealthCheckTimeout | FailureClass::HealthCheckFailed => {
             f.waited_on = waited_on(message);
             f.detail = group(&HEALTH_AFTER, message, 1).map(|d| format!("after {d}"));
         }
-        FailureClass::BuildFailed => build(&mut f, message),
+        FailureClass::BuildFailed => build(&mut f, message, &part),
         FailureClass::SourceFetchFailed => source(&mut f, message),
-        FailureClass::PermissionDenied => {
-            f.url = url(message);
-            f.object = object(message);
-            f.dependency = caps(&SERVICE_ACCOUNT, message)
-                .map(|c| clean(&format!("ServiceAccount/{}/{}", &c[1], &c[2])));
-            f.detail = caps(&RBAC_USER, message)
-                .map(|c| clean(&format!("User \"{}\" cannot {} {}", &c[1], &c[2], &c[3])))
-                .or_else(|| {
-                    AUTH_PHRASE
-                        .as_ref()
-                        .and_then(|re| re.find(message))
-                        .map(|m| clean(m.as_str()))
-                });
-            if let Some(c) = caps(&BUCKET, message) {
-                let name = c.get(1).or_else(|| c.get(2)).map(|m| m.as_str());
-                f.object = f.object.or(name.map(|n| clean(&format!("bucket {n}"))));
-            }
-        }
+        FailureClass::PermissionDenied => permission(&mut f, message, &part),
         FailureClass::HelmInstallFailed | FailureClass::HelmUpgradeFailed => helm(&mut f, message),
         FailureClass::RetriesExhausted => {
             helm(&mut f, message);
@@ -256,23 +288,50 @@ pub fn extract(class: FailureClass, message: &str) -> Facts {
             });
         }
         FailureClass::SchemaValidation => {
-            f.object = object(message);
-            f.field = field(message);
-            f.detail = innermost(message);
+            f.object = segment::object(&part);
+            f.field = segment::field(&part);
+            f.detail = innermost(item);
         }
         FailureClass::Other => {
-            f.object = object(message);
+            f.object = segment::object(&part).or_else(|| secret(message));
             helm(&mut f, message);
             if f.detail.is_none() {
-                f.detail = innermost(message);
+                f.detail = innermost(item);
             }
         }
-        FailureClass::Unclassified => f.object = object(message),
+        FailureClass::Unclassified => f.object = segment::object(&part),
     }
     f
 }
 
-fn build(f: &mut Facts, message: &str) {
+fn permission(f: &mut Facts, message: &str, part: &Part<'_>) {
+    f.url = url(message);
+    f.object = segment::object(part);
+    f.dependency = caps(&SERVICE_ACCOUNT, message)
+        .map(|c| clean(&format!("ServiceAccount/{}/{}", &c[1], &c[2])));
+    let item = part.item();
+    f.detail = caps(&RBAC_USER, item)
+        .or_else(|| caps(&RBAC_USER, message))
+        .map(|c| clean(&format!("User \"{}\" cannot {} {}", &c[1], &c[2], &c[3])))
+        .or_else(|| {
+            AUTH_PHRASE
+                .as_ref()
+                .and_then(|re| re.find(message))
+                .map(|m| clean(m.as_str()))
+        });
+    if let Some(c) = caps(&BUCKET, message) {
+        let name = c.get(1).or_else(|| c.get(2)).map(|m| m.as_str());
+        f.object = f
+            .object
+            .take()
+            .or(name.map(|n| clean(&format!("bucket {n}"))));
+    }
+    if f.object.is_none() {
+        f.object = secret(message);
+    }
+}
+
+fn build(f: &mut Facts, message: &str, part: &Part<'_>) {
     if let Some(c) = caps(&DECRYPT_SECRET, message) {
         f.object = Some(clean(&format!("Secret/{}/{}", &c[1], &c[2])));
         f.detail = group(&DECRYPT_CAUSE, message, 1);
@@ -281,8 +340,11 @@ fn build(f: &mut Facts, message: &str) {
     } else if let Some(path) = group(&PATH_NOT_FOUND, message, 1) {
         f.field = Some("spec.path".to_owned());
         f.detail = Some(format!("path not found: {path}"));
+    } else if let Some(s) = secret(message) {
+        f.object = Some(s);
+        f.detail = group(&DECRYPT_CAUSE, message, 1).or_else(|| innermost(message));
     } else {
-        f.object = object(message);
+        f.object = segment::object(part);
         f.detail = group(&DECRYPT_CAUSE, message, 1).or_else(|| innermost(message));
     }
 }
@@ -322,14 +384,18 @@ mod tests {
 
     #[test]
     fn every_fact_pattern_compiles() {
-        let all: [&LazyLock<Option<Regex>>; 24] = [
-            &OBJECT_PREFIX,
-            &APISERVER_OBJECT,
-            &FIELD_ERROR,
+        let all: [&LazyLock<Option<Regex>>; 28] = [
             &DEPENDENCY,
             &SOURCE_NOT_READY,
             &WAITED_CURRENT,
+            &WAITED_CURRENT_BARE,
             &WAITED_LEGACY,
+            &CANT_DETERMINE,
+            &DECRYPTION_SECRET,
+            &MISSING_SECRET,
+            &SUBSTITUTE_FROM,
+            &SECRET_REF,
+            &VALUES_REF,
             &HEALTH_AFTER,
             &HELM_RELEASE,
             &HELM_ERROR,
@@ -387,19 +453,6 @@ mod tests {
     }
 
     #[test]
-    fn object_prefix_accepts_cluster_scoped_and_rbac_names_only_at_the_start() {
-        assert_eq!(
-            object("CustomResourceDefinition/buckets.source.toolkit.fluxcd.io dry-run failed"),
-            Some("CustomResourceDefinition/buckets.source.toolkit.fluxcd.io".to_owned())
-        );
-        assert_eq!(
-            object("ClusterRole/system:flux dry-run failed (Forbidden): x"),
-            Some("ClusterRole/system:flux".to_owned())
-        );
-        assert_eq!(object("see Deployment/a/b for details"), None);
-    }
-
-    #[test]
     fn health_check_lists_in_both_formats_are_read() {
         assert_eq!(
             waited_on(
@@ -410,6 +463,20 @@ mod tests {
         assert_eq!(
             waited_on("Health check timed out for [Job 'default/x', Deployment 'ns/y']"),
             vec!["Job/default/x", "Deployment/ns/y"]
+        );
+        assert_eq!(
+            waited_on("Health check timed out for [deployments.apps 'a/b']"),
+            vec!["deployments.apps/a/b"]
+        );
+        assert_eq!(
+            waited_on("timeout waiting for: [Deployment/ns/web: 'NotFound']"),
+            vec!["Deployment/ns/web"]
+        );
+        assert_eq!(
+            waited_on(
+                "failed early due to stalled resources: [can't determine status for Job/a/b]"
+            ),
+            vec!["Job/a/b"]
         );
     }
 

@@ -2,13 +2,17 @@
 //! [`FailureClass`], how sure the classifier is ([`Confidence`]), the facts that matter for that class (extracted
 //! from the message), and a suggested next step.
 //!
-//! The classifier says [`FailureClass::Unclassified`] rather than guess. Shared by the console, `fluxops follow`
-//! and `fluxops diagnose`. Accuracy on the real messages of `shared/data/failures.tsv`: docs/diagnosis.md.
+//! When unsure the classifier says so: a low confidence (shown as "maybe") or [`FailureClass::Unclassified`],
+//! never a confident guess. Shared by the console, `fluxops follow`
+//! and `fluxops diagnose`. Accuracy on real messages (the corpus of `fixtures/diagnosis/` and
+//! `shared/data/failures.tsv`): docs/diagnosis.md.
 //!
-//! Submodules: [`normalize`] (entities, whitespace, wrapper prefixes, size cap), [`rules`] (the ordered
-//! patterns), [`facts`] (what each class extracts), [`next_step`] (the runbook catalogue), [`object`] (which
-//! condition of an object to diagnose), [`input`] (the message-table format of `fluxops diagnose`) and
-//! [`evaluate`] (precision and recall against labelled messages).
+//! Submodules: [`normalize`] (entities, escapes, whitespace, wrapper prefixes, size cap), [`patterns`] (the rule
+//! table, in tiers), [`rules`] (which rule decides: tier, then the innermost match; causes resolved from context),
+//! [`segment`] (which item of a message listing several errors the cause is in), [`facts`] (what each class
+//! extracts, from that item), [`next_step`] (the runbook catalogue), [`object`] (which condition of an object to
+//! diagnose), [`input`] (the message-table format of `fluxops diagnose`) and [`evaluate`] (precision, recall and
+//! facts against labelled messages: `shared/data/failures.tsv` and the corpus of `fixtures/diagnosis/`).
 
 pub mod evaluate;
 pub mod facts;
@@ -16,10 +20,14 @@ pub mod input;
 pub mod next_step;
 pub mod normalize;
 pub mod object;
+pub mod patterns;
 pub mod rules;
+pub mod segment;
 
 #[cfg(test)]
 mod class_tests;
+#[cfg(test)]
+mod wording_tests;
 
 use crate::flux::{FluxKind, FluxObject};
 use serde::Serialize;
@@ -318,7 +326,7 @@ pub struct FailureInput<'a> {
 pub fn diagnose(input: &FailureInput<'_>) -> Diagnosis {
     let message = normalize::normalize(input.message);
     let verdict = rules::classify(&message, input.reason, input.kind);
-    let facts = facts::extract(verdict.class, &message);
+    let facts = facts::extract(verdict.class, &message, verdict.at);
     let next_step = next_step::for_verdict(&verdict, &message);
     Diagnosis {
         class: verdict.class,

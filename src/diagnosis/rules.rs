@@ -1,392 +1,24 @@
-//! The classification rules: one ordered table of patterns over the normalised message, written in the wording of
-//! the Flux controllers (their format strings, FLUX.md §5, §8, §9) and of the Kubernetes API server and the
-//! libraries under them (Helm, go-git, kustomize, SOPS, registries, cloud identity). The first rule that
-//! matches decides; the order encodes which cause wins when a message carries several (a terminal "retries
-//! exhausted" over the Helm error under it, an immutable field over the Helm upgrade that hit it, a
-//! `kustomize build failed` prefix over the `json: unknown field` inside it, credentials over the fetch they
-//! broke). All patterns run in one pass as a [`RegexSet`].
+//! The classification engine over the rule table of [`super::patterns`]: all patterns run in one pass as a
+//! [`RegexSet`]; of the rules that match, the lowest [`Tier`] wins, and within a tier the match that starts last
+//! (the innermost cause of a wrapped error chain). Where the deciding match is in the message is kept in the
+//! [`Verdict`], so the facts come from that part of the message (see `diagnosis::segment`). A few causes name
+//! no class by themselves and are resolved from the rest of the message, the condition reason and the kind
+//! ([`Resolve`]): a Helm cause without an action word, a Secret the API server did not find, a network error
+//! (a source fetch, or the API server).
 //!
 //! When no message rule matches, a text that reports progress or success stays `Unclassified`; otherwise the
 //! condition reason decides (at most `Medium`, `High` for `DependencyNotReady` and `RetriesExceeded`), and failing
 //! sources with a generic reason are a `Low` guess at a fetch failure. Anything else is `Unclassified`.
 
-use super::next_step::{self, NextStep};
+use super::next_step::NextStep;
+pub use super::patterns::{RULES, Resolve, Rule, Tier};
 use super::{Confidence, FailureClass};
 use crate::flux::FluxKind;
-use regex::RegexSet;
+use regex::{Regex, RegexSet, RegexSetBuilder};
 use std::sync::LazyLock;
 
-/// One rule: a pattern over the normalised message, the class and confidence it gives, and a next step more
-/// specific than the class's own when the rule knows one.
-#[derive(Debug, Clone, Copy)]
-pub struct Rule {
-    /// A short name for tests and reports.
-    pub name: &'static str,
-    pub class: FailureClass,
-    pub confidence: Confidence,
-    pub pattern: &'static str,
-    pub next_step: Option<NextStep>,
-}
-
-const fn rule(
-    name: &'static str,
-    class: FailureClass,
-    confidence: Confidence,
-    pattern: &'static str,
-) -> Rule {
-    Rule {
-        name,
-        class,
-        confidence,
-        pattern,
-        next_step: None,
-    }
-}
-
-const fn with_step(r: Rule, step: NextStep) -> Rule {
-    Rule {
-        next_step: Some(step),
-        ..r
-    }
-}
-
-use Confidence::{High, Medium};
+use Confidence::{High, Low, Medium};
 use FailureClass as C;
-
-/// The rules, highest priority first.
-pub const RULES: &[Rule] = &[
-    // Terminal states first: the Helm error under them is history, the next step is a reset.
-    rule(
-        "retries-exhausted-v2beta1",
-        C::RetriesExhausted,
-        High,
-        r"(?i)\b(?:install|upgrade) retries exhausted\b",
-    ),
-    rule(
-        "retries-exceeded",
-        C::RetriesExhausted,
-        High,
-        r"(?i)\bfailed to (?:install|upgrade) after \d+ attempt\(s\)",
-    ),
-    rule(
-        "exceeded-maximum-retries",
-        C::RetriesExhausted,
-        High,
-        r"(?i)\bexceeded maximum retries\b",
-    ),
-    // Waiting on another Flux object.
-    rule(
-        "dependency-not-ready",
-        C::DependencyNotReady,
-        High,
-        r"(?i)\bdependency '[^']+' (?:is not ready|revision is not up to date|not found)",
-    ),
-    rule(
-        "dependencies-do-not-meet-ready-condition",
-        C::DependencyNotReady,
-        High,
-        r"(?i)\bdependencies do not meet ready condition\b",
-    ),
-    with_step(
-        rule(
-            "source-artifact-not-found",
-            C::SourceFetchFailed,
-            High,
-            r"(?i)^source (?:artifact not found|is not ready|not ready: artifact not found)",
-        ),
-        next_step::FOLLOW_SOURCE,
-    ),
-    with_step(
-        rule(
-            "source-object-not-ready",
-            C::SourceFetchFailed,
-            High,
-            r"\b(?:GitRepository|OCIRepository|HelmRepository|HelmChart|Bucket|ExternalArtifact) '[^'\s/]+/[^'\s]+' is not ready\b",
-        ),
-        next_step::FOLLOW_SOURCE,
-    ),
-    // Immutable fields, wherever they surface (SSA dry-run, Helm upgrade, force-recreate failure).
-    rule(
-        "field-is-immutable",
-        C::ImmutableField,
-        High,
-        r"(?i)\bfield is immutable\b|\bis immutable\b|\bimmutable field\b",
-    ),
-    rule(
-        "updates-forbidden-for-other-fields",
-        C::ImmutableField,
-        High,
-        r"(?i)\bForbidden: (?:updates to \w+ spec for fields other than|pod updates may not change fields other than)",
-    ),
-    // Health checks (kustomize-controller, current and pre-2022 wording).
-    rule(
-        "health-check-timeout",
-        C::HealthCheckTimeout,
-        High,
-        r"(?i)\bhealth check failed after \S+?[,:]? timeout waiting for\b|^timeout waiting for: \[",
-    ),
-    rule(
-        "health-check-timed-out",
-        C::HealthCheckTimeout,
-        High,
-        r"(?i)\bhealth check timed out for\b",
-    ),
-    rule(
-        "health-check-stalled",
-        C::HealthCheckFailed,
-        High,
-        r"(?i)\bfailed early due to stalled resources\b|\bcan't determine status for\b",
-    ),
-    rule(
-        "health-check-failed",
-        C::HealthCheckFailed,
-        Medium,
-        r"(?i)\bhealth check failed\b",
-    ),
-    // SOPS-encrypted Secret without decryption configured: not a build error, a missing setting.
-    with_step(
-        rule(
-            "sops-decryption-not-configured",
-            C::Other,
-            High,
-            r"(?i)\bis SOPS encry\w*, configuring decryption is required\b",
-        ),
-        next_step::CONFIGURE_DECRYPTION,
-    ),
-    // Building manifests (kustomize-controller stages).
-    with_step(
-        rule(
-            "post-build-substitution",
-            C::BuildFailed,
-            High,
-            r"(?i)\bpost build failed\b|\benvsubst error\b|\bvariable substitution failed\b",
-        ),
-        next_step::POSTBUILD_VARIABLES,
-    ),
-    with_step(
-        rule(
-            "decryption-failed",
-            C::BuildFailed,
-            High,
-            r"(?i)\bdecryption failed for\b|\bfailed to decrypt\b|\bcannot get sops data key\b",
-        ),
-        next_step::DECRYPT_SECRETS,
-    ),
-    rule(
-        "kustomize-build-failed",
-        C::BuildFailed,
-        High,
-        r"(?i)\bkustomize build failed\b",
-    ),
-    with_step(
-        rule(
-            "kustomization-path-not-found",
-            C::BuildFailed,
-            High,
-            r"(?i)\bkustomization path not found\b",
-        ),
-        next_step::CHECK_KUSTOMIZATION_PATH,
-    ),
-    rule(
-        "malformed-yaml",
-        C::BuildFailed,
-        Medium,
-        r"(?i)\bfailed to decode Kubernetes YAML\b|\bMalformedYAMLError\b|\byaml: line \d+:",
-    ),
-    rule(
-        "kustomize-accumulation",
-        C::BuildFailed,
-        Medium,
-        r"(?i)\baccumulating resources\b|\baccumulation err\b",
-    ),
-    // Helm actions (helm-controller, v2 and v2beta1 wording).
-    rule(
-        "helm-install-failed",
-        C::HelmInstallFailed,
-        High,
-        r"(?i)\bhelm install failed\b",
-    ),
-    rule(
-        "helm-upgrade-failed",
-        C::HelmUpgradeFailed,
-        High,
-        r"(?i)\bhelm upgrade failed\b",
-    ),
-    with_step(
-        rule(
-            "helm-test-failed",
-            C::Other,
-            High,
-            r"(?i)\bhelm test failed\b",
-        ),
-        next_step::HELM_TEST_FAILED,
-    ),
-    with_step(
-        rule(
-            "helm-rollback-or-uninstall-failed",
-            C::Other,
-            High,
-            r"(?i)\bhelm rollback (?:to previous release .* )?failed\b|\bhelm uninstall failed\b|\bfailed to perform remediation\b",
-        ),
-        next_step::HELM_REMEDIATION_FAILED,
-    ),
-    with_step(
-        rule(
-            "helm-drift",
-            C::Other,
-            High,
-            r"(?i)\bhas drifted from the desired state\b",
-        ),
-        next_step::HELM_DRIFT,
-    ),
-    with_step(
-        rule(
-            "could-not-load-chart",
-            C::SourceFetchFailed,
-            High,
-            r"(?i)\bcould not load chart\b",
-        ),
-        next_step::FOLLOW_SOURCE,
-    ),
-    // Credentials and permissions (apiserver RBAC/admission, Git, registries, cloud identity).
-    with_step(
-        rule(
-            "forbidden-service-account-missing",
-            C::PermissionDenied,
-            Medium,
-            r"(?i)\bis forbidden: error looking up service account\b",
-        ),
-        next_step::MISSING_SERVICE_ACCOUNT,
-    ),
-    with_step(
-        rule(
-            "rbac-forbidden",
-            C::PermissionDenied,
-            High,
-            r#"(?i)\bis forbidden: User "[^"]*" cannot\b"#,
-        ),
-        next_step::CHECK_RBAC,
-    ),
-    with_step(
-        rule(
-            "known-hosts-mismatch",
-            C::PermissionDenied,
-            High,
-            r"(?i)\bknownhosts: key (?:mismatch|is unknown)\b|\bhost key mismatch\b",
-        ),
-        next_step::CHECK_KNOWN_HOSTS,
-    ),
-    rule(
-        "values-reference",
-        C::Other,
-        Medium,
-        r"(?i)\bcould not resolve (?:Secret|ConfigMap) chart values reference\b",
-    ),
-    rule(
-        "credentials-secret-missing",
-        C::PermissionDenied,
-        Medium,
-        r#"(?i)\bfailed to get secret\b|\bsecrets? "[^"]+" not found\b"#,
-    ),
-    rule(
-        "authentication-failed",
-        C::PermissionDenied,
-        High,
-        r"(?i)\bunable to authenticate\b|\bauthentication (?:required|failed)\b|\binvalid (?:username or password|credentials)\b|\bbad credentials\b|\bcould not read username\b",
-    ),
-    rule(
-        "access-denied",
-        C::PermissionDenied,
-        High,
-        r"\b(?:DENIED|UNAUTHORIZED)\b|\b401 Unauthorized\b|\b403 Forbidden\b|(?i:\b(?:permission|access) denied\b)",
-    ),
-    rule(
-        "cloud-identity",
-        C::PermissionDenied,
-        High,
-        r"\bRequest ARN is invalid\b|\b(?:InvalidIdentityToken|ExpiredToken|InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|NoCredentialProviders|WebIdentityErr|AuthorizationFailure|AuthorizationPermissionMismatch)\b",
-    ),
-    with_step(
-        rule(
-            "apiserver-forbidden",
-            C::PermissionDenied,
-            Medium,
-            r"(?i)\bdry-run failed(?:, reason:| \()\s*Forbidden\b|\bis forbidden:",
-        ),
-        next_step::CHECK_RBAC,
-    ),
-    // The API server (or a webhook) rejected the manifest.
-    with_step(
-        rule(
-            "no-matches-for-kind",
-            C::SchemaValidation,
-            High,
-            r"(?i)\bno matches for kind\b|\bcould not find the requested resource\b",
-        ),
-        next_step::INSTALL_CRD_FIRST,
-    ),
-    rule(
-        "field-error",
-        C::SchemaValidation,
-        High,
-        r"(?i)\bis invalid: \[?[A-Za-z][\w.\[\]/-]*: (?:Invalid value|Required value|Unsupported value|Duplicate value|Not found|Too long|Too many|Forbidden)\b",
-    ),
-    rule(
-        "decoding-error",
-        C::SchemaValidation,
-        Medium,
-        r#"(?i)\bstrict decoding error\b|\bunknown field "|\bjson: cannot unmarshal\b|\bmust be of type \w+|\bvalidation failure list\b|\badmission webhook "[^"]*" denied the request\b"#,
-    ),
-    with_step(
-        rule(
-            "invalid-url",
-            C::SchemaValidation,
-            High,
-            r#"(?i)\bscheme "[^"]*" not supported\b|\bunsupported protocol scheme\b|\binvalid url\b"#,
-        ),
-        next_step::FIX_SOURCE_URL,
-    ),
-    // Fetching sources (source-controller, kustomize-controller's artifact download).
-    with_step(
-        rule(
-            "remote-ref-not-found",
-            C::SourceFetchFailed,
-            High,
-            r#"(?i)\bcouldn't find (?:remote ref|tag)\b|\breference not found\b"#,
-        ),
-        next_step::CHECK_SOURCE_REF,
-    ),
-    with_step(
-        rule(
-            "chart-version-not-found",
-            C::SourceFetchFailed,
-            High,
-            r"(?i)\bchart with version matching\b|\binvalid chart reference\b|\bfailed to get chart version\b",
-        ),
-        next_step::CHECK_CHART_VERSION,
-    ),
-    with_step(
-        rule(
-            "source-verification-failed",
-            C::SourceFetchFailed,
-            Medium,
-            r"(?i)\bfailed to verify the signature\b|\bno matching signatures\b|\bsignature verification failed\b",
-        ),
-        next_step::CHECK_SIGNATURE,
-    ),
-    rule(
-        "source-fetch",
-        C::SourceFetchFailed,
-        High,
-        r"(?i)\bfaile?d to download artifact\b|\bfailed to checkout and determine revision\b|\bunable to clone\b|\bfailed to fetch helm repository index\b|\bchart pull error\b|\bcould not load repository index\b|\bfailed to determine artifact digest\b|\bfailed to pull artifact\b|\bMANIFEST_UNKNOWN\b|\bbucket '[^']+' does not exist\b|\bfailed to confirm existence of\b",
-    ),
-    rule(
-        "http-not-found",
-        C::SourceFetchFailed,
-        Medium,
-        r"(?i)\b404 Not Found\b|\bstatus: 404\b",
-    ),
-];
 
 /// Texts that report progress or success (apply change sets, "stored artifact", "Reconciliation finished in",
 /// "Running health checks", "Helm install succeeded" …). When no failure rule matches they stay unclassified
@@ -428,14 +60,17 @@ const REASONS: &[(&str, FailureClass, Confidence)] = &[
     ("FeatureGateDisabled", C::Other, Medium),
 ];
 
-/// The outcome of the rules: class, confidence, and the rule that decided (none when the reason or nothing did).
+/// The outcome of the rules: class, confidence, the rule that decided (none when the reason or nothing did) and
+/// where in the normalised message its match starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {
     pub class: FailureClass,
     pub confidence: Confidence,
-    /// The name of the message rule that matched.
+    /// The name of the message rule that decided.
     pub rule: Option<&'static str>,
     pub next_step: Option<NextStep>,
+    /// Byte offset of the deciding match in the normalised message.
+    pub at: Option<usize>,
 }
 
 impl Verdict {
@@ -444,38 +79,207 @@ impl Verdict {
         confidence: Confidence::Low,
         rule: None,
         next_step: None,
+        at: None,
     };
 }
 
-/// The rules in one set. Word boundaries are made ASCII (`(?-u:\b)`): the keywords are ASCII, and a Unicode
-/// boundary would make the regex engine leave its fast lazy DFA on any non-ASCII text.
-static SET: LazyLock<Result<RegexSet, regex::Error>> =
-    LazyLock::new(|| RegexSet::new(RULES.iter().map(|r| r.pattern.replace(r"\b", r"(?-u:\b)"))));
+/// Word boundaries made ASCII (`(?-u:\b)`): the keywords are ASCII, and a Unicode boundary would make the regex
+/// engine leave its fast lazy DFA on any non-ASCII text.
+fn ascii_boundaries(pattern: &str) -> String {
+    pattern.replace(r"\b", r"(?-u:\b)")
+}
+
+/// Cache of the set's lazy DFA. With the default (2 MiB) the set of all rules thrashes its cache on real
+/// messages and falls back to a slower engine (about 200x slower in a measurement over the corpus); 16 MiB holds
+/// the states the corpus needs.
+const SET_DFA_BYTES: usize = 16 << 20;
+
+/// The rules in one set, and each on its own (run only for the rules the set matched, to find where).
+static SET: LazyLock<Result<RegexSet, regex::Error>> = LazyLock::new(|| {
+    RegexSetBuilder::new(RULES.iter().map(|r| ascii_boundaries(r.pattern)))
+        .dfa_size_limit(SET_DFA_BYTES)
+        .build()
+});
+
+static EACH: LazyLock<Result<Vec<Regex>, regex::Error>> = LazyLock::new(|| {
+    RULES
+        .iter()
+        .map(|r| Regex::new(&ascii_boundaries(r.pattern)))
+        .collect()
+});
 
 static NOT_A_FAILURE_SET: LazyLock<Result<RegexSet, regex::Error>> =
-    LazyLock::new(|| RegexSet::new(NOT_A_FAILURE.iter().map(|p| p.replace(r"\b", r"(?-u:\b)"))));
+    LazyLock::new(|| RegexSet::new(NOT_A_FAILURE.iter().map(|p| ascii_boundaries(p))));
 
-/// Whether every rule pattern compiles (a broken pattern would make every message `Unclassified`).
+/// Words that name the Helm action of a message (for causes that do not).
+static HELM_ACTION_WORDS: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(upgrad|install)").ok());
+
+/// Contexts of a missing Secret.
+static DECRYPTION_CONTEXT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:sops\w*|decrypt\w*|gpg|pgp|agekey)\b").ok());
+
+static VALUES_CONTEXT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)\bvalues\b").ok());
+
+/// Words of a fetch (of a source, an artifact, a chart, an image, a remote base).
+static FETCH_CONTEXT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:download\w*|clon\w+|fetch\w*|pull\w*|artifact|repository|repo|index|chart|bucket|registry|git|oci|tarball|archive)\b|\bgit@|://[^\s/]+/[^\s]*\.git\b").ok()
+});
+
+/// The API server as the remote: a dry-run or apply, an `/api/` or `/apis/` URL, the cluster.
+static APISERVER_CONTEXT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bdry-?run\b|/apis?/|\bKubernetes cluster unreachable\b|\bkube-?apiserver\b|\bkubernetes\.default\b").ok()
+});
+
+/// A Secret that holds a kubeconfig (`spec.kubeConfig.secretRef`): the remote cluster's access, configuration.
+static KUBECONFIG_CONTEXT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)\bkube-?config\b").ok());
+
+/// Whether every pattern compiles (a broken pattern would make every message `Unclassified`).
 ///
 /// # Errors
 /// The first pattern error.
 pub fn check_patterns() -> Result<(), regex::Error> {
     SET.as_ref().map_err(Clone::clone)?;
+    EACH.as_ref().map_err(Clone::clone)?;
     NOT_A_FAILURE_SET.as_ref().map(|_| ()).map_err(Clone::clone)
+}
+
+/// A rule that matched, and where.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    index: usize,
+    rule: &'static Rule,
+    at: usize,
+}
+
+/// The rules that match a message, with the start of each one's first match.
+fn hits(message: &str) -> Vec<Hit> {
+    let (Ok(set), Ok(each)) = (SET.as_ref(), EACH.as_ref()) else {
+        return Vec::new();
+    };
+    set.matches(message)
+        .iter()
+        .filter_map(|index| {
+            let rule = RULES.get(index)?;
+            let at = each.get(index)?.find(message)?.start();
+            Some(Hit { index, rule, at })
+        })
+        .collect()
+}
+
+/// The deciding hit: lowest tier, then the latest start (innermost cause), then table order.
+fn decide(hits: &[Hit]) -> Option<Hit> {
+    hits.iter().copied().min_by(|a, b| {
+        a.rule
+            .tier
+            .cmp(&b.rule.tier)
+            .then(b.at.cmp(&a.at))
+            .then(a.index.cmp(&b.index))
+    })
+}
+
+/// The class of a Helm cause that names no action: an explicit install/upgrade failure in the same message,
+/// else the action word, else an install (a guess).
+fn helm_action(message: &str, hits: &[Hit]) -> (FailureClass, Confidence) {
+    let explicit = hits
+        .iter()
+        .filter(|h| matches!(h.rule.name, "helm-install-failed" | "helm-upgrade-failed"))
+        .min_by_key(|h| h.at);
+    if let Some(h) = explicit {
+        return (h.rule.class, h.rule.confidence);
+    }
+    // Helm's atomic flag names the action by what it undid.
+    if message.contains("has been rolled back due to atomic") {
+        return (C::HelmUpgradeFailed, Medium);
+    }
+    if message.contains("has been uninstalled due to atomic") {
+        return (C::HelmInstallFailed, Medium);
+    }
+    let without_the_operation_list = message.replace("install/upgrade/rollback", "");
+    let word = HELM_ACTION_WORDS
+        .as_ref()
+        .and_then(|re| re.captures(&without_the_operation_list))
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().to_ascii_lowercase());
+    match word.as_deref() {
+        Some("upgrad") => (C::HelmUpgradeFailed, Medium),
+        Some(_) => (C::HelmInstallFailed, Medium),
+        None => (C::HelmInstallFailed, Low),
+    }
+}
+
+/// The class of a Secret the API server did not find: what it was for (the message around it, the condition
+/// reason, the kind of the object) decides.
+fn missing_secret(
+    message: &str,
+    reason: Option<&str>,
+    kind: Option<FluxKind>,
+) -> (FailureClass, Confidence) {
+    let decryption = DECRYPTION_CONTEXT
+        .as_ref()
+        .is_some_and(|re| re.is_match(message));
+    let values = VALUES_CONTEXT
+        .as_ref()
+        .is_some_and(|re| re.is_match(message));
+    let kubeconfig = KUBECONFIG_CONTEXT
+        .as_ref()
+        .is_some_and(|re| re.is_match(message));
+    match (reason, kind) {
+        (Some("BuildFailed"), _) => (C::BuildFailed, Medium),
+        _ if decryption => (C::BuildFailed, Medium),
+        _ if values || kubeconfig => (C::Other, Medium),
+        (Some("ValuesError" | "InitFailed"), _) | (_, Some(FluxKind::HelmRelease)) => {
+            (C::Other, Medium)
+        }
+        (Some("AuthenticationFailed"), _) => (C::PermissionDenied, Medium),
+        (_, Some(k)) if !k.is_applier() => (C::PermissionDenied, Medium),
+        _ => (C::PermissionDenied, Low),
+    }
+}
+
+/// The class of a network or TLS error: a source fetch when something was fetched (the message says so, or
+/// the object is a source); the API server unreachable is a cluster condition; otherwise only a guess.
+fn network(message: &str, kind: Option<FluxKind>) -> (FailureClass, Confidence) {
+    let is = |re: &LazyLock<Option<Regex>>| re.as_ref().is_some_and(|re| re.is_match(message));
+    if kind.is_some_and(|k| !k.is_applier()) {
+        (C::SourceFetchFailed, Medium)
+    } else if is(&APISERVER_CONTEXT) {
+        (C::Other, Low)
+    } else if is(&FETCH_CONTEXT) {
+        (C::SourceFetchFailed, Medium)
+    } else {
+        (C::SourceFetchFailed, Low)
+    }
 }
 
 /// Classifies a normalised message.
 #[must_use]
 pub fn classify(message: &str, reason: Option<&str>, kind: Option<FluxKind>) -> Verdict {
-    if let Ok(set) = SET.as_ref()
-        && let Some(i) = set.matches(message).iter().next()
-        && let Some(r) = RULES.get(i)
-    {
+    let hits = hits(message);
+    if let Some(hit) = decide(&hits) {
+        let r = hit.rule;
+        let (class, confidence) = match r.resolve {
+            Resolve::Fixed => (r.class, r.confidence),
+            Resolve::HelmAction => helm_action(message, &hits),
+            Resolve::MissingSecret => missing_secret(message, reason, kind),
+            Resolve::Network => network(message, kind),
+        };
+        // A schema refusal or a credential error met by a Helm action: the cause is clear, the label less so.
+        let under_helm = matches!(r.tier, Tier::Schema | Tier::Credentials)
+            && hits.iter().any(|h| h.rule.tier == Tier::Helm);
+        let confidence = if under_helm && confidence == High {
+            Medium
+        } else {
+            confidence
+        };
         return Verdict {
-            class: r.class,
-            confidence: r.confidence,
+            class,
+            confidence,
             rule: Some(r.name),
             next_step: r.next_step,
+            at: Some(hit.at),
         };
     }
     if NOT_A_FAILURE_SET
@@ -503,7 +307,6 @@ pub fn classify(message: &str, reason: Option<&str>, kind: Option<FluxKind>) -> 
     }
     Verdict::UNCLASSIFIED
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

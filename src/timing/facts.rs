@@ -86,6 +86,9 @@ pub struct Facts {
     /// The object waits on something else (`Blocked`: `DependencyNotReady`, a source not ready): its cause is
     /// known and upstream, so it is never stuck.
     pub waiting: bool,
+    /// The object is failing or stalled (a failure retried included, `flux::status`): its cause is its own
+    /// failure, shown as such, so it is not "stuck" either, however long its controller keeps retrying.
+    pub failure_known: bool,
     pub schedule: Schedule,
     /// The last time the object is known to have finished a reconcile.
     pub last_reconcile: Option<Timestamp>,
@@ -198,6 +201,7 @@ impl Facts {
             kind: obj.flux_kind(),
             suspended: obj.is_suspended(),
             waiting: health(obj) == Health::Blocked,
+            failure_known: matches!(health(obj), Health::Failing | Health::Stalled),
             schedule: Schedule::of(obj),
             last_reconcile,
             reconcile_traced: traced.is_some(),

@@ -81,10 +81,11 @@ impl Deadlines {
             };
         }
         let overdue_at = overdue_at(facts);
-        // An object waiting on a dependency has a known cause (its upstream), whatever it has not done yet.
+        // An object waiting on a dependency has a known cause (its upstream), whatever it has not done yet; so
+        // has one failing (its own failure, retried or not).
         let stuck_after = |since: Option<Timestamp>, why| {
             since
-                .filter(|_| !facts.waiting)
+                .filter(|_| !facts.waiting && !facts.failure_known)
                 .map(|s| (add(s, schedule.timeout + STUCK_GRACE), why))
         };
         let stuck_at = [

@@ -45,6 +45,15 @@ fn objects_waiting_on_a_dependency_are_never_stuck_and_the_hung_one_stands_out()
                     "message": "Deployment/apps/podinfo dry-run failed: field is immutable",
                     "observedGeneration": 2, "lastTransitionTime": stamp(0)}]),
         ),
+        // Retrying a failure for an hour (`ProgressingWithRetry` stays true): failing, a known cause, not hung.
+        at_generation_2(
+            "retrying",
+            json!([{"type": "Reconciling", "status": "True", "reason": "ProgressingWithRetry",
+                    "message": "Detecting drift for revision main@sha1:1234", "lastTransitionTime": stamp(0)},
+                   {"type": "Ready", "status": "False", "reason": "GitOperationFailed",
+                    "message": "failed to checkout and determine revision: authentication required",
+                    "observedGeneration": 2, "lastTransitionTime": stamp(0)}]),
+        ),
         // Hung: a run that never ends.
         at_generation_2(
             "cluster-policies",
