@@ -15,7 +15,7 @@
 //! then severity (stalled, failing, missing, stuck, overdue, suspended), then name.
 //!
 //! Cost: [`find`] is one pass over the graph's cached root causes (the not-ready nodes only), one over the
-//! timings when any object is flagged, and a blast-radius count per problem (a graph walk with reused buffers). It runs only when the list is stale:
+//! flagged (stuck or overdue) objects, and a blast-radius count per problem (a graph walk with reused buffers). It runs only when the list is stale:
 //! `State` marks it on a health, edge or object-set change (what can change membership or blast radius), and
 //! the timings' flags are followed at most once per clock reading (as the timings list does). Frames build
 //! the visible rows only (`problems_view`). docs/performance.md has the figures (`benches/problems.rs`).
@@ -107,34 +107,32 @@ pub fn find(graph: &Graph, timings: &Timings) -> Vec<Problem> {
             found.insert(r, problem(r, kind, held));
         }
     }
-    let totals = timings.totals();
-    if totals.stuck + totals.overdue > 0 {
-        for (r, t) in timings.iter() {
-            let (stuck, overdue) = (t.flags.stuck.is_some(), t.flags.overdue);
-            if !(stuck || overdue) {
-                continue;
-            }
-            let Some(node) = graph.node(r) else { continue };
-            if let Some(p) = found.get_mut(&node.rref) {
-                p.stuck |= stuck;
-                p.overdue |= overdue;
-                continue;
-            }
-            // Waiting on a dependency, or held up by a broken upstream: its cause is elsewhere.
-            let upstream_broken = graph.root_causes(r).iter().any(|c| c != r);
-            if node.health == Some(Health::Blocked) || upstream_broken {
-                continue;
-            }
-            let kind = if stuck {
-                ProblemKind::Stuck
-            } else {
-                ProblemKind::Overdue
-            };
-            let mut p = problem(&node.rref, kind, blocked.get(r).copied().unwrap_or(0));
-            p.stuck = stuck;
-            p.overdue = overdue;
-            found.insert(&node.rref, p);
+    // The stuck and overdue objects only (the timings keep them apart), not every object's timings.
+    for (r, flags) in timings.flagged() {
+        let (stuck, overdue) = (flags.stuck.is_some(), flags.overdue);
+        if !(stuck || overdue) {
+            continue;
         }
+        let Some(node) = graph.node(r) else { continue };
+        if let Some(p) = found.get_mut(&node.rref) {
+            p.stuck |= stuck;
+            p.overdue |= overdue;
+            continue;
+        }
+        // Waiting on a dependency, or held up by a broken upstream: its cause is elsewhere.
+        let upstream_broken = graph.root_causes(r).iter().any(|c| c != r);
+        if node.health == Some(Health::Blocked) || upstream_broken {
+            continue;
+        }
+        let kind = if stuck {
+            ProblemKind::Stuck
+        } else {
+            ProblemKind::Overdue
+        };
+        let mut p = problem(&node.rref, kind, blocked.get(r).copied().unwrap_or(0));
+        p.stuck = stuck;
+        p.overdue = overdue;
+        found.insert(&node.rref, p);
     }
     let mut bfs = Bfs::default();
     let mut list: Vec<Problem> = found
