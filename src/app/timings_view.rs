@@ -106,18 +106,8 @@ impl TimingsListState {
 
     /// The window of `height` rows that shows the selection, scrolling as little as possible.
     pub fn window(&mut self, height: Option<usize>) -> Range<usize> {
-        let total = self.order.len();
-        let Some(height) = height.filter(|h| *h > 0) else {
-            return 0..total;
-        };
-        let selected = self.selected_index().unwrap_or(0);
-        if selected < self.offset {
-            self.offset = selected;
-        } else if selected >= self.offset + height {
-            self.offset = selected + 1 - height;
-        }
-        self.offset = self.offset.min(total.saturating_sub(height));
-        self.offset..(self.offset + height).min(total)
+        let selected = self.selected_index();
+        crate::layout::scroll_window(&mut self.offset, selected, self.order.len(), height)
     }
 }
 

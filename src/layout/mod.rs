@@ -123,6 +123,28 @@ pub fn dag_canvas_size(width: u16, height: u16, banners: usize) -> (u16, u16) {
     (inner.width, inner.height)
 }
 
+/// The rows of a list of `total` to draw in `height` rows (`None`: all of them): the window starts at `offset`,
+/// moved as little as possible to show `selected` (the first row when none) and never past the end, so the last
+/// page stays full. `offset` is kept for the next frame.
+pub fn scroll_window(
+    offset: &mut usize,
+    selected: Option<usize>,
+    total: usize,
+    height: Option<usize>,
+) -> std::ops::Range<usize> {
+    let Some(height) = height.filter(|h| *h > 0) else {
+        return 0..total;
+    };
+    let selected = selected.unwrap_or(0);
+    if selected < *offset {
+        *offset = selected;
+    } else if selected >= *offset + height {
+        *offset = selected + 1 - height;
+    }
+    *offset = (*offset).min(total.saturating_sub(height));
+    *offset..(*offset + height).min(total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
