@@ -28,6 +28,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod diagnosis;
+pub mod execution;
 pub mod flux;
 pub mod follow;
 pub mod graph;
