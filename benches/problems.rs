@@ -2,7 +2,9 @@
 //! src/sim/fleet.rs) with 500 objects failing (every 20th object, sources included, so some failing appliers
 //! look through to a failing source and some chains are blocked), the cost of
 //! - building the Problems list from scratch (`app::problems::find`: root causes, timings flags, blast radius
-//!   of every problem, sorted) — what a health change costs, at most once per change burst;
+//!   of every problem, sorted) — the first build, and after an edge change;
+//! - rebuilding it after a health change (`find_with` and the screen's `BlastCache`: the blast radii counted
+//!   before are kept while the waits-on edges stay the same) — at most once per change burst;
 //! - one frame of the Problems screen (`view::build` and `ui::draw` into a 160x48 buffer, list cached: the
 //!   visible rows with their diagnosis headline, the selected problem's detail pane and what waits behind it),
 //!   beside one frame of the tree screen, the frame the console drew before.
@@ -13,7 +15,7 @@
 mod support;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fluxops::app::problems::find;
+use fluxops::app::problems::{BlastCache, find, find_with};
 use fluxops::app::state::Screen;
 use fluxops::app::{Msg, update, view};
 use ratatui::Terminal;
@@ -65,6 +67,14 @@ fn benches(c: &mut Criterion) {
 
     group.bench_function("build_list_from_scratch", |b| {
         b.iter(|| black_box(find(&state.graph, &state.timings).len()));
+    });
+
+    // What the screen does after a health change (the usual reason to rebuild): the same waits-on edges, so
+    // the blast radii it counted before are kept (`BlastCache`); membership, flags and order are computed anew.
+    let mut cache = BlastCache::default();
+    let _ = find_with(&state.graph, &state.timings, &mut cache);
+    group.bench_function("rebuild_list_after_health_change", |b| {
+        b.iter(|| black_box(find_with(&state.graph, &state.timings, &mut cache).len()));
     });
 
     // A frame as `app::run` draws it: the view model, then ratatui into a 160x48 buffer.

@@ -245,6 +245,47 @@ fn the_list_follows_health_changes_without_recomputing_per_frame() {
     assert_eq!(state.problems.computations(), computed + 1);
 }
 
+/// The list the screen keeps (blast radii carried from one rebuild to the next).
+fn kept(state: &State) -> Vec<String> {
+    state
+        .problems
+        .list()
+        .iter()
+        .map(|p| format!("{} {} {}", p.target, p.kind.label(), p.blast))
+        .collect()
+}
+
+#[test]
+fn blast_radii_kept_between_rebuilds_follow_a_new_dependency() {
+    let mut state = loaded_state();
+    act(&mut state, &[Action::ShowProblems]);
+    let _ = render(&mut state, 120, 30);
+    assert!(kept(&state).contains(&"HelmRelease/apps/redis suspended 1".to_owned()));
+    // A second release that waits on redis: redis's blast radius grows, although the list's counts are kept
+    // from one rebuild to the next.
+    let mut canary = fleet()
+        .into_iter()
+        .find(|o| o.metadata.name.as_deref() == Some("frontend"))
+        .unwrap();
+    canary.metadata.name = Some("frontend-canary".to_owned());
+    canary.metadata.uid = Some("canary-uid".to_owned());
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Upserted(Arc::new(canary))),
+    );
+    let _ = render(&mut state, 120, 30);
+    let listed = kept(&state);
+    assert!(
+        listed.contains(&"HelmRelease/apps/redis suspended 2".to_owned()),
+        "{listed:?}"
+    );
+    assert_eq!(
+        listed,
+        problem_targets(&state),
+        "kept counts agree with counting afresh"
+    );
+}
+
 #[test]
 fn rows_carry_the_diagnosis_headline_since_and_waiting_count() {
     let mut state = loaded_state();

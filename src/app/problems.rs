@@ -15,7 +15,9 @@
 //! then severity (stalled, failing, missing, stuck, overdue, suspended), then name.
 //!
 //! Cost: [`find`] is one pass over the graph's cached root causes (the not-ready nodes only), one over the
-//! flagged (stuck or overdue) objects, and a blast-radius count per problem (a graph walk with reused buffers). It runs only when the list is stale:
+//! flagged (stuck or overdue) objects, and a blast-radius count per problem (a graph walk with reused buffers;
+//! the screen keeps the counts in a [`BlastCache`] while the waits-on edges stay the same, so a health change
+//! walks only for problems it has not counted). It runs only when the list is stale:
 //! `State` marks it on a health, edge or object-set change (what can change membership or blast radius), and
 //! the timings' flags are followed at most once per clock reading (as the timings list does). Frames build
 //! the visible rows only (`problems_view`). docs/performance.md has the figures (`benches/problems.rs`).
@@ -76,9 +78,15 @@ pub struct Problem {
     pub blocked: usize,
 }
 
-/// The problems of the fleet, worst first (see the module doc).
+/// The problems of the fleet, worst first (see the module doc), every blast radius counted afresh.
 #[must_use]
 pub fn find(graph: &Graph, timings: &Timings) -> Vec<Problem> {
+    find_with(graph, timings, &mut BlastCache::default())
+}
+
+/// [`find`], with blast radii kept in `cache` from one call to the next while the graph's waits-on edges stay
+/// the same (a health change, the usual reason to rebuild the list, changes none).
+pub fn find_with(graph: &Graph, timings: &Timings, cache: &mut BlastCache) -> Vec<Problem> {
     // Only not-ready nodes have root causes: one pass over them, not over the whole graph.
     let mut own: Vec<(&ResourceRef, ProblemKind)> = Vec::new();
     let mut blocked: HashMap<&ResourceRef, usize> = HashMap::new();
@@ -134,16 +142,43 @@ pub fn find(graph: &Graph, timings: &Timings) -> Vec<Problem> {
         p.overdue = overdue;
         found.insert(&node.rref, p);
     }
+    cache.follow(graph);
     let mut bfs = Bfs::default();
     let mut list: Vec<Problem> = found
         .into_iter()
         .map(|(r, mut p)| {
-            p.blast = bfs.count_waiting(graph, r);
+            p.blast = match cache.counts.get(r) {
+                Some(&n) => n,
+                None => {
+                    let n = bfs.count_waiting(graph, r);
+                    cache.counts.insert(r.clone(), n);
+                    n
+                }
+            };
             p
         })
         .collect();
     list.sort_by(|a, b| (b.blast, a.kind, &a.target).cmp(&(a.blast, b.kind, &b.target)));
     list
+}
+
+/// Blast radii (how many objects wait behind a node) as of one stamp of the graph's waits-on edges: they
+/// depend on those edges alone, so they hold until an edge is added or removed.
+#[derive(Debug, Clone, Default)]
+pub struct BlastCache {
+    generation: Option<u64>,
+    counts: HashMap<ResourceRef, usize>,
+}
+
+impl BlastCache {
+    /// Forgets every count when the graph's waits-on edges are not the ones they were counted on.
+    fn follow(&mut self, graph: &Graph) {
+        let now = graph.waits_generation().get();
+        if self.generation != Some(now) {
+            self.counts.clear();
+            self.generation = Some(now);
+        }
+    }
 }
 
 /// Buffers reused by every blast-radius count of one [`find`].
@@ -198,6 +233,8 @@ pub struct ProblemsState {
     pub touched: bool,
     /// How many times the list was computed.
     computed: u64,
+    /// Blast radii kept across recomputations while the waits-on edges stay the same.
+    blast: BlastCache,
 }
 
 impl Default for ProblemsState {
@@ -210,6 +247,7 @@ impl Default for ProblemsState {
             seen: None,
             touched: false,
             computed: 0,
+            blast: BlastCache::default(),
         }
     }
 }
@@ -229,7 +267,7 @@ impl ProblemsState {
         if !self.stale && !timings_moved {
             return;
         }
-        self.list = find(graph, timings);
+        self.list = find_with(graph, timings, &mut self.blast);
         self.computed += 1;
         self.stale = false;
         self.seen = Some(data);

@@ -98,6 +98,40 @@ pub struct Graph {
     edge_count: usize,
     /// Kinds that cannot be read: their placeholders are `NoAccess`.
     unreadable: BTreeSet<crate::flux::FluxKind>,
+    /// Changes whenever a waits-on edge appears or goes (see [`WaitsGeneration`]).
+    waits_generation: WaitsGeneration,
+}
+
+/// A stamp of a graph's waits-on edges: a fresh process-wide number each time one is added or removed, so
+/// anything derived from them alone (how many objects wait behind a node) can be kept until it changes. Two
+/// graphs with the same stamp have the same waits-on edges (a clone keeps its original's stamp until either
+/// changes). Not part of the graph's value: equal graphs may carry different stamps.
+#[derive(Debug, Clone, Copy)]
+pub struct WaitsGeneration(u64);
+
+impl WaitsGeneration {
+    fn next() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// The stamp as a number.
+    #[must_use]
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl Default for WaitsGeneration {
+    fn default() -> Self {
+        Self::next()
+    }
+}
+
+impl PartialEq for WaitsGeneration {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Graph {
@@ -308,6 +342,7 @@ impl Graph {
                 .insert((e.kind, e.from.clone()), 1);
             self.edge_count += 1;
             let (counter, key) = if e.kind.is_waits_on() {
+                self.waits_generation = WaitsGeneration::next();
                 (&mut self.waits_out, &e.from)
             } else {
                 (&mut self.owners_in, &e.to)
@@ -340,6 +375,7 @@ impl Graph {
         }
         self.edge_count -= 1;
         let (counter, key) = if e.kind.is_waits_on() {
+            self.waits_generation = WaitsGeneration::next();
             (&mut self.waits_out, &e.from)
         } else {
             (&mut self.owners_in, &e.to)
@@ -421,6 +457,12 @@ impl Graph {
     #[must_use]
     pub fn node_count(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// The stamp of the waits-on edges: unchanged while none is added or removed.
+    #[must_use]
+    pub fn waits_generation(&self) -> WaitsGeneration {
+        self.waits_generation
     }
 
     /// Number of distinct edges.
