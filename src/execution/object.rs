@@ -115,8 +115,10 @@ pub enum Readiness {
     Failed { message: String },
 }
 
-/// The object's readiness: Ready=True at the current generation is ready; Stalled=True, or Ready=False with
-/// no reconcile in progress, is failed; anything else is in progress.
+/// The object's readiness: Ready=True at the current generation is ready; Stalled=True, or Ready=False with no
+/// reconcile in progress or with `Reconciling` reason `ProgressingWithRetry` (the attempt failed and will be
+/// retried at the retry interval, FLUX.md §5: `flux reconcile` reports that failure), is failed; anything else
+/// is in progress.
 #[must_use]
 pub fn readiness(obj: &Value) -> Readiness {
     let generation = obj.pointer("/metadata/generation").and_then(Value::as_i64);
@@ -136,6 +138,16 @@ pub fn readiness(obj: &Value) -> Readiness {
     if condition_true(obj, "Stalled") {
         return Readiness::Failed {
             message: message("Stalled"),
+        };
+    }
+    let retrying = condition(obj, "Reconciling")
+        .and_then(|c| c.get("reason").and_then(Value::as_str))
+        == Some("ProgressingWithRetry");
+    let ready_false = condition(obj, "Ready").and_then(|c| c.get("status").and_then(Value::as_str))
+        == Some("False");
+    if current && retrying && ready_false {
+        return Readiness::Failed {
+            message: message("Ready"),
         };
     }
     if !current || condition_true(obj, "Reconciling") {
@@ -222,7 +234,14 @@ mod tests {
                 message: "boom".into()
             }
         );
-        let busy = json!([{"type": "Ready", "status": "False"}, {"type": "Reconciling", "status": "True"}]);
+        let retrying = json!([{"type": "Ready", "status": "False", "message": "immutable"}, {"type": "Reconciling", "status": "True", "reason": "ProgressingWithRetry"}]);
+        assert_eq!(
+            readiness(&obj(1, 1, retrying)),
+            Readiness::Failed {
+                message: "immutable".into()
+            }
+        );
+        let busy = json!([{"type": "Ready", "status": "False"}, {"type": "Reconciling", "status": "True", "reason": "Progressing"}]);
         assert_eq!(readiness(&obj(1, 1, busy)), Readiness::InProgress);
         let stalled = json!([{"type": "Ready", "status": "False"}, {"type": "Stalled", "status": "True", "message": "gave up"}]);
         assert_eq!(
