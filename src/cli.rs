@@ -1,7 +1,7 @@
 //! Command-line interface (clap). Parsing only: `main` turns these into calls into the library (`launch`).
 //!
 //! Cluster flags (`--kubeconfig`, `--context`, `-n`, `-A`) are accepted before or after the subcommand of the
-//! commands that read a cluster (the console, `graph`, `follow`): the top level and each of those subcommands
+//! commands that read a cluster (the console, `graph`, `follow`, `action run`): the top level and each of those subcommands
 //! flatten a [`ClusterArgs`] of their own, so each subcommand's help says what the flag means for it, and
 //! [`ClusterArgs::merge`] combines the two levels. Commands that read no cluster (`sim`, `diagnose`,
 //! `completion`, `action`, `policy`, `rbac`, `audit`) neither list nor accept them; given before such a
@@ -231,6 +231,9 @@ impl Command {
         match self {
             Command::Follow(a) => Some(&a.cluster),
             Command::Graph(a) => Some(&a.cluster),
+            Command::Action(ActionArgs {
+                command: ActionCommand::Run(run),
+            }) => Some(&run.cluster),
             Command::Sim(_)
             | Command::Diagnose(_)
             | Command::Completion(_)

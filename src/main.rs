@@ -87,7 +87,7 @@ async fn run(cli: &Cli, cluster: &ClusterArgs) -> (ExitCode, Option<i32>) {
         Some(Command::Graph(args)) => launch::graph::run(args, cluster).await.map_err(Into::into),
         Some(Command::Diagnose(args)) => return (launch::diagnose::run(args), None),
         Some(Command::Completion(_)) => Ok(()),
-        Some(Command::Action(args)) => return (launch::action::run(args), None),
+        Some(Command::Action(args)) => return (launch::action::run(args, cluster).await, None),
         Some(Command::Policy(args)) => return (launch::policy::run(args), None),
         Some(Command::Rbac(args)) => return (launch::rbac::run(args), None),
         Some(Command::Audit(args)) => return (launch::audit::run(args), None),

@@ -54,9 +54,8 @@ fn writes(server: &SimServer) -> Vec<String> {
 
 #[tokio::test]
 async fn a_read_only_client_sends_no_write_and_still_reads() {
-    let (server, _) = support::sim::start_server(SimOptions::default()).await;
-    let (plain, _d1) = connection(&server, false).await;
-    Api::<ConfigMap>::namespaced(plain.client.clone(), "default")
+    let (server, plain) = support::sim::start_server(SimOptions::default()).await;
+    Api::<ConfigMap>::namespaced(plain, "default")
         .create(&PostParams::default(), &config_map("existing"))
         .await
         .unwrap();
@@ -152,11 +151,29 @@ async fn a_read_only_client_sends_no_write_and_still_reads() {
     assert_eq!(writes(&server).len(), 1, "{:?}", writes(&server));
 }
 
+/// The shared client of a writable connection is closed too: no write leaves without an execution's permit
+/// (`execution` derives permitted clients), and the refusal says so. The same writes from a plain kube client
+/// do reach the server (so the test can fail).
 #[tokio::test]
-async fn the_same_writes_from_a_normal_client_reach_the_server() {
-    let (server, _) = support::sim::start_server(SimOptions::default()).await;
-    let (plain, _dir) = connection(&server, false).await;
-    let api = Api::<ConfigMap>::namespaced(plain.client.clone(), "default");
+async fn the_shared_client_refuses_writes_without_a_permit_and_a_plain_client_does_not() {
+    let (server, plain) = support::sim::start_server(SimOptions::default()).await;
+    let (shared, _dir) = connection(&server, false).await;
+    assert!(!shared.opener.readonly());
+    let api = Api::<ConfigMap>::namespaced(shared.client.clone(), "default");
+    let refused = api
+        .create(&PostParams::default(), &config_map("web"))
+        .await
+        .unwrap_err();
+    let r = refusal(&refused).unwrap_or_else(|| panic!("not a refusal: {refused}"));
+    assert!(r.why.contains("no execution permit"), "{r}");
+    let dry_run = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    assert!(refusal(&api.create(&dry_run, &config_map("web")).await.unwrap_err()).is_some());
+    assert_eq!(writes(&server), Vec::<String>::new());
+
+    let api = Api::<ConfigMap>::namespaced(plain, "default");
     api.create(&PostParams::default(), &config_map("web"))
         .await
         .unwrap();
@@ -173,7 +190,8 @@ async fn the_same_writes_from_a_normal_client_reach_the_server() {
 }
 
 /// The options every command and the console connect with (`launch::connect_options`): `--readonly` or the
-/// `readonly: true` setting gives a guarded client; neither, a normal one. Proved by what reaches the server.
+/// `readonly: true` setting gives a read-only client (and opener); neither, a closed one whose opener may
+/// derive permitted clients. Proved by what reaches the server and by the refusal's reason.
 #[tokio::test]
 async fn the_readonly_flag_and_setting_both_install_the_guard_for_the_commands_and_console() {
     use fluxops::cli::ClusterArgs;
@@ -208,17 +226,17 @@ async fn the_readonly_flag_and_setting_both_install_the_guard_for_the_commands_a
             .create(&PostParams::default(), &config_map("probe"))
             .await;
         let sent = writes(&server);
-        if guarded {
-            assert!(
-                refusal(&created.unwrap_err()).is_some(),
-                "flag {flag}, setting {}",
-                settings.readonly
-            );
-            assert_eq!(sent, Vec::<String>::new());
-        } else {
-            created.unwrap();
-            assert_eq!(sent.len(), 1, "{sent:?}");
-            api.delete("probe", &DeleteParams::default()).await.unwrap();
-        }
+        assert_eq!(sent, Vec::<String>::new());
+        assert_eq!(connection.opener.readonly(), guarded);
+        let error = created.unwrap_err();
+        let why = &refusal(&error)
+            .unwrap_or_else(|| panic!("flag {flag}, setting {}: {error}", settings.readonly))
+            .why;
+        assert_eq!(
+            why.contains("read-only mode"),
+            guarded,
+            "flag {flag}, setting {}: {why}",
+            settings.readonly
+        );
     }
 }

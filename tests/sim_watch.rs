@@ -387,8 +387,13 @@ async fn changes_made_through_the_api_are_followed() {
     let mut p = Pipeline::start(&sim.connection);
     p.until("every kind synced", CONVERGE, served_kinds_synced)
         .await;
-    let client = &sim.connection.client;
-    let api = dynamic_api(client, FluxKind::Kustomization, "team-a");
+    // Writes go through a plain client: the console's shared client refuses them (`cluster::guard`).
+    let kubeconfig = kube::config::Kubeconfig::from_yaml(&sim.server().kubeconfig_yaml()).unwrap();
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .unwrap();
+    let plain = kube::Client::try_from(config).unwrap();
+    let api = dynamic_api(&plain, FluxKind::Kustomization, "team-a");
     let target = ResourceRef::new(FluxKind::Kustomization, "team-a", "app-1");
 
     // A status patch through the status subresource, as a controller does.

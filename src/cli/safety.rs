@@ -23,6 +23,57 @@ pub struct ActionArgs {
 pub enum ActionCommand {
     /// List the action catalog: what each action does, its parameters and bounds, executor and timeouts.
     List(ActionListArgs),
+    /// Run one action on one object: policy, permission check, dry-run, confirmation, execution, verification
+    /// and audit (docs/ACTIONS.md). Exit 0 when it succeeded, 1 when it was denied, forbidden or failed, 2 for a
+    /// usage error (unknown action, bad target or parameter, confirmation needed without a terminal).
+    Run(ActionRunArgs),
+}
+
+/// `fluxops action run`.
+#[derive(Debug, Args)]
+pub struct ActionRunArgs {
+    /// The action (`fluxops action list`).
+    #[arg(value_name = "ACTION")]
+    pub action: String,
+
+    /// The object: Kind/namespace/name (Kind/name for cluster-scoped kinds), e.g. ks/flux-system/apps.
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+
+    /// A parameter (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+
+    /// Prepare and dry-run on the server only; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation (a typed confirmation is taken as given).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Output format: text (progress as it happens) or one JSON document at the end.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    /// Give up after this long (90s, 10m; default: the action's, at most its maximum).
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// Declare break-glass with this reason (the Git-is-the-source-of-truth policy then asks for typed
+    /// confirmation instead of denying).
+    #[arg(long, value_name = "REASON")]
+    pub break_glass: Option<String>,
+
+    /// Read this catalog file instead of the shipped one.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub dir: PolicyDirArgs,
+
+    #[command(flatten)]
+    pub cluster: crate::cli::ClusterArgs,
 }
 
 /// `fluxops action list`.

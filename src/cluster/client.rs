@@ -158,6 +158,8 @@ pub struct Connection {
     pub files: String,
     /// What the kubeconfig gives the context's user (for saying why a 401 happened).
     pub credentials: super::credentials::Credentials,
+    /// Derives the clients an execution may mutate through (`cluster::guard`; only `execution` uses it).
+    pub opener: super::guard::Opener,
 }
 
 impl fmt::Debug for Connection {
@@ -204,6 +206,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection> {
     // with their own capped backoff and report `Degraded` at once instead.
     config.default_retry = false;
     let server = config.cluster_url.to_string();
+    let opener = super::guard::Opener::new(config.clone(), options.readonly);
     let client =
         super::guard::client(config, options.readonly).map_err(|source| Error::Client {
             context: context.clone(),
@@ -222,6 +225,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection> {
         scope,
         files,
         credentials,
+        opener,
     })
 }
 

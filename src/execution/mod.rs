@@ -4,11 +4,39 @@
 //! (the hash-chained log and a `FluxopsAction` Event on the target). docs/ACTIONS.md.
 //!
 //! - [`report`]: what callers are told (menu verdicts, the preparation shown before confirming, execution
-//!   status), plain data shared with `app` and the CLI.
+//!   status), plain data shared with `app` and the CLI;
+//! - [`service`]: the [`Executor`] (clonable, for the CLI and the console's effects runner) and the action
+//!   menu; [`access`]: who the operator is and what they may do (cached access reviews);
+//! - [`prepare`]: plan, live facts, owner, decision, access, preconditions, rollback capture, dry-run;
+//! - [`run`]: re-checks, audit before mutating, the permitted client, dispatch by executor, verification,
+//!   outcome and Event, rollback; [`direct`]: the Flux operations as `flux` does them;
+//! - [`chain`]: the recover-chain order; [`conditions`]: pre/postconditions; [`patch`]: the patches;
+//!   [`object`]: paths and live-object readings; [`event`]: the `FluxopsAction` Event.
 //!
-//! No other module sends a mutating request: the client this module hands mutations to refuses them unless the
-//! execution's decision allowed it (`cluster::guard`), and read-only mode refuses everything.
+//! No other module sends a mutating request: the shared client refuses every one (`cluster::guard`), and only
+//! this module derives a client permitted to send exactly one execution's requests, from an allowed decision;
+//! read-only mode refuses everything.
 
+pub mod access;
+pub mod chain;
+pub mod conditions;
+pub mod direct;
+pub mod event;
+pub mod object;
+pub mod patch;
+pub mod prepare;
 pub mod report;
+pub mod run;
+pub mod service;
 
+pub use prepare::{ActionRequest, PrepareError};
 pub use report::{Check, DryRun, ExecutionStatus, MenuEntry, Phase, Preparation, Verdict};
+pub use service::{Executor, Parts};
+
+/// Now, RFC 3339 UTC to the second (audit records, Events, statuses).
+#[must_use]
+pub fn now() -> String {
+    k8s_openapi::jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}

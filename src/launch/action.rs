@@ -1,5 +1,6 @@
 //! `fluxops action list [--kind K] [-o text|json] [--catalog FILE]`: the catalog (`actions`), for people and for
 //! scripts. Exit 0; 1 when the catalog file is invalid (the error names file and line); 2 for an unknown kind.
+//! `fluxops action run` is [`super::action_run`].
 
 use super::report;
 use crate::actions::spec::{ActionSpec, Executor, ParamKind};
@@ -14,11 +15,11 @@ pub const EXIT_FAILURE: u8 = 1;
 /// A usage error (like clap's).
 pub const EXIT_USAGE: u8 = 2;
 
-/// Runs `fluxops action …`.
-#[must_use]
-pub fn run(args: &ActionArgs) -> ExitCode {
+/// Runs `fluxops action …` (`cluster`: the cluster flags from both sides of the subcommand).
+pub async fn run(args: &ActionArgs, cluster: &crate::cli::ClusterArgs) -> ExitCode {
     match &args.command {
         ActionCommand::List(list) => run_list(list),
+        ActionCommand::Run(run) => super::action_run::run(run, cluster).await,
     }
 }
 

@@ -5,6 +5,8 @@
 //! `app`, `sim`, `graph`, `follow`, `diagnosis` and `config`.
 
 pub mod action;
+pub mod action_run;
+pub mod action_text;
 pub mod audit;
 pub mod console;
 pub mod diagnose;
