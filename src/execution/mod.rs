@@ -12,3 +12,8 @@
 pub mod report;
 
 pub use report::{Check, DryRun, ExecutionStatus, MenuEntry, Phase, Preparation, Verdict};
+pub mod capture;
+pub mod discover;
+pub mod job_follow;
+pub mod job_run;
+pub mod workload_checks;
