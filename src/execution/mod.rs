@@ -5,6 +5,9 @@
 //!
 //! - [`report`]: what callers are told (menu verdicts, the preparation shown before confirming, execution
 //!   status), plain data shared with `app` and the CLI.
+//! - Job actions: [`job_run`] (RBAC pre-flight, dry-run, start), [`job_follow`] (a Job to its end),
+//!   [`capture`] (rollback capture, inverse parameters), [`workload_checks`] (workload postconditions),
+//!   [`discover`] (executions found again after a restart).
 //!
 //! No other module sends a mutating request: the client this module hands mutations to refuses them unless the
 //! execution's decision allowed it (`cluster::guard`), and read-only mode refuses everything.
