@@ -51,7 +51,7 @@ fn the_shipped_catalog_has_every_action_of_the_issue_with_its_executor() {
         ("drain", TargetKind::Node),
         ("uncordon", TargetKind::Node),
         ("rollout-status", TargetKind::Deployment),
-        ("recreate-immutable", TargetKind::Deployment),
+        ("recreate", TargetKind::Deployment),
         ("helm-unlock", TargetKind::HelmRelease),
     ];
     for (name, kind) in jobs {

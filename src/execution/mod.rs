@@ -11,23 +11,31 @@
 //! - [`run`]: re-checks, audit before mutating, the permitted client, dispatch by executor, verification,
 //!   outcome and Event, rollback; [`direct`]: the Flux operations as `flux` does them;
 //! - [`chain`]: the recover-chain order; [`conditions`]: pre/postconditions; [`patch`]: the patches;
-//!   [`object`]: paths and live-object readings; [`event`]: the `FluxopsAction` Event.
+//!   [`object`]: paths and live-object readings; [`event`]: the `FluxopsAction` Event;
+//! - Job actions: [`job_run`] (RBAC pre-flight, dry-run, start), [`job_follow`] (a Job to its end),
+//!   [`capture`] (rollback capture, inverse parameters), [`workload_checks`] (workload postconditions),
+//!   [`discover`] (executions found again after a restart).
 //!
 //! No other module sends a mutating request: the shared client refuses every one (`cluster::guard`), and only
 //! this module derives a client permitted to send exactly one execution's requests, from an allowed decision;
 //! read-only mode refuses everything.
 
 pub mod access;
+pub mod capture;
 pub mod chain;
 pub mod conditions;
 pub mod direct;
+pub mod discover;
 pub mod event;
+pub mod job_follow;
+pub mod job_run;
 pub mod object;
 pub mod patch;
 pub mod prepare;
 pub mod report;
 pub mod run;
 pub mod service;
+pub mod workload_checks;
 
 pub use prepare::{ActionRequest, PrepareError};
 pub use report::{Check, DryRun, ExecutionStatus, MenuEntry, Phase, Preparation, Verdict};

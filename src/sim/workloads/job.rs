@@ -6,7 +6,9 @@
 //! status follows as kube-controller-manager writes it: `startTime`, `active`, `succeeded`/`failed`, and
 //! `Complete`, `Failed` (`BackoffLimitExceeded`) or `Failed` (`DeadlineExceeded`, when `activeDeadlineSeconds`
 //! passes: the process is killed). `ttlSecondsAfterFinished` deletes the finished Job and its pods. A missing
-//! ServiceAccount leaves the Job without pods and records the real `FailedCreate` event.
+//! ServiceAccount leaves the Job without pods and records the real `FailedCreate` event. Secret volumes are
+//! mounted as the kubelet does (the pod waits until the Secret exists): their files are written to a private
+//! temporary directory and arguments naming a path under the volume's `mountPath` point there instead.
 
 use super::logs::PodLogs;
 use super::pod::{self, children, text};
@@ -141,6 +143,12 @@ async fn attempt(env: &JobEnv, key: &ObjectKey, job: &Value) -> Attempt {
         });
         tokio::time::sleep(Duration::from_secs(1)).await;
     };
+    let mounts = loop {
+        match secret_mounts(&env.store, ns, &template) {
+            Some(m) => break m,
+            None => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    };
     let uid = text(job, "/metadata/uid");
     let labels = json!({"batch.kubernetes.io/job-name": key.name, "job-name": key.name,
                         "batch.kubernetes.io/controller-uid": uid, "controller-uid": uid});
@@ -190,6 +198,7 @@ async fn attempt(env: &JobEnv, key: &ObjectKey, job: &Value) -> Attempt {
                     (ns, &pod_name),
                     &container,
                     &token.token,
+                    &mounts,
                 )
                 .await
             }
@@ -217,6 +226,60 @@ async fn attempt(env: &JobEnv, key: &ObjectKey, job: &Value) -> Attempt {
     } else {
         Attempt::Failed
     }
+}
+
+/// A Secret volume of the pod's first container: where it is mounted and its files.
+#[derive(Debug, Clone)]
+struct SecretMount {
+    path: String,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+/// The Secret volumes the first container mounts, with their files; `None` while one of the Secrets does not
+/// exist yet (the kubelet keeps the pod waiting).
+fn secret_mounts(
+    store: &crate::sim::Store,
+    ns: &str,
+    template: &Value,
+) -> Option<Vec<SecretMount>> {
+    use base64::Engine as _;
+    let list = |pointer: &str| {
+        template
+            .pointer(pointer)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let volumes = list("/spec/volumes");
+    let mut out = Vec::new();
+    for mount in list("/spec/containers/0/volumeMounts") {
+        let Some(volume) = volumes.iter().find(|v| v.get("name") == mount.get("name")) else {
+            continue;
+        };
+        let secret_name = text(volume, "/secret/secretName");
+        if secret_name.is_empty() {
+            continue;
+        }
+        let secret = store.get(&ObjectKey::core("secrets", ns, secret_name))?;
+        let files = secret
+            .get("data")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| !k.contains('/') && !k.starts_with('.'))
+            .filter_map(|(k, v)| {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(v.as_str()?)
+                    .ok()?;
+                Some((k.clone(), bytes))
+            })
+            .collect();
+        out.push(SecretMount {
+            path: text(&mount, "/mountPath").to_owned(),
+            files,
+        });
+    }
+    Some(out)
 }
 
 /// The kubectl arguments of a container: its command without a leading `kubectl`, then its args.
@@ -263,6 +326,7 @@ async fn run_kubectl(
     (ns, pod_name): (&str, &str),
     container: &Value,
     token: &str,
+    mounts: &[SecretMount],
 ) -> i64 {
     let name = text(container, "/name").to_owned();
     let at = (ns.to_owned(), pod_name.to_owned(), name);
@@ -276,9 +340,26 @@ async fn run_kubectl(
     if std::fs::write(&kubeconfig, config).is_err() {
         return 127;
     }
+    let mut args = kubectl_args(container);
+    for (i, mount) in mounts.iter().enumerate() {
+        let dir = home.path().join(format!("volume-{i}"));
+        if std::fs::create_dir(&dir).is_err() {
+            return 127;
+        }
+        for (file, bytes) in &mount.files {
+            if std::fs::write(dir.join(file), bytes).is_err() {
+                return 127;
+            }
+        }
+        let from = format!("{}/", mount.path.trim_end_matches('/'));
+        let to = format!("{}/", dir.display());
+        for arg in &mut args {
+            *arg = arg.replace(&from, &to);
+        }
+    }
     let mut command = tokio::process::Command::new("kubectl");
     command
-        .args(kubectl_args(container))
+        .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home.path())
