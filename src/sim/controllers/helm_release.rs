@@ -335,7 +335,7 @@ pub fn act(
             None => e,
         }
     };
-    let locked = stored.last().filter(|r| r.is_pending()).map(|_| {
+    let mut locked = stored.last().filter(|r| r.is_pending()).map(|_| {
         (
             format!("{}Failed", capitalised(action)),
             helm_storage::ERR_PENDING.to_owned(),
@@ -346,23 +346,19 @@ pub fn act(
         .interrupted
         .filter(|i| i.after == input.attempts && locked.is_none());
     if let Some(i) = interrupted {
-        // The controller dies half-way: the pending record stays, the status says the action is running.
-        // Helm marks the previous release superseded only when the new one is deployed: it stays deployed.
+        // The controller dies half-way, its pending record stays; the restarted controller's retry (folded into
+        // this reconcile) finds the release locked. Helm marks the previous release superseded only once the new
+        // one is deployed: it stays deployed.
         let status_text = i.status.as_str();
         history.insert(
             0,
             snapshot(release, version, status_text, action, &first, &end, &values),
         );
-        history.truncate(HISTORY_MAX);
-        status.insert("history".to_owned(), Value::Array(history));
         plan.applies = write(vec![record(status_text)]);
-        plan.steps.push(Step {
-            after: d.saturating_sub(prep),
-            status,
-            events: Vec::new(),
-        });
-        plan.requeue = Some(RETRY_AFTER);
-        return plan;
+        locked = Some((
+            format!("{}Failed", capitalised(action)),
+            helm_storage::ERR_PENDING.to_owned(),
+        ));
     }
     match locked.or_else(|| failure_for(input, action)) {
         None => {
