@@ -191,14 +191,32 @@ fn demo_has_the_four_failure_kinds() {
             .filter(|o| o.manifest["kind"] == kind && o.behaviour.failure.is_some())
             .collect()
     };
-    let immutable = failing("Kustomization")
-        .into_iter()
-        .any(|o| {
-            let m = &o.behaviour.failure.as_ref().unwrap().message;
-            m.starts_with("Deployment/apps/podinfo dry-run failed (Invalid): Deployment.apps \"podinfo\" is invalid: spec.selector: Invalid value: ")
-                && m.ends_with(": field is immutable")
-        });
+    // The immutable-field failure comes from a real apply: a later version of a Deployment the Kustomization
+    // applies changes its selector (tests/sim_apply.rs runs it).
+    let immutable = demo.objects.iter().any(|o| {
+        let selectors: Vec<&serde_json::Value> = o
+            .behaviour
+            .manifests
+            .iter()
+            .filter(|m| {
+                m.object["kind"] == "Deployment" && m.object["metadata"]["name"] == "podinfo"
+            })
+            .map(|m| &m.object["spec"]["selector"])
+            .collect();
+        o.manifest["kind"] == "Kustomization"
+            && o.behaviour.failure.is_none()
+            && selectors.len() == 2
+            && selectors[0] != selectors[1]
+    });
     assert!(immutable, "an immutable-field apply failure");
+    let locked = demo
+        .objects
+        .iter()
+        .any(|o| o.manifest["kind"] == "HelmRelease" && o.behaviour.interrupted.is_some());
+    assert!(
+        locked,
+        "a Helm release left pending by an interrupted upgrade"
+    );
     let retries = failing("HelmRelease").into_iter().any(|o| {
         o.behaviour.failure.as_ref().unwrap().action == Some(HelmAction::Upgrade)
             && o.manifest["spec"]["upgrade"]["remediation"]["retries"] == 3

@@ -2,12 +2,14 @@
 //! into the store (no YAML text). Per namespace (`tenant-000`, …): a Git source, an OCI source, a Helm
 //! repository (every other tenant uses an OCI HelmRepository), Kustomizations in `dependsOn` chains up to
 //! five deep under a parent Kustomization that owns the rest (ownership labels), and HelmReleases from
-//! `chart.spec` and `chartRef`, some depending on each other. A few objects fail the way real ones do.
+//! `chart.spec` and `chartRef`, some depending on each other. A few objects fail the way real ones do: one
+//! Kustomization in fifty applies a Deployment whose selector differs from the stored one (a real apply error),
+//! one HelmRelease in a hundred exhausts its upgrade retries.
 
 use crate::flux::{FluxKind, ResourceRef};
 use crate::sim::resource::GroupResource;
 use crate::sim::scenario::load::MANAGER;
-use crate::sim::scenario::{Behaviour, FailurePlan, HelmAction};
+use crate::sim::scenario::{Behaviour, FailurePlan, HelmAction, ManifestVersion};
 use crate::sim::store::{Store, StoreError, WriteOptions};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -154,17 +156,33 @@ pub fn generate(spec: &FleetSpec) -> (Vec<Value>, BTreeMap<ResourceRef, Behaviou
     (objects, behaviours)
 }
 
+/// A Deployment as a fleet tenant's Git holds it (`labels` are its selector and pod labels).
+fn deployment(ns: &str, name: &str, labels: &Value) -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"replicas": 1, "selector": {"matchLabels": labels},
+                 "template": {"metadata": {"labels": labels},
+                              "spec": {"containers": [{"name": name, "image": "ghcr.io/stefanprodan/podinfo:6.7.1"}]}}}
+    })
+}
+
+/// The selector the cluster's Deployment was created with, and the one the Kustomization's Git now holds.
+fn selectors(name: &str) -> (Value, Value) {
+    (
+        json!({"app": name}),
+        json!({"app": name, "app.kubernetes.io/part-of": name}),
+    )
+}
+
+/// A Kustomization whose Git content changed its Deployment's selector: the apply really fails against the
+/// stored Deployment (`generate_into` stores it with the old selector).
 fn immutable_failure(ns: &str, name: &str) -> Behaviour {
     Behaviour {
-        failure: Some(FailurePlan {
-            reason: Some("ReconciliationFailed".to_owned()),
-            message: format!(
-                "Deployment/{ns}/{name} dry-run failed (Invalid): Deployment.apps \"{name}\" is invalid: spec.selector: Invalid value: v1.LabelSelector{{MatchLabels:map[string]string{{\"app\":\"{name}\"}}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}}: field is immutable"
-            ),
+        manifests: vec![ManifestVersion {
             after: 0,
-            times: None,
-            action: None,
-        }),
+            object: deployment(ns, name, &selectors(name).1),
+        }],
         ..Behaviour::default()
     }
 }
@@ -213,6 +231,19 @@ pub fn generate_into(
             last_ns.clone_from(&ns);
         }
         store.upsert(obj)?;
+    }
+    // The Deployments the failing Kustomizations applied before their selector changed in Git.
+    for r in behaviours
+        .keys()
+        .filter(|r| r.kind == FluxKind::Kustomization)
+    {
+        let old = deployment(&r.namespace, &r.name, &selectors(&r.name).0);
+        store.create(
+            &GroupResource::new("apps", "deployments"),
+            &r.namespace,
+            old,
+            &WriteOptions::manager(crate::sim::controllers::apply::MANAGER),
+        )?;
     }
     Ok(behaviours)
 }

@@ -37,7 +37,10 @@ mod behaviour;
 pub mod load;
 mod parse;
 
-pub use behaviour::{Behaviour, FailurePlan, HelmAction, InventoryItem, RevisionPlan, SimDuration};
+pub use behaviour::{
+    Behaviour, FailurePlan, HelmAction, Interruption, InventoryItem, ManifestVersion,
+    PendingStatus, RevisionPlan, SimDuration,
+};
 
 use crate::flux::{FluxKind, ResourceRef};
 use serde_json::Value;

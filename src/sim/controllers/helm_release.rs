@@ -6,14 +6,16 @@
 use super::conditions::{self, CondStatus};
 use super::helm::{ResolvedChart, finalize, release_name};
 use super::input::{PlanInput, jittered};
-use super::plan::{Emit, Plan, Step};
-use super::{inventory, object, revision};
+use super::plan::{Applied, Emit, Plan, Step};
+use super::{helm_storage, inventory, object, revision};
 use crate::flux::duration::format_go_duration;
 use crate::sim::scenario::HelmAction;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
 const HISTORY_MAX: usize = 5;
+/// helm-controller's field manager.
+const MANAGER: &str = "helm-controller";
 const RETRY_AFTER: Duration = Duration::from_secs(10);
 
 /// What the release looks like and what this reconcile must do.
@@ -49,8 +51,12 @@ impl Release {
             .get("history")
             .and_then(Value::as_array)
             .is_some_and(|h| {
-                h.iter()
-                    .any(|s| s.get("status").and_then(Value::as_str) == Some("deployed"))
+                h.iter().any(|s| {
+                    matches!(
+                        s.get("status").and_then(Value::as_str),
+                        Some("deployed" | "superseded")
+                    )
+                })
             });
         let changed = status.get("lastAttemptedRevision").and_then(Value::as_str)
             != Some(chart.version.as_str())
@@ -60,9 +66,18 @@ impl Release {
                 != Some(generation);
         let stalled = conditions::is_true(&view, "Stalled");
         let failed_before = count(status, "failures") > 0 && !conditions::is_true(&view, "Ready");
+        // The latest release is not this chart deployed (an interrupted or failed action): upgrade.
+        let latest_differs = status
+            .get("history")
+            .and_then(Value::as_array)
+            .and_then(|h| h.first())
+            .is_some_and(|s| {
+                s.get("status").and_then(Value::as_str) != Some("deployed")
+                    || s.get("chartVersion").and_then(Value::as_str) != Some(chart.version.as_str())
+            });
         let action = if !installed {
             Some(HelmAction::Install)
-        } else if changed || force || failed_before {
+        } else if changed || force || failed_before || latest_differs {
             Some(HelmAction::Upgrade)
         } else {
             None
@@ -271,11 +286,36 @@ pub fn act(
         Some(Value::Array(h)) => h,
         _ => Vec::new(),
     };
-    let version = history
-        .first()
-        .and_then(|s| s["version"].as_i64())
+    let storage_ns = helm_storage::storage_namespace(obj);
+    let stored = helm_storage::records(input.view.store, storage_ns, &release.name);
+    // Helm numbers from its storage; the history only stands in when no record is stored.
+    let version = stored
+        .last()
+        .map(|r| r.version)
+        .or_else(|| history.iter().filter_map(|s| s["version"].as_i64()).max())
         .unwrap_or(0)
         + 1;
+    // A snapshot of a version that is no longer stored (a removed pending record) is replaced.
+    history.retain(|s| s["version"].as_i64() != Some(version));
+    let record = |status: &str| {
+        helm_storage::new_record(
+            storage_ns,
+            &release.name,
+            &release.namespace,
+            version,
+            status,
+            &release.chart,
+        )
+    };
+    let write = |objects: Vec<Value>| {
+        objects
+            .into_iter()
+            .map(|object| Applied {
+                manager: MANAGER,
+                object,
+            })
+            .collect::<Vec<_>>()
+    };
     let first = history
         .last()
         .and_then(|s| s["firstDeployed"].as_str())
@@ -295,8 +335,38 @@ pub fn act(
             None => e,
         }
     };
-    match failure_for(input, action) {
+    let mut locked = stored.last().filter(|r| r.is_pending()).map(|_| {
+        (
+            format!("{}Failed", capitalised(action)),
+            helm_storage::ERR_PENDING.to_owned(),
+        )
+    });
+    let interrupted = input
+        .behaviour
+        .interrupted
+        .filter(|i| i.after == input.attempts && locked.is_none());
+    if let Some(i) = interrupted {
+        // The controller dies half-way, its pending record stays; the restarted controller's retry (folded into
+        // this reconcile) finds the release locked. Helm marks the previous release superseded only once the new
+        // one is deployed: it stays deployed.
+        let status_text = i.status.as_str();
+        history.insert(
+            0,
+            snapshot(release, version, status_text, action, &first, &end, &values),
+        );
+        plan.applies = write(vec![record(status_text)]);
+        locked = Some((
+            format!("{}Failed", capitalised(action)),
+            helm_storage::ERR_PENDING.to_owned(),
+        ));
+    }
+    match locked.or_else(|| failure_for(input, action)) {
         None => {
+            plan.applies = write(helm_storage::completed(
+                &stored,
+                record("deployed"),
+                "deployed",
+            ));
             for s in &mut history {
                 if s["status"] == "deployed" {
                     s["status"] = json!("superseded");
@@ -343,10 +413,15 @@ pub fn act(
             plan.requeue = Some(jittered(interval, &seed));
         }
         Some((reason, err)) => {
-            history.insert(
-                0,
-                snapshot(release, version, "failed", action, &first, &end, &values),
-            );
+            let is_locked = err == helm_storage::ERR_PENDING;
+            if !is_locked {
+                // Helm refuses a locked release before writing anything; other failures leave a failed record.
+                history.insert(
+                    0,
+                    snapshot(release, version, "failed", action, &first, &end, &values),
+                );
+                plan.applies = write(vec![record("failed")]);
+            }
             let msg = format!(
                 "Helm {word} failed for release {}/{} with chart {}@{}: {err}",
                 release.namespace, release.name, chart.name, chart.version
@@ -387,6 +462,8 @@ pub fn act(
                     &end,
                 );
                 plan.requeue = None;
+            } else if is_locked {
+                plan.requeue = Some(RETRY_AFTER);
             } else {
                 remediate(
                     release,

@@ -8,10 +8,11 @@ use super::dependency::{self, REQUEUE_DEPENDENCY};
 use super::health;
 use super::history::record_history;
 use super::input::{PlanInput, jittered};
-use super::plan::{Emit, HealthWait, Plan, Step};
+use super::plan::{Applied, Emit, HealthWait, Plan, Step};
 use super::view::not_found_text;
-use super::{inventory, object, revision};
+use super::{apply, inventory, object, revision};
 use crate::flux::duration::format_go_duration;
+use crate::sim::scenario::InventoryItem;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
@@ -74,6 +75,8 @@ struct Run<'a> {
     retry: Duration,
     timeout: Duration,
     status: Map<String, Value>,
+    /// The server's answer to the dry-run of the manifests, when it refused them.
+    apply_error: Option<String>,
 }
 
 impl Run<'_> {
@@ -97,6 +100,7 @@ impl Run<'_> {
                 events,
             }],
             creates: Vec::new(),
+            applies: Vec::new(),
             requeue: Some(requeue),
             attempted: false,
             health_wait: None,
@@ -138,6 +142,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         retry: object::duration_at(obj, "/spec/retryInterval").unwrap_or(interval),
         timeout: timeout(obj, interval),
         status: object::status_map(obj),
+        apply_error: None,
     };
     let source = obj
         .pointer("/spec/sourceRef")
@@ -244,8 +249,19 @@ fn apply(mut run: Run<'_>, rev: &str) -> Plan {
     let children = object::resource_ref(obj)
         .map(|r| input.view.children(&r))
         .unwrap_or_default();
-    let inv = inventory::kustomization(obj, &children, &input.behaviour.inventory);
-    let fails = input.fails();
+    let manifests = apply::desired(obj, &input.behaviour.manifests, input.attempts);
+    let checked = apply::check(input.view.store, &manifests);
+    let inv = inventory::kustomization(obj, &children, &items(input, &manifests));
+    run.apply_error = checked.error;
+    let applies = checked
+        .apply
+        .into_iter()
+        .map(|(object, _)| Applied {
+            manager: apply::MANAGER,
+            object,
+        })
+        .collect();
+    let fails = run.apply_error.is_some() || input.fails();
     let change = if fails {
         None
     } else {
@@ -286,6 +302,7 @@ fn apply(mut run: Run<'_>, rev: &str) -> Plan {
             return Plan {
                 steps,
                 creates: Vec::new(),
+                applies,
                 requeue: Some(last),
                 attempted: true,
                 health_wait: Some(wait),
@@ -316,6 +333,7 @@ fn apply(mut run: Run<'_>, rev: &str) -> Plan {
     Plan {
         steps,
         creates: Vec::new(),
+        applies,
         requeue: Some(requeue),
         attempted: true,
         health_wait: None,
@@ -342,6 +360,7 @@ fn continue_health(mut run: Run<'_>, wait: &HealthWait, rev: &str) -> Plan {
         return Plan {
             steps: Vec::new(),
             creates: Vec::new(),
+            applies: Vec::new(),
             requeue: Some(health::POLL.min(run.timeout - waited)),
             attempted: false,
             health_wait: Some(wait.clone()),
@@ -350,7 +369,12 @@ fn continue_health(mut run: Run<'_>, wait: &HealthWait, rev: &str) -> Plan {
     let children = object::resource_ref(obj)
         .map(|r| input.view.children(&r))
         .unwrap_or_default();
-    let inv = inventory::kustomization(obj, &children, &input.behaviour.inventory);
+    let manifests = apply::desired(
+        obj,
+        &input.behaviour.manifests,
+        input.attempts.saturating_sub(1),
+    );
+    let inv = inventory::kustomization(obj, &children, &items(input, &manifests));
     let digest = digest_of(obj, rev, &inv);
     let end = input.timeline.now();
     let (events, requeue) = if unhealthy.is_empty() {
@@ -394,19 +418,32 @@ fn continue_health(mut run: Run<'_>, wait: &HealthWait, rev: &str) -> Plan {
             events,
         }],
         creates: Vec::new(),
+        applies: Vec::new(),
         requeue: Some(requeue),
         attempted: false,
         health_wait: None,
     }
 }
 
-/// The injected failure: Ready=False with the raw error, a Warning event carrying it.
+/// The scenario's inventory items plus the objects the Kustomization applies.
+fn items(input: &PlanInput<'_>, manifests: &[Value]) -> Vec<InventoryItem> {
+    let mut items = input.behaviour.inventory.clone();
+    items.extend(apply::inventory_items(manifests));
+    items
+}
+
+/// A failed apply (the server's dry-run error) or the injected failure: Ready=False with the raw error, a
+/// Warning event carrying it.
 fn failed(run: &mut Run<'_>, rev: &str, digest: &str, end: &str, took: Duration) -> Vec<Emit> {
     let plan = run.input.behaviour.failure.as_ref();
-    let reason = plan
-        .and_then(|f| f.reason.clone())
-        .unwrap_or_else(|| "ReconciliationFailed".to_owned());
-    let message = plan.map(|f| f.message.clone()).unwrap_or_default();
+    let (reason, message) = match run.apply_error.clone() {
+        Some(message) => ("ReconciliationFailed".to_owned(), message),
+        None => (
+            plan.and_then(|f| f.reason.clone())
+                .unwrap_or_else(|| "ReconciliationFailed".to_owned()),
+            plan.map(|f| f.message.clone()).unwrap_or_default(),
+        ),
+    };
     let generation = run.generation;
     conditions::set(
         &mut run.status,

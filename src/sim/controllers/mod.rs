@@ -7,6 +7,7 @@
 //! - `dependency`, `inventory`, `conditions`, `revision`, `events`: the Flux rules they share.
 //! - `clock`, `duration`, `object`, `view`: simulated time, Go durations, field access, cluster reads.
 
+pub mod apply;
 pub mod clock;
 pub mod conditions;
 pub mod dependency;
@@ -14,6 +15,7 @@ pub mod events;
 pub mod health;
 pub mod helm;
 pub mod helm_release;
+pub mod helm_storage;
 pub mod history;
 pub mod input;
 pub mod inventory;

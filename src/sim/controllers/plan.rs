@@ -61,12 +61,22 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// Objects to create before the first step (the HelmChart of a HelmRelease), if missing.
     pub creates: Vec<Value>,
+    /// Objects applied (server-side apply, any kind) when the plan starts playing, right after the planner's
+    /// dry-run: what a Kustomization's apply writes, the Helm release records a HelmRelease's action writes.
+    pub applies: Vec<Applied>,
     /// When to reconcile next (from the end of the reconcile); `None`: only on a change (terminal states).
     pub requeue: Option<Duration>,
     /// Whether the reconcile reached the "act" phase (counts towards failure plans).
     pub attempted: bool,
     /// A Kustomization still waiting for its health checks: the next reconcile continues the wait.
     pub health_wait: Option<HealthWait>,
+}
+
+/// One object a reconcile writes, with the field manager that writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    pub manager: &'static str,
+    pub object: Value,
 }
 
 /// A Kustomization reconcile that is waiting for the objects it health-checks (kept between wake-ups).

@@ -367,6 +367,12 @@ async fn play(shared: &Shared, r: &ResourceRef, key: &ObjectKey, plan: Plan) -> 
             tracing::warn!(%err, %created, "simulated controller could not apply an object");
         }
     }
+    // Applied when planned: the planner's dry-run saw the cluster as it is now.
+    for applied in plan.applies {
+        if let Err(err) = super::apply::write(&shared.store, &applied.object, applied.manager) {
+            tracing::warn!(%err, %r, "simulated controller could not apply an object");
+        }
+    }
     for step in plan.steps {
         if !step.after.is_zero() {
             shared.clock.sleep(step.after).await;

@@ -313,6 +313,7 @@ impl Run<'_> {
         Plan {
             steps: vec![start, end],
             creates: Vec::new(),
+            applies: Vec::new(),
             requeue: Some(retry),
             attempted: true,
             health_wait: None,
@@ -331,6 +332,7 @@ impl Run<'_> {
         Plan {
             steps: vec![step],
             creates: Vec::new(),
+            applies: Vec::new(),
             requeue: Some(next),
             attempted: true,
             health_wait: None,
@@ -407,6 +409,7 @@ impl Run<'_> {
         Plan {
             steps: vec![start, end],
             creates: Vec::new(),
+            applies: Vec::new(),
             requeue: Some(next),
             attempted: true,
             health_wait: None,

@@ -55,6 +55,7 @@ pub fn hung(input: &PlanInput<'_>) -> Plan {
             events: Vec::new(),
         }],
         creates: Vec::new(),
+        applies: Vec::new(),
         requeue: None,
         attempted: false,
         health_wait: None,

@@ -110,6 +110,67 @@ pub struct Behaviour {
     /// `Ready=Unknown` forever, reconcile requests never handled (a hung controller worker).
     #[serde(default)]
     pub stuck_after: Option<u32>,
+    /// Kustomization: the manifests its "Git" content holds, applied to the cluster by server-side apply on every
+    /// reconcile (dry-run first, as kustomize-controller does), so an apply can really fail against what is
+    /// stored (an immutable selector). Several versions of one object: the latest whose `after` is reached.
+    #[serde(default)]
+    pub manifests: Vec<ManifestVersion>,
+    /// HelmRelease: one Helm action is interrupted half-way (the controller killed mid-upgrade), leaving its
+    /// release record in a pending state; later actions fail with Helm's lock error until it is removed.
+    #[serde(default)]
+    pub interrupted: Option<Interruption>,
+}
+
+/// One version of an object a Kustomization applies.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ManifestVersion {
+    /// Applies from this reconcile attempt on (0-based, counted like `failure.after`; default 0).
+    #[serde(default)]
+    pub after: u32,
+    /// The object as written in Git (`apiVersion`, `kind`, `metadata.name`, `metadata.namespace`, …).
+    pub object: serde_json::Value,
+}
+
+/// The pending state an interrupted Helm action leaves in the release's storage record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PendingStatus {
+    PendingInstall,
+    PendingUpgrade,
+    PendingRollback,
+}
+
+impl PendingStatus {
+    /// The Helm status text (`pending-upgrade`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PendingInstall => "pending-install",
+            Self::PendingUpgrade => "pending-upgrade",
+            Self::PendingRollback => "pending-rollback",
+        }
+    }
+}
+
+/// An interrupted Helm action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Interruption {
+    /// Helm actions (install, upgrades) that complete before the interrupted one (default 1: the first upgrade).
+    #[serde(default = "one")]
+    pub after: u32,
+    /// The state left behind (default `pending-upgrade`).
+    #[serde(default = "pending_upgrade")]
+    pub status: PendingStatus,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn pending_upgrade() -> PendingStatus {
+    PendingStatus::PendingUpgrade
 }
 
 impl FailurePlan {

@@ -1,9 +1,9 @@
 //! The objects a cluster has besides Flux's: three Nodes (a tainted control-plane node and two workers, as
 //! `kind` lays one out), the workloads Kustomizations and HelmReleases list in `status.inventory` (Namespaces,
 //! ConfigMaps, Secrets, ServiceAccounts, Services and Deployments are created when missing, labelled as
-//! kustomize-controller or Helm labels them; other kinds stay inventory entries only), and the Helm release
-//! Secrets (`sh.helm.release.v1.<release>.v<version>`, type `helm.sh/release.v1`) of each HelmRelease's
-//! `status.history`, with the `status` label following the snapshot's status.
+//! kustomize-controller or Helm labels them; other kinds stay inventory entries only). The Helm release
+//! records are helm-controller's own (`controllers::helm_storage`); objects a Kustomization's manifests hold
+//! are applied by kustomize-controller (`controllers::apply`).
 
 use super::pod::text;
 use crate::sim::GroupResource;
@@ -114,8 +114,7 @@ fn workload(
     })
 }
 
-/// Creates the missing objects of one Kustomization's or HelmRelease's inventory and a HelmRelease's release
-/// Secrets.
+/// Creates the missing objects of one Kustomization's or HelmRelease's inventory.
 pub fn materialize(store: &Store, owner: &Value) {
     let kind = text(owner, "/kind");
     let (owner_ns, owner_name) = (
@@ -164,50 +163,30 @@ pub fn materialize(store: &Store, owner: &Value) {
             let _ = store.upsert(obj);
         }
     }
-    if kind == "HelmRelease" {
-        release_secrets(store, owner);
-    }
 }
 
-/// The Helm storage Secrets of a HelmRelease's history snapshots.
-fn release_secrets(store: &Store, hr: &Value) {
-    let history = hr
-        .pointer("/status/history")
+fn ready(obj: &Value) -> bool {
+    obj.pointer("/status/conditions")
         .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for snapshot in history {
-        let (name, ns) = (text(&snapshot, "/name"), text(&snapshot, "/namespace"));
-        let version = snapshot.get("version").and_then(Value::as_i64).unwrap_or(1);
-        if name.is_empty() || ns.is_empty() {
-            continue;
-        }
-        let status = match text(&snapshot, "/status") {
-            "" => "deployed",
-            s => s,
-        };
-        let secret_name = format!("sh.helm.release.v1.{name}.v{version}");
-        let key = ObjectKey::core("secrets", ns, &secret_name);
-        let current = store.get(&key);
-        if current
-            .as_ref()
-            .is_some_and(|c| text(c, "/metadata/labels/status") == status)
-        {
-            continue;
-        }
-        // Helm stores base64(gzip(JSON)); the simulator keeps the JSON snapshot, base64-encoded.
-        let release = json!({"name": name, "namespace": ns, "version": version,
-                             "info": {"status": status}, "chart": {"metadata": {
-                                 "name": text(&snapshot, "/chartName"),
-                                 "version": text(&snapshot, "/chartVersion")}}});
-        let _ = store.upsert(json!({
-            "apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
-            "metadata": {"name": secret_name, "namespace": ns,
-                         "labels": {"name": name, "owner": "helm", "status": status,
-                                    "version": version.to_string()}},
-            "data": {"release": STANDARD.encode(STANDARD.encode(release.to_string()))},
-        }));
+        .is_some_and(|cs| {
+            cs.iter()
+                .any(|c| text(c, "/type") == "Ready" && text(c, "/status") == "True")
+        })
+}
+
+/// Whether a change of a Kustomization or HelmRelease is a finished successful apply (Ready, and a new
+/// history, inventory or Ready transition): only then are its inventory's missing objects created, as an
+/// apply would; a failing owner does not bring back what was deleted.
+#[must_use]
+pub fn applied(previous: Option<&Value>, now: &Value) -> bool {
+    if !ready(now) {
+        return false;
     }
+    previous.is_none_or(|p| {
+        !ready(p)
+            || p.pointer("/status/history") != now.pointer("/status/history")
+            || p.pointer("/status/inventory") != now.pointer("/status/inventory")
+    })
 }
 
 /// `materialize` for every Kustomization and HelmRelease in the store.

@@ -5,7 +5,7 @@
 //! - `job`: Job pods; kubectl images run the real `kubectl` as the Job's ServiceAccount against this server.
 //! - `pod`: pod objects and their statuses; `logs`: what containers printed (`pods/<name>/log`).
 //! - `cluster`: the Nodes (one control-plane node, two workers), the workloads listed in Kustomization and
-//!   HelmRelease inventories made real, and the Helm release Secrets of HelmReleases.
+//!   HelmRelease inventories made real.
 //!
 //! One task follows the store's change feed and calls them.
 
@@ -115,7 +115,9 @@ fn handle(env: &JobEnv, change: &Change, dirty: &mut BTreeSet<ObjectKey>) {
             dirty.extend(owner_deployment(store, &change.object));
         }
         ("jobs", ChangeType::Added) => job::start(env, key),
-        ("kustomizations" | "helmreleases", ChangeType::Added | ChangeType::Modified) => {
+        ("kustomizations" | "helmreleases", ChangeType::Added | ChangeType::Modified)
+            if cluster::applied(change.previous.as_deref(), &change.object) =>
+        {
             cluster::materialize(store, &change.object);
         }
         _ => {}
