@@ -112,9 +112,13 @@ pub enum Phase {
     /// Done acting; postconditions are being checked (waiting for Ready, a rollout).
     Verifying,
     Succeeded,
-    Failed { why: String },
+    Failed {
+        why: String,
+    },
     /// Stopped by the operator or its timeout.
-    Cancelled { why: String },
+    Cancelled {
+        why: String,
+    },
     /// Its rollback ran and succeeded.
     RolledBack,
 }
