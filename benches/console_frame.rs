@@ -10,7 +10,8 @@ use fluxops::actions::{ExecutionId, TargetKind, TargetRef};
 use fluxops::app::{Action, Labels, Msg, State, update, view};
 use fluxops::cluster::ClusterEvent;
 use fluxops::config::Config;
-use fluxops::execution::{ExecutionStatus, LOG_TAIL, Phase};
+use fluxops::execution::report::LOG_TAIL;
+use fluxops::execution::{ExecutionStatus, Phase};
 use fluxops::flux::FluxObject;
 use fluxops::sim::fleet::{FleetSpec, generate};
 use k8s_openapi::jiff::Timestamp;
@@ -33,10 +34,19 @@ fn fleet_state() -> State {
     let (objects, _) = generate(&FleetSpec::new(10_000));
     for o in objects {
         if let Ok(obj) = serde_json::from_value::<FluxObject>(o) {
-            update(&mut state, Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))));
+            update(
+                &mut state,
+                Msg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
+            );
         }
     }
-    update(&mut state, Msg::Resize { width: 160, height: 48 });
+    update(
+        &mut state,
+        Msg::Resize {
+            width: 160,
+            height: 48,
+        },
+    );
     update(&mut state, Msg::Action(Action::ShowTree));
     state
 }
@@ -54,7 +64,12 @@ fn execution(i: u64, tick: u64) -> ExecutionStatus {
         steps: vec!["Job created".to_owned(), "pod running".to_owned()],
         postconditions: Vec::new(),
         log_tail: (0..LOG_TAIL as u64)
-            .map(|l| format!("deployment.apps/web-{i} restarted; waiting for rollout ({})", tick + l))
+            .map(|l| {
+                format!(
+                    "deployment.apps/web-{i} restarted; waiting for rollout ({})",
+                    tick + l
+                )
+            })
             .collect(),
         rollback_available: false,
     }
