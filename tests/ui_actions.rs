@@ -648,3 +648,54 @@ fn hostile_text_from_the_pipeline_is_drawn_without_escape_sequences() {
         "{text}"
     );
 }
+
+#[test]
+fn on_the_inventory_tab_a_asks_which_object_then_its_menu() {
+    use fluxops::cluster::inspect::{InspectAnswer, Inspection, LiveObject};
+    use fluxops::flux::InventoryId;
+    let mut state = loaded_state();
+    state.reveal(&r(FluxKind::Kustomization, "flux-system", "apps"));
+    let effects = update(&mut state, Msg::Action(Action::ShowInventory));
+    let Some(Effect::Inspect(req)) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let live = |id: &str| LiveObject {
+        raw_id: id.to_owned(),
+        id: InventoryId::parse(id).ok(),
+        version: "v1".to_owned(),
+        status: Err(fluxops::cluster::inspect::FetchError::NotFound),
+    };
+    update(
+        &mut state,
+        Msg::Inspected(InspectAnswer {
+            id: req.id,
+            result: Ok(Inspection {
+                object: serde_json::json!({"kind": "Kustomization", "metadata": {"name": "apps", "namespace": "flux-system"}}),
+                inventory: Some(vec![
+                    live("apps_podinfo_apps_Deployment"),
+                    live("apps_x_example.com_Widget"),
+                ]),
+            }),
+        }),
+    );
+    assert!(update(&mut state, Msg::Action(Action::OpenActions)).is_empty());
+    let text = screen(&mut state, 80, 24);
+    assert!(
+        text.contains("on which object?") && text.contains("Deployment/apps/podinfo"),
+        "{text}"
+    );
+    let choices = &state.actions.menu.as_ref().unwrap().choices;
+    assert_eq!(
+        choices.len(),
+        2,
+        "a kind no action targets is not offered: {choices:?}"
+    );
+    act(&mut state, &[Action::MoveDown]);
+    let effects = update(&mut state, Msg::Action(Action::ChooseAction));
+    assert_eq!(
+        effects,
+        vec![Effect::ActionMenu {
+            target: TargetRef::namespaced(TargetKind::Deployment, "apps", "podinfo")
+        }]
+    );
+}

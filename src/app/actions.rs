@@ -58,6 +58,9 @@ pub struct MenuState {
     pub selected: usize,
     /// Why the last choice was refused (a denied entry).
     pub note: Option<String>,
+    /// Before the menu: the objects to choose from (the drill-down's inventory tab: the object and what it
+    /// applied); empty once chosen.
+    pub choices: Vec<TargetRef>,
 }
 
 /// What a form is for.
@@ -118,6 +121,17 @@ pub fn open_menu(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let targets: Vec<TargetRef> = refs.iter().filter_map(target_of).collect();
+    let choices = inventory_choices(state);
+    if choices.len() > 1 && state.actions.marks.is_empty() {
+        state.actions.menu = Some(MenuState {
+            targets: Vec::new(),
+            entries: None,
+            selected: 0,
+            note: None,
+            choices,
+        });
+        return Vec::new();
+    }
     let Some(target) = targets.first().cloned() else {
         state.input_note = Some(format!(
             "no action targets a {} (actions target sources, Kustomizations, HelmReleases and workloads)",
@@ -130,8 +144,41 @@ pub fn open_menu(state: &mut State) -> Vec<Effect> {
         entries: None,
         selected: 0,
         note: None,
+        choices: Vec::new(),
     });
     vec![Effect::ActionMenu { target }]
+}
+
+/// On the drill-down's inventory tab: the inspected object, then every applied object an action can target.
+fn inventory_choices(state: &State) -> Vec<TargetRef> {
+    let inspect = &state.inspect;
+    if state.screen != super::state::Screen::Inspect
+        || inspect.tab != super::inspect::Tab::Inventory
+    {
+        return Vec::new();
+    }
+    let Some(own) = inspect.target.as_ref().and_then(target_of) else {
+        return Vec::new();
+    };
+    let mut out = vec![own];
+    if let Some(Ok(fetched)) = inspect.answer(true)
+        && let Some(items) = &fetched.inventory
+    {
+        for id in items.iter().filter_map(|o| o.id.as_ref()) {
+            let Some(kind) = TargetKind::from_user(&id.kind) else {
+                continue;
+            };
+            let t = TargetRef {
+                kind,
+                namespace: kind.is_namespaced().then(|| id.namespace.clone()),
+                name: id.name.clone(),
+            };
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+    }
+    out
 }
 
 /// The menu's answer; dropped unless the menu of that target is open and waiting.
@@ -154,11 +201,14 @@ pub fn on_menu(state: &mut State, target: &TargetRef, entries: Result<Vec<MenuEn
 /// The menu's keys; `true` when the action was the menu's.
 pub fn on_menu_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
     let menu = state.actions.menu.as_mut()?;
-    let len = menu
-        .entries
-        .as_ref()
-        .and_then(|e| e.as_ref().ok())
-        .map_or(0, Vec::len);
+    let len = if menu.choices.is_empty() {
+        menu.entries
+            .as_ref()
+            .and_then(|e| e.as_ref().ok())
+            .map_or(0, Vec::len)
+    } else {
+        menu.choices.len()
+    };
     let last = len.saturating_sub(1);
     match action {
         Action::MoveUp => menu.selected = menu.selected.saturating_sub(1),
@@ -178,6 +228,13 @@ fn choose(state: &mut State) -> Vec<Effect> {
     let Some(menu) = state.actions.menu.as_mut() else {
         return Vec::new();
     };
+    if let Some(target) = menu.choices.get(menu.selected).cloned() {
+        // The object is chosen: now its menu.
+        menu.choices.clear();
+        menu.selected = 0;
+        menu.targets = vec![target.clone()];
+        return vec![Effect::ActionMenu { target }];
+    }
     let Some(Ok(entries)) = &menu.entries else {
         return Vec::new();
     };

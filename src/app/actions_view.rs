@@ -30,6 +30,8 @@ pub struct MenuView {
     pub status: Option<(Tone, String)>,
     /// Why the last choice was refused.
     pub note: Option<String>,
+    /// The objects to choose from first (the inventory tab), `Kind/ns/name`; empty once chosen.
+    pub choices: Vec<String>,
 }
 
 /// One entry of the menu.
@@ -144,6 +146,7 @@ pub fn build(state: &State) -> Option<ActionsOverlay> {
     }
     let menu = a.menu.as_ref()?;
     let (rows, status) = match &menu.entries {
+        None if !menu.choices.is_empty() => (Vec::new(), None),
         None => (
             Vec::new(),
             Some((
@@ -180,8 +183,18 @@ pub fn build(state: &State) -> Option<ActionsOverlay> {
             None,
         ),
     };
+    let title = if menu.choices.is_empty() {
+        format!(" Actions — {} ", targets_title(&menu.targets))
+    } else {
+        " Actions — on which object? ".to_owned()
+    };
     Some(ActionsOverlay::Menu(MenuView {
-        title: format!(" Actions — {} ", targets_title(&menu.targets)),
+        choices: menu
+            .choices
+            .iter()
+            .map(|t| sanitize_line(&t.to_string()).into_owned())
+            .collect(),
+        title,
         rows,
         selected: menu.selected,
         status,

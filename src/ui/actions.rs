@@ -57,6 +57,16 @@ fn menu(frame: &mut Frame<'_>, screen: Rect, theme: &Theme, m: &MenuView) {
             hang: 0,
         });
     }
+    for (i, c) in m.choices.iter().enumerate() {
+        if i == m.selected {
+            selected_row = lines.len();
+        }
+        let cursor = if i == m.selected { "▶ " } else { "  " };
+        lines.push(InspectLine {
+            pieces: vec![(Tone::Title, cursor.to_owned()), (Tone::Text, c.clone())],
+            hang: 2,
+        });
+    }
     for (i, r) in m.rows.iter().enumerate() {
         if i == m.selected {
             selected_row = lines.len();
