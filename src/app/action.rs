@@ -84,6 +84,23 @@ actions! {
     ShowEvents => "show_events", "Show the selected object's events";
     ShowInventory => "show_inventory", "Show what the selected object applied, with live status (or where a source fetches from)";
     CloseInspect => "close_inspect", "Close the drill-down and go back";
+    OpenActions => "open_actions", "Open the actions for the selected object (or for every marked object)";
+    ToggleMark => "toggle_mark", "Mark or unmark the selected object for a bulk action";
+    MarkChain => "mark_chain", "Mark the root cause of the selected object and everything blocked behind it";
+    ClearMarks => "clear_marks", "Unmark every object";
+    ShowJobs => "show_jobs", "Show the Jobs screen: executions, their steps and logs";
+    ChooseAction => "choose_action", "Choose the selected action (parameters, then the confirm view)";
+    CloseActions => "close_actions", "Close the action menu";
+    Confirm => "confirm", "Confirm: execute what is shown";
+    CancelConfirm => "cancel_confirm", "Cancel: nothing is executed";
+    BreakGlass => "break_glass", "Declare break-glass with a reason and prepare again";
+    FormSubmit => "form_submit", "Submit the field(s)";
+    FormCancel => "form_cancel", "Cancel the form";
+    FormDeleteChar => "form_delete_char", "Delete the last character of the field";
+    FormNextField => "form_next_field", "Go to the next field (or scroll down)";
+    FormPrevField => "form_prev_field", "Go to the previous field (or scroll up)";
+    RollbackExecution => "rollback_execution", "Offer the rollback of the selected finished execution";
+    CancelExecution => "cancel_execution", "Cancel the selected running execution (asks first)";
 }
 
 impl Action {

@@ -1,7 +1,22 @@
 //! `Effect`: side effects `update` asks for, as data. The run loop performs them (`effects_runner`); `update`
 //! never does I/O.
+//!
+//! The action effects (`ActionMenu` … `Rollback`) go to the action pipeline through the runner's one seam,
+//! [`super::effects_runner::ActionBackend`]; each names the message that answers it.
 
+use crate::actions::{ExecutionId, ParamValues, TargetRef};
 use crate::cluster::inspect::InspectRequest;
+
+/// What the operator did to confirm an execution (the pipeline checks it again against the decision).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmed {
+    /// The decision asked for no confirmation.
+    NotAsked,
+    /// Yes (`y` / Enter).
+    Yes,
+    /// The target's name, as typed.
+    Typed(String),
+}
 
 /// A side effect requested by `update`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,4 +29,31 @@ pub enum Effect {
     Inspect(InspectRequest),
     /// Give the terminal back to the shell and stop the process until it is continued (ctrl-z).
     Suspend,
+    /// The actions for `target` with their verdicts; answered by `Msg::ActionMenu`.
+    ActionMenu { target: TargetRef },
+    /// Policy, permission check, preconditions, rollback capture and dry-run of one action on one target
+    /// (nothing changes); answered by `Msg::Prepared`. `break_glass`: the operator's reason, when declared.
+    Prepare {
+        action: String,
+        target: TargetRef,
+        params: ParamValues,
+        break_glass: Option<String>,
+    },
+    /// One action on several targets, in dependency order (roots first): each prepared as `Prepare` is;
+    /// answered by `Msg::BulkPrepared` (one answer per target, in this order).
+    Bulk {
+        action: String,
+        targets: Vec<TargetRef>,
+        params: ParamValues,
+    },
+    /// Execute prepared executions, in this order (a bulk: each waits until the one before is Ready, and the
+    /// rest stop at the first failure); progress is answered by `Msg::Execution`.
+    Execute {
+        executions: Vec<ExecutionId>,
+        confirmation: Confirmed,
+    },
+    /// Stop a running execution; answered by `Msg::Execution` (phase cancelled).
+    Cancel { execution: ExecutionId },
+    /// Prepare the rollback of a finished execution; answered by `Msg::Prepared` (confirmed like any action).
+    Rollback { execution: ExecutionId },
 }

@@ -5,12 +5,29 @@
 //! The drill-down's fetch is single-slot: a new `Effect::Inspect` aborts the task of the previous one (it would
 //! be dropped by id anyway; aborting saves its remaining GETs). Without a client (a console fed from a channel
 //! only, as in some tests) a fetch answers at once with an error saying so. `Effect::Quit` is the run loop's.
+//!
+//! The action effects (`ActionMenu`, `Prepare`, `Bulk`, `Execute`, `Cancel`, `Rollback`) go through ONE seam:
+//! the runner's [`ActionBackend`] ([`EffectsRunner::with_actions`]). Without one, every action effect is answered
+//! at once with [`NOT_CONNECTED`] (an empty menu saying so, a preparation that failed, a notice), so nothing
+//! can mutate and the console says why.
 
 use super::effect::Effect;
 use super::msg::Msg;
 use crate::cluster::inspect::{self, FetchError, InspectAnswer};
+use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
+
+/// What the console says when no action pipeline is wired in.
+pub const NOT_CONNECTED: &str = "actions are not connected";
+
+/// The action pipeline as the console sees it (the executor implements it). `perform` gets only the action
+/// effects listed in the module doc, returns at once (it spawns what it needs) and answers on `answers` with the
+/// message each effect names (`Msg::ActionMenu`, `Msg::Prepared`, `Msg::BulkPrepared`, `Msg::Execution`,
+/// `Msg::ActionFailed`).
+pub trait ActionBackend: Send + Sync {
+    fn perform(&self, effect: Effect, answers: mpsc::Sender<Msg>);
+}
 
 /// Answers in flight at most (a full channel only delays an answer).
 pub const CHANNEL_CAPACITY: usize = 16;
@@ -20,6 +37,8 @@ pub struct EffectsRunner {
     client: Option<kube::Client>,
     tx: mpsc::Sender<Msg>,
     inspecting: Option<AbortHandle>,
+    /// The action pipeline; `None`: every action effect is answered with [`NOT_CONNECTED`].
+    actions: Option<Arc<dyn ActionBackend>>,
 }
 
 impl EffectsRunner {
@@ -32,9 +51,17 @@ impl EffectsRunner {
                 client,
                 tx,
                 inspecting: None,
+                actions: None,
             },
             rx,
         )
+    }
+
+    /// This runner with the action pipeline wired in.
+    #[must_use]
+    pub fn with_actions(mut self, actions: Option<Arc<dyn ActionBackend>>) -> Self {
+        self.actions = actions;
+        self
     }
 
     /// Starts performing `effect` (returns at once).
@@ -61,6 +88,39 @@ impl EffectsRunner {
                 });
                 self.inspecting = Some(task.abort_handle());
             }
+            Effect::ActionMenu { .. }
+            | Effect::Prepare { .. }
+            | Effect::Bulk { .. }
+            | Effect::Execute { .. }
+            | Effect::Cancel { .. }
+            | Effect::Rollback { .. } => match &self.actions {
+                Some(backend) => backend.perform(effect, self.tx.clone()),
+                None => {
+                    if let Some(answer) = not_connected(effect) {
+                        let tx = self.tx.clone();
+                        tokio::spawn(async move {
+                            let _ = tx.send(answer).await;
+                        });
+                    }
+                }
+            },
         }
     }
+}
+
+/// The answer to an action effect when no pipeline is wired in.
+#[must_use]
+pub fn not_connected(effect: Effect) -> Option<Msg> {
+    let why = || NOT_CONNECTED.to_owned();
+    Some(match effect {
+        Effect::ActionMenu { target } => Msg::ActionMenu(target, Err(why())),
+        Effect::Prepare { .. } | Effect::Rollback { .. } => Msg::Prepared(Err(why())),
+        Effect::Bulk { targets, .. } => {
+            Msg::BulkPrepared(targets.iter().map(|_| Err(why())).collect())
+        }
+        Effect::Execute { .. } | Effect::Cancel { .. } => Msg::ActionFailed(why()),
+        Effect::Quit | Effect::Suspend | Effect::ReloadKubeconfig | Effect::Inspect(_) => {
+            return None;
+        }
+    })
 }

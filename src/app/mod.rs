@@ -18,6 +18,9 @@
 //! from a 1 s tokio interval; a frame is drawn only when something changed, at most every 33 ms.
 
 pub mod action;
+pub mod actions;
+pub mod actions_view;
+pub mod confirm;
 pub mod dag;
 pub mod dag_canvas;
 pub mod dag_view;
@@ -25,8 +28,12 @@ pub mod detail_view;
 pub mod effect;
 pub mod effects_runner;
 pub mod events;
+pub mod hints;
 pub mod inspect;
 pub mod inspect_view;
+pub mod jobs;
+pub mod jobs_view;
+pub mod marks;
 pub mod msg;
 pub mod navigator;
 pub mod problems;
@@ -121,16 +128,11 @@ where
     .await
 }
 
-/// Runs the console until the user quits, with the control of the running watchers (reloading the kubeconfig);
-/// the drill-down fetches through `client`.
-///
-/// `input` yields terminal events (crossterm's) or [`Input`]s (terminal events and signals). On a terminating
-/// signal it returns [`Error::Terminated`]; on ctrl-z or SIGTSTP it suspends the terminal ([`JobControl`])
-/// and draws nothing until SIGCONT, which resumes it and redraws every cell.
+/// [`run_with_actions`] without an action pipeline (every action answers "actions are not connected").
 pub async fn run_with<B, S, I>(
     terminal: &mut Terminal<B>,
-    mut input: S,
-    mut cluster: mpsc::Receiver<ClusterEvent>,
+    input: S,
+    cluster: mpsc::Receiver<ClusterEvent>,
     control: Control,
     config: Config,
     labels: Labels,
@@ -141,8 +143,41 @@ where
     S: Stream<Item = std::io::Result<I>> + Unpin,
     I: Into<Input>,
 {
+    run_with_actions(
+        terminal, input, cluster, control, config, labels, client, None,
+    )
+    .await
+}
+
+/// Runs the console until the user quits, with the control of the running watchers (reloading the kubeconfig);
+/// the drill-down fetches through `client`; the action effects go to `actions` (the seam,
+/// [`effects_runner::ActionBackend`]).
+///
+/// `input` yields terminal events (crossterm's) or [`Input`]s (terminal events and signals). On a terminating
+/// signal it returns [`Error::Terminated`]; on ctrl-z or SIGTSTP it suspends the terminal ([`JobControl`])
+/// and draws nothing until SIGCONT, which resumes it and redraws every cell.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the run loop's inputs, each its own kind; a struct would only rename them"
+)]
+pub async fn run_with_actions<B, S, I>(
+    terminal: &mut Terminal<B>,
+    mut input: S,
+    mut cluster: mpsc::Receiver<ClusterEvent>,
+    control: Control,
+    config: Config,
+    labels: Labels,
+    client: Option<kube::Client>,
+    actions: Option<std::sync::Arc<dyn effects_runner::ActionBackend>>,
+) -> Result<(), Error>
+where
+    B: Backend + JobControl,
+    S: Stream<Item = std::io::Result<I>> + Unpin,
+    I: Into<Input>,
+{
     let mut state = State::new(config, labels);
-    let (mut runner, mut answers) = effects_runner::EffectsRunner::new(client);
+    let (runner, mut answers) = effects_runner::EffectsRunner::new(client);
+    let mut runner = runner.with_actions(actions);
     if let Ok(size) = terminal.size() {
         update(
             &mut state,

@@ -2,8 +2,10 @@
 //! and the answers of effects.
 
 use super::action::Action;
+use crate::actions::TargetRef;
 use crate::cluster::ClusterEvent;
 use crate::cluster::inspect::InspectAnswer;
+use crate::execution::{ExecutionStatus, MenuEntry, Preparation};
 use crossterm::event::KeyEvent;
 use k8s_openapi::jiff::Timestamp;
 
@@ -24,4 +26,15 @@ pub enum Msg {
     Resize { width: u16, height: u16 },
     /// The answer to an `Effect::Inspect` (dropped when a newer request superseded it).
     Inspected(InspectAnswer),
+    /// The answer to an `Effect::ActionMenu`: the entries, or why there are none (dropped unless that menu is
+    /// open).
+    ActionMenu(TargetRef, Result<Vec<MenuEntry>, String>),
+    /// The answer to an `Effect::Prepare` or `Effect::Rollback` (dropped unless a confirm view waits for it).
+    Prepared(Result<Preparation, String>),
+    /// The answer to an `Effect::Bulk`: one per target, in the order asked.
+    BulkPrepared(Vec<Result<Preparation, String>>),
+    /// An execution's whole status (replaces the one with the same id).
+    Execution(ExecutionStatus),
+    /// An execute, cancel or rollback request could not be made: why (shown as a notice).
+    ActionFailed(String),
 }

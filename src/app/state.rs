@@ -1,9 +1,11 @@
 //! `State`: everything the console knows, owned by `app::run` and changed only by `update`.
 //! The root holds the data (objects, kinds, events, topology) and one state struct per screen.
 
+use super::actions::ActionsState;
 use super::dag::DagState;
 use super::events::EventStore;
 use super::inspect::InspectState;
+use super::jobs::JobsState;
 use super::navigator::NavigatorState;
 use super::problems::ProblemsState;
 use super::timings_view::TimingsListState;
@@ -147,6 +149,8 @@ pub enum Screen {
     Problems,
     /// The drill-down of one object: YAML, events, inventory (keys `y`, `e`, `i`).
     Inspect,
+    /// The executions of actions, their steps and logs (key `4`).
+    Jobs,
 }
 
 /// The whole app state.
@@ -167,6 +171,9 @@ pub struct State {
     pub dag: DagState,
     pub problems: ProblemsState,
     pub inspect: InspectState,
+    /// The action menu, parameter form, confirm view and marks.
+    pub actions: ActionsState,
+    pub jobs: JobsState,
     pub focus: Focus,
     pub detail_visible: bool,
     pub detail_scroll: u16,
@@ -218,6 +225,8 @@ impl State {
             dag: DagState::default(),
             problems: ProblemsState::default(),
             inspect: InspectState::default(),
+            actions: ActionsState::new(),
+            jobs: JobsState::default(),
             focus: Focus::Navigator,
             detail_visible: true,
             detail_scroll: 0,
@@ -246,6 +255,10 @@ impl State {
     pub fn mode(&self) -> Mode {
         if self.help_open {
             Mode::Help
+        } else if let Some(mode) = self.action_mode() {
+            mode
+        } else if self.screen == Screen::Jobs {
+            Mode::Jobs
         } else if self.screen == Screen::Dag {
             Mode::Dag
         } else if self.screen == Screen::Inspect {
@@ -261,6 +274,26 @@ impl State {
             Mode::Timings
         } else {
             Mode::Navigator
+        }
+    }
+
+    /// The mode of the action popups and questions, when one has the keyboard.
+    fn action_mode(&self) -> Option<Mode> {
+        let a = &self.actions;
+        if a.form.is_some() {
+            Some(Mode::Form)
+        } else if let Some(c) = &a.confirm {
+            Some(if c.typing() {
+                Mode::Form
+            } else {
+                Mode::Confirm
+            })
+        } else if a.menu.is_some() {
+            Some(Mode::Actions)
+        } else if self.screen == Screen::Jobs && self.jobs.ask_cancel.is_some() {
+            Some(Mode::Confirm)
+        } else {
+            None
         }
     }
 

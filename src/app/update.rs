@@ -42,6 +42,27 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             super::inspect::on_answer(state, answer);
             Vec::new()
         }
+        Msg::ActionMenu(target, entries) => {
+            super::actions::on_menu(state, &target, entries);
+            Vec::new()
+        }
+        Msg::Prepared(answer) => {
+            super::confirm::on_prepared(state, answer);
+            Vec::new()
+        }
+        Msg::BulkPrepared(answers) => {
+            super::confirm::on_bulk(state, answers);
+            Vec::new()
+        }
+        Msg::Execution(status) => {
+            super::jobs::on_status(state, status);
+            Vec::new()
+        }
+        Msg::ActionFailed(why) => {
+            state.input_note = Some(format!("action: {}", crate::text::sanitize_line(&why)));
+            state.dirty = true;
+            Vec::new()
+        }
     };
     // Cluster events only mark the tree stale: a burst of them costs one rebuild, at the next key or frame.
     effects
@@ -97,8 +118,38 @@ fn on_key(state: &mut State, key: &KeyEvent) -> Vec<Effect> {
             if mode == Mode::Filter {
                 type_into_filter(state, key);
             }
+            if mode == Mode::Form
+                && let Some(c) = typed_char(key)
+            {
+                type_into_form(state, &c.to_string(), false);
+            }
             Vec::new()
         }
+    }
+}
+
+/// The character a plain key types, if any.
+fn typed_char(key: &KeyEvent) -> Option<char> {
+    match key.code {
+        KeyCode::Char(c)
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                && !c.is_control() =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+/// Text for the action form's field, or the confirm view's typed name.
+fn type_into_form(state: &mut State, text: &str, pasted: bool) {
+    state.dirty = true;
+    if state.actions.form.is_some() {
+        super::actions::type_into_form(state, text, pasted);
+    } else {
+        super::confirm::type_name(state, text, pasted);
     }
 }
 
@@ -122,6 +173,10 @@ fn type_into_filter(state: &mut State, key: &KeyEvent) {
 fn on_paste(state: &mut State, pasted: &str) -> Vec<Effect> {
     state.pending_keys.clear();
     state.dirty = true;
+    if state.mode() == Mode::Form {
+        type_into_form(state, pasted, true);
+        return Vec::new();
+    }
     if state.mode() != Mode::Filter {
         state.input_note = Some("paste ignored: no text field has the keyboard".to_owned());
         return Vec::new();
@@ -136,6 +191,9 @@ fn on_paste(state: &mut State, pasted: &str) -> Vec<Effect> {
 pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     state.dirty = true;
     state.problems.touched = true;
+    if let Some(effects) = on_action_popup(state, action) {
+        return effects;
+    }
     if state.mode() == Mode::Timings && super::timings_view::on_action(state, action) {
         return Vec::new();
     }
@@ -150,7 +208,9 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     // Keys act on the screen shown, never on a hidden one (the help scrolls on every screen).
     let hidden = match state.screen {
         Screen::Tree => false,
-        Screen::Timings | Screen::Problems | Screen::Inspect => super::switch::tree_only(action),
+        Screen::Timings | Screen::Problems | Screen::Inspect | Screen::Jobs => {
+            super::switch::tree_only(action)
+        }
         Screen::Dag => super::switch::tree_only(action) || super::switch::not_on_dag(action),
     };
     if hidden && !(state.help_open && matches!(action, Action::ScrollDown | Action::ScrollUp)) {
@@ -220,7 +280,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             // The filter narrows the tree and the timings list; other screens have none: type it in the tree.
             if matches!(
                 state.screen,
-                Screen::Dag | Screen::Problems | Screen::Inspect
+                Screen::Dag | Screen::Problems | Screen::Inspect | Screen::Jobs
             ) {
                 state.screen = Screen::Tree;
             }
@@ -265,8 +325,44 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             return super::inspect::open(state, super::inspect::Tab::Inventory);
         }
         Action::CloseInspect => super::inspect::close(state),
+        Action::OpenActions => return super::actions::open_menu(state),
+        Action::ToggleMark => super::marks::toggle(state),
+        Action::MarkChain => super::marks::mark_chain(state),
+        Action::ClearMarks => state.actions.marks.clear(),
+        Action::ShowJobs => super::switch::show(state, Screen::Jobs),
+        // The popups' and the Jobs screen's own (handled above when they have the keyboard).
+        Action::ChooseAction
+        | Action::CloseActions
+        | Action::Confirm
+        | Action::CancelConfirm
+        | Action::BreakGlass
+        | Action::FormSubmit
+        | Action::FormCancel
+        | Action::FormDeleteChar
+        | Action::FormNextField
+        | Action::FormPrevField
+        | Action::RollbackExecution
+        | Action::CancelExecution => {}
     }
     Vec::new()
+}
+
+/// The action menu, the form, the confirm view and the Jobs screen take their keys first while they have the
+/// keyboard; quitting and suspending always go through.
+fn on_action_popup(state: &mut State, action: Action) -> Option<Vec<Effect>> {
+    if matches!(action, Action::Quit | Action::Suspend) {
+        return None;
+    }
+    match state.mode() {
+        Mode::Actions => super::actions::on_menu_action(state, action),
+        Mode::Form if state.actions.form.is_some() => super::actions::on_form_action(state, action),
+        Mode::Form | Mode::Confirm if state.actions.confirm.is_some() => {
+            super::confirm::on_action(state, action)
+        }
+        Mode::Confirm => super::jobs::on_question(state, action),
+        Mode::Jobs => super::jobs::on_action(state, action),
+        _ => None,
+    }
 }
 
 /// The DAG screen's moves (see `app::dag`).

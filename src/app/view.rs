@@ -38,6 +38,10 @@ pub struct View<'a> {
     pub problems: Option<ProblemsView>,
     /// The drill-down, when it is open (it replaces the main area).
     pub inspect: Option<InspectView>,
+    /// The action menu, parameter form or confirm view, drawn over the screen.
+    pub actions: Option<super::actions_view::ActionsOverlay>,
+    /// The Jobs screen, when it is shown (it replaces the main area).
+    pub jobs: Option<super::jobs_view::JobsView>,
     /// Key hints for the footer: (keys, what).
     pub hints: Vec<(String, String)>,
     /// What the tree and the DAG say when there is no object: names the namespace and suggests `-A` when the
@@ -276,7 +280,7 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
     let selected = match state.screen {
         Screen::Timings => state.timings_list.selected_ref(),
         // The DAG screen draws its own side panel, the drill-down its own pages.
-        Screen::Dag | Screen::Inspect => None,
+        Screen::Dag | Screen::Inspect | Screen::Jobs => None,
         Screen::Tree => state.selected(),
         Screen::Problems => state.problems.selected_ref(),
     };
@@ -302,7 +306,9 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
         inspect: (state.screen == Screen::Inspect)
             .then(|| super::inspect_view::build(state, now))
             .flatten(),
-        hints: hints(state),
+        actions: super::actions_view::build(state),
+        jobs: (state.screen == Screen::Jobs).then(|| super::jobs_view::build(state, now)),
+        hints: super::hints::build(state),
         empty: empty_text(state),
     }
 }
@@ -731,93 +737,4 @@ fn help_entry(b: &Binding) -> (String, String) {
         sanitize_line(&keys).into_owned(),
         sanitize_line(&b.desc).into_owned(),
     )
-}
-
-fn hints(state: &State) -> Vec<(String, String)> {
-    use super::action::Action as A;
-    let mode = state.mode();
-    let narrow = state.width > 0 && state.width < crate::layout::WIDE;
-    let wanted: &[(A, &str)] = match mode {
-        Mode::Filter => &[(A::ApplyFilter, "keep"), (A::CancelFilter, "clear")],
-        Mode::Help => &[
-            (A::CloseHelp, "close"),
-            (A::ScrollDown, "scroll"),
-            (A::Quit, "quit"),
-        ],
-        Mode::Detail => &[
-            (A::FocusNavigator, "back"),
-            (A::JumpToRootCause, "root cause"),
-        ],
-        Mode::Timings if narrow => &[
-            (A::CycleSort, "sort"),
-            (A::FocusDetail, "detail"),
-            (A::RevealInTree, "show in tree"),
-            (A::ShowTree, "tree"),
-            (A::ToggleHelp, "help"),
-            (A::Quit, "quit"),
-        ],
-        Mode::Timings => &[
-            (A::CycleSort, "sort"),
-            (A::RevealInTree, "show in tree"),
-            (A::ShowTree, "tree"),
-            (A::ToggleHelp, "help"),
-            (A::Quit, "quit"),
-        ],
-        Mode::Dag => &[
-            (A::ShowTree, "tree"),
-            (A::DagNextAlternative, "next parent/child"),
-            (A::DagToggleChain, "fold"),
-            (A::DagDeeper, "deeper"),
-            (A::DagShallower, "shallower"),
-            (A::ToggleHelp, "help"),
-            (A::RevealInTree, "in tree"),
-        ],
-        // Below the width that shows the detail pane beside the list, say how to open it (the view switch, in
-        // the help, gives way when the line is full).
-        Mode::Navigator | Mode::Common if narrow => &[
-            (A::ToggleHelp, "help"),
-            (A::StartFilter, "filter"),
-            (A::FocusDetail, "detail"),
-            (A::JumpToRootCause, "root cause"),
-            (A::ShowDag, "dag"),
-            (A::ShowTimings, "timings"),
-            (A::SwitchView, "view"),
-            (A::Quit, "quit"),
-        ],
-        Mode::Problems => &[
-            (A::FocusDetail, "details"),
-            (A::ShowInventory, "inventory"),
-            (A::ShowYaml, "yaml"),
-            (A::ShowEvents, "events"),
-            (A::RevealInTree, "in tree"),
-            (A::ToggleHelp, "help"),
-            (A::Quit, "quit"),
-        ],
-        Mode::Inspect => &[
-            (A::CloseInspect, "back"),
-            (A::ShowYaml, "yaml"),
-            (A::ShowEvents, "events"),
-            (A::ShowInventory, "inventory"),
-            (A::ScrollDown, "scroll"),
-            (A::Quit, "quit"),
-        ],
-        Mode::Navigator | Mode::Common => &[
-            (A::ToggleHelp, "help"),
-            (A::StartFilter, "filter"),
-            (A::SwitchView, "view"),
-            (A::JumpToRootCause, "root cause"),
-            (A::ShowDag, "dag"),
-            (A::ShowTimings, "timings"),
-            (A::Quit, "quit"),
-        ],
-    };
-    wanted
-        .iter()
-        .filter_map(|(a, what)| {
-            state
-                .keymap
-                .key_for(mode, *a)
-                .map(|k| (sanitize_line(&k).into_owned(), (*what).to_owned()))
-        })
-        .collect()
 }

@@ -39,11 +39,20 @@ pub enum Mode {
     Problems,
     /// The drill-down of one object (YAML, events, inventory).
     Inspect,
+    /// The action menu of the selected object(s).
+    Actions,
+    /// The confirm view of a prepared action (and the Jobs screen's questions).
+    Confirm,
+    /// Typing into a field of an action (parameters, the target's name, a break-glass reason): unbound
+    /// printable keys are typed, as in the filter.
+    Form,
+    /// The Jobs screen: executions and their logs.
+    Jobs,
 }
 
 impl Mode {
     /// Every mode, in the order help lists them.
-    pub const ALL: [Mode; 9] = [
+    pub const ALL: [Mode; 13] = [
         Mode::Problems,
         Mode::Navigator,
         Mode::Dag,
@@ -52,6 +61,10 @@ impl Mode {
         Mode::Filter,
         Mode::Timings,
         Mode::Help,
+        Mode::Actions,
+        Mode::Confirm,
+        Mode::Form,
+        Mode::Jobs,
         Mode::Common,
     ];
 
@@ -68,6 +81,10 @@ impl Mode {
             Mode::Dag => "dag",
             Mode::Problems => "problems",
             Mode::Inspect => "inspect",
+            Mode::Actions => "actions",
+            Mode::Confirm => "confirm",
+            Mode::Form => "form",
+            Mode::Jobs => "jobs",
         }
     }
 
@@ -234,7 +251,7 @@ impl Keymap {
     }
 
     /// What the keys pressed so far mean in `mode`: the mode's own bindings first, then `common`. In
-    /// [`Mode::Filter`] plain printable keys never fall back to `common` (they are typed into the filter).
+    /// [`Mode::Filter`] and [`Mode::Form`] plain printable keys never fall back to `common` (they are typed into the filter).
     /// [`keymap_rules::QUIT_KEY`] quits in every mode, also in the middle of a sequence.
     #[must_use]
     pub fn resolve(&self, mode: Mode, pending: &[Key]) -> Resolution {
@@ -246,7 +263,7 @@ impl Keymap {
         if own != Resolution::Unbound || mode == Mode::Common {
             return own;
         }
-        let typed = mode == Mode::Filter
+        let typed = matches!(mode, Mode::Filter | Mode::Form)
             && pending.iter().all(|k| {
                 matches!(k.code, crossterm::event::KeyCode::Char(_))
                     && !k.mods.intersects(

@@ -145,9 +145,86 @@ pub fn scroll_window(
     *offset..(*offset + height).min(total)
 }
 
+/// A popup of at most `width` × `height` centred in `area` (never larger than `area`).
+#[must_use]
+pub fn popup(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// Width of the action menu and form popups.
+pub const ACTION_POPUP_WIDTH: u16 = 96;
+
+/// The confirm view's body and its prompt line (the last row inside the border).
+#[must_use]
+pub fn confirm_areas(main: Rect) -> (Rect, Rect) {
+    let inner = inside_border(main);
+    let [body, prompt] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(2)]).areas(inner);
+    (body, prompt)
+}
+
+/// The Jobs screen: the list of executions and the selected one's detail; beside each other on wide
+/// terminals, the list on top (a third of the height) otherwise.
+#[must_use]
+pub fn jobs_areas(main: Rect) -> (Rect, Rect) {
+    if main.width >= WIDE {
+        let [list, detail] =
+            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+                .areas(main);
+        (list, detail)
+    } else {
+        let rows = (main.height / 3).max(4);
+        let [list, detail] =
+            Layout::vertical([Constraint::Length(rows), Constraint::Fill(1)]).areas(main);
+        (list, detail)
+    }
+}
+
+/// How many executions the Jobs list shows on a `width` × `height` terminal (inside its border, below its
+/// header row).
+#[must_use]
+pub fn jobs_list_rows(width: u16, height: u16) -> usize {
+    let s = screen(Rect::new(0, 0, width, height), 0, false);
+    let (list, _) = jobs_areas(s.main);
+    usize::from(inside_border(list).height.saturating_sub(1)).max(1)
+}
+
+/// The job detail's facts (at most half, at least what they need up to that) and its log below.
+#[must_use]
+pub fn job_detail_areas(inner: Rect, fact_rows: usize) -> (Rect, Rect) {
+    let facts = u16::try_from(fact_rows)
+        .unwrap_or(u16::MAX)
+        .min(inner.height / 2);
+    let [facts, log] =
+        Layout::vertical([Constraint::Length(facts), Constraint::Fill(1)]).areas(inner);
+    (facts, log)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_popup_never_leaves_its_area() {
+        let area = Rect::new(0, 1, 80, 20);
+        let p = popup(area, 96, 40);
+        assert_eq!(p, area);
+        let p = popup(Rect::new(0, 0, 160, 48), 96, 10);
+        assert_eq!((p.x, p.y, p.width, p.height), (32, 19, 96, 10));
+    }
+
+    #[test]
+    fn the_jobs_list_takes_a_third_when_narrow_and_sits_beside_when_wide() {
+        assert_eq!(jobs_list_rows(80, 24), 7 - 2 - 1);
+        assert_eq!(jobs_list_rows(160, 48), 46 - 2 - 1);
+    }
 
     #[test]
     fn tree_rows_are_the_main_area_inside_its_border() {

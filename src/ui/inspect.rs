@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-fn style(theme: &Theme, tone: Tone) -> Style {
+pub(super) fn style(theme: &Theme, tone: Tone) -> Style {
     match tone {
         Tone::Text => theme.text,
         Tone::Dim => theme.text_dim,

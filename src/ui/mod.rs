@@ -4,10 +4,12 @@
 //!
 //! Below [`WIDE`] columns the detail pane is hidden (or shown instead of the tree when it has the focus).
 
+mod actions;
 mod dag;
 mod detail;
 mod help;
 mod inspect;
+mod jobs;
 mod navigator;
 mod problems;
 mod status_bar;
@@ -26,6 +28,7 @@ pub fn draw(frame: &mut Frame<'_>, view: &View<'_>) {
     let area = frame.area();
     // The filter prompt belongs to the tree screen.
     let filter_shown = view.dag.is_none()
+        && view.jobs.is_none()
         && view.problems.is_none()
         && view.inspect.is_none()
         && view.navigator.filter.is_some();
@@ -37,16 +40,20 @@ pub fn draw(frame: &mut Frame<'_>, view: &View<'_>) {
         hints,
     } = crate::layout::screen(area, view.banners.len(), filter_shown);
     status_bar::banners(frame, banners, view);
-    match (&view.dag, &view.inspect) {
-        (Some(dag), _) => dag::draw(frame, main, view, dag),
-        (None, Some(page)) => inspect::draw(frame, main, view, page),
-        (None, None) => draw_main(frame, main, view),
+    match (&view.dag, &view.inspect, &view.jobs) {
+        (Some(dag), _, _) => dag::draw(frame, main, view, dag),
+        (None, Some(page), _) => inspect::draw(frame, main, view, page),
+        (None, None, Some(jobs)) => jobs::draw(frame, main, view, jobs),
+        (None, None, None) => draw_main(frame, main, view),
     }
     if let Some(text) = view.navigator.filter.as_ref().filter(|_| filter_shown) {
         status_bar::filter(frame, filter, view, text);
     }
     status_bar::status(frame, status, view);
     status_bar::hints(frame, hints, view);
+    if let Some(overlay) = &view.actions {
+        actions::draw(frame, area, main, view, overlay);
+    }
     if let Some(help) = &view.help {
         help::draw(frame, area, view.theme, help);
     }

@@ -1,0 +1,135 @@
+//! The footer's key hints: per mode, the keys most needed first (the footer drops from the end what does not
+//! fit, keeping the last, quit). Keys come from the keymap, so a user's keymap shows its own keys.
+
+use super::state::State;
+use crate::config::Mode;
+use crate::text::sanitize_line;
+
+/// The footer's key hints for the mode that has the keyboard, most needed first.
+#[must_use]
+pub fn build(state: &State) -> Vec<(String, String)> {
+    use super::action::Action as A;
+    let mode = state.mode();
+    let narrow = state.width > 0 && state.width < crate::layout::WIDE;
+    let wanted: &[(A, &str)] = match mode {
+        Mode::Filter => &[(A::ApplyFilter, "keep"), (A::CancelFilter, "clear")],
+        Mode::Actions => &[
+            (A::ChooseAction, "choose"),
+            (A::CloseActions, "close"),
+            (A::MoveDown, "next"),
+        ],
+        Mode::Confirm if state.actions.confirm.is_none() => {
+            &[(A::Confirm, "yes, cancel it"), (A::CancelConfirm, "no")]
+        }
+        Mode::Confirm => &[
+            (A::Confirm, "confirm"),
+            (A::CancelConfirm, "cancel"),
+            (A::ScrollDown, "scroll"),
+            (A::BreakGlass, "break-glass"),
+        ],
+        Mode::Form if state.actions.form.is_some() => &[
+            (A::FormSubmit, "submit"),
+            (A::FormCancel, "cancel"),
+            (A::FormNextField, "next field"),
+        ],
+        Mode::Form => &[
+            (A::FormSubmit, "confirm"),
+            (A::FormCancel, "cancel"),
+            (A::PageDown, "scroll"),
+        ],
+        Mode::Jobs => &[
+            (A::RollbackExecution, "rollback"),
+            (A::CancelExecution, "cancel"),
+            (A::PageUp, "log up"),
+            (A::SelectLast, "follow"),
+            (A::ShowTree, "tree"),
+            (A::ToggleHelp, "help"),
+            (A::Quit, "quit"),
+        ],
+        Mode::Help => &[
+            (A::CloseHelp, "close"),
+            (A::ScrollDown, "scroll"),
+            (A::Quit, "quit"),
+        ],
+        Mode::Detail => &[
+            (A::FocusNavigator, "back"),
+            (A::JumpToRootCause, "root cause"),
+        ],
+        Mode::Timings if narrow => &[
+            (A::CycleSort, "sort"),
+            (A::FocusDetail, "detail"),
+            (A::RevealInTree, "show in tree"),
+            (A::ShowTree, "tree"),
+            (A::ToggleHelp, "help"),
+            (A::Quit, "quit"),
+        ],
+        Mode::Timings => &[
+            (A::CycleSort, "sort"),
+            (A::RevealInTree, "show in tree"),
+            (A::ShowTree, "tree"),
+            (A::ToggleHelp, "help"),
+            (A::Quit, "quit"),
+        ],
+        Mode::Dag => &[
+            (A::ShowTree, "tree"),
+            (A::DagNextAlternative, "next parent/child"),
+            (A::DagToggleChain, "fold"),
+            (A::DagDeeper, "deeper"),
+            (A::DagShallower, "shallower"),
+            (A::ToggleHelp, "help"),
+            (A::RevealInTree, "in tree"),
+        ],
+        // Below the width that shows the detail pane beside the list, say how to open it (the view switch, in
+        // the help, gives way when the line is full).
+        Mode::Navigator | Mode::Common if narrow => &[
+            (A::ToggleHelp, "help"),
+            (A::StartFilter, "filter"),
+            (A::FocusDetail, "detail"),
+            (A::JumpToRootCause, "root cause"),
+            (A::ShowDag, "dag"),
+            (A::ShowTimings, "timings"),
+            (A::OpenActions, "actions"),
+            (A::ShowJobs, "jobs"),
+            (A::SwitchView, "view"),
+            (A::Quit, "quit"),
+        ],
+        Mode::Problems => &[
+            (A::FocusDetail, "details"),
+            (A::ShowInventory, "inventory"),
+            (A::ShowYaml, "yaml"),
+            (A::ShowEvents, "events"),
+            (A::OpenActions, "actions"),
+            (A::RevealInTree, "in tree"),
+            (A::ToggleHelp, "help"),
+            (A::Quit, "quit"),
+        ],
+        Mode::Inspect => &[
+            (A::CloseInspect, "back"),
+            (A::ShowYaml, "yaml"),
+            (A::ShowEvents, "events"),
+            (A::ShowInventory, "inventory"),
+            (A::ScrollDown, "scroll"),
+            (A::Quit, "quit"),
+        ],
+        Mode::Navigator | Mode::Common => &[
+            (A::ToggleHelp, "help"),
+            (A::StartFilter, "filter"),
+            (A::SwitchView, "view"),
+            (A::JumpToRootCause, "root cause"),
+            (A::ShowDag, "dag"),
+            (A::ShowTimings, "timings"),
+            (A::OpenActions, "actions"),
+            (A::ShowJobs, "jobs"),
+            (A::Quit, "quit"),
+        ],
+    };
+    wanted
+        .iter()
+        .filter_map(|(a, what)| {
+            state
+                .keymap
+                .key_for(mode, *a)
+                .map(|k| (sanitize_line(&k).into_owned(), (*what).to_owned()))
+        })
+        .collect()
+}
