@@ -369,6 +369,22 @@ pub async fn dry_run(
     }
 }
 
+/// The execution id of `plan`'s throw-away dry-run Job: derived from the plan's own (the SHA-256 of
+/// `dry-run:<id>`, first 12 hex characters), so the pipeline knows the Job's name, and may delete it, before it
+/// exists.
+#[must_use]
+pub fn dry_execution(plan: &Plan) -> ExecutionId {
+    let digest = crate::actions::params::sha256_hex(format!("dry-run:{}", plan.execution).as_bytes());
+    let hex: String = digest.trim_start_matches("sha256:").chars().take(12).collect();
+    ExecutionId::parse(&hex).unwrap_or_else(ExecutionId::random)
+}
+
+/// The name of `plan`'s throw-away dry-run Job.
+#[must_use]
+pub fn dry_run_job_name(plan: &Plan) -> String {
+    manifest::job_name(&plan.spec, &dry_execution(plan))
+}
+
 /// Runs the action's kubectl command with `--dry-run=server` in a Job of its own; its log lines on success.
 async fn command_dry_run(
     client: &Client,
@@ -377,7 +393,7 @@ async fn command_dry_run(
     operator: &str,
 ) -> Result<Vec<String>, JobError> {
     let mut dry = plan.clone();
-    dry.execution = ExecutionId::random();
+    dry.execution = dry_execution(plan);
     let mut built = build(settings, &dry, operator)?;
     let mut args = Vec::new();
     if let Some(spec) = built.job.spec.as_mut()

@@ -29,6 +29,7 @@ pub mod discover;
 pub mod event;
 pub mod job_follow;
 pub mod job_run;
+mod job_steps;
 pub mod object;
 pub mod patch;
 pub mod prepare;

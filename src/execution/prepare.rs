@@ -107,6 +107,8 @@ pub(crate) struct Prepared {
     pub captured: BTreeMap<String, String>,
     /// The execution this one rolls back.
     pub rollback_of: Option<ExecutionId>,
+    /// A Job action's capture (the target's uid and manifest for the postconditions; the rollback values).
+    pub job_capture: Option<super::capture::Captured>,
 }
 
 impl Executor {
@@ -202,7 +204,7 @@ impl Executor {
             .flat_map(|o| self.accesses(&spec, o))
             .collect();
         accesses.dedup();
-        let forbidden = self.forbidden(&accesses).await;
+        let mut forbidden = self.forbidden(&accesses).await;
         let owner_live = self.owner_suspended(situation.owner.as_ref()).await;
         for condition in &spec.preconditions {
             checks.push(conditions::pre(
@@ -227,6 +229,27 @@ impl Executor {
             execution: execution.clone(),
             decision: decision.clone(),
         };
+        let operator = situation.operator.username.clone();
+        let mut rollback: Vec<String> = captured.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let (mut job_yaml, mut job_capture) = (None, None);
+        if matches!(spec.executor, Runner::Job(_)) {
+            let job = self.prepare_job(&plan, &operator, live.is_some()).await;
+            if let Some(c) = &job.captured {
+                captured.extend(super::job_steps::template_values(c));
+                rollback = c.lines();
+            }
+            if let Some(why) = job.capture_failure {
+                checks.push(failed("rollback-capture", &why));
+            }
+            if let Some(missing) = job.missing_rbac {
+                forbidden = Some(match forbidden {
+                    Some(f) => format!("{f}; {missing}"),
+                    None => missing,
+                });
+            }
+            job_yaml = Some(job.yaml);
+            job_capture = job.captured;
+        }
         let mut report = Preparation {
             execution: execution.clone(),
             action: spec.name.clone(),
@@ -237,11 +260,17 @@ impl Executor {
             forbidden,
             preconditions: checks,
             dry_run: DryRun::Skipped { why: String::new() },
-            job_yaml: None,
-            rollback: captured.iter().map(|(k, v)| format!("{k}: {v}")).collect(),
+            job_yaml,
+            rollback,
             inverse: spec.rollback.inverse.as_ref().map(|i| i.action.clone()),
         };
-        report.dry_run = self.dry_run(&report, &spec, &objects, live.as_ref()).await;
+        report.dry_run = match self.dry_run_blocked(&report, live.is_some()) {
+            Some(skipped) => skipped,
+            None if matches!(spec.executor, Runner::Job(_)) => {
+                self.dry_run_job(&report, &plan, &operator).await
+            }
+            None => self.dry_run(&report, &spec, &objects).await,
+        };
         let prepared = Prepared {
             report,
             plan,
@@ -254,6 +283,7 @@ impl Executor {
                 .map(str::to_owned),
             captured,
             rollback_of,
+            job_capture,
         };
         if let Ok(mut table) = inner.prepared.lock() {
             table.insert(execution, prepared.clone());
@@ -321,34 +351,32 @@ impl Executor {
         Some(object::suspended(&obj))
     }
 
-    async fn dry_run(
-        &self,
-        report: &Preparation,
-        spec: &ActionSpec,
-        objects: &[TargetRef],
-        live: Option<&Value>,
-    ) -> DryRun {
+    /// Why no dry-run is sent at all (read-only, denied, forbidden, a precondition, no target), if so.
+    fn dry_run_blocked(&self, report: &Preparation, exists: bool) -> Option<DryRun> {
+        let why = if self.inner.readonly {
+            "read-only mode: nothing is sent, not even a dry-run".to_owned()
+        } else if !report.decision.allow {
+            "denied by policy".to_owned()
+        } else if let Some(missing) = &report.forbidden {
+            format!("forbidden: {missing}")
+        } else if let Some(check) = report.preconditions.iter().find(|c| !c.passed) {
+            format!("precondition {} does not hold", check.name)
+        } else if !exists {
+            "the target does not exist".to_owned()
+        } else {
+            return None;
+        };
+        Some(DryRun::Skipped { why })
+    }
+
+    /// The dry-run of a direct action (the caller has checked [`Self::dry_run_blocked`]).
+    async fn dry_run(&self, report: &Preparation, spec: &ActionSpec, objects: &[TargetRef]) -> DryRun {
         let skipped = |why: &str| DryRun::Skipped {
             why: why.to_owned(),
         };
-        if self.inner.readonly {
-            return skipped("read-only mode: nothing is sent, not even a dry-run");
-        }
-        if !report.decision.allow {
-            return skipped("denied by policy");
-        }
-        if let Some(missing) = &report.forbidden {
-            return skipped(&format!("forbidden: {missing}"));
-        }
-        if let Some(check) = report.preconditions.iter().find(|c| !c.passed) {
-            return skipped(&format!("precondition {} does not hold", check.name));
-        }
         let Runner::Direct(op) = spec.executor else {
-            return skipped(super::run::JOBS_NOT_WIRED);
+            return skipped("not a direct action");
         };
-        if live.is_none() {
-            return skipped("the target does not exist");
-        }
         let scope = objects
             .iter()
             .map(|o| (http::Method::PATCH, object::path(o)));

@@ -4,8 +4,8 @@
 //! execution's permitted client (exactly the plan's requests, `cluster::guard`), run it under its timeout and
 //! cancel token, verify the postconditions, record the outcome, and post the `FluxopsAction` Event.
 //!
-//! The executor seam: `Executor::Direct` runs [`super::direct::run`]; `Executor::Job` is not wired here
-//! (the Job runner, `execution::job_run`, plugs into [`Executor::dispatch`]).
+//! By executor: `direct` runs [`super::direct::run`]; `job` runs the Job and its follow-ups
+//! (`super::job_steps`).
 
 use super::direct::{self, Ctx};
 use super::prepare::{ActionRequest, PrepareError, Prepared};
@@ -19,10 +19,6 @@ use crate::cluster::guard::{Permit, Stage};
 use crate::policy::Confirmation;
 use tokio::sync::mpsc::Sender;
 use tokio_util::sync::CancellationToken;
-
-/// What a Job action's execution says until the Job runner is plugged in.
-pub const JOBS_NOT_WIRED: &str =
-    "Job actions are not wired yet: this build runs direct Flux actions only";
 
 /// The server's message of an API error (raw), or the guard's refusal, or the error.
 #[must_use]
@@ -106,11 +102,14 @@ impl Executor {
                 format!("the audit log could not be written, nothing was changed: {e}"),
             );
         }
-        let mut scope: Vec<(http::Method, String)> = prepared
-            .objects
-            .iter()
-            .map(|o| (http::Method::PATCH, object::path(o)))
-            .collect();
+        let mut scope: Vec<(http::Method, String)> = match prepared.plan.spec.executor {
+            Runner::Direct(_) => prepared
+                .objects
+                .iter()
+                .map(|o| (http::Method::PATCH, object::path(o)))
+                .collect(),
+            Runner::Job(_) => self.job_scope(&prepared),
+        };
         scope.push((http::Method::POST, object::events_path(&preparation.target)));
         let client = Permit::issue(
             preparation.execution.as_str(),
@@ -159,7 +158,18 @@ impl Executor {
                     },
                 };
             }
-            Err(phase) => status.phase = phase,
+            Err(phase) => {
+                // A stopped Job is deleted (its pods and input Secret go with it).
+                if matches!(phase, Phase::Cancelled { .. })
+                    && let Some((ns, name)) = status.job.clone().as_deref().and_then(|j| j.split_once('/'))
+                {
+                    match super::job_run::delete_job(&client, ns, name).await {
+                        Ok(()) => status.steps.push(format!("Job {ns}/{name} deleted")),
+                        Err(e) => status.steps.push(format!("the Job could not be deleted: {e}")),
+                    }
+                }
+                status.phase = phase;
+            }
         }
         let (outcome, detail) = match &status.phase {
             Phase::Succeeded => (Outcome::Succeeded, String::new()),
@@ -223,7 +233,7 @@ impl Executor {
                 };
                 direct::run(op, &prepared.objects, &mut ctx).await
             }
-            Runner::Job(_) => Err(JOBS_NOT_WIRED.to_owned()),
+            Runner::Job(_) => self.run_job(prepared, client, status, updates).await,
         }
     }
 
@@ -312,6 +322,9 @@ impl Executor {
         prepared: &Prepared,
         results: &direct::Results,
     ) -> Vec<super::report::Check> {
+        if matches!(prepared.plan.spec.executor, Runner::Job(_)) {
+            return self.verify_job(prepared, results).await;
+        }
         let mut out = Vec::new();
         let target = &prepared.plan.target.rref;
         for condition in &prepared.plan.spec.postconditions {
