@@ -699,3 +699,19 @@ fn on_the_inventory_tab_a_asks_which_object_then_its_menu() {
         }]
     );
 }
+
+#[test]
+fn marked_rows_are_drawn_with_a_dot_and_a_banner_says_how_many() {
+    let mut state = loaded_state();
+    state.reveal(&r(FluxKind::Kustomization, "flux-system", "apps"));
+    act(&mut state, &[Action::ToggleMark]);
+    let text = screen(&mut state, 120, 30);
+    assert!(
+        text.contains("1 marked (•): a acts on them in dependency order, U unmarks all"),
+        "{text}"
+    );
+    assert!(text.contains("⊘•KS"), "{text}");
+    act(&mut state, &[Action::ToggleMark]);
+    let text = screen(&mut state, 120, 30);
+    assert!(!text.contains("marked"), "{text}");
+}

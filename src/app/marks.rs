@@ -45,6 +45,24 @@ pub fn mark_chain(state: &mut State) {
     ));
 }
 
+/// The banner while objects are marked: how many, and the keys that act on them or unmark them.
+#[must_use]
+pub fn banner(state: &State) -> String {
+    let key = |a| {
+        state
+            .keymap
+            .key_for(crate::config::Mode::Common, a)
+            .map(|k| crate::text::sanitize_line(&k).into_owned())
+            .unwrap_or_default()
+    };
+    format!(
+        "{} marked (•): {} acts on them in dependency order, {} unmarks all",
+        state.actions.marks.len(),
+        key(super::action::Action::OpenActions),
+        key(super::action::Action::ClearMarks)
+    )
+}
+
 /// The marked objects in dependency order.
 #[must_use]
 pub fn ordered(state: &State) -> Vec<ResourceRef> {

@@ -89,6 +89,8 @@ pub struct NodeView {
     /// The object is shown (and opened) at its place elsewhere in the tree; this row only marks that it also
     /// hangs here.
     pub mark: bool,
+    /// Marked for a bulk action (`app::marks`; not to be confused with `mark`).
+    pub picked: bool,
     /// For a mark: `Kind/namespace/name` of the parent at the object's place (`None`: a root).
     pub placed_under: Option<String>,
     pub row: RowView,
@@ -347,6 +349,7 @@ fn navigator(state: &State, window: Range<usize>, filter: Option<String>) -> Nav
             },
             selected: nav.selected.as_ref() == Some(&r.key),
             mark: r.key.is_mark(),
+            picked: state.actions.marks.contains(r.object()),
             placed_under: r
                 .placed_under
                 .as_ref()
@@ -657,6 +660,12 @@ fn banners(state: &State) -> Vec<Banner> {
                 text,
             });
         }
+    }
+    if !state.actions.marks.is_empty() {
+        out.push(Banner {
+            level: BannerLevel::Info,
+            text: super::marks::banner(state),
+        });
     }
     if let Some(note) = &state.input_note {
         out.push(Banner {

@@ -236,7 +236,12 @@ fn row_line<'a>(theme: &Theme, node: &NodeView, kind_width: usize, room: usize) 
     let mut left = room.saturating_sub(lead + fit::width(&name) + arrow);
     let mut spans = vec![
         Span::styled(glyph(row.health), style),
-        Span::raw(" "),
+        // Marked for a bulk action (one cell, where the space is).
+        if node.picked {
+            Span::styled("•", theme.title)
+        } else {
+            Span::raw(" ")
+        },
         Span::styled(fit::pad(row.kind, kind_width), theme.text_dim),
         Span::raw(" "),
         Span::styled(
