@@ -374,8 +374,13 @@ pub async fn dry_run(
 /// exists.
 #[must_use]
 pub fn dry_execution(plan: &Plan) -> ExecutionId {
-    let digest = crate::actions::params::sha256_hex(format!("dry-run:{}", plan.execution).as_bytes());
-    let hex: String = digest.trim_start_matches("sha256:").chars().take(12).collect();
+    let digest =
+        crate::actions::params::sha256_hex(format!("dry-run:{}", plan.execution).as_bytes());
+    let hex: String = digest
+        .trim_start_matches("sha256:")
+        .chars()
+        .take(12)
+        .collect();
     ExecutionId::parse(&hex).unwrap_or_else(ExecutionId::random)
 }
 

@@ -105,7 +105,12 @@ impl Executor {
     }
 
     /// The server-side dry-run of a Job action (the caller has checked that it may run at all).
-    pub(super) async fn dry_run_job(&self, report: &Preparation, plan: &Plan, operator: &str) -> DryRun {
+    pub(super) async fn dry_run_job(
+        &self,
+        report: &Preparation,
+        plan: &Plan,
+        operator: &str,
+    ) -> DryRun {
         let ns = self.inner.jobs.namespace.clone();
         let (jobs, secrets) = collections(&ns);
         let scope = [
@@ -189,7 +194,8 @@ impl Executor {
             let _ = tx.try_send(merged);
         };
         // Cancellation and the timeout are `execute`'s (it deletes the Job when it stops one).
-        let end = job_follow::follow(client, &handle, &mut forward, &CancellationToken::new()).await;
+        let end =
+            job_follow::follow(client, &handle, &mut forward, &CancellationToken::new()).await;
         status.log_tail = end.log_tail;
         status.steps.extend(end.steps);
         match end.phase {
@@ -206,9 +212,10 @@ impl Executor {
                 FollowUp::ReconcileOwner => match owner_ref(prepared) {
                     Some(owner) => (DirectOperation::Reconcile, owner),
                     None => {
-                        status
-                            .steps
-                            .push("no Flux owner to reconcile: the target is not applied by Flux".to_owned());
+                        status.steps.push(
+                            "no Flux owner to reconcile: the target is not applied by Flux"
+                                .to_owned(),
+                        );
                         continue;
                     }
                 },
@@ -243,7 +250,8 @@ impl Executor {
         };
         let captured = prepared.job_capture.as_ref().unwrap_or(&fallback);
         let wait = plan.timeout.min(VERIFY_AT_MOST);
-        let mut checks = super::workload_checks::verify(&self.inner.client, plan, captured, wait).await;
+        let mut checks =
+            super::workload_checks::verify(&self.inner.client, plan, captured, wait).await;
         let flux_on = if plan.spec.after.contains(&FollowUp::ReconcileOwner) {
             owner_ref(prepared).unwrap_or_else(|| plan.target.rref.clone())
         } else {
@@ -252,7 +260,9 @@ impl Executor {
         for condition in &plan.spec.postconditions {
             if !matches!(
                 condition,
-                Postcondition::FluxReady | Postcondition::ChainReady | Postcondition::SuspendedState
+                Postcondition::FluxReady
+                    | Postcondition::ChainReady
+                    | Postcondition::SuspendedState
             ) {
                 continue;
             }

@@ -370,7 +370,12 @@ impl Executor {
     }
 
     /// The dry-run of a direct action (the caller has checked [`Self::dry_run_blocked`]).
-    async fn dry_run(&self, report: &Preparation, spec: &ActionSpec, objects: &[TargetRef]) -> DryRun {
+    async fn dry_run(
+        &self,
+        report: &Preparation,
+        spec: &ActionSpec,
+        objects: &[TargetRef],
+    ) -> DryRun {
         let skipped = |why: &str| DryRun::Skipped {
             why: why.to_owned(),
         };

@@ -161,11 +161,17 @@ impl Executor {
             Err(phase) => {
                 // A stopped Job is deleted (its pods and input Secret go with it).
                 if matches!(phase, Phase::Cancelled { .. })
-                    && let Some((ns, name)) = status.job.clone().as_deref().and_then(|j| j.split_once('/'))
+                    && let Some((ns, name)) = status
+                        .job
+                        .clone()
+                        .as_deref()
+                        .and_then(|j| j.split_once('/'))
                 {
                     match super::job_run::delete_job(&client, ns, name).await {
                         Ok(()) => status.steps.push(format!("Job {ns}/{name} deleted")),
-                        Err(e) => status.steps.push(format!("the Job could not be deleted: {e}")),
+                        Err(e) => status
+                            .steps
+                            .push(format!("the Job could not be deleted: {e}")),
                     }
                 }
                 status.phase = phase;
