@@ -34,7 +34,10 @@ pub enum Error {
 pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error> {
     // Config files are read (and any problem recorded for the banner) before the terminal is taken over.
     let config = Config::load(ConfigPaths::discover().as_ref());
-    let mut options = super::connect_options(cluster);
+    let settings = crate::config::settings::Settings::discover();
+    let mut options = super::connect_options_with(cluster, &settings);
+    // Policies load before the terminal is taken (regorus may write warnings while preparing).
+    let gate = crate::policy::Gate::load(crate::policy::user_dir().as_deref());
     // `--demo`: a simulated cluster on 127.0.0.1 and a kubeconfig for it; from here on the path is the real one.
     let mut demo: Option<(Simulation, tempfile::TempPath)> = None;
     if args.demo {
@@ -57,6 +60,7 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
         context: connection.context.clone(),
         namespace: connection.scope.namespace().map(str::to_owned),
     };
+    let actions = actions(&connection, &settings, gate);
     let cancel = CancellationToken::new();
     let (tx, rx) = tokio::sync::mpsc::channel(cluster::watch::CHANNEL_CAPACITY);
     // Reloading the kubeconfig (a key in the console) reads it again with the same options.
@@ -70,7 +74,7 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
             crossterm::event::EventStream::new().map(|e| e.map(app::Input::Terminal)),
             signals.map(|s| Ok(app::Input::Signal(s))),
         );
-        app::run_with(
+        app::run_with_actions(
             &mut terminal,
             input,
             rx,
@@ -78,6 +82,7 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
             config,
             labels,
             Some(connection.client.clone()),
+            actions,
         )
         .await
     };
@@ -91,4 +96,40 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
         Err(app::Error::Terminated(signal)) => Err(Error::Terminated(signal)),
         other => other.map_err(Error::from),
     }
+}
+
+/// The action pipeline for the console (`None`, and the console says actions are not connected, when the audit
+/// log has no place to go: no action may run unaudited).
+fn actions(
+    connection: &cluster::client::Connection,
+    settings: &crate::config::settings::Settings,
+    gate: crate::policy::Gate,
+) -> Option<std::sync::Arc<dyn app::effects_runner::ActionBackend>> {
+    let catalog = match crate::actions::Catalog::builtin() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!("no actions: {e}");
+            return None;
+        }
+    };
+    let audit = match crate::audit::AuditLog::default_location() {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::warn!("no actions: {e}");
+            return None;
+        }
+    };
+    let executor = crate::execution::Executor::new(
+        connection,
+        crate::execution::Parts {
+            catalog,
+            gate,
+            audit,
+            readonly: settings.readonly,
+            jobs: settings.jobs.clone(),
+        },
+    );
+    Some(std::sync::Arc::new(
+        super::actions_backend::ConsoleActions::new(executor),
+    ))
 }

@@ -7,6 +7,7 @@
 pub mod action;
 pub mod action_run;
 pub mod action_text;
+pub mod actions_backend;
 pub mod audit;
 pub mod console;
 pub mod diagnose;
