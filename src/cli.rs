@@ -234,6 +234,9 @@ impl Command {
             Command::Action(ActionArgs {
                 command: ActionCommand::Run(run),
             }) => Some(&run.cluster),
+            Command::Action(ActionArgs {
+                command: ActionCommand::Rollback(rollback),
+            }) => Some(&rollback.cluster),
             Command::Sim(_)
             | Command::Diagnose(_)
             | Command::Completion(_)

@@ -27,6 +27,40 @@ pub enum ActionCommand {
     /// and audit (docs/ACTIONS.md). Exit 0 when it succeeded, 1 when it was denied, forbidden or failed, 2 for a
     /// usage error (unknown action, bad target or parameter, confirmation needed without a terminal).
     Run(ActionRunArgs),
+    /// Undo a finished execution (this process or an earlier one): its inverse action with what was captured
+    /// before it ran (previous replicas, image, value, cordon or suspend state), prepared and confirmed like
+    /// any action. Exit codes as `action run`.
+    Rollback(ActionRollbackArgs),
+}
+
+/// `fluxops action rollback`.
+#[derive(Debug, Args)]
+pub struct ActionRollbackArgs {
+    /// The execution to undo (its id, as `action run` and `fluxops audit` print it).
+    #[arg(value_name = "EXECUTION")]
+    pub execution: String,
+
+    /// Prepare and dry-run on the server only; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation (a typed confirmation is taken as given).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Output format: text (progress as it happens) or one JSON document at the end.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    /// Read this catalog file instead of the shipped one.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub dir: PolicyDirArgs,
+
+    #[command(flatten)]
+    pub cluster: crate::cli::ClusterArgs,
 }
 
 /// `fluxops action run`.

@@ -16,16 +16,17 @@ fn check(name: &str, passed: bool, detail: impl Into<String>) -> Check {
 }
 
 /// `condition` on the live target (`None`: it does not exist). `shown` is the resourceVersion the operator
-/// saw; `owner` the owner the policy decided on and `owner_suspended` its live suspend state.
+/// saw; `owner` the owner the policy decided on and `owner_live` that owner as read now (`None`: unreadable).
 #[must_use]
 pub fn pre(
     condition: Precondition,
     live: Option<&Value>,
     shown: Option<&str>,
     owner: Option<&OwnerInput>,
-    owner_suspended: Option<bool>,
+    owner_live: Option<&Value>,
 ) -> Check {
     let name = condition.as_str();
+    let owner_suspended = owner_live.map(object::suspended);
     let Some(obj) = live else {
         return check(name, false, "the target does not exist");
     };
@@ -101,11 +102,55 @@ pub fn pre(
                     .is_some_and(|s| s.starts_with("pending"));
             check(name, pending, message)
         }
-        Precondition::ImmutableFieldFailure => {
-            let message = ready_message(obj);
-            check(name, message.contains("immutable"), message)
-        }
+        Precondition::ImmutableFieldFailure => immutable_failure(name, obj, owner, owner_live),
     }
+}
+
+/// The owner fails on an immutable-field change of THIS object: its Ready message says "immutable" and names
+/// the target (`Kind/ns/name` as kustomize-controller writes it, or `Kind "name"` as the API server does).
+fn immutable_failure(
+    name: &str,
+    target: &Value,
+    owner: Option<&OwnerInput>,
+    owner_live: Option<&Value>,
+) -> Check {
+    let Some(o) = owner else {
+        return check(name, false, "no Flux owner applies this object");
+    };
+    let who = format!("{}/{}/{}", o.kind, o.namespace, o.name);
+    let Some(live) = owner_live else {
+        return check(name, false, format!("{who} cannot be read"));
+    };
+    let message = ready_message(live);
+    let kind = target
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let obj_name = target
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let namespace = target
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let path = if namespace.is_empty() {
+        format!("{kind}/{obj_name}")
+    } else {
+        format!("{kind}/{namespace}/{obj_name}")
+    };
+    let quoted = format!("\"{obj_name}\"");
+    let names_it = message.contains(&path) || (message.contains(kind) && message.contains(&quoted));
+    let passed = message.contains("immutable") && names_it;
+    let short: String = message.trim().chars().take(240).collect();
+    let detail = if passed {
+        format!("{who}: {short}")
+    } else if message.trim().is_empty() {
+        format!("{who} reports no failure")
+    } else {
+        format!("{who} does not fail on an immutable field of {path}: {short}")
+    };
+    check(name, passed, detail)
 }
 
 fn ready_message(obj: &Value) -> String {
@@ -217,8 +262,79 @@ mod tests {
             Some(&suspended),
             None,
             Some(&owner),
-            Some(true),
+            Some(&json!({"spec": {"suspend": true}})),
         );
         assert!(!c.passed, "{c:?}");
+    }
+
+    fn failing(message: &str) -> Value {
+        json!({"spec": {}, "status": {"conditions": [
+            {"type": "Ready", "status": "False", "message": message}]}})
+    }
+
+    #[test]
+    fn the_immutable_failure_is_read_on_the_owner_and_must_name_the_target() {
+        let deploy =
+            json!({"kind": "Deployment", "metadata": {"name": "podinfo", "namespace": "apps"}});
+        let owner = OwnerInput {
+            kind: "Kustomization".into(),
+            namespace: "flux-system".into(),
+            name: "apps".into(),
+            suspended: false,
+            interval: None,
+        };
+        let pre_with = |live: Option<&Value>, owner: Option<&OwnerInput>| {
+            pre(
+                Precondition::ImmutableFieldFailure,
+                Some(&deploy),
+                None,
+                owner,
+                live,
+            )
+        };
+        let kustomize = failing(
+            "Deployment/apps/podinfo dry-run failed (Invalid): Deployment.apps \"podinfo\" is invalid: \
+             spec.selector: Invalid value: …: field is immutable",
+        );
+        let c = pre_with(Some(&kustomize), Some(&owner));
+        assert!(c.passed, "{c:?}");
+        assert!(
+            c.detail
+                .starts_with("Kustomization/flux-system/apps: Deployment/apps/podinfo"),
+            "{c:?}"
+        );
+        // Helm's wording names the object by kind and quoted name.
+        let helm = failing(
+            "Helm upgrade failed: cannot patch \"podinfo\" with kind Deployment: Deployment.apps \"podinfo\" \
+             is invalid: spec.selector: field is immutable",
+        );
+        assert!(pre_with(Some(&helm), Some(&owner)).passed);
+        // Another object's immutable failure is not this one's.
+        let other = failing("Deployment/apps/web dry-run failed (Invalid): …: field is immutable");
+        let c = pre_with(Some(&other), Some(&owner));
+        assert!(
+            !c.passed
+                && c.detail
+                    .contains("does not fail on an immutable field of Deployment/apps/podinfo"),
+            "{c:?}"
+        );
+        // No owner, an owner that cannot be read, an owner that is fine: each says so.
+        assert!(
+            pre_with(Some(&kustomize), None)
+                .detail
+                .contains("no Flux owner")
+        );
+        assert!(
+            pre_with(None, Some(&owner))
+                .detail
+                .contains("cannot be read")
+        );
+        let fine =
+            json!({"status": {"conditions": [{"type": "Ready", "status": "True", "message": ""}]}});
+        assert!(
+            pre_with(Some(&fine), Some(&owner))
+                .detail
+                .ends_with("reports no failure")
+        );
     }
 }

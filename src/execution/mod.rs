@@ -9,7 +9,8 @@
 //!   menu; [`access`]: who the operator is and what they may do (cached access reviews);
 //! - [`prepare`]: plan, live facts, owner, decision, access, preconditions, rollback capture, dry-run;
 //! - [`run`]: re-checks, audit before mutating, the permitted client, dispatch by executor, verification,
-//!   outcome and Event, rollback; [`direct`]: the Flux operations as `flux` does them;
+//!   outcome and Event; [`rollback`]: the rollback kept by a finished execution (also on disk, for another
+//!   process); [`direct`]: the Flux operations as `flux` does them;
 //! - [`chain`]: the recover-chain order; [`conditions`]: pre/postconditions; [`patch`]: the patches;
 //!   [`object`]: paths and live-object readings; [`event`]: the `FluxopsAction` Event;
 //! - Job actions: [`job_run`] (RBAC pre-flight, dry-run, start), [`job_follow`] (a Job to its end),
@@ -34,6 +35,7 @@ pub mod object;
 pub mod patch;
 pub mod prepare;
 pub mod report;
+pub mod rollback;
 pub mod run;
 pub mod service;
 pub mod workload_checks;

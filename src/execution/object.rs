@@ -96,7 +96,8 @@ pub fn revision(obj: &Value) -> Option<&str> {
     .find_map(|p| obj.pointer(p).and_then(Value::as_str))
 }
 
-fn condition<'a>(obj: &'a Value, kind: &str) -> Option<&'a Value> {
+/// The status condition of type `kind`.
+pub fn condition<'a>(obj: &'a Value, kind: &str) -> Option<&'a Value> {
     obj.pointer("/status/conditions")?
         .as_array()?
         .iter()

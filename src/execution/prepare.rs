@@ -24,6 +24,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How long a retrying owner is given to report its failure again (see `Executor::owner_live`).
+const OWNER_SETTLE: Duration = Duration::from_secs(20);
+
 /// What the caller asks for.
 #[derive(Debug, Clone)]
 pub struct ActionRequest {
@@ -205,14 +208,14 @@ impl Executor {
             .collect();
         accesses.dedup();
         let mut forbidden = self.forbidden(&accesses).await;
-        let owner_live = self.owner_suspended(situation.owner.as_ref()).await;
+        let owner_live = self.owner_live(situation.owner.as_ref(), &spec).await;
         for condition in &spec.preconditions {
             checks.push(conditions::pre(
                 *condition,
                 live.as_ref(),
                 request.shown_version.as_deref(),
                 situation.owner.as_ref(),
-                owner_live,
+                owner_live.as_ref(),
             ));
         }
         let mut captured = BTreeMap::new();
@@ -343,12 +346,32 @@ impl Executor {
     }
 
     /// The owner's live suspend state (`None` when there is no owner or it cannot be read).
-    pub(super) async fn owner_suspended(&self, owner: Option<&OwnerInput>) -> Option<bool> {
+    /// The owner as it is now (`None`: no owner, or it cannot be read). When `spec` checks the owner's
+    /// failure (`immutable-field-failure`), an owner in the middle of a retry (Ready neither True nor False:
+    /// the failure message is gone for the seconds the attempt takes) is read again until it settles, for
+    /// at most [`OWNER_SETTLE`].
+    pub(super) async fn owner_live(
+        &self,
+        owner: Option<&OwnerInput>,
+        spec: &ActionSpec,
+    ) -> Option<Value> {
         let owner = owner?;
         let kind = crate::actions::TargetKind::from_user(&owner.kind)?;
         let rref = TargetRef::namespaced(kind, &owner.namespace, &owner.name);
-        let obj = object::get(&self.inner.client, &rref).await.ok()??;
-        Some(object::suspended(&obj))
+        let settle = spec
+            .preconditions
+            .contains(&crate::actions::spec::Precondition::ImmutableFieldFailure);
+        let deadline = tokio::time::Instant::now() + OWNER_SETTLE;
+        loop {
+            let obj = object::get(&self.inner.client, &rref).await.ok()??;
+            let ready = object::condition(&obj, "Ready")
+                .and_then(|c| c.get("status").and_then(Value::as_str))
+                .unwrap_or("Unknown");
+            if !settle || ready != "Unknown" || tokio::time::Instant::now() >= deadline {
+                return Some(obj);
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
     }
 
     /// Why no dry-run is sent at all (read-only, denied, forbidden, a precondition, no target), if so.

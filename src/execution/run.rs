@@ -8,12 +8,12 @@
 //! (`super::job_steps`).
 
 use super::direct::{self, Ctx};
-use super::prepare::{ActionRequest, PrepareError, Prepared};
+use super::prepare::Prepared;
 use super::report::{ExecutionStatus, Phase, Preparation};
 use super::service::Executor;
 use super::{conditions, event, object};
+use crate::actions::Executor as Runner;
 use crate::actions::spec::Postcondition;
-use crate::actions::{ExecutionId, Executor as Runner};
 use crate::audit::Outcome;
 use crate::cluster::guard::{Permit, Stage};
 use crate::policy::Confirmation;
@@ -208,14 +208,8 @@ impl Executor {
         {
             self.mark_rolled_back(&original, &mut status);
         }
-        status.rollback_available = prepared.plan.spec.rollback.inverse.is_some()
-            && !prepared.captured.is_empty()
-            && matches!(status.phase, Phase::Succeeded | Phase::Failed { .. });
-        if status.rollback_available
-            && let Ok(mut finished) = self.inner.finished.lock()
-        {
-            finished.insert(preparation.execution.clone(), prepared);
-        }
+        status.rollback_available = matches!(status.phase, Phase::Succeeded | Phase::Failed { .. })
+            && self.keep_rollback(&prepared, &mut status);
         status.finished = Some(super::now());
         let _ = updates.send(status.clone()).await;
         status
@@ -285,9 +279,11 @@ impl Executor {
             .map_err(|e| api_message(&e))?;
         let mut situation = prepared.situation.clone();
         situation.time = super::now();
-        let owner_live = self.owner_suspended(situation.owner.as_ref()).await;
-        if let (Some(owner), Some(now)) = (situation.owner.as_mut(), owner_live) {
-            owner.suspended = now;
+        let owner_live = self
+            .owner_live(situation.owner.as_ref(), &prepared.plan.spec)
+            .await;
+        if let (Some(owner), Some(now)) = (situation.owner.as_mut(), owner_live.as_ref()) {
+            owner.suspended = object::suspended(now);
         }
         let again = self.decide(
             &prepared.plan.spec,
@@ -311,7 +307,7 @@ impl Executor {
                 live.as_ref(),
                 prepared.plan.target.facts.resource_version.as_deref(),
                 prepared.situation.owner.as_ref(),
-                owner_live,
+                owner_live.as_ref(),
             );
             if !c.passed && *condition != crate::actions::spec::Precondition::TargetUnchanged {
                 return Err(format!(
@@ -376,27 +372,6 @@ impl Executor {
         }
     }
 
-    fn mark_rolled_back(&self, original: &ExecutionId, status: &mut ExecutionStatus) {
-        let Some(orig) = self
-            .inner
-            .finished
-            .lock()
-            .ok()
-            .and_then(|mut f| f.remove(original))
-        else {
-            return;
-        };
-        self.record_outcome(
-            &orig,
-            Outcome::RolledBack,
-            &format!("by execution {}", status.execution),
-            status,
-        );
-        status
-            .steps
-            .push(format!("execution {original} rolled back"));
-    }
-
     /// Records how a preparation ended without being executed (denied, declined, dry-run only) and forgets
     /// it.
     pub fn close(&self, preparation: &Preparation, outcome: Outcome, detail: &str) {
@@ -418,50 +393,5 @@ impl Executor {
                 tracing::warn!("audit outcome not recorded: {e}");
             }
         }
-    }
-
-    /// The preparation of `execution`'s rollback: its inverse action with parameters rendered from the
-    /// forward parameters and what was captured, itself policy-checked, dry-run and audited.
-    ///
-    /// # Errors
-    /// No finished execution with a rollback by that id, or the inverse cannot be prepared.
-    pub async fn rollback(&self, execution: &ExecutionId) -> Result<Preparation, PrepareError> {
-        let original = self
-            .inner
-            .finished
-            .lock()
-            .ok()
-            .and_then(|f| f.get(execution).cloned())
-            .ok_or_else(|| {
-                PrepareError::NoRollback(format!("execution {execution} has no rollback here"))
-            })?;
-        let spec = &original.plan.spec;
-        let inverse = spec.rollback.inverse.as_ref().ok_or_else(|| {
-            PrepareError::NoRollback(format!("{} has no inverse action", spec.name))
-        })?;
-        let values = |name: &str| -> Option<String> {
-            match name.strip_prefix("captured.") {
-                Some(key) => original.captured.get(key).cloned(),
-                None => original.plan.params.text(name),
-            }
-        };
-        let mut params = Vec::new();
-        for (name, template) in &inverse.params {
-            let text = template
-                .render(&values)
-                .map_err(|e| PrepareError::NoRollback(format!("rollback parameter {name}: {e}")))?;
-            params.push((name.clone(), text));
-        }
-        let mut request = ActionRequest::new(
-            &inverse.action,
-            original.plan.target.rref.clone(),
-            original.situation.mode,
-        );
-        request.params = params;
-        request.owner.clone_from(&original.situation.owner);
-        let prepared = self
-            .prepare_inner(&request, Some(execution.clone()))
-            .await?;
-        Ok(prepared.report)
     }
 }

@@ -40,7 +40,8 @@ pub(super) struct Inner {
     pub operator: tokio::sync::OnceCell<Operator>,
     pub access: AccessCache,
     pub prepared: Mutex<HashMap<ExecutionId, Prepared>>,
-    pub finished: Mutex<HashMap<ExecutionId, Prepared>>,
+    /// Rollbacks offered by finished executions (`rollback`).
+    pub finished: Mutex<HashMap<ExecutionId, super::rollback::Kept>>,
     pub inflight: Mutex<HashSet<TargetRef>>,
 }
 

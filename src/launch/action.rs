@@ -20,6 +20,7 @@ pub async fn run(args: &ActionArgs, cluster: &crate::cli::ClusterArgs) -> ExitCo
     match &args.command {
         ActionCommand::List(list) => run_list(list),
         ActionCommand::Run(run) => super::action_run::run(run, cluster).await,
+        ActionCommand::Rollback(rollback) => super::action_run::rollback(rollback, cluster).await,
     }
 }
 

@@ -2,7 +2,8 @@
 //! [--break-glass REASON]`: one action through the whole pipeline (`execution`): the preparation is printed
 //! (decision with every reason and warning, permission, preconditions, the dry-run's diff or the server's
 //! error, rollback), confirmation is asked on a terminal (the target's name typed when the policy says so),
-//! then the execution's progress and outcome.
+//! then the execution's progress and outcome. `fluxops action rollback EXECUTION` drives the rollback a
+//! finished execution kept (`execution::rollback`) the same way.
 //!
 //! Exit codes: 0 succeeded (or `--dry-run` passed); 1 denied, forbidden, a precondition or the dry-run failed,
 //! declined, failed, timed out (the message names why); 2 usage: unknown action or kind, bad target,
@@ -11,10 +12,10 @@
 use super::action::{EXIT_FAILURE, EXIT_USAGE, catalog};
 use super::action_text;
 use super::report;
-use crate::actions::TargetRef;
 use crate::actions::params::parse_pair;
+use crate::actions::{ExecutionId, TargetRef};
 use crate::audit::{AuditLog, Outcome};
-use crate::cli::{ActionRunArgs, ClusterArgs, OutputFormat, UsageError};
+use crate::cli::{ActionRollbackArgs, ActionRunArgs, ClusterArgs, OutputFormat, UsageError};
 use crate::execution::{ActionRequest, ExecutionStatus, Executor, Parts, Phase, Preparation};
 use crate::policy::{Confirmation, Gate, Mode};
 use std::io::{BufRead, IsTerminal, Write};
@@ -82,32 +83,10 @@ pub async fn run(args: &ActionRunArgs, cluster: &ClusterArgs) -> ExitCode {
             catalog.names().collect::<Vec<_>>().join(", ")
         ));
     }
-    let settings = crate::config::settings::Settings::discover();
-    let options = super::connect_options_with(cluster, &settings);
-    // Policies load before anything is printed (regorus may write warnings while preparing).
-    let user_dir = args.dir.policies.clone().or_else(crate::policy::user_dir);
-    let gate = Gate::load(user_dir.as_deref());
-    let audit = match AuditLog::default_location() {
-        Ok(a) => a,
-        Err(e) => return failure(&e.to_string()),
+    let executor = match executor(catalog, &args.dir, cluster).await {
+        Ok(e) => e,
+        Err(code) => return code,
     };
-    let connection = match crate::cluster::client::connect(&options).await {
-        Ok(c) => c,
-        Err(e) => {
-            report::print(&e);
-            return ExitCode::from(EXIT_FAILURE);
-        }
-    };
-    let executor = Executor::new(
-        &connection,
-        Parts {
-            catalog,
-            gate,
-            audit,
-            readonly: settings.readonly,
-            jobs: settings.jobs.clone(),
-        },
-    );
     let mut request = ActionRequest::new(&args.action, asked.target, Mode::Cli);
     request.params = asked.params;
     request.timeout = asked.timeout;
@@ -117,36 +96,117 @@ pub async fn run(args: &ActionRunArgs, cluster: &ClusterArgs) -> ExitCode {
         Err(e) if e.is_usage() => return usage(e.to_string()),
         Err(e) => return failure(&e.to_string()),
     };
-    let json = args.output == OutputFormat::Json;
+    let how = How {
+        dry_run: args.dry_run,
+        yes: args.yes,
+        json: args.output == OutputFormat::Json,
+    };
+    drive(&executor, &preparation, how).await
+}
+
+/// Runs `fluxops action rollback EXECUTION`: the rollback a finished execution kept (this process or an
+/// earlier one), prepared like any action (policy, permission, dry-run) and driven the same way.
+pub async fn rollback(args: &ActionRollbackArgs, cluster: &ClusterArgs) -> ExitCode {
+    let Some(execution) = ExecutionId::parse(args.execution.trim()) else {
+        return usage(format!(
+            "'{}' is not an execution id (12 hex digits, as `fluxops action run` and `fluxops audit` print)",
+            crate::text::sanitize(&args.execution)
+        ));
+    };
+    let catalog = match catalog(args.catalog.as_deref()) {
+        Ok(c) => c,
+        Err(problem) => {
+            report::print(&problem);
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let executor = match executor(catalog, &args.dir, cluster).await {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let preparation = match executor.rollback(&execution).await {
+        Ok(p) => p,
+        Err(e) => return failure(&e.to_string()),
+    };
+    let how = How {
+        dry_run: args.dry_run,
+        yes: args.yes,
+        json: args.output == OutputFormat::Json,
+    };
+    drive(&executor, &preparation, how).await
+}
+
+/// The executor of a command: settings, policies (loaded before anything is printed: regorus may write
+/// warnings), the audit log, the connection.
+async fn executor(
+    catalog: crate::actions::Catalog,
+    dir: &crate::cli::PolicyDirArgs,
+    cluster: &ClusterArgs,
+) -> Result<Executor, ExitCode> {
+    let settings = crate::config::settings::Settings::discover();
+    let options = super::connect_options_with(cluster, &settings);
+    let user_dir = dir.policies.clone().or_else(crate::policy::user_dir);
+    let gate = Gate::load(user_dir.as_deref());
+    let audit = AuditLog::default_location().map_err(|e| failure(&e.to_string()))?;
+    let connection = crate::cluster::client::connect(&options)
+        .await
+        .map_err(|e| {
+            report::print(&e);
+            ExitCode::from(EXIT_FAILURE)
+        })?;
+    Ok(Executor::new(
+        &connection,
+        Parts {
+            catalog,
+            gate,
+            audit,
+            readonly: settings.readonly,
+            jobs: settings.jobs.clone(),
+        },
+    ))
+}
+
+/// How a preparation is driven: dry-run only, confirmation given, JSON output.
+#[derive(Clone, Copy)]
+struct How {
+    dry_run: bool,
+    yes: bool,
+    json: bool,
+}
+
+/// Prints the preparation, stops where it cannot run (or after the dry-run), asks for the confirmation,
+/// executes with progress, prints the outcome; the exit code.
+async fn drive(executor: &Executor, preparation: &Preparation, how: How) -> ExitCode {
+    let json = how.json;
     if !json {
-        print(&action_text::preparation(&preparation));
+        print(&action_text::preparation(preparation));
     }
-    if let Some(why) = action_text::not_executable(&preparation) {
+    if let Some(why) = action_text::not_executable(preparation) {
         let outcome = if preparation.decision.allow {
             Outcome::Failed
         } else {
             Outcome::Denied
         };
-        executor.close(&preparation, outcome, &why);
-        finish_json(json, &preparation, None);
+        executor.close(preparation, outcome, &why);
+        finish_json(json, preparation, None);
         return failure(&why);
     }
-    if args.dry_run {
-        executor.close(&preparation, Outcome::DryRun, "");
-        finish_json(json, &preparation, None);
+    if how.dry_run {
+        executor.close(preparation, Outcome::DryRun, "");
+        finish_json(json, preparation, None);
         return ExitCode::SUCCESS;
     }
-    let typed = match confirm(&preparation, args.yes) {
+    let typed = match confirm(preparation, how.yes) {
         Ok(typed) => typed,
         Err((code, why)) => {
-            executor.close(&preparation, Outcome::Cancelled, &why);
-            finish_json(json, &preparation, None);
+            executor.close(preparation, Outcome::Cancelled, &why);
+            finish_json(json, preparation, None);
             report::print(&UsageError(why));
             return ExitCode::from(code);
         }
     };
-    let status = execute(&executor, &preparation, &typed, json).await;
-    finish_json(json, &preparation, Some(&status));
+    let status = execute(executor, preparation, &typed, json).await;
+    finish_json(json, preparation, Some(&status));
     if !json {
         print(&action_text::outcome(&status));
     }

@@ -87,7 +87,8 @@ pub fn preparation(p: &Preparation) -> String {
     let rollback = match (&p.inverse, p.rollback.is_empty()) {
         (Some(inverse), false) => format!("{inverse} (captured: {})", p.rollback.join(", ")),
         (Some(inverse), true) => inverse.clone(),
-        (None, _) => "none".to_owned(),
+        (None, false) => format!("no inverse action (captured: {})", p.rollback.join(", ")),
+        (None, true) => "none".to_owned(),
     };
     let _ = writeln!(out, "rollback:      {}", clean(&rollback));
     out
@@ -146,7 +147,7 @@ pub fn outcome(s: &ExecutionStatus) -> String {
     if s.rollback_available {
         let _ = writeln!(
             out,
-            "rollback:      available (execution {}; the console's Jobs screen offers it)",
+            "rollback:      available: fluxops action rollback {} (or `r` on the console's Jobs screen)",
             s.execution
         );
     }
