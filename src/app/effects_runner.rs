@@ -27,6 +27,10 @@ pub const NOT_CONNECTED: &str = "actions are not connected";
 /// `Msg::ActionFailed`).
 pub trait ActionBackend: Send + Sync {
     fn perform(&self, effect: Effect, answers: mpsc::Sender<Msg>);
+
+    /// Called once when the runner gets the backend: executions already under way or finished (found in the
+    /// cluster) may be reported as `Msg::Execution`s. Returns at once.
+    fn start(&self, _answers: mpsc::Sender<Msg>) {}
 }
 
 /// Answers in flight at most (a full channel only delays an answer).
@@ -60,6 +64,9 @@ impl EffectsRunner {
     /// This runner with the action pipeline wired in.
     #[must_use]
     pub fn with_actions(mut self, actions: Option<Arc<dyn ActionBackend>>) -> Self {
+        if let Some(backend) = &actions {
+            backend.start(self.tx.clone());
+        }
         self.actions = actions;
         self
     }

@@ -112,6 +112,27 @@ pub(crate) struct Prepared {
     pub rollback_of: Option<ExecutionId>,
     /// A Job action's capture (the target's uid and manifest for the postconditions; the rollback values).
     pub job_capture: Option<super::capture::Captured>,
+    /// When it was prepared (preparations never executed nor closed are dropped after [`PREPARED_TTL`]).
+    pub at: std::time::Instant,
+}
+
+/// How long a preparation waits for its execution; an older one must be prepared again.
+pub const PREPARED_TTL: Duration = Duration::from_secs(30 * 60);
+/// At most this many preparations are kept; beyond, the oldest are dropped.
+pub const PREPARED_MAX: usize = 256;
+
+/// Drops the preparations older than [`PREPARED_TTL`], and the oldest beyond [`PREPARED_MAX`] - 1 (room for
+/// one more); the dropped ones, for their audit outcome.
+fn trim(table: &mut std::collections::HashMap<ExecutionId, Prepared>) -> Vec<Prepared> {
+    let mut ids: Vec<(std::time::Instant, ExecutionId)> =
+        table.iter().map(|(id, p)| (p.at, id.clone())).collect();
+    ids.sort();
+    let over = ids.len().saturating_sub(PREPARED_MAX - 1);
+    ids.iter()
+        .enumerate()
+        .filter(|(i, (at, _))| *i < over || at.elapsed() >= PREPARED_TTL)
+        .filter_map(|(_, (_, id))| table.remove(id))
+        .collect()
 }
 
 impl Executor {
@@ -287,9 +308,27 @@ impl Executor {
             captured,
             rollback_of,
             job_capture,
+            at: std::time::Instant::now(),
         };
-        if let Ok(mut table) = inner.prepared.lock() {
-            table.insert(execution, prepared.clone());
+        let dropped = inner.prepared.lock().map_or_else(
+            |_| Vec::new(),
+            |mut table| {
+                let dropped = trim(&mut table);
+                table.insert(execution, prepared.clone());
+                dropped
+            },
+        );
+        for old in dropped {
+            let event = crate::audit::Event::outcome(
+                &old.plan.execution,
+                &old.plan.spec.name,
+                &old.plan.target.rref,
+                crate::audit::Outcome::Cancelled,
+                "never executed: the preparation expired",
+            );
+            if let Err(e) = inner.audit.append(&event, &super::now()) {
+                tracing::warn!("audit outcome not recorded: {e}");
+            }
         }
         Ok(prepared)
     }

@@ -84,7 +84,10 @@ impl Executor {
         held.push(preparation.target.clone());
         let _inflight = match self.hold(&held) {
             Ok(h) => h,
-            Err(why) => return fail(&mut status, why),
+            Err(why) => {
+                self.record_outcome(&prepared, Outcome::Cancelled, &why, &mut status);
+                return fail(&mut status, why);
+            }
         };
         // The confirmed decision is recorded before anything is sent: no record, no mutation.
         let confirmed = crate::audit::Event::decision(

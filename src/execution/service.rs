@@ -112,6 +112,18 @@ impl Executor {
         &self.inner.catalog
     }
 
+    /// The executions found in the cluster by their Jobs' labels (`discover`): a restarted console shows them
+    /// again. Read-only: nothing is sent but lists and log reads.
+    ///
+    /// # Errors
+    /// The Jobs cannot be listed (forbidden, unreachable), in words.
+    pub async fn found(&self) -> Result<Vec<super::ExecutionStatus>, String> {
+        super::discover::discover(&self.inner.client, &self.inner.jobs)
+            .await
+            .map(|found| found.into_iter().map(|(_, status)| status).collect())
+            .map_err(|e| super::run::api_message(&e))
+    }
+
     /// The operator (a SelfSubjectReview, asked once).
     pub async fn operator(&self) -> Operator {
         self.inner

@@ -76,7 +76,43 @@ fn request(
     r
 }
 
+/// How often executions found at start and still running are looked at again.
+const FOUND_POLL: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl ActionBackend for ConsoleActions {
+    /// Executions from before this console (found by their Jobs' labels) go to the Jobs screen; those still
+    /// running are listed again every [`FOUND_POLL`] until they end (read-only: this console holds no cancel
+    /// token for them).
+    fn start(&self, answers: mpsc::Sender<Msg>) {
+        let executor = self.executor.clone();
+        tokio::spawn(async move {
+            // Only the executions found at start are followed: this console reports its own itself.
+            let mut followed: Option<std::collections::HashSet<ExecutionId>> = None;
+            loop {
+                let found = match executor.found().await {
+                    Ok(found) => found,
+                    Err(e) => {
+                        tracing::info!("executions from before this console not found: {e}");
+                        return;
+                    }
+                };
+                let ours = followed
+                    .get_or_insert_with(|| found.iter().map(|s| s.execution.clone()).collect());
+                let mut running = false;
+                for status in found.into_iter().filter(|s| ours.contains(&s.execution)) {
+                    running |= !status.phase.finished();
+                    if answers.send(Msg::Execution(status)).await.is_err() {
+                        return;
+                    }
+                }
+                if !running {
+                    return;
+                }
+                tokio::time::sleep(FOUND_POLL).await;
+            }
+        });
+    }
+
     fn perform(&self, effect: Effect, answers: mpsc::Sender<Msg>) {
         let executor = self.executor.clone();
         let prepared = Arc::clone(&self.prepared);
