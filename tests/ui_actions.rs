@@ -156,7 +156,7 @@ fn menu_open() -> State {
     let mut state = loaded_state();
     state.reveal(&r(FluxKind::Kustomization, "flux-system", "apps"));
     let effects = update(&mut state, Msg::Action(Action::OpenActions));
-    assert_eq!(effects, vec![Effect::ActionMenu { target: target() }]);
+    assert_eq!(menu_target(&effects), Some(&target()));
     assert_eq!(state.mode(), Mode::Actions);
     state
 }
@@ -255,7 +255,11 @@ fn the_menu_waits_for_its_own_answer_and_esc_closes_it() {
 #[test]
 fn without_a_pipeline_the_menu_says_actions_are_not_connected() {
     let mut state = menu_open();
-    let answer = not_connected(Effect::ActionMenu { target: target() }).unwrap();
+    let answer = not_connected(Effect::ActionMenu {
+        target: target(),
+        owner: None,
+    })
+    .unwrap();
     update(&mut state, answer);
     let text = screen(&mut state, 80, 24);
     assert!(text.contains(NOT_CONNECTED), "{text}");
@@ -496,12 +500,7 @@ fn space_marks_and_a_bulk_goes_in_dependency_order() {
         "flux-system",
         "infra-controllers",
     );
-    assert_eq!(
-        effects,
-        vec![Effect::ActionMenu {
-            target: first.clone()
-        }]
-    );
+    assert_eq!(menu_target(&effects), Some(&first));
     update(&mut state, Msg::ActionMenu(first, Ok(menu())));
     let effects = update(&mut state, Msg::Action(Action::ChooseAction));
     match &effects[..] {
@@ -693,10 +692,12 @@ fn on_the_inventory_tab_a_asks_which_object_then_its_menu() {
     act(&mut state, &[Action::MoveDown]);
     let effects = update(&mut state, Msg::Action(Action::ChooseAction));
     assert_eq!(
-        effects,
-        vec![Effect::ActionMenu {
-            target: TargetRef::namespaced(TargetKind::Deployment, "apps", "podinfo")
-        }]
+        menu_target(&effects),
+        Some(&TargetRef::namespaced(
+            TargetKind::Deployment,
+            "apps",
+            "podinfo"
+        ))
     );
 }
 
@@ -714,4 +715,104 @@ fn marked_rows_are_drawn_with_a_dot_and_a_banner_says_how_many() {
     act(&mut state, &[Action::ToggleMark]);
     let text = screen(&mut state, 120, 30);
     assert!(!text.contains("marked"), "{text}");
+}
+
+#[test]
+fn the_object_an_error_names_is_offered_first_then_the_owner() {
+    use fluxops::cluster::ClusterEvent;
+    use fluxops::cluster::inspect::{InspectAnswer, Inspection, LiveObject};
+    use fluxops::flux::{FluxObject, InventoryId};
+    use std::sync::Arc;
+    let mut state = loaded_state();
+    let failing: FluxObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+        "metadata": {"name": "apps", "namespace": "flux-system", "generation": 1},
+        "spec": {"interval": "10m", "path": "./apps", "sourceRef": {"kind": "GitRepository", "name": "flux-system"}},
+        "status": {"observedGeneration": 1,
+            "inventory": {"entries": [{"id": "apps_web_apps_Deployment", "v": "v1"}]},
+            "conditions": [{"type": "Ready", "status": "False",
+            "reason": "ReconciliationFailed", "lastTransitionTime": "2026-11-24T03:00:00Z",
+            "message": "Deployment/apps/web dry-run failed (Invalid): Deployment.apps \"web\" is invalid: spec.selector: Invalid value: v1.LabelSelector{}: field is immutable"}]}
+    }))
+    .unwrap();
+    update(
+        &mut state,
+        Msg::Cluster(ClusterEvent::Upserted(Arc::new(failing))),
+    );
+    state.reveal(&r(FluxKind::Kustomization, "flux-system", "apps"));
+    let effects = update(&mut state, Msg::Action(Action::ShowInventory));
+    let Some(Effect::Inspect(req)) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let live = |id: &str| LiveObject {
+        raw_id: id.to_owned(),
+        id: InventoryId::parse(id).ok(),
+        version: "v1".to_owned(),
+        status: Err(fluxops::cluster::inspect::FetchError::NotFound),
+    };
+    update(
+        &mut state,
+        Msg::Inspected(InspectAnswer {
+            id: req.id,
+            result: Ok(Inspection {
+                object: serde_json::json!({"kind": "Kustomization", "metadata": {"name": "apps", "namespace": "flux-system"}}),
+                inventory: Some(vec![
+                    live("apps_podinfo_apps_Deployment"),
+                    live("apps_web__Service"),
+                    live("apps_web_apps_Deployment"),
+                ]),
+            }),
+        }),
+    );
+    update(&mut state, Msg::Action(Action::OpenActions));
+    let choices: Vec<String> = state
+        .actions
+        .menu
+        .as_ref()
+        .unwrap()
+        .choices
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        choices,
+        vec![
+            "Deployment/apps/web",
+            "Kustomization/flux-system/apps",
+            "Deployment/apps/podinfo",
+            "Service/apps/web",
+        ]
+    );
+    // Enter at once acts on the object the error names; the menu's verdicts know its Flux owner.
+    let effects = update(&mut state, Msg::Action(Action::ChooseAction));
+    assert_eq!(
+        menu_target(&effects),
+        Some(&TargetRef::namespaced(
+            TargetKind::Deployment,
+            "apps",
+            "web"
+        ))
+    );
+    let Some(Effect::ActionMenu {
+        owner: Some(owner), ..
+    }) = effects.first()
+    else {
+        panic!("no owner: {effects:?}");
+    };
+    assert_eq!(
+        (
+            owner.kind.as_str(),
+            owner.namespace.as_str(),
+            owner.name.as_str()
+        ),
+        ("Kustomization", "flux-system", "apps")
+    );
+}
+
+/// The target of the one `ActionMenu` effect in `effects`.
+fn menu_target(effects: &[Effect]) -> Option<&TargetRef> {
+    match effects {
+        [Effect::ActionMenu { target, .. }] => Some(target),
+        _ => None,
+    }
 }

@@ -146,7 +146,28 @@ pub fn open_menu(state: &mut State) -> Vec<Effect> {
         note: None,
         choices: Vec::new(),
     });
-    vec![Effect::ActionMenu { target }]
+    let owner = owner_of(state, &target);
+    vec![Effect::ActionMenu { target, owner }]
+}
+
+/// `target`'s Flux owner from the graph (a Flux object's own labels help; a workload is found by inventory).
+fn owner_of(state: &State, target: &TargetRef) -> Option<crate::policy::input::OwnerInput> {
+    let labels = target
+        .kind
+        .flux()
+        .and_then(|kind| {
+            let r = ResourceRef::new(
+                kind,
+                target.namespace.as_deref().unwrap_or_default(),
+                &target.name,
+            );
+            state
+                .objects
+                .get(&r)
+                .and_then(|e| e.object.metadata.labels.clone())
+        })
+        .unwrap_or_default();
+    crate::policy::owner::flux_owner(&state.graph, target, &labels)
 }
 
 /// On the drill-down's inventory tab: the inspected object, then every applied object an action can target.
@@ -157,14 +178,25 @@ fn inventory_choices(state: &State) -> Vec<TargetRef> {
     {
         return Vec::new();
     }
-    let Some(own) = inspect.target.as_ref().and_then(target_of) else {
+    let Some(r) = inspect.target.as_ref() else {
         return Vec::new();
     };
-    let mut out = vec![own];
+    let Some(own) = target_of(r) else {
+        return Vec::new();
+    };
+    // As the screen lists them; what the error names first (the likely target), then the object itself.
+    let mut out = Vec::new();
+    let mut own_at = 0;
     if let Some(Ok(fetched)) = inspect.answer(true)
         && let Some(items) = &fetched.inventory
     {
-        for id in items.iter().filter_map(|o| o.id.as_ref()) {
+        let names = super::inspect_view::error_names(state, r);
+        let (ordered, leading) = super::inspect_view::inventory_order(items, &names);
+        for (i, id) in ordered
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| Some((i, o.id.as_ref()?)))
+        {
             let Some(kind) = TargetKind::from_user(&id.kind) else {
                 continue;
             };
@@ -173,11 +205,15 @@ fn inventory_choices(state: &State) -> Vec<TargetRef> {
                 namespace: kind.is_namespaced().then(|| id.namespace.clone()),
                 name: id.name.clone(),
             };
-            if !out.contains(&t) {
+            if !out.contains(&t) && t != own {
                 out.push(t);
+                if i < leading {
+                    own_at = out.len();
+                }
             }
         }
     }
+    out.insert(own_at, own);
     out
 }
 
@@ -233,7 +269,8 @@ fn choose(state: &mut State) -> Vec<Effect> {
         menu.choices.clear();
         menu.selected = 0;
         menu.targets = vec![target.clone()];
-        return vec![Effect::ActionMenu { target }];
+        let owner = owner_of(state, &target);
+        return vec![Effect::ActionMenu { target, owner }];
     }
     let Some(Ok(entries)) = &menu.entries else {
         return Vec::new();

@@ -29,8 +29,13 @@ pub enum Effect {
     Inspect(InspectRequest),
     /// Give the terminal back to the shell and stop the process until it is continued (ctrl-z).
     Suspend,
-    /// The actions for `target` with their verdicts; answered by `Msg::ActionMenu`.
-    ActionMenu { target: TargetRef },
+    /// The actions for `target` with their verdicts; answered by `Msg::ActionMenu`. `owner`: the target's
+    /// Flux owner as the console's graph knows it (the policy's Git-is-the-source-of-truth rule reads it, so
+    /// the verdicts shown are the ones the preparation will give).
+    ActionMenu {
+        target: TargetRef,
+        owner: Option<crate::policy::input::OwnerInput>,
+    },
     /// Policy, permission check, preconditions, rollback capture and dry-run of one action on one target
     /// (nothing changes); answered by `Msg::Prepared`. `break_glass`: the operator's reason, when declared.
     Prepare {

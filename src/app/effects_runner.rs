@@ -120,7 +120,7 @@ impl EffectsRunner {
 pub fn not_connected(effect: Effect) -> Option<Msg> {
     let why = || NOT_CONNECTED.to_owned();
     Some(match effect {
-        Effect::ActionMenu { target } => Msg::ActionMenu(target, Err(why())),
+        Effect::ActionMenu { target, .. } => Msg::ActionMenu(target, Err(why())),
         Effect::Prepare { .. } | Effect::Rollback { .. } => Msg::Prepared(Err(why())),
         Effect::Bulk { targets, .. } => {
             Msg::BulkPrepared(targets.iter().map(|_| Err(why())).collect())

@@ -192,6 +192,37 @@ fn events(state: &State, r: &ResourceRef, now: Timestamp) -> Vec<InspectLine> {
 }
 
 /// Whether a failure names this inventory object (`Kind/ns/name` or `Kind/name` in the diagnosis facts).
+/// The objects the diagnosis of `r`'s failure names (`Deployment/apps/podinfo`).
+#[must_use]
+pub fn error_names(state: &State, r: &ResourceRef) -> Vec<String> {
+    state
+        .objects
+        .get(r)
+        .and_then(|e| diagnose_object(&e.object))
+        .and_then(|d| d.facts.object)
+        .into_iter()
+        .collect()
+}
+
+/// The inventory in the order it is shown (and offered to act on): what the error names, failed, unreadable,
+/// in progress; else the inventory's order. With how many lead because the error names them.
+#[must_use]
+pub fn inventory_order<'a>(
+    items: &'a [LiveObject],
+    names: &[String],
+) -> (Vec<&'a LiveObject>, usize) {
+    let mut ordered: Vec<&LiveObject> = items.iter().collect();
+    ordered.sort_by_key(|o| match &o.status {
+        _ if named(names, o) => 0,
+        Ok(s) if s.state == LiveState::Failed => 1,
+        Err(_) => 2,
+        Ok(s) if s.state == LiveState::InProgress => 3,
+        Ok(_) => 4,
+    });
+    let leading = ordered.iter().take_while(|o| named(names, o)).count();
+    (ordered, leading)
+}
+
 fn named(named: &[String], o: &LiveObject) -> bool {
     let Some(id) = &o.id else { return false };
     let full = format!("{}/{}/{}", id.kind, id.namespace, id.name);
@@ -225,11 +256,7 @@ fn inventory_lines(state: &State, r: &ResourceRef, f: &Fetched) -> Vec<InspectLi
     if !out.is_empty() {
         out.push(InspectLine::default());
     }
-    let diagnosis = state
-        .objects
-        .get(r)
-        .and_then(|e| diagnose_object(&e.object));
-    let names: Vec<String> = diagnosis.and_then(|d| d.facts.object).into_iter().collect();
+    let names = error_names(state, r);
     let failing = items
         .iter()
         .filter(|o| matches!(&o.status, Ok(s) if s.state == LiveState::Failed))
@@ -260,16 +287,7 @@ fn inventory_lines(state: &State, r: &ResourceRef, f: &Fetched) -> Vec<InspectLi
         .max()
         .unwrap_or(0)
         .min(24);
-    // What needs a look first: what the error names, failed, unreadable, in progress; else the inventory's order.
-    let mut ordered: Vec<&LiveObject> = items.iter().collect();
-    ordered.sort_by_key(|o| match &o.status {
-        _ if named(&names, o) => 0,
-        Ok(s) if s.state == LiveState::Failed => 1,
-        Err(_) => 2,
-        Ok(s) if s.state == LiveState::InProgress => 3,
-        Ok(_) => 4,
-    });
-    for o in ordered {
+    for o in inventory_order(items, &names).0 {
         let (kind, name) = match &o.id {
             Some(id) if id.namespace.is_empty() => (id.kind.clone(), id.name.clone()),
             Some(id) => (id.kind.clone(), format!("{}/{}", id.namespace, id.name)),

@@ -118,9 +118,11 @@ impl ActionBackend for ConsoleActions {
         let prepared = Arc::clone(&self.prepared);
         let running = Arc::clone(&self.running);
         match effect {
-            Effect::ActionMenu { target } => {
+            Effect::ActionMenu { target, owner } => {
                 tokio::spawn(async move {
-                    let entries = executor.menu(&Target::bare(target.clone()), None).await;
+                    let entries = executor
+                        .menu(&Target::bare(target.clone()), owner.as_ref())
+                        .await;
                     let _ = answers.send(Msg::ActionMenu(target, Ok(entries))).await;
                 });
             }
