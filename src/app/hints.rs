@@ -37,9 +37,30 @@ pub fn build(state: &State) -> Vec<(String, String)> {
             (A::FormCancel, "cancel"),
             (A::PageDown, "scroll"),
         ],
-        Mode::Jobs => &[
-            (A::RollbackExecution, "rollback"),
+        Mode::Jobs
+            if state
+                .jobs
+                .selected()
+                .is_some_and(|e| e.rollback_available && e.phase.finished()) =>
+        {
+            &[
+                (A::RollbackExecution, "rollback"),
+                (A::PageUp, "log up"),
+                (A::SelectLast, "follow"),
+                (A::ShowTree, "tree"),
+                (A::ToggleHelp, "help"),
+                (A::Quit, "quit"),
+            ]
+        }
+        Mode::Jobs if state.jobs.selected().is_some_and(|e| !e.phase.finished()) => &[
             (A::CancelExecution, "cancel"),
+            (A::PageUp, "log up"),
+            (A::SelectLast, "follow"),
+            (A::ShowTree, "tree"),
+            (A::ToggleHelp, "help"),
+            (A::Quit, "quit"),
+        ],
+        Mode::Jobs => &[
             (A::PageUp, "log up"),
             (A::SelectLast, "follow"),
             (A::ShowTree, "tree"),

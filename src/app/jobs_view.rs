@@ -45,6 +45,8 @@ pub struct JobDetail {
     /// The log lines; the ui shows the last that fit when `log_from` is `None` (following the tail).
     pub log: Vec<String>,
     pub log_from: Option<usize>,
+    /// Nothing more will come: the log is not "following".
+    pub finished: bool,
 }
 
 /// The phase's word and tone.
@@ -205,5 +207,6 @@ fn detail(e: &ExecutionStatus, log_from: Option<usize>) -> JobDetail {
             .map(|l| sanitize_line(l).into_owned())
             .collect(),
         log_from,
+        finished: e.phase.finished(),
     }
 }

@@ -106,6 +106,8 @@ pub fn draw(frame: &mut Frame<'_>, main: Rect, view: &View<'_>, jobs: &JobsView)
         .min(d.log.len());
     let head = if d.log.is_empty() {
         "log: (none yet)".to_owned()
+    } else if following && d.finished {
+        format!("log ({} lines)", d.log.len())
     } else if following {
         format!("log ({} lines, following)", d.log.len())
     } else {
