@@ -17,13 +17,18 @@
 //! Every finding names a file and line, a rule id ([`rules`], the catalogue as data), a severity and a one-line
 //! fix. Exit codes: 0 clean, 1 findings at or above `--fail-on`, 3 cannot check ([`exit_code`]).
 
+pub mod build;
+pub mod git;
 pub mod graph_rules;
+pub mod immutable;
 pub mod impact;
 pub mod load;
 pub mod output;
 pub mod rules;
 pub mod sarif;
+pub mod substitute;
 pub mod timing_rules;
+pub mod tool;
 
 use serde::Serialize;
 use std::path::PathBuf;
