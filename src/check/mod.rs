@@ -20,6 +20,7 @@
 pub mod build;
 pub mod git;
 pub mod graph_rules;
+pub mod hook;
 pub mod immutable;
 pub mod impact;
 pub mod load;

@@ -7,7 +7,7 @@ use crate::check::{
     self, EXIT_CANNOT_CHECK, FailOn, build, git, graph_rules, impact, load, rules, sarif,
     timing_rules, tool,
 };
-use crate::cli::{CheckArgs, CheckFormat, FailOnArg, HookArgs};
+use crate::cli::{CheckArgs, CheckFormat, FailOnArg, HookArgs, HookCommand};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -205,10 +205,26 @@ pub fn static_findings(repo: &load::Repository) -> Vec<check::Finding> {
     findings
 }
 
-/// Runs `fluxops hook …`.
+/// Runs `fluxops hook …`: 0 when the hook was written, 1 otherwise (the reason printed).
 #[must_use]
 pub fn hook(args: &HookArgs) -> ExitCode {
-    let _ = args;
-    let _ = Path::new("");
-    ExitCode::from(EXIT_CANNOT_CHECK)
+    let HookCommand::Install { path, force } = &args.command;
+    let dir = path.clone().unwrap_or_else(|| PathBuf::from("."));
+    match check::hook::install(&dir, *force) {
+        Ok(installed) => {
+            let (word, path) = match installed {
+                check::hook::Installed::New(p) => ("installed", p),
+                check::hook::Installed::Replaced(p) => ("replaced", p),
+            };
+            println!(
+                "{word} {}",
+                crate::text::sanitize_line(&path.display().to_string())
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            super::report::print(&e);
+            ExitCode::from(1)
+        }
+    }
 }
