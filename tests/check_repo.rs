@@ -618,3 +618,102 @@ fn exit_codes_are_clean_findings_and_cannot_check() {
     assert_eq!(run(&["check", "--no-build", "--base", "nope", &r]), Some(3));
     assert_eq!(run(&["check", "--bogus"]), Some(3));
 }
+
+#[test]
+fn build_rules_fire_at_the_kustomization_that_builds() {
+    if fluxops::check::tool::detect().is_none() {
+        eprintln!("no kustomize/kubectl: skipped");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let ks = |name: &str, path: &str, extra: &str| {
+        format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: {path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n{extra}"
+        )
+    };
+    let entry = [
+        ks("broken", "./apps/broken", ""),
+        ks(
+            "vars",
+            "./apps/vars",
+            "  targetNamespace: shop\n  components:\n    - ../../components/labels\n  postBuild:\n    substitute:\n      DOMAIN: example.com\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-settings\n",
+        ),
+        ks(
+            "missing-from",
+            "./apps/plain",
+            "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: not-in-repo\n      - kind: Secret\n        name: optional-one\n        optional: true\n",
+        ),
+        ks("settings", "./settings", ""),
+    ]
+    .join("---\n");
+    write(root, "clusters/prod/apps.yaml", &entry);
+    write(
+        root,
+        "apps/broken/kustomization.yaml",
+        "resources:\n  - missing.yaml\n",
+    );
+    // No kustomization.yaml: the generated one lists the manifests (values.yaml, not a manifest, is left out).
+    write(
+        root,
+        "apps/vars/deploy.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  host: ${DOMAIN}\n  region: ${REGION}\n  tier: ${TIER:=gold}\n  missing: ${NOT_SET}\n",
+    );
+    write(root, "apps/vars/values.yaml", "replicas: 2\n");
+    write(
+        root,
+        "components/labels/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nlabels:\n  - pairs:\n      team: shop\n",
+    );
+    write(
+        root,
+        "apps/plain/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\ndata:\n  a: ${ANYTHING}\n",
+    );
+    // The substituteFrom ConfigMap comes from a generator of another build.
+    write(
+        root,
+        "settings/kustomization.yaml",
+        "namespace: flux-system\nconfigMapGenerator:\n  - name: cluster-settings\n    literals:\n      - REGION=eu-west-1\ngeneratorOptions:\n  disableNameSuffixHash: true\n",
+    );
+    let mut a = args(root);
+    a.no_build = false;
+    let report = check_report(&a).unwrap();
+    let f = "clusters/prod/apps.yaml".to_owned();
+    assert_eq!(at(&report.findings, "build-failed"), [(f.clone(), Some(1))]);
+    let unresolved: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|x| x.rule == "unresolved-variable")
+        .collect();
+    assert_eq!(unresolved.len(), 1, "{unresolved:?}");
+    assert_eq!(unresolved[0].line, Some(14));
+    assert!(unresolved[0].message.contains("${NOT_SET}"));
+    assert!(unresolved[0].message.contains("ConfigMap/shop/web"));
+    assert_eq!(
+        at(&report.findings, "substitute-from-missing"),
+        [(f, Some(36))]
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|x| !x.message.contains("ANYTHING"))
+    );
+    // The build itself: targetNamespace, the component and the substitution.
+    let repo = fluxops::check::load::load(root, None).unwrap();
+    let tool = fluxops::check::tool::detect().unwrap();
+    let outcome = fluxops::check::build::run(&repo, &tool).unwrap();
+    let vars = outcome
+        .built
+        .iter()
+        .find(|b| b.target.rref.name == "vars")
+        .unwrap();
+    let cm = &vars.objects[0];
+    assert_eq!(cm["metadata"]["namespace"], "shop");
+    assert_eq!(cm["metadata"]["labels"]["team"], "shop");
+    assert_eq!(cm["data"]["host"], "example.com");
+    assert_eq!(cm["data"]["region"], "eu-west-1");
+    assert_eq!(cm["data"]["tier"], "gold");
+    assert_eq!(vars.objects.len(), 1);
+}
