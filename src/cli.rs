@@ -16,6 +16,8 @@ use std::path::PathBuf;
 
 mod safety;
 pub use safety::*;
+mod check;
+pub use check::*;
 
 /// A terminal operations console for Flux CD.
 #[derive(Debug, Parser)]
@@ -206,6 +208,11 @@ pub enum Command {
     Rbac(RbacArgs),
     /// Show or verify the audit log of actions.
     Audit(AuditArgs),
+    /// Check a GitOps repository before pushing: graph, build, immutable fields, impact (docs/CHECK.md). Exit 0
+    /// clean, 1 findings at or above --fail-on, 3 cannot check.
+    Check(CheckArgs),
+    /// Git hooks: `fluxops hook install` writes a pre-commit hook running `fluxops check`.
+    Hook(HookArgs),
 }
 
 impl Command {
@@ -222,6 +229,8 @@ impl Command {
             Command::Policy(_) => "policy",
             Command::Rbac(_) => "rbac",
             Command::Audit(_) => "audit",
+            Command::Check(_) => "check",
+            Command::Hook(_) => "hook",
         }
     }
 
@@ -243,7 +252,9 @@ impl Command {
             | Command::Action(_)
             | Command::Policy(_)
             | Command::Rbac(_)
-            | Command::Audit(_) => None,
+            | Command::Audit(_)
+            | Command::Check(_)
+            | Command::Hook(_) => None,
         }
     }
 }

@@ -17,6 +17,8 @@
 //! - `text`: untrusted text made safe to draw and print (escapes, invisible characters, width, credentials);
 //!   `machine_text`: untrusted text escaped in JSON, DOT and Mermaid output.
 //! - `bounded_file`: every file the program reads: regular files only, with a size cap.
+//! - `check`: `fluxops check`, findings in a GitOps repository before the push (graph, build, immutable fields,
+//!   impact; docs/CHECK.md).
 //! - `actions`, `policy`, `job`, `audit`: the action catalog, Rego policy gate (fail closed), Job manifests and
 //!   RBAC, the hash-chained audit log (docs/ACTIONS.md, docs/POLICIES.md).
 
@@ -24,6 +26,7 @@ pub mod actions;
 pub mod app;
 pub mod audit;
 pub mod bounded_file;
+pub mod check;
 pub mod cli;
 pub mod cluster;
 pub mod config;

@@ -17,7 +17,8 @@ const EXIT_FOLLOW_USAGE: u8 = 3;
 const EXIT_ERROR: u8 = 1;
 
 fn usage_code(subcommand: Option<&str>) -> ExitCode {
-    ExitCode::from(if subcommand == Some("follow") {
+    // `check` says 3 for "cannot check", usage errors included.
+    ExitCode::from(if matches!(subcommand, Some("follow" | "check")) {
         EXIT_FOLLOW_USAGE
     } else {
         EXIT_USAGE
@@ -91,6 +92,8 @@ async fn run(cli: &Cli, cluster: &ClusterArgs) -> (ExitCode, Option<i32>) {
         Some(Command::Policy(args)) => return (launch::policy::run(args), None),
         Some(Command::Rbac(args)) => return (launch::rbac::run(args), None),
         Some(Command::Audit(args)) => return (launch::audit::run(args), None),
+        Some(Command::Check(args)) => return (launch::check::run(args), None),
+        Some(Command::Hook(args)) => return (launch::check::hook(args), None),
         None => match launch::console::run(&cli.console, cluster).await {
             Err(launch::console::Error::Terminated(signal)) => {
                 return (ExitCode::SUCCESS, Some(signal));

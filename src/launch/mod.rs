@@ -9,6 +9,7 @@ pub mod action_run;
 pub mod action_text;
 pub mod actions_backend;
 pub mod audit;
+pub mod check;
 pub mod console;
 pub mod diagnose;
 pub mod follow;

@@ -1,0 +1,389 @@
+//! Immutable-field changes between two builds (base and working tree): the fields the API server refuses to
+//! change in place, as a table ([`FIELDS`]), compared per object (API group, kind, namespace, name). Each
+//! change names the exact field path that differs, the old and new values and the recovery runbook
+//! (`recreate-immutable`, `diagnosis::next_step::RECREATE_IMMUTABLE`). Pure.
+
+use super::{Finding, rules};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// How a field's change is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    /// Any difference (a field set or removed counts).
+    Any,
+    /// Only a new value that differs from the old: removing it from the manifest keeps the live value
+    /// (Service `clusterIP`: left out, the API server keeps the allocated one).
+    NewValue,
+    /// The spec without `resources.requests.storage` (PVC: only the storage request may grow).
+    SpecExceptStorage,
+    /// Changing `spec.type` to `ExternalName` needs `clusterIP` dropped, which cannot be done in place.
+    TypeToExternalName,
+    /// Data of a ConfigMap/Secret that says `immutable: true` in the base.
+    DataOfImmutable,
+}
+
+/// One immutable field.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// API group (`""` for the core group).
+    pub group: &'static str,
+    pub kinds: &'static [&'static str],
+    /// Dotted path (`spec.selector`).
+    pub path: &'static str,
+    pub compare: Compare,
+}
+
+const fn field(
+    group: &'static str,
+    kinds: &'static [&'static str],
+    path: &'static str,
+    compare: Compare,
+) -> Field {
+    Field {
+        group,
+        kinds,
+        path,
+        compare,
+    }
+}
+
+const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"];
+
+/// The immutable fields: what the API server validation refuses on update.
+pub const FIELDS: &[Field] = &[
+    field("apps", WORKLOADS, "spec.selector", Compare::Any),
+    field(
+        "apps",
+        &["StatefulSet"],
+        "spec.volumeClaimTemplates",
+        Compare::Any,
+    ),
+    field("apps", &["StatefulSet"], "spec.serviceName", Compare::Any),
+    field(
+        "apps",
+        &["StatefulSet"],
+        "spec.podManagementPolicy",
+        Compare::Any,
+    ),
+    field("batch", &["Job"], "spec.template", Compare::Any),
+    field("batch", &["Job"], "spec.selector", Compare::NewValue),
+    field("batch", &["Job"], "spec.completionMode", Compare::Any),
+    field("", &["Service"], "spec.clusterIP", Compare::NewValue),
+    field("", &["Service"], "spec.clusterIPs", Compare::NewValue),
+    field("", &["Service"], "spec.ipFamilies", Compare::NewValue),
+    field("", &["Service"], "spec.type", Compare::TypeToExternalName),
+    field(
+        "",
+        &["PersistentVolumeClaim"],
+        "spec",
+        Compare::SpecExceptStorage,
+    ),
+    field(
+        "",
+        &["ConfigMap", "Secret"],
+        "data",
+        Compare::DataOfImmutable,
+    ),
+    field(
+        "",
+        &["ConfigMap", "Secret"],
+        "binaryData",
+        Compare::DataOfImmutable,
+    ),
+    field("", &["Secret"], "stringData", Compare::DataOfImmutable),
+    field(
+        "",
+        &["ConfigMap", "Secret"],
+        "immutable",
+        Compare::DataOfImmutable,
+    ),
+    field("", &["Secret"], "type", Compare::Any),
+    field(
+        "apiextensions.k8s.io",
+        &["CustomResourceDefinition"],
+        "spec.scope",
+        Compare::Any,
+    ),
+    field(
+        "apiextensions.k8s.io",
+        &["CustomResourceDefinition"],
+        "spec.names.plural",
+        Compare::Any,
+    ),
+    field(
+        "apiextensions.k8s.io",
+        &["CustomResourceDefinition"],
+        "spec.names.kind",
+        Compare::Any,
+    ),
+    field(
+        "apiextensions.k8s.io",
+        &["CustomResourceDefinition"],
+        "spec.group",
+        Compare::Any,
+    ),
+    field(
+        "rbac.authorization.k8s.io",
+        &["RoleBinding", "ClusterRoleBinding"],
+        "roleRef",
+        Compare::Any,
+    ),
+    field(
+        "storage.k8s.io",
+        &["StorageClass"],
+        "provisioner",
+        Compare::Any,
+    ),
+    field(
+        "storage.k8s.io",
+        &["StorageClass"],
+        "parameters",
+        Compare::Any,
+    ),
+    field(
+        "storage.k8s.io",
+        &["StorageClass"],
+        "reclaimPolicy",
+        Compare::Any,
+    ),
+    field(
+        "storage.k8s.io",
+        &["StorageClass"],
+        "volumeBindingMode",
+        Compare::Any,
+    ),
+];
+
+/// An object's identity across builds: (group, kind, namespace, name).
+pub type Key = (String, String, String, String);
+
+/// The key of a built object.
+#[must_use]
+pub fn key(v: &Value) -> Option<Key> {
+    let api = v.get("apiVersion")?.as_str()?;
+    let group = api.rsplit_once('/').map_or("", |(g, _)| g);
+    let s = |p: &str| {
+        v.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let name = s("/metadata/name");
+    if name.is_empty() {
+        return None;
+    }
+    Some((group.to_owned(), s("/kind"), s("/metadata/namespace"), name))
+}
+
+/// One immutable-field change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// `Kind/namespace/name`.
+    pub object: String,
+    /// The exact path that differs (`spec.selector.matchLabels.app`).
+    pub path: String,
+    pub old: Option<Value>,
+    pub new: Option<Value>,
+}
+
+fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(v, |v, k| v.get(k))
+}
+
+/// The first path below `path` where `old` and `new` differ (`path` itself for scalars, lists of another
+/// length, or a side that is absent).
+fn first_difference(path: &str, old: Option<&Value>, new: Option<&Value>) -> String {
+    match (old, new) {
+        (Some(Value::Object(a)), Some(Value::Object(b))) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                if a.get(k) != b.get(k) {
+                    return first_difference(&format!("{path}.{k}"), a.get(k), b.get(k));
+                }
+            }
+            path.to_owned()
+        }
+        (Some(Value::Array(a)), Some(Value::Array(b))) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                if x != y {
+                    return first_difference(&format!("{path}[{i}]"), Some(x), Some(y));
+                }
+            }
+            path.to_owned()
+        }
+        _ => path.to_owned(),
+    }
+}
+
+fn without_storage(spec: Option<&Value>) -> Option<Value> {
+    let mut spec = spec?.clone();
+    if let Some(requests) = spec
+        .pointer_mut("/resources/requests")
+        .and_then(Value::as_object_mut)
+    {
+        requests.remove("storage");
+    }
+    Some(spec)
+}
+
+/// The immutable changes of one object from `old` to `new` (same key).
+#[must_use]
+pub fn changes(old: &Value, new: &Value) -> Vec<Change> {
+    let Some(k) = key(new) else {
+        return Vec::new();
+    };
+    let object = format!("{}/{}/{}", k.1, k.2, k.3);
+    let mut out = Vec::new();
+    for f in FIELDS
+        .iter()
+        .filter(|f| f.group == k.0 && f.kinds.contains(&k.1.as_str()))
+    {
+        let (a, b) = (get(old, f.path), get(new, f.path));
+        let changed = match f.compare {
+            Compare::Any => a != b,
+            Compare::NewValue => b.is_some() && a != b,
+            Compare::SpecExceptStorage => without_storage(a) != without_storage(b),
+            Compare::TypeToExternalName => {
+                b.and_then(Value::as_str) == Some("ExternalName")
+                    && a.and_then(Value::as_str) != Some("ExternalName")
+            }
+            Compare::DataOfImmutable => old.get("immutable") == Some(&Value::Bool(true)) && a != b,
+        };
+        if !changed {
+            continue;
+        }
+        let path = match f.compare {
+            Compare::SpecExceptStorage => first_difference(
+                f.path,
+                without_storage(a).as_ref(),
+                without_storage(b).as_ref(),
+            ),
+            _ => first_difference(f.path, a, b),
+        };
+        let at = |v: &Value| get(v, &path.replace('[', ".").replace(']', "")).cloned();
+        let (old_value, new_value) = if path.contains('[') {
+            (a.cloned(), b.cloned())
+        } else {
+            (at(old), at(new))
+        };
+        out.push(Change {
+            object: object.clone(),
+            path,
+            old: old_value,
+            new: new_value,
+        });
+    }
+    out
+}
+
+/// Where objects are defined in a repository's files: (kind, name) → file and line, the first by path.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    by_name: BTreeMap<(String, String), (PathBuf, Option<usize>)>,
+}
+
+impl Index {
+    /// Where the object of `key` is defined; an empty path when no file defines it by that name (a generated
+    /// or prefixed name).
+    #[must_use]
+    pub fn locate(&self, key: &Key) -> (PathBuf, Option<usize>) {
+        self.by_name
+            .get(&(key.1.clone(), key.3.clone()))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// The [`Index`] of a loaded repository's YAML files.
+#[must_use]
+pub fn index(repo: &super::load::Repository) -> Index {
+    let mut by_name = BTreeMap::new();
+    for f in &repo.tree.files {
+        for (line, v) in super::load::documents(&repo.root.join(f)) {
+            let s = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_owned);
+            if let (Some(kind), Some(name)) = (s("/kind"), s("/metadata/name")) {
+                by_name.entry((kind, name)).or_insert((f.clone(), line));
+            }
+        }
+    }
+    Index { by_name }
+}
+
+/// Where an object is defined (from the repository's files), for findings.
+pub type Locate<'a> = dyn Fn(&Key) -> (PathBuf, Option<usize>) + 'a;
+
+/// Findings for every immutable change between the objects of two builds.
+#[must_use]
+pub fn findings(base: &[Value], head: &[Value], locate: &Locate<'_>) -> Vec<Finding> {
+    let old: BTreeMap<Key, &Value> = base.iter().filter_map(|v| Some((key(v)?, v))).collect();
+    let mut out = Vec::new();
+    for new in head {
+        let Some(k) = key(new) else { continue };
+        let Some(old) = old.get(&k) else { continue };
+        for change in changes(old, new) {
+            let (file, line) = locate(&k);
+            let show = |v: &Option<Value>| match v {
+                None => "(unset)".to_owned(),
+                Some(v) if k.1 == "Secret" => {
+                    let _ = v;
+                    "(secret value)".to_owned()
+                }
+                Some(v) => crate::machine_text::to_json_string(v).unwrap_or_default(),
+            };
+            out.push(
+                Finding::new(
+                    &rules::IMMUTABLE_FIELD,
+                    file,
+                    line,
+                    format!(
+                        "{}: {} is immutable and changes from {} to {}",
+                        change.object,
+                        change.path,
+                        show(&change.old),
+                        show(&change.new)
+                    ),
+                )
+                .with_fix(format!(
+                    "runbook {}: delete {} before the apply (or annotate it kustomize.toolkit.fluxcd.io/force: enabled)",
+                    crate::diagnosis::next_step::RECREATE_IMMUTABLE.runbook,
+                    change.object
+                )),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_exact_path_and_values_are_named() {
+        let old = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "a"},
+            "spec": {"selector": {"matchLabels": {"app": "web"}}, "replicas": 1}});
+        let mut new = old.clone();
+        new["spec"]["selector"]["matchLabels"]["app"] = json!("web2");
+        new["spec"]["replicas"] = json!(3);
+        let c = changes(&old, &new);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].path, "spec.selector.matchLabels.app");
+        assert_eq!(c[0].old, Some(json!("web")));
+        assert_eq!(c[0].new, Some(json!("web2")));
+    }
+
+    #[test]
+    fn pvc_storage_growth_is_allowed_and_other_spec_changes_are_not() {
+        let pvc = |size: &str, class: &str| {
+            json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "d"}, "spec": {"storageClassName": class,
+            "resources": {"requests": {"storage": size}}}})
+        };
+        assert!(changes(&pvc("1Gi", "a"), &pvc("2Gi", "a")).is_empty());
+        let c = changes(&pvc("1Gi", "a"), &pvc("1Gi", "b"));
+        assert_eq!(c[0].path, "spec.storageClassName");
+    }
+}

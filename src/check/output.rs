@@ -1,0 +1,81 @@
+//! The report of `fluxops check` as text (one `file:line: severity[rule]: message` line per finding and its fix,
+//! what the change impacts, a summary) and as JSON (`fluxops.check/v1`, written by `machine_text`). Untrusted
+//! text (names, messages quoting YAML) is sanitised before it reaches a terminal or a file.
+
+use super::impact::Impact;
+use super::{Finding, Severity};
+use serde::Serialize;
+
+/// The version of the JSON document shape.
+pub const SCHEMA: &str = "fluxops.check/v1";
+
+/// Everything a check found.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub schema: &'static str,
+    /// The checked directory.
+    pub path: String,
+    /// Sorted by file, line, rule.
+    pub findings: Vec<Finding>,
+    /// What was (not) done: the build tool used, the base compared with, entry points.
+    pub notes: Vec<String>,
+    /// What the changed files feed, when a base was compared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact: Option<Impact>,
+}
+
+impl Report {
+    /// Counts of errors, warnings and notes.
+    #[must_use]
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let count = |s: Severity| self.findings.iter().filter(|f| f.severity == s).count();
+        (
+            count(Severity::Error),
+            count(Severity::Warning),
+            count(Severity::Note),
+        )
+    }
+}
+
+fn clean(text: &str) -> String {
+    crate::text::sanitize_line(text).into_owned()
+}
+
+/// The text report.
+#[must_use]
+pub fn text(report: &Report) -> String {
+    let mut out = String::new();
+    for f in &report.findings {
+        out.push_str(&format!(
+            "{}: {}[{}]: {}\n    fix: {}\n",
+            clean(&f.location()),
+            f.severity.as_str(),
+            f.rule,
+            clean(&f.message),
+            clean(&f.fix)
+        ));
+    }
+    if let Some(impact) = &report.impact {
+        out.push_str(&super::impact::text(impact));
+    }
+    for note in &report.notes {
+        out.push_str(&format!("note: {}\n", clean(note)));
+    }
+    let (errors, warnings, notes) = report.counts();
+    out.push_str(&format!(
+        "{}: {errors} error(s), {warnings} warning(s), {notes} note(s)\n",
+        clean(&report.path)
+    ));
+    out
+}
+
+/// The JSON report (pretty, ending with a newline).
+///
+/// # Errors
+/// Serialisation (cannot fail for this type; passed on rather than hidden).
+pub fn json(report: &Report) -> Result<String, serde_json::Error> {
+    let mut text = crate::machine_text::to_json_string_pretty(report)?;
+    text.push('\n');
+    Ok(text)
+}

@@ -1,0 +1,719 @@
+//! `fluxops check` on the shared fleets (what fires, judged), on copies with injected problems (each rule at
+//! its file:line), immutable-field changes between two commits of a generated git repository, the impact of
+//! a one-file change against an independent walk, SARIF structure and exit codes.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a failed unwrap is a failed test"
+)]
+
+use fluxops::check::{Finding, Severity};
+use fluxops::cli::{CheckArgs, CheckFormat, FailOnArg};
+use fluxops::launch::check::check_report;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const FLEETS: &str = "../shared/data/fleets";
+
+fn fleets_dir() -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(FLEETS);
+    if d.is_dir() {
+        d
+    } else {
+        PathBuf::from("/work/shared/data/fleets")
+    }
+}
+
+fn args(path: &Path) -> CheckArgs {
+    CheckArgs {
+        path: Some(path.to_path_buf()),
+        base: None,
+        cluster: None,
+        entry: None,
+        output: CheckFormat::Text,
+        fail_on: FailOnArg::Error,
+        no_build: true,
+    }
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), t).unwrap();
+        }
+    }
+}
+
+/// A copy of a shared fleet (and its context tree beside it) under a temporary directory.
+fn fleet_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = fleets_dir();
+    copy(&src.join(name), &tmp.path().join(name));
+    let ctx = src.join("_kustomize-context").join(name);
+    if ctx.is_dir() {
+        copy(&ctx, &tmp.path().join("_kustomize-context").join(name));
+    }
+    let root = tmp.path().join(name);
+    (tmp, root)
+}
+
+/// Appends a YAML document to a file; the line the document starts at.
+fn append(file: &Path, doc: &str) -> usize {
+    let mut text = std::fs::read_to_string(file).unwrap_or_default();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let line = text.matches('\n').count() + 2;
+    text.push_str("---\n");
+    text.push_str(doc);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(file, text).unwrap();
+    line
+}
+
+fn at(findings: &[Finding], rule: &str) -> Vec<(String, Option<usize>)> {
+    findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| (f.file.display().to_string(), f.line))
+        .collect()
+}
+
+/// The fleet snapshots keep only the files that hold Flux objects: a Kustomization path whose directory
+/// holds only plain manifests is absent from the snapshot and from its context tree. Every `path-not-found`
+/// must be such a directory (true of the data, said in the report), and nothing else may be an error.
+#[test]
+fn shared_fleets_have_no_false_errors() {
+    let fleets = fleets_dir();
+    for entry in std::fs::read_dir(&fleets).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with('_') {
+            continue;
+        }
+        let report = check_report(&args(&dir)).unwrap();
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+        {
+            assert_eq!(f.rule, "path-not-found", "{name}: {f:?}");
+            let path = f
+                .message
+                .split("spec.path './")
+                .nth(1)
+                .and_then(|r| r.split('\'').next())
+                .unwrap();
+            assert!(!dir.join(path).exists(), "{name}: {path} exists");
+            assert!(
+                !fleets
+                    .join("_kustomize-context")
+                    .join(&name)
+                    .join(path)
+                    .exists(),
+                "{name}: {path} exists in the context tree"
+            );
+        }
+        // Duplicates across cluster entry points are not duplicates.
+        assert!(
+            at(&report.findings, "duplicate-object").is_empty(),
+            "{name}"
+        );
+    }
+}
+
+const KS: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: NAME
+  namespace: flux-system
+spec:
+  interval: 10m
+  retryInterval: 1m
+  path: ./k8s/clusters/cluster-0/flux/orchestration
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: home-ops
+";
+
+fn ks(name: &str, extra: &str) -> String {
+    let mut s = KS.replace("NAME", name);
+    s.push_str(extra);
+    s
+}
+
+#[test]
+fn each_graph_rule_fires_on_its_injected_case_at_its_file_and_line() {
+    let (_tmp, root) = fleet_copy("bjw-s-labs__home-ops@2022-06");
+    let orch = root.join("k8s/clusters/cluster-0/flux/orchestration");
+    let mut expected: BTreeMap<&str, (String, usize)> = BTreeMap::new();
+    let rel = |p: &Path| p.strip_prefix(&root).unwrap().display().to_string();
+    let f = orch.join("dev.yaml");
+    let l = append(
+        &f,
+        &ks("inj-cycle-a", "  dependsOn:\n    - name: inj-cycle-b\n"),
+    );
+    append(
+        &f,
+        &ks("inj-cycle-b", "  dependsOn:\n    - name: inj-cycle-a\n"),
+    );
+    expected.insert("dependency-cycle", (rel(&f), l));
+    let f = orch.join("media.yaml");
+    let l = append(
+        &f,
+        &ks("inj-dangling", "  dependsOn:\n    - name: no-such-thing\n"),
+    );
+    expected.insert("dangling-reference", (rel(&f), l));
+    let f = orch.join("network.yaml");
+    let l = append(
+        &f,
+        &ks(
+            "inj-cross",
+            "  dependsOn:\n    - name: media-plex\n      kind: HelmRelease\n",
+        ),
+    );
+    expected.insert("cross-kind-depends-on", (rel(&f), l));
+    let f = orch.join("zz-duplicate.yaml");
+    let original = std::fs::read_to_string(orch.join("scripts.yaml")).unwrap();
+    let first_doc = original
+        .split("\n---")
+        .next()
+        .unwrap()
+        .trim_start_matches("---\n");
+    let l = append(&f, first_doc);
+    expected.insert("duplicate-object", (rel(&f), l));
+    let f = orch.join("selfhosted.yaml");
+    let l = append(
+        &f,
+        &ks("inj-path", "").replace(
+            "./k8s/clusters/cluster-0/flux/orchestration",
+            "./k8s/clusters/cluster-0/no-such-dir",
+        ),
+    );
+    expected.insert("path-not-found", (rel(&f), l));
+    let f = orch.join("system.yaml");
+    let l = append(
+        &f,
+        &ks("inj-kind", "").replace("kind: GitRepository", "kind: HelmRepository"),
+    );
+    expected.insert("invalid-source-kind", (rel(&f), l));
+    let f = orch.join("trilio.yaml");
+    let l = append(
+        &f,
+        &ks("inj-duration", "").replace("interval: 10m", "interval: 5min"),
+    );
+    expected.insert("invalid-duration", (rel(&f), l));
+    let f = orch.join("vpn.yaml");
+    let l = append(&f, &ks("inj-timeout", "  timeout: 30m\n"));
+    expected.insert("timeout-exceeds-interval", (rel(&f), l));
+    let f = orch.join("rook-ceph.yaml");
+    let l = append(
+        &f,
+        &ks("inj-chain-head", "")
+            .replace("  retryInterval: 1m\n", "")
+            .replace("10m", "1h"),
+    );
+    append(
+        &f,
+        &ks(
+            "inj-chain-mid",
+            "  dependsOn:\n    - name: inj-chain-head\n",
+        ),
+    );
+    append(
+        &f,
+        &ks(
+            "inj-chain-tail",
+            "  dependsOn:\n    - name: inj-chain-mid\n",
+        ),
+    );
+    expected.insert("retry-interval-missing", (rel(&f), l));
+    let report = check_report(&args(&root)).unwrap();
+    for (rule, (file, line)) in &expected {
+        let found = at(&report.findings, rule);
+        assert!(
+            found.contains(&(file.clone(), Some(*line))),
+            "{rule}: expected at {file}:{line}, found {found:?}"
+        );
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args(["-c", "user.email=t@t", "-c", "user.name=t"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "git {args:?}: {ok:?}");
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+const APP_KS: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./app
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  targetNamespace: app
+";
+
+/// Base objects, each with the field that will change.
+const OBJECTS: &[(&str, &str, &str)] = &[
+    (
+        "deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n        - name: c\n          image: nginx\n",
+        "spec.selector.matchLabels.app",
+    ),
+    (
+        "ds.yaml",
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: ds\nspec:\n  selector:\n    matchLabels:\n      app: ds\n  template:\n    metadata:\n      labels:\n        app: ds\n    spec:\n      containers:\n        - name: c\n          image: nginx\n",
+        "spec.selector.matchLabels.app",
+    ),
+    (
+        "rs.yaml",
+        "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: rs\nspec:\n  selector:\n    matchLabels:\n      app: rs\n  template:\n    metadata:\n      labels:\n        app: rs\n    spec:\n      containers:\n        - name: c\n          image: nginx\n",
+        "spec.selector.matchLabels.app",
+    ),
+    (
+        "sts.yaml",
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  podManagementPolicy: OrderedReady\n  selector:\n    matchLabels:\n      app: db\n  volumeClaimTemplates:\n    - metadata:\n        name: data\n      spec:\n        accessModes: [ReadWriteOnce]\n        resources:\n          requests:\n            storage: 1Gi\n  template:\n    metadata:\n      labels:\n        app: db\n    spec:\n      containers:\n        - name: c\n          image: postgres\n",
+        "",
+    ),
+    (
+        "job.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: c\n          image: migrate:1\n",
+        "spec.template.spec.containers[0].image",
+    ),
+    (
+        "svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  clusterIP: 10.0.0.10\n  clusterIPs: [10.0.0.10]\n  ipFamilies: [IPv4]\n  ports:\n    - port: 80\n",
+        "",
+    ),
+    (
+        "svc-type.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: ext\nspec:\n  type: ClusterIP\n  ports:\n    - port: 80\n",
+        "spec.type",
+    ),
+    (
+        "pvc.yaml",
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  storageClassName: fast\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n",
+        "spec.storageClassName",
+    ),
+    (
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\nimmutable: true\ndata:\n  level: info\n",
+        "data.level",
+    ),
+    (
+        "secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nimmutable: true\nstringData:\n  token: abc\n",
+        "stringData.token",
+    ),
+    (
+        "crd.yaml",
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Namespaced\n  names:\n    kind: Widget\n    plural: widgets\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema:\n        openAPIV3Schema:\n          type: object\n",
+        "",
+    ),
+];
+
+/// The working-tree edits: (file, from, to).
+const EDITS: &[(&str, &str, &str)] = &[
+    (
+        "deploy.yaml",
+        "app: web\n  template",
+        "app: web2\n  template",
+    ),
+    ("ds.yaml", "app: ds\n  template", "app: ds2\n  template"),
+    ("rs.yaml", "app: rs\n  template", "app: rs2\n  template"),
+    ("sts.yaml", "serviceName: db", "serviceName: db-headless"),
+    ("sts.yaml", "OrderedReady", "Parallel"),
+    ("sts.yaml", "storage: 1Gi", "storage: 5Gi"),
+    (
+        "sts.yaml",
+        "  selector:\n    matchLabels:\n      app: db\n",
+        "  selector:\n    matchLabels:\n      app: db\n      tier: data\n",
+    ),
+    ("job.yaml", "migrate:1", "migrate:2"),
+    (
+        "job.yaml",
+        "  template:\n",
+        "  selector:\n    matchLabels:\n      job: m\n  template:\n",
+    ),
+    ("svc.yaml", "clusterIP: 10.0.0.10", "clusterIP: 10.0.0.11"),
+    (
+        "svc.yaml",
+        "clusterIPs: [10.0.0.10]",
+        "clusterIPs: [10.0.0.11]",
+    ),
+    ("svc.yaml", "ipFamilies: [IPv4]", "ipFamilies: [IPv6]"),
+    (
+        "svc-type.yaml",
+        "type: ClusterIP",
+        "type: ExternalName\n  externalName: example.com",
+    ),
+    (
+        "pvc.yaml",
+        "storageClassName: fast",
+        "storageClassName: slow",
+    ),
+    ("pvc.yaml", "storage: 1Gi", "storage: 2Gi"),
+    ("cm.yaml", "level: info", "level: debug"),
+    ("secret.yaml", "token: abc", "token: xyz"),
+    ("crd.yaml", "scope: Namespaced", "scope: Cluster"),
+    ("crd.yaml", "plural: widgets", "plural: gadgets"),
+    ("crd.yaml", "kind: Widget", "kind: Gadget"),
+];
+
+#[test]
+fn immutable_changes_between_two_commits_are_found_for_every_listed_field() {
+    if fluxops::check::tool::detect().is_none() {
+        eprintln!("no kustomize/kubectl: skipped");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    git(root, &["init", "-q"]);
+    write(root, "clusters/prod/app.yaml", APP_KS);
+    let mut kustomization = String::from("resources:\n");
+    for (file, text, _) in OBJECTS {
+        write(root, &format!("app/{file}"), text);
+        kustomization.push_str(&format!("  - {file}\n"));
+    }
+    write(root, "app/kustomization.yaml", &kustomization);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "base"]);
+    for (file, from, to) in EDITS {
+        let p = root.join("app").join(file);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(from), "{file}: {from}");
+        std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+    }
+    let mut a = args(root);
+    a.no_build = false;
+    a.base = Some("HEAD".into());
+    let report = check_report(&a).unwrap();
+    let found: BTreeSet<(String, String)> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "immutable-field-changed")
+        .map(|f| {
+            let path = f
+                .message
+                .split(": ")
+                .nth(1)
+                .unwrap()
+                .split(" is immutable")
+                .next()
+                .unwrap();
+            (f.file.display().to_string(), path.to_owned())
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = [
+        ("deploy.yaml", "spec.selector.matchLabels.app"),
+        ("ds.yaml", "spec.selector.matchLabels.app"),
+        ("rs.yaml", "spec.selector.matchLabels.app"),
+        ("sts.yaml", "spec.selector.matchLabels.tier"),
+        ("sts.yaml", "spec.serviceName"),
+        ("sts.yaml", "spec.podManagementPolicy"),
+        (
+            "sts.yaml",
+            "spec.volumeClaimTemplates[0].spec.resources.requests.storage",
+        ),
+        ("job.yaml", "spec.template.spec.containers[0].image"),
+        ("job.yaml", "spec.selector"),
+        ("svc.yaml", "spec.clusterIP"),
+        ("svc.yaml", "spec.clusterIPs[0]"),
+        ("svc.yaml", "spec.ipFamilies[0]"),
+        ("svc-type.yaml", "spec.type"),
+        ("pvc.yaml", "spec.storageClassName"),
+        ("cm.yaml", "data.level"),
+        ("secret.yaml", "stringData.token"),
+        ("crd.yaml", "spec.scope"),
+        ("crd.yaml", "spec.names.plural"),
+        ("crd.yaml", "spec.names.kind"),
+    ]
+    .iter()
+    .map(|(f, p)| (format!("app/{f}"), (*p).to_owned()))
+    .collect();
+    assert_eq!(found, expected);
+    // The PVC's storage growth alone is allowed; Secret values are never printed.
+    assert!(!report.findings.iter().any(|f| f.message.contains("xyz")));
+    assert!(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "immutable-field-changed")
+            .all(|f| f.fix.contains("recreate-immutable") && f.line == Some(1))
+    );
+    // The worktree of the base is gone again.
+    let list = Command::new("git")
+        .args(["worktree", "list"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&list.stdout).lines().count(), 1);
+}
+
+#[test]
+fn impact_of_a_one_file_change_on_a_real_fleet_matches_an_independent_walk() {
+    let (_tmp, root) = fleet_copy("bjw-s-labs__home-ops@2022-06");
+    git(&root, &["init", "-q"]);
+    git(&root, &["add", "-A"]);
+    git(&root, &["commit", "-qm", "base"]);
+    // A HelmRepository many HelmReleases take their charts from.
+    let changed = "k8s/global/flux/repositories/helm/bitnami-charts.yaml";
+    let p = root.join(changed);
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, format!("{text}# changed\n")).unwrap();
+    let mut a = args(&root);
+    a.base = Some("HEAD".into());
+    let report = check_report(&a).unwrap();
+    let impact = report.impact.unwrap();
+    assert_eq!(impact.changed, [PathBuf::from(changed)]);
+    // Independent walk: objects defined in the file, then whatever names one of them in dependsOn,
+    // sourceRef or a chart's sourceRef, transitively (on the loaded objects' specs).
+    let repo = fluxops::check::load::load(&root, None).unwrap();
+    let objects = repo.objects();
+    let mut reached: BTreeSet<String> = BTreeSet::new();
+    let mut frontier: Vec<(String, String, String)> = Vec::new();
+    for (o, origin) in &objects {
+        if origin.file.ends_with(changed) {
+            frontier.push((
+                o.kind.clone(),
+                o.namespace().to_owned(),
+                o.name().to_owned(),
+            ));
+        }
+    }
+    let defined: BTreeSet<String> = frontier
+        .iter()
+        .map(|(k, n, m)| format!("{k}/{n}/{m}"))
+        .collect();
+    let fed: BTreeSet<String> = impact.fed.iter().map(|f| f.object.clone()).collect();
+    assert!(defined.is_subset(&fed), "{defined:?} {fed:?}");
+    for f in &impact.fed {
+        let mut parts = f.object.splitn(3, '/');
+        frontier.push((
+            parts.next().unwrap().into(),
+            parts.next().unwrap().into(),
+            parts.next().unwrap().into(),
+        ));
+    }
+    while let Some((kind, ns, name)) = frontier.pop() {
+        for (o, _) in &objects {
+            let own_ns = o.namespace();
+            let names = |n: &str, rns: Option<&str>| {
+                n == name && rns.filter(|s| !s.is_empty()).unwrap_or(own_ns) == ns
+            };
+            let depends = o.kind == kind
+                && o.spec
+                    .depends_on
+                    .iter()
+                    .any(|d| names(&d.name, d.namespace.as_deref()));
+            let source = o
+                .spec
+                .source_ref
+                .as_ref()
+                .is_some_and(|s| s.kind == kind && names(&s.name, s.namespace.as_deref()));
+            let chart = o.spec.chart.as_ref().is_some_and(|c| {
+                c.spec.source_ref.kind == kind
+                    && names(
+                        &c.spec.source_ref.name,
+                        c.spec.source_ref.namespace.as_deref(),
+                    )
+            });
+            let health = o
+                .spec
+                .health_checks
+                .iter()
+                .any(|h| h.kind == kind && names(&h.name, h.namespace.as_deref()));
+            if depends || source || chart || health {
+                let id = format!("{}/{}/{}", o.kind, own_ns, o.name());
+                if !fed.contains(&id) && reached.insert(id) {
+                    frontier.push((o.kind.clone(), own_ns.to_owned(), o.name().to_owned()));
+                }
+            }
+        }
+    }
+    let downstream: BTreeSet<String> = impact.downstream.iter().cloned().collect();
+    assert!(!downstream.is_empty());
+    assert_eq!(downstream, reached);
+}
+
+#[test]
+fn sarif_output_has_the_structure_code_scanning_reads() {
+    let (_tmp, root) = fleet_copy("flux2-multi-tenancy");
+    append(
+        &root.join("clusters/production/infrastructure.yaml"),
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: bad\n  namespace: flux-system\nspec:\n  interval: 5min\n  path: ./infrastructure\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
+    );
+    let report = check_report(&args(&root)).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&fluxops::check::sarif::render(&report).unwrap()).unwrap();
+    assert_eq!(doc["version"], "2.1.0");
+    let run = &doc["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "fluxops");
+    let rule_ids: BTreeSet<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), report.findings.len());
+    assert!(results.iter().any(|r| r["ruleId"] == "invalid-duration"));
+    for r in results {
+        assert!(rule_ids.contains(r["ruleId"].as_str().unwrap()));
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+        assert!(!r["message"]["text"].as_str().unwrap().is_empty());
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert!(loc["artifactLocation"]["uri"].is_string());
+        if r["ruleId"] == "invalid-duration" {
+            assert_eq!(
+                loc["artifactLocation"]["uri"],
+                "clusters/production/infrastructure.yaml"
+            );
+            assert!(loc["region"]["startLine"].as_u64().unwrap() > 1);
+        }
+    }
+}
+
+#[test]
+fn exit_codes_are_clean_findings_and_cannot_check() {
+    let bin = env!("CARGO_BIN_EXE_fluxops");
+    let run = |args: &[&str]| Command::new(bin).args(args).output().unwrap().status.code();
+    let (_tmp, root) = fleet_copy("flux2-kustomize-helm-example");
+    let r = root.display().to_string();
+    assert_eq!(run(&["check", "--no-build", &r]), Some(0));
+    append(
+        &root.join("clusters/production/apps.yaml"),
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: x\n  namespace: flux-system\nspec:\n  interval: 1m\n  timeout: 5m\n  path: ./apps/production\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
+    );
+    assert_eq!(run(&["check", "--no-build", &r]), Some(0));
+    assert_eq!(
+        run(&["check", "--no-build", "--fail-on", "warning", &r]),
+        Some(1)
+    );
+    assert_eq!(run(&["check", "--no-build", "/no/such/dir"]), Some(3));
+    assert_eq!(run(&["check", "--no-build", "--base", "nope", &r]), Some(3));
+    assert_eq!(run(&["check", "--bogus"]), Some(3));
+}
+
+#[test]
+fn build_rules_fire_at_the_kustomization_that_builds() {
+    if fluxops::check::tool::detect().is_none() {
+        eprintln!("no kustomize/kubectl: skipped");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let ks = |name: &str, path: &str, extra: &str| {
+        format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: {path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n{extra}"
+        )
+    };
+    let entry = [
+        ks("broken", "./apps/broken", ""),
+        ks(
+            "vars",
+            "./apps/vars",
+            "  targetNamespace: shop\n  components:\n    - ../../components/labels\n  postBuild:\n    substitute:\n      DOMAIN: example.com\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-settings\n",
+        ),
+        ks(
+            "missing-from",
+            "./apps/plain",
+            "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: not-in-repo\n      - kind: Secret\n        name: optional-one\n        optional: true\n",
+        ),
+        ks("settings", "./settings", ""),
+    ]
+    .join("---\n");
+    write(root, "clusters/prod/apps.yaml", &entry);
+    write(
+        root,
+        "apps/broken/kustomization.yaml",
+        "resources:\n  - missing.yaml\n",
+    );
+    // No kustomization.yaml: the generated one lists the manifests (values.yaml, not a manifest, is left out).
+    write(
+        root,
+        "apps/vars/deploy.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  host: ${DOMAIN}\n  region: ${REGION}\n  tier: ${TIER:=gold}\n  missing: ${NOT_SET}\n",
+    );
+    write(root, "apps/vars/values.yaml", "replicas: 2\n");
+    write(
+        root,
+        "components/labels/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nlabels:\n  - pairs:\n      team: shop\n",
+    );
+    write(
+        root,
+        "apps/plain/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\ndata:\n  a: ${ANYTHING}\n",
+    );
+    // The substituteFrom ConfigMap comes from a generator of another build.
+    write(
+        root,
+        "settings/kustomization.yaml",
+        "namespace: flux-system\nconfigMapGenerator:\n  - name: cluster-settings\n    literals:\n      - REGION=eu-west-1\ngeneratorOptions:\n  disableNameSuffixHash: true\n",
+    );
+    let mut a = args(root);
+    a.no_build = false;
+    let report = check_report(&a).unwrap();
+    let f = "clusters/prod/apps.yaml".to_owned();
+    assert_eq!(at(&report.findings, "build-failed"), [(f.clone(), Some(1))]);
+    let unresolved: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|x| x.rule == "unresolved-variable")
+        .collect();
+    assert_eq!(unresolved.len(), 1, "{unresolved:?}");
+    assert_eq!(unresolved[0].line, Some(14));
+    assert!(unresolved[0].message.contains("${NOT_SET}"));
+    assert!(unresolved[0].message.contains("ConfigMap/shop/web"));
+    assert_eq!(
+        at(&report.findings, "substitute-from-missing"),
+        [(f, Some(36))]
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|x| !x.message.contains("ANYTHING"))
+    );
+    // The build itself: targetNamespace, the component and the substitution.
+    let repo = fluxops::check::load::load(root, None).unwrap();
+    let tool = fluxops::check::tool::detect().unwrap();
+    let outcome = fluxops::check::build::run(&repo, &tool).unwrap();
+    let vars = outcome
+        .built
+        .iter()
+        .find(|b| b.target.rref.name == "vars")
+        .unwrap();
+    let cm = &vars.objects[0];
+    assert_eq!(cm["metadata"]["namespace"], "shop");
+    assert_eq!(cm["metadata"]["labels"]["team"], "shop");
+    assert_eq!(cm["data"]["host"], "example.com");
+    assert_eq!(cm["data"]["region"], "eu-west-1");
+    assert_eq!(cm["data"]["tier"], "gold");
+    assert_eq!(vars.objects.len(), 1);
+}
