@@ -49,7 +49,6 @@ fn every_shipped_runbook_loads_and_every_file_is_shipped() {
 }
 
 #[test]
-#[ignore = "the runbooks for the remaining ids follow in the next commit"]
 fn every_runbook_the_diagnosis_names_has_a_file() {
     let ids: BTreeSet<String> = library::builtin(&catalog())
         .unwrap()

@@ -17,9 +17,38 @@ macro_rules! shipped {
 }
 
 shipped!(
+    "break-glass",
+    "check-chart-version",
+    "check-credentials",
+    "check-known-hosts",
+    "check-kustomization-path",
+    "check-rbac",
+    "check-signature",
+    "check-source",
+    "check-source-ref",
+    "configure-decryption",
+    "decrypt-secrets",
+    "fix-manifest-schema",
+    "fix-source-url",
     "follow-dependency",
+    "follow-source",
+    "helm-drift",
     "helm-release-locked",
+    "helm-remediation-failed",
+    "helm-test-failed",
+    "helm-wait-timeout",
+    "inspect-failed-resources",
+    "inspect-helm-install",
+    "inspect-helm-upgrade",
+    "inspect-object",
+    "inspect-waited-resources",
+    "install-crd-first",
+    "missing-service-account",
+    "postbuild-variables",
     "recreate-immutable",
+    "reproduce-build",
+    "reset-retries",
+    "stuck-reconciliation",
 );
 
 /// The shipped runbooks, loaded against `catalog`.
