@@ -16,6 +16,8 @@ use std::path::PathBuf;
 
 mod safety;
 pub use safety::*;
+mod runbook;
+pub use runbook::*;
 
 /// A terminal operations console for Flux CD.
 #[derive(Debug, Parser)]
@@ -206,6 +208,8 @@ pub enum Command {
     Rbac(RbacArgs),
     /// Show or verify the audit log of actions.
     Audit(AuditArgs),
+    /// Guided runbooks: list, show, validate, and walk one on a target (docs/RUNBOOKS.md).
+    Runbook(RunbookArgs),
 }
 
 impl Command {
@@ -222,6 +226,7 @@ impl Command {
             Command::Policy(_) => "policy",
             Command::Rbac(_) => "rbac",
             Command::Audit(_) => "audit",
+            Command::Runbook(_) => "runbook",
         }
     }
 
@@ -234,13 +239,17 @@ impl Command {
             Command::Action(ActionArgs {
                 command: ActionCommand::Run(run),
             }) => Some(&run.cluster),
+            Command::Runbook(RunbookArgs {
+                command: RunbookCommand::Run(run),
+            }) => Some(&run.cluster),
             Command::Sim(_)
             | Command::Diagnose(_)
             | Command::Completion(_)
             | Command::Action(_)
             | Command::Policy(_)
             | Command::Rbac(_)
-            | Command::Audit(_) => None,
+            | Command::Audit(_)
+            | Command::Runbook(_) => None,
         }
     }
 }
