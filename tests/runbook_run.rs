@@ -527,3 +527,93 @@ async fn usage_errors_exit_2_and_validate_names_file_and_line() {
         text(&bad)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_walk_killed_while_its_job_runs_re_attaches_to_the_job_and_finishes() {
+    let env = Env::scenario(SimSource::Scenario("demo".into()), 30.0).await;
+    install_rbac(&env);
+    let hr = fluxops::actions::TargetRef::parse("HelmRelease/data/postgresql").unwrap();
+    let locked = support::poll::eventually(Duration::from_secs(30), || async {
+        let obj = env.get(&hr).await;
+        obj["status"]["conditions"]
+            .to_string()
+            .contains("another operation")
+            .then_some(())
+    })
+    .await;
+    assert!(locked.is_some(), "postgresql never got locked");
+    let args = [
+        "runbook",
+        "run",
+        "helm-release-locked",
+        "--target",
+        "HelmRelease/data/postgresql",
+        "--yes",
+        "--poll",
+        "200ms",
+    ];
+    let (mut child, seen) =
+        start_until(&env, &args, "created (ServiceAccount fluxops-helm-unlock)").await;
+    child.kill().unwrap();
+    let _ = child.wait();
+    let walk: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            env.dir
+                .path()
+                .join("data/runbooks/HelmRelease_data_postgresql.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let execution = walk["phase"]["acting"]["execution"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{walk}\n{seen:?}"))
+        .to_owned();
+    env.sim.handle().request_log().clear();
+
+    let file = env.dir.path().join("transcript.md");
+    let mut resumed = args.to_vec();
+    resumed.extend(["--transcript", file.to_str().unwrap()]);
+    let out = runbook(&env, &resumed).await;
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "re-attached to Job fluxops-helm-unlock-{execution}"
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(
+            "helmrelease-reset HelmRelease/data/postgresql after the re-attached Job: succeeded"
+        ),
+        "{shown}"
+    );
+    // The unlock was not run again: the resumed walk created no Job, only the reset's patches.
+    let writes = env.writes_by(OPERATOR);
+    assert!(
+        !writes.iter().any(|w| w.contains("/jobs")),
+        "{writes:#?}\n{shown}"
+    );
+    assert!(
+        writes.iter().any(|w| w.starts_with("PATCH")
+            && w.contains("helmreleases/postgresql")
+            && w.ends_with("dryRun=false")),
+        "{writes:#?}"
+    );
+    transcript_holds_every_step(
+        &file,
+        &[
+            "Make sure no Helm operation is running",
+            "Unlock the release and reset its retries",
+            "Verify",
+        ],
+    );
+    assert_eq!(
+        ready_reason(&env.get(&hr).await)
+            .as_deref()
+            .map(|r| r.starts_with("True/")),
+        Some(true)
+    );
+    env.sim.shutdown().await;
+}

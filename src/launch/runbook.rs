@@ -119,6 +119,15 @@ fn existing(store: &Store, asked: &Asked, discard: bool) -> Result<Option<Walk>,
     })
 }
 
+/// How running one action went.
+enum Ran {
+    Finished(Box<ExecutionStatus>),
+    /// Not prepared, denied, forbidden, a precondition or the dry-run failed, or the walk could not be saved.
+    Refused(String),
+    Declined,
+    Interrupted,
+}
+
 /// Everything a walk needs while it runs.
 struct Runner {
     runbook: Runbook,
@@ -320,7 +329,12 @@ impl Runner {
             }
             Effect::RunAction(call) => self.act(walk, &call).await,
             Effect::Reattach { call, execution } => match self.reattach(&execution).await {
-                Some(status) => self.finished(walk, &status),
+                Some(mut status) => {
+                    if status.phase == ExecPhase::Succeeded {
+                        self.follow_ups(&call, &mut status).await;
+                    }
+                    self.finished(walk, &status)
+                }
                 None => self.act(walk, &call).await,
             },
         })
@@ -376,24 +390,40 @@ impl Runner {
         }
     }
 
-    /// Runs one catalog action through the executor (prepare, decide, dry-run, confirm, execute, verify).
+    /// Runs one catalog action through the executor (prepare, decide, dry-run, confirm, execute, verify) and
+    /// tells the walk how it went.
     async fn act(&self, walk: &mut Walk, call: &ActionCall) -> Vec<Effect> {
+        match self.execute(call, Some(walk)).await {
+            Ran::Finished(status) => self.finished(walk, &status),
+            Ran::Refused(why) => walk.update(
+                &self.runbook,
+                Msg::ActionFinished {
+                    now: now_ms(),
+                    succeeded: false,
+                    summary: why,
+                    lines: Vec::new(),
+                },
+            ),
+            Ran::Declined => walk.update(
+                &self.runbook,
+                Msg::Answered {
+                    now: now_ms(),
+                    answer: None,
+                },
+            ),
+            Ran::Interrupted => Vec::new(),
+        }
+    }
+
+    /// One action through the executor; with `walk`, its execution id is saved in the walk before anything
+    /// is sent, so a restart can find its Job.
+    async fn execute(&self, call: &ActionCall, walk: Option<&mut Walk>) -> Ran {
         let mut request = ActionRequest::new(&call.action, call.target.clone(), Mode::Cli);
         request.params.clone_from(&call.params);
         request.timeout = call.timeout;
         let preparation = match self.executor.prepare(&request).await {
             Ok(p) => p,
-            Err(e) => {
-                return walk.update(
-                    &self.runbook,
-                    Msg::ActionFinished {
-                        now: now_ms(),
-                        succeeded: false,
-                        summary: format!("not prepared: {e}"),
-                        lines: Vec::new(),
-                    },
-                );
-            }
+            Err(e) => return Ran::Refused(format!("not prepared: {e}")),
         };
         print(&indent(&super::action_text::preparation(&preparation)));
         if let Some(why) = super::action_text::not_executable(&preparation) {
@@ -403,27 +433,14 @@ impl Runner {
                 AuditOutcome::Denied
             };
             self.executor.close(&preparation, outcome, &why);
-            return walk.update(
-                &self.runbook,
-                Msg::ActionFinished {
-                    now: now_ms(),
-                    succeeded: false,
-                    summary: why,
-                    lines: Vec::new(),
-                },
-            );
+            return Ran::Refused(why);
         }
         let typed = preparation.target.name.clone();
         if preparation.confirmation != Confirmation::None && !self.yes {
+            let question = format!("Run {} on {}?", preparation.action, preparation.target);
             let answer = match preparation.confirmation {
-                Confirmation::Typed => self.ask(
-                    &format!("Run {} on {}?", preparation.action, preparation.target),
-                    Some(&typed),
-                ),
-                _ => self.ask(
-                    &format!("Run {} on {}?", preparation.action, preparation.target),
-                    None,
-                ),
+                Confirmation::Typed => self.ask(&question, Some(&typed)),
+                _ => self.ask(&question, None),
             };
             if answer
                 .as_deref()
@@ -431,40 +448,26 @@ impl Runner {
             {
                 self.executor
                     .close(&preparation, AuditOutcome::Cancelled, "declined");
-                return walk.update(
-                    &self.runbook,
-                    Msg::Answered {
-                        now: now_ms(),
-                        answer: None,
-                    },
-                );
+                return Ran::Declined;
             }
         }
-        let mut effects = walk.update(
-            &self.runbook,
-            Msg::ActionStarted {
-                now: now_ms(),
-                execution: preparation.execution.to_string(),
-            },
-        );
-        // The execution id is saved before anything is sent, so a restart can find its Job.
-        effects.retain(|e| !matches!(e, Effect::Persist));
-        if let Err(why) = self.save(walk) {
-            self.executor
-                .close(&preparation, AuditOutcome::Failed, &why);
-            return walk.update(
+        if let Some(walk) = walk {
+            let effects = walk.update(
                 &self.runbook,
-                Msg::ActionFinished {
+                Msg::ActionStarted {
                     now: now_ms(),
-                    succeeded: false,
-                    summary: why,
-                    lines: Vec::new(),
+                    execution: preparation.execution.to_string(),
                 },
             );
-        }
-        for effect in effects {
-            if let Effect::Say(line) = effect {
-                print(&format!("{line}\n"));
+            if let Err(why) = self.save(walk) {
+                self.executor
+                    .close(&preparation, AuditOutcome::Failed, &why);
+                return Ran::Refused(why);
+            }
+            for effect in effects {
+                if let Effect::Say(line) = effect {
+                    print(&format!("{line}\n"));
+                }
             }
         }
         let (tx, mut rx) = tokio::sync::mpsc::channel::<ExecutionStatus>(64);
@@ -483,9 +486,51 @@ impl Runner {
             .await;
         let _ = printer.await;
         if self.cancel.is_cancelled() {
-            return Vec::new();
+            return Ran::Interrupted;
         }
-        self.finished(walk, &status)
+        Ran::Finished(Box::new(status))
+    }
+
+    /// The follow-ups of a Job action re-attached after a restart (the executor that started it ran them after
+    /// the Job; that process is gone): a HelmRelease reset is run as the `helmrelease-reset` action. A
+    /// `reconcile-owner` follow-up is left to the owner's own interval (the walk's checks wait for it).
+    async fn follow_ups(&self, call: &ActionCall, status: &mut ExecutionStatus) {
+        let Some(spec) = self.executor.catalog().get(&call.action) else {
+            return;
+        };
+        for follow_up in &spec.after {
+            if *follow_up != crate::actions::spec::FollowUp::ResetHelmRelease {
+                status.steps.push(format!(
+                    "{}: left to the owner's interval after the restart",
+                    follow_up.as_str()
+                ));
+                continue;
+            }
+            let reset = ActionCall {
+                action: "helmrelease-reset".to_owned(),
+                target: call.target.clone(),
+                params: Vec::new(),
+                timeout: None,
+            };
+            match self.execute(&reset, None).await {
+                Ran::Finished(done) if done.phase == ExecPhase::Succeeded => {
+                    status.steps.push(format!(
+                        "helmrelease-reset {} after the re-attached Job: succeeded",
+                        call.target
+                    ));
+                }
+                Ran::Finished(done) => {
+                    status.phase = done.phase;
+                }
+                Ran::Refused(why) => status.phase = ExecPhase::Failed { why },
+                Ran::Declined => {
+                    status.phase = ExecPhase::Failed {
+                        why: "declined".to_owned(),
+                    }
+                }
+                Ran::Interrupted => {}
+            }
+        }
     }
 
     fn finished(&self, walk: &mut Walk, status: &ExecutionStatus) -> Vec<Effect> {
