@@ -18,6 +18,8 @@ mod safety;
 pub use safety::*;
 mod check;
 pub use check::*;
+mod runbook;
+pub use runbook::*;
 
 /// A terminal operations console for Flux CD.
 #[derive(Debug, Parser)]
@@ -213,6 +215,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Git hooks: `fluxops hook install` writes a pre-commit hook running `fluxops check`.
     Hook(HookArgs),
+    /// Guided runbooks: list, show, validate, and walk one on a target (docs/RUNBOOKS.md).
+    Runbook(RunbookArgs),
 }
 
 impl Command {
@@ -231,6 +235,7 @@ impl Command {
             Command::Audit(_) => "audit",
             Command::Check(_) => "check",
             Command::Hook(_) => "hook",
+            Command::Runbook(_) => "runbook",
         }
     }
 
@@ -246,6 +251,9 @@ impl Command {
             Command::Action(ActionArgs {
                 command: ActionCommand::Rollback(rollback),
             }) => Some(&rollback.cluster),
+            Command::Runbook(RunbookArgs {
+                command: RunbookCommand::Run(run),
+            }) => Some(&run.cluster),
             Command::Sim(_)
             | Command::Diagnose(_)
             | Command::Completion(_)
@@ -254,7 +262,8 @@ impl Command {
             | Command::Rbac(_)
             | Command::Audit(_)
             | Command::Check(_)
-            | Command::Hook(_) => None,
+            | Command::Hook(_)
+            | Command::Runbook(_) => None,
         }
     }
 }

@@ -13,6 +13,8 @@
 //! - `app`: the TEA core: `State`, `update`, effects, and the `run` loop.
 //! - `layout`: screen geometry and text fitted to columns, shared by `app` and `ui`; pure.
 //! - `ui`: drawing only, from view models.
+//! - `runbook`: guided runbooks (docs/runbooks/*.md): load and validate, checks over live objects, the pure
+//!   walker, walks persisted in the data directory, Markdown transcripts.
 //! - `terminal`: raw mode / alternate screen enter and restore (also on panic).
 //! - `text`: untrusted text made safe to draw and print (escapes, invisible characters, width, credentials);
 //!   `machine_text`: untrusted text escaped in JSON, DOT and Mermaid output.
@@ -40,6 +42,7 @@ pub mod launch;
 pub mod layout;
 pub mod machine_text;
 pub mod policy;
+pub mod runbook;
 pub mod sim;
 pub mod terminal;
 pub mod text;

@@ -94,6 +94,7 @@ async fn run(cli: &Cli, cluster: &ClusterArgs) -> (ExitCode, Option<i32>) {
         Some(Command::Audit(args)) => return (launch::audit::run(args), None),
         Some(Command::Check(args)) => return (launch::check::run(args), None),
         Some(Command::Hook(args)) => return (launch::check::hook(args), None),
+        Some(Command::Runbook(args)) => return (launch::runbook::run(args, cluster).await, None),
         None => match launch::console::run(&cli.console, cluster).await {
             Err(launch::console::Error::Terminated(signal)) => {
                 return (ExitCode::SUCCESS, Some(signal));

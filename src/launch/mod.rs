@@ -19,6 +19,8 @@ pub mod logging;
 pub mod policy;
 pub mod rbac;
 pub mod report;
+pub mod runbook;
+pub mod runbook_info;
 
 use crate::cli::{ClusterArgs, SimSourceArgs};
 use crate::cluster::ConnectOptions;

@@ -1,0 +1,718 @@
+//! The walker: a pure state machine over a runbook's steps, the clock and cluster changes. [`Walk::update`]
+//! takes a [`Msg`] (start, resume, an observation of the cluster, a tick, an action's start and end, an answer)
+//! and returns [`Effect`]s as data (persist, say, observe, run or re-attach an action, ask, finished); the
+//! caller performs them (the CLI in `launch::runbook`). The whole [`Walk`] serializes, so it is persisted after
+//! every step and resumed after a crash.
+//!
+//! A step runs its blocks in order: `record` notes, `confirm` asks, `action` runs a catalog action, `check`
+//! waits (re-evaluated on every observation, failed at its timeout). A step passes when its last block does
+//! and goes to its `next` (else the next step of its path); a failed block sends it to its `on-failure` step,
+//! else the walk fails. A step entered more than [`MAX_VISITS`] times ends the walk (a loop that never holds).
+
+use super::bind::Binding;
+use super::check::{self, Resolved, Verdict, World};
+use super::model::{Block, Runbook};
+use super::validate;
+use crate::actions::TargetRef;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// How often one step may be entered.
+pub const MAX_VISITS: u32 = 3;
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = u64;
+
+/// Where a step stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepState {
+    Pending,
+    Running,
+    Passed,
+    Failed,
+    Skipped,
+}
+
+impl StepState {
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            StepState::Pending => "pending",
+            StepState::Running => "running",
+            StepState::Passed => "passed",
+            StepState::Failed => "failed",
+            StepState::Skipped => "skipped",
+        }
+    }
+}
+
+/// One step's progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepProgress {
+    pub id: String,
+    pub title: String,
+    pub state: StepState,
+    pub visits: u32,
+    pub started: Option<Millis>,
+    pub finished: Option<Millis>,
+}
+
+/// A catalog action to run, rendered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionCall {
+    pub action: String,
+    pub target: TargetRef,
+    pub params: Vec<(String, String)>,
+    pub timeout: Option<Duration>,
+}
+
+/// What the current block is doing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Waiting for `check` to hold until `deadline`.
+    Checking {
+        check: Resolved,
+        deadline: Millis,
+        last: String,
+    },
+    /// An action runs; `execution` once it has started (to re-attach after a restart).
+    Acting {
+        call: ActionCall,
+        execution: Option<String>,
+    },
+    /// Waiting for an answer.
+    Asking {
+        prompt: String,
+        answer: Option<String>,
+    },
+}
+
+/// How a walk ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "outcome")]
+pub enum Outcome {
+    /// The main path passed.
+    Succeeded,
+    /// A branch (a rollback) ran to its end.
+    Branched {
+        step: String,
+    },
+    Failed {
+        step: String,
+        why: String,
+    },
+    Aborted {
+        why: String,
+    },
+}
+
+impl Outcome {
+    #[must_use]
+    pub fn succeeded(&self) -> bool {
+        matches!(self, Outcome::Succeeded)
+    }
+}
+
+/// One line of the walk's record (the transcript's body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub at: Millis,
+    pub step: String,
+    /// `step`, `check`, `action`, `confirm`, `record`, `branch`, `resume`, `end`.
+    pub kind: String,
+    pub text: String,
+}
+
+/// A walk of one runbook on one target (see the module doc).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Walk {
+    pub runbook: String,
+    pub title: String,
+    pub binding: Binding,
+    pub operator: String,
+    pub started: Millis,
+    pub steps: Vec<StepProgress>,
+    /// The current step and block.
+    pub cursor: Option<(usize, usize)>,
+    pub phase: Option<Phase>,
+    pub entries: Vec<Entry>,
+    /// Git changes still to make (`record git` blocks).
+    pub git_changes: Vec<String>,
+    pub outcome: Option<Outcome>,
+    pub finished: Option<Millis>,
+}
+
+/// What happens to a walk.
+#[derive(Debug, Clone)]
+pub enum Msg<'a> {
+    Start {
+        now: Millis,
+    },
+    /// The process restarted with this walk loaded.
+    Resume {
+        now: Millis,
+    },
+    /// What the cluster looks like now.
+    Observed {
+        now: Millis,
+        world: &'a World,
+    },
+    Tick {
+        now: Millis,
+    },
+    ActionStarted {
+        now: Millis,
+        execution: String,
+    },
+    ActionFinished {
+        now: Millis,
+        succeeded: bool,
+        summary: String,
+        lines: Vec<String>,
+    },
+    /// `None`: declined.
+    Answered {
+        now: Millis,
+        answer: Option<String>,
+    },
+    Abort {
+        now: Millis,
+        why: String,
+    },
+}
+
+/// What the caller must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Save the walk (fsync).
+    Persist,
+    /// Show a line of progress.
+    Say(String),
+    /// Read these objects (and the graph) and answer with [`Msg::Observed`].
+    Observe(check::Needs),
+    RunAction(ActionCall),
+    /// Follow the execution started before a restart to its end (answer with [`Msg::ActionFinished`]).
+    Reattach {
+        call: ActionCall,
+        execution: String,
+    },
+    /// Ask; `answer` is the text that must be typed, if any.
+    Ask {
+        prompt: String,
+        answer: Option<String>,
+    },
+    Finished(Outcome),
+}
+
+impl Walk {
+    /// A new walk of `runbook` bound by `binding`.
+    #[must_use]
+    pub fn new(runbook: &Runbook, binding: Binding, operator: &str, now: Millis) -> Self {
+        Self {
+            runbook: runbook.id.clone(),
+            title: runbook.title.clone(),
+            binding,
+            operator: operator.to_owned(),
+            started: now,
+            steps: runbook
+                .steps
+                .iter()
+                .map(|s| StepProgress {
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                    state: StepState::Pending,
+                    visits: 0,
+                    started: None,
+                    finished: None,
+                })
+                .collect(),
+            cursor: None,
+            phase: None,
+            entries: Vec::new(),
+            git_changes: Vec::new(),
+            outcome: None,
+            finished: None,
+        }
+    }
+
+    /// Whether the walk has ended.
+    #[must_use]
+    pub fn done(&self) -> bool {
+        self.outcome.is_some()
+    }
+
+    /// The current check, if a check is waiting.
+    #[must_use]
+    pub fn waiting_check(&self) -> Option<&Resolved> {
+        match &self.phase {
+            Some(Phase::Checking { check, .. }) => Some(check),
+            _ => None,
+        }
+    }
+
+    fn note(&mut self, now: Millis, step: &str, kind: &str, text: String, out: &mut Vec<Effect>) {
+        let line = if kind == "step" {
+            text.clone()
+        } else {
+            format!("  {kind}: {text}")
+        };
+        out.push(Effect::Say(crate::text::sanitize(&line).into_owned()));
+        self.entries.push(Entry {
+            at: now,
+            step: step.to_owned(),
+            kind: kind.to_owned(),
+            text,
+        });
+    }
+
+    /// Applies `msg`; pure (see the module doc). A walk that does not match `runbook` (changed since it was
+    /// saved) is aborted.
+    pub fn update(&mut self, runbook: &Runbook, msg: Msg<'_>) -> Vec<Effect> {
+        let mut out = Vec::new();
+        if self.done() {
+            return out;
+        }
+        if runbook.steps.len() != self.steps.len()
+            || runbook
+                .steps
+                .iter()
+                .zip(&self.steps)
+                .any(|(a, b)| a.id != b.id)
+        {
+            let now = msg_now(&msg);
+            self.finish(
+                now,
+                Outcome::Aborted {
+                    why: format!("runbook '{}' changed since this walk began", runbook.id),
+                },
+                &mut out,
+            );
+            return out;
+        }
+        match msg {
+            Msg::Start { now } => {
+                let first = validate::first(runbook);
+                self.enter(runbook, first, now, &mut out);
+            }
+            Msg::Resume { now } => self.resume(runbook, now, &mut out),
+            Msg::Observed { now, world } => {
+                if let Some(Phase::Checking {
+                    check,
+                    deadline,
+                    last,
+                }) = &mut self.phase
+                {
+                    match check::evaluate(check, world) {
+                        Verdict::Pass(detail) => {
+                            let step = self.current_id();
+                            self.note(now, &step, "check", format!("passed: {detail}"), &mut out);
+                            self.block_passed(runbook, now, &mut out);
+                        }
+                        Verdict::Wait(detail) => {
+                            if *deadline <= now {
+                                let why = format!("timed out: {detail}");
+                                self.block_failed(runbook, now, why, &mut out);
+                            } else {
+                                let needs = check::needs(check, world);
+                                if *last != detail {
+                                    last.clone_from(&detail);
+                                    let step = self.current_id();
+                                    self.note(
+                                        now,
+                                        &step,
+                                        "check",
+                                        format!("waiting: {detail}"),
+                                        &mut out,
+                                    );
+                                }
+                                if needs
+                                    .objects
+                                    .iter()
+                                    .any(|o| matches!(world.get(o), check::Observation::Unknown))
+                                {
+                                    out.push(Effect::Observe(needs));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Msg::Tick { now } => {
+                if let Some(Phase::Checking { deadline, last, .. }) = &self.phase
+                    && *deadline <= now
+                {
+                    let why = format!("timed out: {last}");
+                    self.block_failed(runbook, now, why, &mut out);
+                }
+            }
+            Msg::ActionStarted { now, execution } => {
+                if let Some(Phase::Acting {
+                    execution: slot, ..
+                }) = &mut self.phase
+                {
+                    *slot = Some(execution.clone());
+                    let step = self.current_id();
+                    self.note(
+                        now,
+                        &step,
+                        "action",
+                        format!("execution {execution} started"),
+                        &mut out,
+                    );
+                    out.push(Effect::Persist);
+                }
+            }
+            Msg::ActionFinished {
+                now,
+                succeeded,
+                summary,
+                lines,
+            } => {
+                if let Some(Phase::Acting { call, .. }) = &self.phase {
+                    let step = self.current_id();
+                    let head = format!("{} on {}: {summary}", call.action, call.target);
+                    for line in lines {
+                        self.note(now, &step, "output", line, &mut out);
+                    }
+                    if succeeded {
+                        self.note(now, &step, "action", head, &mut out);
+                        self.block_passed(runbook, now, &mut out);
+                    } else {
+                        self.block_failed(runbook, now, head, &mut out);
+                    }
+                }
+            }
+            Msg::Answered { now, answer } => {
+                if let Some(Phase::Asking {
+                    prompt,
+                    answer: wanted,
+                }) = self.phase.clone()
+                {
+                    let step = self.current_id();
+                    match (answer, wanted) {
+                        (None, _) => {
+                            self.note(
+                                now,
+                                &step,
+                                "confirm",
+                                format!("declined: {prompt}"),
+                                &mut out,
+                            );
+                            self.finish(
+                                now,
+                                Outcome::Aborted {
+                                    why: format!("declined at step '{step}'"),
+                                },
+                                &mut out,
+                            );
+                        }
+                        (Some(given), Some(wanted)) if given.trim() != wanted => {
+                            self.note(
+                                now,
+                                &step,
+                                "confirm",
+                                format!("answer did not match: {prompt}"),
+                                &mut out,
+                            );
+                            self.finish(
+                                now,
+                                Outcome::Aborted {
+                                    why: format!("wrong answer at step '{step}'"),
+                                },
+                                &mut out,
+                            );
+                        }
+                        (Some(given), _) => {
+                            self.note(
+                                now,
+                                &step,
+                                "confirm",
+                                format!("confirmed by {} ({given}): {prompt}", self.operator),
+                                &mut out,
+                            );
+                            self.block_passed(runbook, now, &mut out);
+                        }
+                    }
+                }
+            }
+            Msg::Abort { now, why } => self.finish(now, Outcome::Aborted { why }, &mut out),
+        }
+        out
+    }
+
+    fn current_id(&self) -> String {
+        self.cursor
+            .and_then(|(s, _)| self.steps.get(s))
+            .map(|s| s.id.clone())
+            .unwrap_or_default()
+    }
+
+    fn resume(&mut self, runbook: &Runbook, now: Millis, out: &mut Vec<Effect>) {
+        let step = self.current_id();
+        self.note(
+            now,
+            &step,
+            "resume",
+            format!("walk resumed by {}", self.operator),
+            out,
+        );
+        match self.phase.clone() {
+            None => match self.cursor {
+                Some((s, b)) => self.run_block(runbook, s, b, now, out),
+                None => {
+                    let first = validate::first(runbook);
+                    self.enter(runbook, first, now, out);
+                }
+            },
+            Some(Phase::Checking { check, .. }) => {
+                out.push(Effect::Observe(check::needs(&check, &World::default())))
+            }
+            Some(Phase::Acting {
+                call,
+                execution: Some(execution),
+            }) => out.push(Effect::Reattach { call, execution }),
+            Some(Phase::Acting {
+                call,
+                execution: None,
+            }) => out.push(Effect::RunAction(call)),
+            Some(Phase::Asking { prompt, answer }) => out.push(Effect::Ask { prompt, answer }),
+        }
+    }
+
+    fn enter(
+        &mut self,
+        runbook: &Runbook,
+        index: Option<usize>,
+        now: Millis,
+        out: &mut Vec<Effect>,
+    ) {
+        let Some(index) = index else {
+            self.finish(now, Outcome::Succeeded, out);
+            return;
+        };
+        let Some(progress) = self.steps.get_mut(index) else {
+            self.finish(now, Outcome::Succeeded, out);
+            return;
+        };
+        progress.visits += 1;
+        if progress.visits > MAX_VISITS {
+            let id = progress.id.clone();
+            self.finish(
+                now,
+                Outcome::Failed {
+                    step: id.clone(),
+                    why: format!("step '{id}' entered {MAX_VISITS} times without holding"),
+                },
+                out,
+            );
+            return;
+        }
+        progress.state = StepState::Running;
+        progress.started = Some(now);
+        progress.finished = None;
+        let (id, title) = (progress.id.clone(), progress.title.clone());
+        self.note(now, &id, "step", format!("▶ {title}"), out);
+        self.cursor = Some((index, 0));
+        out.push(Effect::Persist);
+        self.run_block(runbook, index, 0, now, out);
+    }
+
+    fn run_block(
+        &mut self,
+        runbook: &Runbook,
+        step: usize,
+        block: usize,
+        now: Millis,
+        out: &mut Vec<Effect>,
+    ) {
+        self.cursor = Some((step, block));
+        self.phase = None;
+        let Some(spec) = runbook.steps.get(step) else {
+            return;
+        };
+        let Some(b) = spec.blocks.get(block) else {
+            self.step_passed(runbook, now, out);
+            return;
+        };
+        let id = spec.id.clone();
+        let render = |t: &crate::actions::template::Template| {
+            self.binding.render(t).map_err(|e| e.to_string())
+        };
+        match b {
+            Block::Record(record) => match render(&record.text) {
+                Ok(text) => {
+                    if record.git {
+                        self.git_changes.push(text.clone());
+                    }
+                    self.note(now, &id, "record", text, out);
+                    self.run_block(runbook, step, block + 1, now, out);
+                }
+                Err(why) => self.block_failed(runbook, now, why, out),
+            },
+            Block::Confirm(confirm) => {
+                let prompt = render(&confirm.prompt);
+                let answer = confirm.answer.as_ref().map(render).transpose();
+                match (prompt, answer) {
+                    (Ok(prompt), Ok(answer)) => {
+                        self.phase = Some(Phase::Asking {
+                            prompt: prompt.clone(),
+                            answer: answer.clone(),
+                        });
+                        out.push(Effect::Persist);
+                        out.push(Effect::Ask { prompt, answer });
+                    }
+                    (Err(why), _) | (_, Err(why)) => self.block_failed(runbook, now, why, out),
+                }
+            }
+            Block::Action(action) => {
+                let call = render(&action.target)
+                    .and_then(|t| TargetRef::parse(&t).map_err(|e| e.to_string()))
+                    .and_then(|target| {
+                        let params = action
+                            .params
+                            .iter()
+                            .map(|(n, t)| render(t).map(|v| (n.clone(), v)))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        Ok(ActionCall {
+                            action: action.action.clone(),
+                            target,
+                            params,
+                            timeout: action.timeout,
+                        })
+                    });
+                match call {
+                    Ok(call) => {
+                        self.note(
+                            now,
+                            &id,
+                            "action",
+                            format!("running {} on {}", call.action, call.target),
+                            out,
+                        );
+                        self.phase = Some(Phase::Acting {
+                            call: call.clone(),
+                            execution: None,
+                        });
+                        out.push(Effect::Persist);
+                        out.push(Effect::RunAction(call));
+                    }
+                    Err(why) => self.block_failed(runbook, now, why, out),
+                }
+            }
+            Block::Check(spec_check) => match check::resolve(spec_check, &self.binding) {
+                Ok(resolved) => {
+                    let timeout = u64::try_from(spec_check.timeout.as_millis()).unwrap_or(u64::MAX);
+                    let what = match &spec_check.why {
+                        Some(why) => format!("{} {} ({why})", resolved.condition, resolved.object),
+                        None => format!("{} {}", resolved.condition, resolved.object),
+                    };
+                    self.note(
+                        now,
+                        &id,
+                        "check",
+                        format!(
+                            "{what}, within {}",
+                            humantime::format_duration(spec_check.timeout)
+                        ),
+                        out,
+                    );
+                    let needs = check::needs(&resolved, &World::default());
+                    self.phase = Some(Phase::Checking {
+                        check: resolved,
+                        deadline: now.saturating_add(timeout),
+                        last: String::new(),
+                    });
+                    out.push(Effect::Persist);
+                    out.push(Effect::Observe(needs));
+                }
+                Err(why) => self.block_failed(runbook, now, why, out),
+            },
+        }
+    }
+
+    fn block_passed(&mut self, runbook: &Runbook, now: Millis, out: &mut Vec<Effect>) {
+        if let Some((s, b)) = self.cursor {
+            self.run_block(runbook, s, b + 1, now, out);
+        }
+    }
+
+    fn step_passed(&mut self, runbook: &Runbook, now: Millis, out: &mut Vec<Effect>) {
+        let Some((s, _)) = self.cursor else { return };
+        if let Some(p) = self.steps.get_mut(s) {
+            p.state = StepState::Passed;
+            p.finished = Some(now);
+        }
+        let next = validate::after(runbook, s);
+        match next {
+            None if runbook.steps.get(s).is_some_and(|st| st.branch) => {
+                let step = self.current_id();
+                self.finish(now, Outcome::Branched { step }, out);
+            }
+            next => self.enter(runbook, next, now, out),
+        }
+    }
+
+    fn block_failed(&mut self, runbook: &Runbook, now: Millis, why: String, out: &mut Vec<Effect>) {
+        let Some((s, _)) = self.cursor else { return };
+        self.phase = None;
+        let id = self.current_id();
+        if let Some(p) = self.steps.get_mut(s) {
+            p.state = StepState::Failed;
+            p.finished = Some(now);
+        }
+        self.note(now, &id, "failed", why.clone(), out);
+        match runbook
+            .steps
+            .get(s)
+            .and_then(|st| st.on_failure.as_ref())
+            .and_then(|g| runbook.step(&g.step))
+        {
+            Some((j, target)) => {
+                let text = format!("on failure of '{id}', going to '{}'", target.id);
+                self.note(now, &id, "branch", text, out);
+                self.enter(runbook, Some(j), now, out);
+            }
+            None => self.finish(now, Outcome::Failed { step: id, why }, out),
+        }
+    }
+
+    fn finish(&mut self, now: Millis, outcome: Outcome, out: &mut Vec<Effect>) {
+        for p in &mut self.steps {
+            match p.state {
+                StepState::Pending => p.state = StepState::Skipped,
+                StepState::Running if !matches!(outcome, Outcome::Succeeded) => {
+                    p.state = StepState::Failed
+                }
+                _ => {}
+            }
+        }
+        self.phase = None;
+        let text = match &outcome {
+            Outcome::Succeeded => "walk succeeded".to_owned(),
+            Outcome::Branched { step } => format!("walk ended in branch '{step}'"),
+            Outcome::Failed { step, why } => format!("walk failed at '{step}': {why}"),
+            Outcome::Aborted { why } => format!("walk aborted: {why}"),
+        };
+        let step = self.current_id();
+        self.note(now, &step, "end", text, out);
+        self.outcome = Some(outcome.clone());
+        self.finished = Some(now);
+        out.push(Effect::Persist);
+        out.push(Effect::Finished(outcome));
+    }
+}
+
+fn msg_now(msg: &Msg<'_>) -> Millis {
+    match msg {
+        Msg::Start { now }
+        | Msg::Resume { now }
+        | Msg::Observed { now, .. }
+        | Msg::Tick { now }
+        | Msg::ActionStarted { now, .. }
+        | Msg::ActionFinished { now, .. }
+        | Msg::Answered { now, .. }
+        | Msg::Abort { now, .. } => *now,
+    }
+}
