@@ -16,6 +16,8 @@ use std::path::PathBuf;
 
 mod safety;
 pub use safety::*;
+mod snapshot;
+pub use snapshot::*;
 
 /// A terminal operations console for Flux CD.
 #[derive(Debug, Parser)]
@@ -206,6 +208,8 @@ pub enum Command {
     Rbac(RbacArgs),
     /// Show or verify the audit log of actions.
     Audit(AuditArgs),
+    /// Snapshots of the Flux objects: create, list, show, diff against the live cluster, restore.
+    Snapshot(SnapshotArgs),
 }
 
 impl Command {
@@ -222,6 +226,7 @@ impl Command {
             Command::Policy(_) => "policy",
             Command::Rbac(_) => "rbac",
             Command::Audit(_) => "audit",
+            Command::Snapshot(_) => "snapshot",
         }
     }
 
@@ -234,6 +239,12 @@ impl Command {
             Command::Action(ActionArgs {
                 command: ActionCommand::Run(run),
             }) => Some(&run.cluster),
+            Command::Snapshot(SnapshotArgs { command }) => match command {
+                SnapshotCommand::Create(a) => Some(&a.cluster),
+                SnapshotCommand::Diff(a) => Some(&a.cluster),
+                SnapshotCommand::Restore(a) => Some(&a.cluster),
+                SnapshotCommand::List | SnapshotCommand::Show(_) => None,
+            },
             Command::Sim(_)
             | Command::Diagnose(_)
             | Command::Completion(_)

@@ -19,6 +19,8 @@
 //! - `bounded_file`: every file the program reads: regular files only, with a size cap.
 //! - `actions`, `policy`, `job`, `audit`: the action catalog, Rego policy gate (fail closed), Job manifests and
 //!   RBAC, the hash-chained audit log (docs/ACTIONS.md, docs/POLICIES.md).
+//! - `snapshot`: Flux state snapshots (taken at one resourceVersion, verified by SHA-256, diffed against live);
+//!   restoring them is `execution::restore` (docs/SNAPSHOTS.md).
 
 pub mod actions;
 pub mod app;
@@ -38,6 +40,7 @@ pub mod layout;
 pub mod machine_text;
 pub mod policy;
 pub mod sim;
+pub mod snapshot;
 pub mod terminal;
 pub mod text;
 pub mod timing;

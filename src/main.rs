@@ -91,6 +91,7 @@ async fn run(cli: &Cli, cluster: &ClusterArgs) -> (ExitCode, Option<i32>) {
         Some(Command::Policy(args)) => return (launch::policy::run(args), None),
         Some(Command::Rbac(args)) => return (launch::rbac::run(args), None),
         Some(Command::Audit(args)) => return (launch::audit::run(args), None),
+        Some(Command::Snapshot(args)) => return (launch::snapshot::run(args, cluster).await, None),
         None => match launch::console::run(&cli.console, cluster).await {
             Err(launch::console::Error::Terminated(signal)) => {
                 return (ExitCode::SUCCESS, Some(signal));

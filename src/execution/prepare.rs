@@ -331,7 +331,7 @@ impl Executor {
 
     /// The fleet as a graph, listed now; an empty graph (owners then come from labels only) when it cannot be
     /// listed.
-    async fn list_graph(&self) -> Graph {
+    pub(super) async fn list_graph(&self) -> Graph {
         match crate::cluster::list::list_all(&self.inner.client, &crate::cluster::Scope::All).await
         {
             Ok(listing) => Graph::build(listing.objects),

@@ -18,6 +18,8 @@ pub mod logging;
 pub mod policy;
 pub mod rbac;
 pub mod report;
+pub mod snapshot;
+pub mod snapshot_restore;
 
 use crate::cli::{ClusterArgs, SimSourceArgs};
 use crate::cluster::ConnectOptions;
