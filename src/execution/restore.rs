@@ -119,6 +119,9 @@ pub struct RestorePlan {
     /// Resumed last, in dependency order: the owners suspended first, and restored owners held suspended
     /// during the apply whose snapshot has them running.
     pub(super) resume: Vec<TargetRef>,
+    /// Owners Ready before the restore: one not Ready after its resume fails the restore (others are
+    /// reported as they are).
+    pub(super) ready_before: BTreeSet<TargetRef>,
     pub(super) situation: Situation,
     pub(super) timeout: Duration,
     pub(super) inputs: Vec<PolicyInput>,
@@ -359,12 +362,19 @@ impl Executor {
         let restored: BTreeSet<TargetRef> = applies.iter().filter_map(|a| a.flux.clone()).collect();
         let mut suspend = BTreeSet::new();
         let mut resume_restored = BTreeSet::new();
+        let mut ready_before = BTreeSet::new();
         for (rref, owner) in &owners {
             if restored.contains(rref) {
                 resume_restored.insert(rref.clone());
             } else if let Ok(Some(obj)) = super::object::get(&self.inner.client, rref).await
                 && !super::object::suspended(&obj)
             {
+                if matches!(
+                    super::object::readiness(&obj),
+                    super::object::Readiness::Ready { .. }
+                ) {
+                    ready_before.insert(rref.clone());
+                }
                 suspend.insert(rref.clone());
             } else {
                 tracing::debug!(
@@ -459,6 +469,7 @@ impl Executor {
             applies,
             suspend,
             resume,
+            ready_before,
             situation,
             timeout,
             inputs,

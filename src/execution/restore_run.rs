@@ -257,8 +257,19 @@ impl Executor {
             merge_suspend(client, r, false).await?;
             suspended_here.retain(|s| s != r);
             step(status, updates, format!("{r}: resumed, waiting for Ready")).await;
-            let message = self.wait_ready(r, verify_deadline).await?;
-            step(status, updates, format!("{r}: Ready: {message}")).await;
+            match self.wait_ready(r, verify_deadline).await {
+                Ok(message) => step(status, updates, format!("{r}: Ready: {message}")).await,
+                Err(why) if plan.ready_before.contains(r) => return Err(why),
+                // Not Ready before the restore either (or restored: verified below): said, not fatal.
+                Err(why) => {
+                    step(
+                        status,
+                        updates,
+                        format!("{why} (it was not Ready before the restore)"),
+                    )
+                    .await
+                }
+            }
         }
         status.phase = Phase::Verifying;
         let _ = updates.send(status.clone()).await;

@@ -103,8 +103,7 @@ pub async fn capture(
             }
         }
     }
-    let mut entries: Wanted =
-        BTreeMap::new();
+    let mut entries: Wanted = BTreeMap::new();
     for (kind, items) in raw {
         for item in items {
             if with_inventory {
@@ -134,11 +133,7 @@ pub async fn capture(
 
 /// Adds `item`'s inventory entries to `entries` by (group, version, kind); Secrets go to `excluded`, Flux
 /// objects are left to the Flux lists.
-fn inventory_entries(
-    item: &Value,
-    entries: &mut Wanted,
-    out: &mut Captured,
-) {
+fn inventory_entries(item: &Value, entries: &mut Wanted, out: &mut Captured) {
     let Some(list) = item
         .pointer("/status/inventory/entries")
         .and_then(Value::as_array)
@@ -258,8 +253,7 @@ pub async fn live_for(
     versions: &BTreeMap<ObjectKey, String>,
 ) -> Result<Captured, CaptureError> {
     let mut live = capture(client, scope, false).await?;
-    let mut entries: Wanted =
-        BTreeMap::new();
+    let mut entries: Wanted = BTreeMap::new();
     for key in keys {
         if FluxKind::from_kind(&key.kind).is_some_and(|k| k.group() == key.group) {
             continue;
