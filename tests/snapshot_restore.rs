@@ -420,5 +420,33 @@ async fn dry_run_sends_only_dry_runs_and_readonly_sends_nothing() {
         "{}",
         text(&out)
     );
+
+    // The catalog action through the generic pipeline (what the console and the runbooks call).
+    env.sim.handle().request_log().clear();
+    let param = format!("snapshot={id}");
+    let out = env
+        .fluxops(&[
+            "action",
+            "run",
+            "snapshot-restore",
+            "ConfigMap/ingress-nginx/ingress-nginx-custom-headers",
+            "--param",
+            &param,
+            "--yes",
+            "--timeout",
+            "90s",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("outcome:       succeeded"),
+        "{}",
+        text(&out)
+    );
+    let back = get(&cms, "ingress-nginx-custom-headers").await.unwrap();
+    let then = stored(&env, &id, "ConfigMap.yaml", "ingress-nginx-custom-headers");
+    assert_eq!(applied_part(&back), applied_part(&then));
+    let writes = env.writes_by(OPERATOR);
+    assert!(writes.iter().all(|w| w.starts_with("PATCH ")), "{writes:?}");
     env.sim.shutdown().await;
 }

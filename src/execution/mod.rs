@@ -17,7 +17,8 @@
 //!   [`discover`] (executions found again after a restart).
 //! - Snapshot restores: [`restore`] (objects chosen from a snapshot → live diff, owners, one combined decision
 //!   under the `snapshot-restore` action, dry-run of every apply) and [`restore_run`] (suspend the owners,
-//!   server-side apply, resume in dependency order, verify), through the same permits.
+//!   server-side apply, resume in dependency order, verify), through the same permits; [`restore_action`]: the
+//!   catalog action `snapshot-restore` (one target, `--param snapshot=ID`) through `prepare`/`execute`.
 //!
 //! No other module sends a mutating request: the shared client refuses every one (`cluster::guard`), and only
 //! this module derives a client permitted to send exactly one execution's requests, from an allowed decision;
@@ -38,6 +39,7 @@ pub mod patch;
 pub mod prepare;
 pub mod report;
 pub mod restore;
+pub mod restore_action;
 pub mod restore_run;
 pub mod run;
 pub mod service;

@@ -42,6 +42,9 @@ pub(super) struct Inner {
     pub prepared: Mutex<HashMap<ExecutionId, Prepared>>,
     pub finished: Mutex<HashMap<ExecutionId, Prepared>>,
     pub inflight: Mutex<HashSet<TargetRef>>,
+    /// `snapshot-restore` preparations made through `prepare` (`restore_action`), until executed or closed.
+    pub restores:
+        Mutex<HashMap<ExecutionId, (super::report::Preparation, super::restore::RestorePlan)>>,
 }
 
 /// The execution pipeline (module doc of `execution`).
@@ -96,6 +99,7 @@ impl Executor {
                 prepared: Mutex::new(HashMap::new()),
                 finished: Mutex::new(HashMap::new()),
                 inflight: Mutex::new(HashSet::new()),
+                restores: Mutex::new(HashMap::new()),
             }),
         }
     }
