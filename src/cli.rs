@@ -20,6 +20,8 @@ mod check;
 pub use check::*;
 mod runbook;
 pub use runbook::*;
+mod snapshot;
+pub use snapshot::*;
 
 /// A terminal operations console for Flux CD.
 #[derive(Debug, Parser)]
@@ -217,6 +219,8 @@ pub enum Command {
     Hook(HookArgs),
     /// Guided runbooks: list, show, validate, and walk one on a target (docs/RUNBOOKS.md).
     Runbook(RunbookArgs),
+    /// Snapshots of the Flux objects: create, list, show, diff against the live cluster, restore.
+    Snapshot(SnapshotArgs),
 }
 
 impl Command {
@@ -236,6 +240,7 @@ impl Command {
             Command::Check(_) => "check",
             Command::Hook(_) => "hook",
             Command::Runbook(_) => "runbook",
+            Command::Snapshot(_) => "snapshot",
         }
     }
 
@@ -254,6 +259,12 @@ impl Command {
             Command::Runbook(RunbookArgs {
                 command: RunbookCommand::Run(run),
             }) => Some(&run.cluster),
+            Command::Snapshot(SnapshotArgs { command }) => match command {
+                SnapshotCommand::Create(a) => Some(&a.cluster),
+                SnapshotCommand::Diff(a) => Some(&a.cluster),
+                SnapshotCommand::Restore(a) => Some(&a.cluster),
+                SnapshotCommand::List | SnapshotCommand::Show(_) => None,
+            },
             Command::Sim(_)
             | Command::Diagnose(_)
             | Command::Completion(_)

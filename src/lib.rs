@@ -23,6 +23,8 @@
 //!   impact; docs/CHECK.md).
 //! - `actions`, `policy`, `job`, `audit`: the action catalog, Rego policy gate (fail closed), Job manifests and
 //!   RBAC, the hash-chained audit log (docs/ACTIONS.md, docs/POLICIES.md).
+//! - `snapshot`: Flux state snapshots (taken at one resourceVersion, verified by SHA-256, diffed against live);
+//!   restoring them is `execution::restore` (docs/SNAPSHOTS.md).
 
 pub mod actions;
 pub mod app;
@@ -44,6 +46,7 @@ pub mod machine_text;
 pub mod policy;
 pub mod runbook;
 pub mod sim;
+pub mod snapshot;
 pub mod terminal;
 pub mod text;
 pub mod timing;

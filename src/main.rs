@@ -95,6 +95,7 @@ async fn run(cli: &Cli, cluster: &ClusterArgs) -> (ExitCode, Option<i32>) {
         Some(Command::Check(args)) => return (launch::check::run(args), None),
         Some(Command::Hook(args)) => return (launch::check::hook(args), None),
         Some(Command::Runbook(args)) => return (launch::runbook::run(args, cluster).await, None),
+        Some(Command::Snapshot(args)) => return (launch::snapshot::run(args, cluster).await, None),
         None => match launch::console::run(&cli.console, cluster).await {
             Err(launch::console::Error::Terminated(signal)) => {
                 return (ExitCode::SUCCESS, Some(signal));

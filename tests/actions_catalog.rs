@@ -33,6 +33,7 @@ fn the_shipped_catalog_has_every_action_of_the_issue_with_its_executor() {
         ("helmrelease-force", DirectOperation::Force),
         ("helmrelease-reset", DirectOperation::Reset),
         ("recover-chain", DirectOperation::RecoverChain),
+        ("snapshot-restore", DirectOperation::Restore),
     ];
     for (name, op) in direct {
         let spec = catalog

@@ -61,6 +61,7 @@ vocabulary! {
         Force => "force", "HelmRelease: forceAt equal to requestedAt (a one-off forced upgrade)";
         Reset => "reset", "HelmRelease: resetAt equal to requestedAt (clear failure counters)";
         RecoverChain => "recover-chain", "reconcile a blocked chain from its root cause down, in dependency order, waiting for each";
+        Restore => "restore", "server-side apply the target as a snapshot holds it: owners suspended, applied, resumed in dependency order, verified (execution::restore)";
     }
 }
 

@@ -9,6 +9,7 @@
 //!   older than seen); `liveness`: whether the API server answers (hung-server detection, quick recovery).
 //! - `failure`: request failures classified and said in words; `backoff`: capped, jittered retry delays.
 //! - `list`: `list_all` — every Flux kind listed once (scriptable commands).
+//! - `snapshot_list`: raw lists at one resourceVersion, for `snapshot` (and the resource of an inventory entry).
 //! - `inspect`: the drill-down's on-demand GETs (one object in full, the live status of its inventory).
 //! - `decode`: how listed/watched objects become `FluxObject`s cheaply, isolating malformed ones.
 //! - `guard`: read-only mode as a layer in the client: nothing that could mutate is sent.
@@ -27,6 +28,7 @@ pub mod inspect;
 mod kind_watch;
 pub mod list;
 pub mod liveness;
+pub mod snapshot_list;
 pub mod watch;
 
 pub use backoff::CappedBackoff;

@@ -88,6 +88,11 @@ pub(super) async fn run(
                 results.push((o.to_string(), Readiness::Ready { message }));
             }
         }
+        DirectOperation::Restore => {
+            return Err(format!(
+                "{target}: a restore runs through execution::restore (prepared from its snapshot)"
+            ));
+        }
         DirectOperation::RecoverChain => {
             for (i, o) in objects.iter().enumerate() {
                 match reconcile(ctx, o, DirectOperation::Reconcile).await {

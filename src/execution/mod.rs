@@ -16,6 +16,10 @@
 //! - Job actions: [`job_run`] (RBAC pre-flight, dry-run, start), [`job_follow`] (a Job to its end),
 //!   [`capture`] (rollback capture, inverse parameters), [`workload_checks`] (workload postconditions),
 //!   [`discover`] (executions found again after a restart).
+//! - Snapshot restores: [`restore`] (objects chosen from a snapshot → live diff, owners, one combined decision
+//!   under the `snapshot-restore` action, dry-run of every apply) and [`restore_run`] (suspend the owners,
+//!   server-side apply, resume in dependency order, verify), through the same permits; [`restore_action`]: the
+//!   catalog action `snapshot-restore` (one target, `--param snapshot=ID`) through `prepare`/`execute`.
 //!
 //! No other module sends a mutating request: the shared client refuses every one (`cluster::guard`), and only
 //! this module derives a client permitted to send exactly one execution's requests, from an allowed decision;
@@ -36,6 +40,9 @@ pub mod patch;
 pub mod prepare;
 pub mod report;
 pub mod rollback;
+pub mod restore;
+pub mod restore_action;
+pub mod restore_run;
 pub mod run;
 pub mod service;
 pub mod workload_checks;

@@ -48,6 +48,8 @@ pub fn for_operation(op: DirectOperation, token: &str) -> Value {
         DirectOperation::Reconcile
         | DirectOperation::ReconcileWithSource
         | DirectOperation::RecoverChain => request(token, &[]),
+        // A restore sends server-side applies of snapshot objects (`execution::restore`), never this patch.
+        DirectOperation::Restore => json!({}),
     }
 }
 

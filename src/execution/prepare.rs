@@ -143,6 +143,9 @@ impl Executor {
     /// A request that names no action, the wrong kind, bad parameters or timeout ([`PrepareError::is_usage`]),
     /// or a target that cannot be read.
     pub async fn prepare(&self, request: &ActionRequest) -> Result<Preparation, PrepareError> {
+        if let Some(restore) = self.prepare_restore_action(request).await {
+            return restore;
+        }
         self.prepare_inner(request, None).await.map(|p| p.report)
     }
 
@@ -181,6 +184,12 @@ impl Executor {
             .clone()
             .or_else(|| crate::policy::owner::flux_owner(&graph, &rref, &target.facts.labels));
         let mut checks = Vec::new();
+        // A restore whose snapshot does not load (else `restore_action` prepared it): decided, never sent.
+        if spec.executor == Runner::Direct(DirectOperation::Restore)
+            && let Err(why) = super::restore_action::snapshot_object(request)
+        {
+            checks.push(failed("snapshot", &why));
+        }
         let objects = match (&spec.executor, &live) {
             (Runner::Direct(DirectOperation::RecoverChain), _) => {
                 match chain::chain(&graph, &rref) {
@@ -373,7 +382,7 @@ impl Executor {
 
     /// The fleet as a graph, listed now; an empty graph (owners then come from labels only) when it cannot be
     /// listed.
-    async fn list_graph(&self) -> Graph {
+    pub(super) async fn list_graph(&self) -> Graph {
         match crate::cluster::list::list_all(&self.inner.client, &crate::cluster::Scope::All).await
         {
             Ok(listing) => Graph::build(listing.objects),

@@ -61,6 +61,11 @@ impl Executor {
             log_tail: Vec::new(),
             rollback_available: false,
         };
+        if let Some(kept) = self.take_restore(preparation) {
+            return self
+                .execute_restore_action(preparation, kept, confirmation, updates, cancel)
+                .await;
+        }
         let taken = self
             .inner
             .prepared
@@ -378,6 +383,10 @@ impl Executor {
     /// Records how a preparation ended without being executed (denied, declined, dry-run only) and forgets
     /// it.
     pub fn close(&self, preparation: &Preparation, outcome: Outcome, detail: &str) {
+        if let Some((_, plan)) = self.take_restore(preparation) {
+            self.close_restore(&plan, outcome, detail);
+            return;
+        }
         let taken = self
             .inner
             .prepared

@@ -43,6 +43,9 @@ pub(super) struct Inner {
     /// Rollbacks offered by finished executions (`rollback`).
     pub finished: Mutex<HashMap<ExecutionId, super::rollback::Kept>>,
     pub inflight: Mutex<HashSet<TargetRef>>,
+    /// `snapshot-restore` preparations made through `prepare` (`restore_action`), until executed or closed.
+    pub restores:
+        Mutex<HashMap<ExecutionId, (super::report::Preparation, super::restore::RestorePlan)>>,
 }
 
 /// The execution pipeline (module doc of `execution`).
@@ -97,6 +100,7 @@ impl Executor {
                 prepared: Mutex::new(HashMap::new()),
                 finished: Mutex::new(HashMap::new()),
                 inflight: Mutex::new(HashSet::new()),
+                restores: Mutex::new(HashMap::new()),
             }),
         }
     }

@@ -21,6 +21,8 @@ pub mod rbac;
 pub mod report;
 pub mod runbook;
 pub mod runbook_info;
+pub mod snapshot;
+pub mod snapshot_restore;
 
 use crate::cli::{ClusterArgs, SimSourceArgs};
 use crate::cluster::ConnectOptions;

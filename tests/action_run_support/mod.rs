@@ -162,6 +162,7 @@ pub fn target_and_params(action: &str, kind: TargetKind) -> (String, Vec<&'stati
         "patch-configmap" => vec!["--param", "key=k", "--param", "value=v"],
         "patch-secret" => vec!["--param", "key=k", "--param", "value=hunter2"],
         "update-image" => vec!["--param", "container=app", "--param", "image=nginx:1"],
+        "snapshot-restore" => vec!["--param", "snapshot=20261203-000000-0000"],
         _ => vec![],
     };
     (target, params)
