@@ -206,6 +206,8 @@ pub enum Command {
     Rbac(RbacArgs),
     /// Show or verify the audit log of actions.
     Audit(AuditArgs),
+    /// The wall display for a shared screen: read-only, no input needed (q or ctrl-c quits; docs/WATCH.md).
+    Watch(WatchArgs),
 }
 
 impl Command {
@@ -222,6 +224,7 @@ impl Command {
             Command::Policy(_) => "policy",
             Command::Rbac(_) => "rbac",
             Command::Audit(_) => "audit",
+            Command::Watch(_) => "watch",
         }
     }
 
@@ -231,6 +234,7 @@ impl Command {
         match self {
             Command::Follow(a) => Some(&a.cluster),
             Command::Graph(a) => Some(&a.cluster),
+            Command::Watch(a) => Some(&a.cluster),
             Command::Action(ActionArgs {
                 command: ActionCommand::Run(run),
             }) => Some(&run.cluster),
@@ -448,6 +452,26 @@ pub struct CompletionArgs {
     /// The shell to write the script for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `fluxops watch` (docs/WATCH.md). Always read-only: `--readonly` is implied.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// How long each page stays when the lists do not fit on one screen (Go or humantime duration, at least 1s).
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = parse_rotate)]
+    pub rotate: std::time::Duration,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// A `--rotate` duration: humantime (`15s`, `1m`, `1m30s`), at least a second.
+fn parse_rotate(text: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| format!("{e} (e.g. 15s, 1m)"))?;
+    if d < std::time::Duration::from_secs(1) {
+        return Err("at least 1s".to_owned());
+    }
+    Ok(d)
 }
 
 #[cfg(test)]

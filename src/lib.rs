@@ -13,6 +13,7 @@
 //! - `app`: the TEA core: `State`, `update`, effects, and the `run` loop.
 //! - `layout`: screen geometry and text fitted to columns, shared by `app` and `ui`; pure.
 //! - `ui`: drawing only, from view models.
+//! - `watch`: `fluxops watch`, the read-only wall display: its pure core over the app's `State` and its run loop.
 //! - `terminal`: raw mode / alternate screen enter and restore (also on panic).
 //! - `text`: untrusted text made safe to draw and print (escapes, invisible characters, width, credentials);
 //!   `machine_text`: untrusted text escaped in JSON, DOT and Mermaid output.
@@ -42,3 +43,4 @@ pub mod terminal;
 pub mod text;
 pub mod timing;
 pub mod ui;
+pub mod watch;

@@ -91,6 +91,12 @@ async fn run(cli: &Cli, cluster: &ClusterArgs) -> (ExitCode, Option<i32>) {
         Some(Command::Policy(args)) => return (launch::policy::run(args), None),
         Some(Command::Rbac(args)) => return (launch::rbac::run(args), None),
         Some(Command::Audit(args)) => return (launch::audit::run(args), None),
+        Some(Command::Watch(args)) => match launch::watch::run(args, cluster).await {
+            Err(launch::console::Error::Terminated(signal)) => {
+                return (ExitCode::SUCCESS, Some(signal));
+            }
+            other => other.map_err(Into::into),
+        },
         None => match launch::console::run(&cli.console, cluster).await {
             Err(launch::console::Error::Terminated(signal)) => {
                 return (ExitCode::SUCCESS, Some(signal));

@@ -18,6 +18,7 @@ pub mod logging;
 pub mod policy;
 pub mod rbac;
 pub mod report;
+pub mod watch;
 
 use crate::cli::{ClusterArgs, SimSourceArgs};
 use crate::cluster::ConnectOptions;
