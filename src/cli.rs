@@ -146,6 +146,21 @@ pub struct ConsoleArgs {
 
     #[command(flatten)]
     pub sim: SimSourceArgs,
+
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+}
+
+/// The Prometheus endpoint of the console and `watch` (docs/metrics.md).
+#[derive(Debug, Args, Clone, Default)]
+pub struct MetricsArgs {
+    /// Serve Prometheus metrics on ADDR (`127.0.0.1:9464`): loopback only unless --metrics-allow-remote.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<String>,
+
+    /// Let --metrics-addr listen on a non-loopback address (the metrics name every object; no authentication).
+    #[arg(long, requires = "metrics_addr")]
+    pub metrics_allow_remote: bool,
 }
 
 impl ConsoleArgs {
@@ -164,6 +179,9 @@ impl ConsoleArgs {
         }
         if self.sim.from_dir.is_some() {
             out.push("--from-dir");
+        }
+        if self.metrics.metrics_addr.is_some() {
+            out.push("--metrics-addr");
         }
         out
     }
@@ -460,6 +478,9 @@ pub struct WatchArgs {
     /// How long each page stays when the lists do not fit on one screen (Go or humantime duration, at least 1s).
     #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = parse_rotate)]
     pub rotate: std::time::Duration,
+
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 
     #[command(flatten)]
     pub cluster: ClusterArgs,

@@ -13,6 +13,7 @@
 //! - `app`: the TEA core: `State`, `update`, effects, and the `run` loop.
 //! - `layout`: screen geometry and text fitted to columns, shared by `app` and `ui`; pure.
 //! - `ui`: drawing only, from view models.
+//! - `metrics`: Prometheus exposition of per-object status, root causes, durations and fleet counts (`--metrics-addr`).
 //! - `watch`: `fluxops watch`, the read-only wall display: its pure core over the app's `State` and its run loop.
 //! - `terminal`: raw mode / alternate screen enter and restore (also on panic).
 //! - `text`: untrusted text made safe to draw and print (escapes, invisible characters, width, credentials);
@@ -37,6 +38,7 @@ pub mod job;
 pub mod launch;
 pub mod layout;
 pub mod machine_text;
+pub mod metrics;
 pub mod policy;
 pub mod sim;
 pub mod terminal;

@@ -15,6 +15,7 @@ pub mod follow;
 pub mod graph;
 pub mod headless;
 pub mod logging;
+pub mod metrics;
 pub mod policy;
 pub mod rbac;
 pub mod report;

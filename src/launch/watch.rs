@@ -36,11 +36,24 @@ pub async fn run(args: &WatchArgs, cluster: &ClusterArgs) -> Result<(), Error> {
         tracing::warn!("theme: {p}");
     }
     let options = connect_options(cluster);
+    // Checked before connecting: a bad address is a usage mistake, said at once.
+    if let Some(text) = &args.metrics.metrics_addr {
+        crate::metrics::server::address(text, args.metrics.metrics_allow_remote)
+            .map_err(Error::Metrics)?;
+    }
     let connection = cluster::client::connect(&options).await?;
+    // Before the terminal is taken: a port in use is a one-line error.
+    let metrics = super::metrics::start(&args.metrics, &connection.context)
+        .await
+        .map_err(Error::Metrics)?;
     tracing::info!(?connection, "watch: connected read-only");
     let labels = Labels {
         context: connection.context.clone(),
         namespace: connection.scope.namespace().map(str::to_owned),
+    };
+    let (exporter, serving) = match metrics {
+        Some((e, s)) => (Some(e), Some(s)),
+        None => (None, None),
     };
     let cancel = CancellationToken::new();
     let (tx, rx) = tokio::sync::mpsc::channel(cluster::watch::CHANNEL_CAPACITY);
@@ -53,9 +66,19 @@ pub async fn run(args: &WatchArgs, cluster: &ClusterArgs) -> Result<(), Error> {
             crossterm::event::EventStream::new().map(|e| e.map(app::Input::Terminal)),
             signals.map(|s| Ok(app::Input::Signal(s))),
         );
-        crate::watch::run(&mut terminal, input, rx, config, theme, labels, args.rotate).await
+        let options = crate::watch::Options {
+            config,
+            theme,
+            labels,
+            rotate: args.rotate,
+            metrics: exporter,
+        };
+        crate::watch::run(&mut terminal, input, rx, options).await
     };
     cancel.cancel();
+    if let Some(serving) = serving {
+        serving.stop().await;
+    }
     let _ = watching.task.await;
     match result {
         Err(app::Error::Terminated(signal)) => Err(Error::Terminated(signal)),

@@ -62,22 +62,37 @@ pub fn theme(
     (theme, problems)
 }
 
+/// What the wall shows and where it comes from, besides the terminal.
+#[derive(Debug)]
+pub struct Options {
+    pub config: Config,
+    pub theme: Theme,
+    pub labels: Labels,
+    pub rotate: Duration,
+    /// Answers the scrapes of `--metrics-addr`.
+    pub metrics: Option<crate::metrics::Exporter>,
+}
+
 /// Runs the wall until `q`, `ctrl-c`, a terminating signal (returned as [`Error::Terminated`]) or the end of
 /// `input`. The cluster channel closing keeps what was shown.
 pub async fn run<B, S, I>(
     terminal: &mut Terminal<B>,
     mut input: S,
     mut cluster: mpsc::Receiver<ClusterEvent>,
-    mut config: Config,
-    theme: Theme,
-    labels: Labels,
-    rotate: Duration,
+    options: Options,
 ) -> Result<(), Error>
 where
     B: Backend + JobControl,
     S: Stream<Item = std::io::Result<I>> + Unpin,
     I: Into<Input>,
 {
+    let Options {
+        mut config,
+        theme,
+        labels,
+        rotate,
+        mut metrics,
+    } = options;
     config.theme = theme;
     let mut wall = Wall::new(State::new(config, labels), rotate);
     let mut size = terminal.size().map_err(|e| Error::Draw(e.to_string()))?;
@@ -137,6 +152,17 @@ where
                 }
             },
             _ = ticker.tick() => WallMsg::Tick(Timestamp::now()),
+            ask = next_ask(metrics.as_mut()) => {
+                if let Some(exporter) = metrics.as_mut() {
+                    let now = wall.app.now.unwrap_or_else(Timestamp::now);
+                    let fresh = crate::metrics::Freshness {
+                        live: wall.synced() && wall.stale().is_none(),
+                        as_of: wall.live_at,
+                    };
+                    exporter.answer(ask, &mut wall.app, now, fresh);
+                }
+                continue;
+            }
             () = tokio::time::sleep_until(next_frame), if wall.dirty && !suspended => continue,
         };
         for effect in update(&mut wall, msg) {
@@ -145,6 +171,14 @@ where
                 Effect::Suspend => on_signal(terminal, Signal::Suspend, &mut suspended)?,
             }
         }
+    }
+}
+
+/// The next scrape, or never without an exporter.
+async fn next_ask(metrics: Option<&mut crate::metrics::Exporter>) -> crate::metrics::Ask {
+    match metrics {
+        Some(m) => m.next_ask().await,
+        None => std::future::pending().await,
     }
 }
 
