@@ -152,6 +152,21 @@ pub struct ConsoleArgs {
 
     #[command(flatten)]
     pub sim: SimSourceArgs,
+
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+}
+
+/// The Prometheus endpoint of the console and `watch` (docs/metrics.md).
+#[derive(Debug, Args, Clone, Default)]
+pub struct MetricsArgs {
+    /// Serve Prometheus metrics on ADDR (`127.0.0.1:9464`): loopback only unless --metrics-allow-remote.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<String>,
+
+    /// Let --metrics-addr listen on a non-loopback address (the metrics name every object; no authentication).
+    #[arg(long, requires = "metrics_addr")]
+    pub metrics_allow_remote: bool,
 }
 
 impl ConsoleArgs {
@@ -170,6 +185,9 @@ impl ConsoleArgs {
         }
         if self.sim.from_dir.is_some() {
             out.push("--from-dir");
+        }
+        if self.metrics.metrics_addr.is_some() {
+            out.push("--metrics-addr");
         }
         out
     }
@@ -221,6 +239,8 @@ pub enum Command {
     Runbook(RunbookArgs),
     /// Snapshots of the Flux objects: create, list, show, diff against the live cluster, restore.
     Snapshot(SnapshotArgs),
+    /// The wall display for a shared screen: read-only, no input needed (q or ctrl-c quits; docs/WATCH.md).
+    Watch(WatchArgs),
 }
 
 impl Command {
@@ -241,6 +261,7 @@ impl Command {
             Command::Hook(_) => "hook",
             Command::Runbook(_) => "runbook",
             Command::Snapshot(_) => "snapshot",
+            Command::Watch(_) => "watch",
         }
     }
 
@@ -250,6 +271,7 @@ impl Command {
         match self {
             Command::Follow(a) => Some(&a.cluster),
             Command::Graph(a) => Some(&a.cluster),
+            Command::Watch(a) => Some(&a.cluster),
             Command::Action(ActionArgs {
                 command: ActionCommand::Run(run),
             }) => Some(&run.cluster),
@@ -482,6 +504,29 @@ pub struct CompletionArgs {
     /// The shell to write the script for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `fluxops watch` (docs/WATCH.md). Always read-only: `--readonly` is implied.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// How long each page stays when the lists do not fit on one screen (Go or humantime duration, at least 1s).
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = parse_rotate)]
+    pub rotate: std::time::Duration,
+
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// A `--rotate` duration: humantime (`15s`, `1m`, `1m30s`), at least a second.
+fn parse_rotate(text: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| format!("{e} (e.g. 15s, 1m)"))?;
+    if d < std::time::Duration::from_secs(1) {
+        return Err("at least 1s".to_owned());
+    }
+    Ok(d)
 }
 
 #[cfg(test)]

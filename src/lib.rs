@@ -15,6 +15,8 @@
 //! - `ui`: drawing only, from view models.
 //! - `runbook`: guided runbooks (docs/runbooks/*.md): load and validate, checks over live objects, the pure
 //!   walker, walks persisted in the data directory, Markdown transcripts.
+//! - `metrics`: Prometheus exposition of per-object status, root causes, durations and fleet counts (`--metrics-addr`).
+//! - `watch`: `fluxops watch`, the read-only wall display: its pure core over the app's `State` and its run loop.
 //! - `terminal`: raw mode / alternate screen enter and restore (also on panic).
 //! - `text`: untrusted text made safe to draw and print (escapes, invisible characters, width, credentials);
 //!   `machine_text`: untrusted text escaped in JSON, DOT and Mermaid output.
@@ -43,6 +45,7 @@ pub mod job;
 pub mod launch;
 pub mod layout;
 pub mod machine_text;
+pub mod metrics;
 pub mod policy;
 pub mod runbook;
 pub mod sim;
@@ -51,3 +54,4 @@ pub mod terminal;
 pub mod text;
 pub mod timing;
 pub mod ui;
+pub mod watch;

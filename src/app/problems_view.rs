@@ -82,7 +82,9 @@ pub fn build(state: &mut State, height: Option<usize>, now: Timestamp) -> Proble
     }
 }
 
-fn row(state: &State, p: &Problem, now: Timestamp) -> ProblemRowView {
+/// The row of one problem (also the wall's, `watch::view`).
+#[must_use]
+pub fn row(state: &State, p: &Problem, now: Timestamp) -> ProblemRowView {
     let r = &p.target;
     let mut what = vec![p.kind.label()];
     if p.stuck && p.kind != ProblemKind::Stuck {

@@ -25,6 +25,8 @@ pub enum Error {
     /// Ended by a signal (its number), the terminal restored: `main` ends the process by the same signal.
     #[error("terminated by signal {0}")]
     Terminated(i32),
+    #[error(transparent)]
+    Metrics(#[from] crate::metrics::server::Error),
 }
 
 /// Runs the console with the options of the command line (`cluster`: see `launch::connect_options`).
@@ -54,18 +56,30 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
         options.context = None;
         demo = Some((sim, file));
     }
+    if let Some(text) = &args.metrics.metrics_addr {
+        crate::metrics::server::address(text, args.metrics.metrics_allow_remote)?;
+    }
     let connection = cluster::client::connect(&options).await?;
     tracing::info!(?connection, "connected");
     let labels = Labels {
         context: connection.context.clone(),
         namespace: connection.scope.namespace().map(str::to_owned),
     };
+    let metrics = super::metrics::start(&args.metrics, &connection.context).await?;
     let actions = actions(&connection, &settings, gate);
     let cancel = CancellationToken::new();
     let (tx, rx) = tokio::sync::mpsc::channel(cluster::watch::CHANNEL_CAPACITY);
     // Reloading the kubeconfig (a key in the console) reads it again with the same options.
     let target = cluster::watch::Target::new(&connection, Some(options.clone()));
     let watching = cluster::watch::start(target, tx, cancel.clone());
+    // `--metrics-addr`: the metrics keep their own state from the same events (`launch::metrics::tap`).
+    let (rx, serving) = match metrics {
+        Some((exporter, serving)) => (
+            super::metrics::tap(rx, exporter, labels.clone()),
+            Some(serving),
+        ),
+        None => (rx, None),
+    };
     let result = {
         // Signals are listened to from here on (and no longer act by themselves): the app loop reads them.
         let signals = crate::terminal::signal::listen().map_err(Error::Terminal)?;
@@ -88,6 +102,9 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
     };
     cancel.cancel();
     let _ = watching.task.await;
+    if let Some(serving) = serving {
+        serving.stop().await;
+    }
     if let Some((sim, file)) = demo {
         sim.shutdown().await;
         drop(file);

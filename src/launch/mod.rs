@@ -16,6 +16,7 @@ pub mod follow;
 pub mod graph;
 pub mod headless;
 pub mod logging;
+pub mod metrics;
 pub mod policy;
 pub mod rbac;
 pub mod report;
@@ -23,6 +24,7 @@ pub mod runbook;
 pub mod runbook_info;
 pub mod snapshot;
 pub mod snapshot_restore;
+pub mod watch;
 
 use crate::cli::{ClusterArgs, SimSourceArgs};
 use crate::cluster::ConnectOptions;

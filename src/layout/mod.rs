@@ -8,6 +8,7 @@
 //! timings list with the detail pane beside it from [`WIDE`] columns on, or the DAG canvas with its panel.
 
 pub mod fit;
+pub mod wall;
 pub mod wrap;
 
 use ratatui::layout::{Constraint, Layout, Margin, Rect};

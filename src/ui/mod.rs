@@ -15,6 +15,7 @@ mod problems;
 mod status_bar;
 pub mod style;
 mod timings;
+pub mod watch;
 mod wrap;
 
 use crate::app::view::View;
