@@ -81,9 +81,21 @@ pub async fn list(
             Err(e) => return Err(list_error(&e)),
         }
     }
-    pages(&api, ListParams::default().limit(PAGE_SIZE))
-        .await
-        .map_err(|e| list_error(&e))
+    match pages(&api, ListParams::default().limit(PAGE_SIZE)).await {
+        // A continue token that expired mid-way (the history was compacted while paging): once more in one
+        // piece, which has no token to expire.
+        Err(kube::Error::Api(s)) if s.code == 410 => {
+            tracing::debug!(
+                "{}: continue token expired ({}): listing in one piece",
+                resource.plural,
+                s.message
+            );
+            pages(&api, ListParams::default())
+                .await
+                .map_err(|e| list_error(&e))
+        }
+        other => other.map_err(|e| list_error(&e)),
+    }
 }
 
 async fn pages(api: &Api<DynamicObject>, first: ListParams) -> Result<RawList, kube::Error> {

@@ -274,7 +274,14 @@ impl Executor {
         let mut owners: BTreeMap<TargetRef, OwnerInput> = BTreeMap::new();
         let mut per_object: Vec<(ObjectKey, Value, Option<OwnerInput>)> = Vec::new();
         let mut unchanged = 0;
-        for (key, stored) in &request.objects {
+        // Namespaces and CRDs before what lives in them.
+        let mut chosen: Vec<&(ObjectKey, Value)> = request.objects.iter().collect();
+        chosen.sort_by_key(|(k, _)| match (k.group.as_str(), k.kind.as_str()) {
+            ("", "Namespace") => 0,
+            ("apiextensions.k8s.io", "CustomResourceDefinition") => 1,
+            _ => 2,
+        });
+        for (key, stored) in chosen {
             let api_version = stored
                 .get("apiVersion")
                 .and_then(Value::as_str)
