@@ -386,10 +386,7 @@ fn section(
         out.push(Block {
             section: title.to_owned(),
             lines: vec![fit_line(
-                vec![seg(
-                    Role::Dim,
-                    format!("  … and {} more (fluxops console, key 0)", total - shown),
-                )],
+                vec![seg(Role::Dim, format!("  … and {} more", total - shown))],
                 width,
             )],
         });
