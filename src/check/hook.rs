@@ -59,7 +59,7 @@ pub fn install(dir: &Path, force: bool) -> Result<Installed, HookError> {
     }
     let hooks = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
     let path = hooks.join("pre-commit");
-    let existing = std::fs::read_to_string(&path).ok();
+    let existing = crate::bounded_file::read_to_string(&path, crate::bounded_file::CONFIG).ok();
     let replaced = existing.is_some();
     if let Some(text) = existing
         && !text.contains(MARKER)

@@ -52,9 +52,11 @@ impl Tool {
             Ok(String::from_utf8_lossy(&output.stdout).into_owned())
         } else {
             let err = String::from_utf8_lossy(&output.stderr);
+            // kustomize prints deprecation warnings (`# Warning: 'patchesStrategicMerge' is deprecated…`)
+            // before the error: they are not why the build failed.
             let text: Vec<&str> = err
                 .lines()
-                .filter(|l| !l.trim().is_empty())
+                .filter(|l| !l.trim().is_empty() && !l.starts_with("# Warning"))
                 .take(3)
                 .collect();
             Err(text.join(" | "))
