@@ -217,8 +217,8 @@ async fn walk(args: &RunbookRunArgs, cluster: &crate::cli::ClusterArgs) -> ExitC
         Some(walk) => {
             print(&format!(
                 "resuming the walk of '{}' on {} started {}\n",
-                walk.runbook,
-                walk.binding.target,
+                crate::text::sanitize(&walk.runbook),
+                crate::text::sanitize(&walk.binding.target.to_string()),
                 transcript::time(walk.started)
             ));
             (walk, Msg::Resume { now: now_ms() })

@@ -163,7 +163,8 @@ impl Store {
         file.write_all(&text).map_err(io(&tmp))?;
         file.sync_all().map_err(io(&tmp))?;
         std::fs::rename(&tmp, &path).map_err(io(&path))?;
-        if let Ok(dir) = File::open(&self.dir) {
+        // The rename itself made durable: the directory is opened only to fsync it, nothing is read.
+        if let Ok(dir) = OpenOptions::new().read(true).open(&self.dir) {
             let _ = dir.sync_all();
         }
         Ok(())
