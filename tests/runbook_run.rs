@@ -393,7 +393,6 @@ async fn a_walk_killed_mid_action_resumes_and_finishes_and_a_second_walk_is_refu
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the demo recreate fix on main: Deployment apps/podinfo is claimed by two owners, so recreate's owner-as-decided/immutable-field-failure precondition does not hold"]
 async fn the_immutable_field_runbook_recreates_podinfo_and_walks_apps_to_ready() {
     let env = Env::demo().await;
     install_rbac(&env);
