@@ -385,3 +385,65 @@ async fn a_patched_secret_value_stays_in_the_input_secret() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_bound_only_to_the_operator_roles_passes_the_preflight() {
+    let (server, admin) = start_sim(true).await;
+    let post = |path: String, body: Value| {
+        let admin = admin.clone();
+        async move {
+            let request = http::Request::post(path)
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(&body).unwrap())
+                .unwrap();
+            admin.request::<Value>(request).await.unwrap()
+        }
+    };
+    let rbac = "/apis/rbac.authorization.k8s.io/v1";
+    post(
+        "/api/v1/namespaces/fluxops-system/serviceaccounts".to_owned(),
+        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "oncall", "namespace": "fluxops-system"}}),
+    )
+    .await;
+    let subject =
+        json!([{"kind": "ServiceAccount", "name": "oncall", "namespace": "fluxops-system"}]);
+    post(
+        format!("{rbac}/clusterrolebindings"),
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": "oncall-fluxops-operator"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "fluxops-operator"},
+            "subjects": subject}),
+    )
+    .await;
+    post(
+        format!("{rbac}/namespaces/fluxops-system/rolebindings"),
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "oncall-fluxops-operator", "namespace": "fluxops-system"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "fluxops-operator"},
+            "subjects": subject}),
+    )
+    .await;
+    let issued = post(
+        "/api/v1/namespaces/fluxops-system/serviceaccounts/oncall/token".to_owned(),
+        json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {"expirationSeconds": 3600}}),
+    )
+    .await;
+    let token = issued["status"]["token"].as_str().unwrap();
+    let yaml = server.kubeconfig_yaml();
+    let admin_token = yaml
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("token: "))
+        .unwrap()
+        .to_owned();
+    let oncall = support::sim::client_from_kubeconfig(&yaml.replace(&admin_token, token)).await;
+    let p = plan("scale", "Deployment/apps/podinfo", &["replicas=3"]);
+    let notes = preflight(&oncall, &JobSettings::default(), &p)
+        .await
+        .unwrap();
+    assert_eq!(
+        notes,
+        vec!["ServiceAccount fluxops-system/fluxops-scale exists and is bound".to_owned()],
+        "the operator roles must let the pre-flight read what it checks"
+    );
+    server.shutdown().await;
+}

@@ -6,8 +6,9 @@
 //! cluster-scoped rules (Nodes, …) as a ClusterRole. No wildcard ever (the catalog refuses them).
 //!
 //! For the people using fluxops, two unbound roles: ClusterRole `fluxops-operator` (the `direct` actions'
-//! rules and creating Events) and Role `fluxops-operator` in the fluxops namespace (running and watching the
-//! Jobs, their input Secrets and logs). Bind them to your operators' group. Whoever may create Jobs in the
+//! rules, creating Events, and reading role bindings for the Job actions' pre-flight) and Role
+//! `fluxops-operator` in the fluxops namespace (running and watching the Jobs, their input Secrets and logs,
+//! reading the actions' ServiceAccounts). Bind them to your operators' group. Whoever may create Jobs in the
 //! fluxops namespace can run anything as any of its ServiceAccounts: guard that namespace (docs/ACTIONS.md).
 
 use crate::actions::Catalog;
@@ -156,6 +157,16 @@ fn operator_roles(catalog: &Catalog, ns: &str) -> [RbacObject; 2] {
         verbs: vec!["create".to_owned()],
         ..PolicyRule::default()
     });
+    // The RBAC pre-flight of a Job action reads the binding of its ServiceAccount (by name).
+    rules.push(PolicyRule {
+        api_groups: Some(vec!["rbac.authorization.k8s.io".to_owned()]),
+        resources: Some(vec![
+            "clusterrolebindings".to_owned(),
+            "rolebindings".to_owned(),
+        ]),
+        verbs: vec!["get".to_owned()],
+        ..PolicyRule::default()
+    });
     rules = merge(rules);
     let rule = |group: &str, resources: &[&str], verbs: &[&str]| PolicyRule {
         api_groups: Some(vec![group.to_owned()]),
@@ -180,6 +191,7 @@ fn operator_roles(catalog: &Catalog, ns: &str) -> [RbacObject; 2] {
                 rule("", &["secrets"], &["create", "delete"]),
                 rule("", &["pods"], &["get", "list", "watch"]),
                 rule("", &["pods/log"], &["get"]),
+                rule("", &["serviceaccounts"], &["get"]),
             ]),
         }),
     ]
