@@ -23,18 +23,10 @@ use fluxops::actions::{Catalog, TargetKind, TargetRef};
 use fluxops::audit::{Event, Outcome};
 use fluxops::job::rbac::{self, RbacOptions};
 use serde_json::Value;
-use std::process::Command;
 use std::time::Duration;
 
 fn kubectl_installed() -> bool {
-    let found = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!("kubectl is not installed: the simulator cannot run Job actions; skipped");
-    }
-    found
+    support::kubectl::installed("the simulator cannot run Job actions; skipped")
 }
 
 /// The RBAC `fluxops rbac` prints, applied.

@@ -27,7 +27,6 @@ use fluxops::policy::{Confirmation, Decision};
 use fluxops::sim::{SimOptions, SimServer};
 use kube::Client;
 use serde_json::{Value, json};
-use std::process::Command;
 use std::time::Duration;
 use support::apiserver::{get, raw};
 use support::sim::{client_for, client_from_kubeconfig, start_server};
@@ -36,14 +35,7 @@ use tokio_util::sync::CancellationToken;
 const SECRET_VALUE: &str = "hunter2-Zq8vXk-never-shown";
 
 fn kubectl_installed() -> bool {
-    let found = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!("kubectl is not installed: Job-running checks skipped");
-    }
-    found
+    support::kubectl::installed("Job-running checks skipped")
 }
 
 async fn start_sim(with_rbac: bool) -> (SimServer, Client) {

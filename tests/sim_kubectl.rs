@@ -307,16 +307,9 @@ async fn kubectl_auth_can_i_reflects_forbidden_kinds() {
 // ---- The real kubectl, when installed -------------------------------------------------------
 
 fn kubectl_installed() -> bool {
-    let found = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!(
-            "kubectl is not installed: real-kubectl checks skipped (the raw request replays above still ran)"
-        );
-    }
-    found
+    support::kubectl::installed(
+        "real-kubectl checks skipped (the raw request replays above still ran)",
+    )
 }
 
 struct Kubectl {

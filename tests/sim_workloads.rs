@@ -50,14 +50,7 @@ async fn start(log: Option<PathBuf>) -> (SimServer, Client) {
 }
 
 fn kubectl_installed() -> bool {
-    let found = Command::new("kubectl")
-        .args(["version", "--client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!("kubectl is not installed: real-kubectl checks skipped");
-    }
-    found
+    support::kubectl::installed("real-kubectl checks skipped")
 }
 
 struct Kubectl {

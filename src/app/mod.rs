@@ -241,8 +241,8 @@ where
     }
 }
 
-/// Job control and termination: see [`run`].
-fn on_signal<B: Backend + JobControl>(
+/// Job control and termination: see [`run`] (also the wall's, `watch`).
+pub(crate) fn on_signal<B: Backend + JobControl>(
     terminal: &mut Terminal<B>,
     signal: Signal,
     suspended: &mut bool,

@@ -137,7 +137,7 @@ where
                 Some(Ok(Input::Terminal(Event::Resize(width, height)))) => WallMsg::Resize { width, height },
                 Some(Ok(Input::Terminal(_))) => continue,
                 Some(Ok(Input::Signal(signal))) => {
-                    on_signal(terminal, signal, &mut suspended)?;
+                    crate::app::on_signal(terminal, signal, &mut suspended)?;
                     wall.dirty = true;
                     continue;
                 }
@@ -168,7 +168,9 @@ where
         for effect in update(&mut wall, msg) {
             match effect {
                 Effect::Quit => return Ok(()),
-                Effect::Suspend => on_signal(terminal, Signal::Suspend, &mut suspended)?,
+                Effect::Suspend => {
+                    crate::app::on_signal(terminal, Signal::Suspend, &mut suspended)?
+                }
             }
         }
     }
@@ -179,28 +181,5 @@ async fn next_ask(metrics: Option<&mut crate::metrics::Exporter>) -> crate::metr
     match metrics {
         Some(m) => m.next_ask().await,
         None => std::future::pending().await,
-    }
-}
-
-/// Job control and termination, as the console does them.
-fn on_signal<B: Backend + JobControl>(
-    terminal: &mut Terminal<B>,
-    signal: Signal,
-    suspended: &mut bool,
-) -> Result<(), Error> {
-    match signal {
-        Signal::Terminate(number) => Err(Error::Terminated(number)),
-        Signal::Suspend => {
-            *suspended = true;
-            terminal.backend_mut().suspend().map_err(Error::JobControl)
-        }
-        Signal::Continue => {
-            terminal.backend_mut().resume().map_err(Error::JobControl)?;
-            *suspended = false;
-            let size = terminal.size().map_err(|e| Error::Draw(e.to_string()))?;
-            terminal
-                .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
-                .map_err(|e| Error::Draw(e.to_string()))
-        }
     }
 }

@@ -9,6 +9,7 @@
 //! - `status`: reading conditions/readiness from fetched JSON;
 //! - `poll`: `eventually`, the one poll-until helper;
 //! - `fleets`: shared-data paths; `cli`: running the `fluxops` binary; `graph`: graph JSON and expected edges;
+//! - `kubectl`: whether the kubectl the simulator's Jobs run is installed;
 //! - `pty`: the real binary in a pseudo-terminal (output, tty modes, keys, signals).
 
 #![allow(
@@ -27,6 +28,7 @@ pub mod cli;
 pub mod console;
 pub mod fleets;
 pub mod graph;
+pub mod kubectl;
 pub mod objects;
 pub mod pipeline;
 pub mod poll;
