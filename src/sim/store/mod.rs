@@ -13,6 +13,7 @@ pub mod history;
 pub mod key;
 pub mod meta;
 mod recorder;
+mod secret;
 pub mod selector;
 pub mod validation;
 mod write;
