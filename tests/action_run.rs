@@ -341,3 +341,37 @@ async fn a_forbidden_action_is_reported_before_anything_is_sent() {
     assert!(reviews >= 1);
     env.sim.shutdown().await;
 }
+
+/// The API server gone: the error names the target and says it cannot be reached, in words (never kube's
+/// wrappers such as "ServiceError: client error (Connect)"), exit 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_api_server_is_said_in_words() {
+    let env = Env::demo().await;
+    // The kubeconfig now points at a port nothing listens on.
+    let gone = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let config = std::fs::read_to_string(&env.kubeconfig).unwrap();
+    let moved = config.replace(&env.sim.url(), &format!("http://{gone}"));
+    assert_ne!(moved, config);
+    std::fs::write(&env.kubeconfig, moved).unwrap();
+    let out = env
+        .fluxops(&[
+            "action",
+            "run",
+            "reconcile",
+            "ks/flux-system/apps",
+            "--dry-run",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Kustomization/flux-system/apps")
+            && stderr.contains("cannot reach the API server"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("ServiceError"), "{stderr}");
+    env.sim.shutdown().await;
+}

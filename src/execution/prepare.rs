@@ -160,9 +160,9 @@ impl Executor {
         let timeout = crate::actions::plan::timeout_for(&spec, request.timeout)
             .map_err(PrepareError::Timeout)?;
         let rref = request.target.clone();
-        let cluster_error = |e: &dyn std::fmt::Display| PrepareError::Cluster {
+        let cluster_error = |e: &kube::Error| PrepareError::Cluster {
             target: rref.to_string(),
-            detail: e.to_string(),
+            detail: super::run::api_message(e),
         };
         let live = object::get(&inner.client, &rref)
             .await

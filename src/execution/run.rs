@@ -20,13 +20,16 @@ use crate::policy::Confirmation;
 use tokio::sync::mpsc::Sender;
 use tokio_util::sync::CancellationToken;
 
-/// The server's message of an API error (raw), or the guard's refusal, or the error.
+/// The server's message of an API error (raw), or the guard's refusal, or what went wrong in words
+/// ("cannot reach the API server: Connection refused …", never kube's wrappers).
 #[must_use]
 pub fn api_message(error: &kube::Error) -> String {
     match error {
         kube::Error::Api(status) => format!("{} ({})", status.message, status.code),
-        other => crate::cluster::guard::refusal(other)
-            .map_or_else(|| other.to_string(), ToString::to_string),
+        other => crate::cluster::guard::refusal(other).map_or_else(
+            || crate::cluster::failure::Failure::from_kube(other).words(),
+            ToString::to_string,
+        ),
     }
 }
 
