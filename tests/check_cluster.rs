@@ -245,8 +245,17 @@ async fn a_clean_change_prints_the_diff_against_live_and_stores_nothing_also_rea
     live(&client, live_deployment("web", 1)).await;
     let base = deployment("web", 1);
     let head = deployment("web", 3);
+    // A second Kustomization the change does not feed: its objects are not sent.
+    let other_ks = KS
+        .replace("name: apps", "name: other")
+        .replace("./apps", "./other");
+    let other_cm = CONFIG.replace("name: settings", "name: untouched");
     let tmp = repo(
-        &[("apps/deployment.yaml", &base)],
+        &[
+            ("apps/deployment.yaml", &base),
+            ("clusters/dev/other.yaml", &other_ks),
+            ("other/config.yaml", &other_cm),
+        ],
         &[
             ("apps/deployment.yaml", &head),
             ("apps/config.yaml", CONFIG),
@@ -269,7 +278,14 @@ async fn a_clean_change_prints_the_diff_against_live_and_stores_nothing_also_rea
             stdout.contains("+ ConfigMap/apps/settings (created)"),
             "{stdout}"
         );
+        assert!(!stdout.contains("untouched"), "{stdout}");
         only_dry_runs(&server);
+        assert!(
+            !writes(&server)
+                .iter()
+                .any(|(_, p, _)| p.contains("untouched")),
+            "an object of a Kustomization the change does not feed was sent"
+        );
     }
     let api: Api<DynamicObject> = Api::namespaced_with(
         client.clone(),
@@ -340,6 +356,17 @@ async fn secret_values_never_reach_the_output() {
                 "{format}: {secret} shown:\n{stdout}\n{stderr}"
             );
         }
+        if format == "json" {
+            let doc: Value = serde_json::from_str(&stdout).unwrap();
+            let objects = doc["cluster"]["objects"].as_array().unwrap();
+            let creds = objects
+                .iter()
+                .find(|o| o["object"] == "Secret/apps/creds")
+                .unwrap();
+            assert_eq!(creds["result"], "changed");
+            assert_eq!(creds["fields"][0]["live"], "(hidden)");
+            assert_eq!(doc["cluster"]["context"], "fluxops-sim");
+        }
         if format == "text" {
             assert!(
                 stdout.contains(
@@ -394,4 +421,38 @@ async fn an_unreachable_cluster_or_unknown_context_cannot_check() {
     .await;
     assert_eq!(out.status.code(), Some(3));
     assert!(text(&out).1.contains("different contexts"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_multi_cluster_repository_needs_the_entry_the_context_runs() {
+    if !tool() {
+        return;
+    }
+    let (server, _client, _k, kubeconfig) = server().await;
+    let tmp = repo(
+        &[
+            ("clusters/prod/apps.yaml", KS),
+            ("apps/config.yaml", CONFIG),
+        ],
+        &[("apps/deployment.yaml", &deployment("web", 1))],
+    );
+    server.request_log().clear();
+    let out = check(args(tmp.path(), &kubeconfig, &["--cluster"])).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(stderr.contains("--entry"), "{stderr}");
+    assert!(writes(&server).is_empty());
+    let out = check(args(
+        tmp.path(),
+        &kubeconfig,
+        &["--cluster", "--entry", "prod"],
+    ))
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("+ Deployment/apps/web (created)"),
+        "{stdout}"
+    );
+    only_dry_runs(&server);
 }

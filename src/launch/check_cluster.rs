@@ -102,6 +102,18 @@ pub async fn dry_run(
     let Some(context) = wanted(args, kube)? else {
         return Ok(None);
     };
+    if analysis.repo.entries.len() > 1 {
+        let names: Vec<String> = analysis
+            .repo
+            .entries
+            .iter()
+            .filter_map(|e| e.cluster.clone())
+            .collect();
+        return Err(CannotCheck::Cluster(format!(
+            "--cluster: this repository has several cluster entry points (clusters/{{{}}}): name the one the context runs with --entry NAME",
+            names.join(",")
+        )));
+    }
     if analysis.built.is_none() {
         return Err(CannotCheck::Cluster(
             "--cluster dry-runs the built output, and nothing was built (--no-build, or neither `kustomize` nor `kubectl` on PATH)".to_owned(),
