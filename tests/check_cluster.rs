@@ -207,9 +207,11 @@ async fn a_selector_the_live_object_refuses_is_a_finding_at_its_line() {
     live(&client, live_deployment("web", 1)).await;
     // Git never had this Deployment (no base-to-head immutable change): only the live object can say no.
     let head = deployment("web-v2", 1);
+    // And a namespaced object without a namespace (no targetNamespace): kustomize-controller refuses it.
+    let nons = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nons\ndata:\n  a: b\n";
     let tmp = repo(
         &[("apps/config.yaml", CONFIG)],
-        &[("apps/deployment.yaml", &head)],
+        &[("apps/deployment.yaml", &head), ("apps/nons.yaml", nons)],
     );
     server.request_log().clear();
     let out = check(args(tmp.path(), &kubeconfig, &["--cluster", "fluxops-sim"])).await;
@@ -226,6 +228,11 @@ async fn a_selector_the_live_object_refuses_is_a_finding_at_its_line() {
         "{stdout}"
     );
     assert!(!stdout.contains("[immutable-field-changed]"), "{stdout}");
+    assert!(
+        stdout.contains("apps/nons.yaml:1: error[cluster-rejected]: ConfigMap/nons")
+            && stdout.contains("namespace not specified"),
+        "{stdout}"
+    );
     only_dry_runs(&server);
     let api: Api<DynamicObject> = Api::namespaced_with(
         client.clone(),

@@ -76,8 +76,8 @@ pub fn cluster_text(diff: &ClusterDiff) -> String {
                 reason,
                 message,
             } => out.push_str(&format!(
-                "  ! {object} refused ({code} {}): {}\n",
-                clean(reason),
+                "  ! {object} refused ({}): {}\n",
+                clean(&Verdict::status(*code, reason)),
                 clean(message)
             )),
         }

@@ -52,6 +52,18 @@ pub enum Verdict {
     },
 }
 
+impl Verdict {
+    /// `422 Invalid`, or only the reason when the API server was not asked (`NamespaceNotSpecified`).
+    #[must_use]
+    pub fn status(code: u16, reason: &str) -> String {
+        if code == 0 {
+            reason.to_owned()
+        } else {
+            format!("{code} {reason}")
+        }
+    }
+}
+
 /// One previewed object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -96,6 +108,29 @@ fn plan(objects: &[Value]) -> Vec<(ObjectKey, Value)> {
     let mut out: Vec<(ObjectKey, Value)> = by_key.into_iter().collect();
     out.sort_by_key(|(_, v)| order(v));
     out
+}
+
+fn annotation<'a>(obj: &'a Value, name: &str) -> Option<&'a str> {
+    obj.pointer("/metadata/annotations")?.get(name)?.as_str()
+}
+
+/// The object's `kustomize.toolkit.fluxcd.io/ssa` policy, lower-cased.
+fn ssa_policy(obj: &Value) -> Option<String> {
+    annotation(obj, "kustomize.toolkit.fluxcd.io/ssa").map(str::to_ascii_lowercase)
+}
+
+/// Why kustomize-controller does not apply `obj` at all (FLUX.md §7: `reconcile: disabled`, `ssa: Ignore`).
+fn skipped(obj: &Value) -> Option<String> {
+    if annotation(obj, "kustomize.toolkit.fluxcd.io/reconcile")
+        .is_some_and(|v| v.eq_ignore_ascii_case("disabled"))
+    {
+        return Some(
+            "kustomize.toolkit.fluxcd.io/reconcile: disabled: kustomize-controller does not apply it".to_owned(),
+        );
+    }
+    (ssa_policy(obj).as_deref() == Some("ignore")).then(|| {
+        "kustomize.toolkit.fluxcd.io/ssa: Ignore: kustomize-controller does not apply it".to_owned()
+    })
 }
 
 /// Whether a request failure means the cluster cannot be asked at all (not an answer about the object):
@@ -256,15 +291,31 @@ pub async fn preview(
             continue;
         };
         let mut key = key;
-        let mut obj = obj;
         if namespaced && key.namespace.is_empty() {
-            // kubectl and kustomize-controller put an object without a namespace in the default one.
-            key.namespace = "default".to_owned();
-            if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
-                meta.insert("namespace".to_owned(), Value::String(key.namespace.clone()));
-            }
+            // kustomize-controller refuses it before the API server is asked (FLUX.md §9).
+            out.push(Previewed {
+                object: key.to_string(),
+                key: key.clone(),
+                verdict: Verdict::Refused {
+                    code: 0,
+                    reason: "NamespaceNotSpecified".to_owned(),
+                    message: format!(
+                        "{}/{} namespace not specified: kustomize-controller applies no namespaced object without one (set metadata.namespace, or the Kustomization's targetNamespace)",
+                        key.kind, key.name
+                    ),
+                },
+            });
+            continue;
         } else if !namespaced {
             key.namespace.clear();
+        }
+        if let Some(why) = skipped(&obj) {
+            out.push(Previewed {
+                object: key.to_string(),
+                key: key.clone(),
+                verdict: Verdict::Unverified { why },
+            });
+            continue;
         }
         let path = super::restore::object_path(&resource, &key.namespace, &key.name);
         sendable.push((key, obj, resource, path));
@@ -288,6 +339,16 @@ pub async fn preview(
             // A live object that cannot be read (forbidden): the dry-run still says what the server thinks.
             Err(_) => None,
         };
+        if live.is_some() && ssa_policy(&obj).as_deref() == Some("ifnotpresent") {
+            out.push(Previewed {
+                object: key.to_string(),
+                key,
+                verdict: Verdict::Unverified {
+                    why: "kustomize.toolkit.fluxcd.io/ssa: IfNotPresent, and it exists: kustomize-controller leaves it as it is".to_owned(),
+                },
+            });
+            continue;
+        }
         let write: Api<DynamicObject> = super::restore::api_for(&dry, &resource, &key);
         let verdict = match write.patch(&key.name, &params, &Patch::Apply(&obj)).await {
             Ok(answer) => {
@@ -346,6 +407,20 @@ mod tests {
             ["Namespace", "CustomResourceDefinition", "Deployment"]
         );
         assert_eq!(planned[2].1["spec"]["replicas"], 2);
+    }
+
+    #[test]
+    fn objects_kustomize_controller_skips_are_not_sent() {
+        let with = |k: &str, v: &str| json!({"metadata": {"annotations": {k: v}}});
+        assert!(skipped(&with("kustomize.toolkit.fluxcd.io/reconcile", "disabled")).is_some());
+        assert!(skipped(&with("kustomize.toolkit.fluxcd.io/ssa", "Ignore")).is_some());
+        assert!(skipped(&with("kustomize.toolkit.fluxcd.io/ssa", "IfNotPresent")).is_none());
+        assert!(skipped(&with("kustomize.toolkit.fluxcd.io/ssa", "Merge")).is_none());
+        assert!(skipped(&json!({"metadata": {}})).is_none());
+        assert_eq!(
+            ssa_policy(&with("kustomize.toolkit.fluxcd.io/ssa", "IfNotPresent")).as_deref(),
+            Some("ifnotpresent")
+        );
     }
 
     #[test]

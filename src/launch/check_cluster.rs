@@ -80,7 +80,8 @@ fn touched(analysis: &Analysis) -> (Vec<Value>, Origins) {
 /// cluster says no to.
 fn rule_of(code: u16, message: &str) -> &'static rules::Rule {
     let lower = message.to_ascii_lowercase();
-    if lower.contains("field is immutable") || lower.contains("is immutable") {
+    // kustomize-controller's own detector (FLUX.md §9): `is immutable`, `immutable field` (CEL, webhooks).
+    if lower.contains("is immutable") || lower.contains("immutable field") {
         &rules::CLUSTER_IMMUTABLE
     } else if code == 403 && lower.contains("cannot ") && lower.contains("user \"") {
         &rules::CLUSTER_FORBIDDEN
@@ -170,8 +171,10 @@ pub async fn dry_run(
             file,
             line,
             format!(
-                "{}: context {} refuses the server-side dry-run ({code} {reason}): {message}",
-                p.object, connection.context
+                "{}: context {} refuses the server-side dry-run ({}): {message}",
+                p.object,
+                connection.context,
+                Verdict::status(*code, reason)
             ),
         ));
     }
