@@ -475,6 +475,8 @@ impl Store {
             String::new()
         };
         let key = ObjectKey::new(def.group_resource(), &namespace, &name);
+        // Seeded objects carry the API server's defaults, as every stored object of a real one does.
+        super::defaults::update_defaults(def, &mut obj);
         let mut state = self.write();
         let current = state.lookup(&key).cloned();
         let generation_bump = def.has_generation;
