@@ -358,3 +358,22 @@ fn a_dry_run_apply_answers_the_stored_shape() {
     assert_eq!(updated["data"], json!({"password": "cA=="}));
     assert!(updated.get("stringData").is_none());
 }
+
+#[test]
+fn seeded_deployments_carry_the_defaults() {
+    let store = Store::standard();
+    let seeded = store
+        .upsert(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "apps"},
+                       "spec": {"selector": {"matchLabels": {"app": "web"}},
+                                "template": {"metadata": {"labels": {"app": "web"}},
+                                             "spec": {"containers": [{"name": "web", "image": "web:latest"}]}}}}))
+        .unwrap();
+    assert_eq!(seeded["spec"]["replicas"], json!(1));
+    let c = &seeded["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(c["imagePullPolicy"], json!("Always"));
+    assert_eq!(c["terminationMessagePolicy"], json!("File"));
+    assert_eq!(
+        seeded["spec"]["template"]["spec"]["dnsPolicy"],
+        json!("ClusterFirst")
+    );
+}
