@@ -774,3 +774,57 @@ fn suspend_traps_and_load_errors_fire_at_their_file_and_line() {
         );
     }
 }
+
+/// With builds too, every error on a shared fleet is explained by the data, not by the check: a path the
+/// snapshot does not hold (`path-not-found`, as above), a file a kustomization lists that the snapshot does not
+/// hold (it keeps only files with Flux objects: kustomize's `lstat|open …: no such file or directory` names it, and
+/// it is in neither the fleet nor its context tree), or a remote resource (no network here).
+#[test]
+fn shared_fleets_have_no_false_errors_with_builds() {
+    if fluxops::check::tool::detect().is_none() {
+        eprintln!("no kustomize/kubectl: skipped");
+        return;
+    }
+    let fleets = fleets_dir();
+    for entry in std::fs::read_dir(&fleets).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with('_') {
+            continue;
+        }
+        let mut a = args(&dir);
+        a.no_build = false;
+        let report = check_report(&a).unwrap();
+        let absent = |p: &str| {
+            let p = p.trim_start_matches("./");
+            !dir.join(p).exists()
+                && !fleets
+                    .join("_kustomize-context")
+                    .join(&name)
+                    .join(p)
+                    .exists()
+        };
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+        {
+            match f.rule {
+                "path-not-found" => {}
+                "build-failed" => {
+                    // `lstat ./a/b.yaml: no such file…`, `open ./a/c.yaml: no such file…`.
+                    let missing = f
+                        .message
+                        .split_once(": no such file or directory")
+                        .and_then(|(before, _)| before.rsplit(' ').next());
+                    let remote = f.message.contains("https://");
+                    assert!(
+                        remote || missing.is_some_and(absent),
+                        "{name}: a build failure the data does not explain: {f:?}"
+                    );
+                }
+                other => panic!("{name}: {other}: {f:?}"),
+            }
+        }
+    }
+}
