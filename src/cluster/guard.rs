@@ -12,8 +12,12 @@
 //!   `dryRun=All` in the query, an execute permit as they are. A permit is issued only for an allowed policy
 //!   decision (`Permit::issue` refuses a denied or fail-closed one), and only `execution` issues them after its
 //!   checks (docs/ACTIONS.md, "Safety below the UI").
-//! - In **read-only** mode an opener derives only closed clients: nothing but reads and self-reviews, dry-runs
-//!   included (their admission webhooks may have side effects).
+//! - In **read-only** mode an opener derives only closed clients for executions: nothing but reads and
+//!   self-reviews, dry-runs included (their admission webhooks may have side effects).
+//! - **Dry-run only** (`Opener::dry_run_only`, for `fluxops check --cluster`): a [`Permit`] issued at
+//!   [`Stage::DryRun`] by construction (`Permit::dry_run_only`, no policy decision: nothing can be stored), so
+//!   every write it lets through carries `dryRun=All`; the one exception to read-only mode, because the guard
+//!   proves each request is a dry-run (docs/CHECK.md, "Safety").
 //!
 //! The read allow-list ([`permits`]):
 //! - `GET` and `HEAD` (get, list, watch, logs, discovery, `/version`), except the `exec`, `attach`,
