@@ -272,6 +272,7 @@ impl Command {
             Command::Follow(a) => Some(&a.cluster),
             Command::Graph(a) => Some(&a.cluster),
             Command::Watch(a) => Some(&a.cluster),
+            Command::Check(a) => Some(&a.kube),
             Command::Action(ActionArgs {
                 command: ActionCommand::Run(run),
             }) => Some(&run.cluster),
@@ -294,7 +295,6 @@ impl Command {
             | Command::Policy(_)
             | Command::Rbac(_)
             | Command::Audit(_)
-            | Command::Check(_)
             | Command::Hook(_)
             | Command::Runbook(_) => None,
         }

@@ -92,7 +92,7 @@ async fn run(cli: &Cli, cluster: &ClusterArgs) -> (ExitCode, Option<i32>) {
         Some(Command::Policy(args)) => return (launch::policy::run(args), None),
         Some(Command::Rbac(args)) => return (launch::rbac::run(args), None),
         Some(Command::Audit(args)) => return (launch::audit::run(args), None),
-        Some(Command::Check(args)) => return (launch::check::run(args), None),
+        Some(Command::Check(args)) => return (launch::check::run(args, cluster).await, None),
         Some(Command::Hook(args)) => return (launch::check::hook(args), None),
         Some(Command::Runbook(args)) => return (launch::runbook::run(args, cluster).await, None),
         Some(Command::Snapshot(args)) => return (launch::snapshot::run(args, cluster).await, None),

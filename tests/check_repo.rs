@@ -35,6 +35,7 @@ fn args(path: &Path) -> CheckArgs {
         output: CheckFormat::Text,
         fail_on: FailOnArg::Error,
         no_build: true,
+        kube: fluxops::cli::ClusterArgs::default(),
     }
 }
 
@@ -716,4 +717,114 @@ fn build_rules_fire_at_the_kustomization_that_builds() {
     assert_eq!(cm["data"]["region"], "eu-west-1");
     assert_eq!(cm["data"]["tier"], "gold");
     assert_eq!(vars.objects.len(), 1);
+}
+
+/// The rules the injected-case test above does not inject: both suspend traps and a file that does not parse,
+/// each at the file and line of the object (the child for suspend-reverted, the health-checking parent for
+/// suspended-health-checked, the broken document for load-error).
+#[test]
+fn suspend_traps_and_load_errors_fire_at_their_file_and_line() {
+    let (_tmp, root) = fleet_copy("bjw-s-labs__home-ops@2022-06");
+    let orch = root.join("k8s/clusters/cluster-0/flux/orchestration");
+    let rel = |p: &Path| p.strip_prefix(&root).unwrap().display().to_string();
+    let mut expected: BTreeMap<&str, (String, usize)> = BTreeMap::new();
+    // A child whose manifest says suspend: false: its parent (which applies this directory) resumes it.
+    let f = orch.join("dev.yaml");
+    let l = append(&f, &ks("inj-suspend-false", "  suspend: false\n"));
+    expected.insert("suspend-reverted", (rel(&f), l));
+    // A suspended Kustomization another one health-checks.
+    let f = orch.join("media.yaml");
+    append(&f, &ks("inj-suspended", "  suspend: true\n"));
+    let l = append(
+        &f,
+        &ks(
+            "inj-waits",
+            "  healthChecks:\n    - apiVersion: kustomize.toolkit.fluxcd.io/v1\n      kind: Kustomization\n      name: inj-suspended\n      namespace: flux-system\n",
+        ),
+    );
+    expected.insert("suspended-health-checked", (rel(&f), l));
+    // A document that does not parse.
+    let f = orch.join("zz-broken.yaml");
+    let l = append(
+        &f,
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: [broken\n",
+    );
+    let report = check_report(&args(&root)).unwrap();
+    for (rule, (file, line)) in &expected {
+        let found = at(&report.findings, rule);
+        assert!(
+            found.contains(&(file.clone(), Some(*line))),
+            "{rule}: expected at {file}:{line}, found {found:?}"
+        );
+    }
+    let broken = at(&report.findings, "load-error");
+    let file = rel(&f);
+    assert!(
+        broken
+            .iter()
+            .any(|(f, line)| *f == file && line.is_some_and(|n| n >= l && n <= l + 4)),
+        "load-error: expected in {file} at or below line {l}, found {broken:?}"
+    );
+    // Nothing else was injected: the untouched fleet's own findings aside, no new rule fires.
+    let clean = check_report(&args(&fleet_copy("bjw-s-labs__home-ops@2022-06").1)).unwrap();
+    for rule in ["suspend-reverted", "suspended-health-checked", "load-error"] {
+        assert!(
+            at(&clean.findings, rule).is_empty(),
+            "{rule} on the clean fleet"
+        );
+    }
+}
+
+/// With builds too, every error on a shared fleet is explained by the data, not by the check: a path the
+/// snapshot does not hold (`path-not-found`, as above), a file a kustomization lists that the snapshot does not
+/// hold (it keeps only files with Flux objects: kustomize's `lstat|open …: no such file or directory` names it, and
+/// it is in neither the fleet nor its context tree), or a remote resource (no network here).
+#[test]
+fn shared_fleets_have_no_false_errors_with_builds() {
+    if fluxops::check::tool::detect().is_none() {
+        eprintln!("no kustomize/kubectl: skipped");
+        return;
+    }
+    let fleets = fleets_dir();
+    for entry in std::fs::read_dir(&fleets).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with('_') {
+            continue;
+        }
+        let mut a = args(&dir);
+        a.no_build = false;
+        let report = check_report(&a).unwrap();
+        let absent = |p: &str| {
+            let p = p.trim_start_matches("./");
+            !dir.join(p).exists()
+                && !fleets
+                    .join("_kustomize-context")
+                    .join(&name)
+                    .join(p)
+                    .exists()
+        };
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+        {
+            match f.rule {
+                "path-not-found" => {}
+                "build-failed" => {
+                    // `lstat ./a/b.yaml: no such file…`, `open ./a/c.yaml: no such file…`.
+                    let missing = f
+                        .message
+                        .split_once(": no such file or directory")
+                        .and_then(|(before, _)| before.rsplit(' ').next());
+                    let remote = f.message.contains("https://");
+                    assert!(
+                        remote || missing.is_some_and(absent),
+                        "{name}: a build failure the data does not explain: {f:?}"
+                    );
+                }
+                other => panic!("{name}: {other}: {f:?}"),
+            }
+        }
+    }
 }

@@ -23,6 +23,66 @@ pub struct Report {
     /// What the changed files feed, when a base was compared.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub impact: Option<Impact>,
+    /// The server-side dry-run against a live cluster (`--cluster`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterDiff>,
+}
+
+/// What `--cluster` found: per object, created / unchanged / changed fields / refused (docs/CHECK.md).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterDiff {
+    /// The kubeconfig context.
+    pub context: String,
+    /// The API server URL.
+    pub server: String,
+    pub objects: Vec<crate::execution::preview::Previewed>,
+}
+
+/// The diff against live as text: `+` created, `=` unchanged, `~` changed (its fields below), `!` refused,
+/// `?` not dry-run (its namespace or CRD is new). Sanitised.
+#[must_use]
+pub fn cluster_text(diff: &ClusterDiff) -> String {
+    use crate::execution::preview::Verdict;
+    let mut out = format!(
+        "dry-run against context {} ({}), {} object(s):\n",
+        clean(&diff.context),
+        clean(&diff.server),
+        diff.objects.len()
+    );
+    for p in &diff.objects {
+        let object = clean(&p.object);
+        match &p.verdict {
+            Verdict::Created => out.push_str(&format!("  + {object} (created)\n")),
+            Verdict::Unchanged => out.push_str(&format!("  = {object} (unchanged)\n")),
+            Verdict::Changed { fields } => {
+                out.push_str(&format!("  ~ {object} (changed)\n"));
+                for f in fields {
+                    let side =
+                        |v: &Option<String>| v.clone().unwrap_or_else(|| "(absent)".to_owned());
+                    out.push_str(&format!(
+                        "      {}: {} → {}\n",
+                        clean(&f.path),
+                        clean(&side(&f.live)),
+                        clean(&side(&f.applied))
+                    ));
+                }
+            }
+            Verdict::Unverified { why } => {
+                out.push_str(&format!("  ? {object} (not dry-run: {})\n", clean(why)));
+            }
+            Verdict::Refused {
+                code,
+                reason,
+                message,
+            } => out.push_str(&format!(
+                "  ! {object} refused ({}): {}\n",
+                clean(&Verdict::status(*code, reason)),
+                clean(message)
+            )),
+        }
+    }
+    out
 }
 
 impl Report {
@@ -58,6 +118,9 @@ pub fn text(report: &Report) -> String {
     }
     if let Some(impact) = &report.impact {
         out.push_str(&super::impact::text(impact));
+    }
+    if let Some(diff) = &report.cluster {
+        out.push_str(&cluster_text(diff));
     }
     for note in &report.notes {
         out.push_str(&format!("note: {}\n", clean(note)));

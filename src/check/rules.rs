@@ -142,6 +142,24 @@ pub const BASE_UNAVAILABLE: Rule = rule(
     "no base revision to compare with: immutable-field changes were not checked",
     "pass --base REV, or set an upstream branch (git branch --set-upstream-to)",
 );
+pub const CLUSTER_IMMUTABLE: Rule = rule(
+    "cluster-immutable",
+    Severity::Error,
+    "the live cluster refuses the change: a field of the live object cannot change in place (runbook recreate-immutable)",
+    "recreate the object (delete it first, or annotate it kustomize.toolkit.fluxcd.io/force: enabled); runbook recreate-immutable",
+);
+pub const CLUSTER_REJECTED: Rule = rule(
+    "cluster-rejected",
+    Severity::Error,
+    "the live cluster refuses the object's server-side dry-run (an admission webhook, a quota, validation, a missing namespace or CRD)",
+    "fix the object, or what the cluster requires, as the server's message says, before pushing",
+);
+pub const CLUSTER_FORBIDDEN: Rule = rule(
+    "cluster-forbidden",
+    Severity::Warning,
+    "the checking identity may not dry-run the object: it was not checked against the cluster",
+    "check with a context allowed to patch it (kubectl auth can-i patch KIND -n NAMESPACE)",
+);
 
 /// Every rule, in the order docs/CHECK.md lists them.
 pub const RULES: &[Rule] = &[
@@ -164,6 +182,9 @@ pub const RULES: &[Rule] = &[
     BUILD_TOOL_MISSING,
     IMMUTABLE_FIELD,
     BASE_UNAVAILABLE,
+    CLUSTER_IMMUTABLE,
+    CLUSTER_REJECTED,
+    CLUSTER_FORBIDDEN,
 ];
 
 /// The rule with this id.

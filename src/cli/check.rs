@@ -35,9 +35,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
 
-    /// Server-side dry-run the changed objects against this kubeconfig context (not built yet: exit 3).
-    #[arg(long = "cluster", value_name = "NAME")]
-    pub cluster: Option<String>,
+    /// Server-side dry-run (dryRun=All) the objects the change touches against a live cluster and print the
+    /// diff against live: this kubeconfig context, or the current one when NAME is left out (put PATH before
+    /// a bare --cluster).
+    #[arg(long = "cluster", value_name = "NAME", num_args = 0..=1)]
+    pub cluster: Option<Option<String>>,
 
     /// Check only this `clusters/<NAME>` entry point of a multi-cluster repository (default: each one).
     #[arg(long, value_name = "NAME")]
@@ -54,6 +56,10 @@ pub struct CheckArgs {
     /// Do not build (no kustomize): graph and timing findings only.
     #[arg(long)]
     pub no_build: bool,
+
+    /// The cluster of `--cluster` (`--context NAME` or `--kubeconfig FILE` alone imply `--cluster`).
+    #[command(flatten)]
+    pub kube: super::ClusterArgs,
 }
 
 /// `fluxops hook`.

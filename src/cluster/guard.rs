@@ -12,8 +12,12 @@
 //!   `dryRun=All` in the query, an execute permit as they are. A permit is issued only for an allowed policy
 //!   decision (`Permit::issue` refuses a denied or fail-closed one), and only `execution` issues them after its
 //!   checks (docs/ACTIONS.md, "Safety below the UI").
-//! - In **read-only** mode an opener derives only closed clients: nothing but reads and self-reviews, dry-runs
-//!   included (their admission webhooks may have side effects).
+//! - In **read-only** mode an opener derives only closed clients for executions: nothing but reads and
+//!   self-reviews, dry-runs included (their admission webhooks may have side effects).
+//! - **Dry-run only** (`Opener::dry_run_only`, for `fluxops check --cluster`): a [`Permit`] issued at
+//!   [`Stage::DryRun`] by construction (`Permit::dry_run_only`, no policy decision: nothing can be stored), so
+//!   every write it lets through carries `dryRun=All`; the one exception to read-only mode, because the guard
+//!   proves each request is a dry-run (docs/CHECK.md, "Safety").
 //!
 //! The read allow-list ([`permits`]):
 //! - `GET` and `HEAD` (get, list, watch, logs, discovery, `/version`), except the `exec`, `attach`,
@@ -166,6 +170,24 @@ impl Permit {
             .contains(&(method.as_str().to_owned(), path.to_owned()));
         let dry = query.is_some_and(|q| q.split('&').any(|kv| kv == "dryRun=All"));
         listed && (self.stage == Stage::Execute || dry)
+    }
+
+    /// A permit for `scope` at [`Stage::DryRun`] only, needing no policy decision: its requests are
+    /// server-side dry-runs (`dryRun=All`, enforced by [`Permit::covers`]) that store nothing. Issued by
+    /// `execution::preview` (`fluxops check --cluster`), the one caller; it can never become an execute permit.
+    #[must_use]
+    pub(crate) fn dry_run_only(
+        execution: &str,
+        scope: impl IntoIterator<Item = (Method, String)>,
+    ) -> Self {
+        Self {
+            execution: execution.to_owned(),
+            stage: Stage::DryRun,
+            scope: scope
+                .into_iter()
+                .map(|(m, p)| (m.as_str().to_owned(), p))
+                .collect(),
+        }
     }
 
     #[must_use]
@@ -322,6 +344,27 @@ impl Opener {
     }
 }
 
+impl Opener {
+    /// A client that may send exactly `permit`'s requests, each only as a server-side dry-run: `None` unless
+    /// the permit is at [`Stage::DryRun`]. Unlike [`Opener::permitted`], read-only mode does not close it: the
+    /// guard proves every write it lets through carries `dryRun=All` in its query, which the API server
+    /// stores nothing for (and which it refuses to send to an admission webhook that declares side effects).
+    /// Used by `fluxops check --cluster` only (docs/CHECK.md, "Safety").
+    ///
+    /// # Errors
+    /// What `kube::Client::try_from` fails with.
+    pub(crate) fn dry_run_only(&self, permit: Permit) -> Option<Result<kube::Client, kube::Error>> {
+        if permit.stage != Stage::DryRun {
+            return None;
+        }
+        let rule = Rule::Permitted(Arc::new(permit));
+        Some(
+            kube::client::ClientBuilder::try_from(self.config.clone())
+                .map(|b| b.with_layer(&Guard { rule }).build()),
+        )
+    }
+}
+
 /// The refusal inside a kube error, if the error is one.
 #[must_use]
 pub fn refusal(error: &kube::Error) -> Option<&Refused> {
@@ -424,6 +467,46 @@ mod tests {
         assert_eq!(
             Rule::Closed { readonly: true }.refuse(&Method::PATCH, path, None),
             Some(READ_ONLY)
+        );
+    }
+
+    #[test]
+    fn a_dry_run_only_permit_never_lets_a_real_write_through() {
+        let path = "/apis/apps/v1/namespaces/apps/deployments/web";
+        let permit = Permit::dry_run_only("check", vec![(Method::PATCH, path.to_owned())]);
+        assert_eq!(permit.stage(), Stage::DryRun);
+        let rule = Rule::Permitted(Arc::new(permit));
+        assert_eq!(
+            rule.refuse(
+                &Method::PATCH,
+                path,
+                Some("dryRun=All&fieldManager=fluxops&force=true")
+            ),
+            None
+        );
+        for query in [
+            None,
+            Some("fieldManager=fluxops&force=true"),
+            Some("dryRun=all"),
+            Some("dryRun=All2"),
+            Some("xdryRun=All"),
+        ] {
+            assert!(
+                rule.refuse(&Method::PATCH, path, query).is_some(),
+                "{query:?}"
+            );
+        }
+        assert!(
+            rule.refuse(&Method::DELETE, path, Some("dryRun=All"))
+                .is_some()
+        );
+        assert!(
+            rule.refuse(
+                &Method::PATCH,
+                "/apis/apps/v1/namespaces/apps/deployments/other",
+                Some("dryRun=All")
+            )
+            .is_some()
         );
     }
 

@@ -38,6 +38,7 @@ mod job_steps;
 pub mod object;
 pub mod patch;
 pub mod prepare;
+pub mod preview;
 pub mod report;
 pub mod restore;
 pub mod restore_action;

@@ -7,7 +7,7 @@ use crate::check::{
     self, EXIT_CANNOT_CHECK, FailOn, build, git, graph_rules, impact, load, rules, sarif,
     timing_rules, tool,
 };
-use crate::cli::{CheckArgs, CheckFormat, FailOnArg, HookArgs, HookCommand};
+use crate::cli::{CheckArgs, CheckFormat, ClusterArgs, FailOnArg, HookArgs, HookCommand};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,16 +17,31 @@ use std::process::ExitCode;
 pub enum CannotCheck {
     #[error(transparent)]
     Repo(#[from] crate::flux::repo::RepoError),
-    #[error("--cluster: the server-side dry-run against a live cluster is not built yet")]
-    ClusterNotBuilt,
+    /// `--cluster`: the cluster cannot be asked (kubeconfig, context, unreachable), in words.
+    #[error("{0}")]
+    Cluster(String),
     #[error("{0}")]
     Other(String),
 }
 
-/// Runs `fluxops check`.
-#[must_use]
-pub fn run(args: &CheckArgs) -> ExitCode {
-    match check_report(args) {
+/// Runs `fluxops check` (`cluster`: the cluster flags from both sides of the subcommand).
+pub async fn run(args: &CheckArgs, cluster: &ClusterArgs) -> ExitCode {
+    let result = match check_analysis(args) {
+        Ok((mut report, analysis)) => {
+            match super::check_cluster::dry_run(args, cluster, &analysis).await {
+                Ok(Some((diff, findings))) => {
+                    report.findings.extend(findings);
+                    check::normalise(&mut report.findings);
+                    report.cluster = Some(diff);
+                    Ok(report)
+                }
+                Ok(None) => Ok(report),
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(report) => {
             let fail_on = match args.fail_on {
                 FailOnArg::Error => FailOn::Error,
@@ -57,14 +72,29 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     }
 }
 
-/// The report of `fluxops check` for `args` (what [`run`] prints).
+/// The report of `fluxops check` for `args` without `--cluster` (what [`run`] prints then).
 ///
 /// # Errors
 /// The repository cannot be checked (see [`CannotCheck`]).
 pub fn check_report(args: &CheckArgs) -> Result<Report, CannotCheck> {
-    if args.cluster.is_some() {
-        return Err(CannotCheck::ClusterNotBuilt);
-    }
+    check_analysis(args).map(|(report, _)| report)
+}
+
+/// What the repository check leaves for `--cluster`: the one loaded repository, its builds, and the
+/// Kustomizations the change feeds (`None`: no base, every build counts as changed).
+#[derive(Debug)]
+pub struct Analysis {
+    pub repo: load::Repository,
+    /// `None`: nothing was built (`--no-build`, or no build tool).
+    pub built: Option<Vec<build::Built>>,
+    pub fed: Option<std::collections::BTreeSet<String>>,
+}
+
+/// The report without `--cluster`, and what it computed on the way.
+///
+/// # Errors
+/// The repository cannot be checked (see [`CannotCheck`]).
+pub fn check_analysis(args: &CheckArgs) -> Result<(Report, Analysis), CannotCheck> {
     let root: PathBuf = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
     let repo = load::load(&root, args.entry.as_deref())?;
     let mut report = Report {
@@ -109,6 +139,7 @@ pub fn check_report(args: &CheckArgs) -> Result<Report, CannotCheck> {
         report.findings.extend(outcome.findings);
         head_built = Some(outcome.built);
     }
+    let mut fed = None;
     match base_revision(&root, args.base.as_deref())? {
         None => report.findings.push(check::Finding::new(
             &rules::BASE_UNAVAILABLE,
@@ -120,6 +151,7 @@ pub fn check_report(args: &CheckArgs) -> Result<Report, CannotCheck> {
             let changed = git::changed_files(&root, &rev).map_err(CannotCheck::Other)?;
             let mut impact = impact::compute(&repo, &repo.tree, &changed);
             impact.base = label.clone();
+            fed = Some(impact.fed.iter().map(|f| f.object.clone()).collect());
             report.impact = Some(impact);
             if let (Some(tool), Some(head)) = (&tool, &head_built) {
                 let found = immutable_findings(&root, &rev, args.entry.as_deref(), tool, &repo, head)?;
@@ -129,7 +161,14 @@ pub fn check_report(args: &CheckArgs) -> Result<Report, CannotCheck> {
         }
     }
     check::normalise(&mut report.findings);
-    Ok(report)
+    Ok((
+        report,
+        Analysis {
+            repo,
+            built: head_built,
+            fed,
+        },
+    ))
 }
 
 /// The base revision (commit, and how to name it): `--base` (an error when it names no commit), else the

@@ -47,6 +47,14 @@ pub(super) fn apply_defaults(
     }
 }
 
+/// The defaults the API server applies to the spec on every update too (it defaults each decoded object, a
+/// dry-run included): a workload's pod template after a patch that replaced its containers list.
+pub(super) fn update_defaults(def: &ResourceDef, obj: &mut Value) {
+    if let (Some(map), "Deployment") = (obj.as_object_mut(), def.kind) {
+        deployment_defaults(map);
+    }
+}
+
 fn namespace_defaults(map: &mut Map<String, Value>, name: &str) {
     if let Some(Value::Object(meta)) = map.get_mut("metadata") {
         let labels = meta.entry("labels").or_insert_with(|| json!({}));

@@ -297,3 +297,83 @@ fn deleting_a_namespace_deletes_what_it_contains() {
             .is_some()
     );
 }
+
+/// A dry-run answers what a real write would store: the API server defaults and converts every decoded object,
+/// dry-run or not (a `flux diff`-style comparison of the answer with the live object relies on it).
+#[test]
+fn a_dry_run_apply_answers_the_stored_shape() {
+    let store = Store::standard();
+    let deploy = |replicas: u32| {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "apps"},
+               "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "web"}},
+                        "template": {"metadata": {"labels": {"app": "web"}},
+                                     "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}})
+    };
+    let key = ObjectKey::new(GroupResource::new("apps", "deployments"), "apps", "web");
+    let live = store
+        .patch(
+            &key,
+            &Patch::Apply(deploy(1)),
+            Subresource::Main,
+            &WriteOptions::manager("k"),
+        )
+        .unwrap();
+    let answer = store
+        .patch(
+            &key,
+            &Patch::Apply(deploy(3)),
+            Subresource::Main,
+            &WriteOptions::dry_run(),
+        )
+        .unwrap();
+    assert_eq!(answer["spec"]["replicas"], json!(3));
+    let container = |v: &Value| v["spec"]["template"]["spec"]["containers"][0].clone();
+    assert_eq!(container(&answer), container(&live), "defaults kept");
+    assert_eq!(container(&answer)["imagePullPolicy"], json!("IfNotPresent"));
+
+    let secret = ObjectKey::core("secrets", "apps", "creds");
+    let body = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds", "namespace": "apps"},
+                      "stringData": {"password": "p"}});
+    let created = store
+        .patch(
+            &secret,
+            &Patch::Apply(body.clone()),
+            Subresource::Main,
+            &WriteOptions::dry_run(),
+        )
+        .unwrap();
+    assert_eq!(created["data"], json!({"password": "cA=="}));
+    assert!(created.get("stringData").is_none());
+    store
+        .patch(&secret, &Patch::Apply(json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds", "namespace": "apps"}, "data": {"password": "eA=="}})), Subresource::Main, &WriteOptions::manager("k"))
+        .unwrap();
+    let updated = store
+        .patch(
+            &secret,
+            &Patch::Apply(body),
+            Subresource::Main,
+            &WriteOptions::dry_run(),
+        )
+        .unwrap();
+    assert_eq!(updated["data"], json!({"password": "cA=="}));
+    assert!(updated.get("stringData").is_none());
+}
+
+#[test]
+fn seeded_deployments_carry_the_defaults() {
+    let store = Store::standard();
+    let seeded = store
+        .upsert(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "apps"},
+                       "spec": {"selector": {"matchLabels": {"app": "web"}},
+                                "template": {"metadata": {"labels": {"app": "web"}},
+                                             "spec": {"containers": [{"name": "web", "image": "web:latest"}]}}}}))
+        .unwrap();
+    assert_eq!(seeded["spec"]["replicas"], json!(1));
+    let c = &seeded["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(c["imagePullPolicy"], json!("Always"));
+    assert_eq!(c["terminationMessagePolicy"], json!("File"));
+    assert_eq!(
+        seeded["spec"]["template"]["spec"]["dnsPolicy"],
+        json!("ClusterFirst")
+    );
+}

@@ -189,6 +189,7 @@ impl Store {
             &now,
         );
         if opts.dry_run {
+            super::secret::merge_string_data(&mut obj);
             return Ok(Arc::new(obj));
         }
         Ok(self.commit(&mut state, &key, ChangeType::Added, obj))
@@ -376,6 +377,7 @@ impl Store {
                     };
                 }
                 preserve_system_meta(&current, &mut obj);
+                super::defaults::update_defaults(def, &mut obj);
                 obj
             }
         };
@@ -403,6 +405,8 @@ impl Store {
             &now_rfc3339(),
         );
         if opts.dry_run {
+            // The answer is what would be stored: a Secret's stringData already in data.
+            super::secret::merge_string_data(&mut next);
             return Ok(Arc::new(next));
         }
         Ok(self.commit(&mut state, key, ChangeType::Modified, next))
@@ -471,6 +475,8 @@ impl Store {
             String::new()
         };
         let key = ObjectKey::new(def.group_resource(), &namespace, &name);
+        // Seeded objects carry the API server's defaults, as every stored object of a real one does.
+        super::defaults::update_defaults(def, &mut obj);
         let mut state = self.write();
         let current = state.lookup(&key).cloned();
         let generation_bump = def.has_generation;

@@ -1,0 +1,230 @@
+//! `fluxops check --cluster`: wiring only (docs/CHECK.md, "Against a live cluster"). Takes the objects the
+//! change touches from the check already made (the one loaded repository and its builds, `check::Analysis`:
+//! no second load), connects with the kubeconfig flags every command takes, has `execution::preview`
+//! server-side dry-run them, and turns the server's refusals into findings at the file and line that define the
+//! object.
+
+use super::check::{Analysis, CannotCheck};
+use crate::check::output::ClusterDiff;
+use crate::check::{Finding, immutable, rules};
+use crate::cli::{CheckArgs, ClusterArgs};
+use crate::cluster::ConnectOptions;
+use crate::execution::preview::{self, Verdict};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How long the first question to the API server may take before the check says it cannot check.
+pub const REACH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The context `--cluster` names (`Some(None)`: the current one), or `None` when no cluster check was asked.
+///
+/// # Errors
+/// `--cluster NAME` and `--context OTHER` contradict each other; `-n`/`-A` (a check reads every namespace the
+/// change touches).
+pub fn wanted(args: &CheckArgs, kube: &ClusterArgs) -> Result<Option<Option<String>>, CannotCheck> {
+    if kube.namespace.is_some() || kube.all_namespaces {
+        return Err(CannotCheck::Cluster(
+            "-n/--namespace and -A are not used by `fluxops check`: --cluster dry-runs every object the change touches, in its own namespace".to_owned(),
+        ));
+    }
+    let named = args.cluster.clone().flatten();
+    match (&named, &kube.context) {
+        (Some(a), Some(b)) if a != b => Err(CannotCheck::Cluster(format!(
+            "--cluster {a} and --context {b} name different contexts"
+        ))),
+        _ if args.cluster.is_none() && kube.context.is_none() && kube.kubeconfig.is_none() => {
+            Ok(None)
+        }
+        _ => Ok(Some(named.or_else(|| kube.context.clone()))),
+    }
+}
+
+/// Where each built object is defined: file and line.
+type Origins = BTreeMap<immutable::Key, (PathBuf, Option<usize>)>;
+
+/// The objects the change touches: the built output of every Kustomization it feeds (each build when there
+/// is no base), with where each is defined (the defining file, else the Kustomization's).
+fn touched(analysis: &Analysis) -> (Vec<Value>, Origins) {
+    let index = immutable::index(&analysis.repo);
+    let mut objects = Vec::new();
+    let mut origin = BTreeMap::new();
+    for built in analysis.built.iter().flatten() {
+        let name = built.target.rref.to_string();
+        if analysis
+            .fed
+            .as_ref()
+            .is_some_and(|fed| !fed.contains(&name))
+        {
+            continue;
+        }
+        for obj in &built.objects {
+            let Some(key) = immutable::key(obj) else {
+                continue;
+            };
+            let (file, line) = index.locate(&key);
+            let place = if file.as_os_str().is_empty() {
+                (built.target.file.clone(), built.target.line)
+            } else {
+                (file, line)
+            };
+            origin.insert(key, place);
+            objects.push(obj.clone());
+        }
+    }
+    (objects, origin)
+}
+
+/// The rule of a refusal: an immutable field, the checking identity's own RBAC, or anything else the
+/// cluster says no to.
+fn rule_of(code: u16, message: &str) -> &'static rules::Rule {
+    let lower = message.to_ascii_lowercase();
+    // kustomize-controller's own detector (FLUX.md §9): `is immutable`, `immutable field` (CEL, webhooks).
+    if lower.contains("is immutable") || lower.contains("immutable field") {
+        &rules::CLUSTER_IMMUTABLE
+    } else if code == 403 && lower.contains("cannot ") && lower.contains("user \"") {
+        &rules::CLUSTER_FORBIDDEN
+    } else {
+        &rules::CLUSTER_REJECTED
+    }
+}
+
+/// Runs the cluster half of the check when asked: the diff against live and the findings of its refusals.
+///
+/// # Errors
+/// The cluster cannot be checked ([`CannotCheck::Cluster`], exit 3): flags that contradict, nothing built,
+/// a kubeconfig or context that does not work, an unreachable API server.
+pub async fn dry_run(
+    args: &CheckArgs,
+    kube: &ClusterArgs,
+    analysis: &Analysis,
+) -> Result<Option<(ClusterDiff, Vec<Finding>)>, CannotCheck> {
+    let Some(context) = wanted(args, kube)? else {
+        return Ok(None);
+    };
+    if analysis.repo.entries.len() > 1 {
+        let names: Vec<String> = analysis
+            .repo
+            .entries
+            .iter()
+            .filter_map(|e| e.cluster.clone())
+            .collect();
+        return Err(CannotCheck::Cluster(format!(
+            "--cluster: this repository has several cluster entry points (clusters/{{{}}}): name the one the context runs with --entry NAME",
+            names.join(",")
+        )));
+    }
+    if analysis.built.is_none() {
+        return Err(CannotCheck::Cluster(
+            "--cluster dry-runs the built output, and nothing was built (--no-build, or neither `kustomize` nor `kubectl` on PATH)".to_owned(),
+        ));
+    }
+    let options = ConnectOptions {
+        kubeconfig: kube.kubeconfig.clone(),
+        context,
+        readonly: kube.readonly,
+        ..ConnectOptions::default()
+    };
+    let connection = crate::cluster::client::connect(&options)
+        .await
+        .map_err(|e| CannotCheck::Cluster(format!("--cluster: {e}")))?;
+    crate::cluster::client::check_reachable(&connection, REACH_TIMEOUT)
+        .await
+        .map_err(|e| CannotCheck::Cluster(format!("--cluster: {e}")))?;
+    let (objects, origin) = touched(analysis);
+    let previewed = preview::preview(&connection, &objects).await.map_err(|e| {
+        CannotCheck::Cluster(format!(
+            "--cluster: cannot check against context '{}' ({}): {e}",
+            connection.context, connection.server
+        ))
+    })?;
+    let mut findings = Vec::new();
+    for p in &previewed {
+        let Verdict::Refused {
+            code,
+            reason,
+            message,
+        } = &p.verdict
+        else {
+            continue;
+        };
+        let key: immutable::Key = (
+            p.key.group.clone(),
+            p.key.kind.clone(),
+            p.key.namespace.clone(),
+            p.key.name.clone(),
+        );
+        let (file, line) = origin
+            .get(&key)
+            .or_else(|| {
+                // A namespace the preview filled in, or one a cluster-scoped kind does not have.
+                origin
+                    .iter()
+                    .find(|(k, _)| k.0 == key.0 && k.1 == key.1 && k.3 == key.3)
+                    .map(|(_, v)| v)
+            })
+            .cloned()
+            .unwrap_or_default();
+        findings.push(Finding::new(
+            rule_of(*code, message),
+            file,
+            line,
+            format!(
+                "{}: context {} refuses the server-side dry-run ({}): {message}",
+                p.object,
+                connection.context,
+                Verdict::status(*code, reason)
+            ),
+        ));
+    }
+    Ok(Some((
+        ClusterDiff {
+            context: connection.context.clone(),
+            server: connection.server.clone(),
+            objects: previewed,
+        },
+        findings,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_map_to_their_rules() {
+        assert_eq!(
+            rule_of(
+                422,
+                "Deployment.apps \"web\" is invalid: spec.selector: Invalid value: v1.LabelSelector{…}: field is immutable"
+            )
+            .id,
+            "cluster-immutable"
+        );
+        assert_eq!(
+            rule_of(
+                403,
+                "deployments.apps \"web\" is forbidden: User \"ci\" cannot patch resource \"deployments\" in API group \"apps\" in the namespace \"apps\""
+            )
+            .id,
+            "cluster-forbidden"
+        );
+        assert_eq!(
+            rule_of(
+                403,
+                "pods \"x\" is forbidden: exceeded quota: compute, requested: cpu=2, used: cpu=1, limited: cpu=2"
+            )
+            .id,
+            "cluster-rejected"
+        );
+        assert_eq!(
+            rule_of(
+                400,
+                "admission webhook \"policy.example.com\" denied the request: no latest tag"
+            )
+            .id,
+            "cluster-rejected"
+        );
+    }
+}
