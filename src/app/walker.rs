@@ -315,6 +315,7 @@ pub(super) fn finish_action(
     };
     w.awaiting_confirm = false;
     w.unconfirmed = None;
+    forget_reads(w);
     let runbook = Arc::clone(&w.runbook);
     w.walk.update(
         &runbook,
@@ -325,6 +326,13 @@ pub(super) fn finish_action(
             lines,
         },
     )
+}
+
+/// Forgets the objects read for checks: after an action they may have changed (a deleted object must not
+/// look present from an earlier read); the next check reads them again at once.
+pub(super) fn forget_reads(w: &mut WalkerState) {
+    w.fetched.clear();
+    w.last_fetch = None;
 }
 
 /// The walk told how its action ended (as `fluxops runbook run` tells it).

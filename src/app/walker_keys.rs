@@ -226,6 +226,7 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
         }
         Action::WalkRetry => {
             if w.held.take().is_some() {
+                super::walker::forget_reads(w);
                 w.walk.retry(&runbook, now)
             } else {
                 w.note = Some("no failed check to retry".to_owned());

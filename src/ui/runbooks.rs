@@ -47,6 +47,26 @@ fn wrapped(theme: &Theme, lines: &[InspectLine], width: usize, scroll: u16) -> V
         .collect()
 }
 
+/// `lines` cut to `height` rows; when some do not fit, the last row says how many more (and how to scroll).
+pub(super) fn clip(
+    theme: &Theme,
+    mut lines: Vec<Line<'static>>,
+    height: u16,
+    width: usize,
+    how: &str,
+) -> Vec<Line<'static>> {
+    let height = usize::from(height);
+    if lines.len() > height && height > 0 {
+        let more = lines.len() - (height - 1);
+        lines.truncate(height - 1);
+        lines.push(Line::styled(
+            fit::end(&format!("… {more} more lines{how}"), width).into_owned(),
+            theme.text_dim,
+        ));
+    }
+    lines
+}
+
 fn draw_list(frame: &mut Frame<'_>, main: Rect, theme: &Theme, list: &RunbookListView) {
     let (list_area, detail_area) = layout::jobs_areas(main);
     let b = block(theme, &list.title, list_area.width);
@@ -108,7 +128,9 @@ fn draw_list(frame: &mut Frame<'_>, main: Rect, theme: &Theme, list: &RunbookLis
     let b = block(theme, " Runbook ", detail_area.width);
     let inner = b.inner(detail_area);
     frame.render_widget(b, detail_area);
-    let body = wrapped(theme, &list.detail, usize::from(inner.width), 0);
+    let width = usize::from(inner.width);
+    let body = wrapped(theme, &list.detail, width, 0);
+    let body = clip(theme, body, inner.height, width, "");
     frame.render_widget(Paragraph::new(body), inner);
 
     if let Some(form) = &list.form {
@@ -234,6 +256,7 @@ fn draw_walk(frame: &mut Frame<'_>, main: Rect, theme: &Theme, walk: &WalkerView
         theme.title,
     )];
     lines.extend(wrapped(theme, &walk.body, w, walk.scroll));
+    let lines = clip(theme, lines, step_area.height, w, " (j/k scroll)");
     frame.render_widget(Paragraph::new(lines), step_area);
 
     if log.height > 0 {

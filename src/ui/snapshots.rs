@@ -98,5 +98,6 @@ pub fn draw(frame: &mut Frame<'_>, main: Rect, view: &View<'_>, snaps: &Snapshot
         })
         .skip(usize::from(snaps.scroll))
         .collect();
+    let body = super::runbooks::clip(theme, body, inner.height, w, " (J/K scroll)");
     frame.render_widget(Paragraph::new(body), inner);
 }
