@@ -159,6 +159,15 @@ fn now_lines(w: &WalkerState, now: Millis) -> Vec<InspectLine> {
             tone,
             sanitize_line(&crate::runbook::transcript::outcome_text(Some(outcome))).into_owned(),
         ));
+        // Why the step that sent it there failed.
+        if !outcome.succeeded()
+            && let Some(e) = w.walk.entries.iter().rev().find(|e| e.kind == "failed")
+        {
+            out.push(pair(
+                &format!("{} failed:", e.step),
+                sanitize_line(&e.text).into_owned(),
+            ));
+        }
         if !w.walk.git_changes.is_empty() {
             out.push(line(Tone::Label, "Git changes still to make:"));
             for c in &w.walk.git_changes {
