@@ -255,6 +255,30 @@ fn checks_follow_the_objects_the_app_receives() {
 }
 
 #[test]
+fn objects_the_watch_does_not_carry_are_read_again_while_a_check_waits() {
+    let (mut state, _) = walking();
+    // Read once: absent. The check waits; two seconds later the Deployment is read again, and it holds.
+    files(&mut state, FileAnswer::Fetched(vec![(podinfo(), None)]));
+    assert_eq!(step_states(&state)[0], StepState::Running);
+    let effects = update(&mut state, Msg::Tick(now() + SignedDuration::from_secs(1)));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Files(FileEffect::FetchObjects(_))))
+    );
+    let effects = update(&mut state, Msg::Tick(now() + SignedDuration::from_secs(3)));
+    assert!(
+        effects.contains(&Effect::Files(FileEffect::FetchObjects(vec![podinfo()]))),
+        "{effects:?}"
+    );
+    files(
+        &mut state,
+        FileAnswer::Fetched(vec![(podinfo(), Some(deployment()))]),
+    );
+    assert_eq!(step_states(&state)[0], StepState::Passed);
+}
+
+#[test]
 fn an_action_step_asks_for_the_same_preparation_as_the_action_menu() {
     let mut state = mid_walk();
     let effects = update(&mut state, Msg::Action(Action::WalkGo));

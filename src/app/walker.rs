@@ -207,9 +207,13 @@ fn observe(state: &mut State, needs: &Needs, out: &mut Vec<Effect>) -> Vec<walk:
     if w.paused || w.walk.done() {
         return Vec::new();
     }
-    if !unread.is_empty() && w.last_fetch.is_none_or(|t| t + FETCH_EVERY <= now) {
+    // Objects the watch does not carry are read again every FETCH_EVERY while the check waits (at once when
+    // not read yet).
+    let others = foreign(needs);
+    let due = w.last_fetch.is_none_or(|t| t + FETCH_EVERY <= now);
+    if !others.is_empty() && (due || (!unread.is_empty() && w.last_fetch.is_none())) {
         w.last_fetch = Some(now);
-        out.push(Effect::Files(FileEffect::FetchObjects(unread)));
+        out.push(Effect::Files(FileEffect::FetchObjects(others)));
     }
     if needs.graph {
         w.graph_stale = false;
