@@ -101,6 +101,20 @@ actions! {
     FormPrevField => "form_prev_field", "Go to the previous field (or scroll up)";
     RollbackExecution => "rollback_execution", "Offer the rollback of the selected finished execution";
     CancelExecution => "cancel_execution", "Cancel the selected running execution (asks first)";
+    ShowRunbooks => "show_runbooks", "Show the runbooks: every runbook, the failure classes it applies to, walks in progress";
+    OpenRunbook => "open_runbook", "Walk the runbook the diagnosis names for the selected failing object (bound to it)";
+    ShowSnapshots => "show_snapshots", "Show the snapshots: list, show, diff against the live cluster, restore";
+    RunbookStart => "runbook_start", "Walk the selected runbook (resume its walk if one is unfinished)";
+    WalkGo => "walk_go", "Go on: answer yes, take the offered branch, or prepare the action again";
+    WalkDecline => "walk_decline", "Decline the question (the walk is aborted)";
+    WalkRetry => "walk_retry", "Check again: the failed check gets a new timeout";
+    WalkFailStep => "walk_fail_step", "Fail the step (the walk goes to its on-failure branch)";
+    WalkPause => "walk_pause", "Pause the walk (kept in the data directory) or resume it";
+    WalkAbort => "walk_abort", "Abort the walk";
+    WalkExport => "walk_export", "Write the walk's Markdown transcript to a file";
+    SnapshotShow => "snapshot_show", "Show the selected snapshot (read and verified)";
+    SnapshotDiff => "snapshot_diff", "Diff the selected snapshot against the live cluster";
+    SnapshotRestore => "snapshot_restore", "Restore the selected object (or every differing object) through the snapshot-restore action";
 }
 
 impl Action {

@@ -61,4 +61,6 @@ pub enum Effect {
     Cancel { execution: ExecutionId },
     /// Prepare the rollback of a finished execution; answered by `Msg::Prepared` (confirmed like any action).
     Rollback { execution: ExecutionId },
+    /// Runbooks, walks and snapshots in the data directory (`app::effects_files`); each names its answer.
+    Files(super::effects_files::FileEffect),
 }

@@ -43,6 +43,8 @@ pub struct EffectsRunner {
     inspecting: Option<AbortHandle>,
     /// The action pipeline; `None`: every action effect is answered with [`NOT_CONNECTED`].
     actions: Option<Arc<dyn ActionBackend>>,
+    /// Runbooks, walks and snapshots (`app::effects_files`), with the walk locks held.
+    files: super::effects_files::Files,
 }
 
 impl EffectsRunner {
@@ -56,6 +58,7 @@ impl EffectsRunner {
                 tx,
                 inspecting: None,
                 actions: None,
+                files: super::effects_files::Files::default(),
             },
             rx,
         )
@@ -95,6 +98,7 @@ impl EffectsRunner {
                 });
                 self.inspecting = Some(task.abort_handle());
             }
+            Effect::Files(effect) => self.files.run(effect, self.client.clone(), &self.tx),
             Effect::ActionMenu { .. }
             | Effect::Prepare { .. }
             | Effect::Bulk { .. }
@@ -126,7 +130,11 @@ pub fn not_connected(effect: Effect) -> Option<Msg> {
             Msg::BulkPrepared(targets.iter().map(|_| Err(why())).collect())
         }
         Effect::Execute { .. } | Effect::Cancel { .. } => Msg::ActionFailed(why()),
-        Effect::Quit | Effect::Suspend | Effect::ReloadKubeconfig | Effect::Inspect(_) => {
+        Effect::Quit
+        | Effect::Suspend
+        | Effect::ReloadKubeconfig
+        | Effect::Inspect(_)
+        | Effect::Files(_) => {
             return None;
         }
     })

@@ -67,6 +67,22 @@ pub fn build(state: &State) -> Vec<(String, String)> {
             (A::ToggleHelp, "help"),
             (A::Quit, "quit"),
         ],
+        Mode::Runbooks => &[
+            (A::RunbookStart, "walk"),
+            (A::StartFilter, "filter"),
+            (A::ShowTree, "tree"),
+            (A::ToggleHelp, "help"),
+            (A::Quit, "quit"),
+        ],
+        Mode::Walker => super::walker_view::walker_hints(state),
+        Mode::Snapshots => &[
+            (A::SnapshotShow, "read"),
+            (A::SnapshotDiff, "diff"),
+            (A::SnapshotRestore, "restore"),
+            (A::ShowTree, "back"),
+            (A::ToggleHelp, "help"),
+            (A::Quit, "quit"),
+        ],
         Mode::Help => &[
             (A::CloseHelp, "close"),
             (A::ScrollDown, "scroll"),

@@ -88,7 +88,7 @@ pub fn screen_selection(state: &State) -> Option<ResourceRef> {
         Screen::Timings => state.timings_list.selected_ref().cloned(),
         Screen::Problems => state.problems.selected_ref().cloned(),
         Screen::Inspect => state.inspect.target.clone(),
-        Screen::Jobs => None,
+        Screen::Jobs | Screen::Runbooks | Screen::Walk | Screen::Snapshots => None,
     }
 }
 

@@ -151,6 +151,12 @@ pub enum Screen {
     Inspect,
     /// The executions of actions, their steps and logs (key `4`).
     Jobs,
+    /// The runbook list (key `5`).
+    Runbooks,
+    /// A runbook walk (`R` on a failing object, `enter` on the list).
+    Walk,
+    /// The snapshots (key `6`).
+    Snapshots,
 }
 
 /// The whole app state.
@@ -203,6 +209,10 @@ pub struct State {
     /// Objects per health (see [`State::health_counts`]).
     health_counts: BTreeMap<Health, usize>,
     pub quit: bool,
+    /// The runbook list, the start form and the walk (`app::runbooks`, `app::walker`).
+    pub runbooks: super::runbooks::RunbooksState,
+    /// The snapshot screen (`app::snapshots`).
+    pub snapshots: super::snapshots::SnapshotsState,
 }
 
 impl State {
@@ -247,6 +257,8 @@ impl State {
             dirty: true,
             health_counts: BTreeMap::new(),
             quit: false,
+            runbooks: super::runbooks::RunbooksState::default(),
+            snapshots: super::snapshots::SnapshotsState::default(),
         }
     }
 
@@ -256,6 +268,8 @@ impl State {
         if self.help_open {
             Mode::Help
         } else if let Some(mode) = self.action_mode() {
+            mode
+        } else if let Some(mode) = self.runbook_mode() {
             mode
         } else if self.screen == Screen::Jobs {
             Mode::Jobs
@@ -274,6 +288,19 @@ impl State {
             Mode::Timings
         } else {
             Mode::Navigator
+        }
+    }
+
+    /// The mode of the runbook and snapshot screens, when one is shown.
+    fn runbook_mode(&self) -> Option<Mode> {
+        match self.screen {
+            Screen::Runbooks if self.runbooks.start.is_some() => Some(Mode::Form),
+            Screen::Runbooks if self.runbooks.filter_editing => Some(Mode::Filter),
+            Screen::Runbooks => Some(Mode::Runbooks),
+            Screen::Walk if super::walker_keys::typing(self) => Some(Mode::Form),
+            Screen::Walk => Some(Mode::Walker),
+            Screen::Snapshots => Some(Mode::Snapshots),
+            _ => None,
         }
     }
 

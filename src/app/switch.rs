@@ -27,8 +27,8 @@ pub fn selection(state: &State) -> Option<ResourceRef> {
         // Only a row the user chose (the first row is the default, not a choice).
         Screen::Problems => state.problems.selected.clone(),
         Screen::Inspect => state.inspect.target.clone(),
-        // Executions are not objects of the tree.
-        Screen::Jobs => None,
+        // Executions, runbooks and snapshots are not objects of the tree.
+        Screen::Jobs | Screen::Runbooks | Screen::Walk | Screen::Snapshots => None,
     }
 }
 
@@ -99,7 +99,12 @@ pub fn show(state: &mut State, to: Screen) {
         }
         Screen::Dag => state.dag.open(&state.graph, Some(&r)),
         // The Problems list holds root causes only (its own order); the drill-down opens through `app::inspect`.
-        Screen::Problems | Screen::Inspect | Screen::Jobs => {}
+        Screen::Problems
+        | Screen::Inspect
+        | Screen::Jobs
+        | Screen::Runbooks
+        | Screen::Walk
+        | Screen::Snapshots => {}
     }
 }
 

@@ -20,8 +20,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Paste(text) => with_fresh_tree(state, |s| on_paste(s, &text)),
         Msg::Action(action) => with_fresh_tree(state, |s| on_action(s, action)),
         Msg::Cluster(ev) => {
+            let changed = match &ev {
+                ClusterEvent::Upserted(o) => o.resource_ref(),
+                ClusterEvent::Deleted(r) => Some(r.clone()),
+                _ => None,
+            };
             on_cluster(state, ev);
-            Vec::new()
+            super::walker::on_cluster(state, changed.as_ref())
         }
         Msg::Tick(now) => {
             state.now = Some(now);
@@ -29,7 +34,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.timings.tick(now);
             state.dirty = true;
             super::problems::maybe_open(state);
-            Vec::new()
+            super::walker::on_tick(state)
         }
         Msg::Resize { width, height } => {
             state.page_rows = usize::from(height.saturating_sub(8)).max(1);
@@ -55,14 +60,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Execution(status) => {
+            let effects = super::walker::on_execution(state, &status);
             super::jobs::on_status(state, status);
-            Vec::new()
+            effects
         }
         Msg::ActionFailed(why) => {
             state.input_note = Some(format!("action: {}", crate::text::sanitize_line(&why)));
             state.dirty = true;
             Vec::new()
         }
+        Msg::Files(answer) => super::runbooks::on_answer(state, answer),
     };
     // Cluster events only mark the tree stale: a burst of them costs one rebuild, at the next key or frame.
     effects
@@ -72,7 +79,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 fn with_fresh_tree(state: &mut State, f: impl FnOnce(&mut State) -> Vec<Effect>) -> Vec<Effect> {
     refresh(state);
     let before = state.selected().cloned();
-    let effects = f(state);
+    let mut effects = f(state);
+    super::walker::after_input(state, &mut effects);
     refresh(state);
     if state.selected() != before.as_ref() {
         state.detail_scroll = 0;
@@ -148,12 +156,22 @@ fn type_into_form(state: &mut State, text: &str, pasted: bool) {
     state.dirty = true;
     if state.actions.form.is_some() {
         super::actions::type_into_form(state, text, pasted);
-    } else {
+    } else if state.actions.confirm.is_some() {
         super::confirm::type_name(state, text, pasted);
+    } else if state.runbooks.start.is_some() && state.screen == Screen::Runbooks {
+        super::runbooks::type_into_form(state, text, pasted);
+    } else if super::walker_keys::typing(state) {
+        super::walker_keys::type_answer(state, text, pasted);
     }
 }
 
 fn type_into_filter(state: &mut State, key: &KeyEvent) {
+    if state.screen == Screen::Runbooks {
+        if let Some(c) = typed_char(key) {
+            super::runbooks::type_into_filter(state, c);
+        }
+        return;
+    }
     if let KeyCode::Char(c) = key.code
         && !key
             .modifiers
@@ -208,9 +226,13 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     // Keys act on the screen shown, never on a hidden one (the help scrolls on every screen).
     let hidden = match state.screen {
         Screen::Tree => false,
-        Screen::Timings | Screen::Problems | Screen::Inspect | Screen::Jobs => {
-            super::switch::tree_only(action)
-        }
+        Screen::Timings
+        | Screen::Problems
+        | Screen::Inspect
+        | Screen::Jobs
+        | Screen::Runbooks
+        | Screen::Walk
+        | Screen::Snapshots => super::switch::tree_only(action),
         Screen::Dag => super::switch::tree_only(action) || super::switch::not_on_dag(action),
     };
     if hidden && !(state.help_open && matches!(action, Action::ScrollDown | Action::ScrollUp)) {
@@ -280,7 +302,12 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             // The filter narrows the tree and the timings list; other screens have none: type it in the tree.
             if matches!(
                 state.screen,
-                Screen::Dag | Screen::Problems | Screen::Inspect | Screen::Jobs
+                Screen::Dag
+                    | Screen::Problems
+                    | Screen::Inspect
+                    | Screen::Jobs
+                    | Screen::Walk
+                    | Screen::Snapshots
             ) {
                 state.screen = Screen::Tree;
             }
@@ -330,6 +357,9 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::MarkChain => super::marks::mark_chain(state),
         Action::ClearMarks => state.actions.marks.clear(),
         Action::ShowJobs => super::switch::show(state, Screen::Jobs),
+        Action::ShowRunbooks => return super::runbooks::show(state),
+        Action::OpenRunbook => return super::runbooks::open_for_selection(state),
+        Action::ShowSnapshots => return super::snapshots::show(state),
         // The popups' and the Jobs screen's own (handled above when they have the keyboard).
         Action::ChooseAction
         | Action::CloseActions
@@ -342,7 +372,18 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::FormNextField
         | Action::FormPrevField
         | Action::RollbackExecution
-        | Action::CancelExecution => {}
+        | Action::CancelExecution
+        | Action::RunbookStart
+        | Action::WalkGo
+        | Action::WalkDecline
+        | Action::WalkRetry
+        | Action::WalkFailStep
+        | Action::WalkPause
+        | Action::WalkAbort
+        | Action::WalkExport
+        | Action::SnapshotShow
+        | Action::SnapshotDiff
+        | Action::SnapshotRestore => {}
     }
     Vec::new()
 }
@@ -361,6 +402,15 @@ fn on_action_popup(state: &mut State, action: Action) -> Option<Vec<Effect>> {
         }
         Mode::Confirm => super::jobs::on_question(state, action),
         Mode::Jobs => super::jobs::on_action(state, action),
+        Mode::Form if state.screen == Screen::Runbooks => {
+            super::runbooks::on_form_action(state, action)
+        }
+        Mode::Form | Mode::Walker => super::walker_keys::on_action(state, action),
+        Mode::Filter if state.screen == Screen::Runbooks => {
+            super::runbooks::on_filter_action(state, action)
+        }
+        Mode::Runbooks => super::runbooks::on_action(state, action),
+        Mode::Snapshots => super::snapshots::on_action(state, action),
         _ => None,
     }
 }

@@ -47,6 +47,10 @@ pub struct View<'a> {
     /// What the tree and the DAG say when there is no object: names the namespace and suggests `-A` when the
     /// console watches one.
     pub empty: String,
+    /// The runbook list, the start form or a walk, when shown (they replace the main area).
+    pub runbooks: Option<super::runbooks_view::RunbooksScreen>,
+    /// The snapshot screen, when shown (it replaces the main area).
+    pub snapshots: Option<super::snapshots_view::SnapshotsView>,
 }
 
 /// The tree pane. Only the rows that fit on the screen are built (`rows`); a 10,000-object fleet costs what is
@@ -282,7 +286,12 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
     let selected = match state.screen {
         Screen::Timings => state.timings_list.selected_ref(),
         // The DAG screen draws its own side panel, the drill-down its own pages.
-        Screen::Dag | Screen::Inspect | Screen::Jobs => None,
+        Screen::Dag
+        | Screen::Inspect
+        | Screen::Jobs
+        | Screen::Runbooks
+        | Screen::Walk
+        | Screen::Snapshots => None,
         Screen::Tree => state.selected(),
         Screen::Problems => state.problems.selected_ref(),
     };
@@ -312,6 +321,9 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
         jobs: (state.screen == Screen::Jobs).then(|| super::jobs_view::build(state, now)),
         hints: super::hints::build(state),
         empty: empty_text(state),
+        runbooks: super::runbooks_view::build(state, now),
+        snapshots: (state.screen == Screen::Snapshots)
+            .then(|| super::snapshots_view::build(state, now)),
     }
 }
 

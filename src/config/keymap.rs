@@ -48,11 +48,17 @@ pub enum Mode {
     Form,
     /// The Jobs screen: executions and their logs.
     Jobs,
+    /// The runbook list (key `5`).
+    Runbooks,
+    /// A runbook walk.
+    Walker,
+    /// The snapshot screen (key `6`).
+    Snapshots,
 }
 
 impl Mode {
     /// Every mode, in the order help lists them.
-    pub const ALL: [Mode; 13] = [
+    pub const ALL: [Mode; 16] = [
         Mode::Problems,
         Mode::Navigator,
         Mode::Dag,
@@ -65,6 +71,9 @@ impl Mode {
         Mode::Confirm,
         Mode::Form,
         Mode::Jobs,
+        Mode::Runbooks,
+        Mode::Walker,
+        Mode::Snapshots,
         Mode::Common,
     ];
 
@@ -85,6 +94,9 @@ impl Mode {
             Mode::Confirm => "confirm",
             Mode::Form => "form",
             Mode::Jobs => "jobs",
+            Mode::Runbooks => "runbooks",
+            Mode::Walker => "walker",
+            Mode::Snapshots => "snapshots",
         }
     }
 

@@ -292,7 +292,7 @@ async fn diff(id: &str, cluster: &ClusterArgs) -> ExitCode {
 }
 
 /// The live side of a diff of `snapshot`.
-pub(super) async fn live_of(
+pub(crate) async fn live_of(
     client: &kube::Client,
     snapshot: &Snapshot,
 ) -> Result<std::collections::BTreeMap<crate::snapshot::ObjectKey, serde_json::Value>, String> {

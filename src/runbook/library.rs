@@ -48,6 +48,7 @@ shipped!(
     "recreate-immutable",
     "reproduce-build",
     "reset-retries",
+    "snapshot-restore",
     "stuck-reconciliation",
 );
 

@@ -252,6 +252,19 @@ impl Walk {
         }
     }
 
+    /// Runs the current block again (a check gets a new deadline): the console's "check again" on a check that
+    /// timed out and waits for the operator instead of failing (`app::walker`).
+    pub fn retry(&mut self, runbook: &Runbook, now: Millis) -> Vec<Effect> {
+        let mut out = Vec::new();
+        if let (false, Some((s, b))) = (self.done(), self.cursor) {
+            let step = self.current_id();
+            let text = format!("checked again by {}", self.operator);
+            self.note(now, &step, "retry", text, &mut out);
+            self.run_block(runbook, s, b, now, &mut out);
+        }
+        out
+    }
+
     fn note(&mut self, now: Millis, step: &str, kind: &str, text: String, out: &mut Vec<Effect>) {
         let line = if kind == "step" {
             text.clone()

@@ -12,6 +12,8 @@ mod inspect;
 mod jobs;
 mod navigator;
 mod problems;
+mod runbooks;
+mod snapshots;
 mod status_bar;
 pub mod style;
 mod timings;
@@ -32,6 +34,8 @@ pub fn draw(frame: &mut Frame<'_>, view: &View<'_>) {
         && view.jobs.is_none()
         && view.problems.is_none()
         && view.inspect.is_none()
+        && view.runbooks.is_none()
+        && view.snapshots.is_none()
         && view.navigator.filter.is_some();
     let crate::layout::Screen {
         banners,
@@ -42,6 +46,14 @@ pub fn draw(frame: &mut Frame<'_>, view: &View<'_>) {
     } = crate::layout::screen(area, view.banners.len(), filter_shown);
     status_bar::banners(frame, banners, view);
     match (&view.dag, &view.inspect, &view.jobs) {
+        _ if view.runbooks.is_some() || view.snapshots.is_some() => {
+            if let Some(screen) = &view.runbooks {
+                runbooks::draw(frame, main, view, screen);
+            }
+            if let Some(snaps) = &view.snapshots {
+                snapshots::draw(frame, main, view, snaps);
+            }
+        }
         (Some(dag), _, _) => dag::draw(frame, main, view, dag),
         (None, Some(page), _) => inspect::draw(frame, main, view, page),
         (None, None, Some(jobs)) => jobs::draw(frame, main, view, jobs),

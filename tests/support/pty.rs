@@ -34,6 +34,8 @@ pub struct Console {
     output: Arc<Mutex<Vec<u8>>>,
     reader: Option<std::thread::JoinHandle<()>>,
     pub log: PathBuf,
+    /// `FLUXOPS_DATA_DIR` of the process.
+    pub data: PathBuf,
     pub pid: u32,
     /// The tty's modes before fluxops started (cooked).
     pub initial: Modes,
@@ -60,6 +62,8 @@ impl Console {
         cmd.env("FLUXOPS_LOG_FILE", &log);
         cmd.env("FLUXOPS_LOG", "info");
         cmd.env("FLUXOPS_CONFIG_DIR", dir.path());
+        // Walks, snapshots and the audit log stay in the test's own directory.
+        cmd.env("FLUXOPS_DATA_DIR", dir.path().join("data"));
         cmd.env("TERM", "xterm-256color");
         cmd.cwd(dir.path());
         let child = pty.slave.spawn_command(cmd).unwrap();
@@ -86,6 +90,7 @@ impl Console {
             output,
             reader: Some(reader),
             log,
+            data: dir.path().join("data"),
             pid,
             initial,
             _dir: dir,
