@@ -205,7 +205,7 @@ fn help_lists_every_binding_of_every_mode() {
         }
     }
     // And the drawn help shows them (tall terminal: nothing scrolled away).
-    let mut terminal = Terminal::new(TestBackend::new(120, 200)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(120, 260)).unwrap();
     terminal.draw(|f| fluxops::ui::draw(f, &view)).unwrap();
     let drawn = terminal.backend().to_string();
     for mode in Mode::ALL {

@@ -37,4 +37,6 @@ pub enum Msg {
     Execution(ExecutionStatus),
     /// An execute, cancel or rollback request could not be made: why (shown as a notice).
     ActionFailed(String),
+    /// The answer to an `Effect::Copy`.
+    Clipboard(super::copy::ClipboardAnswer),
 }

@@ -203,6 +203,12 @@ pub struct State {
     /// Objects per health (see [`State::health_counts`]).
     health_counts: BTreeMap<Health, usize>,
     pub quit: bool,
+    /// The `:` command line or the finder, when open (`app::prompt`).
+    pub prompt: super::prompt::PromptState,
+    /// The copy menu, when open (`app::copy`).
+    pub copy: super::copy::CopyState,
+    /// Contexts and namespaces known for completion, kept across `:ns` / `:ctx` (`app::prompt`).
+    pub session: super::prompt::Session,
 }
 
 impl State {
@@ -247,6 +253,9 @@ impl State {
             dirty: true,
             health_counts: BTreeMap::new(),
             quit: false,
+            prompt: super::prompt::PromptState::default(),
+            copy: super::copy::CopyState::default(),
+            session: super::prompt::Session::default(),
         }
     }
 
@@ -257,6 +266,13 @@ impl State {
             Mode::Help
         } else if let Some(mode) = self.action_mode() {
             mode
+        } else if let Some(kind) = self.prompt.open {
+            match kind {
+                super::prompt::PromptKind::Command => Mode::Command,
+                super::prompt::PromptKind::Finder => Mode::Finder,
+            }
+        } else if self.copy.target.is_some() {
+            Mode::Copy
         } else if self.screen == Screen::Jobs {
             Mode::Jobs
         } else if self.screen == Screen::Dag {

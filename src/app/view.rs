@@ -47,6 +47,10 @@ pub struct View<'a> {
     /// What the tree and the DAG say when there is no object: names the namespace and suggests `-A` when the
     /// console watches one.
     pub empty: String,
+    /// The `:` command line or the finder, when open (drawn at the foot, over the screen).
+    pub prompt: Option<super::prompt_view::PromptView>,
+    /// The copy menu, when open.
+    pub copy: Option<super::prompt_view::CopyMenuView>,
 }
 
 /// The tree pane. Only the rows that fit on the screen are built (`rows`); a 10,000-object fleet costs what is
@@ -312,6 +316,8 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
         jobs: (state.screen == Screen::Jobs).then(|| super::jobs_view::build(state, now)),
         hints: super::hints::build(state),
         empty: empty_text(state),
+        prompt: super::prompt_view::build(state),
+        copy: super::prompt_view::copy_menu(state),
     }
 }
 

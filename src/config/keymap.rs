@@ -48,11 +48,17 @@ pub enum Mode {
     Form,
     /// The Jobs screen: executions and their logs.
     Jobs,
+    /// The `:` command line: unbound printable keys are typed.
+    Command,
+    /// The fuzzy finder (`ctrl-p`): unbound printable keys are typed.
+    Finder,
+    /// The copy menu (`y`).
+    Copy,
 }
 
 impl Mode {
     /// Every mode, in the order help lists them.
-    pub const ALL: [Mode; 13] = [
+    pub const ALL: [Mode; 16] = [
         Mode::Problems,
         Mode::Navigator,
         Mode::Dag,
@@ -65,6 +71,9 @@ impl Mode {
         Mode::Confirm,
         Mode::Form,
         Mode::Jobs,
+        Mode::Command,
+        Mode::Finder,
+        Mode::Copy,
         Mode::Common,
     ];
 
@@ -85,7 +94,19 @@ impl Mode {
             Mode::Confirm => "confirm",
             Mode::Form => "form",
             Mode::Jobs => "jobs",
+            Mode::Command => "command",
+            Mode::Finder => "finder",
+            Mode::Copy => "copy",
         }
+    }
+
+    /// Modes where unbound printable keys are typed into a field instead of falling back to `common`.
+    #[must_use]
+    pub fn types_text(self) -> bool {
+        matches!(
+            self,
+            Mode::Filter | Mode::Form | Mode::Command | Mode::Finder
+        )
     }
 
     fn from_name(name: &str) -> Option<Mode> {
@@ -263,7 +284,7 @@ impl Keymap {
         if own != Resolution::Unbound || mode == Mode::Common {
             return own;
         }
-        let typed = matches!(mode, Mode::Filter | Mode::Form)
+        let typed = mode.types_text()
             && pending.iter().all(|k| {
                 matches!(k.code, crossterm::event::KeyCode::Char(_))
                     && !k.mods.intersects(

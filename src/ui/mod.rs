@@ -12,6 +12,7 @@ mod inspect;
 mod jobs;
 mod navigator;
 mod problems;
+mod prompt;
 mod status_bar;
 pub mod style;
 mod timings;
@@ -54,6 +55,12 @@ pub fn draw(frame: &mut Frame<'_>, view: &View<'_>) {
     status_bar::hints(frame, hints, view);
     if let Some(overlay) = &view.actions {
         actions::draw(frame, area, main, view, overlay);
+    }
+    if let Some(p) = &view.prompt {
+        prompt::draw(frame, hints, main, view.theme, p);
+    }
+    if let Some(menu) = &view.copy {
+        prompt::copy_menu(frame, area, view.theme, menu);
     }
     if let Some(help) = &view.help {
         help::draw(frame, area, view.theme, help);
