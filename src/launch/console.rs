@@ -35,7 +35,10 @@ pub enum Error {
 /// Failures to start (demo, kubeconfig, terminal) and terminal failures while running.
 pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error> {
     // Config files are read (and any problem recorded for the banner) before the terminal is taken over.
-    let config = Config::load(ConfigPaths::discover().as_ref());
+    let mut config = Config::load(ConfigPaths::discover().as_ref());
+    if crate::config::theme::no_color_requested(std::env::var("NO_COLOR").ok().as_deref()) {
+        config.theme = config.theme.without_colour();
+    }
     let settings = crate::config::settings::Settings::discover();
     let mut options = super::connect_options_with(cluster, &settings);
     // Policies load before the terminal is taken (regorus may write warnings while preparing).
