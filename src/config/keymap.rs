@@ -109,7 +109,9 @@ impl Mode {
         )
     }
 
-    fn from_name(name: &str) -> Option<Mode> {
+    /// The mode a keymap file names.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Mode> {
         Mode::ALL.into_iter().find(|m| m.name() == name)
     }
 }

@@ -84,7 +84,7 @@ struct RawStyle {
     modifiers: Option<Vec<Spanned<String>>>,
 }
 
-const MODIFIERS: [(&str, Modifier); 9] = [
+pub(crate) const MODIFIERS: [(&str, Modifier); 9] = [
     ("bold", Modifier::BOLD),
     ("dim", Modifier::DIM),
     ("italic", Modifier::ITALIC),

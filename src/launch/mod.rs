@@ -10,6 +10,7 @@ pub mod action_text;
 pub mod actions_backend;
 pub mod audit;
 pub mod check;
+pub mod config_validate;
 pub mod console;
 pub mod diagnose;
 pub mod follow;
