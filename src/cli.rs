@@ -22,6 +22,8 @@ mod runbook;
 pub use runbook::*;
 mod snapshot;
 pub use snapshot::*;
+mod config;
+pub use config::*;
 
 /// A terminal operations console for Flux CD.
 #[derive(Debug, Parser)]
@@ -241,6 +243,8 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// The wall display for a shared screen: read-only, no input needed (q or ctrl-c quits; docs/WATCH.md).
     Watch(WatchArgs),
+    /// The user's config files: `fluxops config validate [FILE…]` checks them (theme, keymap, settings).
+    Config(ConfigArgs),
 }
 
 impl Command {
@@ -262,6 +266,7 @@ impl Command {
             Command::Runbook(_) => "runbook",
             Command::Snapshot(_) => "snapshot",
             Command::Watch(_) => "watch",
+            Command::Config(_) => "config",
         }
     }
 
@@ -296,7 +301,8 @@ impl Command {
             | Command::Rbac(_)
             | Command::Audit(_)
             | Command::Hook(_)
-            | Command::Runbook(_) => None,
+            | Command::Runbook(_)
+            | Command::Config(_) => None,
         }
     }
 }

@@ -27,6 +27,7 @@
 //!   RBAC, the hash-chained audit log (docs/ACTIONS.md, docs/POLICIES.md).
 //! - `snapshot`: Flux state snapshots (taken at one resourceVersion, verified by SHA-256, diffed against live);
 //!   restoring them is `execution::restore` (docs/SNAPSHOTS.md).
+//! - `clipboard`: the system clipboard (arboard) and when to write OSC 52 to the terminal instead.
 
 pub mod actions;
 pub mod app;
@@ -34,6 +35,7 @@ pub mod audit;
 pub mod bounded_file;
 pub mod check;
 pub mod cli;
+pub mod clipboard;
 pub mod cluster;
 pub mod config;
 pub mod diagnosis;

@@ -96,6 +96,11 @@ async fn run(cli: &Cli, cluster: &ClusterArgs) -> (ExitCode, Option<i32>) {
         Some(Command::Hook(args)) => return (launch::check::hook(args), None),
         Some(Command::Runbook(args)) => return (launch::runbook::run(args, cluster).await, None),
         Some(Command::Snapshot(args)) => return (launch::snapshot::run(args, cluster).await, None),
+        Some(Command::Config(args)) => match &args.command {
+            fluxops::cli::ConfigCommand::Validate(v) => {
+                return (launch::config_validate::run(v), None);
+            }
+        },
         Some(Command::Watch(args)) => match launch::watch::run(args, cluster).await {
             Err(launch::console::Error::Terminated(signal)) => {
                 return (ExitCode::SUCCESS, Some(signal));

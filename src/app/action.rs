@@ -115,6 +115,22 @@ actions! {
     SnapshotShow => "snapshot_show", "Show the selected snapshot (read and verified)";
     SnapshotDiff => "snapshot_diff", "Diff the selected snapshot against the live cluster";
     SnapshotRestore => "snapshot_restore", "Restore the selected object (or every differing object) through the snapshot-restore action";
+    OpenCommand => "open_command", "Open the command line (:ks, :hr, :ns NAME, :ctx NAME, :problems …)";
+    OpenFinder => "open_finder", "Find any object by fuzzy kind, namespace and name";
+    OpenCopy => "open_copy", "Copy the selected object's reference, message, a command for it or its YAML";
+    PromptSubmit => "prompt_submit", "Run the command line / select the object found";
+    PromptCancel => "prompt_cancel", "Close the command line or the finder";
+    PromptDeleteChar => "prompt_delete_char", "Delete the last character typed";
+    PromptComplete => "prompt_complete", "Take the highlighted completion";
+    PromptNext => "prompt_next", "Highlight the next completion or match";
+    PromptPrev => "prompt_prev", "Highlight the previous completion or match";
+    CopySelected => "copy_selected", "Copy the highlighted entry";
+    CopyReference => "copy_reference", "Copy the object reference (Kind/namespace/name)";
+    CopyMessage => "copy_message", "Copy the object's Ready message";
+    CopyCommand => "copy_command", "Copy a ready-to-run flux/kubectl command for the object";
+    CopyYaml => "copy_yaml", "Copy the object's YAML (Secret data redacted)";
+    CloseCopy => "close_copy", "Close the copy menu";
+    CopyKubectl => "copy_kubectl", "Copy a kubectl get command for the object";
 }
 
 impl Action {

@@ -63,4 +63,22 @@ pub enum Effect {
     Rollback { execution: ExecutionId },
     /// Runbooks, walks and snapshots in the data directory (`app::effects_files`); each names its answer.
     Files(super::effects_files::FileEffect),
+    /// Reconnect to another context and/or namespace scope (`:ctx`, `:ns`): the run loop returns and the
+    /// launcher connects again through the kubeconfig, exactly as at start (`launch::console`).
+    Switch(Switch),
+    /// Put text on the clipboard (arboard; OSC 52 when there is no display); answered by `Msg::Clipboard`.
+    Copy(super::copy::CopyRequest),
+    /// Write the text to the terminal's clipboard with OSC 52 (through the terminal layer; the run loop's).
+    Osc52 { what: String, text: String },
+}
+
+/// Where `:ns` / `:ctx` go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Switch {
+    /// The kubeconfig context.
+    pub context: String,
+    /// `None`: every namespace.
+    pub namespace: Option<String>,
+    /// Namespaces seen so far in this context (the command line still completes them after narrowing).
+    pub namespaces: std::collections::BTreeSet<String>,
 }

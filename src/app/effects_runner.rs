@@ -11,6 +11,7 @@
 //! at once with [`NOT_CONNECTED`] (an empty menu saying so, a preparation that failed, a notice), so nothing
 //! can mutate and the console says why.
 
+use super::copy::{ClipboardAnswer, CopyContent, CopyRequest};
 use super::effect::Effect;
 use super::msg::Msg;
 use crate::cluster::inspect::{self, FetchError, InspectAnswer};
@@ -78,7 +79,12 @@ impl EffectsRunner {
     pub fn run(&mut self, effect: Effect) {
         match effect {
             // Handled by the run loop itself.
-            Effect::Quit | Effect::Suspend | Effect::ReloadKubeconfig => {}
+            Effect::Quit
+            | Effect::Suspend
+            | Effect::ReloadKubeconfig
+            | Effect::Switch(_)
+            | Effect::Osc52 { .. } => {}
+            Effect::Copy(request) => self.copy(request),
             Effect::Inspect(req) => {
                 if let Some(previous) = self.inspecting.take() {
                     previous.abort();
@@ -119,6 +125,66 @@ impl EffectsRunner {
     }
 }
 
+impl EffectsRunner {
+    /// `Effect::Copy`: the content (the YAML fetched with one GET), then the system clipboard when there is one
+    /// (`crate::clipboard`), else the answer that sends it with OSC 52.
+    fn copy(&self, request: CopyRequest) {
+        let tx = self.tx.clone();
+        let client = self.client.clone();
+        let usable = crate::clipboard::system_clipboard_usable(|k| std::env::var(k).ok());
+        tokio::spawn(async move {
+            let CopyRequest { what, content } = request;
+            let text = match content {
+                CopyContent::Text(text) => text,
+                CopyContent::Yaml(target) => match yaml(client, target).await {
+                    Ok(text) => text,
+                    Err(why) => {
+                        let _ = tx
+                            .send(Msg::Clipboard(ClipboardAnswer::Failed { what, why }))
+                            .await;
+                        return;
+                    }
+                },
+            };
+            let answer = if usable {
+                let attempt = text.clone();
+                match tokio::task::spawn_blocking(move || crate::clipboard::copy(&attempt)).await {
+                    Ok(Ok(())) => ClipboardAnswer::Copied { what },
+                    Ok(Err(why)) => ClipboardAnswer::NoClipboard { what, text, why },
+                    Err(e) => ClipboardAnswer::NoClipboard {
+                        what,
+                        text,
+                        why: e.to_string(),
+                    },
+                }
+            } else {
+                ClipboardAnswer::NoClipboard {
+                    what,
+                    text,
+                    why: "no display (or over SSH, or in tmux)".to_owned(),
+                }
+            };
+            let _ = tx.send(Msg::Clipboard(answer)).await;
+        });
+    }
+}
+
+/// The YAML to copy: the object fetched now, redacted and sanitised (`app::copy::yaml_text`).
+async fn yaml(client: Option<kube::Client>, target: inspect::Target) -> Result<String, String> {
+    let Some(client) = client else {
+        return Err("not connected to a cluster".to_owned());
+    };
+    let req = inspect::InspectRequest {
+        id: 0,
+        target,
+        inventory: false,
+    };
+    match inspect::inspect(&client, &req).await.result {
+        Ok(found) => Ok(super::copy::yaml_text(&found.object)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// The answer to an action effect when no pipeline is wired in.
 #[must_use]
 pub fn not_connected(effect: Effect) -> Option<Msg> {
@@ -134,7 +200,10 @@ pub fn not_connected(effect: Effect) -> Option<Msg> {
         | Effect::Suspend
         | Effect::ReloadKubeconfig
         | Effect::Inspect(_)
-        | Effect::Files(_) => {
+        | Effect::Files(_)
+        | Effect::Switch(_)
+        | Effect::Copy(_)
+        | Effect::Osc52 { .. } => {
             return None;
         }
     })

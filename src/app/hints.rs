@@ -13,6 +13,22 @@ pub fn build(state: &State) -> Vec<(String, String)> {
     let narrow = state.width > 0 && state.width < crate::layout::WIDE;
     let wanted: &[(A, &str)] = match mode {
         Mode::Filter => &[(A::ApplyFilter, "keep"), (A::CancelFilter, "clear")],
+        Mode::Command => &[
+            (A::PromptSubmit, "run"),
+            (A::PromptComplete, "complete"),
+            (A::PromptNext, "next"),
+            (A::PromptCancel, "close"),
+        ],
+        Mode::Finder => &[
+            (A::PromptSubmit, "select"),
+            (A::PromptNext, "next"),
+            (A::PromptCancel, "close"),
+        ],
+        Mode::Copy => &[
+            (A::CopySelected, "copy"),
+            (A::MoveDown, "next"),
+            (A::CloseCopy, "close"),
+        ],
         Mode::Actions => &[
             (A::ChooseAction, "choose"),
             (A::CloseActions, "close"),

@@ -1,4 +1,4 @@
-//! The drill-down screen for the selected object (keys `y` YAML, `e` events, `i` inventory; from the tree, the
+//! The drill-down screen for the selected object (keys `Y` YAML, `e` events, `i` inventory; from the tree, the
 //! DAG, the timings and the Problems screens): its state and what `update` does with it. The YAML and the
 //! inventory's live status are fetched on demand through one single-slot request ([`Request`]): opening the
 //! screen (or a tab that needs more) returns an [`Effect::Inspect`]; the answer comes back as

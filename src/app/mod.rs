@@ -20,7 +20,9 @@
 pub mod action;
 pub mod actions;
 pub mod actions_view;
+pub mod command;
 pub mod confirm;
+pub mod copy;
 pub mod dag;
 pub mod dag_canvas;
 pub mod dag_view;
@@ -39,6 +41,8 @@ pub mod msg;
 pub mod navigator;
 pub mod problems;
 pub mod problems_view;
+pub mod prompt;
+pub mod prompt_view;
 pub mod request;
 pub mod rollout_view;
 pub mod runbooks;
@@ -159,11 +163,8 @@ where
 
 /// Runs the console until the user quits, with the control of the running watchers (reloading the kubeconfig);
 /// the drill-down fetches through `client`; the action effects go to `actions` (the seam,
-/// [`effects_runner::ActionBackend`]).
-///
-/// `input` yields terminal events (crossterm's) or [`Input`]s (terminal events and signals). On a terminating
-/// signal it returns [`Error::Terminated`]; on ctrl-z or SIGTSTP it suspends the terminal ([`JobControl`])
-/// and draws nothing until SIGCONT, which resumes it and redraws every cell.
+/// [`effects_runner::ActionBackend`]). A `:ns` / `:ctx` switch ends it like a quit: see [`run_console`] for a
+/// loop that follows them.
 #[allow(
     clippy::too_many_arguments,
     reason = "the run loop's inputs, each its own kind; a struct would only rename them"
@@ -171,7 +172,7 @@ where
 pub async fn run_with_actions<B, S, I>(
     terminal: &mut Terminal<B>,
     mut input: S,
-    mut cluster: mpsc::Receiver<ClusterEvent>,
+    cluster: mpsc::Receiver<ClusterEvent>,
     control: Control,
     config: Config,
     labels: Labels,
@@ -183,7 +184,70 @@ where
     S: Stream<Item = std::io::Result<I>> + Unpin,
     I: Into<Input>,
 {
+    let wiring = Wiring {
+        control,
+        client,
+        actions,
+        session: prompt::Session::default(),
+        note: None,
+    };
+    run_console(terminal, &mut input, cluster, config, labels, wiring)
+        .await
+        .map(|_| ())
+}
+
+/// What the console runs with besides the terminal, its input and the cluster's events.
+#[derive(Default)]
+pub struct Wiring {
+    /// The running watchers (reloading the kubeconfig).
+    pub control: Control,
+    /// The drill-down's and the copy's fetches.
+    pub client: Option<kube::Client>,
+    /// The action pipeline.
+    pub actions: Option<std::sync::Arc<dyn effects_runner::ActionBackend>>,
+    /// Contexts and namespaces known for the command line's completion.
+    pub session: prompt::Session,
+    /// A note to show from the start (e.g. why a switch could not be made).
+    pub note: Option<String>,
+}
+
+/// How the console ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    /// The user quit (or the input ended).
+    Quit,
+    /// `:ns` / `:ctx`: connect again there and run a new console (`launch::console`).
+    Switch(effect::Switch),
+}
+
+/// Runs the console until the user quits or asks for another context or namespace ([`Exit`]). `input` yields
+/// terminal events (crossterm's) or [`Input`]s (terminal events and signals); it is borrowed so that the caller
+/// can run the next console on the same stream. On a terminating signal it returns [`Error::Terminated`]; on
+/// ctrl-z or SIGTSTP it suspends the terminal ([`JobControl`]) and draws nothing until SIGCONT, which resumes it
+/// and redraws every cell.
+pub async fn run_console<B, S, I>(
+    terminal: &mut Terminal<B>,
+    input: &mut S,
+    mut cluster: mpsc::Receiver<ClusterEvent>,
+    config: Config,
+    labels: Labels,
+    wiring: Wiring,
+) -> Result<Exit, Error>
+where
+    B: Backend + JobControl,
+    S: Stream<Item = std::io::Result<I>> + Unpin,
+    I: Into<Input>,
+{
+    let Wiring {
+        control,
+        client,
+        actions,
+        session,
+        note,
+    } = wiring;
     let mut state = State::new(config, labels);
+    state.session = session;
+    state.input_note = note;
     let (runner, mut answers) = effects_runner::EffectsRunner::new(client);
     let mut runner = runner.with_actions(actions);
     if let Ok(size) = terminal.size() {
@@ -225,7 +289,7 @@ where
                     continue;
                 }
                 Some(Err(e)) => return Err(Error::Input(e)),
-                None => return Ok(()),
+                None => return Ok(Exit::Quit),
             },
             ev = cluster.recv(), if cluster_open => match ev {
                 Some(ev) => Msg::Cluster(ev),
@@ -238,13 +302,28 @@ where
             _ = ticker.tick() => Msg::Tick(Timestamp::now()),
             () = tokio::time::sleep_until(next_frame), if state.dirty && !suspended => continue,
         };
-        for effect in update(&mut state, msg) {
-            match effect {
-                Effect::Quit => return Ok(()),
-                Effect::ReloadKubeconfig => control.reload(),
-                Effect::Suspend => on_signal(terminal, Signal::Suspend, &mut suspended)?,
-                other => runner.run(other),
+        let mut effects = update(&mut state, msg);
+        while !effects.is_empty() {
+            let mut next = Vec::new();
+            for effect in effects {
+                match effect {
+                    Effect::Quit => return Ok(Exit::Quit),
+                    Effect::Switch(to) => return Ok(Exit::Switch(to)),
+                    Effect::ReloadKubeconfig => control.reload(),
+                    Effect::Suspend => on_signal(terminal, Signal::Suspend, &mut suspended)?,
+                    Effect::Osc52 { what, text } => {
+                        // The terminal layer writes it; how it went is the next message.
+                        let error = terminal.backend_mut().osc52(&text).err();
+                        let answer = copy::ClipboardAnswer::Osc52 {
+                            what,
+                            error: error.map(|e| e.to_string()),
+                        };
+                        next.extend(update(&mut state, Msg::Clipboard(answer)));
+                    }
+                    other => runner.run(other),
+                }
             }
+            effects = next;
         }
     }
 }

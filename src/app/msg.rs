@@ -39,4 +39,6 @@ pub enum Msg {
     ActionFailed(String),
     /// The answer to an `Effect::Files` (runbooks, walks, snapshots).
     Files(super::effects_files::FileAnswer),
+    /// The answer to an `Effect::Copy`.
+    Clipboard(super::copy::ClipboardAnswer),
 }

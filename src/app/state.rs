@@ -213,6 +213,12 @@ pub struct State {
     pub runbooks: super::runbooks::RunbooksState,
     /// The snapshot screen (`app::snapshots`).
     pub snapshots: super::snapshots::SnapshotsState,
+    /// The `:` command line or the finder, when open (`app::prompt`).
+    pub prompt: super::prompt::PromptState,
+    /// The copy menu, when open (`app::copy`).
+    pub copy: super::copy::CopyState,
+    /// Contexts and namespaces known for completion, kept across `:ns` / `:ctx` (`app::prompt`).
+    pub session: super::prompt::Session,
 }
 
 impl State {
@@ -259,6 +265,9 @@ impl State {
             quit: false,
             runbooks: super::runbooks::RunbooksState::default(),
             snapshots: super::snapshots::SnapshotsState::default(),
+            prompt: super::prompt::PromptState::default(),
+            copy: super::copy::CopyState::default(),
+            session: super::prompt::Session::default(),
         }
     }
 
@@ -269,6 +278,13 @@ impl State {
             Mode::Help
         } else if let Some(mode) = self.action_mode() {
             mode
+        } else if let Some(kind) = self.prompt.open {
+            match kind {
+                super::prompt::PromptKind::Command => Mode::Command,
+                super::prompt::PromptKind::Finder => Mode::Finder,
+            }
+        } else if self.copy.target.is_some() {
+            Mode::Copy
         } else if let Some(mode) = self.runbook_mode() {
             mode
         } else if self.screen == Screen::Jobs {

@@ -113,10 +113,11 @@ pub fn show(state: &mut State, to: Screen) {
 fn select_in_tree(state: &mut State, r: &ResourceRef) {
     let terms = state.navigator.filter_terms();
     let shown = terms.is_empty()
-        || state
-            .objects
-            .get(r)
-            .is_some_and(|e| terms.iter().all(|t| e.search_text.contains(t.as_str())));
+        || state.objects.get(r).is_some_and(|e| {
+            terms
+                .iter()
+                .all(|t| super::command::term_matches(t, r.kind, &e.search_text))
+        });
     if !shown || state.selected() == Some(r) {
         return;
     }

@@ -181,9 +181,9 @@ pub fn refresh(state: &mut State) {
         |r| {
             objects.get(r).is_some_and(|e| {
                 let flags = timings.get(r).map_or_else(String::new, flag_words);
-                words
-                    .iter()
-                    .all(|w| e.search_text.contains(w) || flags.contains(w))
+                words.iter().all(|w| {
+                    super::command::term_matches(w, r.kind, &e.search_text) || flags.contains(w)
+                })
             })
         },
         unparsed,

@@ -144,7 +144,7 @@ impl TreeInput<'_> {
             return self
                 .filter
                 .iter()
-                .all(|t| e.search_text.contains(t.as_str()));
+                .all(|t| super::command::term_matches(t, r.kind, &e.search_text));
         }
         let state = if self.invalid.contains_key(r) {
             "invalid"
@@ -159,7 +159,9 @@ impl TreeInput<'_> {
             r.namespaced_name()
         )
         .to_lowercase();
-        self.filter.iter().all(|t| hay.contains(t.as_str()))
+        self.filter
+            .iter()
+            .all(|t| super::command::term_matches(t, r.kind, &hay))
     }
 }
 

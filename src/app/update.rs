@@ -70,6 +70,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Files(answer) => super::runbooks::on_answer(state, answer),
+        Msg::Clipboard(answer) => super::copy::on_answer(state, answer),
     };
     // Cluster events only mark the tree stale: a burst of them costs one rebuild, at the next key or frame.
     effects
@@ -130,6 +131,11 @@ fn on_key(state: &mut State, key: &KeyEvent) -> Vec<Effect> {
                 && let Some(c) = typed_char(key)
             {
                 type_into_form(state, &c.to_string(), false);
+            }
+            if matches!(mode, Mode::Command | Mode::Finder)
+                && let Some(c) = typed_char(key)
+            {
+                super::prompt::type_text(state, &c.to_string(), false);
             }
             Vec::new()
         }
@@ -193,6 +199,10 @@ fn on_paste(state: &mut State, pasted: &str) -> Vec<Effect> {
     state.dirty = true;
     if state.mode() == Mode::Form {
         type_into_form(state, pasted, true);
+        return Vec::new();
+    }
+    if matches!(state.mode(), Mode::Command | Mode::Finder) {
+        super::prompt::type_text(state, pasted, true);
         return Vec::new();
     }
     if state.mode() != Mode::Filter {
@@ -384,6 +394,32 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::SnapshotShow
         | Action::SnapshotDiff
         | Action::SnapshotRestore => {}
+        Action::OpenCommand => {
+            state.help_open = false;
+            super::prompt::open(state, super::prompt::PromptKind::Command, "");
+        }
+        Action::OpenFinder => {
+            state.help_open = false;
+            super::prompt::open(state, super::prompt::PromptKind::Finder, "");
+        }
+        Action::OpenCopy => {
+            state.help_open = false;
+            super::copy::open(state);
+        }
+        // The prompts' and the copy menu's own (handled above while they are open).
+        Action::PromptSubmit
+        | Action::PromptCancel
+        | Action::PromptDeleteChar
+        | Action::PromptComplete
+        | Action::PromptNext
+        | Action::PromptPrev
+        | Action::CopySelected
+        | Action::CopyReference
+        | Action::CopyMessage
+        | Action::CopyCommand
+        | Action::CopyKubectl
+        | Action::CopyYaml
+        | Action::CloseCopy => {}
     }
     Vec::new()
 }
@@ -411,6 +447,8 @@ fn on_action_popup(state: &mut State, action: Action) -> Option<Vec<Effect>> {
         }
         Mode::Runbooks => super::runbooks::on_action(state, action),
         Mode::Snapshots => super::snapshots::on_action(state, action),
+        Mode::Command | Mode::Finder => super::prompt::on_action(state, action),
+        Mode::Copy => super::copy::on_action(state, action),
         _ => None,
     }
 }

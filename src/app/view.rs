@@ -51,6 +51,10 @@ pub struct View<'a> {
     pub runbooks: Option<super::runbooks_view::RunbooksScreen>,
     /// The snapshot screen, when shown (it replaces the main area).
     pub snapshots: Option<super::snapshots_view::SnapshotsView>,
+    /// The `:` command line or the finder, when open (drawn at the foot, over the screen).
+    pub prompt: Option<super::prompt_view::PromptView>,
+    /// The copy menu, when open.
+    pub copy: Option<super::prompt_view::CopyMenuView>,
 }
 
 /// The tree pane. Only the rows that fit on the screen are built (`rows`); a 10,000-object fleet costs what is
@@ -324,6 +328,8 @@ pub fn build(state: &mut State, now: Timestamp) -> View<'_> {
         runbooks: super::runbooks_view::build(state, now),
         snapshots: (state.screen == Screen::Snapshots)
             .then(|| super::snapshots_view::build(state, now)),
+        prompt: super::prompt_view::build(state),
+        copy: super::prompt_view::copy_menu(state),
     }
 }
 

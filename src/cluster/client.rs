@@ -245,6 +245,18 @@ pub async fn check_reachable(connection: &Connection, timeout: Duration) -> Resu
 }
 
 /// Finds and merges the kubeconfig files kubectl would read. Blocking (file I/O): run off the async threads.
+/// The names of the contexts in the kubeconfig `options` read (the console's `:ctx` completes them), in file order.
+///
+/// # Errors
+/// As [`connect`]: no kubeconfig, or one that cannot be read.
+pub async fn context_names(options: &ConnectOptions) -> Result<Vec<String>> {
+    let explicit = options.kubeconfig.clone();
+    let (kubeconfig, _) = tokio::task::spawn_blocking(move || read_kubeconfig(explicit))
+        .await
+        .map_err(|e| Error::Task(e.to_string()))??;
+    Ok(kubeconfig.contexts.into_iter().map(|c| c.name).collect())
+}
+
 fn read_kubeconfig(explicit: Option<PathBuf>) -> Result<(Kubeconfig, String)> {
     let paths: Vec<PathBuf> = if let Some(path) = explicit {
         vec![path]

@@ -54,6 +54,12 @@ pub enum Mode {
     Walker,
     /// The snapshot screen (key `6`).
     Snapshots,
+    /// The `:` command line: unbound printable keys are typed.
+    Command,
+    /// The fuzzy finder (`ctrl-p`): unbound printable keys are typed.
+    Finder,
+    /// The copy menu (`y`).
+    Copy,
 }
 
 impl Mode {
@@ -74,6 +80,9 @@ impl Mode {
         Mode::Runbooks,
         Mode::Walker,
         Mode::Snapshots,
+        Mode::Command,
+        Mode::Finder,
+        Mode::Copy,
         Mode::Common,
     ];
 
@@ -97,10 +106,24 @@ impl Mode {
             Mode::Runbooks => "runbooks",
             Mode::Walker => "walker",
             Mode::Snapshots => "snapshots",
+            Mode::Command => "command",
+            Mode::Finder => "finder",
+            Mode::Copy => "copy",
         }
     }
 
-    fn from_name(name: &str) -> Option<Mode> {
+    /// Modes where unbound printable keys are typed into a field instead of falling back to `common`.
+    #[must_use]
+    pub fn types_text(self) -> bool {
+        matches!(
+            self,
+            Mode::Filter | Mode::Form | Mode::Command | Mode::Finder
+        )
+    }
+
+    /// The mode a keymap file names.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Mode> {
         Mode::ALL.into_iter().find(|m| m.name() == name)
     }
 }
@@ -275,7 +298,7 @@ impl Keymap {
         if own != Resolution::Unbound || mode == Mode::Common {
             return own;
         }
-        let typed = matches!(mode, Mode::Filter | Mode::Form)
+        let typed = mode.types_text()
             && pending.iter().all(|k| {
                 matches!(k.code, crossterm::event::KeyCode::Char(_))
                     && !k.mods.intersects(

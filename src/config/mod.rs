@@ -10,6 +10,7 @@ pub mod paths;
 pub mod problem;
 pub mod settings;
 pub mod theme;
+pub mod validate;
 
 pub use key::{Key, KeySeq};
 pub use keymap::{Binding, Keymap, Mode, Resolution};

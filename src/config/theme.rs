@@ -27,6 +27,13 @@ macro_rules! roles {
             /// Every role name with its meaning (for docs and validation messages).
             pub const ROLES: &'static [(&'static str, &'static str)] = &[$((stringify!($role), $doc),)*];
 
+            /// Every role's style replaced by `f` of it.
+            #[must_use]
+            pub fn map_styles(mut self, f: impl Fn(Style) -> Style) -> Self {
+                $(self.$role = f(self.$role);)*
+                self
+            }
+
             fn role_mut(&mut self, name: &str) -> Option<&mut Style> {
                 match name {
                     $(stringify!($role) => Some(&mut self.$role),)*
@@ -77,7 +84,7 @@ struct RawStyle {
     modifiers: Option<Vec<Spanned<String>>>,
 }
 
-const MODIFIERS: [(&str, Modifier); 9] = [
+pub(crate) const MODIFIERS: [(&str, Modifier); 9] = [
     ("bold", Modifier::BOLD),
     ("dim", Modifier::DIM),
     ("italic", Modifier::ITALIC),
@@ -110,6 +117,23 @@ impl Theme {
             apply(style, raw.unwrap_or_default(), file)?;
         }
         Ok(out)
+    }
+
+    /// This theme without any colour, for `NO_COLOR` (no-color.org): foreground and background colours
+    /// removed, modifiers kept (status is told by glyphs and words; bold, italic, underline stay), and a role that
+    /// stood out by its background (selection, bars, banners, stalled) drawn reversed so that it still does.
+    #[must_use]
+    pub fn without_colour(self) -> Self {
+        self.map_styles(|style| {
+            let stood_out = style.bg.is_some_and(|c| c != Color::Reset);
+            let mut plain = Style::default()
+                .add_modifier(style.add_modifier)
+                .remove_modifier(style.sub_modifier);
+            if stood_out {
+                plain = plain.add_modifier(Modifier::REVERSED);
+            }
+            plain
+        })
     }
 
     /// The role names, for help texts.
@@ -159,9 +183,32 @@ fn color(value: &Spanned<String>, file: &Path) -> Result<Color, ConfigProblem> {
     })
 }
 
+/// Whether `NO_COLOR` asks for no colour: set and not empty (no-color.org).
+#[must_use]
+pub fn no_color_requested(value: Option<&str>) -> bool {
+    value.is_some_and(|v| !v.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_colour_keeps_modifiers_and_reverses_what_had_a_background() {
+        let t = Theme::builtin().unwrap().without_colour();
+        for (name, _) in Theme::ROLES {
+            let mut copy = t;
+            let style = *copy.role_mut(name).unwrap();
+            assert_eq!((style.fg, style.bg), (None, None), "{name}");
+        }
+        assert!(t.selection.add_modifier.contains(Modifier::REVERSED));
+        assert!(t.status_bar.add_modifier.contains(Modifier::REVERSED));
+        assert!(t.status_failing.add_modifier.contains(Modifier::BOLD));
+        assert!(!t.status_ready.add_modifier.contains(Modifier::REVERSED));
+        assert!(no_color_requested(Some("1")));
+        assert!(!no_color_requested(Some("")));
+        assert!(!no_color_requested(None));
+    }
 
     #[test]
     fn user_theme_inherits_unset_fields_from_defaults() {

@@ -226,7 +226,10 @@ impl ActionBackend for ConsoleActions {
             | Effect::ReloadKubeconfig
             | Effect::Inspect(_)
             | Effect::Suspend
-            | Effect::Files(_) => {}
+            | Effect::Files(_)
+            | Effect::Switch(_)
+            | Effect::Copy(_)
+            | Effect::Osc52 { .. } => {}
         }
     }
 }

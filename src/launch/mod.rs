@@ -11,6 +11,7 @@ pub mod actions_backend;
 pub mod audit;
 pub mod check;
 pub mod check_cluster;
+pub mod config_validate;
 pub mod console;
 pub mod diagnose;
 pub mod follow;

@@ -31,7 +31,10 @@ pub async fn run(args: &WatchArgs, cluster: &ClusterArgs) -> Result<(), Error> {
         crate::bounded_file::read_to_string(&p.theme(), crate::bounded_file::CONFIG).ok()
     });
     let theme_file = paths.as_ref().map(ConfigPaths::theme).unwrap_or_default();
-    let (theme, problems) = crate::watch::theme(&config, user_theme.as_deref(), &theme_file);
+    let (mut theme, problems) = crate::watch::theme(&config, user_theme.as_deref(), &theme_file);
+    if crate::config::theme::no_color_requested(std::env::var("NO_COLOR").ok().as_deref()) {
+        theme = theme.without_colour();
+    }
     for p in problems {
         tracing::warn!("theme: {p}");
     }

@@ -125,12 +125,31 @@ pub trait JobControl {
     /// # Errors
     /// The terminal refused.
     fn resume(&mut self) -> io::Result<()>;
+
+    /// Puts `text` on the terminal's clipboard with OSC 52 (base64 by crossterm's `CopyToClipboard`): the way to
+    /// copy when the process has no display (over SSH, in tmux). The caller passes sanitised text only.
+    ///
+    /// # Errors
+    /// The terminal could not be written to (a terminal without OSC 52 support ignores it silently).
+    fn osc52(&mut self, _text: &str) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this terminal backend has no clipboard",
+        ))
+    }
 }
 
 impl<W: Write> JobControl for CrosstermBackend<W> {
     fn suspend(&mut self) -> io::Result<()> {
         restore();
         signal::stop_self()
+    }
+
+    fn osc52(&mut self, text: &str) -> io::Result<()> {
+        crossterm::execute!(
+            self,
+            crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+        )
     }
 
     fn resume(&mut self) -> io::Result<()> {

@@ -14,6 +14,7 @@ mod navigator;
 mod problems;
 mod runbooks;
 mod snapshots;
+mod prompt;
 mod status_bar;
 pub mod style;
 mod timings;
@@ -66,6 +67,12 @@ pub fn draw(frame: &mut Frame<'_>, view: &View<'_>) {
     status_bar::hints(frame, hints, view);
     if let Some(overlay) = &view.actions {
         actions::draw(frame, area, main, view, overlay);
+    }
+    if let Some(p) = &view.prompt {
+        prompt::draw(frame, hints, main, view.theme, p);
+    }
+    if let Some(menu) = &view.copy {
+        prompt::copy_menu(frame, area, view.theme, menu);
     }
     if let Some(help) = &view.help {
         help::draw(frame, area, view.theme, help);
