@@ -344,7 +344,7 @@ mod tests {
                 "k.yaml:4: 'x' is bound twice in navigator (first on line 2)",
                 "k.yaml:4: unknown key 'ctl-q'",
                 "k.yaml:6: unknown field 'descr' in a binding (fields: keys, action, desc)",
-                "k.yaml:7: unknown mode 'navigatr' (modes: problems, navigator, dag, inspect, detail, filter, timings, help, actions, confirm, form, jobs, command, finder, copy, common)",
+                "k.yaml:7: unknown mode 'navigatr' (modes: problems, navigator, dag, inspect, detail, filter, timings, help, actions, confirm, form, jobs, runbooks, walker, snapshots, command, finder, copy, common)",
                 "k.yaml:11: 'ctrl-c' always quits and cannot be unbound (it is the way out that always works)",
             ]
         );
