@@ -293,7 +293,7 @@ fn the_timings_list_draws_hostile_names_in_their_columns() {
 fn the_help_screen_shows_a_hostile_keymap_description_without_escape_remnants() {
     let (mut state, _dir) = hostile_state();
     act(&mut state, &[Action::ToggleHelp]);
-    let text = check(&mut state, 120, 220, "help");
+    let text = check(&mut state, 120, 400, "help");
     assert!(text.contains("help B"), "{text}");
     assert!(
         text.contains("\\u{202E}"),
