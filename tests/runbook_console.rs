@@ -32,12 +32,13 @@ fn r_walks_the_diagnosed_runbook_and_pause_and_transcript_land_in_the_data_direc
     std::thread::sleep(Duration::from_millis(300));
     console.type_bytes(b"R");
     let walks = console.data.join("runbooks");
-    // The walk's target is locked (and its lock file made) when the walk opens.
+    // The walk is saved as soon as it has begun on the walker screen.
     console.wait_until("the walker", Duration::from_secs(30), |_| {
         files(&walks)
             .iter()
-            .any(|p| p.extension().is_some_and(|e| e == "lock"))
+            .any(|p| p.extension().is_some_and(|e| e == "json"))
     });
+    std::thread::sleep(Duration::from_millis(300));
     console.type_bytes(b"p");
     console.wait_until("the paused walk saved", Duration::from_secs(30), |_| {
         files(&walks).iter().any(|p| {
