@@ -129,11 +129,18 @@ fn stored(env: &Env, id: &str, file: &str, name: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleted_objects_are_restored_equal_through_the_one_mutation_path_and_audited() {
     let env = Env::demo().await;
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    let id = create(&env, &["--with-inventory"]).await;
     let c = client(&env).await;
     let ks = ks_api(&c);
     let cms = api(&c, "", "v1", "ConfigMap", "configmaps", "ingress-nginx");
+    // The ConfigMap is applied by the simulated controller: wait for it (a fixed pause is too short on a busy
+    // machine).
+    for _ in 0..120 {
+        if get(&cms, "ingress-nginx-custom-headers").await.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let id = create(&env, &["--with-inventory"]).await;
     ks.delete("monitoring-configs", &DeleteParams::default())
         .await
         .unwrap();
