@@ -245,6 +245,17 @@ pub async fn check_reachable(connection: &Connection, timeout: Duration) -> Resu
 }
 
 /// Finds and merges the kubeconfig files kubectl would read. Blocking (file I/O): run off the async threads.
+/// The context names of the kubeconfig `explicit` (or the default ones), in file order (`--all-contexts`).
+///
+/// # Errors
+/// No kubeconfig, or one that cannot be read.
+pub async fn context_names(explicit: Option<PathBuf>) -> Result<Vec<String>> {
+    let (kubeconfig, _) = tokio::task::spawn_blocking(move || read_kubeconfig(explicit))
+        .await
+        .map_err(|e| Error::Task(e.to_string()))??;
+    Ok(kubeconfig.contexts.into_iter().map(|c| c.name).collect())
+}
+
 fn read_kubeconfig(explicit: Option<PathBuf>) -> Result<(Kubeconfig, String)> {
     let paths: Vec<PathBuf> = if let Some(path) = explicit {
         vec![path]
