@@ -101,6 +101,7 @@ actions! {
     FormPrevField => "form_prev_field", "Go to the previous field (or scroll up)";
     RollbackExecution => "rollback_execution", "Offer the rollback of the selected finished execution";
     CancelExecution => "cancel_execution", "Cancel the selected running execution (asks first)";
+    ShowFleet => "show_fleet", "Show the fleet overview: one row per cluster (enter scopes the screens to one)";
 }
 
 impl Action {

@@ -61,4 +61,6 @@ pub enum Effect {
     Cancel { execution: ExecutionId },
     /// Prepare the rollback of a finished execution; answered by `Msg::Prepared` (confirmed like any action).
     Rollback { execution: ExecutionId },
+    /// Show the fleet overview (one row per cluster); the run loop's (`fleet`).
+    ShowFleet,
 }

@@ -75,7 +75,7 @@ impl EffectsRunner {
     pub fn run(&mut self, effect: Effect) {
         match effect {
             // Handled by the run loop itself.
-            Effect::Quit | Effect::Suspend | Effect::ReloadKubeconfig => {}
+            Effect::Quit | Effect::Suspend | Effect::ReloadKubeconfig | Effect::ShowFleet => {}
             Effect::Inspect(req) => {
                 if let Some(previous) = self.inspecting.take() {
                     previous.abort();
@@ -126,7 +126,11 @@ pub fn not_connected(effect: Effect) -> Option<Msg> {
             Msg::BulkPrepared(targets.iter().map(|_| Err(why())).collect())
         }
         Effect::Execute { .. } | Effect::Cancel { .. } => Msg::ActionFailed(why()),
-        Effect::Quit | Effect::Suspend | Effect::ReloadKubeconfig | Effect::Inspect(_) => {
+        Effect::Quit
+        | Effect::Suspend
+        | Effect::ReloadKubeconfig
+        | Effect::Inspect(_)
+        | Effect::ShowFleet => {
             return None;
         }
     })

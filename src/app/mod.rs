@@ -28,6 +28,7 @@ pub mod detail_view;
 pub mod effect;
 pub mod effects_runner;
 pub mod events;
+pub mod fleet_run;
 pub mod hints;
 pub mod inspect;
 pub mod inspect_view;
@@ -62,12 +63,10 @@ use crate::terminal::JobControl;
 use crate::terminal::signal::Signal;
 use crossterm::event::Event;
 use futures::{Stream, StreamExt};
-use k8s_openapi::jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use tokio::time::{Instant, MissedTickBehavior};
 
 /// Shortest time between two frames (~30 fps).
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -162,8 +161,8 @@ where
 )]
 pub async fn run_with_actions<B, S, I>(
     terminal: &mut Terminal<B>,
-    mut input: S,
-    mut cluster: mpsc::Receiver<ClusterEvent>,
+    input: S,
+    cluster: mpsc::Receiver<ClusterEvent>,
     control: Control,
     config: Config,
     labels: Labels,
@@ -175,70 +174,26 @@ where
     S: Stream<Item = std::io::Result<I>> + Unpin,
     I: Into<Input>,
 {
-    let mut state = State::new(config, labels);
-    let (runner, mut answers) = effects_runner::EffectsRunner::new(client);
-    let mut runner = runner.with_actions(actions);
-    if let Ok(size) = terminal.size() {
-        update(
-            &mut state,
-            Msg::Resize {
-                width: size.width,
-                height: size.height,
-            },
-        );
-    }
-    let mut ticker = tokio::time::interval(Duration::from_secs(1));
-    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut cluster_open = true;
-    let mut last_draw: Option<Instant> = None;
-    let mut complete_logged = false;
-    // Stopped by ctrl-z / SIGTSTP and not yet continued: the terminal is the shell's, nothing is drawn.
-    let mut suspended = false;
-    loop {
-        let next_frame = last_draw.map_or_else(Instant::now, |t| t + FRAME);
-        if state.dirty && !suspended && Instant::now() >= next_frame {
-            draw(terminal, &mut state)?;
-            last_draw = Some(Instant::now());
-            if !complete_logged && all_kinds_settled(&state) {
-                complete_logged = true;
-                // Read by benches/console_fleet.rs: the first frame that shows every served kind.
-                tracing::info!(objects = state.objects.len(), "first complete frame");
-            }
-        }
-        let msg = tokio::select! {
-            ev = input.next() => match ev.map(|r| r.map(Into::<Input>::into)) {
-                Some(Ok(Input::Terminal(Event::Key(key)))) => Msg::Key(key),
-                Some(Ok(Input::Terminal(Event::Paste(text)))) => Msg::Paste(text),
-                Some(Ok(Input::Terminal(Event::Resize(width, height)))) => Msg::Resize { width, height },
-                Some(Ok(Input::Terminal(_))) => continue,
-                Some(Ok(Input::Signal(signal))) => {
-                    on_signal(terminal, signal, &mut suspended)?;
-                    state.dirty = true;
-                    continue;
-                }
-                Some(Err(e)) => return Err(Error::Input(e)),
-                None => return Ok(()),
-            },
-            ev = cluster.recv(), if cluster_open => match ev {
-                Some(ev) => Msg::Cluster(ev),
-                None => {
-                    cluster_open = false;
-                    continue;
-                }
-            },
-            Some(answer) = answers.recv() => answer,
-            _ = ticker.tick() => Msg::Tick(Timestamp::now()),
-            () = tokio::time::sleep_until(next_frame), if state.dirty && !suspended => continue,
-        };
-        for effect in update(&mut state, msg) {
-            match effect {
-                Effect::Quit => return Ok(()),
-                Effect::ReloadKubeconfig => control.reload(),
-                Effect::Suspend => on_signal(terminal, Signal::Suspend, &mut suspended)?,
-                other => runner.run(other),
-            }
-        }
-    }
+    let name = labels.context.clone();
+    // One cluster is the fleet's N = 1: the same loop, its messages tagged as cluster 0.
+    let tagged = futures::stream::unfold(cluster, |mut rx| async move {
+        rx.recv().await.map(|event| {
+            let tagged = crate::cluster::fleet::Tagged {
+                cluster: 0,
+                event: crate::cluster::fleet::FleetEvent::Cluster(event),
+            };
+            (tagged, rx)
+        })
+    })
+    .boxed();
+    let one = fleet_run::Cluster {
+        name,
+        state: State::new(config, labels),
+        control,
+        client,
+        actions,
+    };
+    fleet_run::run(terminal, input, tagged, vec![one]).await
 }
 
 /// Job control and termination: see [`run`] (also the wall's, `watch`).
@@ -263,22 +218,4 @@ pub(crate) fn on_signal<B: Backend + JobControl>(
                 .map_err(|e| Error::Draw(e.to_string()))
         }
     }
-}
-
-/// Every kind has been listed once or is known to be unavailable.
-fn all_kinds_settled(state: &State) -> bool {
-    state
-        .kinds
-        .values()
-        .all(|k| !matches!(k, state::KindState::Pending))
-}
-
-fn draw<B: Backend>(terminal: &mut Terminal<B>, state: &mut State) -> Result<(), Error> {
-    let now = state.now.unwrap_or_else(Timestamp::now);
-    state.dirty = false;
-    let view = view::build(state, now);
-    terminal
-        .draw(|frame| crate::ui::draw(frame, &view))
-        .map_err(|e| Error::Draw(e.to_string()))?;
-    Ok(())
 }

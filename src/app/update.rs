@@ -330,6 +330,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::MarkChain => super::marks::mark_chain(state),
         Action::ClearMarks => state.actions.marks.clear(),
         Action::ShowJobs => super::switch::show(state, Screen::Jobs),
+        Action::ShowFleet => return vec![Effect::ShowFleet],
         // The popups' and the Jobs screen's own (handled above when they have the keyboard).
         Action::ChooseAction
         | Action::CloseActions

@@ -60,12 +60,24 @@ impl Watching {
 /// Starts watching every target, each on its own, all sending into `tx` tagged with their index.
 #[must_use]
 pub fn start(targets: Vec<Target>, tx: Sender<Tagged>, cancel: &CancellationToken) -> Watching {
+    start_tapped(targets, tx, cancel, |_, rx| rx)
+}
+
+/// [`start`], with each cluster's own messages passed through `tap` (its index, its channel) before they are
+/// tagged: the console's metrics keep their own state from them (`launch::metrics::tap`).
+pub fn start_tapped(
+    targets: Vec<Target>,
+    tx: Sender<Tagged>,
+    cancel: &CancellationToken,
+    mut tap: impl FnMut(usize, mpsc::Receiver<ClusterEvent>) -> mpsc::Receiver<ClusterEvent>,
+) -> Watching {
     let mut tasks = Vec::new();
     let mut controls = Vec::new();
     for (cluster, target) in targets.into_iter().enumerate() {
-        let (own_tx, mut own_rx) = mpsc::channel(CHANNEL_CAPACITY);
+        let (own_tx, own_rx) = mpsc::channel(CHANNEL_CAPACITY);
         let client = target.client.clone();
         let watching = watch::start(target, own_tx, cancel.child_token());
+        let mut own_rx = tap(cluster, own_rx);
         controls.push(watching.control);
         tasks.push(watching.task);
         let forward_tx = tx.clone();

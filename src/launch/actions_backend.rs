@@ -222,7 +222,11 @@ impl ActionBackend for ConsoleActions {
                     let _ = answers.send(Msg::Prepared(answer)).await;
                 });
             }
-            Effect::Quit | Effect::ReloadKubeconfig | Effect::Inspect(_) | Effect::Suspend => {}
+            Effect::Quit
+            | Effect::ReloadKubeconfig
+            | Effect::Inspect(_)
+            | Effect::Suspend
+            | Effect::ShowFleet => {}
         }
     }
 }

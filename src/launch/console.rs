@@ -27,6 +27,10 @@ pub enum Error {
     Terminated(i32),
     #[error(transparent)]
     Metrics(#[from] crate::metrics::server::Error),
+    #[error(
+        "--metrics-addr serves one cluster; give one --context (or run one `fluxops watch --metrics-addr` per cluster)"
+    )]
+    MetricsOneCluster,
 }
 
 /// Runs the console with the options of the command line (`cluster`: see `launch::connect_options`).
@@ -36,10 +40,8 @@ pub enum Error {
 pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error> {
     // Config files are read (and any problem recorded for the banner) before the terminal is taken over.
     let config = Config::load(ConfigPaths::discover().as_ref());
-    let settings = crate::config::settings::Settings::discover();
-    let mut options = super::connect_options_with(cluster, &settings);
-    // Policies load before the terminal is taken (regorus may write warnings while preparing).
-    let gate = crate::policy::Gate::load(crate::policy::user_dir().as_deref());
+    let mut settings = crate::config::settings::Settings::discover();
+    let mut cluster = cluster.clone();
     // `--demo`: a simulated cluster on 127.0.0.1 and a kubeconfig for it; from here on the path is the real one.
     let mut demo: Option<(Simulation, tempfile::TempPath)> = None;
     if args.demo {
@@ -52,34 +54,61 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
             .into_temp_path();
         sim.write_kubeconfig(&file)
             .map_err(|e| Error::DemoKubeconfig(e.to_string()))?;
-        options.kubeconfig = Some(file.to_path_buf());
-        options.context = None;
+        cluster.kubeconfig = Some(file.to_path_buf());
+        cluster.context.clear();
+        cluster.all_contexts = false;
+        settings.contexts.clear();
         demo = Some((sim, file));
     }
     if let Some(text) = &args.metrics.metrics_addr {
         crate::metrics::server::address(text, args.metrics.metrics_allow_remote)?;
     }
-    let connection = cluster::client::connect(&options).await?;
-    tracing::info!(?connection, "connected");
-    let labels = Labels {
-        context: connection.context.clone(),
-        namespace: connection.scope.namespace().map(str::to_owned),
-    };
-    let metrics = super::metrics::start(&args.metrics, &connection.context).await?;
-    let actions = actions(&connection, &settings, gate);
+    let clusters = super::fleet::connect(&cluster, &settings, false).await?;
+    tracing::info!(clusters = clusters.len(), "connected");
+    if clusters.len() > 1 && args.metrics.metrics_addr.is_some() {
+        return Err(Error::MetricsOneCluster);
+    }
+    // Policies load before the terminal is taken (regorus may write warnings while preparing); one gate per
+    // cluster's action pipeline.
+    let mut gates: Vec<crate::policy::Gate> = clusters
+        .iter()
+        .map(|_| crate::policy::Gate::load(crate::policy::user_dir().as_deref()))
+        .collect();
+    let first = clusters
+        .first()
+        .map(|c| c.name().to_owned())
+        .unwrap_or_default();
+    let metrics = super::metrics::start(&args.metrics, &first).await?;
     let cancel = CancellationToken::new();
     let (tx, rx) = tokio::sync::mpsc::channel(cluster::watch::CHANNEL_CAPACITY);
     // Reloading the kubeconfig (a key in the console) reads it again with the same options.
-    let target = cluster::watch::Target::new(&connection, Some(options.clone()));
-    let watching = cluster::watch::start(target, tx, cancel.clone());
+    let targets = clusters.iter().map(|c| c.target(true)).collect();
     // `--metrics-addr`: the metrics keep their own state from the same events (`launch::metrics::tap`).
-    let (rx, serving) = match metrics {
-        Some((exporter, serving)) => (
-            super::metrics::tap(rx, exporter, labels.clone()),
-            Some(serving),
-        ),
-        None => (rx, None),
+    let (mut exporter, serving) = match metrics {
+        Some((exporter, serving)) => (Some(exporter), Some(serving)),
+        None => (None, None),
     };
+    let first_labels = clusters.first().map(labels).unwrap_or_default();
+    let watching =
+        cluster::fleet::start_tapped(targets, tx, &cancel, |_, rx| match exporter.take() {
+            Some(e) => super::metrics::tap(rx, e, first_labels.clone()),
+            None => rx,
+        });
+    let members: Vec<app::fleet_run::Cluster> = clusters
+        .iter()
+        .zip(&watching.controls)
+        .zip(gates.drain(..))
+        .map(|((c, control), gate)| app::fleet_run::Cluster {
+            name: c.name().to_owned(),
+            state: app::State::new(config.clone(), labels(c)),
+            control: control.clone(),
+            client: Some(c.connection.client.clone()),
+            actions: actions(&c.connection, &settings, gate),
+        })
+        .collect();
+    let tagged =
+        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|t| (t, rx)) })
+            .boxed();
     let result = {
         // Signals are listened to from here on (and no longer act by themselves): the app loop reads them.
         let signals = crate::terminal::signal::listen().map_err(Error::Terminal)?;
@@ -88,20 +117,10 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
             crossterm::event::EventStream::new().map(|e| e.map(app::Input::Terminal)),
             signals.map(|s| Ok(app::Input::Signal(s))),
         );
-        app::run_with_actions(
-            &mut terminal,
-            input,
-            rx,
-            watching.control.clone(),
-            config,
-            labels,
-            Some(connection.client.clone()),
-            actions,
-        )
-        .await
+        app::fleet_run::run(&mut terminal, input, tagged, members).await
     };
     cancel.cancel();
-    let _ = watching.task.await;
+    watching.join().await;
     if let Some(serving) = serving {
         serving.stop().await;
     }
@@ -112,6 +131,14 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
     match result {
         Err(app::Error::Terminated(signal)) => Err(Error::Terminated(signal)),
         other => other.map_err(Error::from),
+    }
+}
+
+/// What the console shows about a cluster: its context and namespace scope.
+fn labels(c: &super::fleet::Cluster) -> Labels {
+    Labels {
+        context: c.connection.context.clone(),
+        namespace: c.connection.scope.namespace().map(str::to_owned),
     }
 }
 
