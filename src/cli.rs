@@ -557,6 +557,10 @@ pub struct WatchArgs {
     #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = parse_rotate)]
     pub rotate: std::time::Duration,
 
+    /// With several clusters: `both` (the combined page, then each cluster's wall), `combined` or `clusters`.
+    #[arg(long, value_enum, default_value_t = crate::watch::Pages::Both)]
+    pub pages: crate::watch::Pages,
+
     #[command(flatten)]
     pub metrics: MetricsArgs,
 

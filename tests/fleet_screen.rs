@@ -215,3 +215,84 @@ async fn the_console_loop_keeps_two_clusters_apart_and_scopes_the_screens_to_one
     );
     drop(tx);
 }
+
+/// The wall with three clusters: the combined page (a row per cluster, read-only, the clock), then each
+/// cluster's own wall, one `--rotate` each; `--pages combined` keeps the combined page.
+#[test]
+fn watch_combined_page_80x24_and_the_pages_in_turn() {
+    use fluxops::watch::wall::{Wall, WallMsg, update as wall_update};
+    use fluxops::watch::{Pages, Shown, Walls};
+    let source = three();
+    let mut walls: Vec<Wall> = Vec::new();
+    let objects = [fixture(), fixture(), fixture()];
+    for (m, objs) in source.members.iter().zip(objects) {
+        let mut wall = Wall::new(
+            State::new(Config::builtin(), m.state.labels.clone()),
+            Duration::from_secs(15),
+        );
+        wall_update(&mut wall, WallMsg::Tick(now()));
+        for obj in objs {
+            wall_update(
+                &mut wall,
+                WallMsg::Cluster(ClusterEvent::Upserted(Arc::new(obj))),
+            );
+        }
+        for kind in FluxKind::ALL {
+            let api_version = format!("{}/{}", kind.group(), kind.versions()[0]);
+            wall_update(
+                &mut wall,
+                WallMsg::Cluster(ClusterEvent::KindSynced { kind, api_version }),
+            );
+        }
+        walls.push(wall);
+    }
+    for kind in FluxKind::ALL {
+        let ev = ClusterEvent::Degraded {
+            kind,
+            error: "cannot reach the API server: Connection refused (os error 111)".to_owned(),
+            since: "2026-11-24T03:12:00Z".to_owned(),
+        };
+        wall_update(&mut walls[2], WallMsg::Cluster(ev));
+    }
+    let mut all = Walls {
+        walls,
+        latency: vec![
+            Some(Ok(Duration::from_millis(42))),
+            Some(Ok(Duration::from_millis(7))),
+            None,
+        ],
+        pages: Pages::Both,
+        rotate: Duration::from_secs(15),
+    };
+    let at = |s: i64| now() + k8s_openapi::jiff::SignedDuration::from_secs(s);
+    let shown: Vec<Shown> = [0, 15, 30, 45, 60]
+        .into_iter()
+        .map(|s| all.shown(at(s)))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            Shown::Combined,
+            Shown::Cluster(0),
+            Shown::Cluster(1),
+            Shown::Cluster(2),
+            Shown::Combined
+        ]
+    );
+    all.pages = Pages::Combined;
+    assert_eq!(all.shown(at(15)), Shown::Combined);
+    all.pages = Pages::Clusters;
+    assert_eq!(all.shown(at(15)), Shown::Cluster(1));
+    let v = all.combined(now(), 80, 24);
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let theme = all.walls[0].app.theme;
+    terminal
+        .draw(|f| fluxops::ui::fleet::draw(f, &theme, f.area(), &v))
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(
+        screen.contains("UNREACHABLE 03:12") && screen.contains("read-only"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(terminal.backend());
+}

@@ -46,6 +46,20 @@ pub enum Link {
     Rejected(String),
 }
 
+impl Link {
+    /// One word for logs: `connecting`, `live`, `stale`, `unreachable`, `rejected`.
+    #[must_use]
+    pub fn word(&self) -> &'static str {
+        match self {
+            Link::Connecting => "connecting",
+            Link::Live => "live",
+            Link::Stale(_) => "stale",
+            Link::Unreachable(_) => "unreachable",
+            Link::Rejected(_) => "rejected",
+        }
+    }
+}
+
 impl Member {
     #[must_use]
     pub fn new(name: impl Into<String>, state: State) -> Self {
@@ -59,22 +73,27 @@ impl Member {
     /// How the cluster is doing.
     #[must_use]
     pub fn link(&self) -> Link {
-        if let Some(words) = &self.state.link.credentials {
-            return Link::Rejected(words.clone());
+        link_of(&self.state)
+    }
+}
+
+/// How the cluster whose state is `state` is doing.
+#[must_use]
+pub fn link_of(state: &State) -> Link {
+    if let Some(words) = &state.link.credentials {
+        return Link::Rejected(words.clone());
+    }
+    match stale_of(state) {
+        Some(s) if s.unreachable => Link::Unreachable(s),
+        Some(s) => Link::Stale(s),
+        None if state
+            .kinds
+            .values()
+            .any(|k| *k == crate::app::state::KindState::Pending) =>
+        {
+            Link::Connecting
         }
-        match stale_of(&self.state) {
-            Some(s) if s.unreachable => Link::Unreachable(s),
-            Some(s) => Link::Stale(s),
-            None if self
-                .state
-                .kinds
-                .values()
-                .any(|k| *k == crate::app::state::KindState::Pending) =>
-            {
-                Link::Connecting
-            }
-            None => Link::Live,
-        }
+        None => Link::Live,
     }
 }
 

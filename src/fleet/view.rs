@@ -4,7 +4,8 @@
 //! Problems screen's rows, `app::problems_view::row`). Every line is fitted to the width; cluster text is
 //! sanitised. Drawn by `ui::fleet` in the console and on the wall's combined page.
 
-use super::{Fleet, Link, Member};
+use super::{Fleet, Link, link_of};
+use crate::app::State;
 use crate::app::problems::ProblemKind;
 use crate::app::problems_view::row;
 use crate::app::view::glyph;
@@ -13,6 +14,7 @@ use crate::layout::fit;
 use crate::text::sanitize_line;
 use crate::watch::view::{Line, Role, Seg, fit_line};
 use k8s_openapi::jiff::Timestamp;
+use std::time::Duration;
 
 /// The statuses counted per cluster, in the order shown.
 pub const COUNTED: [Health; 6] = [
@@ -60,10 +62,17 @@ fn hh_mm(t: Option<Timestamp>) -> String {
     t.map_or_else(|| "?".to_owned(), |t| t.strftime("%H:%M").to_string())
 }
 
+/// One cluster as the overview reads it.
+pub struct Row<'a> {
+    pub name: &'a str,
+    pub state: &'a mut State,
+    pub latency: Option<&'a Result<Duration, String>>,
+}
+
 /// The state column: word and role.
-fn link_text(member: &Member, wide: bool) -> (String, Role) {
+fn link_text(state: &State, wide: bool) -> (String, Role) {
     let since = if wide { " since " } else { " " };
-    match member.link() {
+    match link_of(state) {
         Link::Live => ("LIVE".to_owned(), Role::Live),
         Link::Connecting => ("connecting".to_owned(), Role::Dim),
         Link::Stale(s) => (format!("STALE{since}{}", hh_mm(s.since)), Role::Error),
@@ -72,8 +81,8 @@ fn link_text(member: &Member, wide: bool) -> (String, Role) {
     }
 }
 
-fn latency_text(member: &Member) -> String {
-    match &member.latency {
+fn latency_text(latency: Option<&Result<Duration, String>>) -> String {
+    match latency {
         None => "-".to_owned(),
         Some(Ok(d)) if d.as_millis() >= 1000 => format!("{:.1} s", d.as_secs_f64()),
         Some(Ok(d)) if d.as_millis() == 0 => "<1 ms".to_owned(),
@@ -91,11 +100,39 @@ pub fn build(
     height: u16,
     interactive: bool,
 ) -> FleetView {
-    let width = usize::from(width);
-    let name_w = fleet
+    let focus = fleet
+        .focused()
+        .map(|m| sanitize_line(&m.name).into_owned())
+        .unwrap_or_default();
+    let selected = interactive.then_some(fleet.selected);
+    let mut rows: Vec<Row<'_>> = fleet
         .members
+        .iter_mut()
+        .map(|m| Row {
+            name: &m.name,
+            state: &mut m.state,
+            latency: m.latency.as_ref(),
+        })
+        .collect();
+    let keys = interactive
+        .then(|| format!(" · screens show {focus} · enter: show the selected · esc: back"));
+    build_rows(&mut rows, now, width, height, selected, keys)
+}
+
+/// The overview of `rows` (`selected`: the row marked; `keys`: what the title says after the counts).
+#[must_use]
+pub fn build_rows(
+    rows: &mut [Row<'_>],
+    now: Timestamp,
+    width: u16,
+    height: u16,
+    selected: Option<usize>,
+    keys: Option<String>,
+) -> FleetView {
+    let width = usize::from(width);
+    let name_w = rows
         .iter()
-        .map(|m| fit::width(&sanitize_line(&m.name)))
+        .map(|m| fit::width(&sanitize_line(m.name)))
         .max()
         .unwrap_or(7)
         .clamp(7, if width >= WIDE { 32 } else { 12 });
@@ -109,14 +146,14 @@ pub fn build(
     };
     let mut live = 0;
     let mut down = 0;
-    for m in &fleet.members {
-        match m.link() {
+    for m in rows.iter() {
+        match link_of(m.state) {
             Link::Live => live += 1,
             Link::Unreachable(_) | Link::Rejected(_) => down += 1,
             Link::Stale(_) | Link::Connecting => {}
         }
     }
-    let n = fleet.members.len();
+    let n = rows.len();
     let mut title = vec![
         seg(Role::Title, "FLEET"),
         seg(
@@ -130,15 +167,8 @@ pub fn build(
     if down > 0 {
         title.push(seg(Role::Error, format!(" · {down} unreachable")));
     }
-    if interactive {
-        let focus = fleet.focused().map(|m| sanitize_line(&m.name).into_owned());
-        title.push(seg(
-            Role::Dim,
-            format!(
-                " · screens show {} · enter: show the selected · esc: back",
-                focus.unwrap_or_default()
-            ),
-        ));
+    if let Some(keys) = keys {
+        title.push(seg(Role::Dim, keys));
     }
     let title = fit_line(title, width);
 
@@ -158,18 +188,20 @@ pub fn build(
         if wide { "  ROOT CAUSES" } else { "  CAUSES" },
     ));
     let mut table = vec![fit_line(header, width)];
-    let selected = interactive.then_some(fleet.selected);
 
     let mut queues: Vec<Vec<Line>> = Vec::new();
-    for (i, m) in fleet.members.iter_mut().enumerate() {
-        crate::app::problems::refresh(&mut m.state);
-        let name = sanitize_line(&m.name).into_owned();
-        let (state_text, state_role) = link_text(m, wide);
+    for (i, m) in rows.iter_mut().enumerate() {
+        crate::app::problems::refresh(m.state);
+        let name = sanitize_line(m.name).into_owned();
+        let (state_text, state_role) = link_text(m.state, wide);
         let mark = if selected == Some(i) { "▶ " } else { "  " };
         let mut line = vec![
             seg(Role::Text, format!("{mark}{} ", pad(&name, name_w))),
             seg(state_role, format!("{} ", pad(&state_text, state_w))),
-            seg(Role::Dim, format!("{} ", pad(&latency_text(m), latency_w))),
+            seg(
+                Role::Dim,
+                format!("{} ", pad(&latency_text(m.latency), latency_w)),
+            ),
         ];
         let counts = m.state.health_counts();
         for h in COUNTED {
@@ -185,7 +217,7 @@ pub fn build(
             .filter(|p| !matches!(p.kind, ProblemKind::Stuck | ProblemKind::Overdue))
             .cloned()
             .collect();
-        let worst = own.first().map(|p| row(&m.state, p, now));
+        let worst = own.first().map(|p| row(m.state, p, now));
         line.push(seg(
             if own.is_empty() {
                 Role::Dim
@@ -200,7 +232,7 @@ pub fn build(
         table.push(fit_line(line, width));
         let mut queue = Vec::new();
         for p in &own {
-            let r = row(&m.state, p, now);
+            let r = row(m.state, p, now);
             let mut cause = vec![
                 seg(Role::Text, format!("  {} ", pad(&name, name_w))),
                 seg(
