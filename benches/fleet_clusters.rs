@@ -32,7 +32,11 @@ fn first_frame(kubeconfig: &std::path::Path) -> Result<Duration, Box<dyn std::er
         pixel_height: 0,
     })?;
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_fluxops"));
-    cmd.args(["--kubeconfig", &kubeconfig.to_string_lossy(), "--all-contexts"]);
+    cmd.args([
+        "--kubeconfig",
+        &kubeconfig.to_string_lossy(),
+        "--all-contexts",
+    ]);
     cmd.env("FLUXOPS_LOG_FILE", &log);
     cmd.env("FLUXOPS_LOG", "info");
     cmd.env("FLUXOPS_CONFIG_DIR", dir.path());

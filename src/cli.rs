@@ -367,7 +367,7 @@ impl Cli {
                 {
                     return Err(UsageError(format!(
                         "`fluxops {}` acts on one cluster: give --context once (several clusters: the console, \
-                         `watch`, `graph` and `follow`)",
+                         `watch` and `graph`)",
                         command.name()
                     )));
                 }

@@ -109,3 +109,73 @@ fn three_clusters_one_stopped_is_unreachable_the_others_stay_live() {
     console.kill("TERM");
     rt.block_on(fleet.shutdown());
 }
+
+/// `fluxops graph --all-contexts`: every cluster's graph under a heading naming it (JSON: one entry per
+/// cluster); a cluster that cannot be read is named on stderr with exit 1, the others still printed.
+#[test]
+fn graph_of_several_clusters_is_grouped_per_cluster() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut fleet = rt
+        .block_on(multi::start(
+            2,
+            &SimSource::Scenario("minimal".into()),
+            [127, 0, 0, 1].into(),
+            &[],
+            |_| {},
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    fleet.write_kubeconfig(&kubeconfig).unwrap();
+    let k = kubeconfig.to_str().unwrap();
+    let out = support::cli::fluxops(&["graph", "--kubeconfig", k, "--all-contexts"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    let one = text.find("== cluster sim-1 ==").expect("sim-1 heading");
+    let two = text.find("== cluster sim-2 ==").expect("sim-2 heading");
+    assert!(one < two);
+    // The same objects under each heading: the clusters are listed apart, not merged.
+    assert_eq!(
+        text[one..two].lines().count(),
+        text[two..].lines().count(),
+        "{text}"
+    );
+    let out = support::cli::fluxops(&[
+        "graph",
+        "--kubeconfig",
+        k,
+        "--context",
+        "sim-2",
+        "--context",
+        "sim-1",
+        "-o",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = json["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["context"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["sim-2", "sim-1"]);
+    assert!(
+        json["clusters"][0]["graph"]["nodes"]
+            .as_array()
+            .is_some_and(|n| !n.is_empty())
+    );
+
+    rt.block_on(fleet.stop("sim-2"));
+    let out = support::cli::fluxops(&["graph", "--kubeconfig", k, "--all-contexts"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("== cluster sim-1 =="));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cluster sim-2:"),
+        "{out:?}"
+    );
+    rt.block_on(fleet.shutdown());
+}

@@ -178,7 +178,7 @@ fn readonly_is_accepted_before_every_command_that_sends_nothing_but_not_before_s
 
 #[test]
 fn several_contexts_for_the_commands_that_read_several_clusters_only() {
-    for sub in ["graph", "follow", "watch"] {
+    for sub in ["graph", "watch"] {
         let cli = parse(&["--context", "a", sub, "--context", "a"]);
         assert_eq!(cli.check().unwrap().context, ["a"], "{sub}");
         let cli = parse(&[sub, "--context", "a", "--context", "b"]);
