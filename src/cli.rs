@@ -52,9 +52,14 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
 
-    /// The kubeconfig context to use (default: its current context).
+    /// The kubeconfig context to use (default: its current context); repeat it to watch several clusters
+    /// at once (`--context staging --context prod`).
     #[arg(long, value_name = "NAME")]
-    pub context: Option<String>,
+    pub context: Vec<String>,
+
+    /// Every context of the kubeconfig, each its own cluster.
+    #[arg(long, conflicts_with = "context")]
+    pub all_contexts: bool,
 
     /// Only this namespace (default: every namespace; the context's namespace is not used).
     #[arg(
@@ -89,8 +94,11 @@ impl ClusterArgs {
         if self.kubeconfig.is_some() {
             out.push("--kubeconfig");
         }
-        if self.context.is_some() {
+        if !self.context.is_empty() {
             out.push("--context");
+        }
+        if self.all_contexts {
+            out.push("--all-contexts");
         }
         if self.namespace.is_some() {
             out.push("-n/--namespace");
@@ -127,7 +135,17 @@ impl ClusterArgs {
                 self.kubeconfig.as_ref(),
                 after.kubeconfig.as_ref(),
             )?,
-            context: one("--context", self.context.as_ref(), after.context.as_ref())?,
+            context: match (self.context.is_empty(), after.context.is_empty()) {
+                (false, false) if self.context != after.context => {
+                    return Err(UsageError(format!(
+                        "--context is given twice with different values ({:?} and {:?}); give every context on one side",
+                        self.context, after.context
+                    )));
+                }
+                (_, false) => after.context.clone(),
+                _ => self.context.clone(),
+            },
+            all_contexts: self.all_contexts || after.all_contexts,
             namespace: one(
                 "-n/--namespace",
                 self.namespace.as_ref(),
@@ -136,6 +154,11 @@ impl ClusterArgs {
             all_namespaces: self.all_namespaces || after.all_namespaces,
             readonly: self.readonly || after.readonly,
         };
+        if merged.all_contexts && !merged.context.is_empty() {
+            return Err(UsageError(
+                "--context and --all-contexts cannot be used together".to_owned(),
+            ));
+        }
         if merged.all_namespaces && merged.namespace.is_some() {
             return Err(UsageError(
                 "-n/--namespace and -A/--all-namespaces cannot be used together".to_owned(),
@@ -332,12 +355,27 @@ impl Cli {
                 let merged = self.cluster.merge(after)?;
                 if let Command::Graph(graph) = command
                     && graph.from_dir.is_some()
-                    && (merged.kubeconfig.is_some() || merged.context.is_some())
+                    && (merged.kubeconfig.is_some()
+                        || !merged.context.is_empty()
+                        || merged.all_contexts)
                 {
                     return Err(UsageError(
                         "--kubeconfig and --context choose a cluster; `graph --from-dir` reads a directory"
                             .to_owned(),
                     ));
+                }
+                let many = merged.context.len() > 1 || merged.all_contexts;
+                if many
+                    && !matches!(
+                        command,
+                        Command::Watch(_) | Command::Graph(_) | Command::Follow(_)
+                    )
+                {
+                    return Err(UsageError(format!(
+                        "`fluxops {}` acts on one cluster: give --context once (several clusters: the console, \
+                         `watch` and `graph`)",
+                        command.name()
+                    )));
                 }
                 Ok(merged)
             }
@@ -431,8 +469,14 @@ pub struct SimArgs {
     /// Make the API server misbehave (repeatable): forbid=KIND, hide-crd=KIND, stall, slow=DURATION,
     /// status=401|403|429|500|503, drop-watches[=EVERY], garbage; each NAME[=VALUE][@START][+DURATION]
     /// (docs/sim.md).
+    /// With --clusters, `CLUSTER:SPEC` (`sim-2:stall@30s`) applies to that cluster only.
     #[arg(long = "fault", value_name = "SPEC")]
-    pub faults: Vec<crate::sim::fault::FaultPlan>,
+    pub faults: Vec<crate::sim::multi::Targeted>,
+
+    /// Run N independent simulated clusters (sim-1 … sim-N, each its own port, store and controllers); the
+    /// kubeconfig has a context per cluster (docs/sim.md).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub clusters: usize,
 
     #[command(flatten)]
     pub source: SimSourceArgs,
@@ -518,6 +562,10 @@ pub struct WatchArgs {
     /// How long each page stays when the lists do not fit on one screen (Go or humantime duration, at least 1s).
     #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = parse_rotate)]
     pub rotate: std::time::Duration,
+
+    /// With several clusters: `both` (the combined page, then each cluster's wall), `combined` or `clusters`.
+    #[arg(long, value_enum, default_value_t = crate::watch::Pages::Both)]
+    pub pages: crate::watch::Pages,
 
     #[command(flatten)]
     pub metrics: MetricsArgs,

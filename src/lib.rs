@@ -3,6 +3,7 @@
 //! Module map (see docs/ARCHITECTURE.md):
 //! - `cli`: the command line (clap); `launch`: what each command does, wiring the modules below.
 //! - `flux`: pure Flux domain knowledge (kinds, typed fields, status, inventory ids, events).
+//! - `fleet`: many clusters at once: a `State` per cluster, the fleet overview, keys routed to the cluster in focus.
 //! - `follow`: `fluxops follow`, waiting for a pushed revision to be Ready across the fleet (pure tracker + driver).
 //! - `diagnosis`: failure messages classified, with extracted facts and next steps; pure.
 //! - `graph`: the dependency graph of Flux objects (edges, root causes, views, incremental updates); pure.
@@ -40,6 +41,7 @@ pub mod cluster;
 pub mod config;
 pub mod diagnosis;
 pub mod execution;
+pub mod fleet;
 pub mod flux;
 pub mod follow;
 pub mod graph;

@@ -131,6 +131,7 @@ actions! {
     CopyYaml => "copy_yaml", "Copy the object's YAML (Secret data redacted)";
     CloseCopy => "close_copy", "Close the copy menu";
     CopyKubectl => "copy_kubectl", "Copy a kubectl get command for the object";
+    ShowFleet => "show_fleet", "Show the fleet overview: one row per cluster (enter scopes the screens to one)";
 }
 
 impl Action {

@@ -70,6 +70,8 @@ pub enum Effect {
     Copy(super::copy::CopyRequest),
     /// Write the text to the terminal's clipboard with OSC 52 (through the terminal layer; the run loop's).
     Osc52 { what: String, text: String },
+    /// Show the fleet overview (one row per cluster); the run loop's (`fleet`).
+    ShowFleet,
 }
 
 /// Where `:ns` / `:ctx` go.

@@ -83,7 +83,8 @@ impl EffectsRunner {
             | Effect::Suspend
             | Effect::ReloadKubeconfig
             | Effect::Switch(_)
-            | Effect::Osc52 { .. } => {}
+            | Effect::Osc52 { .. }
+            | Effect::ShowFleet => {}
             Effect::Copy(request) => self.copy(request),
             Effect::Inspect(req) => {
                 if let Some(previous) = self.inspecting.take() {
@@ -203,7 +204,8 @@ pub fn not_connected(effect: Effect) -> Option<Msg> {
         | Effect::Files(_)
         | Effect::Switch(_)
         | Effect::Copy(_)
-        | Effect::Osc52 { .. } => {
+        | Effect::Osc52 { .. }
+        | Effect::ShowFleet => {
             return None;
         }
     })

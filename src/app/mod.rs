@@ -31,6 +31,7 @@ pub mod effect;
 pub mod effects_files;
 pub mod effects_runner;
 pub mod events;
+pub mod fleet_run;
 pub mod hints;
 pub mod inspect;
 pub mod inspect_view;
@@ -74,12 +75,10 @@ use crate::terminal::JobControl;
 use crate::terminal::signal::Signal;
 use crossterm::event::Event;
 use futures::{Stream, StreamExt};
-use k8s_openapi::jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use tokio::time::{Instant, MissedTickBehavior};
 
 /// Shortest time between two frames (~30 fps).
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -228,7 +227,7 @@ pub enum Exit {
 pub async fn run_console<B, S, I>(
     terminal: &mut Terminal<B>,
     input: &mut S,
-    mut cluster: mpsc::Receiver<ClusterEvent>,
+    cluster: mpsc::Receiver<ClusterEvent>,
     config: Config,
     labels: Labels,
     wiring: Wiring,
@@ -245,87 +244,29 @@ where
         session,
         note,
     } = wiring;
+    let name = labels.context.clone();
     let mut state = State::new(config, labels);
     state.session = session;
     state.input_note = note;
-    let (runner, mut answers) = effects_runner::EffectsRunner::new(client);
-    let mut runner = runner.with_actions(actions);
-    if let Ok(size) = terminal.size() {
-        update(
-            &mut state,
-            Msg::Resize {
-                width: size.width,
-                height: size.height,
-            },
-        );
-    }
-    let mut ticker = tokio::time::interval(Duration::from_secs(1));
-    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut cluster_open = true;
-    let mut last_draw: Option<Instant> = None;
-    let mut complete_logged = false;
-    // Stopped by ctrl-z / SIGTSTP and not yet continued: the terminal is the shell's, nothing is drawn.
-    let mut suspended = false;
-    loop {
-        let next_frame = last_draw.map_or_else(Instant::now, |t| t + FRAME);
-        if state.dirty && !suspended && Instant::now() >= next_frame {
-            draw(terminal, &mut state)?;
-            last_draw = Some(Instant::now());
-            if !complete_logged && all_kinds_settled(&state) {
-                complete_logged = true;
-                // Read by benches/console_fleet.rs: the first frame that shows every served kind.
-                tracing::info!(objects = state.objects.len(), "first complete frame");
-            }
-        }
-        let msg = tokio::select! {
-            ev = input.next() => match ev.map(|r| r.map(Into::<Input>::into)) {
-                Some(Ok(Input::Terminal(Event::Key(key)))) => Msg::Key(key),
-                Some(Ok(Input::Terminal(Event::Paste(text)))) => Msg::Paste(text),
-                Some(Ok(Input::Terminal(Event::Resize(width, height)))) => Msg::Resize { width, height },
-                Some(Ok(Input::Terminal(_))) => continue,
-                Some(Ok(Input::Signal(signal))) => {
-                    on_signal(terminal, signal, &mut suspended)?;
-                    state.dirty = true;
-                    continue;
-                }
-                Some(Err(e)) => return Err(Error::Input(e)),
-                None => return Ok(Exit::Quit),
-            },
-            ev = cluster.recv(), if cluster_open => match ev {
-                Some(ev) => Msg::Cluster(ev),
-                None => {
-                    cluster_open = false;
-                    continue;
-                }
-            },
-            Some(answer) = answers.recv() => answer,
-            _ = ticker.tick() => Msg::Tick(Timestamp::now()),
-            () = tokio::time::sleep_until(next_frame), if state.dirty && !suspended => continue,
-        };
-        let mut effects = update(&mut state, msg);
-        while !effects.is_empty() {
-            let mut next = Vec::new();
-            for effect in effects {
-                match effect {
-                    Effect::Quit => return Ok(Exit::Quit),
-                    Effect::Switch(to) => return Ok(Exit::Switch(to)),
-                    Effect::ReloadKubeconfig => control.reload(),
-                    Effect::Suspend => on_signal(terminal, Signal::Suspend, &mut suspended)?,
-                    Effect::Osc52 { what, text } => {
-                        // The terminal layer writes it; how it went is the next message.
-                        let error = terminal.backend_mut().osc52(&text).err();
-                        let answer = copy::ClipboardAnswer::Osc52 {
-                            what,
-                            error: error.map(|e| e.to_string()),
-                        };
-                        next.extend(update(&mut state, Msg::Clipboard(answer)));
-                    }
-                    other => runner.run(other),
-                }
-            }
-            effects = next;
-        }
-    }
+    // One cluster is the fleet's N = 1: the same loop, its messages tagged as cluster 0.
+    let tagged = futures::stream::unfold(cluster, |mut rx| async move {
+        rx.recv().await.map(|event| {
+            let tagged = crate::cluster::fleet::Tagged {
+                cluster: 0,
+                event: crate::cluster::fleet::FleetEvent::Cluster(event),
+            };
+            (tagged, rx)
+        })
+    })
+    .boxed();
+    let one = fleet_run::Cluster {
+        name,
+        state,
+        control,
+        client,
+        actions,
+    };
+    fleet_run::run(terminal, input, tagged, vec![one]).await
 }
 
 /// Job control and termination: see [`run`] (also the wall's, `watch`).
@@ -350,22 +291,4 @@ pub(crate) fn on_signal<B: Backend + JobControl>(
                 .map_err(|e| Error::Draw(e.to_string()))
         }
     }
-}
-
-/// Every kind has been listed once or is known to be unavailable.
-fn all_kinds_settled(state: &State) -> bool {
-    state
-        .kinds
-        .values()
-        .all(|k| !matches!(k, state::KindState::Pending))
-}
-
-fn draw<B: Backend>(terminal: &mut Terminal<B>, state: &mut State) -> Result<(), Error> {
-    let now = state.now.unwrap_or_else(Timestamp::now);
-    state.dirty = false;
-    let view = view::build(state, now);
-    terminal
-        .draw(|frame| crate::ui::draw(frame, &view))
-        .map_err(|e| Error::Draw(e.to_string()))?;
-    Ok(())
 }

@@ -370,6 +370,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ShowRunbooks => return super::runbooks::show(state),
         Action::OpenRunbook => return super::runbooks::open_for_selection(state),
         Action::ShowSnapshots => return super::snapshots::show(state),
+        Action::ShowFleet => return vec![Effect::ShowFleet],
         // The popups' and the Jobs screen's own (handled above when they have the keyboard).
         Action::ChooseAction
         | Action::CloseActions

@@ -28,7 +28,8 @@ fn cluster_flags_work_before_or_after_the_subcommand() {
         let split = parse(&["--context", "prod", sub, "-n", "apps", "--kubeconfig", "k"]);
         let want = ClusterArgs {
             kubeconfig: Some(PathBuf::from("k")),
-            context: Some("prod".into()),
+            context: vec!["prod".into()],
+            all_contexts: false,
             namespace: Some("apps".into()),
             all_namespaces: false,
             readonly: false,
@@ -173,4 +174,41 @@ fn readonly_is_accepted_before_every_command_that_sends_nothing_but_not_before_s
         .check()
         .unwrap_err();
     assert!(err.0.contains("--context"), "{err}");
+}
+
+#[test]
+fn several_contexts_for_the_commands_that_read_several_clusters_only() {
+    for sub in ["graph", "watch"] {
+        let cli = parse(&["--context", "a", sub, "--context", "a"]);
+        assert_eq!(cli.check().unwrap().context, ["a"], "{sub}");
+        let cli = parse(&[sub, "--context", "a", "--context", "b"]);
+        assert_eq!(cli.check().unwrap().context, ["a", "b"], "{sub}");
+        assert!(
+            parse(&[sub, "--all-contexts"])
+                .check()
+                .unwrap()
+                .all_contexts
+        );
+        let err = parse(&["--context", "a", sub, "--context", "b"])
+            .check()
+            .unwrap_err();
+        assert!(err.0.contains("different values"), "{err}");
+        let err = parse(&["--all-contexts", sub, "--context", "b"])
+            .check()
+            .unwrap_err();
+        assert!(err.0.contains("cannot be used together"), "{err}");
+    }
+    assert_eq!(
+        parse(&["--context", "a", "--context", "b"])
+            .check()
+            .unwrap()
+            .context
+            .len(),
+        2
+    );
+    assert!(Cli::try_parse_from(["fluxops", "--context", "a", "--all-contexts"]).is_err());
+    let err = parse(&["snapshot", "create", "--context", "a", "--context", "b"])
+        .check()
+        .unwrap_err();
+    assert!(err.0.contains("acts on one cluster"), "{err}");
 }

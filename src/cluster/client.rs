@@ -245,12 +245,11 @@ pub async fn check_reachable(connection: &Connection, timeout: Duration) -> Resu
 }
 
 /// Finds and merges the kubeconfig files kubectl would read. Blocking (file I/O): run off the async threads.
-/// The names of the contexts in the kubeconfig `options` read (the console's `:ctx` completes them), in file order.
+/// The context names of the kubeconfig `explicit` (or the default ones), in file order (`--all-contexts`).
 ///
 /// # Errors
-/// As [`connect`]: no kubeconfig, or one that cannot be read.
-pub async fn context_names(options: &ConnectOptions) -> Result<Vec<String>> {
-    let explicit = options.kubeconfig.clone();
+/// No kubeconfig, or one that cannot be read.
+pub async fn context_names(explicit: Option<PathBuf>) -> Result<Vec<String>> {
     let (kubeconfig, _) = tokio::task::spawn_blocking(move || read_kubeconfig(explicit))
         .await
         .map_err(|e| Error::Task(e.to_string()))??;

@@ -12,6 +12,7 @@
 //! - `snapshot_list`: raw lists at one resourceVersion, for `snapshot` (and the resource of an inventory entry).
 //! - `inspect`: the drill-down's on-demand GETs (one object in full, the live status of its inventory).
 //! - `decode`: how listed/watched objects become `FluxObject`s cheaply, isolating malformed ones.
+//! - `fleet`: many clusters at once, each watched and timed on its own, messages tagged with the cluster.
 //! - `guard`: read-only mode as a layer in the client: nothing that could mutate is sent.
 
 mod backoff;
@@ -22,6 +23,7 @@ pub mod discovery;
 pub mod event;
 pub mod event_watch;
 pub mod failure;
+pub mod fleet;
 pub mod guard;
 pub mod informer;
 pub mod inspect;

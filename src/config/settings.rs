@@ -7,6 +7,7 @@
 //!   image: registry.k8s.io/kubectl:v1.33.6
 //!   kubectl: /bin/kubectl
 //!   ttl: 24h                # how long finished Jobs are kept
+//! contexts: [staging, prod] # the clusters watched when no --context / --all-contexts is given
 //! ```
 //!
 //! A missing file means the defaults. A file that cannot be read or parsed makes the session **read-only** (the
@@ -27,6 +28,8 @@ struct Raw {
     readonly: Option<bool>,
     #[serde(default)]
     actions: Option<RawActions>,
+    #[serde(default)]
+    contexts: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -47,6 +50,8 @@ struct RawActions {
 pub struct Settings {
     pub readonly: bool,
     pub jobs: JobSettings,
+    /// `contexts: [staging, prod]`: the clusters to watch when no `--context` / `--all-contexts` is given.
+    pub contexts: Vec<String>,
     /// What was wrong with the file, if anything (the session is then read-only).
     pub problem: Option<ConfigProblem>,
 }
@@ -84,6 +89,7 @@ impl Settings {
         Ok(Self {
             readonly: raw.readonly.unwrap_or(false),
             jobs,
+            contexts: raw.contexts.unwrap_or_default(),
             problem: None,
         })
     }
@@ -114,6 +120,7 @@ impl Settings {
         Self {
             readonly: true,
             jobs: JobSettings::default(),
+            contexts: Vec::new(),
             problem: Some(problem),
         }
     }

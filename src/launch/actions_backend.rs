@@ -229,7 +229,8 @@ impl ActionBackend for ConsoleActions {
             | Effect::Files(_)
             | Effect::Switch(_)
             | Effect::Copy(_)
-            | Effect::Osc52 { .. } => {}
+            | Effect::Osc52 { .. }
+            | Effect::ShowFleet => {}
         }
     }
 }

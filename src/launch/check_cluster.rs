@@ -29,15 +29,20 @@ pub fn wanted(args: &CheckArgs, kube: &ClusterArgs) -> Result<Option<Option<Stri
             "-n/--namespace and -A are not used by `fluxops check`: --cluster dry-runs every object the change touches, in its own namespace".to_owned(),
         ));
     }
+    if kube.context.len() > 1 || kube.all_contexts {
+        return Err(CannotCheck::Cluster(
+            "check --cluster dry-runs against one cluster at a time: give one --context (or --cluster NAME)"
+                .to_owned(),
+        ));
+    }
+    let context = kube.context.first().cloned();
     let named = args.cluster.clone().flatten();
-    match (&named, &kube.context) {
+    match (&named, &context) {
         (Some(a), Some(b)) if a != b => Err(CannotCheck::Cluster(format!(
             "--cluster {a} and --context {b} name different contexts"
         ))),
-        _ if args.cluster.is_none() && kube.context.is_none() && kube.kubeconfig.is_none() => {
-            Ok(None)
-        }
-        _ => Ok(Some(named.or_else(|| kube.context.clone()))),
+        _ if args.cluster.is_none() && context.is_none() && kube.kubeconfig.is_none() => Ok(None),
+        _ => Ok(Some(named.or(context))),
     }
 }
 

@@ -27,6 +27,10 @@ pub enum Error {
     Terminated(i32),
     #[error(transparent)]
     Metrics(#[from] crate::metrics::server::Error),
+    #[error(
+        "--metrics-addr serves one cluster; give one --context (or run one `fluxops watch --metrics-addr` per cluster)"
+    )]
+    MetricsOneCluster,
 }
 
 /// Runs the console with the options of the command line (`cluster`: see `launch::connect_options`).
@@ -39,10 +43,8 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
     if crate::config::theme::no_color_requested(std::env::var("NO_COLOR").ok().as_deref()) {
         config.theme = config.theme.without_colour();
     }
-    let settings = crate::config::settings::Settings::discover();
-    let mut options = super::connect_options_with(cluster, &settings);
-    // Policies load before the terminal is taken (regorus may write warnings while preparing).
-    let gate = crate::policy::Gate::load(crate::policy::user_dir().as_deref());
+    let mut settings = crate::config::settings::Settings::discover();
+    let mut cluster = cluster.clone();
     // `--demo`: a simulated cluster on 127.0.0.1 and a kubeconfig for it; from here on the path is the real one.
     let mut demo: Option<(Simulation, tempfile::TempPath)> = None;
     if args.demo {
@@ -55,14 +57,23 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
             .into_temp_path();
         sim.write_kubeconfig(&file)
             .map_err(|e| Error::DemoKubeconfig(e.to_string()))?;
-        options.kubeconfig = Some(file.to_path_buf());
-        options.context = None;
+        cluster.kubeconfig = Some(file.to_path_buf());
+        cluster.context.clear();
+        cluster.all_contexts = false;
+        settings.contexts.clear();
         demo = Some((sim, file));
     }
     if let Some(text) = &args.metrics.metrics_addr {
         crate::metrics::server::address(text, args.metrics.metrics_allow_remote)?;
     }
-    let connection = cluster::client::connect(&options).await?;
+    let mut clusters = super::fleet::connect(&cluster, &settings, false).await?;
+    tracing::info!(clusters = clusters.len(), "connected");
+    if clusters.len() > 1 && args.metrics.metrics_addr.is_some() {
+        return Err(Error::MetricsOneCluster);
+    }
+    // Policies load before the terminal is taken (regorus may write warnings while preparing); one gate per
+    // cluster's action pipeline.
+    let mut gates = Some(gates_for(&clusters));
     let result = {
         // Signals are listened to from here on (and no longer act by themselves): the app loop reads them.
         let signals = crate::terminal::signal::listen().map_err(Error::Terminal)?;
@@ -71,30 +82,26 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
             crossterm::event::EventStream::new().map(|e| e.map(app::Input::Terminal)),
             signals.map(|s| Ok(app::Input::Signal(s))),
         );
-        let mut connection = connection;
         let mut wiring = app::Wiring {
             session: app::prompt::Session {
-                contexts: cluster::client::context_names(&options)
+                contexts: cluster::client::context_names(cluster.kubeconfig.clone())
                     .await
                     .unwrap_or_default(),
                 namespaces: std::collections::BTreeSet::new(),
             },
             ..app::Wiring::default()
         };
-        let mut gate = Some(gate);
-        // `:ns` / `:ctx` end a console; the next one connects again through the kubeconfig, as at start.
+        // `:ns` / `:ctx` to a context none of the clusters is end a console; the next one connects again through
+        // the kubeconfig, as at start.
         loop {
-            let gate = gate
-                .take()
-                .unwrap_or_else(|| crate::policy::Gate::load(crate::policy::user_dir().as_deref()));
+            let gates = gates.take().unwrap_or_else(|| gates_for(&clusters));
             let exit = session(
                 &mut terminal,
                 &mut input,
                 args,
-                &connection,
-                &options,
+                &clusters,
                 &settings,
-                gate,
+                gates,
                 &config,
                 wiring,
             )
@@ -104,18 +111,19 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
                 Ok(app::Exit::Quit) => break Ok(()),
                 Err(e) => break Err(e),
             };
-            let mut next = options.clone();
-            next.context = Some(to.context.clone());
+            let mut next = cluster.clone();
+            next.context = vec![to.context.clone()];
+            next.all_contexts = false;
             next.namespace.clone_from(&to.namespace);
             next.all_namespaces = to.namespace.is_none();
-            let contexts = cluster::client::context_names(&next)
+            let contexts = cluster::client::context_names(next.kubeconfig.clone())
                 .await
                 .unwrap_or_default();
             let mut note = None;
-            match cluster::client::connect(&next).await {
+            match super::fleet::connect(&next, &settings, false).await {
                 Ok(c) => {
-                    connection = c;
-                    options = next;
+                    clusters = c;
+                    cluster = next;
                 }
                 Err(e) => {
                     note = Some(format!(
@@ -148,7 +156,16 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
     }
 }
 
-/// One console on one connection: its watchers, metrics and action pipeline, until the user quits or switches.
+/// One policy gate per cluster's action pipeline.
+fn gates_for(clusters: &[super::fleet::Cluster]) -> Vec<crate::policy::Gate> {
+    clusters
+        .iter()
+        .map(|_| crate::policy::Gate::load(crate::policy::user_dir().as_deref()))
+        .collect()
+}
+
+/// One console on its clusters: their watchers, the metrics and the action pipelines, until the user quits or
+/// switches to another context or namespace.
 #[allow(
     clippy::too_many_arguments,
     reason = "what one console is made of, each its own kind; a struct would only rename them"
@@ -157,10 +174,9 @@ async fn session<B, S>(
     terminal: &mut ratatui::Terminal<B>,
     input: &mut S,
     args: &ConsoleArgs,
-    connection: &cluster::client::Connection,
-    options: &cluster::ConnectOptions,
+    clusters: &[super::fleet::Cluster],
     settings: &crate::config::settings::Settings,
-    gate: crate::policy::Gate,
+    mut gates: Vec<crate::policy::Gate>,
     config: &Config,
     wiring: app::Wiring,
 ) -> Result<app::Exit, Error>
@@ -168,39 +184,61 @@ where
     B: ratatui::backend::Backend + crate::terminal::JobControl,
     S: futures::Stream<Item = std::io::Result<app::Input>> + Unpin,
 {
-    tracing::info!(?connection, "connected");
-    let labels = Labels {
-        context: connection.context.clone(),
-        namespace: connection.scope.namespace().map(str::to_owned),
-    };
-    let metrics = super::metrics::start(&args.metrics, &connection.context).await?;
-    let actions = actions(connection, settings, gate);
+    let first = clusters
+        .first()
+        .map(|c| c.name().to_owned())
+        .unwrap_or_default();
+    let metrics = super::metrics::start(&args.metrics, &first).await?;
     let cancel = CancellationToken::new();
     let (tx, rx) = tokio::sync::mpsc::channel(cluster::watch::CHANNEL_CAPACITY);
     // Reloading the kubeconfig (a key in the console) reads it again with the same options.
-    let target = cluster::watch::Target::new(connection, Some(options.clone()));
-    let watching = cluster::watch::start(target, tx, cancel.clone());
+    let targets = clusters.iter().map(|c| c.target(true)).collect();
     // `--metrics-addr`: the metrics keep their own state from the same events (`launch::metrics::tap`).
-    let (rx, serving) = match metrics {
-        Some((exporter, serving)) => (
-            super::metrics::tap(rx, exporter, labels.clone()),
-            Some(serving),
-        ),
-        None => (rx, None),
+    let (mut exporter, serving) = match metrics {
+        Some((exporter, serving)) => (Some(exporter), Some(serving)),
+        None => (None, None),
     };
-    let wiring = app::Wiring {
-        control: watching.control.clone(),
-        client: Some(connection.client.clone()),
-        actions,
-        ..wiring
-    };
-    let result = app::run_console(terminal, input, rx, config.clone(), labels, wiring).await;
+    let first_labels = clusters.first().map(labels).unwrap_or_default();
+    let watching =
+        cluster::fleet::start_tapped(targets, tx, &cancel, |_, rx| match exporter.take() {
+            Some(e) => super::metrics::tap(rx, e, first_labels.clone()),
+            None => rx,
+        });
+    let members: Vec<app::fleet_run::Cluster> = clusters
+        .iter()
+        .zip(&watching.controls)
+        .zip(gates.drain(..))
+        .map(|((c, control), gate)| {
+            let mut state = app::State::new(config.clone(), labels(c));
+            state.session = wiring.session.clone();
+            state.input_note.clone_from(&wiring.note);
+            app::fleet_run::Cluster {
+                name: c.name().to_owned(),
+                state,
+                control: control.clone(),
+                client: Some(c.connection.client.clone()),
+                actions: actions(&c.connection, settings, gate),
+            }
+        })
+        .collect();
+    let tagged =
+        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|t| (t, rx)) })
+            .boxed();
+    let result = app::fleet_run::run(terminal, input, tagged, members).await;
     cancel.cancel();
-    let _ = watching.task.await;
+    watching.join().await;
     if let Some(serving) = serving {
         serving.stop().await;
     }
     Ok(result?)
+}
+
+/// What the console shows about a cluster: its context and namespace scope.
+fn labels(c: &super::fleet::Cluster) -> Labels {
+    Labels {
+        context: c.connection.context.clone(),
+        namespace: c.connection.scope.namespace().map(str::to_owned),
+    }
 }
 
 /// The action pipeline for the console (`None`, and the console says actions are not connected, when the audit

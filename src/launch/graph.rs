@@ -54,6 +54,8 @@ pub enum Error {
     Output(#[source] std::io::Error),
     #[error("cannot encode JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Clusters(String),
 }
 
 /// Parses `--kind` values (exact kind names, short names like `ks`/`hr`, or plurals; case-insensitive).
@@ -117,6 +119,12 @@ pub async fn run(args: &GraphArgs, cluster: &ClusterArgs) -> Result<(), Error> {
             (export, problems, candidates)
         }
         None => {
+            let contexts =
+                super::fleet::contexts(cluster, &crate::config::settings::Settings::discover())
+                    .await?;
+            if contexts.len() > 1 {
+                return many(args, cluster, &filter, contexts).await;
+            }
             let (export, candidates) = live(cluster, &filter).await?;
             (export, Vec::new(), candidates)
         }
@@ -156,6 +164,75 @@ pub async fn run(args: &GraphArgs, cluster: &ClusterArgs) -> Result<(), Error> {
             path: dir.display().to_string(),
             count: problems.len(),
             list: list.join("\n"),
+        });
+    }
+    Ok(())
+}
+
+/// Several clusters (`--context a --context b`, `--all-contexts`): each listed at once, its graph printed under
+/// a heading naming it (JSON: `{"clusters": [{"context", "graph"}]}`), in the order given. A cluster that cannot be
+/// read is named with why, the others are still printed, and the exit status is 1.
+async fn many(
+    args: &GraphArgs,
+    cluster: &ClusterArgs,
+    filter: &Filter,
+    contexts: Vec<Option<String>>,
+) -> Result<(), Error> {
+    let runs = contexts.iter().map(|context| {
+        let mut one = cluster.clone();
+        one.context = context.iter().cloned().collect();
+        one.all_contexts = false;
+        async move { live(&one, filter).await }
+    });
+    let results = futures::future::join_all(runs).await;
+    let mut text = String::new();
+    let mut json = Vec::new();
+    let mut failed = Vec::new();
+    let mut matched = false;
+    for (context, result) in contexts.iter().zip(results) {
+        let name = crate::text::sanitize_line(context.as_deref().unwrap_or("")).into_owned();
+        match result {
+            Ok((export, _)) => {
+                matched |= !export.nodes.is_empty();
+                match args.output {
+                    GraphFormat::Json => {
+                        let graph: serde_json::Value =
+                            serde_json::from_str(&export::json::render(&export)?)?;
+                        json.push(serde_json::json!({"context": name, "graph": graph}));
+                    }
+                    GraphFormat::Tree => text.push_str(&format!("== cluster {name} ==\n")),
+                    GraphFormat::Dot => text.push_str(&format!("// cluster {name}\n")),
+                    GraphFormat::Mermaid => text.push_str(&format!("%% cluster {name}\n")),
+                }
+                if args.output != GraphFormat::Json {
+                    text.push_str(&render(&export, args.output)?);
+                    text.push('\n');
+                }
+            }
+            Err(e) => failed.push(format!("cluster {name}: {e}")),
+        }
+    }
+    if args.output == GraphFormat::Json {
+        text = crate::machine_text::to_json_string_pretty(&serde_json::json!({"clusters": json}))?;
+        text.push('\n');
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(Error::Output(e)),
+    }
+    if !failed.is_empty() {
+        return Err(Error::Clusters(failed.join("\n")));
+    }
+    if filter.focus.is_some() && !matched {
+        return Err(Error::FocusMatchesNothing {
+            focus: filter.focus.clone().unwrap_or_default(),
+            scope: " in any cluster".to_owned(),
+            hint: String::new(),
         });
     }
     Ok(())

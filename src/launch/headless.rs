@@ -5,6 +5,7 @@
 //! host name resolving to one) is refused before anything starts. `sim::server::serve` refuses them too.
 
 use crate::cli::SimArgs;
+use crate::sim::multi;
 use crate::sim::simulation::{self, SimConfig, SimError};
 use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -22,6 +23,12 @@ pub enum Error {
         "refusing --listen {given}: {why}; the simulated cluster is a writable API with a fixed token, so it listens on loopback only (127.0.0.1:PORT, [::1]:PORT, localhost:PORT)"
     )]
     NotLoopback { given: String, why: String },
+    #[error(transparent)]
+    Fleet(#[from] multi::Error),
+    #[error(
+        "--listen {0} with --clusters: each cluster takes a free port of its own; give only the host (127.0.0.1:0)"
+    )]
+    PortWithClusters(String),
 }
 
 /// The address `--listen` names, if it is loopback: `IP:PORT`, `[IPv6]:PORT` or `HOST:PORT`, where every
@@ -68,10 +75,22 @@ pub fn listen_address(given: &str) -> Result<SocketAddr, Error> {
 /// cannot be written.
 pub async fn run(args: &SimArgs) -> Result<(), Error> {
     let listen = listen_address(&args.listen)?;
+    if args.clusters != 1 {
+        return run_many(args, listen).await;
+    }
     let mut config = SimConfig::new(super::sim_source(&args.source));
     config.listen = listen;
     config.server.request_log.clone_from(&args.request_log);
-    config.faults.clone_from(&args.faults);
+    for fault in &args.faults {
+        if let Some(cluster) = &fault.cluster {
+            return Err(Error::Fleet(multi::Error::UnknownCluster {
+                fault: fault.to_string(),
+                cluster: cluster.clone(),
+                known: "none: CLUSTER:SPEC needs --clusters N".to_owned(),
+            }));
+        }
+        config.faults.push(fault.plan.clone());
+    }
     let sim = simulation::start(config).await?;
     // What is printed is for whoever started it; a closed stdout (a script that read the first line and went
     // on) must not stop the server, so write errors are ignored rather than panicking in `println!`.
@@ -96,13 +115,70 @@ pub async fn run(args: &SimArgs) -> Result<(), Error> {
     for plan in &args.faults {
         banner.push_str(&format!("fault: {plan}\n"));
     }
-    banner.push_str("Press Ctrl-C to stop.\n");
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
-    drop(out);
+    print_banner(&banner);
     let waited = tokio::signal::ctrl_c().await;
     sim.shutdown().await;
     waited.map_err(Error::Signal)
+}
+
+/// `--clusters N`: N clusters on free ports of the `--listen` host (its port is not used: each cluster takes
+/// its own), one kubeconfig with a context each.
+async fn run_many(args: &SimArgs, listen: SocketAddr) -> Result<(), Error> {
+    if listen.port() != 0 {
+        return Err(Error::PortWithClusters(listen.to_string()));
+    }
+    let request_log = args.request_log.clone();
+    let fleet = multi::start(
+        args.clusters,
+        &super::sim_source(&args.source),
+        listen.ip(),
+        &args.faults,
+        |config| {
+            // One request log per cluster: FILE.sim-2 beside FILE.
+            if let Some(path) = &request_log {
+                let mut name = path.as_os_str().to_owned();
+                name.push(format!(
+                    ".{}",
+                    config.server.user.trim_end_matches("-admin")
+                ));
+                config.server.request_log = Some(name.into());
+            }
+        },
+    )
+    .await?;
+    let mut banner = String::new();
+    for m in &fleet.members {
+        banner.push_str(&format!(
+            "fluxops sim: cluster {} serving on http://{}\n",
+            m.name, m.addr
+        ));
+    }
+    match &args.kubeconfig_out {
+        Some(path) => {
+            fleet.write_kubeconfig(path)?;
+            banner.push_str(&format!(
+                "kubeconfig: {} (contexts: {})\n",
+                path.display(),
+                fleet.names().join(", ")
+            ));
+        }
+        None => banner.push_str(&fleet.kubeconfig_yaml()),
+    }
+    for plan in &args.faults {
+        banner.push_str(&format!("fault: {plan}\n"));
+    }
+    print_banner(&banner);
+    let waited = tokio::signal::ctrl_c().await;
+    fleet.shutdown().await;
+    waited.map_err(Error::Signal)
+}
+
+fn print_banner(banner: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out
+        .write_all(banner.as_bytes())
+        .and_then(|()| out.write_all(b"Press Ctrl-C to stop.\n"))
+        .and_then(|()| out.flush());
 }
 
 #[cfg(test)]

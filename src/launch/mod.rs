@@ -14,6 +14,7 @@ pub mod check_cluster;
 pub mod config_validate;
 pub mod console;
 pub mod diagnose;
+pub mod fleet;
 pub mod follow;
 pub mod graph;
 pub mod headless;
@@ -62,7 +63,7 @@ pub fn connect_options(args: &ClusterArgs) -> ConnectOptions {
 pub fn connect_options_with(args: &ClusterArgs, settings: &Settings) -> ConnectOptions {
     ConnectOptions {
         kubeconfig: args.kubeconfig.clone(),
-        context: args.context.clone(),
+        context: args.context.first().cloned(),
         namespace: args.namespace.clone(),
         all_namespaces: args.all_namespaces || args.namespace.is_none(),
         readonly: args.readonly || settings.readonly,

@@ -38,30 +38,44 @@ pub async fn run(args: &WatchArgs, cluster: &ClusterArgs) -> Result<(), Error> {
     for p in problems {
         tracing::warn!("theme: {p}");
     }
-    let options = connect_options(cluster);
     // Checked before connecting: a bad address is a usage mistake, said at once.
     if let Some(text) = &args.metrics.metrics_addr {
         crate::metrics::server::address(text, args.metrics.metrics_allow_remote)
             .map_err(Error::Metrics)?;
     }
-    let connection = cluster::client::connect(&options).await?;
+    let settings = crate::config::settings::Settings::discover();
+    // Read-only whatever the flags and settings say: every cluster's client carries the guard.
+    let clusters = super::fleet::connect(cluster, &settings, true).await?;
+    if clusters.len() > 1 && args.metrics.metrics_addr.is_some() {
+        return Err(Error::MetricsOneCluster);
+    }
+    let first = clusters
+        .first()
+        .map(|c| c.name().to_owned())
+        .unwrap_or_default();
     // Before the terminal is taken: a port in use is a one-line error.
-    let metrics = super::metrics::start(&args.metrics, &connection.context)
+    let metrics = super::metrics::start(&args.metrics, &first)
         .await
         .map_err(Error::Metrics)?;
-    tracing::info!(?connection, "watch: connected read-only");
-    let labels = Labels {
-        context: connection.context.clone(),
-        namespace: connection.scope.namespace().map(str::to_owned),
-    };
+    tracing::info!(clusters = clusters.len(), "watch: connected read-only");
+    let labels: Vec<Labels> = clusters
+        .iter()
+        .map(|c| Labels {
+            context: c.connection.context.clone(),
+            namespace: c.connection.scope.namespace().map(str::to_owned),
+        })
+        .collect();
     let (exporter, serving) = match metrics {
         Some((e, s)) => (Some(e), Some(s)),
         None => (None, None),
     };
     let cancel = CancellationToken::new();
     let (tx, rx) = tokio::sync::mpsc::channel(cluster::watch::CHANNEL_CAPACITY);
-    let target = cluster::watch::Target::new(&connection, None);
-    let watching = cluster::watch::start(target, tx, cancel.clone());
+    let targets = clusters.iter().map(|c| c.target(false)).collect();
+    let watching = cluster::fleet::start(targets, tx, &cancel);
+    let tagged =
+        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|t| (t, rx)) })
+            .boxed();
     let result = {
         let signals = crate::terminal::signal::listen().map_err(Error::Terminal)?;
         let mut terminal = crate::terminal::enter().map_err(Error::Terminal)?;
@@ -72,17 +86,18 @@ pub async fn run(args: &WatchArgs, cluster: &ClusterArgs) -> Result<(), Error> {
         let options = crate::watch::Options {
             config,
             theme,
-            labels,
+            clusters: labels,
             rotate: args.rotate,
             metrics: exporter,
+            pages: args.pages,
         };
-        crate::watch::run(&mut terminal, input, rx, options).await
+        crate::watch::run(&mut terminal, input, tagged, options).await
     };
     cancel.cancel();
     if let Some(serving) = serving {
         serving.stop().await;
     }
-    let _ = watching.task.await;
+    watching.join().await;
     match result {
         Err(app::Error::Terminated(signal)) => Err(Error::Terminated(signal)),
         other => other.map_err(Error::from),

@@ -4,6 +4,7 @@
 //! - `resource`: the table of served kinds.
 //! - `store`: objects, resourceVersions, change history, broadcast (also used in-process by the
 //!   simulated controllers).
+//! - `multi`: several simulated clusters at once and one kubeconfig with a context each (`sim --clusters N`).
 //! - `http`, `server`: the HTTP API and its startup/test controls; `request_log`: every request; `fault`: faults
 //!   to inject (`fluxops sim --fault`, `SimHandle::set_fault`).
 //!
@@ -16,6 +17,7 @@ pub mod fault;
 pub mod fleet;
 pub mod from_dir;
 pub mod http;
+pub mod multi;
 pub mod request_log;
 pub mod resource;
 pub mod scenario;

@@ -7,6 +7,7 @@
 mod actions;
 mod dag;
 mod detail;
+pub mod fleet;
 mod help;
 mod inspect;
 mod jobs;

@@ -50,7 +50,8 @@ pub fn style(theme: &Theme, role: Role) -> Style {
     }
 }
 
-fn line<'a>(theme: &Theme, l: &'a ViewLine) -> Line<'a> {
+/// One view line in the theme's styles (also the fleet overview's, `ui::fleet`).
+pub fn line<'a>(theme: &Theme, l: &'a ViewLine) -> Line<'a> {
     Line::from(
         l.iter()
             .map(|s| Span::styled(s.text.as_str(), style(theme, s.role)))

@@ -111,33 +111,41 @@ impl Wall {
     /// whether the whole API is out of reach (every kind that was being watched fails) rather than one kind.
     #[must_use]
     pub fn stale(&self) -> Option<Stale> {
-        let mut since: Option<Option<Timestamp>> = None;
-        let mut failing = 0;
-        let mut watched = 0;
-        let mut error = String::new();
-        for k in self.app.kinds.values() {
-            match k {
-                KindState::Degraded { since: s, error: e } => {
-                    failing += 1;
-                    watched += 1;
-                    since = Some(match since {
-                        Some(Some(t)) => Some(s.map_or(t, |s| s.min(t))),
-                        _ => *s,
-                    });
-                    if error.is_empty() {
-                        error.clone_from(e);
-                    }
-                }
-                KindState::Synced { .. } | KindState::Pending => watched += 1,
-                KindState::Unavailable { .. } => {}
-            }
-        }
-        since.map(|since| Stale {
-            since,
-            unreachable: failing == watched,
-            error,
-        })
+        stale_of(&self.app)
     }
+}
+
+/// Since when what `app` shows is stale (the earliest failure among the kinds whose watch is failing), and
+/// whether the whole API is out of reach (every kind that was being watched fails) rather than one kind (the
+/// wall's and the fleet overview's reading of one cluster).
+#[must_use]
+pub fn stale_of(app: &State) -> Option<Stale> {
+    let mut since: Option<Option<Timestamp>> = None;
+    let mut failing = 0;
+    let mut watched = 0;
+    let mut error = String::new();
+    for k in app.kinds.values() {
+        match k {
+            KindState::Degraded { since: s, error: e } => {
+                failing += 1;
+                watched += 1;
+                since = Some(match since {
+                    Some(Some(t)) => Some(s.map_or(t, |s| s.min(t))),
+                    _ => *s,
+                });
+                if error.is_empty() {
+                    error.clone_from(e);
+                }
+            }
+            KindState::Synced { .. } | KindState::Pending => watched += 1,
+            KindState::Unavailable { .. } => {}
+        }
+    }
+    since.map(|since| Stale {
+        since,
+        unreachable: failing == watched,
+        error,
+    })
 }
 
 /// The data is stale.
