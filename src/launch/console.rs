@@ -67,7 +67,7 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
         crate::metrics::server::address(text, args.metrics.metrics_allow_remote)?;
     }
     let mut clusters = super::fleet::connect(&cluster, &settings, false).await?;
-    tracing::info!(clusters = clusters.len(), "connected");
+    tracing::info!(clusters = clusters.len(), "clusters");
     if clusters.len() > 1 && args.metrics.metrics_addr.is_some() {
         return Err(Error::MetricsOneCluster);
     }
@@ -184,6 +184,9 @@ where
     B: ratatui::backend::Backend + crate::terminal::JobControl,
     S: futures::Stream<Item = std::io::Result<app::Input>> + Unpin,
 {
+    for c in clusters {
+        tracing::info!(connection = ?c.connection, "connected");
+    }
     let first = clusters
         .first()
         .map(|c| c.name().to_owned())
