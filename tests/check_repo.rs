@@ -828,3 +828,29 @@ fn shared_fleets_have_no_false_errors_with_builds() {
         }
     }
 }
+
+/// A repository with one entry point per cluster defines the same object once per cluster: a change to the
+/// second cluster's copy (here staging's `apps` Kustomization, also defined for production) feeds it.
+#[test]
+fn a_change_to_one_clusters_copy_of_an_object_feeds_it() {
+    let (_tmp, root) = fleet_copy("flux2-kustomize-helm-example");
+    git(&root, &["init", "-q"]);
+    git(&root, &["add", "-A"]);
+    git(&root, &["commit", "-qm", "base"]);
+    let changed = "clusters/staging/apps.yaml";
+    let p = root.join(changed);
+    let text = std::fs::read_to_string(&p).unwrap();
+    assert!(text.contains("name: apps"), "{text}");
+    std::fs::write(&p, format!("{text}# changed\n")).unwrap();
+    let mut a = args(&root);
+    a.base = Some("HEAD".into());
+    let impact = check_report(&a).unwrap().impact.unwrap();
+    assert!(
+        impact
+            .fed
+            .iter()
+            .any(|f| f.object == "Kustomization/flux-system/apps" && f.file == Path::new(changed)),
+        "{:?}",
+        impact.fed
+    );
+}

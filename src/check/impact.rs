@@ -245,8 +245,9 @@ pub fn compute(repo: &Repository, tree: &KustomizeTree, changed: &[PathBuf]) -> 
     let changed_set: BTreeSet<&PathBuf> = changed.iter().collect();
     let objects = repo.objects();
     let mut fed: BTreeSet<(ResourceRef, PathBuf, Via)> = BTreeSet::new();
-    // Which directory's kustomization lists each file (for values files → HelmReleases).
-    for (obj, origin) in &objects {
+    // Which directory's kustomization lists each file (for values files → HelmReleases). Every entry point's
+    // objects: a change to staging's copy of an object the production entry also defines feeds it.
+    for (obj, origin) in repo.all_objects() {
         let Some(r) = obj.resource_ref() else {
             continue;
         };

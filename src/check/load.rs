@@ -54,6 +54,14 @@ impl Repository {
         out
     }
 
+    /// Every object of every entry point with where it is defined, duplicates across entry points kept (the
+    /// same `Kustomization/flux-system/apps` is defined once per cluster, in a different file each).
+    pub fn all_objects(&self) -> impl Iterator<Item = (&FluxObject, &repo::Origin)> {
+        self.entries
+            .iter()
+            .flat_map(|e| e.load.objects.iter().zip(&e.load.origins))
+    }
+
     /// `path` relative to the root (as findings name files).
     #[must_use]
     pub fn relative(&self, path: &Path) -> PathBuf {
