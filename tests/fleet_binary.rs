@@ -179,3 +179,154 @@ fn graph_of_several_clusters_is_grouped_per_cluster() {
     );
     rt.block_on(fleet.shutdown());
 }
+
+/// `fluxops follow` over two clusters: one revision pushed to both, a failure injected in one; every line names
+/// its cluster, each cluster has its own summary, and the last line is the worst verdict with each cluster's
+/// (exit 1). With fail-fast, the cluster still going when the other failed is said to be stopped, not timed out.
+#[test]
+fn follow_on_two_clusters_names_each_and_the_worst_verdict_wins() {
+    use fluxops::flux::{FluxKind, ResourceRef};
+    use fluxops::sim::scenario::FailurePlan;
+    const SHA: &str = "4f1c2b9a7e3d5c6b8a9f0e1d2c3b4a5f6e7d8c9b";
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let fleet = rt
+        .block_on(multi::start(
+            2,
+            &SimSource::Scenario("rollout".into()),
+            [127, 0, 0, 1].into(),
+            &[],
+            |_| {},
+        ))
+        .unwrap();
+    let apps = ResourceRef::new(FluxKind::Kustomization, "flux-system", "apps");
+    let source = ResourceRef::new(FluxKind::GitRepository, "flux-system", "flux-system");
+    for name in ["sim-1", "sim-2"] {
+        let sim = fleet.get(name).unwrap();
+        let settled = rt.block_on(support::poll::eventually(
+            Duration::from_secs(20),
+            || async {
+                support::sim::stored(sim, &apps).filter(|v| {
+                    v.pointer("/status/conditions")
+                        .and_then(|c| c.as_array())
+                        .is_some_and(|c| {
+                            c.iter()
+                                .any(|c| c["type"] == "Ready" && c["status"] == "True")
+                        })
+                })
+            },
+        ));
+        assert!(settled.is_some(), "{name}: apps never Ready");
+    }
+    fleet
+        .get("sim-2")
+        .unwrap()
+        .inject_failure(
+            &apps,
+            FailurePlan {
+                reason: Some("ReconciliationFailed".into()),
+                message: "Deployment/apps/podinfo dry-run failed (Invalid): spec.selector: field is immutable"
+                    .into(),
+                ..FailurePlan::default()
+            },
+        )
+        .unwrap();
+    for name in ["sim-1", "sim-2"] {
+        fleet
+            .get(name)
+            .unwrap()
+            .push_revision(&source, SHA)
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    fleet.write_kubeconfig(&kubeconfig).unwrap();
+    let k = kubeconfig.to_str().unwrap();
+
+    let out = support::cli::fluxops_in(
+        dir.path(),
+        &[
+            "follow",
+            "--kubeconfig",
+            k,
+            "--all-contexts",
+            "--revision",
+            SHA,
+            "--timeout",
+            "60s",
+            "--no-fail-fast",
+            "-o",
+            "json",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    let of = |cluster: &str, event: &str| {
+        lines.iter().any(|l| {
+            l["cluster"] == cluster && l["event"] == event && l["object"]["name"] == "apps"
+        })
+    };
+    assert!(of("sim-1", "ready"), "{text}");
+    assert!(
+        !of("sim-1", "failed"),
+        "sim-2's failure is not sim-1's: {text}"
+    );
+    assert!(of("sim-2", "failed"), "{text}");
+    let summaries: Vec<_> = lines.iter().filter(|l| l["event"] == "summary").collect();
+    assert_eq!(summaries.len(), 2, "{text}");
+    assert_eq!(summaries[0]["cluster"], "sim-1");
+    assert_eq!(summaries[0]["verdict"], "ready");
+    assert_eq!(summaries[1]["verdict"], "failed");
+    let last = lines.last().unwrap();
+    assert_eq!(last["event"], "fleet-summary");
+    assert_eq!(last["verdict"], "failed");
+    assert_eq!(last["clusters"][0]["verdict"], "ready");
+    assert_eq!(last["clusters"][1]["cluster"], "sim-2");
+
+    // Text, fail-fast (the default): every line tagged, the combined line last.
+    let out = support::cli::fluxops_in(
+        dir.path(),
+        &[
+            "follow",
+            "--kubeconfig",
+            k,
+            "--context",
+            "sim-2",
+            "--context",
+            "sim-1",
+            "--revision",
+            SHA,
+            "--timeout",
+            "60s",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.lines()
+            .filter(|l| !l.starts_with("    next:") && !l.starts_with("  "))
+            .all(|l| l.starts_with("[sim-2] ")
+                || l.starts_with("[sim-1] ")
+                || l.contains("2 clusters:")),
+        "{text}"
+    );
+    assert!(text.contains("[sim-2] ✗ apps: failed"), "{text}");
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.starts_with("✗ 2 clusters: failed — ✗ sim-2 failed, "),
+        "{last}"
+    );
+    rt.block_on(fleet.shutdown());
+}

@@ -79,6 +79,9 @@ pub enum Verdict {
     TimedOut,
     /// The API kept failing beyond the retries allowed (exit 3).
     ApiUnavailable,
+    /// Following several clusters with fail-fast: another cluster failed first, so follow stopped before this
+    /// one settled (exit 1, the failure's code; only ever next to a `Failed` cluster).
+    Stopped,
 }
 
 impl Verdict {
@@ -90,6 +93,7 @@ impl Verdict {
             Verdict::Failed => 1,
             Verdict::TimedOut => 2,
             Verdict::ApiUnavailable => 3,
+            Verdict::Stopped => 1,
         }
     }
 }

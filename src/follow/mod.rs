@@ -14,6 +14,7 @@
 //! `crate::diagnosis::diagnose_object` (failures).
 
 pub mod driver;
+pub mod fleet;
 pub mod line;
 pub mod output;
 pub mod revision;

@@ -3,6 +3,7 @@
 //! written by `crate::machine_text`: control, bidi and format characters escaped as `\uXXXX`).
 //! Every untrusted string was sanitized by the tracker; names are sanitized here.
 
+use super::fleet::FleetSummary;
 use super::line::{Change, FollowLine, State, Summary, Verdict, relative, short_duration};
 use super::revision::display_revision;
 use crate::diagnosis::{Diagnosis, FailureClass};
@@ -158,6 +159,10 @@ impl Renderer {
                 "{} revision {revision}: gave up after {t}: the API server keeps failing",
                 self.paint("!", Tone::Bad),
             ),
+            Verdict::Stopped => format!(
+                "{} revision {revision}: stopped after {t} ({ready}/{n} Ready): another cluster failed",
+                self.paint("■", Tone::Wait),
+            ),
         };
         let mut out = format!("{}{head}", self.stamp(s.elapsed));
         for o in s.objects.iter().filter(|o| o.state != State::Ready) {
@@ -172,6 +177,100 @@ impl Renderer {
             out.push_str(&format!("\n  {}", sanitize_line(note)));
         }
         out
+    }
+}
+
+/// A line or summary of one cluster among several, as JSON: the object with `"cluster"` added.
+#[derive(serde::Serialize)]
+struct InCluster<'a, T: serde::Serialize> {
+    cluster: &'a str,
+    #[serde(flatten)]
+    inner: &'a T,
+}
+
+impl Renderer {
+    /// [`Renderer::line`] for one cluster of several: text starts with `[cluster]`, JSON carries `"cluster"`.
+    #[must_use]
+    pub fn cluster_line(&self, cluster: &str, line: &FollowLine) -> String {
+        if self.format == Format::Json {
+            return crate::machine_text::to_json_string(&InCluster {
+                cluster,
+                inner: line,
+            })
+            .unwrap_or_default();
+        }
+        self.prefixed(cluster, &self.line(line))
+    }
+
+    /// [`Renderer::summary`] for one cluster of several.
+    #[must_use]
+    pub fn cluster_summary(&self, cluster: &str, s: &Summary) -> String {
+        if self.format == Format::Json {
+            return crate::machine_text::to_json_string(&InCluster { cluster, inner: s })
+                .unwrap_or_default();
+        }
+        self.prefixed(cluster, &self.summary(s))
+    }
+
+    /// The last line over several clusters: the combined verdict and each cluster's.
+    #[must_use]
+    pub fn fleet_summary(&self, s: &FleetSummary) -> String {
+        if self.format == Format::Json {
+            return crate::machine_text::to_json_string(s).unwrap_or_default();
+        }
+        let (glyph, tone) = verdict_glyph(s.verdict);
+        let each: Vec<String> = s
+            .clusters
+            .iter()
+            .map(|c| {
+                let (g, t) = verdict_glyph(c.verdict);
+                format!(
+                    "{} {} {}",
+                    self.paint(g, t),
+                    sanitize_name(&c.cluster),
+                    verdict_word(c.verdict)
+                )
+            })
+            .collect();
+        format!(
+            "{} {} clusters: {} — {}",
+            self.paint(glyph, tone),
+            s.clusters.len(),
+            verdict_word(s.verdict),
+            each.join(", ")
+        )
+    }
+
+    /// `text` with `[cluster] ` after the timestamp of its first line.
+    fn prefixed(&self, cluster: &str, text: &str) -> String {
+        let tag = format!("[{}] ", sanitize_name(cluster));
+        let stamp_len = if self.timestamps {
+            text.find(' ').map_or(0, |i| i + 1)
+        } else {
+            0
+        };
+        let (stamp, rest) = text.split_at(stamp_len.min(text.len()));
+        format!("{stamp}{tag}{rest}")
+    }
+}
+
+fn verdict_glyph(v: Verdict) -> (&'static str, Tone) {
+    match v {
+        Verdict::Ready => ("✓", Tone::Good),
+        Verdict::Failed => ("✗", Tone::Bad),
+        Verdict::TimedOut => ("⏱", Tone::Wait),
+        Verdict::ApiUnavailable => ("!", Tone::Bad),
+        Verdict::Stopped => ("■", Tone::Wait),
+    }
+}
+
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Ready => "ready",
+        Verdict::Failed => "failed",
+        Verdict::TimedOut => "timed out",
+        Verdict::ApiUnavailable => "could not be followed",
+        Verdict::Stopped => "stopped before it settled",
     }
 }
 
@@ -385,5 +484,59 @@ mod tests {
                 .line(&line)
                 .contains('\u{1b}')
         );
+    }
+
+    #[test]
+    fn several_clusters_name_the_cluster_on_every_line() {
+        let ready = FollowLine {
+            elapsed: Duration::from_secs(12),
+            label: "apps".into(),
+            change: Change::Ready { object: apps() },
+        };
+        assert_eq!(
+            renderer(Format::Text, false, false).cluster_line("prod", &ready),
+            "[prod] ✓ apps: Ready (12s)"
+        );
+        assert_eq!(
+            renderer(Format::Text, false, true).cluster_line("prod", &ready),
+            "2026-11-24T06:00:12Z [prod] ✓ apps: Ready (12s)"
+        );
+        // A hostile context name is escaped, never raw.
+        let text = renderer(Format::Text, false, false).cluster_line("p\x1b[31mrod", &ready);
+        assert!(!text.contains('\x1b'), "{text:?}");
+        let json: serde_json::Value = serde_json::from_str(
+            &renderer(Format::Json, false, false).cluster_line("prod", &ready),
+        )
+        .unwrap();
+        assert_eq!(json["cluster"], "prod");
+        assert_eq!(json["event"], "ready");
+        assert_eq!(json["label"], "apps");
+    }
+
+    #[test]
+    fn the_fleet_summary_gives_the_worst_verdict_and_each_clusters() {
+        use crate::follow::fleet::{ClusterVerdict, FleetSummary};
+        let s = FleetSummary {
+            event: "fleet-summary",
+            verdict: Verdict::Failed,
+            clusters: vec![
+                ClusterVerdict {
+                    cluster: "staging".into(),
+                    verdict: Verdict::Ready,
+                },
+                ClusterVerdict {
+                    cluster: "prod".into(),
+                    verdict: Verdict::Failed,
+                },
+            ],
+        };
+        assert_eq!(
+            renderer(Format::Text, false, false).fleet_summary(&s),
+            "✗ 2 clusters: failed — ✓ staging ready, ✗ prod failed"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&renderer(Format::Json, false, false).fleet_summary(&s)).unwrap();
+        assert_eq!(json["verdict"], "failed");
+        assert_eq!(json["clusters"][1]["cluster"], "prod");
     }
 }

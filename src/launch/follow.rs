@@ -5,7 +5,8 @@
 
 use crate::cli::{ClusterArgs, FollowArgs};
 use crate::cluster::{self, ConnectOptions};
-use crate::follow::driver::drive;
+use crate::follow::driver::{drive, drive_fleet};
+use crate::follow::fleet::FleetFollow;
 use crate::follow::settings::{parse_kind, parse_timeout};
 use crate::follow::{FollowSettings, Renderer, TargetRevision, Tracker, TrackerOptions, Verdict};
 use k8s_openapi::jiff::Timestamp;
@@ -121,20 +122,16 @@ async fn follow(args: &FollowArgs, cluster: &ClusterArgs) -> Result<Verdict, Err
         None => git(&["rev-parse", "HEAD"]).map_err(Error::Git)?,
     };
     let target = TargetRevision::parse(&given)?;
+    let app_settings = crate::config::settings::Settings::discover();
+    if super::fleet::contexts(cluster, &app_settings).await?.len() > 1 {
+        return follow_fleet(&settings, target, cluster, &app_settings).await;
+    }
     // A revision rolls through every tenant: the context's namespace (CI kubeconfigs often say `default`)
     // does not narrow follow; only `-n` does.
     let options = super::connect_options(cluster);
     let connection = connect(&options, settings.retries).await?;
     let started = Timestamp::now();
-    let renderer = Renderer {
-        format: settings.output,
-        color: settings.color.enabled(
-            std::io::stdout().is_terminal(),
-            std::env::var("NO_COLOR").ok().as_deref(),
-        ),
-        timestamps: settings.timestamps,
-        started,
-    };
+    let renderer = renderer(&settings, started);
     let mut tracker = Tracker::new(
         target,
         TrackerOptions {
@@ -165,4 +162,71 @@ async fn follow(args: &FollowArgs, cluster: &ClusterArgs) -> Result<Verdict, Err
     drop(rx);
     let _ = watchers.await;
     Ok(verdict)
+}
+
+/// `follow` on several clusters (`--context a --context b`, `--all-contexts`, a `contexts:` list): each watched
+/// and followed on its own (`crate::follow::fleet`), every line tagged with its cluster, one summary per cluster
+/// and the combined verdict last (the worst: docs/follow.md).
+async fn follow_fleet(
+    settings: &FollowSettings,
+    target: TargetRevision,
+    cluster: &ClusterArgs,
+    app_settings: &crate::config::settings::Settings,
+) -> Result<Verdict, Error> {
+    let clusters = super::fleet::connect(cluster, app_settings, false).await?;
+    let started = Timestamp::now();
+    let renderer = renderer(settings, started);
+    let options = TrackerOptions {
+        kinds: settings.kinds.clone(),
+        fail_fast: settings.fail_fast,
+        retries: settings.retries,
+    };
+    let trackers = clusters
+        .iter()
+        .map(|c| {
+            (
+                c.name().to_owned(),
+                Tracker::new(target.clone(), options.clone(), started),
+            )
+        })
+        .collect();
+    let mut fleet = FleetFollow::new(trackers, settings.fail_fast);
+    let names: Vec<String> = clusters.iter().map(|c| c.name().to_owned()).collect();
+    let cancel = CancellationToken::new();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(cluster::watch::CHANNEL_CAPACITY);
+    let watching = cluster::fleet::start(
+        clusters.iter().map(|c| c.target(false)).collect(),
+        tx,
+        &cancel,
+    );
+    let mut stdout = std::io::stdout();
+    let end = drive_fleet(&mut rx, &mut fleet, settings.timeout, |i, line| {
+        let name = names.get(i).map_or("", String::as_str);
+        let _ = writeln!(stdout, "{}", renderer.cluster_line(name, line));
+        let _ = stdout.flush();
+    })
+    .await;
+    let (each, combined) = fleet.summaries(end.verdict, &end.each, Timestamp::now());
+    for (name, summary) in &each {
+        let _ = writeln!(stdout, "{}", renderer.cluster_summary(name, summary));
+    }
+    let _ = writeln!(stdout, "{}", renderer.fleet_summary(&combined));
+    let _ = stdout.flush();
+    cancel.cancel();
+    drop(rx);
+    watching.join().await;
+    Ok(end.verdict)
+}
+
+/// How lines are written: the format, colour on a terminal without `NO_COLOR`, timestamps.
+fn renderer(settings: &FollowSettings, started: Timestamp) -> Renderer {
+    Renderer {
+        format: settings.output,
+        color: settings.color.enabled(
+            std::io::stdout().is_terminal(),
+            std::env::var("NO_COLOR").ok().as_deref(),
+        ),
+        timestamps: settings.timestamps,
+        started,
+    }
 }

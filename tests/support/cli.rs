@@ -14,3 +14,16 @@ pub fn fluxops(args: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+/// [`fluxops`] run in `dir` (not a Git repository: no `.fluxops.yaml` applies), without colour.
+pub fn fluxops_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fluxops"))
+        .args(args)
+        .current_dir(dir)
+        .env("RUST_BACKTRACE", "0")
+        .env("NO_COLOR", "1")
+        .env("FLUXOPS_LOG_FILE", dir.join("fluxops.log"))
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap()
+}

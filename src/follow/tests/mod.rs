@@ -1,6 +1,7 @@
 //! The tracker on hand-written object updates: no cluster. Helpers here; the tests by theme below.
 
 mod chain;
+mod fleet;
 mod helm;
 mod summary;
 
