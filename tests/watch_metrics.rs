@@ -334,3 +334,152 @@ fn a_non_loopback_metrics_address_is_refused_unless_allowed() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not a loopback address"), "{err}");
 }
+
+#[test]
+fn several_clusters_are_one_exposition_with_each_family_once() {
+    let mut a = support::console::loaded_state();
+    let mut b = support::console::loaded_state();
+    fluxops::app::problems::refresh(&mut a);
+    fluxops::app::problems::refresh(&mut b);
+    let (mut exporter, _asks) = Exporter::for_clusters(&["staging".into(), "prod".into()]);
+    let now = support::console::now();
+    let fresh = |live| Freshness {
+        live,
+        as_of: Some(now),
+    };
+    let text = exporter.encode_all(&[(&a, fresh(true)), (&b, fresh(false))], now);
+    // A family appears once whatever the number of clusters (a second `# TYPE` would be an invalid exposition).
+    let types: Vec<&str> = text.lines().filter(|l| l.starts_with("# TYPE ")).collect();
+    let distinct: BTreeSet<&&str> = types.iter().collect();
+    assert_eq!(types.len(), distinct.len(), "{types:#?}");
+    let scrape = parse(&text);
+    let info = named(&scrape, "fluxops_resource_info");
+    assert_eq!(info.len(), a.objects.len() + b.objects.len());
+    for cluster in ["staging", "prod"] {
+        assert_eq!(
+            info.iter()
+                .filter(|s| s.labels.get("cluster") == Some(cluster))
+                .count(),
+            a.objects.len(),
+            "{cluster}"
+        );
+    }
+    let live: HashMap<&str, f64> = named(&scrape, "fluxops_cluster_live")
+        .iter()
+        .map(|s| (s.labels.get("cluster").unwrap(), gauge(s)))
+        .collect();
+    assert_eq!(live, HashMap::from([("staging", 1.0), ("prod", 0.0)]));
+    let causes = named(&scrape, "fluxops_root_cause");
+    assert_eq!(causes.len(), a.problems.list().len() * 2);
+}
+
+/// Scrapes `/metrics` until `ok` holds for the samples (or 20 s).
+fn scrape_until(port: u16, ok: impl Fn(&Scrape) -> bool) -> Scrape {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some((_, body)) = http_get(port, "/metrics") {
+            let text: String = body
+                .lines()
+                .filter(|l| l.starts_with('#') || l.starts_with("fluxops_"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let scrape = parse(&text);
+            if ok(&scrape) || std::time::Instant::now() > deadline {
+                return scrape;
+            }
+        } else {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the endpoint never answered"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn live_of(scrape: &Scrape) -> HashMap<String, f64> {
+    named(scrape, "fluxops_cluster_live")
+        .iter()
+        .map(|s| {
+            (
+                s.labels.get("cluster").unwrap_or_default().to_owned(),
+                gauge(s),
+            )
+        })
+        .collect()
+}
+
+/// `--metrics-addr` with several clusters, through the binary: `watch` and the console each serve one exposition
+/// with every cluster's series; a stopped cluster's `fluxops_cluster_live` drops to 0 while the other stays 1.
+#[test]
+fn watch_and_the_console_serve_every_clusters_metrics() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut fleet = rt
+        .block_on(fluxops::sim::multi::start(
+            2,
+            &fluxops::sim::simulation::SimSource::Scenario("minimal".into()),
+            [127, 0, 0, 1].into(),
+            &[],
+            |_| {},
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    fleet.write_kubeconfig(&kubeconfig).unwrap();
+    let k = kubeconfig.to_str().unwrap().to_owned();
+    let both_live = |s: &Scrape| {
+        live_of(s) == HashMap::from([("sim-1".to_owned(), 1.0), ("sim-2".to_owned(), 1.0)])
+    };
+
+    let console_port = free_port();
+    let console_addr = format!("127.0.0.1:{console_port}");
+    let console = support::pty::Console::spawn(&[
+        "--kubeconfig",
+        &k,
+        "--all-contexts",
+        "--metrics-addr",
+        &console_addr,
+    ]);
+    console.wait_ready();
+    let scrape = scrape_until(console_port, both_live);
+    assert!(both_live(&scrape), "console: {:?}", live_of(&scrape));
+    let info = named(&scrape, "fluxops_resource_info");
+    assert!(
+        info.iter()
+            .any(|s| s.labels.get("cluster") == Some("sim-1"))
+    );
+    assert!(
+        info.iter()
+            .any(|s| s.labels.get("cluster") == Some("sim-2"))
+    );
+    console.kill("TERM");
+
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let wall = support::pty::Console::spawn(&[
+        "watch",
+        "--kubeconfig",
+        &k,
+        "--all-contexts",
+        "--metrics-addr",
+        &addr,
+    ]);
+    wall.wait_ready();
+    let scrape = scrape_until(port, both_live);
+    assert!(both_live(&scrape), "watch: {:?}", live_of(&scrape));
+    rt.block_on(fleet.stop("sim-2"));
+    let scrape = scrape_until(port, |s| {
+        live_of(s) == HashMap::from([("sim-1".to_owned(), 1.0), ("sim-2".to_owned(), 0.0)])
+    });
+    assert_eq!(
+        live_of(&scrape),
+        HashMap::from([("sim-1".to_owned(), 1.0), ("sim-2".to_owned(), 0.0)]),
+        "the stopped cluster is not live, the other still is"
+    );
+    wall.kill("TERM");
+    rt.block_on(fleet.shutdown());
+}

@@ -27,10 +27,6 @@ pub enum Error {
     Terminated(i32),
     #[error(transparent)]
     Metrics(#[from] crate::metrics::server::Error),
-    #[error(
-        "--metrics-addr serves one cluster; give one --context (or run one `fluxops watch --metrics-addr` per cluster)"
-    )]
-    MetricsOneCluster,
 }
 
 /// Runs the console with the options of the command line (`cluster`: see `launch::connect_options`).
@@ -68,9 +64,6 @@ pub async fn run(args: &ConsoleArgs, cluster: &ClusterArgs) -> Result<(), Error>
     }
     let mut clusters = super::fleet::connect(&cluster, &settings, false).await?;
     tracing::info!(clusters = clusters.len(), "clusters");
-    if clusters.len() > 1 && args.metrics.metrics_addr.is_some() {
-        return Err(Error::MetricsOneCluster);
-    }
     // Policies load before the terminal is taken (regorus may write warnings while preparing); one gate per
     // cluster's action pipeline.
     let mut gates = Some(gates_for(&clusters));
@@ -187,26 +180,30 @@ where
     for c in clusters {
         tracing::info!(connection = ?c.connection, "connected");
     }
-    let first = clusters
-        .first()
-        .map(|c| c.name().to_owned())
-        .unwrap_or_default();
-    let metrics = super::metrics::start(&args.metrics, &first).await?;
+    let names: Vec<String> = clusters.iter().map(|c| c.name().to_owned()).collect();
+    let metrics = super::metrics::start(&args.metrics, &names).await?;
     let cancel = CancellationToken::new();
     let (tx, rx) = tokio::sync::mpsc::channel(cluster::watch::CHANNEL_CAPACITY);
     // Reloading the kubeconfig (a key in the console) reads it again with the same options.
     let targets = clusters.iter().map(|c| c.target(true)).collect();
     // `--metrics-addr`: the metrics keep their own state from the same events (`launch::metrics::tap`).
-    let (mut exporter, serving) = match metrics {
-        Some((exporter, serving)) => (Some(exporter), Some(serving)),
+    let (mut taps, serving) = match metrics {
+        Some((exporter, serving)) => (
+            Some(super::metrics::Taps::new(
+                exporter,
+                clusters.iter().map(labels).collect(),
+            )),
+            Some(serving),
+        ),
         None => (None, None),
     };
-    let first_labels = clusters.first().map(labels).unwrap_or_default();
-    let watching =
-        cluster::fleet::start_tapped(targets, tx, &cancel, |_, rx| match exporter.take() {
-            Some(e) => super::metrics::tap(rx, e, first_labels.clone()),
-            None => rx,
-        });
+    let watching = cluster::fleet::start_tapped(targets, tx, &cancel, |_, rx| match &mut taps {
+        Some(t) => t.tap(rx),
+        None => rx,
+    });
+    if let Some(taps) = taps {
+        taps.start();
+    }
     let members: Vec<app::fleet_run::Cluster> = clusters
         .iter()
         .zip(&watching.controls)

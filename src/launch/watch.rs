@@ -46,15 +46,9 @@ pub async fn run(args: &WatchArgs, cluster: &ClusterArgs) -> Result<(), Error> {
     let settings = crate::config::settings::Settings::discover();
     // Read-only whatever the flags and settings say: every cluster's client carries the guard.
     let clusters = super::fleet::connect(cluster, &settings, true).await?;
-    if clusters.len() > 1 && args.metrics.metrics_addr.is_some() {
-        return Err(Error::MetricsOneCluster);
-    }
-    let first = clusters
-        .first()
-        .map(|c| c.name().to_owned())
-        .unwrap_or_default();
+    let names: Vec<String> = clusters.iter().map(|c| c.name().to_owned()).collect();
     // Before the terminal is taken: a port in use is a one-line error.
-    let metrics = super::metrics::start(&args.metrics, &first)
+    let metrics = super::metrics::start(&args.metrics, &names)
         .await
         .map_err(Error::Metrics)?;
     tracing::info!(clusters = clusters.len(), "watch: connected read-only");

@@ -49,20 +49,22 @@ fn buckets() -> Histogram {
     Histogram::new(exponential_buckets_range(0.01, 1800.0, 10))
 }
 
-/// Builds the exposition text from the console's state, keeping the reconcile-duration histograms (cumulative,
-/// as Prometheus needs) from one publish to the next.
+/// Builds the exposition text from the console's state (one cluster's, or every cluster's of a fleet: one text,
+/// each series labelled with its `cluster`), keeping the reconcile-duration histograms (cumulative, as
+/// Prometheus needs) from one publish to the next.
 pub struct Exporter {
-    cluster: String,
+    /// The clusters' names (their contexts), in the order their states are given.
+    clusters: Vec<String>,
     durations: Family<Labels, Histogram, fn() -> Histogram>,
-    /// The newest finished sample already counted, per object.
-    counted: HashMap<ResourceRef, Timestamp>,
+    /// Per cluster: the newest finished sample already counted, per object.
+    counted: Vec<HashMap<ResourceRef, Timestamp>>,
     asks: mpsc::Receiver<Ask>,
 }
 
 impl std::fmt::Debug for Exporter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Exporter")
-            .field("cluster", &self.cluster)
+            .field("clusters", &self.clusters)
             .finish_non_exhaustive()
     }
 }
@@ -76,18 +78,48 @@ pub struct Freshness {
     pub as_of: Option<Timestamp>,
 }
 
+/// The families of one scrape, filled cluster by cluster, then registered once (a family appears once in the
+/// text, whatever the number of clusters).
+#[derive(Default)]
+struct Families {
+    info: Family<Labels, Gauge>,
+    ready: Family<Labels, Gauge>,
+    suspended: Family<Labels, Gauge>,
+    stuck: Family<Labels, Gauge>,
+    overdue: Family<Labels, Gauge>,
+    causes: Family<Labels, Gauge>,
+    per_problem: Family<Labels, Gauge>,
+    counts: Family<Labels, Gauge>,
+    flagged: Family<Labels, Gauge>,
+    up: Family<Labels, Gauge>,
+    age: Family<Labels, FloatGauge>,
+    dropped: Family<Labels, Gauge>,
+    /// Objects given per-object series so far, over every cluster (the cap is for the whole text).
+    objects: usize,
+}
+
 impl Exporter {
     /// An exporter for the cluster named `cluster` (the context), and the sender the server asks through.
     #[must_use]
     pub fn new(cluster: &str) -> (Self, mpsc::Sender<Ask>) {
+        Self::for_clusters(&[cluster.to_owned()])
+    }
+
+    /// An exporter for several clusters at once (`--context a --context b`): their states are given in this
+    /// order to [`Self::answer_all`] / [`Self::encode_all`].
+    #[must_use]
+    pub fn for_clusters(clusters: &[String]) -> (Self, mpsc::Sender<Ask>) {
         let (tx, asks) = mpsc::channel(8);
         let durations: Family<Labels, Histogram, fn() -> Histogram> =
             Family::new_with_constructor(buckets);
         (
             Self {
-                cluster: sanitize_line(cluster).into_owned(),
+                clusters: clusters
+                    .iter()
+                    .map(|c| sanitize_line(c).into_owned())
+                    .collect(),
                 durations,
-                counted: HashMap::new(),
+                counted: vec![HashMap::new(); clusters.len()],
                 asks,
             },
             tx,
@@ -102,185 +134,90 @@ impl Exporter {
         }
     }
 
-    /// Answers a scrape with `state` at `now`.
+    /// Answers a scrape with `state` at `now` (one cluster).
     pub fn answer(&mut self, ask: Ask, state: &mut State, now: Timestamp, fresh: Freshness) {
-        crate::app::problems::refresh(state);
-        let text = self.encode(state, now, fresh);
+        self.answer_all(ask, &mut [(state, fresh)], now);
+    }
+
+    /// Answers a scrape with every cluster's state (in the order of [`Self::for_clusters`]) at `now`.
+    pub fn answer_all(&mut self, ask: Ask, parts: &mut [(&mut State, Freshness)], now: Timestamp) {
+        for (state, _) in parts.iter_mut() {
+            crate::app::problems::refresh(state);
+        }
+        let shared: Vec<(&State, Freshness)> = parts.iter().map(|(s, f)| (&**s, *f)).collect();
+        let text = self.encode_all(&shared, now);
         // The scrape may have given up: nothing to do.
         let _ = ask.send(text);
     }
 
-    /// The exposition text (OpenMetrics text format, which Prometheus reads).
+    /// The exposition text (OpenMetrics text format, which Prometheus reads) of one cluster.
     #[must_use]
     pub fn encode(&mut self, state: &State, now: Timestamp, fresh: Freshness) -> String {
-        self.count_durations(state);
-        let mut registry = Registry::default();
-        let cluster = || ("cluster", self.cluster.clone());
-        let versions: HashMap<FluxKind, String> = state
-            .kinds
-            .iter()
-            .filter_map(|(k, s)| match s {
-                KindState::Synced { api_version } => Some((
-                    *k,
-                    api_version
-                        .rsplit('/')
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned(),
-                )),
-                _ => None,
-            })
-            .collect();
+        self.encode_all(&[(state, fresh)], now)
+    }
 
-        let info = Family::<Labels, Gauge>::default();
-        let ready = Family::<Labels, Gauge>::default();
-        let suspended = Family::<Labels, Gauge>::default();
-        let stuck = Family::<Labels, Gauge>::default();
-        let overdue = Family::<Labels, Gauge>::default();
-        let mut dropped = 0usize;
-        for (i, (r, entry)) in state.objects.iter().enumerate() {
-            if i >= MAX_OBJECTS {
-                dropped += 1;
-                continue;
-            }
-            let id = identity(&self.cluster, r);
-            let health = entry.status.health;
-            let flags = state.timings.get(r).map(|t| t.flags_at(Some(now)));
-            let mut labels = vec![
-                cluster(),
-                ("customresource_group", r.kind.group().to_owned()),
-                ("customresource_kind", r.kind.as_str().to_owned()),
-                (
-                    "customresource_version",
-                    versions.get(&r.kind).cloned().unwrap_or_else(|| {
-                        r.kind
-                            .versions()
-                            .first()
-                            .copied()
-                            .unwrap_or_default()
-                            .to_owned()
-                    }),
-                ),
-                (
-                    "exported_namespace",
-                    sanitize_line(&r.namespace).into_owned(),
-                ),
-                ("name", sanitize_line(&r.name).into_owned()),
-            ];
-            labels.push(("ready", ready_condition(health).to_owned()));
-            labels.push(("suspended", (health == Health::Suspended).to_string()));
-            info.get_or_create(&labels).set(1);
-            ready
-                .get_or_create(&id)
-                .set(i64::from(health == Health::Ready));
-            suspended
-                .get_or_create(&id)
-                .set(i64::from(health == Health::Suspended));
-            stuck
-                .get_or_create(&id)
-                .set(i64::from(flags.is_some_and(|f| f.stuck.is_some())));
-            overdue
-                .get_or_create(&id)
-                .set(i64::from(flags.is_some_and(|f| f.overdue)));
+    /// The exposition text of every cluster: one text, each family once, every series with its `cluster`.
+    /// States beyond the clusters named are ignored.
+    #[must_use]
+    pub fn encode_all(&mut self, parts: &[(&State, Freshness)], now: Timestamp) -> String {
+        let mut f = Families::default();
+        for (i, (state, fresh)) in parts.iter().enumerate().take(self.clusters.len()) {
+            self.count_durations(i, state);
+            let name = self.clusters.get(i).cloned().unwrap_or_default();
+            fill(&mut f, &name, state, now, *fresh);
         }
+        let mut registry = Registry::default();
         registry.register(
             "fluxops_resource_info",
             "Flux objects, gotk_resource_info's labels (value 1)",
-            info,
+            f.info,
         );
-        registry.register("fluxops_resource_ready", "1 when Ready", ready);
+        registry.register("fluxops_resource_ready", "1 when Ready", f.ready);
         registry.register(
             "fluxops_resource_suspended",
             "1 when spec.suspend is true",
-            suspended,
+            f.suspended,
         );
         registry.register(
             "fluxops_resource_stuck",
             "1 when stuck (reconciling past its timeout, a request or a generation not handled)",
-            stuck,
+            f.stuck,
         );
         registry.register(
             "fluxops_resource_overdue",
             "1 when its next reconcile is overdue (interval plus grace passed)",
-            overdue,
+            f.overdue,
         );
-
-        let causes = Family::<Labels, Gauge>::default();
-        let per_problem = Family::<Labels, Gauge>::default();
-        for p in state.problems.list() {
-            per_problem
-                .get_or_create(&vec![cluster(), ("problem", p.kind.label().to_owned())])
-                .inc();
-            if state.objects.contains_key(&p.target) || p.kind == ProblemKind::Missing {
-                let mut labels = identity(&self.cluster, &p.target);
-                labels.push(("problem", p.kind.label().to_owned()));
-                labels.push(("class", class(state, p).to_owned()));
-                causes
-                    .get_or_create(&labels)
-                    .set(i64::try_from(p.blast).unwrap_or(i64::MAX));
-            }
-        }
         registry.register(
             "fluxops_root_cause",
             "A root cause (broken by its own fault, or stuck/overdue with nothing broken upstream); value: objects waiting behind it",
-            causes,
+            f.causes,
         );
         registry.register(
             "fluxops_root_causes",
             "Root causes per problem kind",
-            per_problem,
+            f.per_problem,
         );
-
-        let counts = Family::<Labels, Gauge>::default();
-        for h in Health::ALL {
-            let n = state.health_counts().get(&h).copied().unwrap_or(0);
-            counts
-                .get_or_create(&vec![cluster(), ("status", status_label(h).to_owned())])
-                .set(i64::try_from(n).unwrap_or(i64::MAX));
-        }
-        counts
-            .get_or_create(&vec![cluster(), ("status", "invalid".to_owned())])
-            .set(i64::try_from(state.invalid.len()).unwrap_or(i64::MAX));
-        registry.register("fluxops_resources", "Flux objects per status", counts);
-        let totals = state.timings.totals();
-        let flagged = Family::<Labels, Gauge>::default();
-        for (flag, n) in [("stuck", totals.stuck), ("overdue", totals.overdue)] {
-            flagged
-                .get_or_create(&vec![cluster(), ("flag", flag.to_owned())])
-                .set(i64::try_from(n).unwrap_or(i64::MAX));
-        }
+        registry.register("fluxops_resources", "Flux objects per status", f.counts);
         registry.register(
             "fluxops_resources_flagged",
             "Stuck and overdue objects",
-            flagged,
+            f.flagged,
         );
-
-        let up = Family::<Labels, Gauge>::default();
-        up.get_or_create(&vec![cluster()])
-            .set(i64::from(fresh.live));
         registry.register(
             "fluxops_cluster_live",
             "1 when every watched kind is live",
-            up,
+            f.up,
         );
-        let age = Family::<Labels, FloatGauge>::default();
-        if let Some(t) = fresh.as_of {
-            age.get_or_create(&vec![cluster()])
-                .set(now.duration_since(t).as_secs_f64().max(0.0));
-        }
         registry.register(
             "fluxops_data_age_seconds",
             "Seconds since the data was last known live",
-            age,
+            f.age,
         );
-        let drop_gauge = Family::<Labels, Gauge>::default();
-        drop_gauge
-            .get_or_create(&vec![cluster()])
-            .set(i64::try_from(dropped).unwrap_or(i64::MAX));
         registry.register(
             "fluxops_metrics_objects_dropped",
             "Objects beyond the per-object series cap (counted in fluxops_resources only)",
-            drop_gauge,
+            f.dropped,
         );
         registry.register(
             "fluxops_reconcile_duration_seconds",
@@ -293,11 +230,14 @@ impl Exporter {
         text
     }
 
-    /// Counts the reconcile samples finished since the last publish into the per-kind histograms.
-    fn count_durations(&mut self, state: &State) {
-        self.counted.retain(|r, _| state.timings.get(r).is_some());
+    /// Counts cluster `i`'s reconcile samples finished since the last publish into the per-kind histograms.
+    fn count_durations(&mut self, i: usize, state: &State) {
+        let (Some(cluster), Some(counted)) = (self.clusters.get(i), self.counted.get_mut(i)) else {
+            return;
+        };
+        counted.retain(|r, _| state.timings.get(r).is_some());
         for (r, timing) in state.timings.iter() {
-            let seen = self.counted.get(r).copied();
+            let seen = counted.get(r).copied();
             let mut newest = seen;
             for sample in timing.ring.iter() {
                 let Some(finished) = sample.finished else {
@@ -308,17 +248,122 @@ impl Exporter {
                 }
                 self.durations
                     .get_or_create(&vec![
-                        ("cluster", self.cluster.clone()),
+                        ("cluster", cluster.clone()),
                         ("customresource_kind", r.kind.as_str().to_owned()),
                     ])
                     .observe(sample.took.as_secs_f64());
                 newest = Some(newest.map_or(finished, |n: Timestamp| n.max(finished)));
             }
             if let Some(n) = newest {
-                self.counted.insert(r.clone(), n);
+                counted.insert(r.clone(), n);
             }
         }
     }
+}
+
+/// One cluster's series into the scrape's families.
+fn fill(f: &mut Families, name: &str, state: &State, now: Timestamp, fresh: Freshness) {
+    let cluster = || ("cluster", name.to_owned());
+    let versions: HashMap<FluxKind, String> = state
+        .kinds
+        .iter()
+        .filter_map(|(k, s)| match s {
+            KindState::Synced { api_version } => Some((
+                *k,
+                api_version
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )),
+            _ => None,
+        })
+        .collect();
+    let mut dropped = 0usize;
+    for (r, entry) in &state.objects {
+        if f.objects >= MAX_OBJECTS {
+            dropped += 1;
+            continue;
+        }
+        f.objects += 1;
+        let id = identity(name, r);
+        let health = entry.status.health;
+        let flags = state.timings.get(r).map(|t| t.flags_at(Some(now)));
+        let mut labels = vec![
+            cluster(),
+            ("customresource_group", r.kind.group().to_owned()),
+            ("customresource_kind", r.kind.as_str().to_owned()),
+            (
+                "customresource_version",
+                versions.get(&r.kind).cloned().unwrap_or_else(|| {
+                    r.kind
+                        .versions()
+                        .first()
+                        .copied()
+                        .unwrap_or_default()
+                        .to_owned()
+                }),
+            ),
+            (
+                "exported_namespace",
+                sanitize_line(&r.namespace).into_owned(),
+            ),
+            ("name", sanitize_line(&r.name).into_owned()),
+        ];
+        labels.push(("ready", ready_condition(health).to_owned()));
+        labels.push(("suspended", (health == Health::Suspended).to_string()));
+        f.info.get_or_create(&labels).set(1);
+        f.ready
+            .get_or_create(&id)
+            .set(i64::from(health == Health::Ready));
+        f.suspended
+            .get_or_create(&id)
+            .set(i64::from(health == Health::Suspended));
+        f.stuck
+            .get_or_create(&id)
+            .set(i64::from(flags.is_some_and(|f| f.stuck.is_some())));
+        f.overdue
+            .get_or_create(&id)
+            .set(i64::from(flags.is_some_and(|f| f.overdue)));
+    }
+    for p in state.problems.list() {
+        f.per_problem
+            .get_or_create(&vec![cluster(), ("problem", p.kind.label().to_owned())])
+            .inc();
+        if state.objects.contains_key(&p.target) || p.kind == ProblemKind::Missing {
+            let mut labels = identity(name, &p.target);
+            labels.push(("problem", p.kind.label().to_owned()));
+            labels.push(("class", class(state, p).to_owned()));
+            f.causes
+                .get_or_create(&labels)
+                .set(i64::try_from(p.blast).unwrap_or(i64::MAX));
+        }
+    }
+    for h in Health::ALL {
+        let n = state.health_counts().get(&h).copied().unwrap_or(0);
+        f.counts
+            .get_or_create(&vec![cluster(), ("status", status_label(h).to_owned())])
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+    f.counts
+        .get_or_create(&vec![cluster(), ("status", "invalid".to_owned())])
+        .set(i64::try_from(state.invalid.len()).unwrap_or(i64::MAX));
+    let totals = state.timings.totals();
+    for (flag, n) in [("stuck", totals.stuck), ("overdue", totals.overdue)] {
+        f.flagged
+            .get_or_create(&vec![cluster(), ("flag", flag.to_owned())])
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+    f.up.get_or_create(&vec![cluster()])
+        .set(i64::from(fresh.live));
+    if let Some(t) = fresh.as_of {
+        f.age
+            .get_or_create(&vec![cluster()])
+            .set(now.duration_since(t).as_secs_f64().max(0.0));
+    }
+    f.dropped
+        .get_or_create(&vec![cluster()])
+        .set(i64::try_from(dropped).unwrap_or(i64::MAX));
 }
 
 fn identity(cluster: &str, r: &ResourceRef) -> Labels {

@@ -82,7 +82,7 @@ pub struct Options {
     /// Per cluster, in the order of the tagged messages' indexes (at least one).
     pub clusters: Vec<Labels>,
     pub rotate: Duration,
-    /// Answers the scrapes of `--metrics-addr` (one cluster only).
+    /// Answers the scrapes of `--metrics-addr` (every cluster's series in one text).
     pub metrics: Option<crate::metrics::Exporter>,
     pub pages: Pages,
 }
@@ -283,13 +283,24 @@ where
             },
             _ = ticker.tick() => (None, WallMsg::Tick(Timestamp::now())),
             ask = next_ask(metrics.as_mut()) => {
-                if let (Some(exporter), Some(wall)) = (metrics.as_mut(), all.walls.first_mut()) {
-                    let now = wall.app.now.unwrap_or_else(Timestamp::now);
-                    let fresh = crate::metrics::Freshness {
-                        live: wall.synced() && wall.stale().is_none(),
-                        as_of: wall.live_at,
-                    };
-                    exporter.answer(ask, &mut wall.app, now, fresh);
+                if let Some(exporter) = metrics.as_mut() {
+                    let now = all
+                        .walls
+                        .first()
+                        .and_then(|w| w.app.now)
+                        .unwrap_or_else(Timestamp::now);
+                    let mut parts: Vec<(&mut crate::app::State, crate::metrics::Freshness)> = all
+                        .walls
+                        .iter_mut()
+                        .map(|wall| {
+                            let fresh = crate::metrics::Freshness {
+                                live: wall.synced() && wall.stale().is_none(),
+                                as_of: wall.live_at,
+                            };
+                            (&mut wall.app, fresh)
+                        })
+                        .collect();
+                    exporter.answer_all(ask, &mut parts, now);
                 }
                 continue;
             }
