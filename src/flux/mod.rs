@@ -1,7 +1,8 @@
 //! Pure Flux domain knowledge: kinds, identities, the typed fields we read, status derivation, inventory ids,
 //! the live status of applied objects (`live_status`, kstatus rules), what a spec says about where content comes
 //! from (`spec_facts`, names only), loading Flux objects from a GitOps repository directory (`repo`, the only file
-//! I/O here), and credentials masked where decoded text enters (`redact`).
+//! I/O here), and credentials masked where decoded text enters (`redact`); the chain from an applied object to its
+//! applier and source (`trace`).
 //! No kube client and no drawing here.
 
 pub mod api;
@@ -20,6 +21,7 @@ pub mod resource_ref;
 pub mod retry;
 pub mod spec_facts;
 pub mod status;
+pub mod trace;
 
 pub use api::FluxObject;
 pub use event::{EventType, FluxEvent};
