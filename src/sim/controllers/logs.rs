@@ -219,12 +219,15 @@ fn is_change_set(message: &str) -> bool {
     }) && !message.is_empty()
 }
 
+/// Lines waiting for a controller's first pod, per controller: (when printed, line).
+type Pending = HashMap<String, VecDeque<(Timestamp, String)>>;
+
 /// Writes controller lines to the controllers' pods (cheap to clone).
 #[derive(Debug, Clone)]
 pub struct Logbook {
     store: Store,
     logs: PodLogs,
-    pending: Arc<Mutex<HashMap<String, VecDeque<(Timestamp, String)>>>>,
+    pending: Arc<Mutex<Pending>>,
 }
 
 impl Logbook {

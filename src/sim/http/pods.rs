@@ -164,8 +164,8 @@ fn invalid(pod: &str, causes: Vec<(&'static str, &'static str, String)>) -> Stat
     )
 }
 
-fn log_options(req: &Req, pod: &str, now: Timestamp) -> Result<LogOptions, StatusBody> {
-    let bad = |m: String| StatusBody::failure(400, "BadRequest", m, None);
+fn log_options(req: &Req, pod: &str, now: Timestamp) -> Result<LogOptions, Box<StatusBody>> {
+    let bad = |m: String| Box::new(StatusBody::failure(400, "BadRequest", m, None));
     let tail = int(req, "tailLines").map_err(bad)?;
     let limit = int(req, "limitBytes").map_err(bad)?;
     let since_seconds = int(req, "sinceSeconds").map_err(bad)?;
@@ -206,7 +206,7 @@ fn log_options(req: &Req, pod: &str, now: Timestamp) -> Result<LogOptions, Statu
         _ => {}
     }
     if !causes.is_empty() {
-        return Err(invalid(pod, causes));
+        return Err(Box::new(invalid(pod, causes)));
     }
     let since = since_time
         .or_else(|| since_seconds.and_then(|s| now.checked_sub(SignedDuration::from_secs(s)).ok()));
