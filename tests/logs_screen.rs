@@ -177,6 +177,25 @@ fn new_lines_follow_scrolling_up_pauses_and_f_follows_again() {
     let cut = screen(&mut state, 80, 24);
     assert!(cut.contains("wrap off"), "{cut}");
 
+    // `L` on the running stream keeps it; after the stream said it ended, `L` reads again.
+    assert_eq!(update(&mut state, Msg::Action(Action::ShowLogs)), vec![]);
+    answer(
+        &mut state,
+        id,
+        LogEvent::Problem("the log streams ended".into()),
+    );
+    let again = update(&mut state, Msg::Action(Action::ShowLogs));
+    let [Effect::FollowLogs(LogsRequest { id: new_id, .. })] = again.as_slice() else {
+        panic!("a new stream: {again:?}");
+    };
+    assert!(*new_id > id);
+    let id = *new_id;
+    feed(
+        &mut state,
+        id,
+        &line("info", "2026-11-24T03:30:00.000Z", "after the restart", ""),
+    );
+
     // An older stream's answer is dropped.
     let before = state.inspect.logs.lines.len();
     answer(&mut state, id + 100, LogEvent::Problem("stale".into()));

@@ -60,7 +60,8 @@ impl LogsState {
 /// Starts streaming for `r` (a fresh tab: no lines, following, wrapping).
 pub fn start(state: &mut State, r: ResourceRef) -> Vec<Effect> {
     let logs = &mut state.inspect.logs;
-    if logs.target.as_ref() == Some(&r) {
+    // The same object's stream runs on; one that reported a problem (ended, no pods …) is read again.
+    if logs.target.as_ref() == Some(&r) && logs.problem.is_none() {
         return Vec::new();
     }
     logs.next_id += 1;
