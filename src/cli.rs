@@ -268,6 +268,9 @@ pub enum Command {
     Watch(WatchArgs),
     /// The user's config files: `fluxops config validate [FILE…]` checks them (theme, keymap, settings).
     Config(ConfigArgs),
+    /// Trace an object to the Kustomization or HelmRelease that applied it, its source and the revisions, like
+    /// `flux trace` (docs/TRACE.md). Exit 0 traced (managed or not), 1 the object cannot be read.
+    Trace(TraceArgs),
 }
 
 impl Command {
@@ -290,6 +293,7 @@ impl Command {
             Command::Snapshot(_) => "snapshot",
             Command::Watch(_) => "watch",
             Command::Config(_) => "config",
+            Command::Trace(_) => "trace",
         }
     }
 
@@ -300,6 +304,7 @@ impl Command {
             Command::Follow(a) => Some(&a.cluster),
             Command::Graph(a) => Some(&a.cluster),
             Command::Watch(a) => Some(&a.cluster),
+            Command::Trace(a) => Some(&a.cluster),
             Command::Check(a) => Some(&a.kube),
             Command::Action(ActionArgs {
                 command: ActionCommand::Run(run),
@@ -528,6 +533,32 @@ pub struct FollowArgs {
     /// API failures tolerated (connection attempts at start, watch failure streaks; default 5).
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
+
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// How `fluxops trace` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TraceFormat {
+    /// One block per hop, like `flux trace`.
+    #[default]
+    Text,
+    /// `{"managed", "hops": [{"role", "kind", "namespace", "name", "ready", "facts", "missing"}]}`.
+    Json,
+}
+
+/// `fluxops trace` (docs/TRACE.md).
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The object: `KIND/NAMESPACE/NAME` (`deployment/apps/podinfo`, `ks/flux-system/apps`), or `KIND/NAME`
+    /// for a cluster-scoped object or with `-n`.
+    #[arg(value_name = "KIND/NS/NAME")]
+    pub object: String,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: TraceFormat,
 
     #[command(flatten)]
     pub cluster: ClusterArgs,

@@ -96,6 +96,7 @@ async fn run(cli: &Cli, cluster: &ClusterArgs) -> (ExitCode, Option<i32>) {
         Some(Command::Hook(args)) => return (launch::check::hook(args), None),
         Some(Command::Runbook(args)) => return (launch::runbook::run(args, cluster).await, None),
         Some(Command::Snapshot(args)) => return (launch::snapshot::run(args, cluster).await, None),
+        Some(Command::Trace(args)) => return (launch::trace::run(args, cluster).await, None),
         Some(Command::Config(args)) => match &args.command {
             fluxops::cli::ConfigCommand::Validate(v) => {
                 return (launch::config_validate::run(v), None);

@@ -32,7 +32,7 @@ fn k9s_keys_do_what_k9s_users_expect() {
         (Mode::Navigator, "y", Action::ShowYaml),
         (Mode::Navigator, "c", Action::OpenCopy),
         (Mode::Navigator, "d", Action::FocusDetail),
-        (Mode::Navigator, "l", Action::ShowEvents),
+        (Mode::Navigator, "l", Action::ShowLogs),
         (Mode::Navigator, "g", Action::SelectFirst),
         (Mode::Navigator, "G", Action::SelectLast),
         (Mode::Navigator, "ctrl-f", Action::PageDown),

@@ -83,6 +83,10 @@ actions! {
     ShowYaml => "show_yaml", "Show the selected object's YAML (fetched now)";
     ShowEvents => "show_events", "Show the selected object's events";
     ShowInventory => "show_inventory", "Show what the selected object applied, with live status (or where a source fetches from)";
+    ShowLogs => "show_logs", "Show the controller's log lines about the selected object, followed live";
+    ShowTrace => "show_trace", "Trace the selected object: what applied it, its source, the revisions";
+    ToggleFollow => "toggle_follow", "Follow the newest log line, or pause";
+    ToggleWrap => "toggle_wrap", "Wrap long log lines, or cut them to one row";
     CloseInspect => "close_inspect", "Close the drill-down and go back";
     OpenActions => "open_actions", "Open the actions for the selected object (or for every marked object)";
     ToggleMark => "toggle_mark", "Mark or unmark the selected object for a bulk action";

@@ -5,7 +5,8 @@
 //! Commands: a kind (`:ks`, `:kustomizations`, `:hr`, `:git`, `:oci`, `:helm`, `:chart`, `:bucket`, `:ea`, and
 //! every name `FluxKind::from_user` reads) narrows the tree to that kind (the filter term `kind:NAME`, see
 //! [`term_matches`]); `:all` drops it; `:ns NAME` / `:ns all` (or `-A`) switch the namespace scope; `:ctx NAME`
-//! the kubeconfig context; `:problems`, `:jobs`, `:tree`, `:dag`, `:timings` show a screen; `:find TEXT` opens
+//! the kubeconfig context; `:problems`, `:jobs`, `:tree`, `:dag`, `:timings` show a screen; `:trace` and `:logs`
+//! open the selected object's trace and controller log; `:find TEXT` opens
 //! the finder; `:help`; `:q` quits.
 
 use crate::flux::FluxKind;
@@ -26,6 +27,10 @@ pub enum Command {
     Tree,
     Dag,
     Timings,
+    /// The selected object's trace (applied by → source → revisions).
+    Trace,
+    /// The controller log lines about the selected object, followed live.
+    Logs,
     /// Open the finder with this text.
     Find(String),
     Help,
@@ -99,6 +104,16 @@ const SPECS: &[Spec] = &[
         names: &["timings"],
         arg: Arg::None,
         help: "the timings list",
+    },
+    Spec {
+        names: &["trace"],
+        arg: Arg::None,
+        help: "trace the selected object: applied by, source, revisions",
+    },
+    Spec {
+        names: &["logs", "log"],
+        arg: Arg::None,
+        help: "the controller's log lines about the selected object",
     },
     Spec {
         names: &["all"],
@@ -185,6 +200,8 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
             "tree" => Command::Tree,
             "dag" => Command::Dag,
             "timings" => Command::Timings,
+            "trace" => Command::Trace,
+            "logs" => Command::Logs,
             "all" => Command::AllKinds,
             "help" => Command::Help,
             _ => Command::Quit,

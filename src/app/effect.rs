@@ -72,6 +72,13 @@ pub enum Effect {
     Osc52 { what: String, text: String },
     /// Show the fleet overview (one row per cluster); the run loop's (`fleet`).
     ShowFleet,
+    /// Stream the log lines of the object's controller pods that name it (GETs only); answered by
+    /// `Msg::ControllerLog` until `StopLogs` (or another `FollowLogs`) ends the stream.
+    FollowLogs(super::logs::LogsRequest),
+    /// End the log stream (its task stops).
+    StopLogs,
+    /// Trace the object (applier, source, revisions; GETs only); answered by `Msg::Traced`.
+    Trace(super::inspect::TraceRequest),
 }
 
 /// Where `:ns` / `:ctx` go.

@@ -2,7 +2,8 @@
 //! tokio task and answers with a [`Msg`] on the runner's channel, which `app::run` selects on beside keys and
 //! cluster events; only `app::run` applies it to `State`.
 //!
-//! The drill-down's fetch is single-slot: a new `Effect::Inspect` aborts the task of the previous one (it would
+//! The log view's stream (`Effect::FollowLogs`) is one task at a time, aborted by `Effect::StopLogs` or the next
+//! stream; the trace tab's fetch (`Effect::Trace`) is single-slot. The drill-down's fetch is single-slot: a new `Effect::Inspect` aborts the task of the previous one (it would
 //! be dropped by id anyway; aborting saves its remaining GETs). Without a client (a console fed from a channel
 //! only, as in some tests) a fetch answers at once with an error saying so. `Effect::Quit` is the run loop's.
 //!
@@ -13,6 +14,8 @@
 
 use super::copy::{ClipboardAnswer, CopyContent, CopyRequest};
 use super::effect::Effect;
+use super::inspect::TraceAnswer;
+use super::logs::{LogEvent, LogsAnswer};
 use super::msg::Msg;
 use crate::cluster::inspect::{self, FetchError, InspectAnswer};
 use std::sync::Arc;
@@ -42,6 +45,10 @@ pub struct EffectsRunner {
     client: Option<kube::Client>,
     tx: mpsc::Sender<Msg>,
     inspecting: Option<AbortHandle>,
+    /// The log view's stream task (one at a time; aborted on `StopLogs` or a new `FollowLogs`).
+    logs: Option<AbortHandle>,
+    /// The trace tab's fetch (single-slot, like the drill-down's).
+    tracing: Option<AbortHandle>,
     /// The action pipeline; `None`: every action effect is answered with [`NOT_CONNECTED`].
     actions: Option<Arc<dyn ActionBackend>>,
     /// Runbooks, walks and snapshots (`app::effects_files`), with the walk locks held.
@@ -58,6 +65,8 @@ impl EffectsRunner {
                 client,
                 tx,
                 inspecting: None,
+                logs: None,
+                tracing: None,
                 actions: None,
                 files: super::effects_files::Files::default(),
             },
@@ -106,6 +115,57 @@ impl EffectsRunner {
                 self.inspecting = Some(task.abort_handle());
             }
             Effect::Files(effect) => self.files.run(effect, self.client.clone(), &self.tx),
+            Effect::FollowLogs(req) => {
+                if let Some(previous) = self.logs.take() {
+                    previous.abort();
+                }
+                let tx = self.tx.clone();
+                let client = self.client.clone();
+                let task = tokio::spawn(async move {
+                    let id = req.id;
+                    let send = |event| {
+                        let tx = tx.clone();
+                        async move {
+                            tx.send(Msg::ControllerLog(LogsAnswer { id, event }))
+                                .await
+                                .is_ok()
+                        }
+                    };
+                    match client {
+                        Some(client) => {
+                            crate::cluster::controller_logs::stream(&client, &req.target, send)
+                                .await;
+                        }
+                        None => {
+                            let why = "not connected to a cluster".to_owned();
+                            send(LogEvent::Problem(why)).await;
+                        }
+                    }
+                });
+                self.logs = Some(task.abort_handle());
+            }
+            Effect::StopLogs => {
+                if let Some(task) = self.logs.take() {
+                    task.abort();
+                }
+            }
+            Effect::Trace(req) => {
+                if let Some(previous) = self.tracing.take() {
+                    previous.abort();
+                }
+                let tx = self.tx.clone();
+                let client = self.client.clone();
+                let task = tokio::spawn(async move {
+                    let result = match client {
+                        Some(client) => trace_of(&client, &req.target).await,
+                        None => Err("not connected to a cluster".to_owned()),
+                    };
+                    let _ = tx
+                        .send(Msg::Traced(TraceAnswer { id: req.id, result }))
+                        .await;
+                });
+                self.tracing = Some(task.abort_handle());
+            }
             Effect::ActionMenu { .. }
             | Effect::Prepare { .. }
             | Effect::Bulk { .. }
@@ -186,6 +246,27 @@ async fn yaml(client: Option<kube::Client>, target: inspect::Target) -> Result<S
     }
 }
 
+/// The trace of a Flux object (its kind is known: no discovery).
+async fn trace_of(
+    client: &kube::Client,
+    r: &crate::flux::ResourceRef,
+) -> Result<crate::flux::trace::Trace, String> {
+    let gvk = kube::core::GroupVersionKind::gvk(
+        r.kind.group(),
+        r.kind.preferred_version(),
+        r.kind.as_str(),
+    );
+    let start = crate::cluster::trace::Start {
+        resource: kube::core::ApiResource::from_gvk_with_plural(&gvk, r.kind.plural()),
+        namespaced: true,
+        namespace: r.namespace.clone(),
+        name: r.name.clone(),
+    };
+    crate::cluster::trace::trace(client, &start)
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// The answer to an action effect when no pipeline is wired in.
 #[must_use]
 pub fn not_connected(effect: Effect) -> Option<Msg> {
@@ -205,7 +286,10 @@ pub fn not_connected(effect: Effect) -> Option<Msg> {
         | Effect::Switch(_)
         | Effect::Copy(_)
         | Effect::Osc52 { .. }
-        | Effect::ShowFleet => {
+        | Effect::ShowFleet
+        | Effect::FollowLogs(_)
+        | Effect::StopLogs
+        | Effect::Trace(_) => {
             return None;
         }
     })

@@ -161,6 +161,8 @@ pub fn build(state: &State) -> Vec<(String, String)> {
             (A::ShowYaml, "yaml"),
             (A::ShowEvents, "events"),
             (A::ShowInventory, "inventory"),
+            (A::ShowLogs, "logs"),
+            (A::ShowTrace, "trace"),
             (A::ScrollDown, "scroll"),
             (A::Quit, "quit"),
         ],

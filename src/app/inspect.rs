@@ -1,4 +1,5 @@
-//! The drill-down screen for the selected object (keys `Y` YAML, `e` events, `i` inventory; from the tree, the
+//! The drill-down screen for the selected object (keys `Y` YAML, `e` events, `i` inventory, `L` controller logs
+//! (`app::logs`), `T` trace (answered by `Msg::Traced`); from the tree, the
 //! DAG, the timings and the Problems screens): its state and what `update` does with it. The YAML and the
 //! inventory's live status are fetched on demand through one single-slot request ([`Request`]): opening the
 //! screen (or a tab that needs more) returns an [`Effect::Inspect`]; the answer comes back as
@@ -24,6 +25,10 @@ pub enum Tab {
     Events,
     /// The inventory with live status (Kustomization, HelmRelease), or the source / chart facts.
     Inventory,
+    /// The controller's log lines about the object, followed live (`app::logs`).
+    Logs,
+    /// The chain: applied by → source → revisions (`flux::trace`).
+    Trace,
 }
 
 /// What was fetched, prepared once for drawing.
@@ -49,6 +54,24 @@ pub struct InspectState {
     /// The screen `esc` goes back to.
     pub back: Screen,
     pub fetch: Request<FetchKey, Result<Fetched, FetchError>>,
+    /// The log tab's stream and lines.
+    pub logs: super::logs::LogsState,
+    /// The trace tab's answer.
+    pub trace: Request<ResourceRef, Result<crate::flux::trace::Trace, String>>,
+}
+
+/// The trace to fetch: `id` echoed in the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceRequest {
+    pub id: u64,
+    pub target: ResourceRef,
+}
+
+/// The answer to a [`TraceRequest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceAnswer {
+    pub id: u64,
+    pub result: Result<crate::flux::trace::Trace, String>,
 }
 
 impl InspectState {
@@ -108,7 +131,8 @@ pub fn open(state: &mut State, tab: Tab) -> Vec<Effect> {
         // A fresh look: fetched again, from the top.
         inspect.back = state.screen;
         inspect.fetch.clear();
-        inspect.target = Some(r);
+        inspect.trace.clear();
+        inspect.target = Some(r.clone());
         inspect.scroll = 0;
         state.screen = Screen::Inspect;
     }
@@ -117,14 +141,43 @@ pub fn open(state: &mut State, tab: Tab) -> Vec<Effect> {
     }
     inspect.tab = tab;
     state.focus = Focus::Navigator;
-    fetch_if_needed(state)
+    let mut effects = super::logs::stop_if_hidden(state);
+    if tab == Tab::Logs {
+        effects.extend(super::logs::start(state, r.clone()));
+        if state.inspect.logs.follow {
+            state.inspect.scroll =
+                u16::try_from(super::inspect_view::scroll_limit(state)).unwrap_or(u16::MAX);
+        }
+    }
+    if state.inspect.logs.target.as_ref().is_some_and(|t| *t != r) {
+        effects.extend(super::logs::stop(state));
+        effects.extend(super::logs::start(state, r.clone()));
+    }
+    if tab == Tab::Trace
+        && state.inspect.trace.answer_for(&r).is_none()
+        && !state.inspect.trace.is_pending_for(&r)
+    {
+        let id = state.inspect.trace.request(r.clone());
+        effects.push(Effect::Trace(TraceRequest { id, target: r }));
+    }
+    effects.extend(fetch_if_needed(state));
+    effects
 }
 
-/// Back to the screen the drill-down was opened from; a late answer is dropped.
-pub fn close(state: &mut State) {
+/// Back to the screen the drill-down was opened from; a late answer is dropped, a log stream ends.
+pub fn close(state: &mut State) -> Vec<Effect> {
     state.inspect.fetch.cancel();
+    state.inspect.trace.cancel();
     state.screen = state.inspect.back;
     state.focus = Focus::Navigator;
+    super::logs::stop(state)
+}
+
+/// Takes a trace's answer (dropped when it is not the one awaited).
+pub fn on_trace(state: &mut State, answer: TraceAnswer) {
+    if state.inspect.trace.complete(answer.id, answer.result) {
+        state.dirty = true;
+    }
 }
 
 fn fetch_if_needed(state: &mut State) -> Vec<Effect> {
@@ -134,7 +187,7 @@ fn fetch_if_needed(state: &mut State) -> Vec<Effect> {
     };
     let inventory = inspect.tab == Tab::Inventory && has_inventory(r.kind);
     let needed = match inspect.tab {
-        Tab::Events => false,
+        Tab::Events | Tab::Logs | Tab::Trace => false,
         Tab::Yaml | Tab::Inventory => inspect.answer(inventory).is_none(),
     };
     let pending = inspect.fetch.is_pending_for(&(r.clone(), true))
@@ -205,6 +258,7 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
         u16::try_from(next).unwrap_or(u16::MAX)
     };
     let page = isize::try_from(page).unwrap_or(10);
+    let before = *scroll;
     match action {
         Action::ScrollDown | Action::MoveDown => *scroll = by(*scroll, 1),
         Action::ScrollUp | Action::MoveUp => *scroll = by(*scroll, -1),
@@ -212,8 +266,25 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
         Action::PageUp => *scroll = by(*scroll, -page),
         Action::SelectFirst => *scroll = 0,
         Action::SelectLast => *scroll = u16::try_from(limit).unwrap_or(u16::MAX),
-        Action::CloseInspect => close(state),
+        Action::CloseInspect => return Some(close(state)),
+        Action::ToggleFollow if state.inspect.tab == Tab::Logs => {
+            super::logs::toggle_follow(state);
+        }
+        Action::ToggleWrap if state.inspect.tab == Tab::Logs => super::logs::toggle_wrap(state),
         _ => return None,
+    }
+    // Scrolling up in the log pauses it; reaching the end again follows.
+    if state.inspect.tab == Tab::Logs
+        && matches!(
+            action,
+            Action::ScrollUp | Action::MoveUp | Action::PageUp | Action::SelectFirst
+        )
+        && state.inspect.scroll < before
+    {
+        state.inspect.logs.follow = false;
+    }
+    if state.inspect.tab == Tab::Logs && matches!(action, Action::SelectLast) {
+        state.inspect.logs.follow = true;
     }
     state.dirty = true;
     Some(Vec::new())

@@ -69,6 +69,8 @@ fn tab_label(tab: Tab, r: &ResourceRef) -> &'static str {
         Tab::Events => "Events",
         Tab::Inventory if has_inventory(r.kind) => "Inventory",
         Tab::Inventory => "Source",
+        Tab::Logs => "Logs",
+        Tab::Trace => "Trace",
     }
 }
 
@@ -83,6 +85,8 @@ pub fn build(state: &State, now: Timestamp) -> Option<InspectView> {
         (Tab::Yaml, Action::ShowYaml),
         (Tab::Events, Action::ShowEvents),
         (Tab::Inventory, Action::ShowInventory),
+        (Tab::Logs, Action::ShowLogs),
+        (Tab::Trace, Action::ShowTrace),
     ]
     .into_iter()
     .map(|(tab, action)| {
@@ -90,8 +94,22 @@ pub fn build(state: &State, now: Timestamp) -> Option<InspectView> {
         (key, tab_label(tab, r).to_owned(), tab == inspect.tab)
     })
     .collect();
+    let mut title = sanitize_line(&format!("{} {}", r.kind, r.namespaced_name())).into_owned();
+    if inspect.tab == Tab::Logs {
+        // Kept in the border, where scrolling cannot take it away.
+        let logs = &inspect.logs;
+        let key = |a| state.keymap.key_for(mode, a).unwrap_or_default();
+        title.push_str(&format!(
+            " · {} ({} {}) · wrap {} ({})",
+            if logs.follow { "following" } else { "paused" },
+            key(Action::ToggleFollow),
+            if logs.follow { "pauses" } else { "follows" },
+            if logs.wrap { "on" } else { "off" },
+            key(Action::ToggleWrap),
+        ));
+    }
     Some(InspectView {
-        title: sanitize_line(&format!("{} {}", r.kind, r.namespaced_name())).into_owned(),
+        title,
         tabs,
         lines: lines(state, r, now),
         scroll: inspect.scroll,
@@ -128,6 +146,8 @@ fn lines(state: &State, r: &ResourceRef, now: Timestamp) -> Vec<InspectLine> {
     let inspect = &state.inspect;
     match inspect.tab {
         Tab::Events => events(state, r, now),
+        Tab::Logs => log_lines(state, r),
+        Tab::Trace => trace_lines(state, r),
         Tab::Yaml | Tab::Inventory => {
             let inventory = inspect.tab == Tab::Inventory && has_inventory(r.kind);
             match inspect.answer(inventory) {
@@ -148,6 +168,126 @@ fn lines(state: &State, r: &ResourceRef, now: Timestamp) -> Vec<InspectLine> {
                 None => vec![InspectLine::one(Tone::Dim, "not fetched")],
             }
         }
+    }
+}
+
+/// Columns a cut (not wrapped) log line keeps: the terminal's width inside the border.
+fn cut_width(state: &State) -> usize {
+    usize::from(if state.width == 0 { 80 } else { state.width }.saturating_sub(2)).max(8)
+}
+
+/// `HH:MM:SS.mmm` of a zap ISO 8601 time (the date is left out: the log view is about now).
+fn clock(ts: &str) -> &str {
+    ts.get(11..23).filter(|t| t.len() == 12).unwrap_or(ts)
+}
+
+/// The log tab: a heading (the pods, following or paused, wrap), then one line per entry: time, level, message,
+/// the revision and the error beside it. Every field is sanitised (log lines are untrusted).
+fn log_lines(state: &State, r: &ResourceRef) -> Vec<InspectLine> {
+    let logs = &state.inspect.logs;
+    let controller = crate::flux::controller_log::controller_of(r.kind);
+    let mut out = Vec::new();
+    let pods = if logs.pods.is_empty() {
+        format!("{controller} pods in flux-system …")
+    } else {
+        logs.pods.join(", ")
+    };
+    out.push(InspectLine::new(
+        vec![
+            (Tone::Label, "from ".to_owned()),
+            (Tone::Text, sanitize_line(&pods).into_owned()),
+        ],
+        5,
+    ));
+    if logs.dropped > 0 {
+        out.push(InspectLine::one(
+            Tone::Dim,
+            format!("({} older lines dropped)", logs.dropped),
+        ));
+    }
+    if let Some(why) = &logs.problem {
+        out.push(InspectLine::indented(
+            Tone::Warning,
+            sanitize_line(why).into_owned(),
+            2,
+        ));
+    }
+    if logs.lines.is_empty() && logs.problem.is_none() {
+        out.push(InspectLine::one(
+            Tone::Dim,
+            sanitize_line(&format!("no line of {controller} names {r} yet")).into_owned(),
+        ));
+    }
+    for e in &logs.lines {
+        let level_tone = if e.is_error() { Tone::Bad } else { Tone::Good };
+        let mut pieces = vec![
+            (Tone::Dim, format!("{} ", sanitize_line(clock(&e.ts)))),
+            (level_tone, format!("{:<5} ", sanitize_line(&e.level))),
+            (Tone::Text, sanitize_line(&e.msg).into_owned()),
+        ];
+        if let Some(rev) = &e.revision {
+            pieces.push((Tone::Dim, format!("  {}", sanitize_line(rev))));
+        }
+        if let Some(err) = &e.error {
+            pieces.push((Tone::Bad, format!("  error: {}", sanitize_line(err))));
+        }
+        if logs.wrap {
+            out.push(InspectLine::new(pieces, 19));
+        } else {
+            out.push(InspectLine::new(cut(pieces, cut_width(state)), 0));
+        }
+    }
+    out
+}
+
+/// Pieces cut to `width` characters in all, the last one ending in `…` when something was cut.
+fn cut(pieces: Vec<(Tone, String)>, width: usize) -> Vec<(Tone, String)> {
+    let mut left = width;
+    let mut out = Vec::new();
+    for (tone, text) in pieces {
+        if left == 0 {
+            break;
+        }
+        let n = text.chars().count();
+        if n <= left {
+            left -= n;
+            out.push((tone, text));
+        } else {
+            let kept: String = text.chars().take(left.saturating_sub(1)).collect();
+            out.push((tone, format!("{kept}…")));
+            left = 0;
+        }
+    }
+    out
+}
+
+/// The trace tab: one block per hop (`flux::trace::render`'s fields), each value sanitised.
+fn trace_lines(state: &State, r: &ResourceRef) -> Vec<InspectLine> {
+    let trace = &state.inspect.trace;
+    match trace.answer_for(r) {
+        Some(Ok(t)) => crate::flux::trace::render(t, &|s| sanitize_line(s).into_owned())
+            .lines()
+            .map(|l| {
+                let tone = if l == "---" {
+                    Tone::Dim
+                } else if l.starts_with("Ready:") && l.contains("False") {
+                    Tone::Bad
+                } else if l.starts_with("Status:") && l.contains("cannot be read") {
+                    Tone::Warning
+                } else {
+                    Tone::Text
+                };
+                InspectLine::indented(tone, l.to_owned(), 16)
+            })
+            .collect(),
+        Some(Err(e)) => vec![InspectLine::one(
+            Tone::Bad,
+            sanitize_line(&format!("cannot trace {r}: {e}")).into_owned(),
+        )],
+        None => vec![InspectLine::one(
+            Tone::Dim,
+            sanitize_line(&format!("tracing {r} …")).into_owned(),
+        )],
     }
 }
 

@@ -41,4 +41,8 @@ pub enum Msg {
     Files(super::effects_files::FileAnswer),
     /// The answer to an `Effect::Copy`.
     Clipboard(super::copy::ClipboardAnswer),
+    /// What an `Effect::FollowLogs` stream read (dropped unless it is the running stream's).
+    ControllerLog(super::logs::LogsAnswer),
+    /// The answer to an `Effect::Trace`.
+    Traced(super::inspect::TraceAnswer),
 }

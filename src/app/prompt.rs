@@ -255,6 +255,8 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
         Command::Tree => super::switch::show(state, Screen::Tree),
         Command::Dag => super::switch::show(state, Screen::Dag),
         Command::Timings => super::switch::show(state, Screen::Timings),
+        Command::Trace => return super::inspect::open(state, super::inspect::Tab::Trace),
+        Command::Logs => return super::inspect::open(state, super::inspect::Tab::Logs),
         Command::Find(text) => open(state, PromptKind::Finder, &text),
         Command::Help => {
             state.help_open = true;

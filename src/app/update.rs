@@ -47,6 +47,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             super::inspect::on_answer(state, answer);
             Vec::new()
         }
+        Msg::ControllerLog(answer) => {
+            super::logs::on_answer(state, answer);
+            Vec::new()
+        }
+        Msg::Traced(answer) => {
+            super::inspect::on_trace(state, answer);
+            Vec::new()
+        }
         Msg::ActionMenu(target, entries) => {
             super::actions::on_menu(state, &target, entries);
             Vec::new()
@@ -73,6 +81,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Clipboard(answer) => super::copy::on_answer(state, answer),
     };
     // Cluster events only mark the tree stale: a burst of them costs one rebuild, at the next key or frame.
+    let mut effects = effects;
+    // A log stream never outlives its tab, whichever key left it.
+    effects.extend(super::logs::stop_if_hidden(state));
     effects
 }
 
@@ -361,7 +372,11 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ShowInventory => {
             return super::inspect::open(state, super::inspect::Tab::Inventory);
         }
-        Action::CloseInspect => super::inspect::close(state),
+        Action::ShowLogs => return super::inspect::open(state, super::inspect::Tab::Logs),
+        Action::ShowTrace => return super::inspect::open(state, super::inspect::Tab::Trace),
+        Action::CloseInspect => return super::inspect::close(state),
+        // The log tab's own (handled by the drill-down when it shows the log).
+        Action::ToggleFollow | Action::ToggleWrap => {}
         Action::OpenActions => return super::actions::open_menu(state),
         Action::ToggleMark => super::marks::toggle(state),
         Action::MarkChain => super::marks::mark_chain(state),

@@ -11,12 +11,15 @@
 //! - `list`: `list_all` — every Flux kind listed once (scriptable commands).
 //! - `snapshot_list`: raw lists at one resourceVersion, for `snapshot` (and the resource of an inventory entry).
 //! - `inspect`: the drill-down's on-demand GETs (one object in full, the live status of its inventory).
+//! - `trace`: the GETs of a trace (object → applier → source), `flux::trace` walking the chain.
+//! - `controller_logs`: the Flux controllers' pods (by label) and their log streams, for the log view.
 //! - `decode`: how listed/watched objects become `FluxObject`s cheaply, isolating malformed ones.
 //! - `fleet`: many clusters at once, each watched and timed on its own, messages tagged with the cluster.
 //! - `guard`: read-only mode as a layer in the client: nothing that could mutate is sent.
 
 mod backoff;
 pub mod client;
+pub mod controller_logs;
 pub mod credentials;
 pub mod decode;
 pub mod discovery;
@@ -31,6 +34,7 @@ mod kind_watch;
 pub mod list;
 pub mod liveness;
 pub mod snapshot_list;
+pub mod trace;
 pub mod watch;
 
 pub use backoff::CappedBackoff;

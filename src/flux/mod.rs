@@ -1,10 +1,12 @@
 //! Pure Flux domain knowledge: kinds, identities, the typed fields we read, status derivation, inventory ids,
 //! the live status of applied objects (`live_status`, kstatus rules), what a spec says about where content comes
 //! from (`spec_facts`, names only), loading Flux objects from a GitOps repository directory (`repo`, the only file
-//! I/O here), and credentials masked where decoded text enters (`redact`).
+//! I/O here), and credentials masked where decoded text enters (`redact`); the chain from an applied object to its
+//! applier and source (`trace`) and the controllers' log lines (`controller_log`).
 //! No kube client and no drawing here.
 
 pub mod api;
+pub mod controller_log;
 pub mod duration;
 pub mod event;
 pub mod inventory;
@@ -20,6 +22,7 @@ pub mod resource_ref;
 pub mod retry;
 pub mod spec_facts;
 pub mod status;
+pub mod trace;
 
 pub use api::FluxObject;
 pub use event::{EventType, FluxEvent};

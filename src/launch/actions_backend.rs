@@ -230,7 +230,10 @@ impl ActionBackend for ConsoleActions {
             | Effect::Switch(_)
             | Effect::Copy(_)
             | Effect::Osc52 { .. }
-            | Effect::ShowFleet => {}
+            | Effect::ShowFleet
+            | Effect::FollowLogs(_)
+            | Effect::StopLogs
+            | Effect::Trace(_) => {}
         }
     }
 }

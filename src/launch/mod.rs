@@ -1,6 +1,6 @@
 //! What the binary does for each command, as library functions `main` calls: the console (on a real cluster or,
 //! with `--demo`, on the simulated one), the headless simulated cluster, `fluxops graph`, `follow`, `diagnose`
-//! and `completion`; `action list`, `policy`, `rbac` and `audit` (each its own file); and how a failure is
+//! and `completion`; `action list`, `policy`, `rbac`, `audit` and `trace` (each its own file); and how a failure is
 //! reported (`report`). Wiring only: the work is done by `cluster`,
 //! `app`, `sim`, `graph`, `follow`, `diagnosis` and `config`.
 
@@ -27,6 +27,7 @@ pub mod runbook;
 pub mod runbook_info;
 pub mod snapshot;
 pub mod snapshot_restore;
+pub mod trace;
 pub mod watch;
 
 use crate::cli::{ClusterArgs, SimSourceArgs};

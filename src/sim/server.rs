@@ -103,9 +103,16 @@ pub struct SimHandle {
     controls: Controls,
     log: RequestLog,
     auth: Auth,
+    logs: PodLogs,
 }
 
 impl SimHandle {
+    /// What the pods' containers printed (`pods/<name>/log`).
+    #[must_use]
+    pub fn pod_logs(&self) -> &PodLogs {
+        &self.logs
+    }
+
     /// Authentication state: issue ServiceAccount tokens (`auth().tokens().issue(…)`).
     #[must_use]
     pub fn auth(&self) -> &Auth {
@@ -256,7 +263,7 @@ pub async fn serve(
         workloads::start(JobEnv {
             store: store.clone(),
             auth: auth.clone(),
-            logs,
+            logs: logs.clone(),
             api: state.clone(),
             cancel: shutdown.child_token(),
         });
@@ -279,6 +286,7 @@ pub async fn serve(
             controls,
             log,
             auth,
+            logs,
         },
         shutdown,
         task,

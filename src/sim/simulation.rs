@@ -110,6 +110,7 @@ pub async fn start(config: SimConfig) -> Result<Simulation, SimError> {
             (dir_name(path), store, Default::default(), 1.0, 4)
         }
     };
+    let server_options_workloads = server_options.workloads;
     let server = serve(config.listen, store.clone(), server_options).await?;
     if !config.faults.is_empty() {
         tokio::spawn(crate::sim::fault::run_plans(
@@ -122,12 +123,15 @@ pub async fn start(config: SimConfig) -> Result<Simulation, SimError> {
         let scale = config.time_scale.unwrap_or(scale);
         SimClock::new(scale).with_warmup(warmup.0, warmup.1.max(scale))
     };
+    // The controllers print into their pods when the cluster below Flux (and so the pods) is simulated.
+    let logs = server_options_workloads.then(|| server.handle().pod_logs().clone());
     let controllers = Controllers::start(
         store,
         ControllerOptions {
             clock: clock.clone(),
             behaviours,
             workers,
+            logs,
         },
     );
     Ok(Simulation {

@@ -5,6 +5,7 @@
 //! - `runtime`: tasks, wake-ups, concurrency; `plan`: a reconcile as data; `input`: what a planner sees.
 //! - `source`, `kustomize`, `helm` + `helm_release`: one planner per controller.
 //! - `dependency`, `inventory`, `conditions`, `revision`, `events`: the Flux rules they share.
+//! - `logs`: the JSON lines they print, written to their pods in `flux-system` (`pods/<name>/log`).
 //! - `clock`, `duration`, `object`, `view`: simulated time, Go durations, field access, cluster reads.
 
 pub mod apply;
@@ -20,6 +21,7 @@ pub mod history;
 pub mod input;
 pub mod inventory;
 pub mod kustomize;
+pub mod logs;
 pub mod object;
 pub mod plan;
 pub mod revision;
@@ -47,6 +49,8 @@ pub struct ControllerOptions {
     pub behaviours: BTreeMap<ResourceRef, Behaviour>,
     /// Concurrent reconciles per controller (the controllers' `--concurrent`, Flux default 4).
     pub workers: usize,
+    /// Where the controllers' pods keep what they print (`logs::Logbook`); `None`: nothing is printed.
+    pub logs: Option<crate::sim::workloads::PodLogs>,
 }
 
 impl Default for ControllerOptions {
@@ -55,6 +59,7 @@ impl Default for ControllerOptions {
             clock: SimClock::new(1.0),
             behaviours: BTreeMap::new(),
             workers: 4,
+            logs: None,
         }
     }
 }
@@ -71,12 +76,16 @@ impl Controllers {
     /// and every one created later is reconciled.
     #[must_use]
     pub fn start(store: Store, options: ControllerOptions) -> Self {
+        let logbook = options
+            .logs
+            .map(|logs| logs::Logbook::new(store.clone(), logs));
         let shared = Arc::new(runtime::Shared::new(
             store,
             options.clock,
             options.behaviours,
             options.workers,
             CancellationToken::new(),
+            logbook,
         ));
         let task = tokio::spawn(runtime::dispatch(Arc::clone(&shared)));
         Self {

@@ -30,6 +30,8 @@ pub struct Shared {
     pub behaviours: BTreeMap<ResourceRef, Behaviour>,
     pub owners: OwnerIndex,
     pub cancel: CancellationToken,
+    /// Where the controllers print (`None`: nowhere).
+    pub logbook: Option<super::logs::Logbook>,
     limits: [Arc<Semaphore>; 3],
     /// Behaviours set at run time; they win over `behaviours`.
     overrides: std::sync::Mutex<BTreeMap<ResourceRef, Behaviour>>,
@@ -43,6 +45,7 @@ impl Shared {
         behaviours: BTreeMap<ResourceRef, Behaviour>,
         workers: usize,
         cancel: CancellationToken,
+        logbook: Option<super::logs::Logbook>,
     ) -> Self {
         let sem = || Arc::new(Semaphore::new(workers.max(1)));
         Self {
@@ -51,6 +54,7 @@ impl Shared {
             behaviours,
             owners: OwnerIndex::default(),
             cancel,
+            logbook,
             limits: [sem(), sem(), sem()],
             overrides: std::sync::Mutex::default(),
         }
@@ -306,6 +310,25 @@ async fn reconcile_once(
     let obj = shared.store.get(&key)?;
     if object::suspended(&obj) {
         tracing::debug!(%r, "Reconciliation is suspended for this object");
+        if let Some(book) = &shared.logbook {
+            let id = crate::sim::store::meta::new_uid();
+            let subject = super::logs::Subject {
+                kind: r.kind,
+                namespace: &r.namespace,
+                name: &r.name,
+                reconcile_id: &id,
+            };
+            let now = k8s_openapi::jiff::Timestamp::now();
+            let text = super::logs::line(
+                now,
+                super::logs::Level::Info,
+                "Reconciliation is suspended for this object",
+                &subject,
+                &[],
+                None,
+            );
+            book.write(events::component(r.kind), now, &text);
+        }
         return None;
     }
     let behaviour = shared.behaviour_for(r, &obj);
@@ -344,13 +367,24 @@ async fn reconcile_once(
         state.attempts = state.attempts.saturating_add(1);
     }
     state.health_wait.clone_from(&plan.health_wait);
-    play(shared, r, &key, plan).await
+    let retry = object::duration_at(&obj, "/spec/retryInterval")
+        .or_else(|| object::duration_at(&obj, "/spec/interval"))
+        .unwrap_or(Duration::from_secs(60));
+    play(shared, r, &key, plan, retry).await
 }
 
 /// The finalizer every Flux controller adds on its first reconcile.
 pub const FINALIZER: &str = "finalizers.fluxcd.io";
 
-async fn play(shared: &Shared, r: &ResourceRef, key: &ObjectKey, plan: Plan) -> Option<Duration> {
+async fn play(
+    shared: &Shared,
+    r: &ResourceRef,
+    key: &ObjectKey,
+    plan: Plan,
+    retry: Duration,
+) -> Option<Duration> {
+    let reconcile_id = crate::sim::store::meta::new_uid();
+    let mut took = Duration::ZERO;
     let manager = WriteOptions::manager(events::component(r.kind));
     add_finalizer(shared, key, &manager);
     for manifest in plan.creates {
@@ -377,6 +411,7 @@ async fn play(shared: &Shared, r: &ResourceRef, key: &ObjectKey, plan: Plan) -> 
         if !step.after.is_zero() {
             shared.clock.sleep(step.after).await;
         }
+        took += step.after;
         let written = match shared.store.update_status(key, Value::Object(step.status)) {
             Ok(obj) => obj,
             Err(err @ StoreError::NotFound { .. }) => {
@@ -390,6 +425,17 @@ async fn play(shared: &Shared, r: &ResourceRef, key: &ObjectKey, plan: Plan) -> 
         };
         for e in &step.events {
             events::record(&shared.store, &written, r.kind, e);
+            if let Some(book) = &shared.logbook {
+                let subject = super::logs::Subject {
+                    kind: r.kind,
+                    namespace: &r.namespace,
+                    name: &r.name,
+                    reconcile_id: &reconcile_id,
+                };
+                let now = k8s_openapi::jiff::Timestamp::now();
+                let text = super::logs::for_event(now, &subject, e, took, retry);
+                book.write(events::component(r.kind), now, &text);
+            }
         }
     }
     plan.requeue

@@ -63,6 +63,57 @@ pub fn seed_nodes(store: &Store) {
     }
 }
 
+/// The Deployment of one Flux controller as `flux install` lays it out: labels of the install
+/// (`app.kubernetes.io/part-of: flux`, `…/instance: flux-system`, `…/component: <controller>`,
+/// `control-plane: controller`), selector and pod label `app: <controller>`, one container `manager`.
+#[must_use]
+pub fn flux_controller(controller: &str) -> Value {
+    let labels = json!({"app.kubernetes.io/component": controller, "app.kubernetes.io/instance": "flux-system",
+                        "app.kubernetes.io/part-of": "flux", "app.kubernetes.io/version": "v2.9.0",
+                        "control-plane": "controller"});
+    let mut pod_labels = labels.clone();
+    pod_labels["app"] = json!(controller);
+    if let Some(map) = pod_labels.as_object_mut() {
+        map.remove("control-plane");
+    }
+    json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": controller, "namespace": "flux-system", "labels": labels},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": controller}},
+                 "template": {"metadata": {"labels": pod_labels,
+                                           "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "8080"}},
+                              "spec": {"serviceAccountName": controller, "terminationGracePeriodSeconds": 60,
+                                       "containers": [{"name": "manager",
+                                           "image": format!("ghcr.io/fluxcd/{controller}:v1.9.0"),
+                                           "args": ["--watch-all-namespaces", "--log-level=info", "--log-encoding=json",
+                                                    "--enable-leader-election"],
+                                           "ports": [{"containerPort": 8080, "name": "http-prom", "protocol": "TCP"},
+                                                     {"containerPort": 9440, "name": "healthz", "protocol": "TCP"}]}]}},
+                 "strategy": {"type": "RollingUpdate",
+                              "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}},
+                 "revisionHistoryLimit": 10, "progressDeadlineSeconds": 600}})
+}
+
+/// Creates the `flux-system` Namespace and the Flux controllers' Deployments when missing (the Deployment
+/// controller then runs their pods).
+pub fn seed_flux_controllers(store: &Store) {
+    let ns = ObjectKey::new(GroupResource::new("", "namespaces"), "", "flux-system");
+    if store.get(&ns).is_none() {
+        let _ = store.upsert(json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": "flux-system"}, "spec": {"finalizers": ["kubernetes"]},
+            "status": {"phase": "Active"}}));
+    }
+    for controller in crate::sim::controllers::logs::CONTROLLERS {
+        let key = ObjectKey::new(
+            GroupResource::new("apps", "deployments"),
+            "flux-system",
+            controller,
+        );
+        if store.get(&key).is_none() {
+            let _ = store.upsert(flux_controller(controller));
+        }
+    }
+}
+
 /// `(namespace, name, group, kind)` of an inventory id (`<ns>_<name>_<group>_<kind>`, `:` written `__`).
 #[must_use]
 pub fn parse_id(id: &str) -> Option<(String, String, String, String)> {

@@ -4,8 +4,9 @@
 //! - `deployment`: Deployment → ReplicaSets → pods, rollout status conditions.
 //! - `job`: Job pods; kubectl images run the real `kubectl` as the Job's ServiceAccount against this server.
 //! - `pod`: pod objects and their statuses; `logs`: what containers printed (`pods/<name>/log`).
-//! - `cluster`: the Nodes (one control-plane node, two workers), the workloads listed in Kustomization and
-//!   HelmRelease inventories made real.
+//! - `cluster`: the Nodes (one control-plane node, two workers), the Flux controllers' Deployments in
+//!   `flux-system` (their pods carry what the simulated controllers print), the workloads listed in
+//!   Kustomization and HelmRelease inventories made real.
 //!
 //! One task follows the store's change feed and calls them.
 
@@ -41,6 +42,7 @@ async fn run(env: JobEnv) {
     let store = env.store.clone();
     let mut feed = store.subscribe();
     cluster::seed_nodes(&store);
+    cluster::seed_flux_controllers(&store);
     let mut dirty: BTreeSet<ObjectKey> = BTreeSet::new();
     let everything = Selector::everything();
     for d in store.list(&deployments(), None, &everything).items {
