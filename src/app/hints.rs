@@ -104,10 +104,17 @@ pub fn build(state: &State) -> Vec<(String, String)> {
             (A::ScrollDown, "scroll"),
             (A::Quit, "quit"),
         ],
-        Mode::Detail => &[
-            (A::FocusNavigator, "back"),
-            (A::JumpToRootCause, "root cause"),
-        ],
+        Mode::Detail => match super::runbooks::detail_enter(state) {
+            Some(super::runbooks::DetailEnter::Walk) => &[
+                (A::FocusNavigator, "back"),
+                (A::FollowNextStep, "walk runbook"),
+            ],
+            Some(super::runbooks::DetailEnter::Jump) => &[
+                (A::FocusNavigator, "back"),
+                (A::FollowNextStep, "root cause"),
+            ],
+            None => &[(A::FocusNavigator, "back")],
+        },
         Mode::Timings if narrow => &[
             (A::CycleSort, "sort"),
             (A::FocusDetail, "detail"),
