@@ -1,6 +1,7 @@
 //! The runbook walker through the real binary on `--demo` (issue 10): `R` on the first problem walks the runbook
 //! its diagnosis names; `p` pauses it, which saves the walk in the data directory where `fluxops runbook run`
-//! finds it (a pause entry, the target bound); `w` writes the transcript there too.
+//! finds it (a pause entry, the target bound); `w` writes the transcript there too, naming the operator by the
+//! cluster's identity (SelfSubjectReview), not `$USER`.
 #![allow(
     clippy::panic,
     clippy::unwrap_used,
@@ -53,6 +54,15 @@ fn r_walks_the_diagnosed_runbook_and_pause_and_transcript_land_in_the_data_direc
             .iter()
             .any(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("walk paused by")))
     });
+    // The operator is the cluster's identity of the console's user (the audit's), not the local $USER.
+    let transcript = files(&transcripts)
+        .into_iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .unwrap();
+    assert!(
+        transcript.contains("- Operator: fluxops-sim\n"),
+        "{transcript}"
+    );
     let walk = files(&walks)
         .into_iter()
         .find(|p| p.extension().is_some_and(|e| e == "json"))

@@ -90,6 +90,8 @@ pub enum FileAnswer {
 #[derive(Default)]
 pub struct Files {
     claims: HashMap<String, Claim>,
+    /// The operator's Kubernetes identity, once asked.
+    identity: Arc<tokio::sync::OnceCell<crate::policy::input::Operator>>,
 }
 
 fn send(tx: &mpsc::Sender<Msg>, answer: FileAnswer) {
@@ -99,11 +101,21 @@ fn send(tx: &mpsc::Sender<Msg>, answer: FileAnswer) {
     });
 }
 
-fn operator() -> String {
-    std::env::var("USER")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "operator".to_owned())
+/// The walk's operator: the Kubernetes identity (a SelfSubjectReview, asked once per console, as the audit
+/// asks it), `$USER` labelled when the review is not possible (`execution::access::walk_operator`).
+async fn operator(
+    client: Option<kube::Client>,
+    identity: &tokio::sync::OnceCell<crate::policy::input::Operator>,
+) -> String {
+    use crate::execution::access;
+    let local = access::local_user();
+    let Some(client) = client else {
+        return access::walk_operator(&crate::policy::input::Operator::default(), local.as_deref());
+    };
+    let who = identity
+        .get_or_init(|| async move { access::whoami(&client).await })
+        .await;
+    access::walk_operator(who, local.as_deref())
 }
 
 impl Files {
@@ -140,15 +152,18 @@ impl Files {
                 discard,
             } => {
                 let result = self.open(&runbook, &binding, discard);
-                send(
-                    tx,
-                    FileAnswer::WalkOpened {
+                let tx = tx.clone();
+                let identity = Arc::clone(&self.identity);
+                tokio::spawn(async move {
+                    let operator = operator(client, &identity).await;
+                    let answer = FileAnswer::WalkOpened {
                         runbook,
                         binding,
                         result,
-                        operator: operator(),
-                    },
-                );
+                        operator,
+                    };
+                    let _ = tx.send(Msg::Files(answer)).await;
+                });
             }
             FileEffect::SaveWalk(walk) => {
                 let saved = Store::default_location()
@@ -299,3 +314,4 @@ async fn diff_snapshot(
     let live = crate::launch::snapshot::live_of(client, &snapshot).await?;
     Ok(crate::snapshot::diff::diff(&snapshot.objects, &live))
 }
+

@@ -204,7 +204,11 @@ async fn walk(args: &RunbookRunArgs, cluster: &crate::cli::ClusterArgs) -> ExitC
             jobs: settings.jobs.clone(),
         },
     );
-    let operator = executor.operator().await.username;
+    // The Kubernetes identity the audit records; `$USER`, labelled, only when the cluster cannot say.
+    let operator = crate::execution::access::walk_operator(
+        &executor.operator().await,
+        crate::execution::access::local_user().as_deref(),
+    );
     let cancel = CancellationToken::new();
     let stop = cancel.clone();
     let interrupt = tokio::spawn(async move {
