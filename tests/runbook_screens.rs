@@ -519,6 +519,103 @@ fn walker_mid_walk_160x48() {
     insta::assert_snapshot!(screen(&mut state, 160, 48));
 }
 
+/// A runbook whose first step waits on a check under Markdown prose: emphasis, code, lists, a link, a block.
+const PROSE: &str = r#"---
+id: prose-demo
+title: Markdown prose
+classes: [unclassified]
+target:
+  kinds: [Kustomization]
+---
+# Markdown prose
+
+## Read what the owner says {#read}
+
+The apply fails with **field is immutable**: read `status.conditions` first. Causes, most likely first:
+
+- a `spec.selector` changed in Git (often a label renamed in a shared base);
+- a Job's `spec.template`, which **never** changes in place;
+  1. find the commit;
+  2. revert it.
+
+See the [Kubernetes docs](https://kubernetes.io/docs/concepts/) and <b>keep</b> calm.
+
+```sh
+flux events --for Kustomization/apps -n flux-system
+```
+
+```check
+expect: ready
+timeout: 5m
+```
+
+## Done {#done}
+
+```record
+done
+```
+"#;
+
+/// The walker on the first step of [`PROSE`], waiting on its check.
+fn prose_state() -> State {
+    let rb = fluxops::runbook::load::parse(
+        PROSE,
+        std::path::Path::new("prose-demo.md"),
+        &Catalog::builtin().unwrap(),
+    )
+    .unwrap();
+    let mut state = failing_state();
+    let binding = Binding::new(&rb, apps(), &[]).unwrap();
+    files(
+        &mut state,
+        FileAnswer::Runbooks {
+            runbooks: vec![Arc::new(rb)],
+            problems: Vec::new(),
+        },
+    );
+    files(
+        &mut state,
+        FileAnswer::WalkOpened {
+            runbook: "prose-demo".to_owned(),
+            binding,
+            result: Ok(None),
+            operator: "alice".to_owned(),
+        },
+    );
+    assert_eq!(state.screen, Screen::Walk);
+    state
+}
+
+#[test]
+fn walker_renders_markdown_prose_80x24() {
+    let mut state = prose_state();
+    let text = screen(&mut state, 80, 24);
+    fits(&text, 80);
+    // Rendered, not shown raw: no emphasis markers, backticks or list dashes; bullets and numbers instead.
+    for raw in ["**", "`", "- a `", "[Kubernetes docs]"] {
+        assert!(!text.contains(raw), "'{raw}' shown raw:\n{text}");
+    }
+    assert!(text.contains("The apply fails with field is"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn walker_renders_markdown_prose_160x48() {
+    let mut state = prose_state();
+    let text = screen(&mut state, 160, 48);
+    for shown in [
+        "with field is immutable: read status.conditions first",
+        "• a spec.selector changed",
+        "  1. find the commit;",
+        "See the Kubernetes docs (https://kubernetes.io/docs/concepts/) and <b>keep</b> calm.",
+        "  flux events --for",
+    ] {
+        assert!(text.contains(shown), "'{shown}' missing:\n{text}");
+    }
+    assert!(!text.contains("**") && !text.contains('`'), "{text}");
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn walker_failed_check_80x24() {
     let mut state = held_state();

@@ -37,6 +37,7 @@ pub mod inspect;
 pub mod inspect_view;
 pub mod jobs;
 pub mod jobs_view;
+pub mod markdown_view;
 pub mod marks;
 pub mod msg;
 pub mod navigator;
