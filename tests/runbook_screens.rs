@@ -787,6 +787,71 @@ fn snapshots_160x48() {
 }
 
 #[test]
+fn n_takes_a_snapshot_of_the_consoles_scope_says_how_it_goes_and_selects_it() {
+    let mut state = snapshot_state();
+    let context = state.labels.context.clone();
+    let effects = update(&mut state, Msg::Action(Action::SnapshotCreate));
+    assert_eq!(
+        effects,
+        [Effect::Files(FileEffect::CreateSnapshot {
+            scope: fluxops::cluster::Scope::All,
+            context,
+        })]
+    );
+    let text = screen(&mut state, 160, 48);
+    assert!(
+        text.contains("⟳ taking a snapshot of all namespaces"),
+        "{text}"
+    );
+    // One at a time.
+    assert!(update(&mut state, Msg::Action(Action::SnapshotCreate)).is_empty());
+    assert!(
+        state
+            .input_note
+            .as_deref()
+            .is_some_and(|n| n.contains("being taken")),
+        "{:?}",
+        state.input_note
+    );
+    // Taken: said in words, listed again, and selected once listed.
+    let mut taken = manifest();
+    taken.id = "20261124-040000-cd34".to_owned();
+    let effects = files(&mut state, FileAnswer::SnapshotCreated(Ok(taken.clone())));
+    assert_eq!(effects, [Effect::Files(FileEffect::ListSnapshots)]);
+    files(
+        &mut state,
+        FileAnswer::Snapshots(Ok(vec![
+            ListedSnapshot {
+                id: taken.id.clone(),
+                manifest: Ok(taken),
+            },
+            ListedSnapshot {
+                id: "20261124-031500-ab12".to_owned(),
+                manifest: Ok(manifest()),
+            },
+        ])),
+    );
+    assert_eq!(state.snapshots.selected_id(), Some("20261124-040000-cd34"));
+    let text = screen(&mut state, 160, 48);
+    assert!(
+        text.contains("✓ snapshot 20261124-040000-cd34 taken: 3 object(s) of all namespaces"),
+        "{text}"
+    );
+    // A failure is said in words, and nothing is listed again.
+    update(&mut state, Msg::Action(Action::SnapshotCreate));
+    let effects = files(
+        &mut state,
+        FileAnswer::SnapshotCreated(Err("cannot list Kustomization: forbidden".to_owned())),
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    let text = screen(&mut state, 160, 48);
+    assert!(
+        text.contains("✗ no snapshot of all namespaces taken: cannot list Kustomization: forbidden"),
+        "{text}"
+    );
+}
+
+#[test]
 fn every_runbook_and_snapshot_screen_draws_small_without_panicking() {
     for (w, h) in [(20, 6), (40, 10), (80, 24), (100, 30)] {
         for mut state in [list_state(), mid_walk(), held_state(), snapshot_state()] {

@@ -115,6 +115,7 @@ actions! {
     WalkExport => "walk_export", "Write the walk's Markdown transcript to a file";
     SnapshotShow => "snapshot_show", "Show the selected snapshot (read and verified)";
     SnapshotDiff => "snapshot_diff", "Diff the selected snapshot against the live cluster";
+    SnapshotCreate => "snapshot_create", "Take a snapshot of what the console watches (its namespace, or all)";
     SnapshotRestore => "snapshot_restore", "Restore the selected object (or every differing object) through the snapshot-restore action";
     OpenCommand => "open_command", "Open the command line (:ks, :hr, :ns NAME, :ctx NAME, :problems …)";
     OpenFinder => "open_finder", "Find any object by fuzzy kind, namespace and name";

@@ -45,6 +45,12 @@ pub enum FileEffect {
     LoadSnapshot(String),
     /// Diff one snapshot against the live cluster; answered by [`FileAnswer::SnapshotDiffed`].
     DiffSnapshot(String),
+    /// Take a snapshot of `scope` (what the console watches) into the snapshot directory, as
+    /// `fluxops snapshot create` does (`snapshot::capture::take`); answered by [`FileAnswer::SnapshotCreated`].
+    CreateSnapshot {
+        scope: crate::cluster::Scope,
+        context: String,
+    },
 }
 
 /// A snapshot as listed (its manifest read, its files not yet verified).
@@ -84,12 +90,16 @@ pub enum FileAnswer {
         id: String,
         result: Result<crate::snapshot::diff::Diff, String>,
     },
+    /// The snapshot taken (its manifest), or why none was.
+    SnapshotCreated(Result<Manifest, String>),
 }
 
 /// Performs [`FileEffect`]s; keeps the walk locks the console holds.
 #[derive(Default)]
 pub struct Files {
     claims: HashMap<String, Claim>,
+    /// The API server's address, for a snapshot's manifest (empty: not known).
+    server: String,
     /// The operator's Kubernetes identity, once asked.
     identity: Arc<tokio::sync::OnceCell<crate::policy::input::Operator>>,
 }
@@ -119,6 +129,15 @@ async fn operator(
 }
 
 impl Files {
+    /// Files performing effects for the cluster at `server` (its address, named in snapshot manifests).
+    #[must_use]
+    pub fn for_server(server: String) -> Self {
+        Self {
+            server,
+            ..Self::default()
+        }
+    }
+
     /// Starts performing `effect` (returns at once; slow work runs in tasks).
     pub fn run(
         &mut self,
@@ -230,6 +249,19 @@ impl Files {
                     let _ = tx.blocking_send(Msg::Files(FileAnswer::SnapshotLoaded { id, result }));
                 });
             }
+            FileEffect::CreateSnapshot { scope, context } => {
+                let tx = tx.clone();
+                let server = self.server.clone();
+                tokio::spawn(async move {
+                    let result = match client {
+                        None => Err("not connected to a cluster".to_owned()),
+                        Some(client) => create_snapshot(&client, &scope, &server, &context).await,
+                    };
+                    let _ = tx
+                        .send(Msg::Files(FileAnswer::SnapshotCreated(result)))
+                        .await;
+                });
+            }
             FileEffect::DiffSnapshot(id) => {
                 let tx = tx.clone();
                 tokio::spawn(async move {
@@ -315,3 +347,25 @@ async fn diff_snapshot(
     Ok(crate::snapshot::diff::diff(&snapshot.objects, &live))
 }
 
+/// Takes a snapshot of `scope` into a new directory under the snapshot root (`snapshot::capture::take`).
+async fn create_snapshot(
+    client: &kube::Client,
+    scope: &crate::cluster::Scope,
+    server: &str,
+    context: &str,
+) -> Result<Manifest, String> {
+    let root = crate::snapshot::store::root().map_err(|e| e.to_string())?;
+    let dir = root.join(crate::snapshot::store::new_id());
+    crate::snapshot::capture::take(
+        client,
+        crate::snapshot::capture::Take {
+            scope,
+            with_inventory: false,
+            dir: &dir,
+            cluster: server,
+            context,
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())
+}

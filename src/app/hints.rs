@@ -93,6 +93,7 @@ pub fn build(state: &State) -> Vec<(String, String)> {
         Mode::Walker => super::walker_view::walker_hints(state),
         Mode::Snapshots => &[
             (A::SnapshotShow, "read"),
+            (A::SnapshotCreate, "new"),
             (A::SnapshotDiff, "diff"),
             (A::SnapshotRestore, "restore"),
             (A::ShowTree, "back"),

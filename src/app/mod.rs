@@ -265,6 +265,7 @@ where
         state,
         control,
         client,
+        server: String::new(),
         actions,
     };
     fleet_run::run(terminal, input, tagged, vec![one]).await

@@ -457,6 +457,7 @@ pub fn on_answer(state: &mut State, answer: FileAnswer) -> Vec<Effect> {
         FileAnswer::Snapshots(_)
         | FileAnswer::SnapshotLoaded { .. }
         | FileAnswer::SnapshotDiffed { .. } => super::snapshots::on_answer(state, answer),
+        FileAnswer::SnapshotCreated(result) => return super::snapshots::created(state, result),
     }
     state.dirty = true;
     Vec::new()

@@ -407,6 +407,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::WalkExport
         | Action::SnapshotShow
         | Action::SnapshotDiff
+        | Action::SnapshotCreate
         | Action::SnapshotRestore => {}
         Action::OpenCommand => {
             state.help_open = false;
