@@ -20,6 +20,7 @@ pub mod resource_ref;
 pub mod retry;
 pub mod spec_facts;
 pub mod status;
+pub mod yaml_span;
 
 pub use api::FluxObject;
 pub use event::{EventType, FluxEvent};
