@@ -929,8 +929,5 @@ spec:
         at(&report.findings, "invalid-duration"),
         [(f.clone(), Some(21))]
     );
-    assert_eq!(
-        at(&report.findings, "invalid-source-kind"),
-        [(f, Some(36))]
-    );
+    assert_eq!(at(&report.findings, "invalid-source-kind"), [(f, Some(36))]);
 }

@@ -244,7 +244,10 @@ fn enter_in_a_problems_detail_walks_its_next_steps_runbook_bound_to_it() {
 #[test]
 fn enter_in_the_detail_of_a_blocked_object_still_jumps_to_its_root_cause() {
     let mut state = loaded_state();
-    act(&mut state, &[Action::ShowTree, Action::ExpandAll, Action::SelectFirst]);
+    act(
+        &mut state,
+        &[Action::ShowTree, Action::ExpandAll, Action::SelectFirst],
+    );
     let apps = r(FluxKind::Kustomization, "flux-system", "apps");
     for _ in 0..100 {
         if state.selected() == Some(&apps) {

@@ -701,7 +701,10 @@ async fn a_confirmation_not_given_stops_the_walk_with_why_and_frees_the_target()
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(4), "{shown}");
     assert!(shown.contains("walk stopped at 'reconcile'"), "{shown}");
-    assert!(shown.contains("standard input is not a terminal"), "{shown}");
+    assert!(
+        shown.contains("standard input is not a terminal"),
+        "{shown}"
+    );
     assert!(shown.contains("recorded as stopped"), "{shown}");
     let walk = saved_walk(&env);
     assert_eq!(walk["outcome"]["outcome"], "stopped", "{walk}");
@@ -721,7 +724,10 @@ async fn a_confirmation_not_given_stops_the_walk_with_why_and_frees_the_target()
         transcript.contains("- Outcome: stopped at 'reconcile': not confirmed"),
         "{transcript}"
     );
-    assert!(transcript.contains("**stop**: not confirmed"), "{transcript}");
+    assert!(
+        transcript.contains("**stop**: not confirmed"),
+        "{transcript}"
+    );
     // Nothing was changed: the only request that writes is the preparation's server-side dry-run.
     let applied = |env: &Env| -> Vec<String> {
         env.writes_by(OPERATOR)

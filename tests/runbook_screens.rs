@@ -846,7 +846,9 @@ fn n_takes_a_snapshot_of_the_consoles_scope_says_how_it_goes_and_selects_it() {
     assert!(effects.is_empty(), "{effects:?}");
     let text = screen(&mut state, 160, 48);
     assert!(
-        text.contains("✗ no snapshot of all namespaces taken: cannot list Kustomization: forbidden"),
+        text.contains(
+            "✗ no snapshot of all namespaces taken: cannot list Kustomization: forbidden"
+        ),
         "{text}"
     );
 }

@@ -270,13 +270,22 @@ fn an_action_whose_confirmation_is_not_given_stops_the_walk_where_it_stands() {
     assert_eq!(step, "act");
     assert!(why.contains("Run reconcile"), "{why}");
     assert!(walk.done());
-    assert!(walk.phase.is_none(), "no action left running: {:?}", walk.phase);
+    assert!(
+        walk.phase.is_none(),
+        "no action left running: {:?}",
+        walk.phase
+    );
     assert_eq!(walk.steps[0].state, StepState::Passed);
     assert_eq!(walk.steps[1].state, StepState::Failed);
-    assert!(walk.steps[2..].iter().all(|s| s.state == StepState::Skipped));
+    assert!(
+        walk.steps[2..]
+            .iter()
+            .all(|s| s.state == StepState::Skipped)
+    );
     let text = transcript::render(&walk);
     assert!(
-        text.contains("- Outcome: stopped at '") && text.contains("**stop**: declined: Run reconcile"),
+        text.contains("- Outcome: stopped at '")
+            && text.contains("**stop**: declined: Run reconcile"),
         "{text}"
     );
 }

@@ -100,12 +100,8 @@ impl Lines {
 
     fn start(&mut self, tag: &Tag<'_>) {
         match tag {
-            Tag::Paragraph => {
-                // An item's first paragraph continues its bullet line.
-                if self.current.is_none() && self.lists.is_empty() {
-                    self.gap();
-                }
-            }
+            // A paragraph outside a list starts after a blank line (an item's continues its bullet line).
+            Tag::Paragraph if self.current.is_none() && self.lists.is_empty() => self.gap(),
             Tag::Heading { .. } => {
                 self.gap();
                 self.heading = true;
@@ -151,11 +147,7 @@ impl Lines {
 
     fn end(&mut self, tag: TagEnd) {
         match tag {
-            TagEnd::Paragraph => {
-                if self.lists.is_empty() {
-                    self.end_line();
-                }
-            }
+            TagEnd::Paragraph if self.lists.is_empty() => self.end_line(),
             TagEnd::Heading(_) => {
                 self.end_line();
                 self.heading = false;
@@ -243,7 +235,9 @@ pub fn prose(text: &str) -> Vec<InspectLine> {
                     hang: 0,
                 });
             }
-            Event::TaskListMarker(done) => lines.push(Tone::Dim, if done { "[x] " } else { "[ ] " }),
+            Event::TaskListMarker(done) => {
+                lines.push(Tone::Dim, if done { "[x] " } else { "[ ] " })
+            }
             Event::FootnoteReference(t) => lines.push(Tone::Dim, &format!("[{t}]")),
             Event::InlineMath(t) | Event::DisplayMath(t) => lines.push(Tone::Code, &t),
         }

@@ -97,7 +97,9 @@ pub fn build(state: &State, now: Timestamp) -> SnapshotsView {
     let status = match (&s.creating, &s.created) {
         (Some(scope), _) => Some(line(
             Tone::Progress,
-            format!("⟳ taking a snapshot of {scope}: listing every Flux kind at one resourceVersion…"),
+            format!(
+                "⟳ taking a snapshot of {scope}: listing every Flux kind at one resourceVersion…"
+            ),
         )),
         (None, Some(Ok(words))) => Some(line(Tone::Good, format!("✓ {words}"))),
         (None, Some(Err(why))) => Some(line(Tone::Bad, format!("✗ {why}"))),
@@ -113,7 +115,10 @@ pub fn build(state: &State, now: Timestamp) -> SnapshotsView {
     }
     let new_key = state
         .keymap
-        .key_for(crate::config::Mode::Snapshots, super::action::Action::SnapshotCreate)
+        .key_for(
+            crate::config::Mode::Snapshots,
+            super::action::Action::SnapshotCreate,
+        )
         .map(|k| sanitize_line(&k).into_owned());
     SnapshotsView {
         title: format!(" Snapshots ({}) ", rows.len()),

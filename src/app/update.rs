@@ -298,8 +298,8 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         // The detail's enter: what its "Blocked by" line offers (the jump), else its "Next step" (the runbook
         // walked on the object, as `R` does); `app::detail_view` marks the line enter acts on.
         Action::FollowNextStep => {
-            let cause = super::inspect::screen_selection(state)
-                .and_then(|r| state.graph.root_cause(&r));
+            let cause =
+                super::inspect::screen_selection(state).and_then(|r| state.graph.root_cause(&r));
             let Some(cause) = cause else {
                 return super::runbooks::open_for_selection(state);
             };

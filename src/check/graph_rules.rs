@@ -17,8 +17,8 @@ use super::rules::{self, Rule};
 use super::{Finding, Severity};
 use crate::flux::repo::Origin;
 use crate::flux::{FluxKind, ResourceRef};
-use crate::graph::{EdgeKind, GraphWarning};
 use crate::graph::suspend_check::HealthCheckVia;
+use crate::graph::{EdgeKind, GraphWarning};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

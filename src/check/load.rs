@@ -279,9 +279,8 @@ fn field_spans(entries: &[Entry]) -> BTreeMap<PathBuf, Vec<DocumentSpans>> {
         if out.contains_key(&origin.file) {
             continue;
         }
-        let text =
-            crate::bounded_file::read_to_string(&origin.file, crate::bounded_file::DATA)
-                .unwrap_or_default();
+        let text = crate::bounded_file::read_to_string(&origin.file, crate::bounded_file::DATA)
+            .unwrap_or_default();
         out.insert(origin.file.clone(), yaml_span::spans_of(&text));
     }
     out

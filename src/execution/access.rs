@@ -167,9 +167,9 @@ pub fn walk_operator(operator: &Operator, local_user: Option<&str>) -> String {
         return name.to_owned();
     }
     match local_user.map(str::trim).filter(|u| !u.is_empty()) {
-        Some(user) => format!(
-            "{user} (local $USER: the cluster's SelfSubjectReview was not possible)"
-        ),
+        Some(user) => {
+            format!("{user} (local $USER: the cluster's SelfSubjectReview was not possible)")
+        }
         None => "unknown (the cluster's SelfSubjectReview was not possible and $USER is not set)"
             .to_owned(),
     }

@@ -410,7 +410,11 @@ impl Runner {
         let _ = std::io::stderr().flush();
         let mut line = String::new();
         match stdin.lock().read_line(&mut line) {
-            Ok(0) => return Err(format!("not confirmed: {shown} (standard input was closed)")),
+            Ok(0) => {
+                return Err(format!(
+                    "not confirmed: {shown} (standard input was closed)"
+                ));
+            }
             Ok(_) => {}
             Err(e) => return Err(format!("not confirmed: {shown} (standard input: {e})")),
         }

@@ -300,14 +300,12 @@ pub enum TakeError {
 ///
 /// # Errors
 /// Reading the cluster or writing the directory fails.
-pub async fn take(
-    client: &kube::Client,
-    take: Take<'_>,
-) -> Result<super::Manifest, TakeError> {
+pub async fn take(client: &kube::Client, take: Take<'_>) -> Result<super::Manifest, TakeError> {
     let captured = capture(client, take.scope, take.with_inventory).await?;
-    let id = take.dir.file_name().map_or_else(super::store::new_id, |n| {
-        n.to_string_lossy().into_owned()
-    });
+    let id = take
+        .dir
+        .file_name()
+        .map_or_else(super::store::new_id, |n| n.to_string_lossy().into_owned());
     let manifest = super::Manifest {
         format: super::manifest::FORMAT_VERSION,
         tool: format!("fluxops {}", env!("CARGO_PKG_VERSION")),
