@@ -145,6 +145,13 @@ spec:
     name: home-ops
 ";
 
+/// Lines of [`KS`] after its first (`apiVersion`), where a finding about that field must point; `extra`
+/// starts at [`EXTRA`].
+const INTERVAL: usize = 6;
+const PATH: usize = 8;
+const SOURCE_KIND: usize = 11;
+const EXTRA: usize = 13;
+
 fn ks(name: &str, extra: &str) -> String {
     let mut s = KS.replace("NAME", name);
     s.push_str(extra);
@@ -152,7 +159,7 @@ fn ks(name: &str, extra: &str) -> String {
 }
 
 #[test]
-fn each_graph_rule_fires_on_its_injected_case_at_its_file_and_line() {
+fn each_graph_rule_fires_on_its_injected_case_at_the_line_of_its_field() {
     let (_tmp, root) = fleet_copy("bjw-s-labs__home-ops@2022-06");
     let orch = root.join("k8s/clusters/cluster-0/flux/orchestration");
     let mut expected: BTreeMap<&str, (String, usize)> = BTreeMap::new();
@@ -166,13 +173,18 @@ fn each_graph_rule_fires_on_its_injected_case_at_its_file_and_line() {
         &f,
         &ks("inj-cycle-b", "  dependsOn:\n    - name: inj-cycle-a\n"),
     );
-    expected.insert("dependency-cycle", (rel(&f), l));
+    // The first member's dependsOn entry naming the next one.
+    expected.insert("dependency-cycle", (rel(&f), l + EXTRA + 1));
     let f = orch.join("media.yaml");
+    // The second entry dangles: its line, not the object's nor the first entry's.
     let l = append(
         &f,
-        &ks("inj-dangling", "  dependsOn:\n    - name: no-such-thing\n"),
+        &ks(
+            "inj-dangling",
+            "  dependsOn:\n    - name: media-plex\n    - name: no-such-thing\n",
+        ),
     );
-    expected.insert("dangling-reference", (rel(&f), l));
+    expected.insert("dangling-reference", (rel(&f), l + EXTRA + 2));
     let f = orch.join("network.yaml");
     let l = append(
         &f,
@@ -181,7 +193,7 @@ fn each_graph_rule_fires_on_its_injected_case_at_its_file_and_line() {
             "  dependsOn:\n    - name: media-plex\n      kind: HelmRelease\n",
         ),
     );
-    expected.insert("cross-kind-depends-on", (rel(&f), l));
+    expected.insert("cross-kind-depends-on", (rel(&f), l + EXTRA + 1));
     let f = orch.join("zz-duplicate.yaml");
     let original = std::fs::read_to_string(orch.join("scripts.yaml")).unwrap();
     let first_doc = original
@@ -199,22 +211,22 @@ fn each_graph_rule_fires_on_its_injected_case_at_its_file_and_line() {
             "./k8s/clusters/cluster-0/no-such-dir",
         ),
     );
-    expected.insert("path-not-found", (rel(&f), l));
+    expected.insert("path-not-found", (rel(&f), l + PATH));
     let f = orch.join("system.yaml");
     let l = append(
         &f,
         &ks("inj-kind", "").replace("kind: GitRepository", "kind: HelmRepository"),
     );
-    expected.insert("invalid-source-kind", (rel(&f), l));
+    expected.insert("invalid-source-kind", (rel(&f), l + SOURCE_KIND));
     let f = orch.join("trilio.yaml");
     let l = append(
         &f,
         &ks("inj-duration", "").replace("interval: 10m", "interval: 5min"),
     );
-    expected.insert("invalid-duration", (rel(&f), l));
+    expected.insert("invalid-duration", (rel(&f), l + INTERVAL));
     let f = orch.join("vpn.yaml");
     let l = append(&f, &ks("inj-timeout", "  timeout: 30m\n"));
-    expected.insert("timeout-exceeds-interval", (rel(&f), l));
+    expected.insert("timeout-exceeds-interval", (rel(&f), l + EXTRA));
     let f = orch.join("rook-ceph.yaml");
     let l = append(
         &f,
@@ -236,7 +248,8 @@ fn each_graph_rule_fires_on_its_injected_case_at_its_file_and_line() {
             "  dependsOn:\n    - name: inj-chain-mid\n",
         ),
     );
-    expected.insert("retry-interval-missing", (rel(&f), l));
+    // No retryInterval to point at: the interval it falls back to.
+    expected.insert("retry-interval-missing", (rel(&f), l + INTERVAL));
     let report = check_report(&args(&root)).unwrap();
     for (rule, (file, line)) in &expected {
         let found = at(&report.findings, rule);
@@ -681,19 +694,20 @@ fn build_rules_fire_at_the_kustomization_that_builds() {
     a.no_build = false;
     let report = check_report(&a).unwrap();
     let f = "clusters/prod/apps.yaml".to_owned();
-    assert_eq!(at(&report.findings, "build-failed"), [(f.clone(), Some(1))]);
+    // Each at the line of its field: spec.path, spec.postBuild.substitute, the substituteFrom entry.
+    assert_eq!(at(&report.findings, "build-failed"), [(f.clone(), Some(8))]);
     let unresolved: Vec<&Finding> = report
         .findings
         .iter()
         .filter(|x| x.rule == "unresolved-variable")
         .collect();
     assert_eq!(unresolved.len(), 1, "{unresolved:?}");
-    assert_eq!(unresolved[0].line, Some(14));
+    assert_eq!(unresolved[0].line, Some(30));
     assert!(unresolved[0].message.contains("${NOT_SET}"));
     assert!(unresolved[0].message.contains("ConfigMap/shop/web"));
     assert_eq!(
         at(&report.findings, "substitute-from-missing"),
-        [(f, Some(36))]
+        [(f, Some(50))]
     );
     assert!(
         report
@@ -720,8 +734,8 @@ fn build_rules_fire_at_the_kustomization_that_builds() {
 }
 
 /// The rules the injected-case test above does not inject: both suspend traps and a file that does not parse,
-/// each at the file and line of the object (the child for suspend-reverted, the health-checking parent for
-/// suspended-health-checked, the broken document for load-error).
+/// each at the file and line of its field (the child's `suspend` for suspend-reverted, the health-checking
+/// parent's `healthChecks` entry for suspended-health-checked, the broken document for load-error).
 #[test]
 fn suspend_traps_and_load_errors_fire_at_their_file_and_line() {
     let (_tmp, root) = fleet_copy("bjw-s-labs__home-ops@2022-06");
@@ -731,7 +745,7 @@ fn suspend_traps_and_load_errors_fire_at_their_file_and_line() {
     // A child whose manifest says suspend: false: its parent (which applies this directory) resumes it.
     let f = orch.join("dev.yaml");
     let l = append(&f, &ks("inj-suspend-false", "  suspend: false\n"));
-    expected.insert("suspend-reverted", (rel(&f), l));
+    expected.insert("suspend-reverted", (rel(&f), l + EXTRA));
     // A suspended Kustomization another one health-checks.
     let f = orch.join("media.yaml");
     append(&f, &ks("inj-suspended", "  suspend: true\n"));
@@ -739,10 +753,11 @@ fn suspend_traps_and_load_errors_fire_at_their_file_and_line() {
         &f,
         &ks(
             "inj-waits",
-            "  healthChecks:\n    - apiVersion: kustomize.toolkit.fluxcd.io/v1\n      kind: Kustomization\n      name: inj-suspended\n      namespace: flux-system\n",
+            "  healthChecks:\n    - apiVersion: kustomize.toolkit.fluxcd.io/v1\n      kind: Kustomization\n      name: other\n      namespace: flux-system\n    - apiVersion: kustomize.toolkit.fluxcd.io/v1\n      kind: Kustomization\n      name: inj-suspended\n      namespace: flux-system\n",
         ),
     );
-    expected.insert("suspended-health-checked", (rel(&f), l));
+    // The healthChecks entry naming the suspended child.
+    expected.insert("suspended-health-checked", (rel(&f), l + EXTRA + 5));
     // A document that does not parse.
     let f = orch.join("zz-broken.yaml");
     let l = append(
@@ -853,4 +868,66 @@ fn a_change_to_one_clusters_copy_of_an_object_feeds_it() {
         "{:?}",
         impact.fed
     );
+}
+
+/// Field lines beyond the fleet's block style: a HelmRelease's `spec.chart.spec.sourceRef`, a flow-style
+/// `sourceRef` of the wrong kind, a GitRepository's second `include` entry, an invalid `timeout` — each finding at
+/// its field's line, in a file with several documents.
+#[test]
+fn findings_about_nested_flow_and_listed_fields_name_their_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let text = "\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1m
+  url: https://example.com/fleet
+  include:
+    - repository: {name: flux-system}
+    - repository:
+        name: no-such-repo
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: apps
+spec:
+  interval: 10m
+  timeout: 5 minutes
+  chart:
+    spec:
+      chart: web
+      sourceRef:
+        kind: HelmRepository
+        name: no-such-charts
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./clusters/prod
+  prune: true
+  sourceRef: {kind: HelmRepository, name: flux-system}
+";
+    write(root, "clusters/prod/flux.yaml", text);
+    let report = check_report(&args(root)).unwrap();
+    let f = "clusters/prod/flux.yaml".to_owned();
+    let dangling = at(&report.findings, "dangling-reference");
+    for line in [11, 25] {
+        assert!(
+            dangling.contains(&(f.clone(), Some(line))),
+            "dangling-reference at {f}:{line}: {dangling:?}"
+        );
+    }
+    assert_eq!(
+        at(&report.findings, "invalid-duration"),
+        [(f.clone(), Some(21))]
+    );
+    assert_eq!(at(&report.findings, "invalid-source-kind"), [(f, Some(36))]);
 }

@@ -192,6 +192,7 @@ async fn the_console_loop_keeps_two_clusters_apart_and_scopes_the_screens_to_one
             ),
             control: fluxops::cluster::watch::Control::default(),
             client: None,
+            server: String::new(),
             actions: None,
         })
         .collect();

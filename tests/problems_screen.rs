@@ -206,6 +206,78 @@ fn zero_opens_problems_from_every_screen_and_enter_lists_what_waits_behind() {
 }
 
 #[test]
+fn enter_in_a_problems_detail_walks_its_next_steps_runbook_bound_to_it() {
+    use fluxops::app::effect::Effect;
+    use fluxops::app::effects_files::FileEffect;
+    let mut state = loaded_state();
+    act(&mut state, &[Action::ShowProblems, Action::FocusDetail]);
+    assert_eq!(state.mode(), Mode::Detail);
+    let view = fluxops::app::view::build(&mut state, now());
+    // The detail marks the line its enter acts on, and the footer says what enter does there.
+    let detail = view.detail.expect("the detail of the selected problem");
+    assert_eq!(detail.title, "GitRepository flux-system/podinfo");
+    assert!(detail.root_causes.is_empty());
+    assert_eq!(detail.walk_key.as_deref(), Some("enter"));
+    assert!(
+        view.hints
+            .contains(&("enter".to_owned(), "walk runbook".to_owned())),
+        "{:?}",
+        view.hints
+    );
+    let runbook = detail.diagnosis.expect("a diagnosis").runbook;
+    let effects = update(&mut state, Msg::Action(Action::FollowNextStep));
+    let opened: Vec<(String, String)> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Files(FileEffect::OpenWalk {
+                runbook, binding, ..
+            }) => Some((runbook.clone(), binding.target.to_string())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        opened,
+        [(runbook, "GitRepository/flux-system/podinfo".to_owned())]
+    );
+}
+
+#[test]
+fn enter_in_the_detail_of_a_blocked_object_still_jumps_to_its_root_cause() {
+    let mut state = loaded_state();
+    act(
+        &mut state,
+        &[Action::ShowTree, Action::ExpandAll, Action::SelectFirst],
+    );
+    let apps = r(FluxKind::Kustomization, "flux-system", "apps");
+    for _ in 0..100 {
+        if state.selected() == Some(&apps) {
+            break;
+        }
+        act(&mut state, &[Action::MoveDown]);
+    }
+    assert_eq!(state.selected(), Some(&apps), "apps not found in the tree");
+    act(&mut state, &[Action::FocusDetail]);
+    assert_eq!(state.mode(), Mode::Detail);
+    let view = fluxops::app::view::build(&mut state, now());
+    let detail = view.detail.expect("the detail of apps");
+    assert_eq!(detail.jump_key.as_deref(), Some("enter"));
+    assert_eq!(detail.walk_key, None);
+    assert!(
+        view.hints
+            .contains(&("enter".to_owned(), "root cause".to_owned())),
+        "{:?}",
+        view.hints
+    );
+    let effects = update(&mut state, Msg::Action(Action::FollowNextStep));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(state.focus, Focus::Navigator);
+    assert_eq!(
+        state.selected(),
+        Some(&r(FluxKind::GitRepository, "flux-system", "podinfo"))
+    );
+}
+
+#[test]
 fn the_list_follows_health_changes_without_recomputing_per_frame() {
     let mut state = loaded_state();
     act(&mut state, &[Action::ShowProblems]);

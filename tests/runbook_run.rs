@@ -6,7 +6,10 @@
 //! - a walk killed mid-action resumes (re-running a direct action, whose Job-less execution cannot be
 //!   followed) and finishes; while it runs, a second walk on the same target is refused;
 //! - the immutable-field runbook on the demo's `flux-system/apps` → `Deployment/apps/podinfo` recreates it;
-//! - usage errors exit 2; `runbook validate` names file and line.
+//! - usage errors exit 2; `runbook validate` names file and line;
+//! - a confirmation that cannot be given (standard input not a terminal, no `--yes`) stops the walk, the
+//!   action's own confirmation as well as a `confirm` block: exit 4, the walk recorded as stopped with the
+//!   reason (state and transcript), nothing written, and the next run on the target starts anew.
 
 #![allow(
     clippy::unwrap_used,
@@ -614,5 +617,154 @@ async fn a_walk_killed_while_its_job_runs_re_attaches_to_the_job_and_finishes() 
             .map(|r| r.starts_with("True/")),
         Some(true)
     );
+    env.sim.shutdown().await;
+}
+
+/// A user runbook whose first block is an action (its confirmation is the executor's), and one whose first is a
+/// `confirm` block.
+const NUDGE: &str = "---
+id: nudge
+title: Nudge
+classes: [unclassified]
+target:
+  kinds: [Kustomization]
+---
+# Nudge
+
+Reconciles the target and waits for it.
+
+## Reconcile it {#reconcile}
+
+```action
+action: reconcile
+target: \"{{target}}\"
+```
+
+## Verify {#verify}
+
+```check
+expect: ready
+timeout: 1m
+```
+";
+
+const ACKNOWLEDGE: &str = "---
+id: acknowledge
+title: Acknowledge
+classes: [unclassified]
+target:
+  kinds: [Kustomization]
+---
+# Acknowledge
+
+## Agree {#agree}
+
+```confirm
+prompt: Nothing else touches {{target}} now.
+```
+
+## Reconcile it {#reconcile}
+
+```action
+action: reconcile
+target: \"{{target}}\"
+```
+";
+
+fn saved_walk(env: &Env) -> Value {
+    let saved = env
+        .dir
+        .path()
+        .join("data/runbooks/Kustomization_flux-system_apps.json");
+    serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmation_not_given_stops_the_walk_with_why_and_frees_the_target() {
+    let env = Env::demo().await;
+    let dir = env.config_dir().join("runbooks");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("nudge.md"), NUDGE).unwrap();
+    std::fs::write(dir.join("acknowledge.md"), ACKNOWLEDGE).unwrap();
+    let file = env.dir.path().join("transcript.md");
+    let args = [
+        "runbook",
+        "run",
+        "nudge",
+        "--target",
+        "Kustomization/flux-system/apps",
+        "--transcript",
+        file.to_str().unwrap(),
+    ];
+    // Standard input is not a terminal and there is no --yes: the reconcile's confirmation cannot be asked.
+    let out = runbook(&env, &args).await;
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(4), "{shown}");
+    assert!(shown.contains("walk stopped at 'reconcile'"), "{shown}");
+    assert!(
+        shown.contains("standard input is not a terminal"),
+        "{shown}"
+    );
+    assert!(shown.contains("recorded as stopped"), "{shown}");
+    let walk = saved_walk(&env);
+    assert_eq!(walk["outcome"]["outcome"], "stopped", "{walk}");
+    assert_eq!(walk["outcome"]["step"], "reconcile", "{walk}");
+    assert!(
+        walk["outcome"]["why"]
+            .as_str()
+            .unwrap()
+            .contains("Run reconcile on Kustomization/flux-system/apps?"),
+        "{walk}"
+    );
+    assert!(walk["phase"].is_null(), "no block left running: {walk}");
+    assert_eq!(walk["steps"][0]["state"], "failed", "{walk}");
+    assert_eq!(walk["steps"][1]["state"], "skipped", "{walk}");
+    let transcript = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        transcript.contains("- Outcome: stopped at 'reconcile': not confirmed"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("**stop**: not confirmed"),
+        "{transcript}"
+    );
+    // Nothing was changed: the only request that writes is the preparation's server-side dry-run.
+    let applied = |env: &Env| -> Vec<String> {
+        env.writes_by(OPERATOR)
+            .into_iter()
+            .filter(|w| !w.contains("dryRun=All"))
+            .collect()
+    };
+    assert!(applied(&env).is_empty(), "{:?}", applied(&env));
+    // The audit record of the action says it was cancelled, and why.
+    let audit = std::fs::read_to_string(env.audit()).unwrap();
+    assert!(
+        audit.contains("\"cancelled\"") && audit.contains("standard input is not a terminal"),
+        "{audit}"
+    );
+
+    // The target is free and the stopped walk finished: another runbook starts a new walk on it (no --discard
+    // needed), and stops at its `confirm` block for the same reason.
+    let other = runbook(
+        &env,
+        &[
+            "runbook",
+            "run",
+            "acknowledge",
+            "--target",
+            "Kustomization/flux-system/apps",
+        ],
+    )
+    .await;
+    let shown = text(&other);
+    assert_eq!(other.status.code(), Some(4), "{shown}");
+    assert!(shown.contains("walking 'acknowledge'"), "{shown}");
+    assert!(!shown.contains("resuming"), "{shown}");
+    assert!(shown.contains("walk stopped at 'agree'"), "{shown}");
+    let walk = saved_walk(&env);
+    assert_eq!(walk["runbook"], "acknowledge", "{walk}");
+    assert_eq!(walk["outcome"]["outcome"], "stopped", "{walk}");
+    assert_eq!(walk["steps"][0]["state"], "failed", "{walk}");
+    assert!(applied(&env).is_empty(), "{:?}", applied(&env));
     env.sim.shutdown().await;
 }

@@ -519,6 +519,103 @@ fn walker_mid_walk_160x48() {
     insta::assert_snapshot!(screen(&mut state, 160, 48));
 }
 
+/// A runbook whose first step waits on a check under Markdown prose: emphasis, code, lists, a link, a block.
+const PROSE: &str = r#"---
+id: prose-demo
+title: Markdown prose
+classes: [unclassified]
+target:
+  kinds: [Kustomization]
+---
+# Markdown prose
+
+## Read what the owner says {#read}
+
+The apply fails with **field is immutable**: read `status.conditions` first. Causes, most likely first:
+
+- a `spec.selector` changed in Git (often a label renamed in a shared base);
+- a Job's `spec.template`, which **never** changes in place;
+  1. find the commit;
+  2. revert it.
+
+See the [Kubernetes docs](https://kubernetes.io/docs/concepts/) and <b>keep</b> calm.
+
+```sh
+flux events --for Kustomization/apps -n flux-system
+```
+
+```check
+expect: ready
+timeout: 5m
+```
+
+## Done {#done}
+
+```record
+done
+```
+"#;
+
+/// The walker on the first step of [`PROSE`], waiting on its check.
+fn prose_state() -> State {
+    let rb = fluxops::runbook::load::parse(
+        PROSE,
+        std::path::Path::new("prose-demo.md"),
+        &Catalog::builtin().unwrap(),
+    )
+    .unwrap();
+    let mut state = failing_state();
+    let binding = Binding::new(&rb, apps(), &[]).unwrap();
+    files(
+        &mut state,
+        FileAnswer::Runbooks {
+            runbooks: vec![Arc::new(rb)],
+            problems: Vec::new(),
+        },
+    );
+    files(
+        &mut state,
+        FileAnswer::WalkOpened {
+            runbook: "prose-demo".to_owned(),
+            binding,
+            result: Ok(None),
+            operator: "alice".to_owned(),
+        },
+    );
+    assert_eq!(state.screen, Screen::Walk);
+    state
+}
+
+#[test]
+fn walker_renders_markdown_prose_80x24() {
+    let mut state = prose_state();
+    let text = screen(&mut state, 80, 24);
+    fits(&text, 80);
+    // Rendered, not shown raw: no emphasis markers, backticks or list dashes; bullets and numbers instead.
+    for raw in ["**", "`", "- a `", "[Kubernetes docs]"] {
+        assert!(!text.contains(raw), "'{raw}' shown raw:\n{text}");
+    }
+    assert!(text.contains("The apply fails with field is"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn walker_renders_markdown_prose_160x48() {
+    let mut state = prose_state();
+    let text = screen(&mut state, 160, 48);
+    for shown in [
+        "with field is immutable: read status.conditions first",
+        "• a spec.selector changed",
+        "  1. find the commit;",
+        "See the Kubernetes docs (https://kubernetes.io/docs/concepts/) and <b>keep</b> calm.",
+        "  flux events --for",
+    ] {
+        assert!(text.contains(shown), "'{shown}' missing:\n{text}");
+    }
+    assert!(!text.contains("**") && !text.contains('`'), "{text}");
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn walker_failed_check_80x24() {
     let mut state = held_state();
@@ -687,6 +784,73 @@ fn snapshots_80x24() {
 fn snapshots_160x48() {
     let mut state = snapshot_state();
     insta::assert_snapshot!(screen(&mut state, 160, 48));
+}
+
+#[test]
+fn n_takes_a_snapshot_of_the_consoles_scope_says_how_it_goes_and_selects_it() {
+    let mut state = snapshot_state();
+    let context = state.labels.context.clone();
+    let effects = update(&mut state, Msg::Action(Action::SnapshotCreate));
+    assert_eq!(
+        effects,
+        [Effect::Files(FileEffect::CreateSnapshot {
+            scope: fluxops::cluster::Scope::All,
+            context,
+        })]
+    );
+    let text = screen(&mut state, 160, 48);
+    assert!(
+        text.contains("⟳ taking a snapshot of all namespaces"),
+        "{text}"
+    );
+    // One at a time.
+    assert!(update(&mut state, Msg::Action(Action::SnapshotCreate)).is_empty());
+    assert!(
+        state
+            .input_note
+            .as_deref()
+            .is_some_and(|n| n.contains("being taken")),
+        "{:?}",
+        state.input_note
+    );
+    // Taken: said in words, listed again, and selected once listed.
+    let mut taken = manifest();
+    taken.id = "20261124-040000-cd34".to_owned();
+    let effects = files(&mut state, FileAnswer::SnapshotCreated(Ok(taken.clone())));
+    assert_eq!(effects, [Effect::Files(FileEffect::ListSnapshots)]);
+    files(
+        &mut state,
+        FileAnswer::Snapshots(Ok(vec![
+            ListedSnapshot {
+                id: taken.id.clone(),
+                manifest: Ok(taken),
+            },
+            ListedSnapshot {
+                id: "20261124-031500-ab12".to_owned(),
+                manifest: Ok(manifest()),
+            },
+        ])),
+    );
+    assert_eq!(state.snapshots.selected_id(), Some("20261124-040000-cd34"));
+    let text = screen(&mut state, 160, 48);
+    assert!(
+        text.contains("✓ snapshot 20261124-040000-cd34 taken: 3 object(s) of all namespaces"),
+        "{text}"
+    );
+    // A failure is said in words, and nothing is listed again.
+    update(&mut state, Msg::Action(Action::SnapshotCreate));
+    let effects = files(
+        &mut state,
+        FileAnswer::SnapshotCreated(Err("cannot list Kustomization: forbidden".to_owned())),
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    let text = screen(&mut state, 160, 48);
+    assert!(
+        text.contains(
+            "✗ no snapshot of all namespaces taken: cannot list Kustomization: forbidden"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The walker as a pure state machine (no cluster, no clock): checks wait and pass on observations, time out
-//! into their `on-failure` branch; a declined confirmation aborts; a walk saved mid-check, mid-action (with and
-//! without an execution id) resumes with the right effect; a loop that never holds stops; the checks' verdicts
-//! over objects and the graph; the store's lock and fsynced round trip; the transcript carries every step and
+//! into their `on-failure` branch; a declined confirmation (the walk's or an action's) stops the walk, why
+//! recorded; a walk saved mid-check, mid-action (with and without an execution id) resumes with the right
+//! effect; a loop that never holds stops; the checks' verdicts over objects and the graph; the store's lock and fsynced round trip; the transcript carries every step and
 //! no raw escape sequence.
 
 #![allow(
@@ -203,7 +203,7 @@ fn a_check_waits_until_the_object_is_ready_at_its_sources_revision() {
 }
 
 #[test]
-fn a_check_that_times_out_takes_its_branch_and_a_declined_confirm_aborts() {
+fn a_check_that_times_out_takes_its_branch_and_a_declined_confirm_stops_the_walk() {
     let rb = runbook(RUNBOOK);
     let mut walk = new_walk(&rb);
     to_check(&rb, &mut walk);
@@ -229,13 +229,65 @@ fn a_check_that_times_out_takes_its_branch_and_a_declined_confirm_aborts() {
     assert!(
         matches!(
             effects.last(),
-            Some(Effect::Finished(Outcome::Aborted { .. }))
+            Some(Effect::Finished(Outcome::Stopped { why, .. })) if why == "declined: Revert Kustomization/flux-system/apps?"
         ),
         "{effects:?}"
     );
+    assert!(effects.contains(&Effect::Persist), "{effects:?}");
     assert_eq!(walk.steps[3].state, StepState::Failed);
+    assert!(
+        walk.entries
+            .iter()
+            .any(|e| e.kind == "stop" && e.text.starts_with("declined")),
+        "{:?}",
+        walk.entries
+    );
     // A finished walk ignores everything.
     assert!(walk.update(&rb, Msg::Tick { now: 99_000 }).is_empty());
+}
+
+#[test]
+fn an_action_whose_confirmation_is_not_given_stops_the_walk_where_it_stands() {
+    let rb = runbook(RUNBOOK);
+    let mut walk = new_walk(&rb);
+    let effects = walk.update(&rb, Msg::Start { now: 1_000 });
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::RunAction(_))),
+        "{effects:?}"
+    );
+    // The action's own confirmation (the executor's) was declined: no answer the walk asked for.
+    let effects = walk.update(
+        &rb,
+        Msg::Stop {
+            now: 1_500,
+            why: "declined: Run reconcile on Kustomization/flux-system/apps?".into(),
+        },
+    );
+    assert!(effects.contains(&Effect::Persist), "{effects:?}");
+    let Some(Effect::Finished(Outcome::Stopped { step, why })) = effects.last() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(step, "act");
+    assert!(why.contains("Run reconcile"), "{why}");
+    assert!(walk.done());
+    assert!(
+        walk.phase.is_none(),
+        "no action left running: {:?}",
+        walk.phase
+    );
+    assert_eq!(walk.steps[0].state, StepState::Passed);
+    assert_eq!(walk.steps[1].state, StepState::Failed);
+    assert!(
+        walk.steps[2..]
+            .iter()
+            .all(|s| s.state == StepState::Skipped)
+    );
+    let text = transcript::render(&walk);
+    assert!(
+        text.contains("- Outcome: stopped at '")
+            && text.contains("**stop**: declined: Run reconcile"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -107,6 +107,7 @@ actions! {
     CancelExecution => "cancel_execution", "Cancel the selected running execution (asks first)";
     ShowRunbooks => "show_runbooks", "Show the runbooks: every runbook, the failure classes it applies to, walks in progress";
     OpenRunbook => "open_runbook", "Walk the runbook the diagnosis names for the selected failing object (bound to it)";
+    FollowNextStep => "follow_next_step", "In the detail: jump to the root cause of a blocked object, else walk the next step's runbook bound to the object";
     ShowSnapshots => "show_snapshots", "Show the snapshots: list, show, diff against the live cluster, restore";
     RunbookStart => "runbook_start", "Walk the selected runbook (resume its walk if one is unfinished)";
     WalkGo => "walk_go", "Go on: answer yes, take the offered branch, or prepare the action again";
@@ -118,6 +119,7 @@ actions! {
     WalkExport => "walk_export", "Write the walk's Markdown transcript to a file";
     SnapshotShow => "snapshot_show", "Show the selected snapshot (read and verified)";
     SnapshotDiff => "snapshot_diff", "Diff the selected snapshot against the live cluster";
+    SnapshotCreate => "snapshot_create", "Take a snapshot of what the console watches (its namespace, or all)";
     SnapshotRestore => "snapshot_restore", "Restore the selected object (or every differing object) through the snapshot-restore action";
     OpenCommand => "open_command", "Open the command line (:ks, :hr, :ns NAME, :ctx NAME, :problems …)";
     OpenFinder => "open_finder", "Find any object by fuzzy kind, namespace and name";

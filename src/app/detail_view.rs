@@ -1,6 +1,7 @@
 //! The detail pane's view model for the selected object: status, message, revision, source, interval,
 //! conditions with ages, recent events, the root cause with the key that jumps to it, and the diagnosis of a
-//! failing object (class, facts, next step).
+//! failing object (class, facts, next step, with the key that walks its runbook when the detail has the
+//! keyboard and nothing blocks the object).
 
 use super::action::Action;
 use super::state::State;
@@ -31,6 +32,8 @@ pub struct DetailView {
     pub root_causes: Vec<String>,
     /// The key that jumps to the first root cause.
     pub jump_key: Option<String>,
+    /// The key that walks the diagnosis' next step (the detail's enter when nothing blocks the object).
+    pub walk_key: Option<String>,
     /// What is wrong and what to do, for a failing object.
     pub diagnosis: Option<DiagnosisView>,
     pub conditions: Vec<ConditionView>,
@@ -159,6 +162,7 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
             message,
             root_causes: Vec::new(),
             jump_key: None,
+            walk_key: None,
             diagnosis: None,
             conditions: Vec::new(),
             events: events(state, r, now),
@@ -172,8 +176,20 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
         .iter()
         .map(|c| sanitize_name(&c.to_string()).into_owned())
         .collect();
+    // With the keyboard in the detail, its enter follows the "Blocked by" line, else the "Next step" one.
+    let in_detail = state.mode() == crate::config::Mode::Detail;
+    let jump_action = if in_detail {
+        Action::FollowNextStep
+    } else {
+        Action::JumpToRootCause
+    };
     let jump_key = (!root_causes.is_empty())
-        .then(|| state.keymap.key_for(state.mode(), Action::JumpToRootCause))
+        .then(|| state.keymap.key_for(state.mode(), jump_action))
+        .flatten()
+        .map(|k| sanitize_line(&k).into_owned());
+    let diagnosis = DiagnosisView::of(obj, &entry.status);
+    let walk_key = (in_detail && root_causes.is_empty() && diagnosis.is_some())
+        .then(|| state.keymap.key_for(state.mode(), Action::FollowNextStep))
         .flatten()
         .map(|k| sanitize_line(&k).into_owned());
     DetailView {
@@ -184,7 +200,8 @@ pub fn build(state: &State, r: &ResourceRef, now: Timestamp) -> DetailView {
         message: sanitize(&entry.status.message).into_owned(),
         root_causes,
         jump_key,
-        diagnosis: DiagnosisView::of(obj, &entry.status),
+        walk_key,
+        diagnosis,
         conditions: obj
             .status
             .conditions

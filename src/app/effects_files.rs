@@ -45,6 +45,12 @@ pub enum FileEffect {
     LoadSnapshot(String),
     /// Diff one snapshot against the live cluster; answered by [`FileAnswer::SnapshotDiffed`].
     DiffSnapshot(String),
+    /// Take a snapshot of `scope` (what the console watches) into the snapshot directory, as
+    /// `fluxops snapshot create` does (`snapshot::capture::take`); answered by [`FileAnswer::SnapshotCreated`].
+    CreateSnapshot {
+        scope: crate::cluster::Scope,
+        context: String,
+    },
 }
 
 /// A snapshot as listed (its manifest read, its files not yet verified).
@@ -84,12 +90,18 @@ pub enum FileAnswer {
         id: String,
         result: Result<crate::snapshot::diff::Diff, String>,
     },
+    /// The snapshot taken (its manifest), or why none was.
+    SnapshotCreated(Result<Manifest, String>),
 }
 
 /// Performs [`FileEffect`]s; keeps the walk locks the console holds.
 #[derive(Default)]
 pub struct Files {
     claims: HashMap<String, Claim>,
+    /// The API server's address, for a snapshot's manifest (empty: not known).
+    server: String,
+    /// The operator's Kubernetes identity, once asked.
+    identity: Arc<tokio::sync::OnceCell<crate::policy::input::Operator>>,
 }
 
 fn send(tx: &mpsc::Sender<Msg>, answer: FileAnswer) {
@@ -99,14 +111,33 @@ fn send(tx: &mpsc::Sender<Msg>, answer: FileAnswer) {
     });
 }
 
-fn operator() -> String {
-    std::env::var("USER")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "operator".to_owned())
+/// The walk's operator: the Kubernetes identity (a SelfSubjectReview, asked once per console, as the audit
+/// asks it), `$USER` labelled when the review is not possible (`execution::access::walk_operator`).
+async fn operator(
+    client: Option<kube::Client>,
+    identity: &tokio::sync::OnceCell<crate::policy::input::Operator>,
+) -> String {
+    use crate::execution::access;
+    let local = access::local_user();
+    let Some(client) = client else {
+        return access::walk_operator(&crate::policy::input::Operator::default(), local.as_deref());
+    };
+    let who = identity
+        .get_or_init(|| async move { access::whoami(&client).await })
+        .await;
+    access::walk_operator(who, local.as_deref())
 }
 
 impl Files {
+    /// Files performing effects for the cluster at `server` (its address, named in snapshot manifests).
+    #[must_use]
+    pub fn for_server(server: String) -> Self {
+        Self {
+            server,
+            ..Self::default()
+        }
+    }
+
     /// Starts performing `effect` (returns at once; slow work runs in tasks).
     pub fn run(
         &mut self,
@@ -140,15 +171,18 @@ impl Files {
                 discard,
             } => {
                 let result = self.open(&runbook, &binding, discard);
-                send(
-                    tx,
-                    FileAnswer::WalkOpened {
+                let tx = tx.clone();
+                let identity = Arc::clone(&self.identity);
+                tokio::spawn(async move {
+                    let operator = operator(client, &identity).await;
+                    let answer = FileAnswer::WalkOpened {
                         runbook,
                         binding,
                         result,
-                        operator: operator(),
-                    },
-                );
+                        operator,
+                    };
+                    let _ = tx.send(Msg::Files(answer)).await;
+                });
             }
             FileEffect::SaveWalk(walk) => {
                 let saved = Store::default_location()
@@ -213,6 +247,19 @@ impl Files {
                     let result = load_snapshot(&id)
                         .map(|s| (s.manifest, s.objects.into_keys().collect::<Vec<_>>()));
                     let _ = tx.blocking_send(Msg::Files(FileAnswer::SnapshotLoaded { id, result }));
+                });
+            }
+            FileEffect::CreateSnapshot { scope, context } => {
+                let tx = tx.clone();
+                let server = self.server.clone();
+                tokio::spawn(async move {
+                    let result = match client {
+                        None => Err("not connected to a cluster".to_owned()),
+                        Some(client) => create_snapshot(&client, &scope, &server, &context).await,
+                    };
+                    let _ = tx
+                        .send(Msg::Files(FileAnswer::SnapshotCreated(result)))
+                        .await;
                 });
             }
             FileEffect::DiffSnapshot(id) => {
@@ -298,4 +345,27 @@ async fn diff_snapshot(
         .map_err(|e| e.to_string())??;
     let live = crate::launch::snapshot::live_of(client, &snapshot).await?;
     Ok(crate::snapshot::diff::diff(&snapshot.objects, &live))
+}
+
+/// Takes a snapshot of `scope` into a new directory under the snapshot root (`snapshot::capture::take`).
+async fn create_snapshot(
+    client: &kube::Client,
+    scope: &crate::cluster::Scope,
+    server: &str,
+    context: &str,
+) -> Result<Manifest, String> {
+    let root = crate::snapshot::store::root().map_err(|e| e.to_string())?;
+    let dir = root.join(crate::snapshot::store::new_id());
+    crate::snapshot::capture::take(
+        client,
+        crate::snapshot::capture::Take {
+            scope,
+            with_inventory: false,
+            dir: &dir,
+            cluster: server,
+            context,
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())
 }

@@ -74,6 +74,13 @@ impl EffectsRunner {
         )
     }
 
+    /// This runner naming `server` (the API server's address) in the snapshots it takes.
+    #[must_use]
+    pub fn with_server(mut self, server: String) -> Self {
+        self.files = super::effects_files::Files::for_server(server);
+        self
+    }
+
     /// This runner with the action pipeline wired in.
     #[must_use]
     pub fn with_actions(mut self, actions: Option<Arc<dyn ActionBackend>>) -> Self {

@@ -28,6 +28,8 @@ pub struct Cluster {
     pub state: State,
     pub control: Control,
     pub client: Option<kube::Client>,
+    /// The API server's address (named in the snapshots the console takes; empty: not known).
+    pub server: String,
     pub actions: Option<Arc<dyn ActionBackend>>,
 }
 
@@ -55,7 +57,7 @@ where
     let mut members = Vec::new();
     for (i, c) in clusters.into_iter().enumerate() {
         let (runner, rx) = EffectsRunner::new(c.client);
-        runners.push(runner.with_actions(c.actions));
+        runners.push(runner.with_server(c.server).with_actions(c.actions));
         answers.push(
             futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|m| (m, rx)) })
                 .map(move |msg| (i, msg))

@@ -93,6 +93,7 @@ pub fn build(state: &State) -> Vec<(String, String)> {
         Mode::Walker => super::walker_view::walker_hints(state),
         Mode::Snapshots => &[
             (A::SnapshotShow, "read"),
+            (A::SnapshotCreate, "new"),
             (A::SnapshotDiff, "diff"),
             (A::SnapshotRestore, "restore"),
             (A::ShowTree, "back"),
@@ -104,10 +105,17 @@ pub fn build(state: &State) -> Vec<(String, String)> {
             (A::ScrollDown, "scroll"),
             (A::Quit, "quit"),
         ],
-        Mode::Detail => &[
-            (A::FocusNavigator, "back"),
-            (A::JumpToRootCause, "root cause"),
-        ],
+        Mode::Detail => match super::runbooks::detail_enter(state) {
+            Some(super::runbooks::DetailEnter::Walk) => &[
+                (A::FocusNavigator, "back"),
+                (A::FollowNextStep, "walk runbook"),
+            ],
+            Some(super::runbooks::DetailEnter::Jump) => &[
+                (A::FocusNavigator, "back"),
+                (A::FollowNextStep, "root cause"),
+            ],
+            None => &[(A::FocusNavigator, "back")],
+        },
         Mode::Timings if narrow => &[
             (A::CycleSort, "sort"),
             (A::FocusDetail, "detail"),

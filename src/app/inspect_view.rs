@@ -27,6 +27,10 @@ pub enum Tone {
     Warning,
     /// The object the failure message names.
     Named,
+    /// Emphasis in prose (`**bold**`): the text, bold.
+    Strong,
+    /// Code in prose (`` `code` ``).
+    Code,
 }
 
 /// One drawn line: (tone, text) pieces; when it wraps, its continuation rows start `hang` columns in.

@@ -38,6 +38,7 @@ pub mod inspect_view;
 pub mod jobs;
 pub mod jobs_view;
 pub mod logs;
+pub mod markdown_view;
 pub mod marks;
 pub mod msg;
 pub mod navigator;
@@ -265,6 +266,7 @@ where
         state,
         control,
         client,
+        server: String::new(),
         actions,
     };
     fleet_run::run(terminal, input, tagged, vec![one]).await

@@ -111,6 +111,44 @@ fn from_facts(runbook: &Runbook, facts: &Facts) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The diagnosis of `r` whose next step `R` walks: the object's own, else that of its failure.
+#[must_use]
+pub fn diagnosed(state: &State, r: &ResourceRef) -> Option<crate::diagnosis::Diagnosis> {
+    let e = state.objects.get(r)?;
+    crate::diagnosis::diagnose_object(&e.object).or_else(|| {
+        e.status.health.is_failure().then(|| {
+            crate::diagnosis::diagnose(&crate::diagnosis::FailureInput {
+                kind: e.object.flux_kind(),
+                reason: Some(e.status.reason.as_str()),
+                message: &e.status.message,
+            })
+        })
+    })
+}
+
+/// What the detail's enter (`follow_next_step`) does on the shown selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailEnter {
+    /// It is blocked: jump to its root cause.
+    Jump,
+    /// It is diagnosed: walk its next step's runbook, bound to it.
+    Walk,
+}
+
+/// What the detail's enter does on the shown selection (`None`: nothing).
+#[must_use]
+pub fn detail_enter(state: &State) -> Option<DetailEnter> {
+    use super::topology::Topology;
+    let r = super::inspect::screen_selection(state)?;
+    if state.graph.root_cause(&r).is_some() {
+        Some(DetailEnter::Jump)
+    } else if diagnosed(state, &r).is_some() {
+        Some(DetailEnter::Walk)
+    } else {
+        None
+    }
+}
+
 /// `R`: the runbook the diagnosis names for the selected object (or, for an object only blocked, for its root
 /// cause), bound to it.
 pub fn open_for_selection(state: &mut State) -> Vec<Effect> {
@@ -118,18 +156,7 @@ pub fn open_for_selection(state: &mut State) -> Vec<Effect> {
         state.input_note = Some("select a failing object first (R walks its runbook)".to_owned());
         return Vec::new();
     };
-    let diagnosed = |r: &ResourceRef| {
-        let e = state.objects.get(r)?;
-        crate::diagnosis::diagnose_object(&e.object).or_else(|| {
-            e.status.health.is_failure().then(|| {
-                crate::diagnosis::diagnose(&crate::diagnosis::FailureInput {
-                    kind: e.object.flux_kind(),
-                    reason: Some(e.status.reason.as_str()),
-                    message: &e.status.message,
-                })
-            })
-        })
-    };
+    let diagnosed = |r: &ResourceRef| diagnosed(state, r);
     let (r, d) = match diagnosed(&selected) {
         Some(d) => (selected.clone(), d),
         None => match state
@@ -430,6 +457,7 @@ pub fn on_answer(state: &mut State, answer: FileAnswer) -> Vec<Effect> {
         FileAnswer::Snapshots(_)
         | FileAnswer::SnapshotLoaded { .. }
         | FileAnswer::SnapshotDiffed { .. } => super::snapshots::on_answer(state, answer),
+        FileAnswer::SnapshotCreated(result) => return super::snapshots::created(state, result),
     }
     state.dirty = true;
     Vec::new()

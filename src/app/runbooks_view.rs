@@ -228,77 +228,7 @@ fn runbook_detail(r: &crate::runbook::Runbook) -> Vec<InspectLine> {
     out
 }
 
-/// Markdown prose as lines: a paragraph's lines joined (the pane wraps them), list items and headings each
-/// their own line, code (indented or fenced) kept as written, one blank line between blocks.
+/// Markdown prose as styled lines (`app::markdown_view`).
 pub(super) fn prose(text: &str) -> Vec<InspectLine> {
-    let mut out: Vec<InspectLine> = Vec::new();
-    let mut open = false; // the last line is a paragraph that the next text line continues
-    let mut fenced = false;
-    let blank = |out: &mut Vec<InspectLine>| {
-        if out
-            .last()
-            .is_some_and(|l| l.pieces.iter().any(|(_, t)| !t.is_empty()))
-        {
-            out.push(line(Tone::Text, String::new()));
-        }
-    };
-    for raw in text.lines() {
-        let l = raw.trim_end();
-        let body = l.trim_start();
-        if body.starts_with("```") {
-            fenced = !fenced;
-            open = false;
-            continue;
-        }
-        if fenced || l.starts_with("    ") {
-            out.push(InspectLine {
-                pieces: vec![(Tone::Dim, sanitize_line(l).into_owned())],
-                hang: l.len() - body.len(),
-            });
-            open = false;
-            continue;
-        }
-        if body.is_empty() {
-            blank(&mut out);
-            open = false;
-            continue;
-        }
-        let item = body.starts_with("- ")
-            || body.starts_with("* ")
-            || body
-                .split_once(". ")
-                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
-        let heading = body.starts_with('#');
-        if open
-            && !item
-            && !heading
-            && let Some(last) = out.last_mut()
-            && let Some((_, t)) = last.pieces.last_mut()
-        {
-            t.push(' ');
-            t.push_str(&sanitize_line(body));
-            continue;
-        }
-        let hang = l.len() - body.len()
-            + if item {
-                body.find(' ').map_or(0, |i| i + 1)
-            } else {
-                0
-            };
-        out.push(InspectLine {
-            pieces: vec![(
-                if heading { Tone::Label } else { Tone::Text },
-                sanitize_line(l).into_owned(),
-            )],
-            hang,
-        });
-        open = !heading;
-    }
-    while out
-        .last()
-        .is_some_and(|l| l.pieces.iter().all(|(_, t)| t.is_empty()))
-    {
-        out.pop();
-    }
-    out
+    super::markdown_view::prose(text)
 }

@@ -2,8 +2,10 @@
 //! counts, verified or not), the selected one read and verified (`enter`: manifest, counts, its objects),
 //! diffed against the live cluster (`D`), and restored (`r`): the object chosen in it, or every object the diff
 //! found deleted or changed, through the catalog action `snapshot-restore` and the action menu's own path
-//! (`actions::prepare`: policy, permission, dry-run, the confirm view, execute, verify). Nothing is read here:
-//! reading, verifying and listing the live side are `Effect::Files`.
+//! (`actions::prepare`: policy, permission, dry-run, the confirm view, execute, verify); `n` takes a new
+//! snapshot of what the console watches (its namespace, or every namespace) as `fluxops snapshot create` does,
+//! says how it goes in words and selects it in the list once taken. Nothing is read here: taking, reading,
+//! verifying and listing the live side are `Effect::Files`.
 
 use super::action::Action;
 use super::effect::Effect;
@@ -33,6 +35,12 @@ pub struct SnapshotsState {
     /// The object chosen in the selected snapshot's list (`None`: the list of snapshots has the keys).
     pub object: Option<usize>,
     pub scroll: u16,
+    /// The snapshot being taken (`n`): its scope in words; `None` when none is.
+    pub creating: Option<String>,
+    /// How the last snapshot taken here went, in words (`Err`: why none was taken).
+    pub created: Option<Result<String, String>>,
+    /// The id of the snapshot just taken, selected once the list has it.
+    pub select_id: Option<String>,
 }
 
 impl SnapshotsState {
@@ -115,10 +123,69 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
             return Some(vec![Effect::Files(FileEffect::DiffSnapshot(id))]);
         }
         Action::SnapshotRestore => return Some(restore(state)),
+        Action::SnapshotCreate => return Some(create(state)),
         Action::ShowTree if s.object.is_some() => s.object = None,
         _ => return None,
     }
     Some(Vec::new())
+}
+
+/// `n`: a snapshot of the console's scope (its namespace, or every namespace), taken as
+/// `fluxops snapshot create` takes one; one at a time.
+fn create(state: &mut State) -> Vec<Effect> {
+    if let Some(scope) = &state.snapshots.creating {
+        state.input_note = Some(format!("a snapshot of {scope} is being taken: wait for it"));
+        return Vec::new();
+    }
+    let scope = match &state.labels.namespace {
+        Some(ns) => crate::cluster::Scope::Namespace(ns.clone()),
+        None => crate::cluster::Scope::All,
+    };
+    let words = match &scope {
+        crate::cluster::Scope::All => "all namespaces".to_owned(),
+        crate::cluster::Scope::Namespace(ns) => {
+            format!("namespace {}", crate::text::sanitize_name(ns))
+        }
+    };
+    state.snapshots.creating = Some(words);
+    state.snapshots.created = None;
+    vec![Effect::Files(FileEffect::CreateSnapshot {
+        scope,
+        context: state.labels.context.clone(),
+    })]
+}
+
+/// The snapshot taken (or why none was): said in words, listed again with the new one selected.
+pub fn created(state: &mut State, result: Result<Manifest, String>) -> Vec<Effect> {
+    let s = &mut state.snapshots;
+    let scope = s.creating.take().unwrap_or_default();
+    state.dirty = true;
+    match result {
+        Ok(m) => {
+            let mut words = format!(
+                "snapshot {} taken: {} object(s) of {scope}",
+                crate::text::sanitize_line(&m.id),
+                m.objects
+            );
+            if !m.consistent {
+                words.push_str(", not at one resourceVersion");
+            }
+            if !m.unreadable.is_empty() {
+                words.push_str(&format!(", {} kind(s) not readable", m.unreadable.len()));
+            }
+            s.select_id = Some(m.id.clone());
+            s.created = Some(Ok(words));
+            s.listed = None;
+            vec![Effect::Files(FileEffect::ListSnapshots)]
+        }
+        Err(why) => {
+            s.created = Some(Err(format!(
+                "no snapshot of {scope} taken: {}",
+                crate::text::sanitize_line(&why)
+            )));
+            Vec::new()
+        }
+    }
 }
 
 /// What a restore acts on: the object chosen, else every object the diff found deleted or changed.
@@ -198,6 +265,13 @@ pub fn on_answer(state: &mut State, answer: FileAnswer) {
     match answer {
         FileAnswer::Snapshots(listed) => {
             s.listed = Some(listed);
+            if let Some(id) = s.select_id.take()
+                && let Some(i) = s.rows().iter().position(|r| r.id == id)
+            {
+                s.selected = i;
+                s.object = None;
+                s.scroll = 0;
+            }
             s.selected = s.selected.min(s.rows().len().saturating_sub(1));
         }
         FileAnswer::SnapshotLoaded { id, result } => {

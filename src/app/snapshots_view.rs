@@ -1,6 +1,7 @@
 //! What the snapshot screen draws: the snapshots (id, time, context, objects, verified or not) and the
 //! selected one: its manifest facts and counts, its objects (when read) and its diff against the live cluster
-//! (when made). Every text from a snapshot file or the cluster is sanitised here.
+//! (when made), after the snapshot being taken (or how the last one taken here went). Every text from a
+//! snapshot file or the cluster is sanitised here.
 
 use super::inspect_view::{InspectLine, Tone};
 use super::state::State;
@@ -91,7 +92,34 @@ pub fn build(state: &State, now: Timestamp) -> SnapshotsView {
         })
         .collect();
     let selected = (!rows.is_empty()).then(|| s.selected.min(rows.len() - 1));
-    let (detail_title, detail) = detail(state, now);
+    let (detail_title, mut detail) = detail(state, now);
+    // The snapshot being taken, or how the last one went, first.
+    let status = match (&s.creating, &s.created) {
+        (Some(scope), _) => Some(line(
+            Tone::Progress,
+            format!(
+                "⟳ taking a snapshot of {scope}: listing every Flux kind at one resourceVersion…"
+            ),
+        )),
+        (None, Some(Ok(words))) => Some(line(Tone::Good, format!("✓ {words}"))),
+        (None, Some(Err(why))) => Some(line(Tone::Bad, format!("✗ {why}"))),
+        (None, None) => None,
+    };
+    if let Some(status) = status {
+        let gap = if detail.is_empty() {
+            Vec::new()
+        } else {
+            vec![line(Tone::Text, String::new())]
+        };
+        detail.splice(0..0, std::iter::once(status).chain(gap));
+    }
+    let new_key = state
+        .keymap
+        .key_for(
+            crate::config::Mode::Snapshots,
+            super::action::Action::SnapshotCreate,
+        )
+        .map(|k| sanitize_line(&k).into_owned());
     SnapshotsView {
         title: format!(" Snapshots ({}) ", rows.len()),
         rows,
@@ -102,10 +130,15 @@ pub fn build(state: &State, now: Timestamp) -> SnapshotsView {
         empty: match &s.listed {
             None => "Reading the snapshots…".to_owned(),
             Some(Err(e)) => sanitize_line(&format!("Cannot list snapshots: {e}")).into_owned(),
-            Some(Ok(_)) => {
-                "No snapshots yet: `fluxops snapshot create` takes one (docs/SNAPSHOTS.md)."
-                    .to_owned()
-            }
+            Some(Ok(_)) => match new_key {
+                Some(key) => format!(
+                    "No snapshots yet: {key} takes one here, `fluxops snapshot create` in a shell (docs/SNAPSHOTS.md)."
+                ),
+                None => {
+                    "No snapshots yet: `fluxops snapshot create` takes one (docs/SNAPSHOTS.md)."
+                        .to_owned()
+                }
+            },
         },
     }
 }

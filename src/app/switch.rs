@@ -66,6 +66,7 @@ pub fn not_on_dag(action: Action) -> bool {
             | Action::ScrollDown
             | Action::ScrollUp
             | Action::JumpToRootCause
+            | Action::FollowNextStep
             | Action::ClearFilter
             | Action::FilterDeleteChar
             | Action::ApplyFilter

@@ -306,6 +306,19 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
                 state.detail_scroll = 0;
             }
         }
+        // The detail's enter: what its "Blocked by" line offers (the jump), else its "Next step" (the runbook
+        // walked on the object, as `R` does); `app::detail_view` marks the line enter acts on.
+        Action::FollowNextStep => {
+            let cause =
+                super::inspect::screen_selection(state).and_then(|r| state.graph.root_cause(&r));
+            let Some(cause) = cause else {
+                return super::runbooks::open_for_selection(state);
+            };
+            state.screen = Screen::Tree;
+            state.navigator.jump_to(&src, &cause);
+            state.focus = Focus::Navigator;
+            state.detail_scroll = 0;
+        }
         Action::JumpBack => nav.jump_back(&src),
         Action::FocusDetail => {
             state.focus = Focus::Detail;
@@ -409,6 +422,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::WalkExport
         | Action::SnapshotShow
         | Action::SnapshotDiff
+        | Action::SnapshotCreate
         | Action::SnapshotRestore => {}
         Action::OpenCommand => {
             state.help_open = false;

@@ -34,6 +34,19 @@ pub struct Target {
     pub path: PathBuf,
     /// Its raw `spec`.
     pub spec: Value,
+    /// Where its fields are (`flux::yaml_span`), for findings about one field.
+    pub fields: Option<crate::flux::yaml_span::DocumentSpans>,
+}
+
+impl Target {
+    /// The line of the field at `path`, else of its nearest written parent, else of the object.
+    #[must_use]
+    pub fn line_of(&self, path: &str) -> Option<usize> {
+        self.fields
+            .as_ref()
+            .and_then(|f| f.nearest_line(path))
+            .or(self.line)
+    }
 }
 
 /// What one Kustomization built (substituted).
@@ -73,12 +86,14 @@ pub fn targets(repo: &Repository) -> Vec<Target> {
                 .raw(&rref, origin)
                 .and_then(|v| v.get("spec").cloned())
                 .unwrap_or(Value::Null);
+            let fields = repo.spans(&rref, origin).cloned();
             Some(Target {
                 rref,
                 file: repo.relative(&origin.file),
                 line: origin.line,
                 path,
                 spec,
+                fields,
             })
         })
         .collect()
@@ -268,7 +283,7 @@ pub fn run(repo: &Repository, tool: &Tool) -> std::io::Result<Outcome> {
                 outcome.findings.push(Finding::new(
                     &rules::BUILD_FAILED,
                     t.file.clone(),
-                    t.line,
+                    t.line_of("spec.path"),
                     format!("{} does not build: {e}", t.rref),
                 ));
             }
@@ -382,11 +397,12 @@ fn substitute_target(
     };
     let mut vars: BTreeMap<String, String> = BTreeMap::new();
     let mut judged = true;
-    for from in post
+    for (index, from) in post
         .get("substituteFrom")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
+        .enumerate()
     {
         let kind = from
             .get("kind")
@@ -406,7 +422,7 @@ fn substitute_target(
                     findings.push(Finding::new(
                         &rules::SUBSTITUTE_FROM_MISSING,
                         t.file.clone(),
-                        t.line,
+                        t.line_of(&format!("spec.postBuild.substituteFrom[{index}]")),
                         format!(
                             "{} substitutes from {kind} {}/{name}, which is not in the repository; its variables were not checked",
                             t.rref, t.rref.namespace
@@ -446,7 +462,7 @@ fn substitute_target(
             Finding::new(
                 &rules::UNRESOLVED_VARIABLE,
                 t.file.clone(),
-                t.line,
+                t.line_of("spec.postBuild.substitute"),
                 format!(
                     "{}: ${{{name}}} is not set by postBuild (used in {}{}); it becomes empty",
                     t.rref,
@@ -520,6 +536,7 @@ mod tests {
             path: PathBuf::from("apps/prod"),
             spec: json!({"targetNamespace": "prod", "components": ["../comp"], "namePrefix": "p-",
                 "patches": [{"patch": "- op: add", "target": {"kind": "Deployment"}}]}),
+            fields: None,
         };
         let v: Value = serde_json::from_str(&wrapper(&t)).unwrap();
         assert_eq!(v["resources"], json!(["../../ws/apps/prod"]));

@@ -2,6 +2,10 @@
 //! dependsOn, reference kinds a field does not accept, suspend traps) and the loader's problems (files that
 //! do not parse, unknown API versions, duplicates within one cluster entry point) turned into findings at the
 //! file and line where the fix goes; plus a Kustomization whose `spec.path` does not exist in this repository.
+//! A finding about one field names that field's line ([`Locate`]): the `dependsOn` / `healthChecks` /
+//! `include` entry naming the target, the `sourceRef` / `chartRef` (its `kind` when the kind is wrong), the
+//! child's `suspend`, the parent's `wait`, the `path`. A reference of a HelmChart the repository does not hold
+//! (helm-controller makes it from a HelmRelease) is reported at the HelmRelease's `spec.chart.spec.sourceRef`.
 //!
 //! "This repository" for `spec.path`: the source named `flux-system` (what `flux bootstrap` creates for the
 //! repository itself) and any source some Kustomization of the repository builds a path of that exists here.
@@ -13,10 +17,65 @@ use super::rules::{self, Rule};
 use super::{Finding, Severity};
 use crate::flux::repo::Origin;
 use crate::flux::{FluxKind, ResourceRef};
-use crate::graph::GraphWarning;
 use crate::graph::suspend_check::HealthCheckVia;
+use crate::graph::{EdgeKind, GraphWarning};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+/// Which line of an object a finding names.
+#[derive(Debug, Clone, Copy)]
+pub enum Locate<'a> {
+    /// Its first line (the finding is about the object as a whole).
+    Object,
+    /// The line of this field (`spec.path`), else of its nearest written parent.
+    Field(&'a str),
+    /// The item of the sequence `seq` whose `key` is `value` (`""`: the item itself).
+    Item {
+        seq: &'a str,
+        key: &'a str,
+        value: &'a str,
+    },
+}
+
+impl Locate<'_> {
+    /// The line in `repo` of this part of `r`, defined in `origin`.
+    #[must_use]
+    pub fn line(self, repo: &Repository, r: &ResourceRef, origin: &Origin) -> Option<usize> {
+        match self {
+            Locate::Object => origin.line,
+            Locate::Field(path) => repo.field_line(r, origin, path),
+            Locate::Item { seq, key, value } => repo.item_line(r, origin, seq, key, value),
+        }
+    }
+}
+
+/// The field of `from` that holds an edge of `kind` to `target`.
+fn edge_field<'a>(kind: EdgeKind, from: &ResourceRef, target: &'a ResourceRef) -> Locate<'a> {
+    match kind {
+        EdgeKind::DependsOn => Locate::Item {
+            seq: "spec.dependsOn",
+            key: "name",
+            value: &target.name,
+        },
+        EdgeKind::HealthCheck => Locate::Item {
+            seq: "spec.healthChecks",
+            key: "name",
+            value: &target.name,
+        },
+        EdgeKind::Include => Locate::Item {
+            seq: "spec.include",
+            key: "repository.name",
+            value: &target.name,
+        },
+        EdgeKind::SourceRef => Locate::Field("spec.sourceRef"),
+        EdgeKind::ChartRef => Locate::Field("spec.chartRef"),
+        EdgeKind::ChartSource if from.kind == FluxKind::HelmRelease => {
+            Locate::Field("spec.chart.spec.sourceRef")
+        }
+        EdgeKind::ChartSource => Locate::Field("spec.sourceRef"),
+        EdgeKind::Inventory | EdgeKind::OwnerLabel => Locate::Object,
+    }
+}
 
 /// Every graph finding of every entry point of `repo`.
 #[must_use]
@@ -35,14 +94,26 @@ pub fn findings(repo: &Repository) -> Vec<Finding> {
             .zip(&entry.load.origins)
             .filter_map(|(o, origin)| Some((o.resource_ref()?, origin)))
             .collect();
-        let at = |r: &ResourceRef, rule: &Rule, message: String| -> Finding {
-            let (file, line) = origins
-                .get(r)
-                .map_or((PathBuf::new(), None), |o| (repo.relative(&o.file), o.line));
+        let at = |r: &ResourceRef, part: Locate<'_>, rule: &Rule, message: String| -> Finding {
+            let (file, line) = origins.get(r).map_or((PathBuf::new(), None), |o| {
+                (repo.relative(&o.file), part.line(repo, r, o))
+            });
             Finding::new(rule, file, line, message)
         };
+        // A reference of a HelmChart the repository does not hold (helm-controller makes it from a
+        // HelmRelease's spec.chart) is written in that HelmRelease.
+        let implied_by = |r: &ResourceRef| -> Option<ResourceRef> {
+            if origins.contains_key(r) || r.kind != FluxKind::HelmChart {
+                return None;
+            }
+            entry
+                .graph
+                .in_edges(r)
+                .find(|(k, from)| *k == EdgeKind::ChartSource && from.kind == FluxKind::HelmRelease)
+                .map(|(_, release)| release.clone())
+        };
         for warning in entry.graph.warnings() {
-            out.push(warning_finding(&warning, &at));
+            out.push(warning_finding(&warning, &at, &implied_by));
         }
         for problem in &entry.load.problems {
             let rule = if problem.message.starts_with("duplicate of") {
@@ -76,7 +147,8 @@ pub fn findings(repo: &Repository) -> Vec<Finding> {
 
 fn warning_finding(
     warning: &GraphWarning,
-    at: &impl Fn(&ResourceRef, &Rule, String) -> Finding,
+    at: &impl Fn(&ResourceRef, Locate<'_>, &Rule, String) -> Finding,
+    implied_by: &impl Fn(&ResourceRef) -> Option<ResourceRef>,
 ) -> Finding {
     let message = warning.to_string();
     match warning {
@@ -86,8 +158,14 @@ fn warning_finding(
             } else {
                 &rules::DANGLING
             };
-            let subject = d.referrers.first().map_or(&d.target, |(_, r)| r);
-            at(subject, rule, message).with_fix(if d.expected {
+            let (subject, part) = match d.referrers.first() {
+                None => (d.target.clone(), Locate::Object),
+                Some((kind, r)) => match implied_by(r) {
+                    Some(release) => (release, Locate::Field("spec.chart.spec.sourceRef")),
+                    None => (r.clone(), edge_field(*kind, r, &d.target)),
+                },
+            };
+            at(&subject, part, rule, message).with_fix(if d.expected {
                 rule.fix.to_owned()
             } else {
                 format!(
@@ -100,7 +178,14 @@ fn warning_finding(
             let first = members.first().cloned().unwrap_or_else(|| {
                 ResourceRef::new(FluxKind::Kustomization, String::new(), String::new())
             });
-            at(&first, &rules::CYCLE, message)
+            // The first member's dependsOn entry that closes the cycle (it names the next member).
+            let next = members.get(1).or(members.last()).unwrap_or(&first);
+            let part = Locate::Item {
+                seq: "spec.dependsOn",
+                key: "name",
+                value: &next.name,
+            };
+            at(&first, part, &rules::CYCLE, message)
         }
         GraphWarning::CrossKindDependsOn(c) => {
             let fix = if c.dependent.kind == FluxKind::Kustomization {
@@ -114,17 +199,34 @@ fn warning_finding(
                     c.target.namespaced_name()
                 )
             };
-            at(&c.dependent, &rules::CROSS_KIND_DEPENDS_ON, message).with_fix(fix)
+            let part = Locate::Item {
+                seq: "spec.dependsOn",
+                key: "name",
+                value: &c.target.name,
+            };
+            at(&c.dependent, part, &rules::CROSS_KIND_DEPENDS_ON, message).with_fix(fix)
         }
         GraphWarning::InvalidRef(r) => {
             let accepted: Vec<&str> = r.accepted.iter().map(|k| k.as_str()).collect();
-            at(&r.from, &rules::INVALID_SOURCE_KIND, message).with_fix(format!(
+            let kind_field = format!("{}.kind", r.field);
+            at(
+                &r.from,
+                Locate::Field(&kind_field),
+                &rules::INVALID_SOURCE_KIND,
+                message,
+            )
+            .with_fix(format!(
                 "set {}.kind to one of {}",
                 r.field,
                 accepted.join(", ")
             ))
         }
-        GraphWarning::SuspendReverted(s) => at(&s.child, &rules::SUSPEND_REVERTED, message),
+        GraphWarning::SuspendReverted(s) => at(
+            &s.child,
+            Locate::Field("spec.suspend"),
+            &rules::SUSPEND_REVERTED,
+            message,
+        ),
         GraphWarning::SuspendedHealthChecked(s) => {
             let fix = match s.via {
                 HealthCheckVia::HealthChecks => format!(
@@ -136,7 +238,15 @@ fn warning_finding(
                     s.child, s.parent
                 ),
             };
-            at(&s.parent, &rules::SUSPENDED_HEALTH_CHECKED, message).with_fix(fix)
+            let part = match s.via {
+                HealthCheckVia::HealthChecks => Locate::Item {
+                    seq: "spec.healthChecks",
+                    key: "name",
+                    value: &s.child.name,
+                },
+                HealthCheckVia::Wait => Locate::Field("spec.wait"),
+            };
+            at(&s.parent, part, &rules::SUSPENDED_HEALTH_CHECKED, message).with_fix(fix)
         }
     }
 }
@@ -202,10 +312,13 @@ pub fn path_findings(repo: &Repository, exists: impl Fn(&Path) -> bool) -> Vec<F
         .iter()
         .filter(|(_, _, source, path)| local.contains(source) && !exists(path))
         .map(|(o, origin, _, path)| {
+            let r = o
+                .resource_ref()
+                .unwrap_or_else(|| ResourceRef::new(FluxKind::Kustomization, o.namespace(), o.name()));
             Finding::new(
                 &rules::PATH_NOT_FOUND,
                 repo.relative(&origin.file),
-                origin.line,
+                repo.field_line(&r, origin, "spec.path"),
                 format!(
                     "Kustomization {}/{} has spec.path './{}', which is not a directory of this repository",
                     o.namespace(),

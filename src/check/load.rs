@@ -5,11 +5,14 @@
 //! (objects labelled with the Kustomization that applies them, `graph::repo_owner`).
 //!
 //! Also here: the raw document of a loaded object (what the typed `FluxObject` leaves out: `postBuild`,
-//! `patches`, `namePrefix`), read again from its file at its line.
+//! `patches`, `namePrefix`), read again from its file at its line; and the line of each field of a loaded
+//! object (`flux::yaml_span`, every file that defines an object mapped once at load), so a finding about one
+//! field (a `dependsOn` entry, `sourceRef`, `path`, an interval) names that field's line.
 
 use crate::flux::repo::{self, LoadOptions, RepoError, RepoLoad};
 use crate::flux::repo_context::yaml_options;
 use crate::flux::repo_walk::Walk;
+use crate::flux::yaml_span::{self, DocumentSpans};
 use crate::flux::{FluxObject, ResourceRef};
 use crate::graph::Graph;
 use crate::graph::repo_owner::label_repo_owners;
@@ -34,6 +37,8 @@ pub struct Repository {
     pub entries: Vec<Entry>,
     /// The kustomization files and YAML files ([`kustomize_tree`]).
     pub tree: super::impact::KustomizeTree,
+    /// The field lines of every document of every file that defines a loaded object, by file.
+    pub spans: BTreeMap<PathBuf, Vec<DocumentSpans>>,
 }
 
 impl Repository {
@@ -72,6 +77,53 @@ impl Repository {
     #[must_use]
     pub fn has_dir(&self, rel: &Path) -> bool {
         self.root.join(rel).is_dir() || self.context.as_ref().is_some_and(|c| c.join(rel).is_dir())
+    }
+}
+
+impl Repository {
+    /// The field lines of the document that defines `r` in `origin` (the one at its line, else the one of
+    /// that kind and name in the file).
+    #[must_use]
+    pub fn spans(&self, r: &ResourceRef, origin: &repo::Origin) -> Option<&DocumentSpans> {
+        let docs = self.spans.get(&origin.file)?;
+        let same = |d: &&DocumentSpans| {
+            d.scalar("kind") == Some(r.kind.as_str()) && d.scalar("metadata.name") == Some(&r.name)
+        };
+        docs.iter()
+            .filter(|d| d.first_line == origin.line)
+            .find(same)
+            .or_else(|| docs.iter().find(same))
+            // A name the loader derived (a substitution): the document at the object's line.
+            .or_else(|| docs.iter().find(|d| d.first_line == origin.line))
+    }
+
+    /// The line of the field at `path` (`spec.path`, `spec.sourceRef.kind`) of `r`, else of its nearest
+    /// enclosing field that is written, else the object's first line.
+    #[must_use]
+    pub fn field_line(&self, r: &ResourceRef, origin: &repo::Origin, path: &str) -> Option<usize> {
+        self.spans(r, origin)
+            .and_then(|s| s.nearest_line(path))
+            .or(origin.line)
+    }
+
+    /// The line of the item of the sequence `seq` of `r` whose `key` is `value` (`spec.dependsOn` entry
+    /// named `infra`), else of the sequence, else the object's first line.
+    #[must_use]
+    pub fn item_line(
+        &self,
+        r: &ResourceRef,
+        origin: &repo::Origin,
+        seq: &str,
+        key: &str,
+        value: &str,
+    ) -> Option<usize> {
+        let index = self
+            .spans(r, origin)
+            .and_then(|s| s.item_where(seq, key, value));
+        match index {
+            Some(i) => self.field_line(r, origin, &format!("{seq}[{i}]")),
+            None => self.field_line(r, origin, seq),
+        }
     }
 }
 
@@ -208,14 +260,30 @@ pub fn load(root: &Path, only: Option<&str>) -> Result<Repository, RepoError> {
             graph,
         });
     }
+    let spans = field_spans(&entries);
     let mut repo = Repository {
         root: root.to_path_buf(),
         context,
         entries,
         tree: super::impact::KustomizeTree::default(),
+        spans,
     };
     repo.tree = kustomize_tree(&repo);
     Ok(repo)
+}
+
+/// The field lines of every file that defines a loaded object, each file read and parsed once.
+fn field_spans(entries: &[Entry]) -> BTreeMap<PathBuf, Vec<DocumentSpans>> {
+    let mut out = BTreeMap::new();
+    for origin in entries.iter().flat_map(|e| &e.load.origins) {
+        if out.contains_key(&origin.file) {
+            continue;
+        }
+        let text = crate::bounded_file::read_to_string(&origin.file, crate::bounded_file::DATA)
+            .unwrap_or_default();
+        out.insert(origin.file.clone(), yaml_span::spans_of(&text));
+    }
+    out
 }
 
 /// The kustomization files of the repository and of its context tree (the repository's own win), and its

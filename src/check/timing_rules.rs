@@ -7,7 +7,7 @@
 //!   failure it retries only at the next interval (kustomize-controller's default retry interval is the
 //!   interval), and everything behind it waits as long.
 //!
-//! Pure: objects and the graph in, findings out.
+//! Each finding names the line of the field it is about. Pure: objects and the graph in, findings out.
 
 use super::load::Repository;
 use super::{Finding, rules};
@@ -46,12 +46,11 @@ pub fn findings(repo: &Repository) -> Vec<Finding> {
             if !seen.insert(r.clone()) {
                 continue;
             }
-            for message in object_problems(obj, &r, &entry.graph) {
-                let (rule, text) = message;
+            for (rule, field, text) in object_problems(obj, &r, &entry.graph) {
                 out.push(Finding::new(
                     rule,
                     repo.relative(&origin.file),
-                    origin.line,
+                    repo.field_line(&r, origin, field),
                     text,
                 ));
             }
@@ -60,19 +59,21 @@ pub fn findings(repo: &Repository) -> Vec<Finding> {
     out
 }
 
-/// The timing problems of one object, each with its rule.
+/// The timing problems of one object, each with its rule and the field it is about (`spec.timeout`; a
+/// missing `retryInterval` is about the `spec.interval` it falls back to).
 #[must_use]
 pub fn object_problems(
     obj: &FluxObject,
     r: &ResourceRef,
     graph: &Graph,
-) -> Vec<(&'static rules::Rule, String)> {
+) -> Vec<(&'static rules::Rule, &'static str, String)> {
     let mut out = Vec::new();
     let fields = [
         ("interval", obj.spec.interval.as_deref()),
         ("timeout", obj.spec.timeout.as_deref()),
         ("retryInterval", obj.spec.retry_interval.as_deref()),
     ];
+    let paths = ["spec.interval", "spec.timeout", "spec.retryInterval"];
     let mut parsed = [None, None, None];
     for (i, (name, value)) in fields.iter().enumerate() {
         let Some(value) = value else { continue };
@@ -84,6 +85,7 @@ pub fn object_problems(
         } else {
             out.push((
                 &rules::INVALID_DURATION,
+                paths[i],
                 format!(
                     "{r} has spec.{name} '{value}', which is not a duration the API server accepts"
                 ),
@@ -97,6 +99,7 @@ pub fn object_problems(
     {
         out.push((
             &rules::TIMEOUT_EXCEEDS_INTERVAL,
+            paths[1],
             format!(
                 "{r} has spec.timeout {} longer than spec.interval {}",
                 fields[1].1.unwrap_or_default(),
@@ -113,6 +116,7 @@ pub fn object_problems(
         if depth >= LONG_CHAIN {
             out.push((
                 &rules::RETRY_INTERVAL_MISSING,
+                paths[0],
                 format!(
                     "{r} has no spec.retryInterval and {depth} levels of dependsOn wait behind it: a failure is retried only after spec.interval {}",
                     fields[0].1.unwrap_or_default()

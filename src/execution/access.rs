@@ -157,9 +157,54 @@ pub async fn whoami(client: &kube::Client) -> Operator {
     }
 }
 
+/// The operator a runbook walk records (and its transcript shows): the Kubernetes identity the review gave,
+/// the one the audit records; when the review was not possible (`unknown`), the local user (`$USER`),
+/// labelled as such so the record does not pass it off as a cluster identity.
+#[must_use]
+pub fn walk_operator(operator: &Operator, local_user: Option<&str>) -> String {
+    let name = operator.username.trim();
+    if !name.is_empty() && name != "unknown" {
+        return name.to_owned();
+    }
+    match local_user.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(user) => {
+            format!("{user} (local $USER: the cluster's SelfSubjectReview was not possible)")
+        }
+        None => "unknown (the cluster's SelfSubjectReview was not possible and $USER is not set)"
+            .to_owned(),
+    }
+}
+
+/// The local user (`$USER`), for [`walk_operator`]'s fallback.
+#[must_use]
+pub fn local_user() -> Option<String> {
+    std::env::var("USER").ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_walk_names_the_cluster_identity_and_labels_the_local_user_fallback() {
+        let known = Operator {
+            username: "system:serviceaccount:ops:alice".to_owned(),
+            groups: Vec::new(),
+        };
+        assert_eq!(
+            walk_operator(&known, Some("bob")),
+            "system:serviceaccount:ops:alice"
+        );
+        let unknown = Operator {
+            username: "unknown".to_owned(),
+            groups: Vec::new(),
+        };
+        let fallback = walk_operator(&unknown, Some("bob"));
+        assert!(fallback.starts_with("bob (local $USER"), "{fallback}");
+        assert!(fallback.contains("SelfSubjectReview was not possible"));
+        assert!(walk_operator(&unknown, Some(" ")).starts_with("unknown ("));
+        assert!(walk_operator(&Operator::default(), None).starts_with("unknown ("));
+    }
 
     #[test]
     fn missing_permissions_read_like_kubectl() {

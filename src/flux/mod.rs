@@ -23,6 +23,7 @@ pub mod retry;
 pub mod spec_facts;
 pub mod status;
 pub mod trace;
+pub mod yaml_span;
 
 pub use api::FluxObject;
 pub use event::{EventType, FluxEvent};

@@ -217,6 +217,7 @@ where
                 state,
                 control: control.clone(),
                 client: Some(c.connection.client.clone()),
+                server: c.connection.server.clone(),
                 actions: actions(&c.connection, settings, gate),
             }
         })

@@ -7,7 +7,12 @@
 //! typed). An unfinished walk of the same runbook on the target is resumed; a walk running on the target in
 //! another process is refused. The transcript is written when the walk ends.
 //!
-//! Exit codes: 0 succeeded; 1 failed, ended in a branch (a rollback), declined, refused or unreachable; 2 usage.
+//! A confirmation that is declined, a typed answer that does not match, or a question that cannot be asked
+//! (standard input closed, or not a terminal without `--yes`) stops the walk: it is recorded as stopped, the
+//! reason in its state and transcript, the lock released; the next `runbook run` on the target starts anew.
+//!
+//! Exit codes: 0 succeeded; 1 failed, ended in a branch (a rollback), refused or unreachable; 2 usage;
+//! [`EXIT_STOPPED`] (4) stopped at a confirmation.
 
 use super::action::{EXIT_FAILURE, EXIT_USAGE, catalog};
 use super::report;
@@ -48,6 +53,10 @@ fn failure(message: &str) -> ExitCode {
     report::print(&UsageError(message.to_owned()));
     ExitCode::from(EXIT_FAILURE)
 }
+
+/// The exit code of a walk stopped at a confirmation (declined, a typed answer that did not match, standard
+/// input closed or not a terminal).
+pub const EXIT_STOPPED: u8 = 4;
 
 fn now_ms() -> Millis {
     std::time::SystemTime::now()
@@ -124,7 +133,8 @@ enum Ran {
     Finished(Box<ExecutionStatus>),
     /// Not prepared, denied, forbidden, a precondition or the dry-run failed, or the walk could not be saved.
     Refused(String),
-    Declined,
+    /// The confirmation was not given (why).
+    Declined(String),
     Interrupted,
 }
 
@@ -194,7 +204,11 @@ async fn walk(args: &RunbookRunArgs, cluster: &crate::cli::ClusterArgs) -> ExitC
             jobs: settings.jobs.clone(),
         },
     );
-    let operator = executor.operator().await.username;
+    // The Kubernetes identity the audit records; `$USER`, labelled, only when the cluster cannot say.
+    let operator = crate::execution::access::walk_operator(
+        &executor.operator().await,
+        crate::execution::access::local_user().as_deref(),
+    );
     let cancel = CancellationToken::new();
     let stop = cancel.clone();
     let interrupt = tokio::spawn(async move {
@@ -249,6 +263,15 @@ async fn walk(args: &RunbookRunArgs, cluster: &crate::cli::ClusterArgs) -> ExitC
         Err(why) => failure(&why),
         Ok(()) => match &walk.outcome {
             Some(Outcome::Succeeded) => ExitCode::SUCCESS,
+            Some(stopped @ Outcome::Stopped { .. }) => {
+                report::print(&UsageError(format!(
+                    "walk {}; recorded as stopped (the lock is released): `fluxops runbook run {} --target {}` starts it again",
+                    transcript::outcome_text(Some(stopped)),
+                    walk.runbook,
+                    walk.binding.target
+                )));
+                ExitCode::from(EXIT_STOPPED)
+            }
             Some(other) => failure(&transcript::outcome_text(Some(other))),
             None => failure(&format!(
                 "walk paused; resume with `fluxops runbook run {} --target {}`",
@@ -318,14 +341,14 @@ impl Runner {
                 more
             }
             Effect::Ask { prompt, answer } => {
-                let given = self.ask(&prompt, answer.as_deref());
-                walk.update(
-                    &self.runbook,
-                    Msg::Answered {
+                let msg = match self.ask(&prompt, answer.as_deref()) {
+                    Ok(given) => Msg::Answered {
                         now: now_ms(),
-                        answer: given,
+                        answer: Some(given),
                     },
-                )
+                    Err(why) => Msg::Stop { now: now_ms(), why },
+                };
+                walk.update(&self.runbook, msg)
             }
             Effect::RunAction(call) => self.act(walk, &call).await,
             Effect::Reattach { call, execution } => match self.reattach(&execution).await {
@@ -357,18 +380,24 @@ impl Runner {
         world
     }
 
-    fn ask(&self, prompt: &str, answer: Option<&str>) -> Option<String> {
+    /// Asks `prompt` on the terminal: the answer given (a typed one: exactly `answer`), else why none was.
+    fn ask(&self, prompt: &str, answer: Option<&str>) -> Result<String, String> {
         let shown = crate::text::sanitize(prompt);
         if self.yes && answer.is_none() {
             print(&format!("  confirm: {shown} [--yes]\n"));
-            return Some("--yes".to_owned());
+            return Ok("--yes".to_owned());
         }
         let stdin = std::io::stdin();
         if !stdin.is_terminal() {
-            print(&format!(
-                "  confirm: {shown}\n  (standard input is not a terminal: pass --yes to take it as given)\n"
+            print(&format!("  confirm: {shown}\n"));
+            return Err(format!(
+                "not confirmed: {shown} (standard input is not a terminal{})",
+                if answer.is_none() {
+                    "; pass --yes to take it as given"
+                } else {
+                    ""
+                }
             ));
-            return None;
         }
         let question = match answer {
             Some(a) => format!(
@@ -380,13 +409,24 @@ impl Runner {
         eprint!("{question}");
         let _ = std::io::stderr().flush();
         let mut line = String::new();
-        if stdin.lock().read_line(&mut line).is_err() {
-            return None;
+        match stdin.lock().read_line(&mut line) {
+            Ok(0) => {
+                return Err(format!(
+                    "not confirmed: {shown} (standard input was closed)"
+                ));
+            }
+            Ok(_) => {}
+            Err(e) => return Err(format!("not confirmed: {shown} (standard input: {e})")),
         }
         let line = line.trim().to_owned();
         match answer {
-            Some(_) => Some(line),
-            None => matches!(line.as_str(), "y" | "Y" | "yes").then_some(line),
+            Some(wanted) if line != wanted => Err(format!(
+                "not confirmed: {shown} (the typed answer did not match '{}')",
+                crate::text::sanitize(wanted)
+            )),
+            Some(_) => Ok(line),
+            None if matches!(line.as_str(), "y" | "Y" | "yes") => Ok(line),
+            None => Err(format!("declined: {shown}")),
         }
     }
 
@@ -404,13 +444,7 @@ impl Runner {
                     lines: Vec::new(),
                 },
             ),
-            Ran::Declined => walk.update(
-                &self.runbook,
-                Msg::Answered {
-                    now: now_ms(),
-                    answer: None,
-                },
-            ),
+            Ran::Declined(why) => walk.update(&self.runbook, Msg::Stop { now: now_ms(), why }),
             Ran::Interrupted => Vec::new(),
         }
     }
@@ -442,13 +476,10 @@ impl Runner {
                 Confirmation::Typed => self.ask(&question, Some(&typed)),
                 _ => self.ask(&question, None),
             };
-            if answer
-                .as_deref()
-                .is_none_or(|a| preparation.confirmation == Confirmation::Typed && a != typed)
-            {
+            if let Err(why) = answer {
                 self.executor
-                    .close(&preparation, AuditOutcome::Cancelled, "declined");
-                return Ran::Declined;
+                    .close(&preparation, AuditOutcome::Cancelled, &why);
+                return Ran::Declined(why);
             }
         }
         if let Some(walk) = walk {
@@ -523,11 +554,7 @@ impl Runner {
                     status.phase = done.phase;
                 }
                 Ran::Refused(why) => status.phase = ExecPhase::Failed { why },
-                Ran::Declined => {
-                    status.phase = ExecPhase::Failed {
-                        why: "declined".to_owned(),
-                    }
-                }
+                Ran::Declined(why) => status.phase = ExecPhase::Failed { why },
                 Ran::Interrupted => {}
             }
         }

@@ -86,40 +86,18 @@ async fn create(args: &SnapshotCreateArgs, cluster: &ClusterArgs) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    let captured = match crate::snapshot::capture::capture(
+    let taken = crate::snapshot::capture::take(
         &connection.client,
-        &connection.scope,
-        args.with_inventory,
-    )
-    .await
-    {
-        Ok(c) => c,
-        Err(e) => return failure(&e.to_string()),
-    };
-    let id = dir
-        .file_name()
-        .map_or_else(store::new_id, |n| n.to_string_lossy().into_owned());
-    let manifest = Manifest {
-        format: crate::snapshot::manifest::FORMAT_VERSION,
-        tool: format!("fluxops {}", env!("CARGO_PKG_VERSION")),
-        id,
-        created: crate::execution::now(),
-        cluster: connection.server.clone(),
-        context: connection.context.clone(),
-        scope: match &connection.scope {
-            Scope::All => "all namespaces".to_owned(),
-            Scope::Namespace(ns) => format!("namespace {ns}"),
+        crate::snapshot::capture::Take {
+            scope: &connection.scope,
+            with_inventory: args.with_inventory,
+            dir: &dir,
+            cluster: &connection.server,
+            context: &connection.context,
         },
-        with_inventory: args.with_inventory,
-        resource_version: captured.resource_version.clone(),
-        consistent: captured.consistent,
-        counts: std::collections::BTreeMap::new(),
-        objects: 0,
-        excluded: captured.excluded.clone(),
-        unreadable: captured.unreadable.clone(),
-        files: Vec::new(),
-    };
-    match store::write(&dir, manifest, &captured.objects) {
+    )
+    .await;
+    match taken {
         Ok(m) => {
             print(&format!(
                 "snapshot {} written to {}\n",

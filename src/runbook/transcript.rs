@@ -37,6 +37,9 @@ pub fn outcome_text(outcome: Option<&Outcome>) -> String {
             format!("failed at '{}': {}", clean(step), clean(why))
         }
         Some(Outcome::Aborted { why }) => format!("aborted: {}", clean(why)),
+        Some(Outcome::Stopped { step, why }) => {
+            format!("stopped at '{}': {}", clean(step), clean(why))
+        }
     }
 }
 

@@ -106,6 +106,12 @@ pub enum Outcome {
     Aborted {
         why: String,
     },
+    /// Stopped at `step` by the operator or the terminal: a confirmation declined, a typed answer that did not
+    /// match, standard input closed or not a terminal. Finished: a later walk on the target starts anew.
+    Stopped {
+        step: String,
+        why: String,
+    },
 }
 
 impl Outcome {
@@ -120,7 +126,7 @@ impl Outcome {
 pub struct Entry {
     pub at: Millis,
     pub step: String,
-    /// `step`, `check`, `action`, `confirm`, `record`, `branch`, `resume`, `end`.
+    /// `step`, `check`, `action`, `confirm`, `record`, `branch`, `resume`, `stop`, `end`.
     pub kind: String,
     pub text: String,
 }
@@ -176,6 +182,12 @@ pub enum Msg<'a> {
     Answered {
         now: Millis,
         answer: Option<String>,
+    },
+    /// The walk cannot go on where it stands (a confirmation of the current block, the walker's own or an
+    /// action's, was declined or could not be asked): it ends as [`Outcome::Stopped`] with `why`.
+    Stop {
+        now: Millis,
+        why: String,
     },
     Abort {
         now: Millis,
@@ -406,34 +418,13 @@ impl Walk {
                     let step = self.current_id();
                     match (answer, wanted) {
                         (None, _) => {
-                            self.note(
-                                now,
-                                &step,
-                                "confirm",
-                                format!("declined: {prompt}"),
-                                &mut out,
-                            );
-                            self.finish(
-                                now,
-                                Outcome::Aborted {
-                                    why: format!("declined at step '{step}'"),
-                                },
-                                &mut out,
-                            );
+                            self.stop(now, &step, format!("declined: {prompt}"), &mut out);
                         }
                         (Some(given), Some(wanted)) if given.trim() != wanted => {
-                            self.note(
+                            self.stop(
                                 now,
                                 &step,
-                                "confirm",
-                                format!("answer did not match: {prompt}"),
-                                &mut out,
-                            );
-                            self.finish(
-                                now,
-                                Outcome::Aborted {
-                                    why: format!("wrong answer at step '{step}'"),
-                                },
+                                format!("the typed answer did not match '{wanted}': {prompt}"),
                                 &mut out,
                             );
                         }
@@ -451,8 +442,25 @@ impl Walk {
                 }
             }
             Msg::Abort { now, why } => self.finish(now, Outcome::Aborted { why }, &mut out),
+            Msg::Stop { now, why } => {
+                let step = self.current_id();
+                self.stop(now, &step, why, &mut out);
+            }
         }
         out
+    }
+
+    /// Ends the walk as stopped at `step`, the reason in its record.
+    fn stop(&mut self, now: Millis, step: &str, why: String, out: &mut Vec<Effect>) {
+        self.note(now, step, "stop", why.clone(), out);
+        self.finish(
+            now,
+            Outcome::Stopped {
+                step: step.to_owned(),
+                why,
+            },
+            out,
+        );
     }
 
     fn current_id(&self) -> String {
@@ -707,6 +715,7 @@ impl Walk {
             Outcome::Branched { step } => format!("walk ended in branch '{step}'"),
             Outcome::Failed { step, why } => format!("walk failed at '{step}': {why}"),
             Outcome::Aborted { why } => format!("walk aborted: {why}"),
+            Outcome::Stopped { step, why } => format!("walk stopped at '{step}': {why}"),
         };
         let step = self.current_id();
         self.note(now, &step, "end", text, out);
@@ -726,6 +735,7 @@ fn msg_now(msg: &Msg<'_>) -> Millis {
         | Msg::ActionStarted { now, .. }
         | Msg::ActionFinished { now, .. }
         | Msg::Answered { now, .. }
-        | Msg::Abort { now, .. } => *now,
+        | Msg::Abort { now, .. }
+        | Msg::Stop { now, .. } => *now,
     }
 }

@@ -273,3 +273,58 @@ pub async fn live_for(
         .retain(|u| !u.ends_with("listed in an inventory, not found"));
     Ok(live)
 }
+
+/// A snapshot to take: of what, and where it goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Take<'a> {
+    pub scope: &'a Scope,
+    pub with_inventory: bool,
+    /// The new snapshot directory (its name is the id).
+    pub dir: &'a std::path::Path,
+    /// The API server's address and the context, for the manifest.
+    pub cluster: &'a str,
+    pub context: &'a str,
+}
+
+/// Why a snapshot was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum TakeError {
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    #[error(transparent)]
+    Write(#[from] super::store::WriteError),
+}
+
+/// Takes a snapshot: [`capture`], then the manifest, then the directory written whole
+/// (`store::write`). `fluxops snapshot create` and the console's snapshot screen both take them so.
+///
+/// # Errors
+/// Reading the cluster or writing the directory fails.
+pub async fn take(client: &kube::Client, take: Take<'_>) -> Result<super::Manifest, TakeError> {
+    let captured = capture(client, take.scope, take.with_inventory).await?;
+    let id = take
+        .dir
+        .file_name()
+        .map_or_else(super::store::new_id, |n| n.to_string_lossy().into_owned());
+    let manifest = super::Manifest {
+        format: super::manifest::FORMAT_VERSION,
+        tool: format!("fluxops {}", env!("CARGO_PKG_VERSION")),
+        id,
+        created: crate::execution::now(),
+        cluster: take.cluster.to_owned(),
+        context: take.context.to_owned(),
+        scope: match take.scope {
+            Scope::All => "all namespaces".to_owned(),
+            Scope::Namespace(ns) => format!("namespace {ns}"),
+        },
+        with_inventory: take.with_inventory,
+        resource_version: captured.resource_version.clone(),
+        consistent: captured.consistent,
+        counts: BTreeMap::new(),
+        objects: 0,
+        excluded: captured.excluded.clone(),
+        unreadable: captured.unreadable.clone(),
+        files: Vec::new(),
+    };
+    Ok(super::store::write(take.dir, manifest, &captured.objects)?)
+}

@@ -95,10 +95,13 @@ fn lines<'a>(theme: &Theme, detail: &DetailView, width: usize) -> Vec<Line<'a>> 
                 width,
             ));
         }
-        let text = vec![
-            (d.runbook.clone(), theme.key_hint),
-            (format!(": {}", d.advice), theme.text_dim),
-        ];
+        let mut text = vec![(d.runbook.clone(), theme.key_hint)];
+        if let Some(key) = &detail.walk_key {
+            text.push((" (".to_owned(), theme.text_dim));
+            text.push((key.clone(), theme.key_hint));
+            text.push((" to walk)".to_owned(), theme.text_dim));
+        }
+        text.push((format!(": {}", d.advice), theme.text_dim));
         lines.extend(hanging(vec![label(theme, "Next step")], &text, width));
     }
     if !detail.waiting.is_empty() {

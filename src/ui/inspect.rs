@@ -20,6 +20,8 @@ pub(super) fn style(theme: &Theme, tone: Tone) -> Style {
         Tone::Bad => theme.status_failing,
         Tone::Warning => theme.event_warning,
         Tone::Named => theme.root_cause,
+        Tone::Strong => theme.text.add_modifier(ratatui::style::Modifier::BOLD),
+        Tone::Code => theme.key_hint,
     }
 }
 
