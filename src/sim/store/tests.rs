@@ -428,3 +428,26 @@ fn a_read_at_a_past_version_pages_the_objects_as_they_were() {
         .collect();
     assert_eq!(seen, want, "the objects at {at}, paged by three");
 }
+
+#[test]
+fn a_write_is_a_no_op_only_when_nothing_but_the_resource_version_or_managed_fields_differ() {
+    let mut a = ks("demo");
+    a["metadata"]["resourceVersion"] = json!("7");
+    a["metadata"]["managedFields"] = json!([{"manager": "x"}]);
+    let mut b = ks("demo");
+    b["metadata"]["resourceVersion"] = json!("8");
+    assert!(meta::same_content(&a, &b));
+    let mut labelled = b.clone();
+    labelled["metadata"]["labels"]["team"] = json!("b");
+    assert!(!meta::same_content(&a, &labelled));
+    let mut extra = b.clone();
+    extra["metadata"]["annotations"] = json!({"k": "v"});
+    assert!(!meta::same_content(&a, &extra));
+    assert!(!meta::same_content(&extra, &a));
+    let mut spec = b.clone();
+    spec["spec"]["interval"] = json!("1m");
+    assert!(!meta::same_content(&a, &spec));
+    let mut bare = b;
+    bare.as_object_mut().unwrap().remove("metadata");
+    assert!(!meta::same_content(&a, &bare));
+}
