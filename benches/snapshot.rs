@@ -6,7 +6,9 @@
 //!   cleaning) and `snapshot::store::write` (YAML per kind, SHA-256, synced files, rename) into a new directory;
 //! - **load**: `snapshot::store::load` (every file read through `bounded_file`, checksummed, parsed);
 //! - **diff**: the live side listed again (`capture::live_for`) and `snapshot::diff::diff`, as `snapshot diff`
-//!   does after loading.
+//!   does after loading;
+//! - **create / diff, quiescent**: the same after `Simulation::stop_controllers` (the API server keeps serving):
+//!   without the simulated fleet's reconcile wave, which runs in this process, on the same cores.
 
 #![allow(
     clippy::panic,
@@ -45,7 +47,7 @@ fn manifest() -> Manifest {
 fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (client, _sim) = runtime.block_on(async {
+    let (client, mut sim) = runtime.block_on(async {
         let sim = start(SimConfig::new(SimSource::Fleet(10_000)))
             .await
             .unwrap();
@@ -91,14 +93,29 @@ fn bench(c: &mut Criterion) {
     let snapshot = store::load(&kept).unwrap();
     let keys = snapshot.objects.keys().cloned().collect();
     let versions = BTreeMap::new();
-    group.bench_function("diff_10k", |b| {
+    let diff_once = || {
+        let live = runtime
+            .block_on(capture::live_for(&client, &Scope::All, &keys, &versions))
+            .unwrap();
+        black_box(diff::diff(&snapshot.objects, &live.objects))
+    };
+    group.bench_function("diff_10k", |b| b.iter(diff_once));
+    // The same two with the simulated controllers stopped (the API server keeps serving): the fleet's
+    // reconcile wave runs in this process and takes most of the CPU above; a real cluster's controllers do
+    // not run on the operator's machine.
+    runtime.block_on(sim.stop_controllers());
+    group.bench_function("create_10k_quiescent", |b| {
         b.iter(|| {
-            let live = runtime
-                .block_on(capture::live_for(&client, &Scope::All, &keys, &versions))
+            n += 1;
+            let captured = runtime
+                .block_on(capture::capture(&client, &Scope::All, false))
                 .unwrap();
-            black_box(diff::diff(&snapshot.objects, &live.objects))
+            let target = dir.path().join(format!("s{n}"));
+            black_box(store::write(&target, manifest(), &captured.objects).unwrap());
+            let _ = std::fs::remove_dir_all(&target);
         });
     });
+    group.bench_function("diff_10k_quiescent", |b| b.iter(diff_once));
     group.finish();
 }
 

@@ -2,8 +2,8 @@
 //! the console does it — `app::update` with the watched target's new status on a `State` holding the
 //! 10,000-object synthetic fleet while a walk's check waits on it: the change applied (graph, root causes,
 //! timings, counts) and the check evaluated again (the object as JSON, `check::evaluate`, the walker's
-//! `update`). A check over the graph (`count`) is evaluated at the next tick after a change (the graph is
-//! copied for it), so that case measures the change and the tick. Each case is beside the same input without a
+//! `update`). A check over the graph (`count`) is evaluated at the next tick after a change (it reads
+//! the console's graph, lent to it), so that case measures the change and the tick. Each case is beside the same input without a
 //! walk: the difference is the check's cost. Target: under 1 ms.
 //!
 //! `cargo bench --bench walker_check` (env `FLUXOPS_BENCH_FLEET`, default 10000).

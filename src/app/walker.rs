@@ -15,14 +15,14 @@
 
 use super::effect::Effect;
 use super::effects_files::FileEffect;
-use super::state::{Screen, State};
+use super::state::{ObjectEntry, Screen, State};
 use crate::actions::TargetRef;
 use crate::execution::{ExecutionStatus, Phase as ExecPhase};
 use crate::runbook::check::{self, Needs, Verdict};
 use crate::runbook::walk::{self, Millis, Msg as WalkMsg, Phase};
 use crate::runbook::{Runbook, Walk, World};
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 /// How often objects of kinds the watch does not carry are read again while a check waits on them.
@@ -154,11 +154,29 @@ pub(super) fn drain(state: &mut State, first: Vec<walk::Effect>) -> Vec<Effect> 
 }
 
 /// What the app knows of `needs`: Flux objects from the watch (absent once their kind is listed), other
-/// objects from the last reads; the objects still unknown are returned to be read.
-fn world(state: &State, needs: &Needs) -> (World, Vec<TargetRef>) {
+/// objects from the last reads; the objects still unknown are returned to be read. The graph is lent, never
+/// copied (a graph check is evaluated again on the tick after every change).
+fn world<'s>(state: &'s State, needs: &Needs) -> (World<'s>, Vec<TargetRef>) {
+    world_of(
+        &state.objects,
+        &state.kinds,
+        state.runbooks.walker.as_ref().map(|w| &w.fetched),
+        &state.graph,
+        needs,
+    )
+}
+
+/// [`world`] from the parts of the state it reads, so the walker can be updated while the world borrows the
+/// graph.
+fn world_of<'g>(
+    objects: &BTreeMap<crate::flux::ResourceRef, ObjectEntry>,
+    kinds: &BTreeMap<crate::flux::FluxKind, crate::app::state::KindState>,
+    fetched: Option<&HashMap<TargetRef, Option<Value>>>,
+    graph: &'g crate::graph::Graph,
+    needs: &Needs,
+) -> (World<'g>, Vec<TargetRef>) {
     let mut world = World::default();
     let mut unread = Vec::new();
-    let fetched = state.runbooks.walker.as_ref().map(|w| &w.fetched);
     for t in &needs.objects {
         if let Some(kind) = t.kind.flux() {
             let r = crate::flux::ResourceRef::new(
@@ -166,9 +184,9 @@ fn world(state: &State, needs: &Needs) -> (World, Vec<TargetRef>) {
                 t.namespace.clone().unwrap_or_default(),
                 t.name.clone(),
             );
-            match state.objects.get(&r) {
+            match objects.get(&r) {
                 Some(e) => world.set(t.clone(), serde_json::to_value(&*e.object).ok()),
-                None if state.kinds.get(&kind).is_some_and(|k| k.is_live()) => {
+                None if kinds.get(&kind).is_some_and(|k| k.is_live()) => {
                     world.set(t.clone(), None);
                 }
                 None => {}
@@ -181,7 +199,7 @@ fn world(state: &State, needs: &Needs) -> (World, Vec<TargetRef>) {
         }
     }
     if needs.graph {
-        world.set_graph(Arc::new(state.graph.clone()));
+        world.lend_graph(graph);
     }
     (world, unread)
 }
@@ -200,7 +218,13 @@ fn foreign(needs: &Needs) -> Vec<TargetRef> {
 /// for the operator instead of failing.
 fn observe(state: &mut State, needs: &Needs, out: &mut Vec<Effect>) -> Vec<walk::Effect> {
     let now = now_ms(state);
-    let (world, unread) = world(state, needs);
+    let (world, unread) = world_of(
+        &state.objects,
+        &state.kinds,
+        state.runbooks.walker.as_ref().map(|w| &w.fetched),
+        &state.graph,
+        needs,
+    );
     let Some(w) = state.runbooks.walker.as_mut() else {
         return Vec::new();
     };

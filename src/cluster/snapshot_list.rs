@@ -12,7 +12,8 @@
 
 use super::PAGE_SIZE;
 use super::failure::Failure;
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, VersionMatch};
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams, VersionMatch};
+use kube::core::{ListMeta, Resource};
 use serde_json::Value;
 
 /// One resource listed.
@@ -57,9 +58,9 @@ pub async fn list(
     namespace: Option<&str>,
     at: Option<&str>,
 ) -> Result<RawList, ListError> {
-    let api: Api<DynamicObject> = match namespace {
-        Some(ns) => Api::namespaced_with(client.clone(), ns, resource),
-        None => Api::all_with(client.clone(), resource),
+    let api = Lister {
+        client,
+        request: kube::core::Request::new(DynamicObject::url_path(resource, namespace)),
     };
     if let Some(version) = at {
         let params = ListParams::default()
@@ -98,19 +99,46 @@ pub async fn list(
     }
 }
 
-async fn pages(api: &Api<DynamicObject>, first: ListParams) -> Result<RawList, kube::Error> {
+/// One resource's list endpoint.
+struct Lister<'c> {
+    client: &'c kube::Client,
+    request: kube::core::Request,
+}
+
+/// A list page as the server sends it: the items are decoded once, straight into JSON values (through
+/// `DynamicObject` they were decoded into typed metadata and then serialised back into values).
+#[derive(serde::Deserialize)]
+struct Page {
+    #[serde(default)]
+    metadata: ListMeta,
+    #[serde(default)]
+    items: Vec<Value>,
+}
+
+impl Lister<'_> {
+    async fn list(&self, params: &ListParams) -> Result<Page, kube::Error> {
+        let mut request = self
+            .request
+            .list(params)
+            .map_err(kube::Error::BuildRequest)?;
+        request.extensions_mut().insert("list");
+        self.client.request::<Page>(request).await
+    }
+}
+
+async fn pages(api: &Lister<'_>, first: ListParams) -> Result<RawList, kube::Error> {
     let mut out = RawList::default();
     let mut params = first;
     loop {
         let page = api.list(&params).await?;
         if out.resource_version.is_none() {
-            out.resource_version = page.metadata.resource_version.clone();
+            out.resource_version = page.metadata.resource_version;
         }
-        out.items.extend(
-            page.items
-                .into_iter()
-                .map(|o| serde_json::to_value(o).unwrap_or(Value::Null)),
-        );
+        if out.items.is_empty() {
+            out.items = page.items;
+        } else {
+            out.items.extend(page.items);
+        }
         match page.metadata.continue_.filter(|c| !c.is_empty()) {
             Some(token) => {
                 params = ListParams::default()

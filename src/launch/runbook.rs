@@ -364,7 +364,7 @@ impl Runner {
     }
 
     /// Reads what a check needs; an object that cannot be read stays unknown.
-    async fn observe(&self, needs: &Needs) -> World {
+    async fn observe(&self, needs: &Needs) -> World<'static> {
         let mut world = World::default();
         for rref in &needs.objects {
             if let Ok(obj) = crate::execution::object::get(&self.client, rref).await {

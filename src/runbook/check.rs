@@ -12,11 +12,19 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// What is known about the cluster.
+/// What is known about the cluster. The graph is either shared ([`World::set_graph`]) or lent for one
+/// evaluation ([`World::lend_graph`]: the console's own graph, never copied).
 #[derive(Debug, Clone, Default)]
-pub struct World {
+pub struct World<'g> {
     objects: HashMap<TargetRef, Option<Value>>,
-    graph: Option<Arc<Graph>>,
+    graph: Option<GraphRef<'g>>,
+}
+
+/// The graph a [`World`] reads.
+#[derive(Debug, Clone)]
+enum GraphRef<'g> {
+    Shared(Arc<Graph>),
+    Lent(&'g Graph),
 }
 
 /// One object as observed.
@@ -28,19 +36,29 @@ pub enum Observation<'a> {
     Present(&'a Value),
 }
 
-impl World {
+impl<'g> World<'g> {
     /// Records `object` as read (`None`: it does not exist).
     pub fn set(&mut self, rref: TargetRef, object: Option<Value>) {
         self.objects.insert(rref, object);
     }
 
     pub fn set_graph(&mut self, graph: Arc<Graph>) {
-        self.graph = Some(graph);
+        self.graph = Some(GraphRef::Shared(graph));
+    }
+
+    /// The graph borrowed for as long as the world lives (a check re-evaluated on every tick reads the
+    /// console's graph in place).
+    pub fn lend_graph(&mut self, graph: &'g Graph) {
+        self.graph = Some(GraphRef::Lent(graph));
     }
 
     #[must_use]
     pub fn graph(&self) -> Option<&Graph> {
-        self.graph.as_deref()
+        match &self.graph {
+            Some(GraphRef::Shared(g)) => Some(g),
+            Some(GraphRef::Lent(g)) => Some(g),
+            None => None,
+        }
     }
 
     #[must_use]
@@ -131,7 +149,7 @@ pub fn resolve(spec: &CheckSpec, binding: &Binding) -> Result<Resolved, String> 
 
 /// What `check` needs read in `world` (a `revision: source` check needs the source once the object is known).
 #[must_use]
-pub fn needs(check: &Resolved, world: &World) -> Needs {
+pub fn needs(check: &Resolved, world: &World<'_>) -> Needs {
     let graph = matches!(check.condition.as_str(), "no-dependent-blocked" | "count");
     let mut objects = Vec::new();
     if check.condition != "count" {
@@ -165,7 +183,7 @@ fn condition_status<'a>(obj: &'a Value, kind: &str) -> Option<&'a str> {
 
 /// Evaluates `check` over `world`.
 #[must_use]
-pub fn evaluate(check: &Resolved, world: &World) -> Verdict {
+pub fn evaluate(check: &Resolved, world: &World<'_>) -> Verdict {
     let target = &check.object;
     let observed = world.get(target);
     let present = |f: &dyn Fn(&Value) -> Verdict| match observed {
@@ -223,7 +241,7 @@ pub fn evaluate(check: &Resolved, world: &World) -> Verdict {
     }
 }
 
-fn ready(check: &Resolved, obj: &Value, world: &World) -> Verdict {
+fn ready(check: &Resolved, obj: &Value, world: &World<'_>) -> Verdict {
     let target = &check.object;
     match object::readiness(obj) {
         Readiness::Ready { .. } => {}
@@ -264,7 +282,7 @@ fn ready(check: &Resolved, obj: &Value, world: &World) -> Verdict {
     }
 }
 
-fn no_dependent_blocked(target: &TargetRef, world: &World) -> Verdict {
+fn no_dependent_blocked(target: &TargetRef, world: &World<'_>) -> Verdict {
     let Some(graph) = world.graph() else {
         return Verdict::Wait("the dependency graph is not read yet".to_owned());
     };
@@ -304,7 +322,7 @@ fn counts_as(state: CountState, health: Option<Health>) -> bool {
     }
 }
 
-fn count(check: &Resolved, world: &World) -> Verdict {
+fn count(check: &Resolved, world: &World<'_>) -> Verdict {
     let Some(graph) = world.graph() else {
         return Verdict::Wait("the dependency graph is not read yet".to_owned());
     };

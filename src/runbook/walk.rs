@@ -163,7 +163,7 @@ pub enum Msg<'a> {
     /// What the cluster looks like now.
     Observed {
         now: Millis,
-        world: &'a World,
+        world: &'a World<'a>,
     },
     Tick {
         now: Millis,

@@ -98,21 +98,30 @@ pub fn diff(snapshot: &BTreeMap<ObjectKey, Value>, live: &BTreeMap<ObjectKey, Va
 #[must_use]
 pub fn fields(key: &ObjectKey, snapshot: &Value, live: &Value) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    let strip = |v: &Value| {
-        let mut v = v.clone();
-        if let Some(m) = v.as_object_mut() {
-            m.remove("apiVersion");
+    let secret = key.is_secret();
+    match (snapshot, live) {
+        // The top level walked here so `apiVersion` is left out without copying either object.
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x
+                .keys()
+                .chain(y.keys())
+                .filter(|k| k.as_str() != "apiVersion")
+                .collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let mut sub = segment("", k);
+                walk(&mut sub, x.get(k), y.get(k), secret, &mut out);
+            }
         }
-        v
-    };
-    let (a, b) = (strip(snapshot), strip(live));
-    walk(
-        &mut String::new(),
-        Some(&a),
-        Some(&b),
-        key.is_secret(),
-        &mut out,
-    );
+        _ => walk(
+            &mut String::new(),
+            Some(snapshot),
+            Some(live),
+            secret,
+            &mut out,
+        ),
+    }
     out
 }
 

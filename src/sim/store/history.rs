@@ -83,6 +83,29 @@ impl History {
         self.compacted
     }
 
+    /// The changes after `rv` for `resource`, oldest first, borrowed (a read at a past version walks them
+    /// for every page).
+    ///
+    /// # Errors
+    /// `Expired` when `rv` is older than the compaction point.
+    pub(super) fn since_ref<'a>(
+        &'a self,
+        rv: u64,
+        resource: &'a GroupResource,
+    ) -> Result<impl DoubleEndedIterator<Item = &'a Change> + 'a> {
+        if rv < self.compacted {
+            return Err(StoreError::Expired {
+                requested: rv,
+                oldest: self.compacted,
+            });
+        }
+        let start = self.changes.partition_point(|c| c.resource_version <= rv);
+        Ok(self
+            .changes
+            .range(start..)
+            .filter(move |c| &c.resource == resource))
+    }
+
     /// Changes after `rv` for `resource` (and `namespace` when given).
     ///
     /// # Errors

@@ -284,8 +284,18 @@ impl Store {
                 ));
             }
         };
-        let later = state.history.since(at, resource, None)?;
-        if later.is_empty() {
+        // The objects changed since `at`, as they were at `at` (`None`: created since): the earliest change
+        // after `at` holds that state. The page merges them over the current objects, so a read at a past
+        // version costs the changes since, not a copy of every object.
+        let mut then: BTreeMap<Key<'_>, Option<&Arc<Value>>> = BTreeMap::new();
+        for change in state.history.since_ref(at, resource)?.rev() {
+            let before = match (&change.type_, &change.previous) {
+                (ChangeType::Modified | ChangeType::Deleted, Some(before)) => Some(before),
+                _ => None,
+            };
+            then.insert((change.namespace.as_str(), change.name.as_str()), before);
+        }
+        if then.is_empty() {
             return Ok(page_of(
                 objects,
                 at,
@@ -295,25 +305,17 @@ impl Store {
                 start_after,
             ));
         }
-        let mut snapshot = objects.clone();
-        for change in later.iter().rev() {
-            let key = (change.namespace.clone(), change.name.clone());
-            match (&change.type_, &change.previous) {
-                (ChangeType::Modified | ChangeType::Deleted, Some(before)) => {
-                    snapshot.insert(key, Arc::clone(before));
-                }
-                _ => {
-                    snapshot.remove(&key);
-                }
-            }
-        }
-        Ok(page_of(
-            &snapshot,
+        let lower = key_bound(start_after, namespace);
+        let current = objects
+            .range::<(String, String), _>((owned_bound(&lower), Bound::Unbounded))
+            .map(|((ns, name), obj)| ((ns.as_str(), name.as_str()), obj));
+        let changed = then.range((lower, Bound::Unbounded)).map(|(k, v)| (*k, *v));
+        Ok(page_from(
+            merged(current, changed),
             at,
             namespace,
             selector,
             limit,
-            start_after,
         ))
     }
 
@@ -355,6 +357,61 @@ impl Store {
     }
 }
 
+/// `(namespace, name)`, borrowed.
+type Key<'a> = (&'a str, &'a str);
+
+/// Where a page starts: after `start_after`, else at the first object of `namespace`, else at the first.
+fn key_bound<'a>(
+    start_after: Option<&'a (String, String)>,
+    namespace: Option<&'a str>,
+) -> Bound<Key<'a>> {
+    match (start_after, namespace) {
+        (Some((ns, name)), _) => Bound::Excluded((ns.as_str(), name.as_str())),
+        (None, Some(ns)) => Bound::Included((ns, "")),
+        (None, None) => Bound::Unbounded,
+    }
+}
+
+fn owned_bound(bound: &Bound<Key<'_>>) -> Bound<(String, String)> {
+    match bound {
+        Bound::Excluded((ns, name)) => Bound::Excluded(((*ns).to_owned(), (*name).to_owned())),
+        Bound::Included((ns, name)) => Bound::Included(((*ns).to_owned(), (*name).to_owned())),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// The objects of `current` with `changed` laid over them (both in key order): a changed key takes its
+/// value there (`None`: it did not exist), every other key keeps its current object.
+fn merged<'a>(
+    current: impl Iterator<Item = (Key<'a>, &'a Arc<Value>)>,
+    changed: impl Iterator<Item = (Key<'a>, Option<&'a Arc<Value>>)>,
+) -> impl Iterator<Item = (Key<'a>, &'a Arc<Value>)> {
+    let mut current = current.peekable();
+    let mut changed = changed.peekable();
+    std::iter::from_fn(move || {
+        loop {
+            let order = match (current.peek(), changed.peek()) {
+                (None, None) => return None,
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some((a, _)), Some((b, _))) => a.cmp(b),
+            };
+            if order == std::cmp::Ordering::Equal {
+                // The current object was changed since: the changed side holds it as it was.
+                current.next();
+            }
+            let take_changed = order != std::cmp::Ordering::Less;
+            if take_changed {
+                if let Some((k, Some(obj))) = changed.next() {
+                    return Some((k, obj));
+                }
+            } else {
+                return current.next();
+            }
+        }
+    })
+}
+
 /// A page of `objects` (ordered by namespace, then name) as of `resource_version`.
 fn page_of(
     objects: &Objects,
@@ -364,14 +421,23 @@ fn page_of(
     limit: Option<usize>,
     start_after: Option<&(String, String)>,
 ) -> ListPage {
-    let lower = match (start_after, namespace) {
-        (Some(after), _) => Bound::Excluded(after.clone()),
-        (None, Some(ns)) => Bound::Included((ns.to_owned(), String::new())),
-        (None, None) => Bound::Unbounded,
-    };
+    let lower = key_bound(start_after, namespace);
+    let items = objects
+        .range::<(String, String), _>((owned_bound(&lower), Bound::Unbounded))
+        .map(|((ns, name), obj)| ((ns.as_str(), name.as_str()), obj));
+    page_from(items, resource_version, namespace, selector, limit)
+}
+
+/// A page of `objects` (in key order, from where the page starts).
+fn page_from<'a>(
+    objects: impl Iterator<Item = (Key<'a>, &'a Arc<Value>)>,
+    resource_version: u64,
+    namespace: Option<&str>,
+    selector: &Selector,
+    limit: Option<usize>,
+) -> ListPage {
     let mut selected = objects
-        .range((lower, Bound::Unbounded))
-        .take_while(|((ns, _), _)| namespace.is_none_or(|want| ns == want))
+        .take_while(|((ns, _), _)| namespace.is_none_or(|want| *ns == want))
         .filter(|(_, obj)| selector.matches(obj));
     let limit = limit.filter(|l| *l > 0).unwrap_or(usize::MAX);
     let mut items = Vec::new();
@@ -384,7 +450,11 @@ fn page_of(
         }
     }
     let remaining = selected.count() as u64;
-    let continue_after = if remaining > 0 { last.cloned() } else { None };
+    let continue_after = if remaining > 0 {
+        last.map(|(ns, name)| (ns.to_owned(), name.to_owned()))
+    } else {
+        None
+    };
     ListPage {
         items,
         resource_version,

@@ -141,6 +141,9 @@ impl Selector {
     /// Whether `obj` is selected.
     #[must_use]
     pub fn matches(&self, obj: &Value) -> bool {
+        if self.labels.is_empty() && self.fields.is_empty() {
+            return true;
+        }
         let labels = obj.pointer("/metadata/labels");
         let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
         let labels_ok = self.labels.iter().all(|req| match req {

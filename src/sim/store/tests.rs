@@ -377,3 +377,77 @@ fn seeded_deployments_carry_the_defaults() {
         json!("ClusterFirst")
     );
 }
+
+#[test]
+fn a_read_at_a_past_version_pages_the_objects_as_they_were() {
+    let store = Store::standard();
+    for name in ["a", "c", "e", "g"] {
+        store
+            .create(&gr(), "apps", ks(name), &WriteOptions::default())
+            .unwrap();
+    }
+    let at = store.resource_version();
+    // Since then: one created before the first, one between, one changed, one deleted.
+    for name in ["0", "d"] {
+        store
+            .create(&gr(), "apps", ks(name), &WriteOptions::default())
+            .unwrap();
+    }
+    let c = ObjectKey::flux(FluxKind::Kustomization, "apps", "c");
+    let mut changed = (*store.get(&c).unwrap()).clone();
+    changed["spec"]["interval"] = json!("1m");
+    store.update(&c, changed, &WriteOptions::default()).unwrap();
+    store
+        .delete(
+            &ObjectKey::flux(FluxKind::Kustomization, "apps", "e"),
+            &WriteOptions::default(),
+        )
+        .unwrap();
+    let everything = Selector::everything();
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .list_page_at(&gr(), None, &everything, Some(3), after.as_ref(), Some(at))
+            .unwrap();
+        assert_eq!(page.resource_version, at);
+        seen.extend(page.items.iter().map(|o| {
+            (
+                o["metadata"]["name"].as_str().unwrap().to_owned(),
+                o["spec"]["interval"].as_str().unwrap().to_owned(),
+            )
+        }));
+        match page.continue_after {
+            Some(last) => after = Some(last),
+            None => break,
+        }
+    }
+    let want: Vec<(String, String)> = ["a", "c", "e", "g"]
+        .iter()
+        .map(|n| ((*n).to_owned(), "10m".to_owned()))
+        .collect();
+    assert_eq!(seen, want, "the objects at {at}, paged by three");
+}
+
+#[test]
+fn a_write_is_a_no_op_only_when_nothing_but_the_resource_version_or_managed_fields_differ() {
+    let mut a = ks("demo");
+    a["metadata"]["resourceVersion"] = json!("7");
+    a["metadata"]["managedFields"] = json!([{"manager": "x"}]);
+    let mut b = ks("demo");
+    b["metadata"]["resourceVersion"] = json!("8");
+    assert!(meta::same_content(&a, &b));
+    let mut labelled = b.clone();
+    labelled["metadata"]["labels"]["team"] = json!("b");
+    assert!(!meta::same_content(&a, &labelled));
+    let mut extra = b.clone();
+    extra["metadata"]["annotations"] = json!({"k": "v"});
+    assert!(!meta::same_content(&a, &extra));
+    assert!(!meta::same_content(&extra, &a));
+    let mut spec = b.clone();
+    spec["spec"]["interval"] = json!("1m");
+    assert!(!meta::same_content(&a, &spec));
+    let mut bare = b;
+    bare.as_object_mut().unwrap().remove("metadata");
+    assert!(!meta::same_content(&a, &bare));
+}
