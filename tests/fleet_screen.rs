@@ -126,7 +126,7 @@ fn fleet_overview_160x48() {
     // Every cause row names its cluster; the all-ready cluster has none.
     let causes: Vec<&str> = screen
         .lines()
-        .skip_while(|l| !l.contains("ROOT CAUSES ·"))
+        .skip_while(|l| !l.contains("ROOT CAUSES  OBJECTS  TIMINGS ·"))
         .skip(1)
         .filter(|l| l.contains(" · "))
         .collect();
@@ -137,6 +137,75 @@ fn fleet_overview_160x48() {
             "a cause row without its cluster: {l}"
         );
         assert!(!l.contains("staging"), "{l}");
+    }
+    insta::assert_snapshot!(terminal.backend());
+}
+
+fn tab(fleet: &mut Fleet) {
+    update(
+        fleet,
+        FleetMsg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
+    );
+}
+
+/// The rows of the list below the table (after its title, and the timings' header).
+fn list_rows(screen: &str, title: &str, header: usize) -> Vec<String> {
+    screen
+        .lines()
+        .map(|l| l.trim_matches('"').to_owned())
+        .skip_while(|l| !l.starts_with(title))
+        .skip(1 + header)
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
+#[test]
+fn every_clusters_objects_80x24() {
+    let mut fleet = three();
+    tab(&mut fleet);
+    tab(&mut fleet);
+    let terminal = render(&mut fleet, 80, 24);
+    let screen = terminal.backend().to_string();
+    let rows = list_rows(&screen, "ROOT CAUSES  OBJECTS", 0);
+    assert!(rows.len() >= 10, "{screen}");
+    // The worst first, each row naming its cluster; the cursor on the first.
+    assert!(rows[0].starts_with("▶ "), "{screen}");
+    for r in &rows {
+        assert!(
+            ["prod-eu-1", "staging", "prod-us-2"].iter().any(|c| r
+                .chars()
+                .skip(2)
+                .collect::<String>()
+                .starts_with(c)),
+            "a row without its cluster: {r}"
+        );
+    }
+    assert!(!rows[0].contains("Ready"), "{screen}");
+    // The window says where it is: more rows than fit.
+    assert!(screen.contains("every cluster · 1–16 of 32"), "{screen}");
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn every_clusters_timings_160x48() {
+    let mut fleet = three();
+    for _ in 0..3 {
+        tab(&mut fleet);
+    }
+    let terminal = render(&mut fleet, 160, 48);
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("TIMINGS · every cluster"), "{screen}");
+    let rows = list_rows(&screen, "ROOT CAUSES  OBJECTS  TIMINGS", 1);
+    assert!(!rows.is_empty(), "{screen}");
+    for r in &rows {
+        assert!(
+            ["prod-eu-1", "staging", "prod-us-2"].iter().any(|c| r
+                .chars()
+                .skip(2)
+                .collect::<String>()
+                .starts_with(c)),
+            "a row without its cluster: {r}"
+        );
     }
     insta::assert_snapshot!(terminal.backend());
 }

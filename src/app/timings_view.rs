@@ -395,7 +395,9 @@ pub fn build(state: &mut State, height: Option<usize>, now: Timestamp) -> Timing
     }
 }
 
-fn row(state: &State, r: &ResourceRef, a: Assessment) -> TimingRowView {
+/// One row of the timings list (also the fleet overview's timings of every cluster).
+#[must_use]
+pub fn row(state: &State, r: &ResourceRef, a: Assessment) -> TimingRowView {
     TimingRowView {
         health: state.objects.get(r).map(|e| e.status.health),
         kind: r.kind.abbrev(),

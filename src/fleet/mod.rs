@@ -7,12 +7,16 @@
 //! The screens (tree, DAG, timings, Problems, drill-down, Jobs) show the cluster in focus, named in the status
 //! bar; the fleet overview ([`view`], key `7`) shows every cluster, a row each (status counts, root causes,
 //! live / stale / unreachable, API latency), and the root causes of all clusters with the cluster named on every
-//! row; `enter` there scopes the screens to the selected cluster.
+//! row; `enter` there scopes the screens to the selected cluster. `tab` moves the cursor to the lists of every
+//! cluster at once ([`every`]: root causes, objects, timings, the cluster named on every row); `enter` on a row
+//! scopes the screens to its cluster and opens the matching screen on that object.
 //!
 //! [`update`] is pure: keys go to the overview when it is shown, else to the cluster in focus; the effects of a
 //! member come back tagged with its index, for the run loop (`app::fleet_run`) to perform with that cluster's
 //! client.
 
+pub mod every;
+pub mod every_view;
 pub mod view;
 
 use crate::app::{Effect, Msg, State};
@@ -109,6 +113,8 @@ pub struct Fleet {
     pub selected: usize,
     /// The overview changed since it was last drawn.
     pub dirty: bool,
+    /// The lists of every cluster: which one has the cursor, where, and the timings' sort.
+    pub every: every::Every,
 }
 
 /// An input of the fleet.
@@ -140,6 +146,7 @@ impl Fleet {
             overview: false,
             selected: 0,
             dirty: true,
+            every: every::Every::default(),
         }
     }
 
@@ -263,32 +270,86 @@ fn to_focused(fleet: &mut Fleet, msg: Msg) -> Vec<(usize, Effect)> {
     out
 }
 
-/// The overview's keys: move, `enter` scopes the screens to the selected cluster, `esc` / `7` go back, quit
-/// and suspend as everywhere; any other key goes back to the screens and acts there (`1` the tree, `0` the
-/// Problems …).
+/// The overview's keys: `tab` / `shift-tab` move the cursor between the cluster table and the lists of every
+/// cluster; quit and suspend as everywhere; `esc` / `7` go back to the screens; in the table, `enter` scopes the
+/// screens to the selected cluster; in a list, `enter` opens its row's object on its cluster's screen (`s` sorts
+/// the timings); any other key goes back to the screens and acts there (`1` the tree, `0` the Problems …).
 fn on_overview_key(fleet: &mut Fleet, key: KeyEvent) -> Vec<(usize, Effect)> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    let last = fleet.members.len().saturating_sub(1);
+    let section = fleet.every.section;
     match key.code {
         KeyCode::Char('c') if ctrl => return vec![(fleet.focus, Effect::Quit)],
         KeyCode::Char('z') if ctrl => return vec![(fleet.focus, Effect::Suspend)],
         KeyCode::Char('q') if !ctrl => return vec![(fleet.focus, Effect::Quit)],
+        KeyCode::Tab => fleet.every.enter(section.next()),
+        KeyCode::BackTab => fleet.every.enter(section.previous()),
+        KeyCode::Esc | KeyCode::Char('7') => fleet.scope_to(fleet.focus),
+        _ if section == every::Section::Clusters => return on_table_key(fleet, key),
+        _ => return on_list_key(fleet, key),
+    }
+    fleet.dirty = true;
+    Vec::new()
+}
+
+/// A key on the cluster table.
+fn on_table_key(fleet: &mut Fleet, key: KeyEvent) -> Vec<(usize, Effect)> {
+    let last = fleet.members.len().saturating_sub(1);
+    match key.code {
         KeyCode::Up | KeyCode::Char('k') => fleet.selected = fleet.selected.saturating_sub(1),
         KeyCode::Down | KeyCode::Char('j') => fleet.selected = (fleet.selected + 1).min(last),
         KeyCode::Home | KeyCode::Char('g') => fleet.selected = 0,
         KeyCode::End | KeyCode::Char('G') => fleet.selected = last,
         KeyCode::Enter => fleet.scope_to(fleet.selected),
-        KeyCode::Esc | KeyCode::Char('7') => fleet.scope_to(fleet.focus),
-        _ => {
-            fleet.scope_to(fleet.focus);
-            return to_focused(fleet, Msg::Key(key));
-        }
+        _ => return back_to_screens(fleet, key),
     }
     fleet.dirty = true;
     Vec::new()
+}
+
+/// A key on one of the lists of every cluster.
+fn on_list_key(fleet: &mut Fleet, key: KeyEvent) -> Vec<(usize, Effect)> {
+    let section = fleet.every.section;
+    let rows = every::rows(&mut fleet.members, section, fleet.every.sort);
+    let page = isize::try_from(fleet.every.page.max(1)).unwrap_or(1);
+    let every = &mut fleet.every;
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => every.move_by(&rows, -1),
+        KeyCode::Down | KeyCode::Char('j') => every.move_by(&rows, 1),
+        KeyCode::PageUp => every.move_by(&rows, -page),
+        KeyCode::PageDown => every.move_by(&rows, page),
+        KeyCode::Home | KeyCode::Char('g') => every.move_by(&rows, -isize::MAX),
+        KeyCode::End | KeyCode::Char('G') => every.move_by(&rows, isize::MAX),
+        KeyCode::Char('s') if section == every::Section::Timings => {
+            every.sort = every.sort.next();
+            every.offset = 0;
+        }
+        KeyCode::Enter => {
+            if let Some(pick) = rows.get(every.cursor(&rows)).cloned() {
+                open(fleet, &pick, section.screen());
+            }
+        }
+        _ => return back_to_screens(fleet, key),
+    }
+    fleet.dirty = true;
+    Vec::new()
+}
+
+/// Scopes the screens to `pick`'s cluster and shows its object on `screen`.
+fn open(fleet: &mut Fleet, pick: &every::Pick, screen: crate::app::state::Screen) {
+    fleet.scope_to(pick.cluster);
+    if let Some(m) = fleet.members.get_mut(pick.cluster) {
+        crate::app::switch::show(&mut m.state, screen);
+        crate::app::prompt::select(&mut m.state, &pick.target);
+    }
+}
+
+/// Leaves the overview for the focused cluster's screens, where `key` then acts.
+fn back_to_screens(fleet: &mut Fleet, key: KeyEvent) -> Vec<(usize, Effect)> {
+    fleet.scope_to(fleet.focus);
+    to_focused(fleet, Msg::Key(key))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use crate::cluster::ClusterEvent;
 use crate::config::Config;
 use crate::flux::{FluxKind, FluxObject, Health, ResourceRef};
 use crossterm::event::KeyEvent;
+use k8s_openapi::jiff::Timestamp;
 use std::sync::Arc;
 
 fn member(name: &str) -> Member {
@@ -132,4 +133,177 @@ fn a_cluster_whose_every_kind_fails_is_unreachable_the_others_live() {
         fleet.members[0].latency,
         Some(Ok(Duration::from_millis(12)))
     );
+}
+
+fn ks_named(name: &str, ready: bool) -> Arc<FluxObject> {
+    let mut obj = (*ks(ready)).clone();
+    obj.metadata.name = Some(name.to_owned());
+    obj.metadata.uid = Some(format!("uid-{name}"));
+    Arc::new(obj)
+}
+
+fn shift_tab() -> FleetMsg {
+    FleetMsg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT))
+}
+
+/// The GitRepository `flux-system` the Kustomizations read, ready.
+fn git() -> Arc<FluxObject> {
+    let v = serde_json::json!({
+        "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+        "metadata": {"name": "flux-system", "namespace": "flux-system", "uid": "g", "generation": 1},
+        "spec": {"interval": "1m", "url": "https://example.com/repo"},
+        "status": {"observedGeneration": 1, "conditions": [{"type": "Ready", "status": "True",
+            "reason": "Succeeded", "message": "stored artifact", "lastTransitionTime": "2026-01-01T00:00:00Z"}]}
+    });
+    Arc::new(serde_json::from_value(v).unwrap())
+}
+
+/// a: `apps` failing, `infra` ready; b: `apps` ready, `db` failing; each with its ready GitRepository.
+fn two_clusters() -> Fleet {
+    let mut fleet = Fleet::new(vec![member("a"), member("b")]);
+    for cluster in 0..2 {
+        update(&mut fleet, to(cluster, ClusterEvent::Upserted(git())));
+    }
+    for (cluster, name, ready) in [
+        (0, "apps", false),
+        (0, "infra", true),
+        (1, "apps", true),
+        (1, "db", false),
+    ] {
+        update(
+            &mut fleet,
+            to(cluster, ClusterEvent::Upserted(ks_named(name, ready))),
+        );
+    }
+    update(&mut fleet, key(KeyCode::Char('7')));
+    fleet
+}
+
+fn ks_ref(name: &str) -> ResourceRef {
+    ResourceRef::new(FluxKind::Kustomization, "flux-system", name)
+}
+
+fn picks(fleet: &mut Fleet) -> Vec<(usize, String)> {
+    every::rows(&mut fleet.members, fleet.every.section, fleet.every.sort)
+        .into_iter()
+        .map(|p| (p.cluster, p.target.name))
+        .collect()
+}
+
+#[test]
+fn tab_walks_the_lists_of_every_cluster_and_back_to_the_table() {
+    let mut fleet = two_clusters();
+    assert_eq!(fleet.every.section, every::Section::Clusters);
+    update(&mut fleet, key(KeyCode::Tab));
+    assert_eq!(fleet.every.section, every::Section::Causes);
+    // Both clusters' own failures, each with its cluster.
+    assert_eq!(
+        picks(&mut fleet),
+        [(0, "apps".to_owned()), (1, "db".to_owned())]
+    );
+    update(&mut fleet, key(KeyCode::Tab));
+    assert_eq!(fleet.every.section, every::Section::Objects);
+    // Every object of both clusters, the failing ones first; `apps` of each cluster is its own row.
+    let objects = picks(&mut fleet);
+    assert_eq!(objects.len(), 6);
+    assert_eq!(objects[..2], [(0, "apps".to_owned()), (1, "db".to_owned())]);
+    assert!(objects.contains(&(1, "apps".to_owned())));
+    update(&mut fleet, key(KeyCode::Tab));
+    assert_eq!(fleet.every.section, every::Section::Timings);
+    update(&mut fleet, key(KeyCode::Tab));
+    assert_eq!(fleet.every.section, every::Section::Clusters);
+    update(&mut fleet, shift_tab());
+    assert_eq!(fleet.every.section, every::Section::Timings);
+    // Table keys still work in the table section.
+    update(&mut fleet, key(KeyCode::Tab));
+    update(&mut fleet, key(KeyCode::Down));
+    assert_eq!(fleet.selected, 1);
+}
+
+#[test]
+fn enter_on_a_row_of_every_cluster_opens_that_cluster_on_that_object() {
+    let mut fleet = two_clusters();
+    // The second root cause is b's `db`: Problems screen of b, `db` selected.
+    update(&mut fleet, key(KeyCode::Tab));
+    update(&mut fleet, key(KeyCode::Down));
+    update(&mut fleet, key(KeyCode::Enter));
+    assert!(!fleet.overview);
+    assert_eq!(fleet.focus, 1);
+    let b = &fleet.members[1].state;
+    assert_eq!(b.screen, crate::app::state::Screen::Problems);
+    assert_eq!(b.problems.selected, Some(ks_ref("db")));
+    // From the objects list: a's `infra` (ready, so last of a's rows) opens a's tree on it.
+    update(&mut fleet, key(KeyCode::Char('7')));
+    update(&mut fleet, key(KeyCode::Tab));
+    let rows = picks(&mut fleet);
+    let infra = rows
+        .iter()
+        .position(|p| *p == (0, "infra".to_owned()))
+        .unwrap();
+    update(&mut fleet, key(KeyCode::Home));
+    for _ in 0..infra {
+        update(&mut fleet, key(KeyCode::Down));
+    }
+    update(&mut fleet, key(KeyCode::Enter));
+    assert_eq!(fleet.focus, 0);
+    let a = &fleet.members[0].state;
+    assert_eq!(a.screen, crate::app::state::Screen::Tree);
+    assert_eq!(a.selected(), Some(&ks_ref("infra")));
+}
+
+#[test]
+fn the_cursor_stays_on_its_row_when_the_list_changes_under_it() {
+    let mut fleet = two_clusters();
+    update(&mut fleet, key(KeyCode::Tab));
+    update(&mut fleet, key(KeyCode::Tab));
+    update(&mut fleet, key(KeyCode::Down));
+    let before = picks(&mut fleet);
+    let chosen = fleet.every.selected.clone().unwrap();
+    assert_eq!((chosen.cluster, chosen.target.name.clone()), before[1]);
+    // A new failure in a sorts before the chosen row: the cursor follows its row, not its place.
+    update(
+        &mut fleet,
+        to(0, ClusterEvent::Upserted(ks_named("aaa", false))),
+    );
+    let rows = every::rows(&mut fleet.members, fleet.every.section, fleet.every.sort);
+    let at = fleet.every.cursor(&rows);
+    assert_eq!(rows[at], chosen);
+    assert_ne!(at, 1, "the row moved");
+    // Drawn (the overview keeps the place it drew the cursor at); then its row deleted: the cursor stays at
+    // that place.
+    let drawn = view::build(&mut fleet, Timestamp::UNIX_EPOCH, 100, 30, true);
+    assert_eq!(drawn.list_selected, Some(1 + at));
+    update(
+        &mut fleet,
+        to(chosen.cluster, ClusterEvent::Deleted(chosen.target.clone())),
+    );
+    let rows = every::rows(&mut fleet.members, fleet.every.section, fleet.every.sort);
+    assert_eq!(fleet.every.cursor(&rows), at.min(rows.len() - 1));
+}
+
+#[test]
+fn the_lists_of_every_cluster_name_the_cluster_on_every_row() {
+    let mut fleet = two_clusters();
+    for tabs in 1..=3 {
+        update(&mut fleet, key(KeyCode::Tab));
+        let view = view::build(&mut fleet, Timestamp::UNIX_EPOCH, 100, 30, true);
+        assert_eq!(view.selected, None, "the table has no cursor in a list");
+        let text: Vec<String> = view
+            .causes
+            .iter()
+            .map(|l| l.iter().map(|s| s.text.as_str()).collect())
+            .collect();
+        let header = usize::from(tabs == 3);
+        let rows = &text[1 + header..];
+        assert!(!rows.is_empty(), "{text:?}");
+        for row in rows {
+            let rest: String = row.chars().skip(2).collect();
+            assert!(
+                rest.starts_with("a ") || rest.starts_with("b "),
+                "a row without its cluster: {row:?}"
+            );
+        }
+        assert_eq!(view.list_selected, Some(1 + header), "{text:?}");
+        assert!(text[1 + header].starts_with('▶'), "{text:?}");
+    }
 }

@@ -41,18 +41,23 @@ pub struct FleetView {
     pub table: Vec<Line>,
     /// The selected row of `table` (after the header), when the overview is interactive.
     pub selected: Option<usize>,
-    /// `ROOT CAUSES · every cluster` and its rows, as many as fit.
+    /// `ROOT CAUSES · every cluster` and its rows, as many as fit (in the console, the list of every cluster
+    /// the cursor is in: `fleet::every`).
     pub causes: Vec<Line>,
+    /// The line of `causes` under the cursor, when the cursor is in a list.
+    pub list_selected: Option<usize>,
+    /// How many root causes every cluster has.
+    pub causes_total: usize,
 }
 
-fn seg(role: Role, text: impl Into<String>) -> Seg {
+pub(super) fn seg(role: Role, text: impl Into<String>) -> Seg {
     Seg {
         role,
         text: text.into(),
     }
 }
 
-fn pad(text: &str, width: usize) -> String {
+pub(super) fn pad(text: &str, width: usize) -> String {
     let cut = fit::end(text, width);
     let w = fit::width(&cut);
     format!("{cut}{}", " ".repeat(width.saturating_sub(w)))
@@ -91,6 +96,38 @@ fn latency_text(latency: Option<&Result<Duration, String>>) -> String {
     }
 }
 
+/// One root cause's row: its cluster (padded to `name_w`), status, kind, name, what, how many wait, headline.
+pub(super) fn cause_line(
+    cluster: &str,
+    name_w: usize,
+    r: &crate::app::problems_view::ProblemRowView,
+    width: usize,
+) -> Line {
+    let mut cause = vec![
+        seg(Role::Text, format!("  {} ", pad(cluster, name_w))),
+        seg(
+            r.health.map_or(Role::Error, Role::Health),
+            format!("{} {}", glyph(r.health), r.kind_short),
+        ),
+        seg(Role::Text, format!(" {}", r.name)),
+        seg(Role::Dim, format!(" · {}", r.what)),
+    ];
+    if r.waiting > 0 {
+        cause.push(seg(Role::Flag, format!(" · {} waiting", r.waiting)));
+    }
+    cause.push(seg(Role::Text, format!(" — {}", r.headline)));
+    fit_line(cause, width)
+}
+
+/// The width of the cluster column: the longest name, between 7 and 32 columns (12 below [`WIDE`]).
+pub(super) fn cluster_width<'a>(names: impl Iterator<Item = &'a str>, width: usize) -> usize {
+    names
+        .map(|n| fit::width(&sanitize_line(n)))
+        .max()
+        .unwrap_or(7)
+        .clamp(7, if width >= WIDE { 32 } else { 12 })
+}
+
 /// Builds the overview for `width` x `height` (`interactive`: the console's, with a selected row and keys).
 #[must_use]
 pub fn build(
@@ -116,7 +153,24 @@ pub fn build(
         .collect();
     let keys = interactive
         .then(|| format!(" · screens show {focus} · enter: show the selected · esc: back"));
-    build_rows(&mut rows, now, width, height, selected, keys)
+    let mut view = build_rows(&mut rows, now, width, height, selected, keys);
+    if interactive {
+        let width = usize::from(width);
+        if fleet.every.section == super::every::Section::Clusters {
+            let total = view.causes_total;
+            if let Some(t) = view.causes.first_mut() {
+                *t = super::every_view::title(super::every::Section::Clusters, total, None, width);
+            }
+        } else {
+            // Title + blank + table + blank: the rest is the list's.
+            let room = usize::from(height).saturating_sub(view.table.len() + 3);
+            let (lines, at) = super::every_view::list(fleet, now, width, room);
+            view.causes = lines;
+            view.list_selected = at;
+            view.selected = None;
+        }
+    }
+    view
 }
 
 /// The overview of `rows` (`selected`: the row marked; `keys`: what the title says after the counts).
@@ -130,12 +184,7 @@ pub fn build_rows(
     keys: Option<String>,
 ) -> FleetView {
     let width = usize::from(width);
-    let name_w = rows
-        .iter()
-        .map(|m| fit::width(&sanitize_line(m.name)))
-        .max()
-        .unwrap_or(7)
-        .clamp(7, if width >= WIDE { 32 } else { 12 });
+    let name_w = cluster_width(rows.iter().map(|m| m.name), width);
     let wide = width >= WIDE;
     let state_w = if wide { 24 } else { 17 };
     let latency_w = if wide { 10 } else { 9 };
@@ -232,21 +281,7 @@ pub fn build_rows(
         table.push(fit_line(line, width));
         let mut queue = Vec::new();
         for p in &own {
-            let r = row(m.state, p, now);
-            let mut cause = vec![
-                seg(Role::Text, format!("  {} ", pad(&name, name_w))),
-                seg(
-                    r.health.map_or(Role::Error, Role::Health),
-                    format!("{} {}", glyph(r.health), r.kind_short),
-                ),
-                seg(Role::Text, format!(" {}", r.name)),
-                seg(Role::Dim, format!(" · {}", r.what)),
-            ];
-            if r.waiting > 0 {
-                cause.push(seg(Role::Flag, format!(" · {} waiting", r.waiting)));
-            }
-            cause.push(seg(Role::Text, format!(" — {}", r.headline)));
-            queue.push(fit_line(cause, width));
+            queue.push(cause_line(&name, name_w, &row(m.state, p, now), width));
         }
         queues.push(queue);
     }
@@ -298,5 +333,7 @@ pub fn build_rows(
         table,
         selected,
         causes,
+        list_selected: None,
+        causes_total: total,
     }
 }

@@ -43,7 +43,7 @@ pub mod sample;
 pub mod schedule;
 
 pub use fleet::{Assessment, Flags, ObjectTiming, Timings, Totals};
-pub use rank::{SortKey, rank};
+pub use rank::{SortKey, rank, rank_across};
 pub use ring::DurationRing;
 pub use rules::Stuck;
 pub use sample::{Outcome, Sample};

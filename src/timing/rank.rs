@@ -74,6 +74,25 @@ pub fn rank(timings: &Timings, key: SortKey) -> Vec<ResourceRef> {
     rows.into_iter().map(|(_, r)| r.clone()).collect()
 }
 
+/// Several clusters' timings ranked as ONE list by `key` (the fleet overview's "every cluster" timings): the
+/// measures are absolute (durations and instants), so objects of different clusters compare; ties fall back to
+/// the cluster's place in `all`, then the identity. Each entry is (index into `all`, object).
+#[must_use]
+pub fn rank_across(all: &[&Timings], key: SortKey) -> Vec<(usize, ResourceRef)> {
+    let mut rows: Vec<(SortValue, usize, &ResourceRef)> = all
+        .iter()
+        .enumerate()
+        .flat_map(|(i, timings)| {
+            timings
+                .iter()
+                .filter(|(_, t)| t.is_listed())
+                .map(move |(r, t)| (sort_value(key, t), i, r))
+        })
+        .collect();
+    rows.sort_unstable();
+    rows.into_iter().map(|(_, i, r)| (i, r.clone())).collect()
+}
+
 /// (group, absent, value): smaller sorts first.
 type SortValue = (u8, bool, i128);
 

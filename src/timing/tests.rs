@@ -466,6 +466,42 @@ fn ranking_orders_by_each_measure_worst_first() {
 }
 
 #[test]
+fn ranking_across_clusters_interleaves_by_the_measure_not_by_cluster() {
+    let a = timings_at(
+        0,
+        &[
+            kustomization("a-fast", json!({}), history(-60, "1s")),
+            kustomization("a-slow", json!({}), history(-120, "8m0s")),
+        ],
+    );
+    let b = timings_at(
+        0,
+        &[
+            kustomization("b-mid", json!({}), history(-60, "30s")),
+            // The same identity as in cluster a: two rows, one per cluster.
+            kustomization("a-fast", json!({}), history(-60, "2s")),
+        ],
+    );
+    let ranked = super::rank_across(&[&a, &b], SortKey::LastDuration);
+    let got: Vec<(usize, String)> = ranked.into_iter().map(|(i, r)| (i, r.name)).collect();
+    assert_eq!(
+        got,
+        [
+            (0, "a-slow".to_owned()),
+            (1, "b-mid".to_owned()),
+            (1, "a-fast".to_owned()),
+            (0, "a-fast".to_owned()),
+        ]
+    );
+    // One cluster alone ranks as `rank` does.
+    let alone: Vec<ResourceRef> = super::rank_across(&[&a], SortKey::P95)
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    assert_eq!(alone, rank(&a, SortKey::P95));
+}
+
+#[test]
 fn sort_key_cycles_through_every_measure() {
     let mut k = SortKey::default();
     let mut seen = vec![k];

@@ -1,5 +1,6 @@
 //! Drawing of the fleet overview (`fleet::view::FleetView`): the title, the table of clusters (the selected row
-//! in the selection style), the root causes of every cluster. Used by the console (key `7`) and by the wall's
+//! in the selection style), the root causes of every cluster (in the console, the list of every cluster the cursor is in, its row in
+//! the selection style). Used by the console (key `7`) and by the wall's
 //! combined page. No I/O, no clock, no state.
 
 use super::watch::line;
@@ -23,6 +24,12 @@ pub fn draw(frame: &mut Frame<'_>, theme: &Theme, area: Rect, view: &FleetView) 
         lines.push(drawn);
     }
     lines.push(Line::default());
-    lines.extend(view.causes.iter().map(|l| line(theme, l)));
+    for (i, l) in view.causes.iter().enumerate() {
+        let mut drawn = line(theme, l);
+        if view.list_selected == Some(i) {
+            drawn = drawn.style(theme.selection);
+        }
+        lines.push(drawn);
+    }
     frame.render_widget(Paragraph::new(lines), area);
 }
