@@ -20,6 +20,7 @@
 
 mod support;
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fluxops::app::effects_runner::EffectsRunner;
 use fluxops::app::logs::{LogEvent, LogsAnswer, LogsRequest};
 use fluxops::app::state::Screen;
@@ -420,4 +421,92 @@ async fn the_log_tab_follows_the_demo_controller_through_the_real_runner() {
     assert!(shown.contains("Kustomization:  flux-system"), "{shown}");
     assert!(shown.contains("GitRepository:  flux-system"), "{shown}");
     assert!(shown.contains("Managed by Flux"), "{shown}");
+
+    // A workload, named on the command line: `:trace deployment/apps/podinfo` resolves the kind by discovery
+    // and walks Deployment → Kustomization apps → GitRepository, the screen showing that trace only.
+    update(&mut state, Msg::Action(Action::CloseInspect));
+    let mut effects = Vec::new();
+    for c in ":trace deployment/apps/podinfo".chars() {
+        effects = update(
+            &mut state,
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+    }
+    assert!(effects.is_empty(), "{effects:?}");
+    let effects = update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::Trace(_)]),
+        "{effects:?}"
+    );
+    assert_eq!(state.screen, Screen::Inspect);
+    assert_eq!(
+        state.inspect.target, None,
+        "not one of the console's objects"
+    );
+    for e in effects {
+        runner.run(e);
+    }
+    let traced = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let msg = answers.recv().await.expect("the runner is alive");
+            let done = matches!(msg, Msg::Traced(_));
+            update(&mut state, msg);
+            if done {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(traced.is_ok(), "the workload's trace answers");
+    let shown = render(&mut state, 160, 48).backend().to_string();
+    assert!(
+        shown.contains("trace of deployment/apps/podinfo"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Object:         Deployment/podinfo"),
+        "{shown}"
+    );
+    assert!(shown.contains("Kustomization:  apps"), "{shown}");
+    assert!(shown.contains("GitRepository:  flux-system"), "{shown}");
+    // esc goes back to the screen it came from.
+    update(&mut state, Msg::Action(Action::CloseInspect));
+    assert_eq!(state.screen, Screen::Tree);
+
+    // A name the cluster does not have: said on the screen, nothing else happens.
+    for c in ":trace deployment/apps/nope".chars() {
+        update(
+            &mut state,
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+    }
+    let effects = update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    for e in effects {
+        runner.run(e);
+    }
+    let traced = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let msg = answers.recv().await.expect("the runner is alive");
+            let done = matches!(msg, Msg::Traced(_));
+            update(&mut state, msg);
+            if done {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(traced.is_ok());
+    let shown = render(&mut state, 160, 48).backend().to_string();
+    assert!(
+        shown.contains(
+            "cannot trace deployment/apps/nope: Deployment 'nope' not found in namespace 'apps'"
+        ),
+        "{shown}"
+    );
 }

@@ -6,7 +6,8 @@
 //! every name `FluxKind::from_user` reads) narrows the tree to that kind (the filter term `kind:NAME`, see
 //! [`term_matches`]); `:all` drops it; `:ns NAME` / `:ns all` (or `-A`) switch the namespace scope; `:ctx NAME`
 //! the kubeconfig context; `:problems`, `:jobs`, `:tree`, `:dag`, `:timings` show a screen; `:trace` and `:logs`
-//! open the selected object's trace and controller log; `:find TEXT` opens
+//! open the selected object's trace and controller log (`:trace KIND/NS/NAME` traces any object by name, a
+//! Deployment too: what applied it, its source, the revisions); `:find TEXT` opens
 //! the finder; `:help`; `:q` quits.
 
 use crate::flux::FluxKind;
@@ -29,6 +30,13 @@ pub enum Command {
     Timings,
     /// The selected object's trace (applied by → source → revisions).
     Trace,
+    /// The trace of an object named by kind (as typed: `deployment`, `deploy`, `ks` …), namespace (empty:
+    /// the console's, or none for a cluster-scoped kind) and name.
+    TraceObject {
+        kind: String,
+        namespace: String,
+        name: String,
+    },
     /// The controller log lines about the selected object, followed live.
     Logs,
     /// Open the finder with this text.
@@ -50,6 +58,8 @@ pub enum ParseError {
     UnexpectedArgument(&'static str, String),
     #[error("'{0}' is not a namespace name (lower-case letters, digits and '-', at most 63)")]
     BadNamespace(String),
+    #[error("'{0}' is not KIND/NAMESPACE/NAME (e.g. deployment/apps/podinfo) nor KIND/NAME")]
+    BadObject(String),
 }
 
 /// What a command takes after its name.
@@ -59,6 +69,8 @@ enum Arg {
     Namespace,
     Context,
     Text,
+    /// An optional `KIND/NS/NAME` or `KIND/NAME`.
+    Object,
 }
 
 /// One command as listed: its names (the first is shown), argument and meaning.
@@ -107,8 +119,8 @@ const SPECS: &[Spec] = &[
     },
     Spec {
         names: &["trace"],
-        arg: Arg::None,
-        help: "trace the selected object: applied by, source, revisions",
+        arg: Arg::Object,
+        help: "trace the selected object, or KIND/NS/NAME (a Deployment too): applied by, source, revisions",
     },
     Spec {
         names: &["logs", "log"],
@@ -210,7 +222,29 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         Arg::Context if rest.is_empty() => Err(ParseError::MissingArgument(name, "a context name")),
         Arg::Context => Ok(Command::Context(rest.to_owned())),
         Arg::Text => Ok(Command::Find(rest.to_owned())),
+        Arg::Object if rest.is_empty() => Ok(Command::Trace),
+        Arg::Object => object(rest),
     }
+}
+
+/// `KIND/NS/NAME` or `KIND/NAME`, every part a non-empty word.
+fn object(arg: &str) -> Result<Command, ParseError> {
+    let parts: Vec<&str> = arg.split('/').collect();
+    let word = |p: &&str| !p.is_empty() && !p.chars().any(char::is_whitespace);
+    let (kind, namespace, name) = match parts.as_slice() {
+        [kind, ns, name] if [kind, ns, name].iter().all(|p| word(p)) => (*kind, *ns, *name),
+        [kind, name] if word(kind) && word(name) => (*kind, "", *name),
+        _ => {
+            return Err(ParseError::BadObject(
+                crate::text::sanitize_line(arg).into_owned(),
+            ));
+        }
+    };
+    Ok(Command::TraceObject {
+        kind: kind.to_owned(),
+        namespace: namespace.to_owned(),
+        name: name.to_owned(),
+    })
 }
 
 /// `:ns` argument: `all`, `-A`, `*` → every namespace; else a namespace name.
@@ -282,7 +316,7 @@ pub fn candidates(line: &str, known: Known<'_>) -> Vec<Candidate> {
                     known.contexts.iter().map(String::as_str).collect(),
                     known.context,
                 ),
-                Arg::None | Arg::Text => return Vec::new(),
+                Arg::None | Arg::Text | Arg::Object => return Vec::new(),
             };
             let name = spec.names[0];
             values
@@ -402,6 +436,36 @@ mod tests {
             parse("ks extra"),
             Err(ParseError::UnexpectedArgument("ks", _))
         ));
+    }
+
+    #[test]
+    fn trace_takes_an_optional_object() {
+        assert_eq!(parse("trace"), Ok(Command::Trace));
+        assert_eq!(
+            parse("trace deployment/apps/podinfo"),
+            Ok(Command::TraceObject {
+                kind: "deployment".into(),
+                namespace: "apps".into(),
+                name: "podinfo".into()
+            })
+        );
+        assert_eq!(
+            parse("trace ks/apps"),
+            Ok(Command::TraceObject {
+                kind: "ks".into(),
+                namespace: String::new(),
+                name: "apps".into()
+            })
+        );
+        for bad in ["trace podinfo", "trace a//b", "trace a/b/c/d", "trace /x"] {
+            assert!(
+                matches!(parse(bad), Err(ParseError::BadObject(_))),
+                "{bad}: {:?}",
+                parse(bad)
+            );
+        }
+        let err = parse("trace x\u{1b}[2J").unwrap_err();
+        assert!(!err.to_string().contains('\u{1b}'), "{err}");
     }
 
     #[test]

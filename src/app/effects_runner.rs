@@ -253,21 +253,31 @@ async fn yaml(client: Option<kube::Client>, target: inspect::Target) -> Result<S
     }
 }
 
-/// The trace of a Flux object (its kind is known: no discovery).
+/// The trace of a Flux object (its kind is known: no discovery) or of an object named by kind as typed
+/// (resolved by discovery, as `fluxops trace` does).
 async fn trace_of(
     client: &kube::Client,
-    r: &crate::flux::ResourceRef,
+    key: &super::inspect::TraceKey,
 ) -> Result<crate::flux::trace::Trace, String> {
-    let gvk = kube::core::GroupVersionKind::gvk(
-        r.kind.group(),
-        r.kind.preferred_version(),
-        r.kind.as_str(),
-    );
-    let start = crate::cluster::trace::Start {
-        resource: kube::core::ApiResource::from_gvk_with_plural(&gvk, r.kind.plural()),
-        namespaced: true,
-        namespace: r.namespace.clone(),
-        name: r.name.clone(),
+    let start = match key {
+        super::inspect::TraceKey::Flux(r) => {
+            let gvk = kube::core::GroupVersionKind::gvk(
+                r.kind.group(),
+                r.kind.preferred_version(),
+                r.kind.as_str(),
+            );
+            crate::cluster::trace::Start {
+                resource: kube::core::ApiResource::from_gvk_with_plural(&gvk, r.kind.plural()),
+                namespaced: true,
+                namespace: r.namespace.clone(),
+                name: r.name.clone(),
+            }
+        }
+        super::inspect::TraceKey::Named(n) => {
+            crate::cluster::trace::start_for(client, &n.kind, &n.namespace, &n.name)
+                .await
+                .map_err(|e| e.to_string())?
+        }
     };
     crate::cluster::trace::trace(client, &start)
         .await

@@ -1,5 +1,6 @@
 //! The drill-down screen for the selected object (keys `Y` YAML, `e` events, `i` inventory, `L` controller logs
-//! (`app::logs`), `T` trace (answered by `Msg::Traced`); from the tree, the
+//! (`app::logs`), `T` trace (answered by `Msg::Traced`; `:trace KIND/NS/NAME` traces any object by name, a
+//! workload too: [`open_named`]); from the tree, the
 //! DAG, the timings and the Problems screens): its state and what `update` does with it. The YAML and the
 //! inventory's live status are fetched on demand through one single-slot request ([`Request`]): opening the
 //! screen (or a tab that needs more) returns an [`Effect::Inspect`]; the answer comes back as
@@ -57,14 +58,45 @@ pub struct InspectState {
     /// The log tab's stream and lines.
     pub logs: super::logs::LogsState,
     /// The trace tab's answer.
-    pub trace: Request<ResourceRef, Result<crate::flux::trace::Trace, String>>,
+    pub trace: Request<TraceKey, Result<crate::flux::trace::Trace, String>>,
+    /// The object traced by name when it is not one of the console's Flux objects (`:trace
+    /// deployment/apps/podinfo`): the screen then shows its trace only (`target` is `None`).
+    pub named: Option<Named>,
+}
+
+/// An object named on the command line, its kind as typed (resolved by the cluster's discovery when traced).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    pub kind: String,
+    /// Empty: cluster-scoped, or `default` for a namespaced kind.
+    pub namespace: String,
+    pub name: String,
+}
+
+impl std::fmt::Display for Named {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{}/{}", self.kind, self.name)
+        } else {
+            write!(f, "{}/{}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}
+
+/// What a trace starts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TraceKey {
+    /// One of the console's Flux objects (its kind known: no discovery).
+    Flux(ResourceRef),
+    /// Any object, by name.
+    Named(Named),
 }
 
 /// The trace to fetch: `id` echoed in the answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceRequest {
     pub id: u64,
-    pub target: ResourceRef,
+    pub target: TraceKey,
 }
 
 /// The answer to a [`TraceRequest`].
@@ -136,6 +168,7 @@ pub fn open(state: &mut State, tab: Tab) -> Vec<Effect> {
         inspect.scroll = 0;
         state.screen = Screen::Inspect;
     }
+    inspect.named = None;
     if inspect.tab != tab {
         inspect.scroll = 0;
     }
@@ -153,14 +186,55 @@ pub fn open(state: &mut State, tab: Tab) -> Vec<Effect> {
         effects.extend(super::logs::stop(state));
         effects.extend(super::logs::start(state, r.clone()));
     }
+    let key = TraceKey::Flux(r);
     if tab == Tab::Trace
-        && state.inspect.trace.answer_for(&r).is_none()
-        && !state.inspect.trace.is_pending_for(&r)
+        && state.inspect.trace.answer_for(&key).is_none()
+        && !state.inspect.trace.is_pending_for(&key)
     {
-        let id = state.inspect.trace.request(r.clone());
-        effects.push(Effect::Trace(TraceRequest { id, target: r }));
+        let id = state.inspect.trace.request(key.clone());
+        effects.push(Effect::Trace(TraceRequest { id, target: key }));
     }
     effects.extend(fetch_if_needed(state));
+    effects
+}
+
+/// Opens the trace of an object named on the command line (`:trace KIND/NS/NAME`): one of the console's Flux
+/// objects opens its drill-down on the trace tab, with the other tabs; any other object (a Deployment, a
+/// Service …) is traced by name, the screen showing its trace only. Returns the trace to fetch.
+pub fn open_named(state: &mut State, named: Named) -> Vec<Effect> {
+    let flux = FluxKind::from_user(&named.kind)
+        .map(|k| ResourceRef::new(k, &named.namespace, &named.name))
+        .filter(|r| state.objects.contains_key(r) || state.invalid.contains_key(r));
+    if let Some(r) = flux {
+        // The drill-down of a known object: as `T` on its row.
+        let back = (state.screen != Screen::Inspect).then_some(state.screen);
+        let mut effects = super::logs::stop(state);
+        state.screen = Screen::Inspect;
+        let inspect = &mut state.inspect;
+        inspect.back = back.unwrap_or(inspect.back);
+        inspect.fetch.clear();
+        inspect.trace.clear();
+        inspect.target = Some(r);
+        inspect.scroll = 0;
+        effects.extend(open(state, Tab::Trace));
+        return effects;
+    }
+    let mut effects = super::logs::stop(state);
+    let inspect = &mut state.inspect;
+    if state.screen != Screen::Inspect {
+        inspect.back = state.screen;
+    }
+    inspect.fetch.cancel();
+    inspect.target = None;
+    inspect.named = Some(named.clone());
+    inspect.tab = Tab::Trace;
+    inspect.scroll = 0;
+    state.screen = Screen::Inspect;
+    state.focus = Focus::Navigator;
+    let key = TraceKey::Named(named);
+    let id = state.inspect.trace.request(key.clone());
+    effects.push(Effect::Trace(TraceRequest { id, target: key }));
+    state.dirty = true;
     effects
 }
 

@@ -4,7 +4,7 @@
 //! [`Tone`], which `ui::inspect` maps to theme roles, and a hanging indent for wrapping. Every string from the
 //! cluster is sanitised here.
 
-use super::inspect::{Fetched, Tab, has_inventory};
+use super::inspect::{Fetched, Named, Tab, TraceKey, has_inventory};
 use super::state::State;
 use super::view::age;
 use crate::cluster::inspect::LiveObject;
@@ -83,8 +83,23 @@ fn tab_label(tab: Tab, r: &ResourceRef) -> &'static str {
 pub fn build(state: &State, now: Timestamp) -> Option<InspectView> {
     use super::action::Action;
     let inspect = &state.inspect;
-    let r = inspect.target.as_ref()?;
     let mode = state.mode();
+    if inspect.target.is_none()
+        && let Some(named) = &inspect.named
+    {
+        // An object traced by name: its trace is all there is to show.
+        let key = state
+            .keymap
+            .key_for(mode, Action::ShowTrace)
+            .unwrap_or_default();
+        return Some(InspectView {
+            title: sanitize_line(&format!("trace of {named}")).into_owned(),
+            tabs: vec![(key, "Trace".to_owned(), true)],
+            lines: named_trace_lines(state, named),
+            scroll: inspect.scroll,
+        });
+    }
+    let r = inspect.target.as_ref()?;
     let tabs = [
         (Tab::Yaml, Action::ShowYaml),
         (Tab::Events, Action::ShowEvents),
@@ -124,8 +139,10 @@ pub fn build(state: &State, now: Timestamp) -> Option<InspectView> {
 /// the tab line (counted as if the most banners were shown, so the end is always reachable).
 #[must_use]
 pub fn scroll_limit(state: &State) -> usize {
-    let Some(r) = state.inspect.target.as_ref() else {
-        return 0;
+    let shown = match (&state.inspect.target, &state.inspect.named) {
+        (Some(r), _) => lines(state, r, Timestamp::UNIX_EPOCH),
+        (None, Some(named)) => named_trace_lines(state, named),
+        (None, None) => return 0,
     };
     let (width, height) = match (state.width, state.height) {
         (0, _) | (_, 0) => (80, 24),
@@ -133,7 +150,7 @@ pub fn scroll_limit(state: &State) -> usize {
     };
     let inner = usize::from(width.saturating_sub(2)).max(1);
     // The clock only changes ages, not how many rows there are.
-    let rows: usize = lines(state, r, Timestamp::UNIX_EPOCH)
+    let rows: usize = shown
         .iter()
         .map(|l| {
             let pieces: Vec<(&str, ())> = l.pieces.iter().map(|(_, t)| (t.as_str(), ())).collect();
@@ -267,8 +284,21 @@ fn cut(pieces: Vec<(Tone, String)>, width: usize) -> Vec<(Tone, String)> {
 
 /// The trace tab: one block per hop (`flux::trace::render`'s fields), each value sanitised.
 fn trace_lines(state: &State, r: &ResourceRef) -> Vec<InspectLine> {
-    let trace = &state.inspect.trace;
-    match trace.answer_for(r) {
+    let key = TraceKey::Flux(r.clone());
+    trace_answer_lines(state.inspect.trace.answer_for(&key), &r.to_string())
+}
+
+/// The trace of an object traced by name.
+fn named_trace_lines(state: &State, named: &Named) -> Vec<InspectLine> {
+    let key = TraceKey::Named(named.clone());
+    trace_answer_lines(state.inspect.trace.answer_for(&key), &named.to_string())
+}
+
+fn trace_answer_lines(
+    answer: Option<&Result<crate::flux::trace::Trace, String>>,
+    what: &str,
+) -> Vec<InspectLine> {
+    match answer {
         Some(Ok(t)) => crate::flux::trace::render(t, &|s| sanitize_line(s).into_owned())
             .lines()
             .map(|l| {
@@ -286,11 +316,11 @@ fn trace_lines(state: &State, r: &ResourceRef) -> Vec<InspectLine> {
             .collect(),
         Some(Err(e)) => vec![InspectLine::one(
             Tone::Bad,
-            sanitize_line(&format!("cannot trace {r}: {e}")).into_owned(),
+            sanitize_line(&format!("cannot trace {what}: {e}")).into_owned(),
         )],
         None => vec![InspectLine::one(
             Tone::Dim,
-            sanitize_line(&format!("tracing {r} …")).into_owned(),
+            sanitize_line(&format!("tracing {what} …")).into_owned(),
         )],
     }
 }

@@ -256,6 +256,24 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
         Command::Dag => super::switch::show(state, Screen::Dag),
         Command::Timings => super::switch::show(state, Screen::Timings),
         Command::Trace => return super::inspect::open(state, super::inspect::Tab::Trace),
+        Command::TraceObject {
+            kind,
+            namespace,
+            name,
+        } => {
+            // KIND/NAME: the namespace the console watches, if one.
+            let namespace = if namespace.is_empty() {
+                state.labels.namespace.clone().unwrap_or_default()
+            } else {
+                namespace
+            };
+            let named = super::inspect::Named {
+                kind,
+                namespace,
+                name,
+            };
+            return super::inspect::open_named(state, named);
+        }
         Command::Logs => return super::inspect::open(state, super::inspect::Tab::Logs),
         Command::Find(text) => open(state, PromptKind::Finder, &text),
         Command::Help => {

@@ -90,6 +90,31 @@ pub async fn resolve(client: &kube::Client, kind: &str) -> Result<(ApiResource, 
     Err(TraceError::UnknownKind(kind.to_owned()))
 }
 
+/// The [`Start`] of `kind` as typed, `namespace` (empty: `default` for a namespaced kind, ignored for a
+/// cluster-scoped one) and `name`: `fluxops trace`'s and the console's `:trace KIND/NS/NAME`.
+///
+/// # Errors
+/// As [`resolve`].
+pub async fn start_for(
+    client: &kube::Client,
+    kind: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<Start, TraceError> {
+    let (resource, namespaced) = resolve(client, kind).await?;
+    let namespace = match (namespaced, namespace.is_empty()) {
+        (false, _) => String::new(),
+        (true, true) => "default".to_owned(),
+        (true, false) => namespace.to_owned(),
+    };
+    Ok(Start {
+        resource,
+        namespaced,
+        namespace,
+        name: name.to_owned(),
+    })
+}
+
 fn api(
     client: &kube::Client,
     resource: &ApiResource,

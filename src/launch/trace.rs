@@ -4,7 +4,7 @@
 //! cannot be read, said in one line.
 
 use crate::cli::{ClusterArgs, TraceArgs, TraceFormat};
-use crate::cluster::trace::{self, Start, TraceError};
+use crate::cluster::trace::{self, TraceError};
 use crate::text::sanitize_line;
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -67,26 +67,8 @@ async fn trace_and_print(args: &TraceArgs, cluster: &ClusterArgs) -> Result<(), 
     options.readonly = true;
     let connection = crate::cluster::client::connect(&options).await?;
     let client = &connection.client;
-    let (resource, namespaced) = trace::resolve(client, &kind).await?;
-    let namespace = if namespaced {
-        if namespace.is_empty() {
-            "default".to_owned()
-        } else {
-            namespace
-        }
-    } else {
-        String::new()
-    };
-    let found = trace::trace(
-        client,
-        &Start {
-            resource,
-            namespaced,
-            namespace,
-            name,
-        },
-    )
-    .await?;
+    let start = trace::start_for(client, &kind, &namespace, &name).await?;
+    let found = trace::trace(client, &start).await?;
     let mut out = std::io::stdout().lock();
     match args.output {
         TraceFormat::Text => {
