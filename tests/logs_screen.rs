@@ -472,6 +472,9 @@ async fn the_log_tab_follows_the_demo_controller_through_the_real_runner() {
     );
     assert!(shown.contains("Kustomization:  apps"), "{shown}");
     assert!(shown.contains("GitRepository:  flux-system"), "{shown}");
+    // The footer offers what works here: no tabs of a Flux object.
+    assert!(shown.contains("esc back"), "{shown}");
+    assert!(!shown.contains("Y yaml"), "{shown}");
     // esc goes back to the screen it came from.
     update(&mut state, Msg::Action(Action::CloseInspect));
     assert_eq!(state.screen, Screen::Tree);

@@ -164,6 +164,12 @@ pub fn build(state: &State) -> Vec<(String, String)> {
             (A::ToggleHelp, "help"),
             (A::Quit, "quit"),
         ],
+        // An object traced by name (`:trace KIND/NS/NAME`): its trace is all the screen has.
+        Mode::Inspect if state.inspect.target.is_none() => &[
+            (A::CloseInspect, "back"),
+            (A::ScrollDown, "scroll"),
+            (A::Quit, "quit"),
+        ],
         Mode::Inspect => &[
             (A::CloseInspect, "back"),
             (A::ShowYaml, "yaml"),

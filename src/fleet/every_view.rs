@@ -21,6 +21,7 @@ pub fn title(
     section: Section,
     total: usize,
     shown: Option<std::ops::Range<usize>>,
+    sort: crate::timing::SortKey,
     width: usize,
 ) -> Line {
     let mut line = Vec::new();
@@ -42,9 +43,12 @@ pub fn title(
     };
     line.push(seg(Role::Dim, count));
     let keys = match section {
-        Section::Clusters => " · tab: to the lists",
-        Section::Timings => " · enter: open · s: sort · tab: next",
-        Section::Causes | Section::Objects => " · enter: open · tab: next",
+        Section::Clusters => " · tab: to the lists".to_owned(),
+        Section::Timings => format!(
+            " · sorted by {} · enter: open · s: sort · tab: next",
+            sort.label()
+        ),
+        Section::Causes | Section::Objects => " · enter: open · tab: next".to_owned(),
     };
     line.push(seg(Role::Dim, keys));
     fit_line(line, width)
@@ -60,7 +64,7 @@ pub fn list(
 ) -> (Vec<Line>, Option<usize>) {
     let section = fleet.every.section;
     let rows = super::every::rows(&mut fleet.members, section, fleet.every.sort);
-    let mut lines = vec![title(section, rows.len(), None, width)];
+    let mut lines = vec![title(section, rows.len(), None, fleet.every.sort, width)];
     if rows.is_empty() {
         let empty = match section {
             Section::Clusters | Section::Causes => "  none: nothing is broken by its own fault",
@@ -97,7 +101,7 @@ pub fn list(
     }
     lines.append(&mut body);
     if let Some(t) = lines.first_mut() {
-        *t = title(section, rows.len(), Some(window), width);
+        *t = title(section, rows.len(), Some(window), fleet.every.sort, width);
     }
     (lines, selected)
 }

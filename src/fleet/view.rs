@@ -159,7 +159,13 @@ pub fn build(
         if fleet.every.section == super::every::Section::Clusters {
             let total = view.causes_total;
             if let Some(t) = view.causes.first_mut() {
-                *t = super::every_view::title(super::every::Section::Clusters, total, None, width);
+                *t = super::every_view::title(
+                    super::every::Section::Clusters,
+                    total,
+                    None,
+                    fleet.every.sort,
+                    width,
+                );
             }
         } else {
             // Title + blank + table + blank: the rest is the list's.
