@@ -795,7 +795,8 @@ fn n_takes_a_snapshot_of_the_consoles_scope_says_how_it_goes_and_selects_it() {
         effects,
         [Effect::Files(FileEffect::CreateSnapshot {
             scope: fluxops::cluster::Scope::All,
-            context,
+            context: context.clone(),
+            with_inventory: false,
         })]
     );
     let text = screen(&mut state, 160, 48);
@@ -849,6 +850,21 @@ fn n_takes_a_snapshot_of_the_consoles_scope_says_how_it_goes_and_selects_it() {
         text.contains(
             "✗ no snapshot of all namespaces taken: cannot list Kustomization: forbidden"
         ),
+        "{text}"
+    );
+    // `N`: with the live objects the inventories list, said so.
+    let effects = update(&mut state, Msg::Action(Action::SnapshotCreateWithInventory));
+    assert_eq!(
+        effects,
+        [Effect::Files(FileEffect::CreateSnapshot {
+            scope: fluxops::cluster::Scope::All,
+            context,
+            with_inventory: true,
+        })]
+    );
+    let text = screen(&mut state, 160, 48);
+    assert!(
+        text.contains("⟳ taking a snapshot of all namespaces with inventories"),
         "{text}"
     );
 }

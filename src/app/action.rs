@@ -120,6 +120,7 @@ actions! {
     SnapshotShow => "snapshot_show", "Show the selected snapshot (read and verified)";
     SnapshotDiff => "snapshot_diff", "Diff the selected snapshot against the live cluster";
     SnapshotCreate => "snapshot_create", "Take a snapshot of what the console watches (its namespace, or all)";
+    SnapshotCreateWithInventory => "snapshot_create_with_inventory", "Take a snapshot with the live objects the inventories list (Secrets left out), as snapshot create --with-inventory";
     SnapshotRestore => "snapshot_restore", "Restore the selected object (or every differing object) through the snapshot-restore action";
     OpenCommand => "open_command", "Open the command line (:ks, :hr, :ns NAME, :ctx NAME, :problems …)";
     OpenFinder => "open_finder", "Find any object by fuzzy kind, namespace and name";

@@ -50,6 +50,8 @@ pub enum FileEffect {
     CreateSnapshot {
         scope: crate::cluster::Scope,
         context: String,
+        /// Also the live objects the inventories list (Secrets left out), as `--with-inventory`.
+        with_inventory: bool,
     },
 }
 
@@ -249,13 +251,20 @@ impl Files {
                     let _ = tx.blocking_send(Msg::Files(FileAnswer::SnapshotLoaded { id, result }));
                 });
             }
-            FileEffect::CreateSnapshot { scope, context } => {
+            FileEffect::CreateSnapshot {
+                scope,
+                context,
+                with_inventory,
+            } => {
                 let tx = tx.clone();
                 let server = self.server.clone();
                 tokio::spawn(async move {
                     let result = match client {
                         None => Err("not connected to a cluster".to_owned()),
-                        Some(client) => create_snapshot(&client, &scope, &server, &context).await,
+                        Some(client) => {
+                            create_snapshot(&client, &scope, with_inventory, &server, &context)
+                                .await
+                        }
                     };
                     let _ = tx
                         .send(Msg::Files(FileAnswer::SnapshotCreated(result)))
@@ -351,6 +360,7 @@ async fn diff_snapshot(
 async fn create_snapshot(
     client: &kube::Client,
     scope: &crate::cluster::Scope,
+    with_inventory: bool,
     server: &str,
     context: &str,
 ) -> Result<Manifest, String> {
@@ -360,7 +370,7 @@ async fn create_snapshot(
         client,
         crate::snapshot::capture::Take {
             scope,
-            with_inventory: false,
+            with_inventory,
             dir: &dir,
             cluster: server,
             context,

@@ -94,6 +94,7 @@ pub fn build(state: &State) -> Vec<(String, String)> {
         Mode::Snapshots => &[
             (A::SnapshotShow, "read"),
             (A::SnapshotCreate, "new"),
+            (A::SnapshotCreateWithInventory, "+inventories"),
             (A::SnapshotDiff, "diff"),
             (A::SnapshotRestore, "restore"),
             (A::ShowTree, "back"),

@@ -123,7 +123,8 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
             return Some(vec![Effect::Files(FileEffect::DiffSnapshot(id))]);
         }
         Action::SnapshotRestore => return Some(restore(state)),
-        Action::SnapshotCreate => return Some(create(state)),
+        Action::SnapshotCreate => return Some(create(state, false)),
+        Action::SnapshotCreateWithInventory => return Some(create(state, true)),
         Action::ShowTree if s.object.is_some() => s.object = None,
         _ => return None,
     }
@@ -131,8 +132,9 @@ pub fn on_action(state: &mut State, action: Action) -> Option<Vec<Effect>> {
 }
 
 /// `n`: a snapshot of the console's scope (its namespace, or every namespace), taken as
-/// `fluxops snapshot create` takes one; one at a time.
-fn create(state: &mut State) -> Vec<Effect> {
+/// `fluxops snapshot create` takes one; `N` with the live objects the inventories list (`--with-inventory`,
+/// Secrets left out); one at a time.
+fn create(state: &mut State, with_inventory: bool) -> Vec<Effect> {
     if let Some(scope) = &state.snapshots.creating {
         state.input_note = Some(format!("a snapshot of {scope} is being taken: wait for it"));
         return Vec::new();
@@ -141,17 +143,21 @@ fn create(state: &mut State) -> Vec<Effect> {
         Some(ns) => crate::cluster::Scope::Namespace(ns.clone()),
         None => crate::cluster::Scope::All,
     };
-    let words = match &scope {
+    let mut words = match &scope {
         crate::cluster::Scope::All => "all namespaces".to_owned(),
         crate::cluster::Scope::Namespace(ns) => {
             format!("namespace {}", crate::text::sanitize_name(ns))
         }
     };
+    if with_inventory {
+        words.push_str(" with inventories");
+    }
     state.snapshots.creating = Some(words);
     state.snapshots.created = None;
     vec![Effect::Files(FileEffect::CreateSnapshot {
         scope,
         context: state.labels.context.clone(),
+        with_inventory,
     })]
 }
 

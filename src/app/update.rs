@@ -423,6 +423,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::SnapshotShow
         | Action::SnapshotDiff
         | Action::SnapshotCreate
+        | Action::SnapshotCreateWithInventory
         | Action::SnapshotRestore => {}
         Action::OpenCommand => {
             state.help_open = false;
