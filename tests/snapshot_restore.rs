@@ -248,6 +248,76 @@ async fn deleted_objects_are_restored_equal_through_the_one_mutation_path_and_au
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_snapshot_restore_runbook_walks_a_deleted_object_back() {
+    let env = Env::demo().await;
+    let c = client(&env).await;
+    let ks = ks_api(&c);
+    let id = create(&env, &[]).await;
+    let kept = stored(
+        &env,
+        &id,
+        "Kustomization.kustomize.toolkit.fluxcd.io.yaml",
+        "monitoring-configs",
+    );
+    ks.delete("monitoring-configs", &DeleteParams::default())
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        if get(&ks, "monitoring-configs").await.is_none() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(get(&ks, "monitoring-configs").await.is_none());
+
+    let transcript = env.dir.path().join("restore.md");
+    let kubeconfig = kc(&env);
+    let input = format!("snapshot={id}");
+    let out = env
+        .fluxops(&[
+            "runbook",
+            "run",
+            "snapshot-restore",
+            "--target",
+            "Kustomization/flux-system/monitoring-configs",
+            "--input",
+            &input,
+            "--yes",
+            "--transcript",
+            transcript.to_str().unwrap(),
+            "--kubeconfig",
+            &kubeconfig,
+        ])
+        .await;
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    // Back as the snapshot holds it, through the action (audited), and the walk's record says so.
+    let back = get(&ks, "monitoring-configs").await.expect("restored");
+    assert_eq!(applied_part(&back), applied_part(&kept));
+    assert!(records(&env.audit()).iter().any(|e| matches!(
+        e,
+        Event::Outcome { action, outcome: Outcome::Succeeded, .. } if action == "snapshot-restore"
+    )));
+    let record = std::fs::read_to_string(&transcript).unwrap();
+    for step in [
+        "Take a snapshot of now",
+        "Review what changes",
+        "Restore the object",
+        "Verify",
+        "Make Git agree",
+    ] {
+        assert!(record.contains(step), "{step} missing from:\n{record}");
+    }
+    assert!(
+        record.contains(&format!(
+            "Restoring Kustomization/flux-system/monitoring-configs from snapshot {id}"
+        )),
+        "{record}"
+    );
+    env.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_altered_truncated_or_incomplete_snapshot_is_refused_naming_the_file() {
     let env = Env::demo().await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
