@@ -217,8 +217,9 @@ async fn a_selector_the_live_object_refuses_is_a_finding_at_its_line() {
     let out = check(args(tmp.path(), &kubeconfig, &["--cluster", "fluxops-sim"])).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    // At `selector:` (line 8), the field the 422 names, not the object's first line.
     assert!(
-        stdout.contains("apps/deployment.yaml:1: error[cluster-immutable]: Deployment/apps/web: context fluxops-sim refuses"),
+        stdout.contains("apps/deployment.yaml:8: error[cluster-immutable]: Deployment/apps/web: context fluxops-sim refuses"),
         "{stdout}"
     );
     assert!(stdout.contains("field is immutable"), "{stdout}");

@@ -426,7 +426,8 @@ fn immutable_changes_between_two_commits_are_found_for_every_listed_field() {
     a.no_build = false;
     a.base = Some("HEAD".into());
     let report = check_report(&a).unwrap();
-    let found: BTreeSet<(String, String)> = report
+    // Each finding names the line of the field that changed in the file that defines the object.
+    let found: BTreeSet<(String, String, Option<usize>)> = report
         .findings
         .iter()
         .filter(|f| f.rule == "immutable-field-changed")
@@ -439,35 +440,36 @@ fn immutable_changes_between_two_commits_are_found_for_every_listed_field() {
                 .split(" is immutable")
                 .next()
                 .unwrap();
-            (f.file.display().to_string(), path.to_owned())
+            (f.file.display().to_string(), path.to_owned(), f.line)
         })
         .collect();
-    let expected: BTreeSet<(String, String)> = [
-        ("deploy.yaml", "spec.selector.matchLabels.app"),
-        ("ds.yaml", "spec.selector.matchLabels.app"),
-        ("rs.yaml", "spec.selector.matchLabels.app"),
-        ("sts.yaml", "spec.selector.matchLabels.tier"),
-        ("sts.yaml", "spec.serviceName"),
-        ("sts.yaml", "spec.podManagementPolicy"),
+    let expected: BTreeSet<(String, String, Option<usize>)> = [
+        ("deploy.yaml", "spec.selector.matchLabels.app", 8),
+        ("ds.yaml", "spec.selector.matchLabels.app", 8),
+        ("rs.yaml", "spec.selector.matchLabels.app", 8),
+        ("sts.yaml", "spec.selector.matchLabels.tier", 11),
+        ("sts.yaml", "spec.serviceName", 6),
+        ("sts.yaml", "spec.podManagementPolicy", 7),
         (
             "sts.yaml",
             "spec.volumeClaimTemplates[0].spec.resources.requests.storage",
+            19,
         ),
-        ("job.yaml", "spec.template.spec.containers[0].image"),
-        ("job.yaml", "spec.selector"),
-        ("svc.yaml", "spec.clusterIP"),
-        ("svc.yaml", "spec.clusterIPs[0]"),
-        ("svc.yaml", "spec.ipFamilies[0]"),
-        ("svc-type.yaml", "spec.type"),
-        ("pvc.yaml", "spec.storageClassName"),
-        ("cm.yaml", "data.level"),
-        ("secret.yaml", "stringData.token"),
-        ("crd.yaml", "spec.scope"),
-        ("crd.yaml", "spec.names.plural"),
-        ("crd.yaml", "spec.names.kind"),
+        ("job.yaml", "spec.template.spec.containers[0].image", 14),
+        ("job.yaml", "spec.selector", 6),
+        ("svc.yaml", "spec.clusterIP", 6),
+        ("svc.yaml", "spec.clusterIPs[0]", 7),
+        ("svc.yaml", "spec.ipFamilies[0]", 8),
+        ("svc-type.yaml", "spec.type", 6),
+        ("pvc.yaml", "spec.storageClassName", 6),
+        ("cm.yaml", "data.level", 7),
+        ("secret.yaml", "stringData.token", 7),
+        ("crd.yaml", "spec.scope", 7),
+        ("crd.yaml", "spec.names.plural", 10),
+        ("crd.yaml", "spec.names.kind", 9),
     ]
     .iter()
-    .map(|(f, p)| (format!("app/{f}"), (*p).to_owned()))
+    .map(|(f, p, l)| (format!("app/{f}"), (*p).to_owned(), Some(*l)))
     .collect();
     assert_eq!(found, expected);
     // The PVC's storage growth alone is allowed; Secret values are never printed.
@@ -477,7 +479,7 @@ fn immutable_changes_between_two_commits_are_found_for_every_listed_field() {
             .findings
             .iter()
             .filter(|f| f.rule == "immutable-field-changed")
-            .all(|f| f.fix.contains("recreate-immutable") && f.line == Some(1))
+            .all(|f| f.fix.contains("recreate-immutable"))
     );
     // The worktree of the base is gone again.
     let list = Command::new("git")

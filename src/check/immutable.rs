@@ -1,9 +1,13 @@
 //! Immutable-field changes between two builds (base and working tree): the fields the API server refuses to
 //! change in place, as a table ([`FIELDS`]), compared per object (API group, kind, namespace, name). Each
 //! change names the exact field path that differs, the old and new values and the recovery runbook
-//! (`recreate-immutable`, `diagnosis::next_step::RECREATE_IMMUTABLE`). Pure.
+//! (`recreate-immutable`, `diagnosis::next_step::RECREATE_IMMUTABLE`), at the line of that field in the file
+//! that defines the object ([`Index`]: each document's field lines, `flux::yaml_span`; the field's nearest
+//! written parent when the file does not write it, else the object's line). Pure but for [`index`], which
+//! reads the repository's files.
 
 use super::{Finding, rules};
+use crate::flux::yaml_span::{self, DocumentSpans};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -278,41 +282,98 @@ pub fn changes(old: &Value, new: &Value) -> Vec<Change> {
     out
 }
 
-/// Where objects are defined in a repository's files: (kind, name) → file and line, the first by path.
+/// Where an object is defined: the file and the field lines of its document there.
+#[derive(Debug, Clone)]
+pub struct Definition {
+    pub file: PathBuf,
+    pub spans: DocumentSpans,
+}
+
+impl Definition {
+    /// The line of the first of `paths` (`yaml_span` spelling: `spec.ports[0].port`) the document writes, else
+    /// of the nearest enclosing field of the first that it writes (`spec.selector.matchLabels.tier` set by a
+    /// patch: `spec.selector.matchLabels`), else the object's first line.
+    #[must_use]
+    pub fn field_line<S: AsRef<str>>(&self, paths: &[S]) -> Option<usize> {
+        paths
+            .iter()
+            .find_map(|p| self.spans.line(p.as_ref()))
+            .or_else(|| {
+                paths
+                    .first()
+                    .and_then(|p| self.spans.nearest_line(p.as_ref()))
+            })
+            .or(self.spans.first_line)
+    }
+}
+
+/// Where objects are defined in a repository's files: (kind, name) → the first definition by path.
 #[derive(Debug, Clone, Default)]
 pub struct Index {
-    by_name: BTreeMap<(String, String), (PathBuf, Option<usize>)>,
+    by_name: BTreeMap<(String, String), Definition>,
 }
 
 impl Index {
-    /// Where the object of `key` is defined; an empty path when no file defines it by that name (a generated
-    /// or prefixed name).
+    /// Where the object of `key` is defined; `None` when no file defines it by that name (a generated or
+    /// prefixed name).
+    #[must_use]
+    pub fn definition(&self, key: &Key) -> Option<&Definition> {
+        self.by_name.get(&(key.1.clone(), key.3.clone()))
+    }
+
+    /// The file and first line of the object of `key`; an empty path when no file defines it by that name.
     #[must_use]
     pub fn locate(&self, key: &Key) -> (PathBuf, Option<usize>) {
-        self.by_name
-            .get(&(key.1.clone(), key.3.clone()))
-            .cloned()
+        self.definition(key)
+            .map(|d| (d.file.clone(), d.spans.first_line))
+            .unwrap_or_default()
+    }
+
+    /// The file of the object of `key` and the line of the field at `path` there ([`Definition::field_line`]);
+    /// an empty path when no file defines it by that name.
+    #[must_use]
+    pub fn locate_field(&self, key: &Key, path: &str) -> (PathBuf, Option<usize>) {
+        self.definition(key)
+            .map(|d| (d.file.clone(), d.field_line(&[path])))
             .unwrap_or_default()
     }
 }
 
-/// The [`Index`] of a loaded repository's YAML files.
+/// The [`Index`] of a loaded repository's YAML files (each file mapped once: a file that defines a loaded Flux
+/// object already is, in `repo.spans`).
 #[must_use]
 pub fn index(repo: &super::load::Repository) -> Index {
     let mut by_name = BTreeMap::new();
     for f in &repo.tree.files {
-        for (line, v) in super::load::documents(&repo.root.join(f)) {
-            let s = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_owned);
-            if let (Some(kind), Some(name)) = (s("/kind"), s("/metadata/name")) {
-                by_name.entry((kind, name)).or_insert((f.clone(), line));
+        let path = repo.root.join(f);
+        let read;
+        let docs = match repo.spans.get(&path) {
+            Some(docs) => docs,
+            None => {
+                let text = crate::bounded_file::read_to_string(&path, crate::bounded_file::DATA)
+                    .unwrap_or_default();
+                read = yaml_span::spans_of(&text);
+                &read
+            }
+        };
+        for spans in docs {
+            if let (Some(kind), Some(name)) = (spans.scalar("kind"), spans.scalar("metadata.name"))
+            {
+                by_name
+                    .entry((kind.to_owned(), name.to_owned()))
+                    .or_insert_with(|| Definition {
+                        file: f.clone(),
+                        spans: spans.clone(),
+                    });
             }
         }
     }
     Index { by_name }
 }
 
-/// Where an object is defined (from the repository's files), for findings.
-pub type Locate<'a> = dyn Fn(&Key) -> (PathBuf, Option<usize>) + 'a;
+/// Where the field at a path (`spec.selector.matchLabels.app`) of an object is defined (from the repository's
+/// files), for findings: the file and that field's line, else its nearest written parent's, else the object's.
+pub type Locate<'a> = dyn Fn(&Key, &str) -> (PathBuf, Option<usize>) + 'a;
 
 /// Findings for every immutable change between the objects of two builds.
 #[must_use]
@@ -323,7 +384,7 @@ pub fn findings(base: &[Value], head: &[Value], locate: &Locate<'_>) -> Vec<Find
         let Some(k) = key(new) else { continue };
         let Some(old) = old.get(&k) else { continue };
         for change in changes(old, new) {
-            let (file, line) = locate(&k);
+            let (file, line) = locate(&k, &change.path);
             let show = |v: &Option<Value>| match v {
                 None => "(unset)".to_owned(),
                 Some(v) if k.1 == "Secret" => {
@@ -373,6 +434,102 @@ mod tests {
         assert_eq!(c[0].path, "spec.selector.matchLabels.app");
         assert_eq!(c[0].old, Some(json!("web")));
         assert_eq!(c[0].new, Some(json!("web2")));
+    }
+
+    /// The index of one file's documents.
+    fn index_of(file: &str, text: &str) -> Index {
+        let mut by_name = BTreeMap::new();
+        for spans in yaml_span::spans_of(text) {
+            let kind = spans.scalar("kind").unwrap_or_default().to_owned();
+            let name = spans.scalar("metadata.name").unwrap_or_default().to_owned();
+            by_name.entry((kind, name)).or_insert(Definition {
+                file: PathBuf::from(file),
+                spans,
+            });
+        }
+        Index { by_name }
+    }
+
+    const SOURCE: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: a\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n  namespace: a\nspec:\n  serviceName: db\n  volumeClaimTemplates:\n    - metadata:\n        name: data\n      spec:\n        resources:\n          requests:\n            storage: 1Gi\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: a\nspec:\n  clusterIP: 10.0.0.10\n";
+
+    fn lines_of(base: &[Value], head: &[Value]) -> Vec<(String, Option<usize>, String)> {
+        let index = index_of("app/all.yaml", SOURCE);
+        findings(base, head, &|k, p| index.locate_field(k, p))
+            .into_iter()
+            .map(|f| (f.file.display().to_string(), f.line, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_change_names_the_line_of_its_field_not_the_objects() {
+        let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "a"},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}}});
+        let mut deploy2 = deploy.clone();
+        deploy2["spec"]["selector"]["matchLabels"]["app"] = json!("web2");
+        let sts = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db", "namespace": "a"},
+            "spec": {"serviceName": "db", "volumeClaimTemplates": [{"metadata": {"name": "data"},
+            "spec": {"resources": {"requests": {"storage": "1Gi"}}}}]}});
+        let mut sts2 = sts.clone();
+        sts2["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] =
+            json!("5Gi");
+        let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "a"},
+            "spec": {"clusterIP": "10.0.0.10"}});
+        let mut svc2 = svc.clone();
+        svc2["spec"]["clusterIP"] = json!("10.0.0.11");
+        let found = lines_of(&[deploy, sts, svc], &[deploy2, sts2, svc2]);
+        let at: Vec<(&str, Option<usize>)> = found
+            .iter()
+            .map(|(_, l, m)| (m.split(" is immutable").next().unwrap_or_default(), *l))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                ("Deployment/a/web: spec.selector.matchLabels.app", Some(10)),
+                (
+                    "StatefulSet/a/db: spec.volumeClaimTemplates[0].spec.resources.requests.storage",
+                    Some(25)
+                ),
+                ("Service/a/web: spec.clusterIP", Some(33)),
+            ]
+        );
+        assert!(found.iter().all(|(f, _, _)| f == "app/all.yaml"));
+    }
+
+    #[test]
+    fn a_field_the_file_does_not_write_names_its_nearest_written_parent_else_the_object() {
+        // `tier` comes from a patch: the source file writes `matchLabels` only.
+        let old = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "a"},
+            "spec": {"selector": {"matchLabels": {"app": "web"}}}});
+        let mut new = old.clone();
+        new["spec"]["selector"]["matchLabels"]["tier"] = json!("front");
+        let found = lines_of(std::slice::from_ref(&old), std::slice::from_ref(&new));
+        assert_eq!(found.len(), 1);
+        assert!(found[0].2.contains("spec.selector.matchLabels.tier"));
+        assert_eq!(found[0].1, Some(9));
+        let index = index_of("app/all.yaml", SOURCE);
+        let Some(k) = key(&new) else {
+            panic!("a key");
+        };
+        assert_eq!(
+            index.locate_field(&k, "metadata.labels.app"),
+            (PathBuf::from("app/all.yaml"), Some(3))
+        );
+        // Nothing of the path written at all: the object's first line.
+        assert_eq!(
+            index.locate_field(&k, "roleRef.name"),
+            (PathBuf::from("app/all.yaml"), Some(1))
+        );
+        assert_eq!(index.locate(&k), (PathBuf::from("app/all.yaml"), Some(1)));
+        // A name no file defines (a prefix added by the build): no place, the caller falls back.
+        let mut renamed = new.clone();
+        renamed["metadata"]["name"] = json!("prod-web");
+        let Some(k) = key(&renamed) else {
+            panic!("a key");
+        };
+        assert_eq!(
+            index.locate_field(&k, "spec.selector"),
+            (PathBuf::new(), None)
+        );
     }
 
     #[test]

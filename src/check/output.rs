@@ -75,6 +75,7 @@ pub fn cluster_text(diff: &ClusterDiff) -> String {
                 code,
                 reason,
                 message,
+                ..
             } => out.push_str(&format!(
                 "  ! {object} refused ({}): {}\n",
                 clean(&Verdict::status(*code, reason)),

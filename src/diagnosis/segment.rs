@@ -7,7 +7,8 @@
 //!
 //! [`Part::around`] cuts the normalised message into items at those boundaries and keeps the item that holds the
 //! deciding match; [`object`] and [`field`] read the object and the field path of that item, falling back to the
-//! error that encloses it (the object a bracket list of field errors belongs to).
+//! error that encloses it (the object a bracket list of field errors belongs to). [`fields`] reads every field a
+//! refusal names (`fluxops check --cluster` points its finding at the first one's line).
 
 use super::facts::clean;
 use super::patterns::FIELD_ERROR_KINDS;
@@ -195,6 +196,25 @@ pub fn field(part: &Part<'_>) -> Option<String> {
         })
 }
 
+/// Every field path `message` names before one of the API server's field-error reasons, in order, each once:
+/// `spec.selector` of `… is invalid: spec.selector: Invalid value: …`, each item of a bracket list
+/// `[spec.a: Required value, spec.b: Invalid value: …]`. As the server spells them (`metadata.labels[app]`).
+#[must_use]
+pub fn fields(message: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let Some(re) = FIELD.as_ref() else {
+        return out;
+    };
+    for c in re.captures_iter(message) {
+        if let Some(m) = c.get(1)
+            && !out.iter().any(|f| f == m.as_str())
+        {
+            out.push(m.as_str().to_owned());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +246,24 @@ mod tests {
         let part = Part::around(m, at(m, "field is immutable"));
         assert_eq!(object(&part).as_deref(), Some("Job/migrate"));
         assert_eq!(field(&part).as_deref(), Some("spec.template"));
+    }
+
+    #[test]
+    fn every_field_of_a_refusal_is_named_once_in_order() {
+        // The real v1.28 body of a CRD schema refusal (several causes, a value holding `, `, a `<nil>` field).
+        let m = r#"Kustomization.kustomize.toolkit.fluxcd.io "bad" is invalid: [spec.prune: Invalid value: "string": spec.prune in body must be of type boolean: "string", spec.interval: Required value, spec.sourceRef: Required value, <nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation]"#;
+        assert_eq!(fields(m), ["spec.prune", "spec.interval", "spec.sourceRef"]);
+        let m = r#"Deployment.apps "podinfo" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"podinfo", "tier":"web"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"#;
+        assert_eq!(fields(m), ["spec.selector"]);
+        let m = r#"Service "web" is invalid: [metadata.labels[app.kubernetes.io/name]: Invalid value: "-x": a valid label, spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, spec.ports[0].port: Duplicate value: 0]"#;
+        assert_eq!(
+            fields(m),
+            [
+                "metadata.labels[app.kubernetes.io/name]",
+                "spec.ports[0].port"
+            ]
+        );
+        assert!(fields("admission webhook \"x\" denied the request: no latest tag").is_empty());
     }
 
     #[test]

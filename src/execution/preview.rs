@@ -44,11 +44,15 @@ pub enum Verdict {
     /// for the next request to find.
     Unverified { why: String },
     /// The server refused the dry-run: its status code, reason and message (e.g. 422 `Invalid` "field is
-    /// immutable", 403 from an admission webhook or a quota, 404 for a namespace that does not exist).
+    /// immutable", 403 from an admission webhook or a quota, 404 for a namespace that does not exist), and the
+    /// fields its Status names (`details.causes[].field` as the server spells them, `<nil>` left out; not part
+    /// of the JSON report, whose message names them).
     Refused {
         code: u16,
         reason: String,
         message: String,
+        #[serde(skip)]
+        fields: Vec<String>,
     },
 }
 
@@ -143,17 +147,32 @@ fn unreachable(error: &kube::Error) -> bool {
     }
 }
 
+/// The fields a refusal's `details.causes` name, in order, each once (`<nil>` and empty ones left out: no
+/// field of the object).
+fn cause_fields(status: &kube::core::Status) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for cause in status.details.iter().flat_map(|d| &d.causes) {
+        let field = cause.field.trim();
+        if !field.is_empty() && field != "<nil>" && !out.iter().any(|f| f == field) {
+            out.push(field.to_owned());
+        }
+    }
+    out
+}
+
 fn refused(error: &kube::Error) -> Verdict {
     match error {
         kube::Error::Api(status) => Verdict::Refused {
             code: status.code,
             reason: status.reason.clone(),
             message: status.message.clone(),
+            fields: cause_fields(status),
         },
         other => Verdict::Refused {
             code: 0,
             reason: "NotSent".to_owned(),
             message: super::run::api_message(other),
+            fields: Vec::new(),
         },
     }
 }
@@ -165,6 +184,7 @@ fn mask_secret(verdict: Verdict, key: &ObjectKey, obj: &Value) -> Verdict {
         code,
         reason,
         mut message,
+        fields,
     } = verdict
     else {
         return verdict;
@@ -199,6 +219,7 @@ fn mask_secret(verdict: Verdict, key: &ObjectKey, obj: &Value) -> Verdict {
         code,
         reason,
         message,
+        fields,
     }
 }
 
@@ -281,6 +302,7 @@ pub async fn preview(
                         "the server does not serve {api_version} {} (CRD not installed, or another API version)",
                         key.kind
                     ),
+                    fields: Vec::new(),
                 }
             };
             out.push(Previewed {
@@ -303,6 +325,7 @@ pub async fn preview(
                         "{}/{} namespace not specified: kustomize-controller applies no namespaced object without one (set metadata.namespace, or the Kustomization's targetNamespace)",
                         key.kind, key.name
                     ),
+                    fields: Vec::new(),
                 },
             });
             continue;
@@ -424,6 +447,27 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_keeps_the_fields_its_status_causes_name() {
+        // The real v1.28 body of a CRD schema refusal (apiserver-v1.28/ks-invalid-422), causes trimmed.
+        let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": "Kustomization.kustomize.toolkit.fluxcd.io \"bad\" is invalid: [spec.prune: …]",
+            "reason": "Invalid", "code": 422,
+            "details": {"name": "bad", "group": "kustomize.toolkit.fluxcd.io", "kind": "Kustomization",
+                "causes": [
+                    {"reason": "FieldValueTypeInvalid", "message": "Invalid value", "field": "spec.prune"},
+                    {"reason": "FieldValueRequired", "message": "Required value", "field": "spec.interval"},
+                    {"reason": "FieldValueRequired", "message": "Required value", "field": "spec.interval"},
+                    {"reason": "FieldValueInvalid", "message": "Invalid value: \"null\"", "field": "<nil>"}]}});
+        let status: kube::core::Status = serde_json::from_value(body).unwrap();
+        let Verdict::Refused { code, fields, .. } = refused(&kube::Error::Api(Box::new(status)))
+        else {
+            panic!("refused");
+        };
+        assert_eq!(code, 422);
+        assert_eq!(fields, ["spec.prune", "spec.interval"]);
+    }
+
+    #[test]
     fn a_refused_secrets_values_are_masked_in_the_message() {
         let obj = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "a"}, "data": {"p": "aHVudGVyMg=="}, "stringData": {"t": "tok-123"}});
         let key = ObjectKey::of(&obj).unwrap();
@@ -431,11 +475,16 @@ mod tests {
             code: 403,
             reason: "Forbidden".into(),
             message: "denied: p=hunter2 (aHVudGVyMg==), t=tok-123".into(),
+            fields: vec!["data[p]".into()],
         };
-        let Verdict::Refused { message, .. } = mask_secret(refused, &key, &obj) else {
+        let Verdict::Refused {
+            message, fields, ..
+        } = mask_secret(refused, &key, &obj)
+        else {
             panic!("still refused");
         };
         assert_eq!(message, "denied: p=(hidden) ((hidden)), t=(hidden)");
+        assert_eq!(fields, ["data[p]"]);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! (`spec.dependsOn[1]`, `spec.sourceRef.kind`, `metadata.name`) to the 1-based line of its key (of the item,
 //! for a sequence entry). `fluxops check` uses it to point a finding about one field at that field's line
 //! instead of the object's first line. Built once per file; a document after a syntax error is not mapped
-//! (the loader reports that error at its own line).
+//! (the loader reports that error at its own line). The API server spells a map key in brackets
+//! (`metadata.labels[app]`); [`from_api_path`] turns its field paths into this spelling.
 //!
 //! Pure: text in, maps out. Must not live here: reading files, deciding what a finding is.
 
@@ -64,6 +65,31 @@ impl DocumentSpans {
             })
             .map(|(i, _)| i)
     }
+}
+
+/// A field path as the API server spells it (`metadata.labels[app.kubernetes.io/name]`, `spec.ports[0].port`: a
+/// map key in brackets) in this module's spelling (`metadata.labels.app.kubernetes.io/name`, `spec.ports[0].port`:
+/// only sequence indexes in brackets).
+#[must_use]
+pub fn from_api_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(open) = rest.find('[') {
+        let Some(len) = rest[open..].find(']') else {
+            break;
+        };
+        let inside = &rest[open + 1..open + len];
+        out.push_str(&rest[..open]);
+        if !inside.is_empty() && inside.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&rest[open..=open + len]);
+        } else {
+            out.push('.');
+            out.push_str(inside);
+        }
+        rest = &rest[open + len + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Where the parser is inside a collection.
@@ -233,6 +259,26 @@ mod tests {
         assert_eq!(repo.line("metadata.name"), Some(17));
         assert_eq!(repo.line("spec.list[1]"), Some(21));
         assert_eq!(repo.item_where("spec.list", "", "b"), Some(1));
+    }
+
+    #[test]
+    fn api_server_paths_spell_map_keys_as_fields_and_keep_indexes() {
+        assert_eq!(from_api_path("spec.selector"), "spec.selector");
+        assert_eq!(from_api_path("spec.ports[0].port"), "spec.ports[0].port");
+        assert_eq!(
+            from_api_path("metadata.labels[app.kubernetes.io/name]"),
+            "metadata.labels.app.kubernetes.io/name"
+        );
+        assert_eq!(
+            from_api_path("spec.template.spec.containers[1].resources.limits[cpu]"),
+            "spec.template.spec.containers[1].resources.limits.cpu"
+        );
+        assert_eq!(from_api_path("spec.x[unclosed"), "spec.x[unclosed");
+        let docs = spans_of("metadata:\n  labels:\n    app.kubernetes.io/name: web\n");
+        assert_eq!(
+            docs[0].line(&from_api_path("metadata.labels[app.kubernetes.io/name]")),
+            Some(3)
+        );
     }
 
     #[test]

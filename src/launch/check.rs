@@ -214,7 +214,7 @@ fn immutable_findings(
     let base = build::run(&base_repo, tool)
         .map_err(|e| CannotCheck::Other(format!("cannot prepare the base build workspace: {e}")))?;
     let index = check::immutable::index(repo);
-    let locate = |k: &check::immutable::Key| index.locate(k);
+    let locate = |k: &check::immutable::Key, path: &str| index.locate_field(k, path);
     let mut out = Vec::new();
     for built in head {
         let Some(old) = base

@@ -1,8 +1,9 @@
 //! `fluxops check --cluster`: wiring only (docs/CHECK.md, "Against a live cluster"). Takes the objects the
 //! change touches from the check already made (the one loaded repository and its builds, `check::Analysis`:
 //! no second load), connects with the kubeconfig flags every command takes, has `execution::preview`
-//! server-side dry-run them, and turns the server's refusals into findings at the file and line that define the
-//! object.
+//! server-side dry-run them, and turns the server's refusals into findings at the file that defines the object
+//! and the line of the field the refusal names (`details.causes[].field`, else the fields its message names:
+//! [`refusal_fields`]), else of its nearest written parent, else the object's first line.
 
 use super::check::{Analysis, CannotCheck};
 use crate::check::output::ClusterDiff;
@@ -46,13 +47,31 @@ pub fn wanted(args: &CheckArgs, kube: &ClusterArgs) -> Result<Option<Option<Stri
     }
 }
 
-/// Where each built object is defined: file and line.
-type Origins = BTreeMap<immutable::Key, (PathBuf, Option<usize>)>;
+/// Where a built object is defined: its document in the repository, else the Kustomization that builds it
+/// (file and line: a generated or prefixed name no file defines).
+#[derive(Debug, Clone)]
+enum Place<'i> {
+    Defined(&'i immutable::Definition),
+    Built(PathBuf, Option<usize>),
+}
+
+impl Place<'_> {
+    /// The file, and the line of the first of `fields` (`yaml_span` spelling) the definition writes, else of
+    /// the nearest written parent of the first, else the object's (the Kustomization's) line.
+    fn at(&self, fields: &[String]) -> (PathBuf, Option<usize>) {
+        match self {
+            Place::Defined(d) => (d.file.clone(), d.field_line(fields)),
+            Place::Built(file, line) => (file.clone(), *line),
+        }
+    }
+}
+
+/// Where each built object is defined.
+type Origins<'i> = BTreeMap<immutable::Key, Place<'i>>;
 
 /// The objects the change touches: the built output of every Kustomization it feeds (each build when there
 /// is no base), with where each is defined (the defining file, else the Kustomization's).
-fn touched(analysis: &Analysis) -> (Vec<Value>, Origins) {
-    let index = immutable::index(&analysis.repo);
+fn touched<'i>(analysis: &Analysis, index: &'i immutable::Index) -> (Vec<Value>, Origins<'i>) {
     let mut objects = Vec::new();
     let mut origin = BTreeMap::new();
     for built in analysis.built.iter().flatten() {
@@ -68,17 +87,32 @@ fn touched(analysis: &Analysis) -> (Vec<Value>, Origins) {
             let Some(key) = immutable::key(obj) else {
                 continue;
             };
-            let (file, line) = index.locate(&key);
-            let place = if file.as_os_str().is_empty() {
-                (built.target.file.clone(), built.target.line)
-            } else {
-                (file, line)
+            let place = match index.definition(&key) {
+                Some(d) => Place::Defined(d),
+                None => Place::Built(built.target.file.clone(), built.target.line),
             };
             origin.insert(key, place);
             objects.push(obj.clone());
         }
     }
     (objects, origin)
+}
+
+/// The fields a refusal is about, in `yaml_span` spelling (`metadata.labels[app]` → `metadata.labels.app`): its
+/// Status' `details.causes[].field` when it has them, else the fields its message names
+/// (`diagnosis::segment::fields`: `spec.selector` of `… is invalid: spec.selector: Invalid value: …`, each
+/// item of a bracket list `[spec.a: Required value, spec.b: …]`).
+#[must_use]
+pub fn refusal_fields(causes: &[String], message: &str) -> Vec<String> {
+    let named = if causes.is_empty() {
+        crate::diagnosis::segment::fields(message)
+    } else {
+        causes.to_vec()
+    };
+    named
+        .iter()
+        .map(|f| crate::flux::yaml_span::from_api_path(f))
+        .collect()
 }
 
 /// The rule of a refusal: an immutable field, the checking identity's own RBAC, or anything else the
@@ -137,7 +171,8 @@ pub async fn dry_run(
     crate::cluster::client::check_reachable(&connection, REACH_TIMEOUT)
         .await
         .map_err(|e| CannotCheck::Cluster(format!("--cluster: {e}")))?;
-    let (objects, origin) = touched(analysis);
+    let index = immutable::index(&analysis.repo);
+    let (objects, origin) = touched(analysis, &index);
     let previewed = preview::preview(&connection, &objects).await.map_err(|e| {
         CannotCheck::Cluster(format!(
             "--cluster: cannot check against context '{}' ({}): {e}",
@@ -150,6 +185,7 @@ pub async fn dry_run(
             code,
             reason,
             message,
+            fields,
         } = &p.verdict
         else {
             continue;
@@ -169,7 +205,7 @@ pub async fn dry_run(
                     .find(|(k, _)| k.0 == key.0 && k.1 == key.1 && k.3 == key.3)
                     .map(|(_, v)| v)
             })
-            .cloned()
+            .map(|place| place.at(&refusal_fields(fields, message)))
             .unwrap_or_default();
         findings.push(Finding::new(
             rule_of(*code, message),
@@ -196,6 +232,67 @@ pub async fn dry_run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const KS: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: bad\n  namespace: flux-system\nspec:\n  path: ./apps\n  prune: \"string\"\n";
+    const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n";
+    /// The real v1.28 messages (/work/shared/data/apiserver-v1.28: deploy-selector-immutable-dryrun-422,
+    /// ks-invalid-422).
+    const IMMUTABLE: &str = r#"Deployment.apps "web" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web", "tier":"front"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"#;
+    const SCHEMA: &str = r#"Kustomization.kustomize.toolkit.fluxcd.io "bad" is invalid: [spec.prune: Invalid value: "string": spec.prune in body must be of type boolean: "string", spec.interval: Required value, spec.sourceRef: Required value, <nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation]"#;
+
+    fn defined(text: &str) -> immutable::Definition {
+        immutable::Definition {
+            file: PathBuf::from("apps/x.yaml"),
+            spans: crate::flux::yaml_span::spans_of(text)
+                .into_iter()
+                .next()
+                .unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn the_fields_come_from_the_causes_else_from_the_message_in_yaml_span_spelling() {
+        assert_eq!(
+            refusal_fields(&[], SCHEMA),
+            ["spec.prune", "spec.interval", "spec.sourceRef"]
+        );
+        assert_eq!(refusal_fields(&[], IMMUTABLE), ["spec.selector"]);
+        // The causes win over the message; a map key in brackets becomes a field.
+        assert_eq!(
+            refusal_fields(
+                &["metadata.labels[app.kubernetes.io/name]".to_owned()],
+                IMMUTABLE
+            ),
+            ["metadata.labels.app.kubernetes.io/name"]
+        );
+        assert!(refusal_fields(&[], "admission webhook \"p\" denied the request: no").is_empty());
+    }
+
+    #[test]
+    fn a_refusal_names_the_line_of_its_field_else_a_parent_else_the_object() {
+        let deploy = defined(DEPLOY);
+        let at = Place::Defined(&deploy).at(&refusal_fields(&[], IMMUTABLE));
+        assert_eq!(at, (PathBuf::from("apps/x.yaml"), Some(8)));
+        // Several causes: the first field the file writes (`spec.prune`; interval and sourceRef are missing).
+        let ks = defined(KS);
+        assert_eq!(
+            Place::Defined(&ks).at(&refusal_fields(&[], SCHEMA)).1,
+            Some(8)
+        );
+        // None written: the nearest written parent of the first (`spec.interval` → `spec`).
+        let required = r#"Kustomization.kustomize.toolkit.fluxcd.io "bad" is invalid: [spec.interval: Required value, spec.sourceRef: Required value]"#;
+        assert_eq!(
+            Place::Defined(&ks).at(&refusal_fields(&[], required)).1,
+            Some(6)
+        );
+        // No field named: the object's first line; a generated object: the Kustomization's line.
+        assert_eq!(Place::Defined(&ks).at(&[]).1, Some(1));
+        let built = Place::Built(PathBuf::from("clusters/apps.yaml"), Some(12));
+        assert_eq!(
+            built.at(&refusal_fields(&[], IMMUTABLE)),
+            (PathBuf::from("clusters/apps.yaml"), Some(12))
+        );
+    }
 
     #[test]
     fn refusals_map_to_their_rules() {
