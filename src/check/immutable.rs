@@ -197,8 +197,13 @@ fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
 }
 
 /// The first path below `path` where `old` and `new` differ (`path` itself for scalars, lists of another
-/// length, or a side that is absent).
-fn first_difference(path: &str, old: Option<&Value>, new: Option<&Value>) -> String {
+/// length, or a side that is absent), with the two values there. The values are taken while walking down, never
+/// looked up again by splitting the path: a key may hold dots (`app.kubernetes.io/name`).
+fn first_difference(
+    path: &str,
+    old: Option<&Value>,
+    new: Option<&Value>,
+) -> (String, Option<Value>, Option<Value>) {
     match (old, new) {
         (Some(Value::Object(a)), Some(Value::Object(b))) => {
             let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
@@ -207,7 +212,7 @@ fn first_difference(path: &str, old: Option<&Value>, new: Option<&Value>) -> Str
                     return first_difference(&format!("{path}.{k}"), a.get(k), b.get(k));
                 }
             }
-            path.to_owned()
+            (path.to_owned(), old.cloned(), new.cloned())
         }
         (Some(Value::Array(a)), Some(Value::Array(b))) if a.len() == b.len() => {
             for (i, (x, y)) in a.iter().zip(b).enumerate() {
@@ -215,9 +220,9 @@ fn first_difference(path: &str, old: Option<&Value>, new: Option<&Value>) -> Str
                     return first_difference(&format!("{path}[{i}]"), Some(x), Some(y));
                 }
             }
-            path.to_owned()
+            (path.to_owned(), old.cloned(), new.cloned())
         }
-        _ => path.to_owned(),
+        _ => (path.to_owned(), old.cloned(), new.cloned()),
     }
 }
 
@@ -258,19 +263,13 @@ pub fn changes(old: &Value, new: &Value) -> Vec<Change> {
         if !changed {
             continue;
         }
-        let path = match f.compare {
+        let (path, old_value, new_value) = match f.compare {
             Compare::SpecExceptStorage => first_difference(
                 f.path,
                 without_storage(a).as_ref(),
                 without_storage(b).as_ref(),
             ),
             _ => first_difference(f.path, a, b),
-        };
-        let at = |v: &Value| get(v, &path.replace('[', ".").replace(']', "")).cloned();
-        let (old_value, new_value) = if path.contains('[') {
-            (a.cloned(), b.cloned())
-        } else {
-            (at(old), at(new))
         };
         out.push(Change {
             object: object.clone(),
@@ -434,6 +433,36 @@ mod tests {
         assert_eq!(c[0].path, "spec.selector.matchLabels.app");
         assert_eq!(c[0].old, Some(json!("web")));
         assert_eq!(c[0].new, Some(json!("web2")));
+    }
+
+    #[test]
+    fn a_label_key_with_dots_has_its_own_old_and_new_values() {
+        let old = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "a"},
+            "spec": {"selector": {"matchLabels": {"app.kubernetes.io/name": "web"}}}});
+        let mut new = old.clone();
+        new["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] = json!("shop");
+        let c = changes(&old, &new);
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            c[0].path,
+            "spec.selector.matchLabels.app.kubernetes.io/name"
+        );
+        assert_eq!(c[0].old, Some(json!("web")));
+        assert_eq!(c[0].new, Some(json!("shop")));
+        // In a list: the values of the item's field, not the whole list.
+        let old = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db", "namespace": "a"},
+            "spec": {"volumeClaimTemplates": [{"metadata": {"name": "data"},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}});
+        let mut new = old.clone();
+        new["spec"]["volumeClaimTemplates"][0]["spec"]["accessModes"][0] = json!("ReadWriteMany");
+        let c = changes(&old, &new);
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            c[0].path,
+            "spec.volumeClaimTemplates[0].spec.accessModes[0]"
+        );
+        assert_eq!(c[0].old, Some(json!("ReadWriteOnce")));
+        assert_eq!(c[0].new, Some(json!("ReadWriteMany")));
     }
 
     /// The index of one file's documents.
