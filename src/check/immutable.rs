@@ -306,18 +306,48 @@ impl Definition {
     }
 }
 
-/// Where objects are defined in a repository's files: (kind, name) → the first definition by path.
+/// Where objects are defined in a repository's files: (kind, name) → every document that names such an object,
+/// by path. A built object is matched to the document in its namespace (else one that names no namespace: a
+/// kustomization or `targetNamespace` gives it one), and for one field to the document that writes that field
+/// (a base rather than a patch of it that sorts first).
 #[derive(Debug, Clone, Default)]
 pub struct Index {
-    by_name: BTreeMap<(String, String), Definition>,
+    by_name: BTreeMap<(String, String), Vec<Definition>>,
 }
 
 impl Index {
+    /// The documents that may define the object of `key`, the likeliest first: those in its namespace, then
+    /// those naming none, then the others.
+    fn candidates(&self, key: &Key) -> Vec<&Definition> {
+        let Some(defs) = self.by_name.get(&(key.1.clone(), key.3.clone())) else {
+            return Vec::new();
+        };
+        let tier = |d: &Definition| match d.spans.scalar("metadata.namespace") {
+            Some(ns) if ns == key.2 => 0,
+            None => 1,
+            Some(_) => 2,
+        };
+        let mut out: Vec<&Definition> = defs.iter().collect();
+        out.sort_by_key(|d| tier(d));
+        out
+    }
+
     /// Where the object of `key` is defined; `None` when no file defines it by that name (a generated or
     /// prefixed name).
     #[must_use]
     pub fn definition(&self, key: &Key) -> Option<&Definition> {
-        self.by_name.get(&(key.1.clone(), key.3.clone()))
+        self.candidates(key).into_iter().next()
+    }
+
+    /// Where the object of `key` is defined, preferring the document that writes one of `paths`.
+    #[must_use]
+    pub fn definition_for<S: AsRef<str>>(&self, key: &Key, paths: &[S]) -> Option<&Definition> {
+        let candidates = self.candidates(key);
+        candidates
+            .iter()
+            .find(|d| paths.iter().any(|p| d.spans.line(p.as_ref()).is_some()))
+            .or_else(|| candidates.first())
+            .copied()
     }
 
     /// The file and first line of the object of `key`; an empty path when no file defines it by that name.
@@ -332,7 +362,7 @@ impl Index {
     /// an empty path when no file defines it by that name.
     #[must_use]
     pub fn locate_field(&self, key: &Key, path: &str) -> (PathBuf, Option<usize>) {
-        self.definition(key)
+        self.definition_for(key, &[path])
             .map(|d| (d.file.clone(), d.field_line(&[path])))
             .unwrap_or_default()
     }
@@ -360,7 +390,8 @@ pub fn index(repo: &super::load::Repository) -> Index {
             {
                 by_name
                     .entry((kind.to_owned(), name.to_owned()))
-                    .or_insert_with(|| Definition {
+                    .or_insert_with(Vec::new)
+                    .push(Definition {
                         file: f.clone(),
                         spans: spans.clone(),
                     });
@@ -467,16 +498,55 @@ mod tests {
 
     /// The index of one file's documents.
     fn index_of(file: &str, text: &str) -> Index {
-        let mut by_name = BTreeMap::new();
-        for spans in yaml_span::spans_of(text) {
-            let kind = spans.scalar("kind").unwrap_or_default().to_owned();
-            let name = spans.scalar("metadata.name").unwrap_or_default().to_owned();
-            by_name.entry((kind, name)).or_insert(Definition {
-                file: PathBuf::from(file),
-                spans,
-            });
+        index_of_files(&[(file, text)])
+    }
+
+    /// The index of several files' documents, in the order given (as by path).
+    fn index_of_files(files: &[(&str, &str)]) -> Index {
+        let mut by_name: BTreeMap<(String, String), Vec<Definition>> = BTreeMap::new();
+        for (file, text) in files {
+            for spans in yaml_span::spans_of(text) {
+                let kind = spans.scalar("kind").unwrap_or_default().to_owned();
+                let name = spans.scalar("metadata.name").unwrap_or_default().to_owned();
+                by_name.entry((kind, name)).or_default().push(Definition {
+                    file: PathBuf::from(file),
+                    spans,
+                });
+            }
         }
         Index { by_name }
+    }
+
+    #[test]
+    fn the_definition_is_the_one_in_the_objects_namespace_and_the_one_writing_the_field() {
+        // A patch of the same Deployment sorts first (by path) and does not write the selector; another
+        // namespace's Deployment of the same name comes next; the base is last.
+        let patch =
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n";
+        let other = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: b\nspec:\n  selector:\n    matchLabels:\n      app: web\n";
+        let base = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: a\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n";
+        let index = index_of_files(&[
+            ("a/patch.yaml", patch),
+            ("b/web.yaml", other),
+            ("z/web.yaml", base),
+        ]);
+        let web = |ns: &str| {
+            key(&json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "web", "namespace": ns}}))
+            .unwrap()
+        };
+        assert_eq!(
+            index.locate_field(&web("a"), "spec.selector.matchLabels.app"),
+            (PathBuf::from("z/web.yaml"), Some(10))
+        );
+        assert_eq!(
+            index.locate_field(&web("b"), "spec.selector.matchLabels.app"),
+            (PathBuf::from("b/web.yaml"), Some(9))
+        );
+        // A field no document writes: the object's own namespace first.
+        assert_eq!(index.locate(&web("a")).0, PathBuf::from("z/web.yaml"));
+        // A namespace no document names: a document naming none (the patch), its nearest line.
+        assert_eq!(index.locate(&web("c")).0, PathBuf::from("a/patch.yaml"));
     }
 
     const SOURCE: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: a\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n  namespace: a\nspec:\n  serviceName: db\n  volumeClaimTemplates:\n    - metadata:\n        name: data\n      spec:\n        resources:\n          requests:\n            storage: 1Gi\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: a\nspec:\n  clusterIP: 10.0.0.10\n";
