@@ -181,6 +181,14 @@ fn every_clusters_objects_80x24() {
         );
     }
     assert!(!rows[0].contains("Ready"), "{screen}");
+    // The unreachable cluster's rows say they are as last seen; the others' do not.
+    for r in &rows {
+        assert_eq!(
+            r.contains("· stale since 03:12"),
+            r.contains("prod-us-2"),
+            "{r}"
+        );
+    }
     // The window says where it is: more rows than fit.
     assert!(screen.contains("every cluster · 1–16 of 32"), "{screen}");
     insta::assert_snapshot!(terminal.backend());

@@ -7,6 +7,7 @@ use super::every::{Pick, Section};
 use super::view::{cause_line, cluster_width, pad, seg};
 use super::{Fleet, Member};
 use crate::app::problems_view::row as problem_row;
+use crate::app::state::KindState;
 use crate::app::timings_view::{self, FlagView, TimingRowView, flags_text};
 use crate::app::view::{glyph, graph_health};
 use crate::layout::fit;
@@ -169,6 +170,17 @@ fn object(members: &[Member], p: &Pick, name_w: usize, now: Timestamp, width: us
         format!(" {}", sanitize_name(&r.namespaced_name())),
     ));
     line.push(seg(Role::Dim, format!(" · {}", health.label())));
+    // Its kind's watch failing (its cluster out of reach, or that kind forbidden since): shown as last seen.
+    let stale = match state.kinds.get(&r.kind) {
+        Some(KindState::Degraded { since, .. } | KindState::Unavailable { since, .. }) => {
+            Some(*since)
+        }
+        _ => None,
+    };
+    if let Some(since) = stale {
+        let since = since.map_or_else(String::new, |t| format!(" since {}", t.strftime("%H:%M")));
+        line.push(seg(Role::Error, format!(" · stale{since}")));
+    }
     if let Some(t) = state.timings.get(r) {
         let a = t.assess(now);
         for (on, flag) in [
