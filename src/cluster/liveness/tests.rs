@@ -109,13 +109,13 @@ async fn a_hung_server_is_reported_within_quiet_plus_probe_timeout_of_last_being
         "{took:?}"
     );
     assert!(
-        took < Duration::from_secs(10),
-        "stale must show within 10 s: {took:?}"
+        took < Duration::from_secs(5),
+        "stale must show within 5 s: {took:?}"
     );
     match r.handle.current().link {
         Link::Down { error, .. } => {
             assert!(
-                error == "the API server is not answering (a probe got no answer within 4 s)",
+                error == "the API server is not answering (a probe got no answer within 3.0 s)",
                 "{error}"
             );
         }
@@ -137,10 +137,12 @@ async fn traffic_postpones_the_probe_and_a_quiet_healthy_server_is_probed_once_p
         "watch traffic proves the server answers"
     );
     tokio::time::sleep(Duration::from_secs(30)).await;
+    // One per QUIET period, give or take the edges.
     let probes = r.script.probes();
+    let expected = (Duration::from_secs(30).as_millis() / QUIET.as_millis()) as usize;
     assert!(
-        (9..=11).contains(&probes),
-        "{probes} probes in 30 quiet seconds"
+        (expected - 1..=expected + 1).contains(&probes),
+        "{probes} probes in 30 quiet seconds, expected about {expected}"
     );
     assert_eq!(r.handle.current().link, Link::Up);
     r.cancel.cancel();
