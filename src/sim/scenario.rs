@@ -164,7 +164,7 @@ pub fn default_dir() -> PathBuf {
 }
 
 /// The shipped scenarios, embedded in the binary: `(name, text)`.
-pub const BUILTIN: [(&str, &str); 5] = [
+pub const BUILTIN: [(&str, &str); 6] = [
     ("demo", include_str!("../../fixtures/scenarios/demo.yaml")),
     (
         "minimal",
@@ -178,6 +178,10 @@ pub const BUILTIN: [(&str, &str); 5] = [
     (
         "rollout",
         include_str!("../../fixtures/scenarios/rollout.yaml"),
+    ),
+    (
+        "runbooks",
+        include_str!("../../fixtures/scenarios/runbooks.yaml"),
     ),
 ];
 
