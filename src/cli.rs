@@ -373,12 +373,15 @@ impl Cli {
                 if many
                     && !matches!(
                         command,
-                        Command::Watch(_) | Command::Graph(_) | Command::Follow(_)
+                        Command::Watch(_)
+                            | Command::Graph(_)
+                            | Command::Follow(_)
+                            | Command::Check(_)
                     )
                 {
                     return Err(UsageError(format!(
                         "`fluxops {}` acts on one cluster: give --context once (several clusters: the console, \
-                         `watch` and `graph`)",
+                         `watch`, `graph`, `follow` and `check --cluster`)",
                         command.name()
                     )));
                 }

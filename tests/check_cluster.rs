@@ -244,6 +244,120 @@ async fn a_selector_the_live_object_refuses_is_a_finding_at_its_line() {
     assert_eq!(stored["spec"]["selector"]["matchLabels"]["app"], "web");
 }
 
+/// One kubeconfig with a context per server, named as given (each server's own cluster and user).
+fn merged_kubeconfig(servers: &[(&str, &SimServer)], path: &Path) {
+    let (mut clusters, mut contexts, mut users) = (Vec::new(), Vec::new(), Vec::new());
+    for (name, server) in servers {
+        let one: Value = serde_saphyr::from_str(&server.kubeconfig_yaml()).unwrap();
+        let user = format!("{name}-user");
+        let mut cluster = one["clusters"][0].clone();
+        cluster["name"] = json!(name);
+        let mut u = one["users"][0].clone();
+        u["name"] = json!(user);
+        let mut context = one["contexts"][0].clone();
+        context["name"] = json!(name);
+        context["context"]["cluster"] = json!(name);
+        context["context"]["user"] = json!(user);
+        clusters.push(cluster);
+        users.push(u);
+        contexts.push(context);
+    }
+    let doc = json!({"apiVersion": "v1", "kind": "Config", "clusters": clusters, "contexts": contexts,
+                     "users": users, "current-context": servers[0].0});
+    // JSON is YAML.
+    std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_contexts_are_each_dry_run_and_named_on_their_findings_and_diffs() {
+    if !tool() {
+        return;
+    }
+    // staging has the Deployment with the old selector (refuses the change); prod does not have it yet.
+    let (staging, staging_client) = support::sim::start_server(SimOptions::default()).await;
+    let (prod, _prod_client) = support::sim::start_server(SimOptions::default()).await;
+    live(&staging_client, live_deployment("web", 1)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    merged_kubeconfig(&[("staging", &staging), ("prod", &prod)], &kubeconfig);
+    let tmp = repo(
+        &[("apps/config.yaml", CONFIG)],
+        &[("apps/deployment.yaml", &deployment("web-v2", 1))],
+    );
+    staging.request_log().clear();
+    let out = check(args(
+        tmp.path(),
+        &kubeconfig,
+        &["--cluster", "--context", "staging", "--context", "prod"],
+    ))
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("apps/deployment.yaml:8: error[cluster-immutable]: Deployment/apps/web: context staging refuses"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("context prod refuses"), "{stdout}");
+    assert!(
+        stdout.contains("dry-run against context staging"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("dry-run against context prod"), "{stdout}");
+    let prod_diff = stdout.split("dry-run against context prod").nth(1).unwrap();
+    assert!(
+        prod_diff.contains("+ Deployment/apps/web (created)"),
+        "{stdout}"
+    );
+    only_dry_runs(&staging);
+    only_dry_runs(&prod);
+    // JSON: `clusters`, each with its context, in the order given.
+    let out = check(args(
+        tmp.path(),
+        &kubeconfig,
+        &[
+            "--cluster",
+            "--context",
+            "staging",
+            "--context",
+            "prod",
+            "-o",
+            "json",
+        ],
+    ))
+    .await;
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc.get("cluster").is_none(), "{doc:#}");
+    let contexts: Vec<&str> = doc["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["context"].as_str().unwrap())
+        .collect();
+    assert_eq!(contexts, ["staging", "prod"]);
+    // `--cluster NAME` names one context: with several it is a usage error (exit 3), nothing sent.
+    staging.request_log().clear();
+    let out = check(args(
+        tmp.path(),
+        &kubeconfig,
+        &[
+            "--cluster",
+            "staging",
+            "--context",
+            "staging",
+            "--context",
+            "prod",
+        ],
+    ))
+    .await;
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("--cluster staging names one context"),
+        "{stderr}"
+    );
+    assert!(writes(&staging).is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clean_change_prints_the_diff_against_live_and_stores_nothing_also_read_only() {
     if !tool() {

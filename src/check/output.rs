@@ -23,9 +23,13 @@ pub struct Report {
     /// What the changed files feed, when a base was compared.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub impact: Option<Impact>,
-    /// The server-side dry-run against a live cluster (`--cluster`).
+    /// The server-side dry-run against a live cluster (`--cluster`, one context).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterDiff>,
+    /// The dry-runs against several contexts (`--cluster --context a --context b`, `--all-contexts`), each with
+    /// its context, in the order given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clusters: Vec<ClusterDiff>,
 }
 
 /// What `--cluster` found: per object, created / unchanged / changed fields / refused (docs/CHECK.md).
@@ -120,7 +124,7 @@ pub fn text(report: &Report) -> String {
     if let Some(impact) = &report.impact {
         out.push_str(&super::impact::text(impact));
     }
-    if let Some(diff) = &report.cluster {
+    for diff in report.cluster.iter().chain(&report.clusters) {
         out.push_str(&cluster_text(diff));
     }
     for note in &report.notes {

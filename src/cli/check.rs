@@ -37,7 +37,7 @@ pub struct CheckArgs {
 
     /// Server-side dry-run (dryRun=All) the objects the change touches against a live cluster and print the
     /// diff against live: this kubeconfig context, or the current one when NAME is left out (put PATH before
-    /// a bare --cluster).
+    /// a bare --cluster); several `--context`s (or `--all-contexts`): each of them.
     #[arg(long = "cluster", value_name = "NAME", num_args = 0..=1)]
     pub cluster: Option<Option<String>>,
 

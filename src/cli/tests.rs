@@ -211,4 +211,20 @@ fn several_contexts_for_the_commands_that_read_several_clusters_only() {
         .check()
         .unwrap_err();
     assert!(err.0.contains("acts on one cluster"), "{err}");
+    // `check --cluster` dry-runs against each context named.
+    assert_eq!(
+        parse(&[
+            "check",
+            ".",
+            "--cluster",
+            "--context",
+            "a",
+            "--context",
+            "b"
+        ])
+        .check()
+        .unwrap()
+        .context,
+        ["a", "b"]
+    );
 }

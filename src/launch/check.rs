@@ -29,13 +29,20 @@ pub async fn run(args: &CheckArgs, cluster: &ClusterArgs) -> ExitCode {
     let result = match check_analysis(args) {
         Ok((mut report, analysis)) => {
             match super::check_cluster::dry_run(args, cluster, &analysis).await {
-                Ok(Some((diff, findings))) => {
-                    report.findings.extend(findings);
+                Ok(mut diffs) => {
+                    for (_, findings) in &mut diffs {
+                        report.findings.append(findings);
+                    }
                     check::normalise(&mut report.findings);
-                    report.cluster = Some(diff);
+                    let mut diffs: Vec<_> = diffs.into_iter().map(|(d, _)| d).collect();
+                    // One context: `cluster`, as before; several: `clusters`, each with its context.
+                    if diffs.len() == 1 {
+                        report.cluster = diffs.pop();
+                    } else {
+                        report.clusters = diffs;
+                    }
                     Ok(report)
                 }
-                Ok(None) => Ok(report),
                 Err(e) => Err(e),
             }
         }

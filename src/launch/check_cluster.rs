@@ -19,31 +19,49 @@ use std::time::Duration;
 /// How long the first question to the API server may take before the check says it cannot check.
 pub const REACH_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The context `--cluster` names (`Some(None)`: the current one), or `None` when no cluster check was asked.
+/// What `--cluster` asks for: `None` when no cluster check was asked; else the contexts to dry-run against
+/// ([`Wanted::One`]: `--cluster [NAME]` or one `--context`, `None` the current one; [`Wanted::Several`]:
+/// `--context a --context b` or `--all-contexts`, each checked on its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wanted {
+    One(Option<String>),
+    /// Several `--context`s, or every context of the kubeconfig (`all`).
+    Several {
+        named: Vec<String>,
+        all: bool,
+    },
+}
+
+/// What `--cluster` asks for (see [`Wanted`]).
 ///
 /// # Errors
-/// `--cluster NAME` and `--context OTHER` contradict each other; `-n`/`-A` (a check reads every namespace the
-/// change touches).
-pub fn wanted(args: &CheckArgs, kube: &ClusterArgs) -> Result<Option<Option<String>>, CannotCheck> {
+/// `--cluster NAME` and `--context OTHER` contradict each other, or `--cluster NAME` with several contexts;
+/// `-n`/`-A` (a check reads every namespace the change touches).
+pub fn wanted(args: &CheckArgs, kube: &ClusterArgs) -> Result<Option<Wanted>, CannotCheck> {
     if kube.namespace.is_some() || kube.all_namespaces {
         return Err(CannotCheck::Cluster(
             "-n/--namespace and -A are not used by `fluxops check`: --cluster dry-runs every object the change touches, in its own namespace".to_owned(),
         ));
     }
+    let named = args.cluster.clone().flatten();
     if kube.context.len() > 1 || kube.all_contexts {
-        return Err(CannotCheck::Cluster(
-            "check --cluster dry-runs against one cluster at a time: give one --context (or --cluster NAME)"
-                .to_owned(),
-        ));
+        if let Some(n) = named {
+            return Err(CannotCheck::Cluster(format!(
+                "--cluster {n} names one context and --context/--all-contexts several: give the contexts with --context only"
+            )));
+        }
+        return Ok(Some(Wanted::Several {
+            named: kube.context.clone(),
+            all: kube.all_contexts,
+        }));
     }
     let context = kube.context.first().cloned();
-    let named = args.cluster.clone().flatten();
     match (&named, &context) {
         (Some(a), Some(b)) if a != b => Err(CannotCheck::Cluster(format!(
             "--cluster {a} and --context {b} name different contexts"
         ))),
         _ if args.cluster.is_none() && context.is_none() && kube.kubeconfig.is_none() => Ok(None),
-        _ => Ok(Some(named.or(context))),
+        _ => Ok(Some(Wanted::One(named.or(context)))),
     }
 }
 
@@ -138,9 +156,9 @@ pub async fn dry_run(
     args: &CheckArgs,
     kube: &ClusterArgs,
     analysis: &Analysis,
-) -> Result<Option<(ClusterDiff, Vec<Finding>)>, CannotCheck> {
-    let Some(context) = wanted(args, kube)? else {
-        return Ok(None);
+) -> Result<Vec<(ClusterDiff, Vec<Finding>)>, CannotCheck> {
+    let Some(wanted) = wanted(args, kube)? else {
+        return Ok(Vec::new());
     };
     if analysis.repo.entries.len() > 1 {
         let names: Vec<String> = analysis
@@ -159,6 +177,33 @@ pub async fn dry_run(
             "--cluster dry-runs the built output, and nothing was built (--no-build, or neither `kustomize` nor `kubectl` on PATH)".to_owned(),
         ));
     }
+    let contexts: Vec<Option<String>> = match wanted {
+        Wanted::One(context) => vec![context],
+        Wanted::Several { named, all } => {
+            let mut several = kube.clone();
+            several.context = named;
+            several.all_contexts = all;
+            super::fleet::contexts(&several, &crate::config::settings::Settings::default())
+                .await
+                .map_err(|e| CannotCheck::Cluster(format!("--cluster: {e}")))?
+        }
+    };
+    // Each context on its own, at once: one slow cluster does not hold up the others' dry-runs.
+    let runs = contexts
+        .into_iter()
+        .map(|context| against(kube, analysis, context));
+    futures::future::join_all(runs).await.into_iter().collect()
+}
+
+/// The dry-run against one context.
+async fn against(
+    kube: &ClusterArgs,
+    analysis: &Analysis,
+    context: Option<String>,
+) -> Result<(ClusterDiff, Vec<Finding>), CannotCheck> {
+    let which = context.as_ref().map_or_else(String::new, |c| {
+        format!(" (context {})", crate::text::sanitize_line(c))
+    });
     let options = ConnectOptions {
         kubeconfig: kube.kubeconfig.clone(),
         context,
@@ -167,10 +212,10 @@ pub async fn dry_run(
     };
     let connection = crate::cluster::client::connect(&options)
         .await
-        .map_err(|e| CannotCheck::Cluster(format!("--cluster: {e}")))?;
+        .map_err(|e| CannotCheck::Cluster(format!("--cluster{which}: {e}")))?;
     crate::cluster::client::check_reachable(&connection, REACH_TIMEOUT)
         .await
-        .map_err(|e| CannotCheck::Cluster(format!("--cluster: {e}")))?;
+        .map_err(|e| CannotCheck::Cluster(format!("--cluster{which}: {e}")))?;
     let index = immutable::index(&analysis.repo);
     let (objects, origin) = touched(analysis, &index);
     let previewed = preview::preview(&connection, &objects).await.map_err(|e| {
@@ -219,14 +264,14 @@ pub async fn dry_run(
             ),
         ));
     }
-    Ok(Some((
+    Ok((
         ClusterDiff {
             context: connection.context.clone(),
             server: connection.server.clone(),
             objects: previewed,
         },
         findings,
-    )))
+    ))
 }
 
 #[cfg(test)]
