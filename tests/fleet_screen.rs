@@ -159,6 +159,19 @@ fn list_rows(screen: &str, title: &str, header: usize) -> Vec<String> {
         .collect()
 }
 
+/// Every row starts (after the cursor column) with the name of one of the three clusters.
+fn each_names_its_cluster(rows: &[String]) {
+    for r in rows {
+        let after_cursor: String = r.chars().skip(2).collect();
+        assert!(
+            ["prod-eu-1", "staging", "prod-us-2"]
+                .iter()
+                .any(|c| after_cursor.starts_with(c)),
+            "a row without its cluster: {r}"
+        );
+    }
+}
+
 #[test]
 fn every_clusters_objects_80x24() {
     let mut fleet = three();
@@ -170,16 +183,7 @@ fn every_clusters_objects_80x24() {
     assert!(rows.len() >= 10, "{screen}");
     // The worst first, each row naming its cluster; the cursor on the first.
     assert!(rows[0].starts_with("▶ "), "{screen}");
-    for r in &rows {
-        assert!(
-            ["prod-eu-1", "staging", "prod-us-2"].iter().any(|c| r
-                .chars()
-                .skip(2)
-                .collect::<String>()
-                .starts_with(c)),
-            "a row without its cluster: {r}"
-        );
-    }
+    each_names_its_cluster(&rows);
     assert!(!rows[0].contains("Ready"), "{screen}");
     // The unreachable cluster's rows say they are as last seen; the others' do not.
     for r in &rows {
@@ -205,16 +209,7 @@ fn every_clusters_timings_160x48() {
     assert!(screen.contains("TIMINGS · every cluster"), "{screen}");
     let rows = list_rows(&screen, "ROOT CAUSES  OBJECTS  TIMINGS", 1);
     assert!(!rows.is_empty(), "{screen}");
-    for r in &rows {
-        assert!(
-            ["prod-eu-1", "staging", "prod-us-2"].iter().any(|c| r
-                .chars()
-                .skip(2)
-                .collect::<String>()
-                .starts_with(c)),
-            "a row without its cluster: {r}"
-        );
-    }
+    each_names_its_cluster(&rows);
     insta::assert_snapshot!(terminal.backend());
 }
 

@@ -297,6 +297,38 @@ fn failing_on_the_selector(o: &Value) -> bool {
         })
 }
 
+/// Types `line` on the keyboard and presses enter; returns the effects of the enter (typing itself asks for
+/// nothing).
+fn command(state: &mut State, line: &str) -> Vec<Effect> {
+    for c in line.chars() {
+        let typed = update(
+            state,
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+        assert!(typed.is_empty(), "{typed:?}");
+    }
+    update(
+        state,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    )
+}
+
+/// Feeds the runner's answers to `state` until a trace's answer arrived (within 20 s).
+async fn until_traced(state: &mut State, answers: &mut tokio::sync::mpsc::Receiver<Msg>) -> bool {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let msg = answers.recv().await.expect("the runner is alive");
+            let done = matches!(msg, Msg::Traced(_));
+            update(state, msg);
+            if done {
+                return;
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_log_tab_follows_the_demo_controller_through_the_real_runner() {
     let cluster = shipped("demo", 60.0).await;
@@ -405,18 +437,8 @@ async fn the_log_tab_follows_the_demo_controller_through_the_real_runner() {
     for e in effects {
         runner.run(e);
     }
-    let traced = tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            let msg = answers.recv().await.expect("the runner is alive");
-            let done = matches!(msg, Msg::Traced(_));
-            update(&mut state, msg);
-            if done {
-                return;
-            }
-        }
-    })
-    .await;
-    assert!(traced.is_ok(), "the trace answers");
+    let traced = until_traced(&mut state, &mut answers).await;
+    assert!(traced, "the trace answers");
     let shown = render(&mut state, 160, 48).backend().to_string();
     assert!(shown.contains("Kustomization:  flux-system"), "{shown}");
     assert!(shown.contains("GitRepository:  flux-system"), "{shown}");
@@ -425,18 +447,7 @@ async fn the_log_tab_follows_the_demo_controller_through_the_real_runner() {
     // A workload, named on the command line: `:trace deployment/apps/podinfo` resolves the kind by discovery
     // and walks Deployment → Kustomization apps → GitRepository, the screen showing that trace only.
     update(&mut state, Msg::Action(Action::CloseInspect));
-    let mut effects = Vec::new();
-    for c in ":trace deployment/apps/podinfo".chars() {
-        effects = update(
-            &mut state,
-            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
-        );
-    }
-    assert!(effects.is_empty(), "{effects:?}");
-    let effects = update(
-        &mut state,
-        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-    );
+    let effects = command(&mut state, ":trace deployment/apps/podinfo");
     assert!(
         matches!(effects.as_slice(), [Effect::Trace(_)]),
         "{effects:?}"
@@ -449,18 +460,8 @@ async fn the_log_tab_follows_the_demo_controller_through_the_real_runner() {
     for e in effects {
         runner.run(e);
     }
-    let traced = tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            let msg = answers.recv().await.expect("the runner is alive");
-            let done = matches!(msg, Msg::Traced(_));
-            update(&mut state, msg);
-            if done {
-                return;
-            }
-        }
-    })
-    .await;
-    assert!(traced.is_ok(), "the workload's trace answers");
+    let traced = until_traced(&mut state, &mut answers).await;
+    assert!(traced, "the workload's trace answers");
     let shown = render(&mut state, 160, 48).backend().to_string();
     assert!(
         shown.contains("trace of deployment/apps/podinfo"),
@@ -480,31 +481,12 @@ async fn the_log_tab_follows_the_demo_controller_through_the_real_runner() {
     assert_eq!(state.screen, Screen::Tree);
 
     // A name the cluster does not have: said on the screen, nothing else happens.
-    for c in ":trace deployment/apps/nope".chars() {
-        update(
-            &mut state,
-            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
-        );
-    }
-    let effects = update(
-        &mut state,
-        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-    );
+    let effects = command(&mut state, ":trace deployment/apps/nope");
     for e in effects {
         runner.run(e);
     }
-    let traced = tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            let msg = answers.recv().await.expect("the runner is alive");
-            let done = matches!(msg, Msg::Traced(_));
-            update(&mut state, msg);
-            if done {
-                return;
-            }
-        }
-    })
-    .await;
-    assert!(traced.is_ok());
+    let traced = until_traced(&mut state, &mut answers).await;
+    assert!(traced);
     let shown = render(&mut state, 160, 48).backend().to_string();
     assert!(
         shown.contains(

@@ -105,6 +105,18 @@ async fn get(api: &Api<DynamicObject>, name: &str) -> Option<Value> {
         .map(|o| serde_json::to_value(o).unwrap())
 }
 
+/// Deletes `name` and waits (at most 5 s) until the server no longer has it.
+async fn delete_and_wait(api: &Api<DynamicObject>, name: &str) {
+    api.delete(name, &DeleteParams::default()).await.unwrap();
+    for _ in 0..50 {
+        if get(api, name).await.is_none() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(get(api, name).await.is_none(), "{name} is still there");
+}
+
 /// What a restore must bring back equal.
 fn applied_part(obj: &Value) -> Value {
     json!({
@@ -141,19 +153,10 @@ async fn deleted_objects_are_restored_equal_through_the_one_mutation_path_and_au
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
     let id = create(&env, &["--with-inventory"]).await;
-    ks.delete("monitoring-configs", &DeleteParams::default())
-        .await
-        .unwrap();
+    delete_and_wait(&ks, "monitoring-configs").await;
     cms.delete("ingress-nginx-custom-headers", &DeleteParams::default())
         .await
         .unwrap();
-    for _ in 0..50 {
-        if get(&ks, "monitoring-configs").await.is_none() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(get(&ks, "monitoring-configs").await.is_none());
     env.sim.handle().request_log().clear();
 
     let out = restore(
@@ -259,16 +262,7 @@ async fn the_snapshot_restore_runbook_walks_a_deleted_object_back() {
         "Kustomization.kustomize.toolkit.fluxcd.io.yaml",
         "monitoring-configs",
     );
-    ks.delete("monitoring-configs", &DeleteParams::default())
-        .await
-        .unwrap();
-    for _ in 0..50 {
-        if get(&ks, "monitoring-configs").await.is_none() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(get(&ks, "monitoring-configs").await.is_none());
+    delete_and_wait(&ks, "monitoring-configs").await;
 
     let transcript = env.dir.path().join("restore.md");
     let kubeconfig = kc(&env);

@@ -116,17 +116,9 @@ impl History {
         resource: &GroupResource,
         namespace: Option<&str>,
     ) -> Result<Vec<Change>> {
-        if rv < self.compacted {
-            return Err(StoreError::Expired {
-                requested: rv,
-                oldest: self.compacted,
-            });
-        }
-        let start = self.changes.partition_point(|c| c.resource_version <= rv);
         Ok(self
-            .changes
-            .range(start..)
-            .filter(|c| &c.resource == resource && namespace.is_none_or(|ns| c.namespace == ns))
+            .since_ref(rv, resource)?
+            .filter(|c| namespace.is_none_or(|ns| c.namespace == ns))
             .cloned()
             .collect())
     }
