@@ -115,6 +115,7 @@ fn args(root: &Path, no_build: bool) -> CheckArgs {
         output: CheckFormat::Text,
         fail_on: FailOnArg::Error,
         no_build,
+        offline: true,
         kube: fluxops::cli::ClusterArgs::default(),
     }
 }

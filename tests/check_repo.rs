@@ -35,6 +35,7 @@ fn args(path: &Path) -> CheckArgs {
         output: CheckFormat::Text,
         fail_on: FailOnArg::Error,
         no_build: true,
+        offline: true,
         kube: fluxops::cli::ClusterArgs::default(),
     }
 }

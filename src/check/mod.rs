@@ -9,6 +9,8 @@
 //! - [`timing_rules`]: intervals, timeouts and retry intervals that cannot work;
 //! - [`build`]: every Kustomization's path built as kustomize-controller builds it (plan pure, `kustomize` /
 //!   `kubectl kustomize` run by [`tool`]), postBuild substitution ([`substitute`]);
+//! - [`charts`]: chart versions (and OCIRepository tags) against their repository's index or registry
+//!   ([`chart_range`]: the constraint syntax; [`chart_fetch`]: the asking);
 //! - [`immutable`]: immutable-field changes between two builds (the table of fields is data);
 //! - [`git`]: the base revision checked out in a temporary worktree;
 //! - [`impact`]: which Kustomizations and HelmReleases changed files feed, and what is downstream;
@@ -18,6 +20,9 @@
 //! fix. Exit codes: 0 clean, 1 findings at or above `--fail-on`, 3 cannot check ([`exit_code`]).
 
 pub mod build;
+pub mod chart_fetch;
+pub mod chart_range;
+pub mod charts;
 pub mod git;
 pub mod graph_rules;
 pub mod hook;

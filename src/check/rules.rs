@@ -160,6 +160,36 @@ pub const CLUSTER_FORBIDDEN: Rule = rule(
     "the checking identity may not dry-run the object: it was not checked against the cluster",
     "check with a context allowed to patch it (kubectl auth can-i patch KIND -n NAMESPACE)",
 );
+pub const CHART_NOT_FOUND: Rule = rule(
+    "chart-not-found",
+    Severity::Error,
+    "the chart is not in its HelmRepository (not in the index, or no such OCI repository): the HelmChart fails (runbook check-chart-version)",
+    "fix spec.chart.spec.chart (the chart's name in the repository) or the HelmRepository's URL",
+);
+pub const CHART_VERSION_NOT_FOUND: Rule = rule(
+    "chart-version-not-found",
+    Severity::Error,
+    "no version of the chart in its repository matches the version asked for: the HelmChart fails with \"no chart version found\" (runbook check-chart-version)",
+    "set the version to one the repository has (the message names the latest), or publish the chart first",
+);
+pub const CHART_VERSION_INVALID: Rule = rule(
+    "chart-version-invalid",
+    Severity::Error,
+    "the chart version is neither a version nor a semver range source-controller can read (runbook check-chart-version)",
+    "write a semver version (6.6.1) or range (6.6.x, >=6.0 <7, ^6.6)",
+);
+pub const OCI_TAG_NOT_FOUND: Rule = rule(
+    "oci-tag-not-found",
+    Severity::Error,
+    "the OCIRepository's tag (or no tag matching its semver range) is not in the registry: the artifact cannot be pulled",
+    "push the artifact first (flux push artifact), or point spec.ref at a tag the registry has",
+);
+pub const REPOSITORY_UNAVAILABLE: Rule = rule(
+    "repository-unavailable",
+    Severity::Note,
+    "a chart repository or OCI registry could not be asked (offline, refused, timed out, or no index at the URL): its versions were not checked",
+    "check the repository URL, or pass --offline to skip chart version checks",
+);
 
 /// Every rule, in the order docs/CHECK.md lists them.
 pub const RULES: &[Rule] = &[
@@ -185,6 +215,11 @@ pub const RULES: &[Rule] = &[
     CLUSTER_IMMUTABLE,
     CLUSTER_REJECTED,
     CLUSTER_FORBIDDEN,
+    CHART_NOT_FOUND,
+    CHART_VERSION_NOT_FOUND,
+    CHART_VERSION_INVALID,
+    OCI_TAG_NOT_FOUND,
+    REPOSITORY_UNAVAILABLE,
 ];
 
 /// The rule with this id.

@@ -53,9 +53,13 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = FailOnArg::Error)]
     pub fail_on: FailOnArg,
 
-    /// Do not build (no kustomize): graph and timing findings only.
+    /// Do not build (no kustomize) and ask no chart repository: graph and timing findings only.
     #[arg(long)]
     pub no_build: bool,
+
+    /// Ask no chart repository or OCI registry for its versions (builds still run).
+    #[arg(long)]
+    pub offline: bool,
 
     /// The cluster of `--cluster` (`--context NAME` or `--kubeconfig FILE` alone imply `--cluster`).
     #[command(flatten)]

@@ -239,6 +239,12 @@ pub struct Spec {
     pub repo_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_ref: Option<LocalRef>,
+    /// HelmRepository / OCIRepository `provider` (`generic`, or a cloud whose credentials the controller uses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// HelmRepository / OCIRepository `insecure` (plain HTTP to the registry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insecure: Option<bool>,
 }
 
 /// `metav1.Condition`.

@@ -4,8 +4,8 @@
 
 use crate::check::output::{self, Report};
 use crate::check::{
-    self, EXIT_CANNOT_CHECK, FailOn, build, git, graph_rules, impact, load, rules, sarif,
-    timing_rules, tool,
+    self, EXIT_CANNOT_CHECK, FailOn, build, chart_fetch, charts, git, graph_rules, impact, load,
+    rules, sarif, timing_rules, tool,
 };
 use crate::cli::{CheckArgs, CheckFormat, ClusterArgs, FailOnArg, HookArgs, HookCommand};
 use std::io::Write as _;
@@ -28,6 +28,12 @@ pub enum CannotCheck {
 pub async fn run(args: &CheckArgs, cluster: &ClusterArgs) -> ExitCode {
     let result = match check_analysis(args) {
         Ok((mut report, analysis)) => {
+            if !args.no_build {
+                let (findings, notes) = chart_findings(&analysis.repo, args.offline).await;
+                report.findings.extend(findings);
+                report.notes.extend(notes);
+                check::normalise(&mut report.findings);
+            }
             match super::check_cluster::dry_run(args, cluster, &analysis).await {
                 Ok(mut diffs) => {
                     for (_, findings) in &mut diffs {
@@ -243,12 +249,56 @@ fn immutable_findings(
     Ok(out)
 }
 
-/// The findings that need no build tool and no base: graph and timing.
+/// The findings that need no build tool, no base and no network: graph, timing, and chart versions that are
+/// no version at all.
 #[must_use]
 pub fn static_findings(repo: &load::Repository) -> Vec<check::Finding> {
     let mut findings = graph_rules::findings(repo);
     findings.extend(timing_rules::findings(repo));
+    findings.extend(charts::offline(&charts::queries(repo).queries));
     findings
+}
+
+/// Chart versions (and OCIRepository tags) asked of their repositories, and the notes saying what was not
+/// asked (`offline`: nothing is).
+async fn chart_findings(
+    repo: &load::Repository,
+    offline: bool,
+) -> (Vec<check::Finding>, Vec<String>) {
+    let plan = charts::queries(repo);
+    let mut notes = Vec::new();
+    if !plan.needs_credentials.is_empty() {
+        notes.push(format!(
+            "chart versions of {} object(s) not asked: their repository needs credentials",
+            plan.needs_credentials.len()
+        ));
+    }
+    if !plan.substituted.is_empty() {
+        notes.push(format!(
+            "chart versions of {} object(s) not asked: version or URL set by postBuild substitution",
+            plan.substituted.len()
+        ));
+    }
+    if plan.queries.is_empty() {
+        return (Vec::new(), notes);
+    }
+    let sources: std::collections::BTreeSet<_> =
+        plan.queries.iter().map(|q| q.source.clone()).collect();
+    if offline {
+        notes.push(format!(
+            "--offline: {} chart version(s) not asked of {} repositor(ies)",
+            plan.queries.len(),
+            sources.len()
+        ));
+        return (Vec::new(), notes);
+    }
+    let answers = chart_fetch::ask(&sources, &chart_fetch::Options::default()).await;
+    notes.push(format!(
+        "asked {} chart repositor(ies) and registr(ies) for {} version(s)",
+        sources.len(),
+        plan.queries.len()
+    ));
+    (charts::judge(&plan.queries, &answers), notes)
 }
 
 /// Runs `fluxops hook …`: 0 when the hook was written, 1 otherwise (the reason printed).
