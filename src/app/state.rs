@@ -219,6 +219,9 @@ pub struct State {
     pub copy: super::copy::CopyState,
     /// Contexts and namespaces known for completion, kept across `:ns` / `:ctx` (`app::prompt`).
     pub session: super::prompt::Session,
+    /// Bumped by every `update`: what is computed from the state and kept (the fleet overview's lists of
+    /// every cluster) is fresh while this has not changed.
+    pub revision: u64,
 }
 
 impl State {
@@ -268,6 +271,7 @@ impl State {
             prompt: super::prompt::PromptState::default(),
             copy: super::copy::CopyState::default(),
             session: super::prompt::Session::default(),
+            revision: 0,
         }
     }
 

@@ -15,6 +15,7 @@ use std::str::FromStr;
 
 /// Applies one message.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    state.revision = state.revision.wrapping_add(1);
     let effects = match msg {
         Msg::Key(key) => with_fresh_tree(state, |s| on_key(s, &key)),
         Msg::Paste(text) => with_fresh_tree(state, |s| on_paste(s, &text)),

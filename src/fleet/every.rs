@@ -19,6 +19,7 @@ use crate::app::problems::ProblemKind;
 use crate::app::state::Screen;
 use crate::flux::{Health, ResourceRef};
 use crate::timing::{SortKey, rank_across};
+use std::sync::Arc;
 
 /// Which part of the overview has the cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,9 +98,46 @@ pub struct Every {
     pub page: usize,
     /// The timings list's measure.
     pub sort: SortKey,
+    /// The rows last computed, kept while no member's state changed (`State::revision`).
+    kept: Option<Kept>,
+}
+
+/// Rows computed for a section and sort, and the member revisions they were computed from.
+#[derive(Debug, Clone)]
+struct Kept {
+    section: Section,
+    sort: SortKey,
+    revisions: Vec<u64>,
+    rows: Arc<[Pick]>,
 }
 
 impl Every {
+    /// The rows of the current section over `members` ([`rows`]), computed again only when a member's state
+    /// changed since (a frame of the overview or a key on its lists costs nothing while clusters are quiet).
+    pub fn rows(&mut self, members: &mut [Member]) -> Arc<[Pick]> {
+        // The Clusters section lists the root causes, as Causes does.
+        let section = match self.section {
+            Section::Clusters => Section::Causes,
+            s => s,
+        };
+        let revisions: Vec<u64> = members.iter().map(|m| m.state.revision).collect();
+        if let Some(k) = &self.kept
+            && k.section == section
+            && (section != Section::Timings || k.sort == self.sort)
+            && k.revisions == revisions
+        {
+            return Arc::clone(&k.rows);
+        }
+        let rows: Arc<[Pick]> = rows(members, section, self.sort).into();
+        self.kept = Some(Kept {
+            section,
+            sort: self.sort,
+            revisions,
+            rows: Arc::clone(&rows),
+        });
+        rows
+    }
+
     /// Moves to `section`; the cursor starts again at its top.
     pub fn enter(&mut self, section: Section) {
         self.section = section;

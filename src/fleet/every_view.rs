@@ -64,7 +64,7 @@ pub fn list(
     room: usize,
 ) -> (Vec<Line>, Option<usize>) {
     let section = fleet.every.section;
-    let rows = super::every::rows(&mut fleet.members, section, fleet.every.sort);
+    let rows = fleet.every.rows(&mut fleet.members);
     let mut lines = vec![title(section, rows.len(), None, fleet.every.sort, width)];
     if rows.is_empty() {
         let empty = match section {

@@ -312,7 +312,7 @@ fn on_table_key(fleet: &mut Fleet, key: KeyEvent) -> Vec<(usize, Effect)> {
 /// A key on one of the lists of every cluster.
 fn on_list_key(fleet: &mut Fleet, key: KeyEvent) -> Vec<(usize, Effect)> {
     let section = fleet.every.section;
-    let rows = every::rows(&mut fleet.members, section, fleet.every.sort);
+    let rows = fleet.every.rows(&mut fleet.members);
     let page = isize::try_from(fleet.every.page.max(1)).unwrap_or(1);
     let every = &mut fleet.every;
     match key.code {

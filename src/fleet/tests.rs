@@ -307,3 +307,47 @@ fn the_lists_of_every_cluster_name_the_cluster_on_every_row() {
         assert!(text[1 + header].starts_with('▶'), "{text:?}");
     }
 }
+
+#[test]
+fn the_lists_of_every_cluster_are_kept_until_a_cluster_changes() {
+    let mut fleet = two_clusters();
+    update(&mut fleet, key(KeyCode::Tab));
+    update(&mut fleet, key(KeyCode::Tab));
+    assert_eq!(fleet.every.section, every::Section::Objects);
+    let first = fleet.every.rows(&mut fleet.members);
+    // Nothing changed: the same rows, not computed again (a key on the list is the overview's, not a cluster's).
+    update(&mut fleet, key(KeyCode::Down));
+    let again = fleet.every.rows(&mut fleet.members);
+    assert!(Arc::ptr_eq(&first, &again));
+    // A cluster changes: computed again, with the change.
+    update(
+        &mut fleet,
+        to(1, ClusterEvent::Upserted(ks_named("zzz-new", false))),
+    );
+    let changed = fleet.every.rows(&mut fleet.members);
+    assert!(!Arc::ptr_eq(&first, &changed));
+    assert_eq!(changed.len(), first.len() + 1);
+    assert!(
+        changed
+            .iter()
+            .any(|p| p.cluster == 1 && p.target.name == "zzz-new")
+    );
+    assert_eq!(
+        *changed,
+        *every::rows(&mut fleet.members, fleet.every.section, fleet.every.sort)
+    );
+    // Another section or sort: its own rows.
+    update(&mut fleet, key(KeyCode::Tab));
+    let timings = fleet.every.rows(&mut fleet.members);
+    assert_eq!(
+        *timings,
+        *every::rows(
+            &mut fleet.members,
+            every::Section::Timings,
+            fleet.every.sort
+        )
+    );
+    update(&mut fleet, key(KeyCode::Char('s')));
+    let resorted = fleet.every.rows(&mut fleet.members);
+    assert!(!Arc::ptr_eq(&timings, &resorted));
+}
