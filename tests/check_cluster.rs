@@ -578,3 +578,89 @@ async fn a_multi_cluster_repository_needs_the_entry_the_context_runs() {
     );
     only_dry_runs(&server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_context_is_dry_run_with_the_cluster_entry_point_it_is_named_after() {
+    if !tool() {
+        return;
+    }
+    // Both clusters run `web` with the old selector; the staging entry point changes it, production does not.
+    let (staging, staging_client) = support::sim::start_server(SimOptions::default()).await;
+    let (prod, prod_client) = support::sim::start_server(SimOptions::default()).await;
+    live(&staging_client, live_deployment("web", 1)).await;
+    live(&prod_client, live_deployment("web", 1)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    merged_kubeconfig(
+        &[
+            ("kind-staging", &staging),
+            ("production", &prod),
+            ("lab", &prod),
+        ],
+        &kubeconfig,
+    );
+    let entry = |path: &str| KS.replace("path: ./apps", &format!("path: ./{path}"));
+    let tmp = repo(
+        &[],
+        &[
+            ("clusters/staging/apps.yaml", &entry("apps-staging")),
+            ("clusters/production/apps.yaml", &entry("apps-production")),
+            ("apps-staging/deployment.yaml", &deployment("web-v2", 1)),
+            ("apps-production/deployment.yaml", &deployment("web", 2)),
+        ],
+    );
+    staging.request_log().clear();
+    prod.request_log().clear();
+    let out = check(args(
+        tmp.path(),
+        &kubeconfig,
+        &[
+            "--cluster",
+            "--context",
+            "kind-staging",
+            "--context",
+            "production",
+        ],
+    ))
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("apps-staging/deployment.yaml:8: error[cluster-immutable]: Deployment/apps/web: context kind-staging refuses"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("context production refuses"), "{stdout}");
+    assert!(
+        stdout.contains("dry-run against context kind-staging ("),
+        "{stdout}"
+    );
+    assert!(stdout.contains("of clusters/staging:"), "{stdout}");
+    let prod_diff = stdout.split("of clusters/production:").nth(1).unwrap();
+    assert!(
+        prod_diff.contains("~ Deployment/apps/web (changed)"),
+        "{stdout}"
+    );
+    assert!(prod_diff.contains("spec.replicas: 1 → 2"), "{stdout}");
+    only_dry_runs(&staging);
+    only_dry_runs(&prod);
+    // A context named after no entry point: exit 3 naming it and the entry points; nothing sent.
+    prod.request_log().clear();
+    let out = check(args(tmp.path(), &kubeconfig, &["--cluster", "lab"])).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("context 'lab' is not named after one of this repository's cluster entry points (clusters/{dev,production,staging})")
+            && stderr.contains("--entry NAME"),
+        "{stderr}"
+    );
+    assert!(writes(&prod).is_empty(), "{:?}", writes(&prod));
+    // --entry says which, whatever the context's name.
+    let out = check(args(
+        tmp.path(),
+        &kubeconfig,
+        &["--cluster", "lab", "--entry", "production"],
+    ))
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+}

@@ -934,3 +934,51 @@ spec:
     );
     assert_eq!(at(&report.findings, "invalid-source-kind"), [(f, Some(36))]);
 }
+
+#[test]
+fn each_cluster_entry_point_builds_its_own_kustomizations() {
+    if fluxops::check::tool::detect().is_none() {
+        eprintln!("no kustomize/kubectl: skipped");
+        return;
+    }
+    // The same Kustomization name under two entry points, each with its own path: both are built (before,
+    // only the first entry point's was, and a broken staging overlay went unseen).
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let ks = |path: &str| {
+        format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: {path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+        )
+    };
+    write(
+        root,
+        "clusters/production/apps.yaml",
+        &ks("./apps/production"),
+    );
+    write(root, "clusters/staging/apps.yaml", &ks("./apps/staging"));
+    write(
+        root,
+        "apps/production/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: apps\ndata:\n  a: b\n",
+    );
+    write(
+        root,
+        "apps/staging/kustomization.yaml",
+        "resources:\n  - missing.yaml\n",
+    );
+    let mut a = args(root);
+    a.no_build = false;
+    let report = check_report(&a).unwrap();
+    let failed: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "build-failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{:#?}", report.findings);
+    assert_eq!(failed[0].file, PathBuf::from("clusters/staging/apps.yaml"));
+    assert!(
+        report.notes.iter().any(|n| n == "built 2 Kustomization(s)"),
+        "{:?}",
+        report.notes
+    );
+}

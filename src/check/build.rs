@@ -36,6 +36,8 @@ pub struct Target {
     pub spec: Value,
     /// Where its fields are (`flux::yaml_span`), for findings about one field.
     pub fields: Option<crate::flux::yaml_span::DocumentSpans>,
+    /// The `clusters/<name>` entry points that apply it (empty: a repository with at most one).
+    pub entries: Vec<String>,
 }
 
 impl Target {
@@ -65,38 +67,56 @@ pub struct Outcome {
     pub attempted: usize,
 }
 
-/// The Kustomizations of `repo` whose path exists in it.
+/// The Kustomizations of `repo` whose path exists in it: each definition once (the same file loaded under two
+/// cluster entry points is one target naming both), so `apps` of `clusters/staging` and `apps` of
+/// `clusters/production` are two targets, each built.
 #[must_use]
 pub fn targets(repo: &Repository) -> Vec<Target> {
     let mut cache = load::RawCache::default();
-    repo.objects()
-        .into_iter()
-        .filter(|(o, _)| o.flux_kind() == Some(FluxKind::Kustomization))
-        .filter_map(|(o, origin)| {
-            let rref = o.resource_ref()?;
-            let path = o
+    let mut out: Vec<Target> = Vec::new();
+    let mut seen: BTreeMap<(ResourceRef, PathBuf), usize> = BTreeMap::new();
+    for entry in &repo.entries {
+        for (o, origin) in entry.load.objects.iter().zip(&entry.load.origins) {
+            if o.flux_kind() != Some(FluxKind::Kustomization) {
+                continue;
+            }
+            let Some(rref) = o.resource_ref() else {
+                continue;
+            };
+            let file = repo.relative(&origin.file);
+            if let Some(&i) = seen.get(&(rref.clone(), file.clone())) {
+                out[i].entries.extend(entry.cluster.clone());
+                continue;
+            }
+            let Some(path) = o
                 .spec
                 .path
                 .as_deref()
-                .and_then(super::graph_rules::local_path)?;
+                .and_then(super::graph_rules::local_path)
+            else {
+                continue;
+            };
             if !repo.has_dir(&path) || (path.as_os_str().is_empty() && repo.entries.len() > 1) {
-                return None;
+                continue;
             }
             let spec = cache
                 .raw(&rref, origin)
                 .and_then(|v| v.get("spec").cloned())
                 .unwrap_or(Value::Null);
             let fields = repo.spans(&rref, origin).cloned();
-            Some(Target {
+            seen.insert((rref.clone(), file.clone()), out.len());
+            out.push(Target {
                 rref,
-                file: repo.relative(&origin.file),
+                file,
                 line: origin.line,
                 path,
                 spec,
                 fields,
-            })
-        })
-        .collect()
+                entries: entry.cluster.clone().into_iter().collect(),
+            });
+        }
+    }
+    out
 }
 
 /// Whether YAML text is a Kubernetes manifest (its first document has `apiVersion` and `kind`), as the
@@ -537,6 +557,7 @@ mod tests {
             spec: json!({"targetNamespace": "prod", "components": ["../comp"], "namePrefix": "p-",
                 "patches": [{"patch": "- op: add", "target": {"kind": "Deployment"}}]}),
             fields: None,
+            entries: Vec::new(),
         };
         let v: Value = serde_json::from_str(&wrapper(&t)).unwrap();
         assert_eq!(v["resources"], json!(["../../ws/apps/prod"]));

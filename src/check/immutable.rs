@@ -10,7 +10,7 @@ use super::{Finding, rules};
 use crate::flux::yaml_span::{self, DocumentSpans};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// How a field's change is judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,9 +316,10 @@ pub struct Index {
 }
 
 impl Index {
-    /// The documents that may define the object of `key`, the likeliest first: those in its namespace, then
-    /// those naming none, then the others.
-    fn candidates(&self, key: &Key) -> Vec<&Definition> {
+    /// The documents that may define the object of `key`, the likeliest first: those below `dir` (the path of
+    /// the Kustomization that built it: of two cluster entry points defining the same object, its own), then
+    /// those in its namespace, then those naming none, then the others.
+    fn candidates(&self, key: &Key, dir: Option<&Path>) -> Vec<&Definition> {
         let Some(defs) = self.by_name.get(&(key.1.clone(), key.3.clone())) else {
             return Vec::new();
         };
@@ -327,8 +328,9 @@ impl Index {
             None => 1,
             Some(_) => 2,
         };
+        let outside = |d: &Definition| dir.is_some_and(|dir| !d.file.starts_with(dir));
         let mut out: Vec<&Definition> = defs.iter().collect();
-        out.sort_by_key(|d| tier(d));
+        out.sort_by_key(|d| (outside(d), tier(d)));
         out
     }
 
@@ -336,13 +338,28 @@ impl Index {
     /// prefixed name).
     #[must_use]
     pub fn definition(&self, key: &Key) -> Option<&Definition> {
-        self.candidates(key).into_iter().next()
+        self.candidates(key, None).into_iter().next()
+    }
+
+    /// As [`Index::definition`], for the object as the Kustomization of path `dir` builds it.
+    #[must_use]
+    pub fn definition_in(&self, key: &Key, dir: &Path) -> Option<&Definition> {
+        self.candidates(key, Some(dir)).into_iter().next()
     }
 
     /// Where the object of `key` is defined, preferring the document that writes one of `paths`.
     #[must_use]
     pub fn definition_for<S: AsRef<str>>(&self, key: &Key, paths: &[S]) -> Option<&Definition> {
-        let candidates = self.candidates(key);
+        self.definition_for_in(key, paths, None)
+    }
+
+    fn definition_for_in<S: AsRef<str>>(
+        &self,
+        key: &Key,
+        paths: &[S],
+        dir: Option<&Path>,
+    ) -> Option<&Definition> {
+        let candidates = self.candidates(key, dir);
         candidates
             .iter()
             .find(|d| paths.iter().any(|p| d.spans.line(p.as_ref()).is_some()))
@@ -362,7 +379,18 @@ impl Index {
     /// an empty path when no file defines it by that name.
     #[must_use]
     pub fn locate_field(&self, key: &Key, path: &str) -> (PathBuf, Option<usize>) {
-        self.definition_for(key, &[path])
+        self.locate_field_in(key, path, None)
+    }
+
+    /// As [`Index::locate_field`], for the object as the Kustomization of path `dir` builds it.
+    #[must_use]
+    pub fn locate_field_in(
+        &self,
+        key: &Key,
+        path: &str,
+        dir: Option<&Path>,
+    ) -> (PathBuf, Option<usize>) {
+        self.definition_for_in(key, &[path], dir)
             .map(|d| (d.file.clone(), d.field_line(&[path])))
             .unwrap_or_default()
     }

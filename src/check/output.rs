@@ -40,6 +40,9 @@ pub struct ClusterDiff {
     pub context: String,
     /// The API server URL.
     pub server: String,
+    /// The `clusters/<name>` entry point whose objects were dry-run (a repository with several).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
     pub objects: Vec<crate::execution::preview::Previewed>,
 }
 
@@ -48,8 +51,12 @@ pub struct ClusterDiff {
 #[must_use]
 pub fn cluster_text(diff: &ClusterDiff) -> String {
     use crate::execution::preview::Verdict;
+    let entry = diff
+        .entry
+        .as_ref()
+        .map_or_else(String::new, |e| format!(" of clusters/{}", clean(e)));
     let mut out = format!(
-        "dry-run against context {} ({}), {} object(s):\n",
+        "dry-run against context {} ({}), {} object(s){entry}:\n",
         clean(&diff.context),
         clean(&diff.server),
         diff.objects.len()

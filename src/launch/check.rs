@@ -227,14 +227,12 @@ fn immutable_findings(
     let base = build::run(&base_repo, tool)
         .map_err(|e| CannotCheck::Other(format!("cannot prepare the base build workspace: {e}")))?;
     let index = check::immutable::index(repo);
-    let locate = |k: &check::immutable::Key, path: &str| index.locate_field(k, path);
     let mut out = Vec::new();
     for built in head {
-        let Some(old) = base
-            .built
-            .iter()
-            .find(|b| b.target.rref == built.target.rref)
-        else {
+        let dir = built.target.path.as_path();
+        let locate =
+            |k: &check::immutable::Key, path: &str| index.locate_field_in(k, path, Some(dir));
+        let Some(old) = base_of(&base.built, &built.target) else {
             continue;
         };
         let found = check::immutable::findings(&old.objects, &built.objects, &locate);
@@ -247,6 +245,20 @@ fn immutable_findings(
         }));
     }
     Ok(out)
+}
+
+/// The base build of the Kustomization `target` builds now: the one defined in the same file, else the one an
+/// entry point of both applies, else the only one of that name.
+fn base_of<'b>(base: &'b [build::Built], target: &build::Target) -> Option<&'b build::Built> {
+    let same = || base.iter().filter(|b| b.target.rref == target.rref);
+    same()
+        .find(|b| b.target.file == target.file)
+        .or_else(|| same().find(|b| b.target.entries.iter().any(|e| target.entries.contains(e))))
+        .or_else(|| {
+            let mut all = same();
+            let first = all.next();
+            all.next().is_none().then_some(first).flatten()
+        })
 }
 
 /// The findings that need no build tool, no base and no network: graph, timing, and chart versions that are

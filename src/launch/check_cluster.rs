@@ -88,11 +88,21 @@ impl Place<'_> {
 type Origins<'i> = BTreeMap<immutable::Key, Place<'i>>;
 
 /// The objects the change touches: the built output of every Kustomization it feeds (each build when there
-/// is no base), with where each is defined (the defining file, else the Kustomization's).
-fn touched<'i>(analysis: &Analysis, index: &'i immutable::Index) -> (Vec<Value>, Origins<'i>) {
+/// is no base) that `entry` applies (`None`: a repository with one entry point), with where each is defined
+/// (the defining file, else the Kustomization's).
+fn touched<'i>(
+    analysis: &Analysis,
+    index: &'i immutable::Index,
+    entry: Option<&str>,
+) -> (Vec<Value>, Origins<'i>) {
     let mut objects = Vec::new();
     let mut origin = BTreeMap::new();
     for built in analysis.built.iter().flatten() {
+        if let Some(entry) = entry
+            && !built.target.entries.iter().any(|e| e == entry)
+        {
+            continue;
+        }
         let name = built.target.rref.to_string();
         if analysis
             .fed
@@ -105,7 +115,7 @@ fn touched<'i>(analysis: &Analysis, index: &'i immutable::Index) -> (Vec<Value>,
             let Some(key) = immutable::key(obj) else {
                 continue;
             };
-            let place = match index.definition(&key) {
+            let place = match index.definition_in(&key, &built.target.path) {
                 Some(d) => Place::Defined(d),
                 None => Place::Built(built.target.file.clone(), built.target.line),
             };
@@ -160,18 +170,6 @@ pub async fn dry_run(
     let Some(wanted) = wanted(args, kube)? else {
         return Ok(Vec::new());
     };
-    if analysis.repo.entries.len() > 1 {
-        let names: Vec<String> = analysis
-            .repo
-            .entries
-            .iter()
-            .filter_map(|e| e.cluster.clone())
-            .collect();
-        return Err(CannotCheck::Cluster(format!(
-            "--cluster: this repository has several cluster entry points (clusters/{{{}}}): name the one the context runs with --entry NAME",
-            names.join(",")
-        )));
-    }
     if analysis.built.is_none() {
         return Err(CannotCheck::Cluster(
             "--cluster dry-runs the built output, and nothing was built (--no-build, or neither `kustomize` nor `kubectl` on PATH)".to_owned(),
@@ -195,6 +193,59 @@ pub async fn dry_run(
     futures::future::join_all(runs).await.into_iter().collect()
 }
 
+/// The cluster entry point (`clusters/<name>`) a context runs: the one it is named after — the same name, else
+/// the one found in it between separators (`kind-staging` → `staging`, `arn:…:cluster/production` →
+/// `production`; `gke_p_eu_prod-eu` → `prod-eu` rather than `prod`, which it contains).
+///
+/// # Errors
+/// None or several (not one within the other) match: the context and the entry points named, and `--entry` suggested.
+pub fn entry_for(context: &str, entries: &[String]) -> Result<String, String> {
+    let lower = context.to_lowercase();
+    if let Some(e) = entries.iter().find(|e| e.to_lowercase() == lower) {
+        return Ok(e.clone());
+    }
+    let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+    let within = |e: &str| {
+        let e = e.to_lowercase();
+        lower.match_indices(&e).any(|(at, _)| {
+            boundary(lower[..at].chars().next_back())
+                && boundary(lower[at + e.len()..].chars().next())
+        })
+    };
+    let mut found: Vec<&String> = entries.iter().filter(|e| within(e)).collect();
+    found.sort_by_key(|e| std::cmp::Reverse(e.len()));
+    let listed = || {
+        format!(
+            "clusters/{{{}}}",
+            entries
+                .iter()
+                .map(|e| crate::text::sanitize_line(e).into_owned())
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    };
+    let context = crate::text::sanitize_line(context);
+    match found.as_slice() {
+        [one] => Ok((*one).clone()),
+        // `prod-eu` over `prod`: the shorter ones within the longest.
+        [a, rest @ ..]
+            if rest
+                .iter()
+                .all(|b| b.len() < a.len() && a.to_lowercase().contains(&b.to_lowercase())) =>
+        {
+            Ok((*a).clone())
+        }
+        [] => Err(format!(
+            "--cluster: context '{context}' is not named after one of this repository's cluster entry points ({}): check it with --entry NAME, the one it runs",
+            listed()
+        )),
+        _ => Err(format!(
+            "--cluster: context '{context}' names several cluster entry points ({}): check it with --entry NAME, the one it runs",
+            listed()
+        )),
+    }
+}
+
 /// The dry-run against one context.
 async fn against(
     kube: &ClusterArgs,
@@ -216,8 +267,19 @@ async fn against(
     crate::cluster::client::check_reachable(&connection, REACH_TIMEOUT)
         .await
         .map_err(|e| CannotCheck::Cluster(format!("--cluster{which}: {e}")))?;
+    let entries: Vec<String> = analysis
+        .repo
+        .entries
+        .iter()
+        .filter_map(|e| e.cluster.clone())
+        .collect();
+    let entry = if entries.len() > 1 {
+        Some(entry_for(&connection.context, &entries).map_err(CannotCheck::Cluster)?)
+    } else {
+        None
+    };
     let index = immutable::index(&analysis.repo);
-    let (objects, origin) = touched(analysis, &index);
+    let (objects, origin) = touched(analysis, &index, entry.as_deref());
     let previewed = preview::preview(&connection, &objects).await.map_err(|e| {
         CannotCheck::Cluster(format!(
             "--cluster: cannot check against context '{}' ({}): {e}",
@@ -268,6 +330,7 @@ async fn against(
         ClusterDiff {
             context: connection.context.clone(),
             server: connection.server.clone(),
+            entry,
             objects: previewed,
         },
         findings,
@@ -337,6 +400,42 @@ mod tests {
             built.at(&refusal_fields(&[], IMMUTABLE)),
             (PathBuf::from("clusters/apps.yaml"), Some(12))
         );
+    }
+
+    #[test]
+    fn a_context_runs_the_entry_point_it_is_named_after() {
+        let entries: Vec<String> = ["prod", "prod-eu", "staging", "dev"]
+            .map(String::from)
+            .to_vec();
+        for (context, entry) in [
+            ("staging", "staging"),
+            ("STAGING", "staging"),
+            ("kind-staging", "staging"),
+            ("gke_project_europe-west1_prod-eu", "prod-eu"),
+            ("arn:aws:eks:eu-west-1:1234:cluster/prod", "prod"),
+            ("dev@admin", "dev"),
+        ] {
+            assert_eq!(
+                entry_for(context, &entries).as_deref(),
+                Ok(entry),
+                "{context}"
+            );
+        }
+        for context in ["lab", "development", "prodx", "stagingdev"] {
+            let e = entry_for(context, &entries).unwrap_err();
+            assert!(
+                e.contains("clusters/{prod,prod-eu,staging,dev}") && e.contains("--entry"),
+                "{e}"
+            );
+        }
+        // Two entry points of the same length in one name: which one is not guessed.
+        for context in ["dev-staging", "dev-ops-x"] {
+            let three = ["dev".into(), "staging".into(), "ops".into()];
+            assert!(
+                entry_for(context, &three).unwrap_err().contains("several"),
+                "{context}"
+            );
+        }
     }
 
     #[test]
