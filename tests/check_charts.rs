@@ -130,6 +130,14 @@ fn check(dir: &Path, cache: &Path, extra: &[&str]) -> Output {
         .env("RUST_BACKTRACE", "0")
         .env("FLUXOPS_LOG_FILE", cache.join("fluxops.log"))
         .env_remove("KUBECONFIG")
+        // The local repository is reached directly, whatever proxy the machine running the tests has.
+        .env("NO_PROXY", "127.0.0.1")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
         .output()
         .unwrap()
 }

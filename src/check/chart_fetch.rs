@@ -6,6 +6,8 @@
 //! answers larger than [`MAX_BODY`] refused. Answers are kept in the cache directory for
 //! [`Options::max_age`], so a pre-commit hook does not fetch the same index on every commit.
 //!
+//! Proxies are the environment's (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`), reached with `CONNECT`.
+//!
 //! Nothing here is trusted: a malformed index, a redirect loop or a registry that never answers each become
 //! an [`Answer::Failed`] naming the URL, never an error of the whole check.
 
@@ -14,8 +16,10 @@ use bytes::Bytes;
 use futures::StreamExt as _;
 use http::{HeaderMap, Request, StatusCode, Uri, header};
 use http_body_util::{BodyExt as _, Empty, Limited};
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::legacy::{Client, ResponseFuture};
+use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioExecutor;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -56,10 +60,57 @@ impl Default for Options {
     }
 }
 
-type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>;
+type Direct = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>;
+type Tunneled = Client<hyper_rustls::HttpsConnector<Tunnel<HttpConnector>>, Empty<Bytes>>;
+
+/// Requests go direct, or through the proxy the environment names for their URL (`HTTPS_PROXY`,
+/// `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, as curl reads them), tunnelled with `CONNECT`.
+struct HttpClient {
+    tls: rustls::ClientConfig,
+    direct: Direct,
+    proxies: Matcher,
+    tunnels: std::sync::Mutex<BTreeMap<String, Tunneled>>,
+}
+
+impl HttpClient {
+    fn request(&self, request: Request<Empty<Bytes>>) -> ResponseFuture {
+        let Some(intercept) = self.proxies.intercept(request.uri()) else {
+            return self.direct.request(request);
+        };
+        let key = format!("{}", intercept.uri());
+        let tunneled = match self.tunnels.lock() {
+            Ok(mut tunnels) => tunnels
+                .entry(key)
+                .or_insert_with(|| {
+                    let mut tunnel = Tunnel::new(intercept.uri().clone(), HttpConnector::new());
+                    if let Some(auth) = intercept.basic_auth() {
+                        tunnel = tunnel.with_auth(auth.clone());
+                    }
+                    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                        .with_tls_config(self.tls.clone())
+                        .https_or_http()
+                        .enable_http1()
+                        .wrap_connector(tunnel);
+                    Client::builder(TokioExecutor::new()).build(connector)
+                })
+                .clone(),
+            Err(_) => return self.direct.request(request),
+        };
+        tunneled.request(request)
+    }
+}
 
 /// What every source answered (a source not answered within the deadline: [`Answer::Failed`]).
 pub async fn ask(sources: &BTreeSet<Source>, options: &Options) -> BTreeMap<Source, Answer> {
+    ask_with(sources, options, Matcher::from_env()).await
+}
+
+/// [`ask`] with these proxy rules.
+async fn ask_with(
+    sources: &BTreeSet<Source>,
+    options: &Options,
+    proxies: Matcher,
+) -> BTreeMap<Source, Answer> {
     let mut answers = BTreeMap::new();
     let mut wanted = Vec::new();
     for source in sources {
@@ -77,7 +128,7 @@ pub async fn ask(sources: &BTreeSet<Source>, options: &Options) -> BTreeMap<Sour
     if wanted.is_empty() {
         return answers;
     }
-    let client = match client() {
+    let client = match client(proxies) {
         Ok(c) => Arc::new(c),
         Err(e) => {
             for s in wanted {
@@ -118,7 +169,7 @@ pub async fn ask(sources: &BTreeSet<Source>, options: &Options) -> BTreeMap<Sour
     answers
 }
 
-fn client() -> Result<HttpClient, String> {
+fn client(proxies: Matcher) -> Result<HttpClient, String> {
     use rustls_platform_verifier::BuilderVerifierExt as _;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
@@ -128,11 +179,16 @@ fn client() -> Result<HttpClient, String> {
         .map_err(|e| e.to_string())?
         .with_no_client_auth();
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
+        .with_tls_config(tls.clone())
         .https_or_http()
         .enable_http1()
         .build();
-    Ok(Client::builder(TokioExecutor::new()).build(connector))
+    Ok(HttpClient {
+        tls,
+        direct: Client::builder(TokioExecutor::new()).build(connector),
+        proxies,
+        tunnels: std::sync::Mutex::new(BTreeMap::new()),
+    })
 }
 
 async fn fetch(client: &HttpClient, source: &Source, timeout: Duration) -> Answer {
@@ -547,6 +603,91 @@ mod tests {
             "https://h.io/charts/stable/index.yaml"
         );
         assert_eq!(resolve("https://h.io/x", "http://o.io/y"), "http://o.io/y");
+    }
+
+    /// A CONNECT proxy: counts the tunnels it opened.
+    async fn connect_proxy() -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let tunnels = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = Arc::clone(&tunnels);
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let count = Arc::clone(&count);
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        if client.read(&mut byte).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        head.push(byte[0]);
+                    }
+                    let head = String::from_utf8_lossy(&head).into_owned();
+                    let target = head
+                        .split_whitespace()
+                        .nth(1)
+                        .unwrap_or_default()
+                        .to_owned();
+                    assert!(head.starts_with("CONNECT "), "{head}");
+                    let mut upstream = tokio::net::TcpStream::connect(target).await.unwrap();
+                    count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    client
+                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                        .await
+                        .unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                });
+            }
+        });
+        (port, tunnels)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requests_go_through_the_proxy_the_environment_names() {
+        let app = axum::Router::new().route(
+            "/r/index.yaml",
+            axum::routing::get(|| async { "entries:\n  a:\n  - version: 1.0.0\n" }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let source = Source::Index {
+            url: format!("http://{addr}/r"),
+        };
+        let sources = BTreeSet::from([source.clone()]);
+        let options = Options {
+            cache: None,
+            ..Options::default()
+        };
+        let want = Answer::Index(BTreeMap::from([("a".to_owned(), vec!["1.0.0".to_owned()])]));
+        let direct = ask_with(&sources, &options, Matcher::builder().build()).await;
+        assert_eq!(direct[&source], want);
+        let (port, tunnels) = connect_proxy().await;
+        let proxied = Matcher::builder()
+            .http(format!("http://127.0.0.1:{port}"))
+            .build();
+        let via = ask_with(&sources, &options, proxied).await;
+        assert_eq!(via[&source], want);
+        assert_eq!(tunnels.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // A proxy nobody listens on: the answer is a failure, not a direct request.
+        let dead = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let proxied = Matcher::builder()
+            .http(format!("http://127.0.0.1:{dead}"))
+            .build();
+        let failed = ask_with(&sources, &options, proxied).await;
+        assert!(matches!(&failed[&source], Answer::Failed(_)), "{failed:?}");
+        // NO_PROXY: direct.
+        let excepted = Matcher::builder()
+            .http(format!("http://127.0.0.1:{dead}"))
+            .no("127.0.0.1")
+            .build();
+        assert_eq!(ask_with(&sources, &options, excepted).await[&source], want);
     }
 
     #[test]
