@@ -7,7 +7,8 @@
 //! `envs`: a HelmRelease's values file), `spec.components`; a directory without a kustomization file feeds
 //! every YAML file below it (subdirectories with one are built as above). A file feeds a HelmRelease when
 //! it defines it, when it is a generator file of the kustomization that lists the HelmRelease's file (its
-//! values), or when it is under the chart path of a HelmRelease whose chart comes from a GitRepository.
+//! values), when it is under the chart path of a HelmRelease whose chart comes from a GitRepository or Bucket,
+//! or when it is one of that chart's `valuesFiles`.
 //! Downstream: every object that waits on a fed object (`Graph::blast_radius`, present objects only).
 //! Pure: the kustomization files are given as [`KustomizeTree`].
 
@@ -281,13 +282,28 @@ pub fn compute(repo: &Repository, tree: &KustomizeTree, changed: &[PathBuf]) -> 
                         }
                     }
                 }
-                if let Some(chart) = &obj.spec.chart
-                    && chart.spec.source_ref.kind == "GitRepository"
-                    && let Some(chart_path) = super::graph_rules::local_path(&chart.spec.chart)
+                let Some(chart) = &obj.spec.chart else {
+                    continue;
+                };
+                if !matches!(
+                    chart.spec.source_ref.kind.as_str(),
+                    "GitRepository" | "Bucket"
+                ) {
+                    continue;
+                }
+                if let Some(chart_path) = super::graph_rules::local_path(&chart.spec.chart)
                     && !chart_path.as_os_str().is_empty()
                 {
                     for f in changed.iter().filter(|f| f.starts_with(&chart_path)) {
                         fed.insert((r.clone(), f.clone(), Via::Chart));
+                    }
+                }
+                // `valuesFiles`: relative to the source's root, anywhere in it.
+                for values in &chart.spec.values_files {
+                    if let Some(v) = super::graph_rules::local_path(values)
+                        && changed_set.contains(&v)
+                    {
+                        fed.insert((r.clone(), v, Via::Values));
                     }
                 }
             }
@@ -444,5 +460,27 @@ mod tests {
         assert_eq!(r.get(Path::new("apps/app/p.yaml")), Some(&Via::Patch));
         assert_eq!(r.get(Path::new("apps/app/vals.yaml")), Some(&Via::Values));
         assert_eq!(r.get(Path::new("apps/app/unlisted.yaml")), None);
+    }
+
+    #[test]
+    fn a_chart_from_git_is_fed_by_its_files_and_its_values_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("release.yaml"),
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  interval: 10m\n  chart:\n    spec:\n      chart: ./charts/web\n      valuesFiles:\n        - ./charts/web/values.yaml\n        - ./values/prod.yaml\n      sourceRef:\n        kind: GitRepository\n        name: flux-system\n        namespace: flux-system\n",
+        )
+        .unwrap();
+        let repo = crate::check::load::load(dir.path(), None).unwrap();
+        let fed = |changed: &str| -> Vec<(String, Via)> {
+            compute(&repo, &repo.tree, &[PathBuf::from(changed)])
+                .fed
+                .into_iter()
+                .map(|f| (f.object, f.via))
+                .collect()
+        };
+        let web = "HelmRelease/apps/web".to_owned();
+        assert_eq!(fed("values/prod.yaml"), [(web.clone(), Via::Values)]);
+        assert_eq!(fed("charts/web/templates/deploy.yaml"), [(web, Via::Chart)]);
+        assert!(fed("values/staging.yaml").is_empty());
     }
 }

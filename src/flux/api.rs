@@ -108,6 +108,9 @@ pub struct ChartTemplateSpec {
     pub source_ref: CrossRef,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<String>,
+    /// Values files of a chart from a GitRepository or Bucket, relative to the source's root.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values_files: Vec<String>,
 }
 
 /// HelmRelease `spec.chart` is a template object, HelmChart `spec.chart` a chart name.
@@ -147,7 +150,8 @@ where
         Some(t)
             if t.spec.source_ref == CrossRef::default()
                 && t.spec.version.is_none()
-                && t.spec.interval.is_none() =>
+                && t.spec.interval.is_none()
+                && t.spec.values_files.is_empty() =>
         {
             serializer.serialize_str(&t.spec.chart)
         }
