@@ -331,7 +331,10 @@ async fn tags(
             Ok(list) => all.extend(list.tags.unwrap_or_default()),
             Err(e) => return Answer::Failed(format!("{address}: not a tag list: {e}")),
         }
-        next = link_next(&response.headers).map(|l| resolve(&address, &l));
+        // Pages of this registry only: a `Link` elsewhere is not followed with its token.
+        next = link_next(&response.headers)
+            .map(|l| resolve(&address, &l))
+            .filter(|n| origin_of(n) == origin_of(&address));
     }
     Answer::Tags(all)
 }
@@ -448,6 +451,7 @@ async fn get(
     timeout: Duration,
 ) -> Result<Response, String> {
     let work = async {
+        let origin = origin_of(address);
         let mut address = address.to_owned();
         for _ in 0..=REDIRECTS {
             let uri: Uri = address.parse().map_err(|e| format!("not a URL: {e}"))?;
@@ -459,6 +463,10 @@ async fn get(
                 .body(Empty::<Bytes>::new())
                 .map_err(|e| e.to_string())?;
             request.headers_mut().extend(headers.clone());
+            // A token is for the origin it was asked for, not for where a redirect points.
+            if origin_of(&address) != origin {
+                request.headers_mut().remove(header::AUTHORIZATION);
+            }
             let response = client.request(request).await.map_err(describe)?;
             let status = response.status();
             if status.is_redirection()
@@ -487,6 +495,12 @@ async fn get(
     tokio::time::timeout(timeout, work)
         .await
         .map_err(|_| format!("no answer within {}", humantime::format_duration(timeout)))?
+}
+
+/// `scheme://authority` of an address (`None`: not a URL).
+fn origin_of(address: &str) -> Option<String> {
+    let uri: Uri = address.parse().ok()?;
+    Some(format!("{}://{}", uri.scheme_str()?, uri.authority()?))
 }
 
 /// A client error with its causes (hyper's own text is only "client error (Connect)").

@@ -1,4 +1,5 @@
 use super::*;
+use axum::response::IntoResponse as _;
 
 #[test]
 fn an_index_reads_each_charts_versions() {
@@ -138,4 +139,99 @@ fn answers_are_kept_for_their_age_and_failures_are_not() {
     };
     keep(dir.path(), &other, &Answer::Failed("down".into()));
     assert_eq!(cached(dir.path(), &other, Duration::from_secs(60)), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_is_not_sent_where_a_redirect_or_a_link_points_elsewhere() {
+    use axum::http::HeaderMap as Headers;
+    let seen: Arc<std::sync::Mutex<Vec<(String, bool)>>> = Arc::default();
+    // The other origin: records whether a token reached it.
+    let log = Arc::clone(&seen);
+    let other = axum::Router::new().fallback(move |uri: axum::http::Uri, h: Headers| {
+        let log = Arc::clone(&log);
+        async move {
+            log.lock()
+                .unwrap()
+                .push((uri.to_string(), h.contains_key("authorization")));
+            axum::Json(serde_json::json!({"tags": ["9.9.9"]}))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let elsewhere = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, other).await });
+    // The registry: a token on a 401, then a page whose Link points at the other origin.
+    let registry = axum::Router::new()
+        .route(
+            "/token",
+            axum::routing::get(|| async { axum::Json(serde_json::json!({"token": "secret"})) }),
+        )
+        .fallback(move |uri: axum::http::Uri, h: Headers| async move {
+            if h.get("authorization").is_none() {
+                let host = h.get("host").unwrap().to_str().unwrap().to_owned();
+                let challenge = format!("Bearer realm=\"http://{host}/token\",service=\"s\"");
+                return (
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    [("www-authenticate", challenge)],
+                )
+                    .into_response();
+            }
+            if uri.path().starts_with("/v2/moved/") {
+                let to = format!("http://{elsewhere}/v2/moved/tags/list");
+                return (
+                    axum::http::StatusCode::TEMPORARY_REDIRECT,
+                    [("location", to)],
+                )
+                    .into_response();
+            }
+            let link = format!("<http://{elsewhere}/v2/r/tags/list?last=1>; rel=\"next\"");
+            (
+                [("link", link)],
+                axum::Json(serde_json::json!({"tags": ["1.0.0"]})),
+            )
+                .into_response()
+        });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, registry).await });
+    let source = Source::Oci {
+        registry: addr.to_string(),
+        repository: "r".into(),
+        plain_http: true,
+    };
+    let options = Options {
+        cache: None,
+        ..Options::default()
+    };
+    let answers = ask_with(
+        &BTreeSet::from([source.clone()]),
+        &options,
+        Matcher::builder().build(),
+    )
+    .await;
+    assert_eq!(answers[&source], Answer::Tags(vec!["1.0.0".into()]));
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "a Link to another origin was followed: {seen:?}"
+    );
+    // Redirected elsewhere: followed, without the token.
+    let moved = Source::Oci {
+        registry: addr.to_string(),
+        repository: "moved".into(),
+        plain_http: true,
+    };
+    let answers = ask_with(
+        &BTreeSet::from([moved.clone()]),
+        &options,
+        Matcher::builder().build(),
+    )
+    .await;
+    assert_eq!(answers[&moved], Answer::Tags(vec!["9.9.9".into()]));
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [("/v2/moved/tags/list".to_owned(), false)]
+    );
+    assert_eq!(
+        origin_of("https://a.io:5000/v2/x?y=1").as_deref(),
+        Some("https://a.io:5000")
+    );
 }
