@@ -18,6 +18,9 @@
 //!   (`Simulation::stop_controllers`; the API server keeps serving and the watches stay open), i.e. the console
 //!   at rest: nothing changes but its 1 s clock.
 
+mod support;
+use support::env_or;
+
 use fluxops::flux::FluxKind;
 use fluxops::sim::simulation::{self, SimConfig, SimSource};
 use fluxops::sim::store::ObjectKey;
@@ -151,13 +154,6 @@ fn idle_cpu(pid: u32) -> Result<f64, Box<dyn std::error::Error>> {
     let t0 = Instant::now();
     std::thread::sleep(Duration::from_secs(10));
     Ok((cpu_ticks(pid)? - cpu0) as f64 / ticks_per_second() / t0.elapsed().as_secs_f64() * 100.0)
-}
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn spawn_reader(mut reader: Box<dyn Read + Send>, screen: Screen) {

@@ -7,19 +7,15 @@
 //! pseudo-terminal (160x48) and measures from spawning it to its log saying `first complete frame` (the run
 //! loop logs it after drawing the first frame at which every cluster has every kind settled), then quits it.
 
+mod support;
+use support::env_or;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use fluxops::sim::multi;
 use fluxops::sim::simulation::SimSource;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::Read;
 use std::time::{Duration, Instant};
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// One run of the console: spawn → first complete frame, then `q`.
 fn first_frame(kubeconfig: &std::path::Path) -> Result<Duration, Box<dyn std::error::Error>> {

@@ -13,14 +13,7 @@ use fluxops::fleet::every::{self, Section};
 use fluxops::fleet::{Fleet, Member, every_view};
 use fluxops::timing::SortKey;
 use std::hint::black_box;
-use support::{Ready, at, loaded};
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use support::{Ready, at, env_or, loaded};
 
 fn fleet() -> Fleet {
     let n = env_or("FLUXOPS_BENCH_FLEET", 3000);

@@ -23,18 +23,11 @@ use ratatui::backend::TestBackend;
 use std::cell::Cell;
 use std::hint::black_box;
 use std::time::Duration;
-use support::{Ready, at, loaded};
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use support::{Ready, at, env_or, loaded};
 
 fn benches(c: &mut Criterion) {
-    let n = env("FLUXOPS_BENCH_FLEET", 10_000);
-    let every = env("FLUXOPS_BENCH_FAIL_EVERY", 20).max(1);
+    let n = env_or("FLUXOPS_BENCH_FLEET", 10_000);
+    let every = env_or("FLUXOPS_BENCH_FAIL_EVERY", 20).max(1);
     let seen = Cell::new(0_usize);
     let (mut state, _) = loaded(n, |_| {
         let i = seen.get();

@@ -26,17 +26,10 @@ use fluxops::watch::wall::{Wall, WallMsg, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::time::{Duration, Instant};
-use support::{Ready, at, loaded, object, with_status};
+use support::{Ready, at, env_or, loaded, object, with_status};
 
 const WIDTH: u16 = 300;
 const HEIGHT: u16 = 80;
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Resident memory in KiB (`VmRSS`).
 fn rss_kib() -> u64 {

@@ -12,6 +12,14 @@ use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+/// The number in the environment variable `name`, else `default` (bench sizes: `FLUXOPS_BENCH_FLEET` …).
+pub fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 pub fn start() -> Timestamp {
     Timestamp::from_second(1_795_000_000).unwrap_or(Timestamp::UNIX_EPOCH)
 }
