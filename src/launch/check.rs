@@ -271,6 +271,15 @@ pub fn static_findings(repo: &load::Repository) -> Vec<check::Finding> {
     findings
 }
 
+/// `1 repository`, `3 repositories` (a Helm index or an OCI repository each).
+fn repositories(n: usize) -> String {
+    if n == 1 {
+        "1 repository".to_owned()
+    } else {
+        format!("{n} repositories")
+    }
+}
+
 /// Chart versions (and OCIRepository tags) asked of their repositories, and the notes saying what was not
 /// asked (`offline`: nothing is).
 async fn chart_findings(
@@ -298,16 +307,16 @@ async fn chart_findings(
         plan.queries.iter().map(|q| q.source.clone()).collect();
     if offline {
         notes.push(format!(
-            "--offline: {} chart version(s) not asked of {} repositor(ies)",
+            "--offline: {} chart version(s) not asked of {}",
             plan.queries.len(),
-            sources.len()
+            repositories(sources.len())
         ));
         return (Vec::new(), notes);
     }
     let answers = chart_fetch::ask(&sources, &chart_fetch::Options::default()).await;
     notes.push(format!(
-        "asked {} chart repositor(ies) and registr(ies) for {} version(s)",
-        sources.len(),
+        "asked {} for {} chart version(s) / tag(s)",
+        repositories(sources.len()),
         plan.queries.len()
     ));
     (charts::judge(&plan.queries, &answers), notes)
