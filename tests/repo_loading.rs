@@ -308,10 +308,38 @@ fn wrong_shapes_and_unknown_versions_are_reported_not_fatal() {
             .message
             .contains("'kustomize.toolkit.fluxcd.io/v3'")
     );
-    assert!(
-        load.problems[1]
-            .message
-            .starts_with("invalid Kustomization")
+    assert_eq!(
+        load.problems[1].message,
+        "invalid Kustomization at spec.dependsOn: invalid type: string \"nope\", expected a sequence"
+    );
+}
+
+#[test]
+fn a_wrong_field_is_named_by_its_path_even_inside_a_chart_template() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "hr.yaml",
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: a, namespace: apps}\nspec:\n  interval: 10m\n  chart:\n    spec:\n      chart: podinfo\n      version: 6.6\n      sourceRef: {kind: HelmRepository, name: r}\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: b, namespace: apps}\nspec:\n  interval: 10m\n  chart: 7\n",
+    );
+    let load = repo::load_dir(dir.path()).unwrap();
+    let messages: Vec<(Option<usize>, &str)> = load
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                Some(1),
+                "invalid HelmRelease at spec.chart: spec.version: invalid type: floating point `6.6`, expected a string"
+            ),
+            (
+                Some(12),
+                "invalid HelmRelease at spec.chart: expected a chart name or a chart template, found 7"
+            ),
+        ]
     );
 }
 

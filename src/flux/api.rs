@@ -113,28 +113,33 @@ pub struct ChartTemplateSpec {
     pub values_files: Vec<String>,
 }
 
-/// HelmRelease `spec.chart` is a template object, HelmChart `spec.chart` a chart name.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ChartField {
-    Template(ChartTemplate),
-    Name(String),
-}
-
+/// HelmRelease `spec.chart` is a template object, HelmChart `spec.chart` a chart name; an error names the field
+/// of the template that is wrong (`spec.version: invalid type: floating point `6.6`, expected a string`).
 fn chart_template_or_name<'de, D>(deserializer: D) -> Result<Option<ChartTemplate>, D::Error>
 where
     D: serde::Deserializer<'de>,
 {
-    Ok(match Option::<ChartField>::deserialize(deserializer)? {
-        None => None,
-        Some(ChartField::Template(t)) => Some(t),
-        Some(ChartField::Name(chart)) => Some(ChartTemplate {
-            spec: ChartTemplateSpec {
-                chart,
-                ..ChartTemplateSpec::default()
-            },
-        }),
-    })
+    use serde::de::Error as _;
+    Ok(
+        match Option::<serde_json::Value>::deserialize(deserializer)? {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(chart)) => Some(ChartTemplate {
+                spec: ChartTemplateSpec {
+                    chart,
+                    ..ChartTemplateSpec::default()
+                },
+            }),
+            Some(v @ serde_json::Value::Object(_)) => Some(
+                serde_path_to_error::deserialize::<_, ChartTemplate>(v)
+                    .map_err(|e| D::Error::custom(format!("{}: {}", e.path(), e.inner())))?,
+            ),
+            Some(other) => {
+                return Err(D::Error::custom(format!(
+                    "expected a chart name or a chart template, found {other}"
+                )));
+            }
+        },
+    )
 }
 
 /// Writes a chart read from a HelmChart (a bare name: no sourceRef, version or interval) back as the string

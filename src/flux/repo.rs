@@ -532,10 +532,17 @@ impl Loader<'_> {
         rel: &Path,
     ) {
         let kind_name = kind.as_str();
-        let mut obj = match FluxObject::deserialize(&value) {
+        let mut obj = match serde_path_to_error::deserialize::<_, FluxObject>(&value) {
             Ok(o) => o,
             Err(e) => {
-                self.problem(&origin, format!("invalid {kind_name}: {e}"));
+                // The field that is wrong, by its path (`spec.interval: invalid type: …`).
+                let at = e.path().to_string();
+                let problem = if at == "." {
+                    format!("invalid {kind_name}: {}", e.inner())
+                } else {
+                    format!("invalid {kind_name} at {at}: {}", e.inner())
+                };
+                self.problem(&origin, problem);
                 return;
             }
         };
