@@ -53,6 +53,7 @@ pub mod runbooks_view;
 pub mod snapshots;
 pub mod snapshots_view;
 pub mod state;
+pub mod status_view;
 pub mod switch;
 pub mod text_field;
 pub mod timings_view;
