@@ -736,6 +736,78 @@ fn build_rules_fire_at_the_kustomization_that_builds() {
     assert_eq!(vars.objects.len(), 1);
 }
 
+/// A path whose build needs a remote that cannot be reached from here (an unresolvable host, a refused port) is a
+/// `remote-unavailable` note at `spec.path`, never a `build-failed` error: the check does not fail offline on a
+/// path the cluster builds. A local failure beside it stays an error.
+#[test]
+fn a_remote_that_cannot_be_reached_is_a_note_not_a_build_failure() {
+    if fluxops::check::tool::detect().is_none() {
+        eprintln!("no kustomize/kubectl: skipped");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let ks = |name: &str| {
+        format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps/{name}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+        )
+    };
+    let entry = [ks("git"), ks("file"), ks("local")].join("---\n");
+    write(root, "clusters/prod/apps.yaml", &entry);
+    // `.invalid` never resolves (RFC 2606); port 9 on loopback refuses. A generator's file from a URL too.
+    write(
+        root,
+        "apps/git/kustomization.yaml",
+        "resources:\n  - https://fluxops.invalid/org/repo//deploy?ref=v1\n",
+    );
+    write(
+        root,
+        "apps/file/kustomization.yaml",
+        "resources:\n  - ../../base\n",
+    );
+    write(
+        root,
+        "base/kustomization.yaml",
+        "configMapGenerator:\n  - name: d\n    files:\n      - d.json=https://127.0.0.1:9/d.json\n",
+    );
+    write(
+        root,
+        "apps/local/kustomization.yaml",
+        "resources:\n  - missing.yaml\n",
+    );
+    let mut a = args(root);
+    a.no_build = false;
+    let report = check_report(&a).unwrap();
+    let f = "clusters/prod/apps.yaml".to_owned();
+    assert_eq!(
+        at(&report.findings, "remote-unavailable"),
+        [(f.clone(), Some(8)), (f.clone(), Some(21))],
+        "{:?}",
+        report.findings
+    );
+    assert_eq!(at(&report.findings, "build-failed"), [(f, Some(34))]);
+    let notes: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|x| x.rule == "remote-unavailable")
+        .map(|x| x.message.as_str())
+        .collect();
+    assert!(
+        notes[0].contains("https://fluxops.invalid/org/repo//deploy?ref=v1"),
+        "{}",
+        notes[0]
+    );
+    assert!(
+        notes[1].contains("https://127.0.0.1:9/d.json"),
+        "{}",
+        notes[1]
+    );
+    assert!(
+        notes.iter().all(|n| n.contains("could not be fetched (")),
+        "{notes:?}"
+    );
+}
+
 /// The rules the injected-case test above does not inject: both suspend traps and a file that does not parse,
 /// each at the file and line of its field (the child's `suspend` for suspend-reverted, the health-checking
 /// parent's `healthChecks` entry for suspended-health-checked, the broken document for load-error).
@@ -796,7 +868,7 @@ fn suspend_traps_and_load_errors_fire_at_their_file_and_line() {
 /// With builds too, every error on a shared fleet is explained by the data, not by the check: a path the
 /// snapshot does not hold (`path-not-found`, as above), a file a kustomization lists that the snapshot does not
 /// hold (it keeps only files with Flux objects: kustomize's `lstat|open …: no such file or directory` names it, and
-/// it is in neither the fleet nor its context tree), or a remote resource (no network here).
+/// it is in neither the fleet nor its context tree). A remote resource that cannot be fetched here is a note.
 #[test]
 fn shared_fleets_have_no_false_errors_with_builds() {
     if fluxops::check::tool::detect().is_none() {
@@ -835,9 +907,8 @@ fn shared_fleets_have_no_false_errors_with_builds() {
                         .message
                         .split_once(": no such file or directory")
                         .and_then(|(before, _)| before.rsplit(' ').next());
-                    let remote = f.message.contains("https://");
                     assert!(
-                        remote || missing.is_some_and(absent),
+                        missing.is_some_and(absent),
                         "{name}: a build failure the data does not explain: {f:?}"
                     );
                 }

@@ -15,9 +15,9 @@
 //! The builds run `tool` (a process per Kustomization, a few at a time).
 
 use super::load::{self, Repository};
-use super::substitute;
 use super::tool::Tool;
 use super::{Finding, rules};
+use super::{remote, substitute};
 use crate::flux::{FluxKind, ResourceRef};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -299,13 +299,25 @@ pub fn run(repo: &Repository, tool: &Tool) -> std::io::Result<Outcome> {
                 raw_outputs.push((t, objects));
             }
             Err(e) => {
-                let e = innermost(&e.replace(&ws_text, ".").replace(&tmp_text, "."));
-                outcome.findings.push(Finding::new(
-                    &rules::BUILD_FAILED,
-                    t.file.clone(),
-                    t.line_of("spec.path"),
-                    format!("{} does not build: {e}", t.rref),
-                ));
+                let e = e.replace(&ws_text, ".").replace(&tmp_text, ".");
+                let finding = match remote::unreachable(&e) {
+                    Some(u) => Finding::new(
+                        &rules::REMOTE_UNAVAILABLE,
+                        t.file.clone(),
+                        t.line_of("spec.path"),
+                        format!(
+                            "{} was not built: its remote resource {} could not be fetched ({})",
+                            t.rref, u.remote, u.reason
+                        ),
+                    ),
+                    None => Finding::new(
+                        &rules::BUILD_FAILED,
+                        t.file.clone(),
+                        t.line_of("spec.path"),
+                        format!("{} does not build: {}", t.rref, innermost(&e)),
+                    ),
+                };
+                outcome.findings.push(finding);
             }
         }
     }

@@ -59,6 +59,9 @@ pub struct Query {
     pub wanted: String,
     /// `wanted` is a tag to find as it is (an OCIRepository's `ref.tag`), not a version or constraint.
     pub exact: bool,
+    /// An OCIRepository's `ref.semverFilter`: a regular expression a tag must match before the range is applied,
+    /// and its line.
+    pub filter: Option<(String, Option<usize>)>,
 }
 
 /// What a source answered.
@@ -104,7 +107,7 @@ pub fn queries(repo: &Repository) -> Plan {
             let Some(ask) = question(obj, &r, &by_ref) else {
                 continue;
             };
-            let (source_obj, chart, wanted, field, exact) = match ask {
+            let (source_obj, chart, wanted, field, exact, filter) = match ask {
                 Ask::Skip(Skip::Credentials) => {
                     plan.needs_credentials.insert(r);
                     continue;
@@ -119,7 +122,8 @@ pub fn queries(repo: &Repository) -> Plan {
                     wanted,
                     field,
                     exact,
-                } => (repository, chart, wanted, field, exact),
+                    filter,
+                } => (repository, chart, wanted, field, exact, filter),
             };
             let source = match source_of(source_obj, &chart) {
                 Ok(s) => s,
@@ -132,9 +136,11 @@ pub fn queries(repo: &Repository) -> Plan {
                     continue;
                 }
             };
+            let filter = filter.map(|f| (f, repo.field_line(&r, origin, "spec.ref.semverFilter")));
             let query = Query {
                 file: repo.relative(&origin.file),
                 line: repo.field_line(&r, origin, field),
+                filter,
                 object: r,
                 chart,
                 source,
@@ -164,6 +170,7 @@ enum Ask<'o> {
         wanted: String,
         field: &'static str,
         exact: bool,
+        filter: Option<String>,
     },
     Skip(Skip),
 }
@@ -219,7 +226,9 @@ fn question<'o>(
                 // No ref: the `latest` tag.
                 (None, None) => ("latest".to_owned(), "spec.url", true),
             };
-            if wanted.contains("${") {
+            // The filter narrows a semver range only.
+            let filter = text("semverFilter").filter(|_| !exact).map(str::to_owned);
+            if wanted.contains("${") || filter.as_deref().is_some_and(|f| f.contains("${")) {
                 return Some(Ask::Skip(Skip::Substituted));
             }
             return Some(Ask::Chart {
@@ -228,6 +237,7 @@ fn question<'o>(
                 wanted,
                 field,
                 exact,
+                filter,
             });
         }
         _ => return None,
@@ -253,6 +263,7 @@ fn question<'o>(
         wanted,
         field,
         exact: false,
+        filter: None,
     })
 }
 
@@ -362,6 +373,22 @@ pub fn judge(queries: &[Query], answers: &BTreeMap<Source, Answer>) -> Vec<Findi
                 continue;
             }
         };
+        let filtered: Vec<String>;
+        let versions = match &q.filter {
+            None => versions,
+            Some((f, _)) => match regex::Regex::new(f) {
+                Ok(re) => {
+                    filtered = versions
+                        .iter()
+                        .filter(|t| re.is_match(t))
+                        .cloned()
+                        .collect();
+                    filtered.as_slice()
+                }
+                // `offline` said it already.
+                Err(_) => continue,
+            },
+        };
         let outcome = if q.exact {
             if versions.contains(&q.wanted) {
                 Lookup::Found(q.wanted.clone())
@@ -376,9 +403,14 @@ pub fn judge(queries: &[Query], answers: &BTreeMap<Source, Answer>) -> Vec<Findi
             Lookup::NoMatch => {
                 let (rule, what) = if q.object.kind == FluxKind::OCIRepository {
                     let what = if q.exact { "no tag" } else { "no tag matching" };
+                    let filter = q
+                        .filter
+                        .as_ref()
+                        .map(|(f, _)| format!(" among the tags matching semverFilter '{f}'"))
+                        .unwrap_or_default();
                     (
                         &rules::OCI_TAG_NOT_FOUND,
-                        format!("{what} '{wanted}' in {from}"),
+                        format!("{what} '{wanted}'{filter} in {from}"),
                     )
                 } else {
                     (
@@ -406,7 +438,22 @@ pub fn judge(queries: &[Query], answers: &BTreeMap<Source, Answer>) -> Vec<Findi
 /// repository index (whose versions are semver; an OCI tag may be any word, so that waits for the tags).
 #[must_use]
 pub fn offline(queries: &[Query]) -> Vec<Finding> {
-    queries
+    let filters = queries.iter().filter_map(|q| {
+        let (f, line) = q.filter.as_ref()?;
+        let e = regex::Regex::new(f).err()?;
+        let e = e.to_string();
+        let why = e.lines().last().unwrap_or_default().trim();
+        Some(Finding::new(
+            &rules::CHART_VERSION_INVALID,
+            q.file.clone(),
+            *line,
+            format!(
+                "{}: semverFilter '{f}' is not a regular expression: {why}",
+                object_name(&q.object)
+            ),
+        ))
+    });
+    let versions = queries
         .iter()
         .filter(|q| matches!(q.source, Source::Index { .. }) && !q.wanted.is_empty())
         .filter_map(|q| {
@@ -417,8 +464,8 @@ pub fn offline(queries: &[Query]) -> Vec<Finding> {
                 q.line,
                 format!("{}: version '{}': {e}", object_name(&q.object), q.wanted),
             ))
-        })
-        .collect()
+        });
+    filters.chain(versions).collect()
 }
 
 fn object_name(r: &ResourceRef) -> String {

@@ -30,6 +30,7 @@ pub mod immutable;
 pub mod impact;
 pub mod load;
 pub mod output;
+pub mod remote;
 pub mod rules;
 pub mod sarif;
 pub mod substitute;

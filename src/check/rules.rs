@@ -112,6 +112,12 @@ pub const BUILD_FAILED: Rule = rule(
     "the Kustomization's path does not build (kustomize-controller reports BuildFailed)",
     "run `kubectl kustomize` on the path and fix what it reports",
 );
+pub const REMOTE_UNAVAILABLE: Rule = rule(
+    "remote-unavailable",
+    Severity::Note,
+    "the path includes a remote resource (a Git URL or an https:// file) that could not be fetched from here (offline, DNS, refused, timed out): the path was not built",
+    "check again with network access to the remote; kustomize-controller fetches it from the cluster",
+);
 pub const UNRESOLVED_VARIABLE: Rule = rule(
     "unresolved-variable",
     Severity::Warning,
@@ -175,8 +181,8 @@ pub const CHART_VERSION_NOT_FOUND: Rule = rule(
 pub const CHART_VERSION_INVALID: Rule = rule(
     "chart-version-invalid",
     Severity::Error,
-    "the chart version is neither a version nor a semver range source-controller can read (runbook check-chart-version)",
-    "write a semver version (6.6.1) or range (6.6.x, >=6.0 <7, ^6.6)",
+    "the chart version is neither a version nor a semver range source-controller can read, or an OCIRepository's semverFilter is not a regular expression (runbook check-chart-version)",
+    "write a semver version (6.6.1) or range (6.6.x, >=6.0 <7, ^6.6); a semverFilter is a regular expression (e.g. '.*-rc.*')",
 );
 pub const OCI_TAG_NOT_FOUND: Rule = rule(
     "oci-tag-not-found",
@@ -207,6 +213,7 @@ pub const RULES: &[Rule] = &[
     TIMEOUT_EXCEEDS_INTERVAL,
     RETRY_INTERVAL_MISSING,
     BUILD_FAILED,
+    REMOTE_UNAVAILABLE,
     UNRESOLVED_VARIABLE,
     SUBSTITUTE_FROM_MISSING,
     BUILD_TOOL_MISSING,

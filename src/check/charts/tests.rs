@@ -299,3 +299,84 @@ fn offline_a_word_for_a_version_is_still_caught() {
     assert_eq!(found[0].rule, "chart-version-invalid");
     assert!(found[0].message.contains("HelmRelease/apps/words"));
 }
+
+const FILTERED: &str = r#"apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: candidates
+  namespace: flux-system
+spec:
+  interval: 5m
+  url: oci://ghcr.example/org/candidates
+  ref:
+    semver: ">=1.0.0-0"
+    semverFilter: ".*-rc.*"
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: staging-only
+  namespace: flux-system
+spec:
+  interval: 5m
+  url: oci://ghcr.example/org/candidates
+  ref:
+    semver: ">=1.0.0-0"
+    semverFilter: "-staging$"
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: broken-filter
+  namespace: flux-system
+spec:
+  interval: 5m
+  url: oci://ghcr.example/org/candidates
+  ref:
+    semver: ">=1.0.0"
+    semverFilter: "v1.[0-"
+"#;
+
+/// `ref.semverFilter` narrows the tags (a regular expression on the tag, as source-controller applies it) before
+/// the range: a filter nothing passes is a tag not found that names the filter; a filter that does not compile is
+/// caught offline at its own line.
+#[test]
+fn an_oci_semver_filter_narrows_the_tags_and_a_broken_one_is_caught_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("oci.yaml"), FILTERED).unwrap();
+    let repo = crate::check::load::load(dir.path(), None).unwrap();
+    let plan = queries(&repo);
+    assert_eq!(
+        named(&plan, "candidates").filter,
+        Some((".*-rc.*".to_owned(), Some(11)))
+    );
+    let tags = ["1.0.0", "1.1.0-rc.1", "1.1.0"].map(str::to_owned).to_vec();
+    let answers = BTreeMap::from([(
+        named(&plan, "candidates").source.clone(),
+        Answer::Tags(tags),
+    )]);
+    let found = judge(&plan.queries, &answers);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].rule, "oci-tag-not-found");
+    assert!(
+        found[0].message.contains("/staging-only:"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        found[0].message.contains("semverFilter '-staging$'"),
+        "{}",
+        found[0].message
+    );
+    let off = offline(&plan.queries);
+    assert_eq!(off.len(), 1, "{off:#?}");
+    assert_eq!(off[0].rule, "chart-version-invalid");
+    assert_eq!(off[0].line, Some(35));
+    assert!(
+        off[0]
+            .message
+            .contains("broken-filter: semverFilter 'v1.[0-'"),
+        "{}",
+        off[0].message
+    );
+}
