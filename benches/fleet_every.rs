@@ -40,6 +40,7 @@ fn bench(c: &mut Criterion) {
     for (name, section) in [
         ("causes", Section::Causes),
         ("objects", Section::Objects),
+        ("graph", Section::Graph),
         ("timings", Section::Timings),
     ] {
         c.bench_function(&format!("every cluster rows: {name}"), |b| {

@@ -126,7 +126,7 @@ fn fleet_overview_160x48() {
     // Every cause row names its cluster; the all-ready cluster has none.
     let causes: Vec<&str> = screen
         .lines()
-        .skip_while(|l| !l.contains("ROOT CAUSES  OBJECTS  TIMINGS ·"))
+        .skip_while(|l| !l.contains("ROOT CAUSES  OBJECTS  GRAPH  TIMINGS ·"))
         .skip(1)
         .filter(|l| l.contains(" · "))
         .collect();
@@ -201,13 +201,13 @@ fn every_clusters_objects_80x24() {
 #[test]
 fn every_clusters_timings_160x48() {
     let mut fleet = three();
-    for _ in 0..3 {
+    for _ in 0..4 {
         tab(&mut fleet);
     }
     let terminal = render(&mut fleet, 160, 48);
     let screen = terminal.backend().to_string();
     assert!(screen.contains("TIMINGS · every cluster"), "{screen}");
-    let rows = list_rows(&screen, "ROOT CAUSES  OBJECTS  TIMINGS", 1);
+    let rows = list_rows(&screen, "ROOT CAUSES  OBJECTS  GRAPH  TIMINGS", 1);
     assert!(!rows.is_empty(), "{screen}");
     each_names_its_cluster(&rows);
     insta::assert_snapshot!(terminal.backend());
@@ -369,6 +369,38 @@ fn watch_combined_page_80x24_and_the_pages_in_turn() {
     let screen = terminal.backend().to_string();
     assert!(
         screen.contains("UNREACHABLE 03:12") && screen.contains("read-only"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(terminal.backend());
+}
+
+/// The graph of every cluster: each cluster's dependency tree in turn, every row naming its cluster, objects
+/// indented under what they wait on (a source at the left, what reads it further in).
+#[test]
+fn every_clusters_graph_160x48() {
+    let mut fleet = three();
+    for _ in 0..3 {
+        tab(&mut fleet);
+    }
+    let terminal = render(&mut fleet, 160, 48);
+    let screen = terminal.backend().to_string();
+    assert!(
+        screen.contains("GRAPH  TIMINGS · every cluster"),
+        "{screen}"
+    );
+    let rows = list_rows(&screen, "ROOT CAUSES  OBJECTS  GRAPH  TIMINGS", 0);
+    assert!(!rows.is_empty(), "{screen}");
+    each_names_its_cluster(&rows);
+    // Indented: some row starts further in than the first (a root).
+    let start = |r: &str| {
+        r.char_indices()
+            .skip(12)
+            .find(|(_, c)| !c.is_whitespace())
+            .map(|(i, _)| i)
+    };
+    assert!(
+        rows.iter()
+            .any(|r| start(r.as_str()) > start(rows[0].as_str())),
         "{screen}"
     );
     insta::assert_snapshot!(terminal.backend());

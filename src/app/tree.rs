@@ -219,6 +219,25 @@ impl Spanning {
         s
     }
 
+    /// Every object at its place, depth first in the topology's order, with its depth (roots 0): the tree with
+    /// everything open and without marks (each object once, below everything it waits on).
+    #[must_use]
+    pub fn places(&self) -> Vec<(usize, &ResourceRef)> {
+        let mut out = Vec::with_capacity(self.refs.len());
+        let mut stack: Vec<(u32, usize)> = self.roots.iter().rev().map(|r| (*r, 0)).collect();
+        while let Some((v, depth)) = stack.pop() {
+            out.push((depth, &self.refs[v as usize]));
+            stack.extend(
+                self.kids[v as usize]
+                    .iter()
+                    .rev()
+                    .filter(|c| self.parent[**c as usize] == v)
+                    .map(|c| (*c, depth + 1)),
+            );
+        }
+        out
+    }
+
     /// Sets each object's parent at its place: the deepest parent (longest way from a root, by Kahn's order);
     /// objects a cycle keeps from being ordered take the parent a depth-first walk first reaches them from.
     fn place(&mut self) {

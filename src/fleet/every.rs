@@ -1,6 +1,6 @@
 //! The fleet overview's "every cluster" lists, pure: the screens of one cluster shown for ALL clusters at once,
 //! the cluster named on every row. `tab` on the overview walks the sections: the cluster table (its cursor), then
-//! the root causes, the objects and the timings of every cluster, each a list with its own cursor; `enter` on a
+//! the root causes, the objects, the graph and the timings of every cluster, each a list with its own cursor; `enter` on a
 //! row scopes the screens to that row's cluster and opens the matching screen (Problems, tree, timings) on that
 //! object.
 //!
@@ -8,6 +8,9 @@
 //!   every cluster's worst is on the first page.
 //! - **Objects**: every object of every cluster (those that could not be parsed too), the worst health first
 //!   (invalid, stalled, failing, blocked, in progress, unknown, suspended, ready), then by cluster, kind and name.
+//! - **Graph**: each cluster's dependency tree, cluster after cluster, every object at its one place (under the
+//!   parent deepest in the graph, as the tree screen places it) with everything open: the DAG of every cluster
+//!   read top-down, the cluster on every row.
 //! - **Timings**: every cluster's timings ranked as one list by the chosen measure (`s` cycles it;
 //!   `timing::rank_across`: durations and instants compare across clusters).
 //!
@@ -17,8 +20,10 @@
 use super::Member;
 use crate::app::problems::ProblemKind;
 use crate::app::state::Screen;
+use crate::app::tree::{Spanning, TreeInput, TreeView};
 use crate::flux::{Health, ResourceRef};
 use crate::timing::{SortKey, rank_across};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Which part of the overview has the cursor.
@@ -29,15 +34,17 @@ pub enum Section {
     Clusters,
     Causes,
     Objects,
+    Graph,
     Timings,
 }
 
 impl Section {
     /// Every section, in the order `tab` walks them.
-    pub const ALL: [Section; 4] = [
+    pub const ALL: [Section; 5] = [
         Section::Clusters,
         Section::Causes,
         Section::Objects,
+        Section::Graph,
         Section::Timings,
     ];
 
@@ -61,6 +68,7 @@ impl Section {
         match self {
             Section::Clusters | Section::Causes => "ROOT CAUSES",
             Section::Objects => "OBJECTS",
+            Section::Graph => "GRAPH",
             Section::Timings => "TIMINGS",
         }
     }
@@ -70,18 +78,53 @@ impl Section {
     pub fn screen(self) -> Screen {
         match self {
             Section::Clusters | Section::Causes => Screen::Problems,
-            Section::Objects => Screen::Tree,
+            Section::Objects | Section::Graph => Screen::Tree,
             Section::Timings => Screen::Timings,
         }
     }
 }
 
-/// One row of an "every cluster" list: an object of a cluster.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// One row of an "every cluster" list: an object of a cluster. Rows are the same row when they name the same
+/// object of the same cluster (`depth` is how the graph list indents it, not part of its identity).
+#[derive(Debug, Clone)]
 pub struct Pick {
     /// Index of its cluster among the members.
     pub cluster: usize,
     pub target: ResourceRef,
+    /// Its depth in the graph list (0 elsewhere).
+    pub depth: usize,
+}
+
+impl Pick {
+    /// A row of a flat list.
+    #[must_use]
+    pub fn new(cluster: usize, target: ResourceRef) -> Self {
+        Self {
+            cluster,
+            target,
+            depth: 0,
+        }
+    }
+}
+
+impl PartialEq for Pick {
+    fn eq(&self, other: &Self) -> bool {
+        self.cluster == other.cluster && self.target == other.target
+    }
+}
+
+impl Eq for Pick {}
+
+impl PartialOrd for Pick {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Pick {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.cluster, &self.target).cmp(&(other.cluster, &other.target))
+    }
 }
 
 /// The cursor and sort of the "every cluster" lists.
@@ -190,12 +233,13 @@ pub fn rows(members: &mut [Member], section: Section, sort: SortKey) -> Vec<Pick
     match section {
         Section::Clusters | Section::Causes => causes(members),
         Section::Objects => objects(members),
+        Section::Graph => graph(members),
         Section::Timings => {
             let all: Vec<&crate::timing::Timings> =
                 members.iter().map(|m| &m.state.timings).collect();
             rank_across(&all, sort)
                 .into_iter()
-                .map(|(cluster, target)| Pick { cluster, target })
+                .map(|(cluster, target)| Pick::new(cluster, target))
                 .collect()
         }
     }
@@ -222,10 +266,7 @@ fn causes(members: &mut [Member]) -> Vec<Pick> {
     for depth in 0..deepest {
         for (cluster, q) in queues.iter().enumerate() {
             if let Some(target) = q.get(depth) {
-                out.push(Pick {
-                    cluster,
-                    target: target.clone(),
-                });
+                out.push(Pick::new(cluster, target.clone()));
             }
         }
     }
@@ -252,24 +293,36 @@ fn objects(members: &[Member]) -> Vec<Pick> {
     for (cluster, m) in members.iter().enumerate() {
         for (r, e) in &m.state.objects {
             let health = crate::app::view::graph_health(&m.state, r).or(Some(e.status.health));
-            all.push((
-                severity(health),
-                Pick {
-                    cluster,
-                    target: r.clone(),
-                },
-            ));
+            all.push((severity(health), Pick::new(cluster, r.clone())));
         }
         for r in m.state.invalid.keys() {
-            all.push((
-                severity(None),
-                Pick {
-                    cluster,
-                    target: r.clone(),
-                },
-            ));
+            all.push((severity(None), Pick::new(cluster, r.clone())));
         }
     }
     all.sort_unstable();
     all.into_iter().map(|(_, p)| p).collect()
+}
+
+/// Each cluster's dependency tree with everything open, cluster after cluster: every object once, at its place.
+fn graph(members: &[Member]) -> Vec<Pick> {
+    let opened = HashSet::new();
+    let mut out = Vec::new();
+    for (cluster, m) in members.iter().enumerate() {
+        let state = &m.state;
+        let input = TreeInput {
+            topology: &state.graph,
+            objects: &state.objects,
+            invalid: &state.invalid,
+            view: TreeView::Dependency,
+            opened: &opened,
+            filter: &[],
+        };
+        let spanning = Spanning::build(&input);
+        out.extend(spanning.places().into_iter().map(|(depth, r)| Pick {
+            cluster,
+            target: r.clone(),
+            depth,
+        }));
+    }
+    out
 }

@@ -1,6 +1,6 @@
 //! The rows of the overview's "every cluster" lists (`fleet::every`), pure: the section title as tabs, then the
 //! window of rows around the cursor, each starting with its cluster: root causes as the Problems screen words
-//! them, objects with status, flags and message, timings in aligned columns under a header. Every text is
+//! them, objects with status, flags and message (the graph's indented by depth), timings in aligned columns under a header. Every text is
 //! sanitised and every line fitted to the width.
 
 use super::every::{Pick, Section};
@@ -15,7 +15,7 @@ use crate::text::{sanitize_line, sanitize_name};
 use crate::watch::view::{Line, Role, fit_line};
 use k8s_openapi::jiff::Timestamp;
 
-/// The section line: the three lists as tabs (the shown one as a title), then `every cluster · N` (or, when
+/// The section line: the lists as tabs (the shown one as a title), then `every cluster · N` (or, when
 /// not every row fits, `every cluster · 1–16 of N`: `shown` is the window, 0-based, end excluded) and the keys.
 #[must_use]
 pub fn title(
@@ -26,9 +26,14 @@ pub fn title(
     width: usize,
 ) -> Line {
     let mut line = Vec::new();
-    for (i, s) in [Section::Causes, Section::Objects, Section::Timings]
-        .into_iter()
-        .enumerate()
+    for (i, s) in [
+        Section::Causes,
+        Section::Objects,
+        Section::Graph,
+        Section::Timings,
+    ]
+    .into_iter()
+    .enumerate()
     {
         let shown = s.title() == section.title();
         if i > 0 {
@@ -49,7 +54,9 @@ pub fn title(
             " · sorted by {} · enter: open · s: sort · tab: next",
             sort.label()
         ),
-        Section::Causes | Section::Objects => " · enter: open · tab: next".to_owned(),
+        Section::Causes | Section::Objects | Section::Graph => {
+            " · enter: open · tab: next".to_owned()
+        }
     };
     line.push(seg(Role::Dim, keys));
     fit_line(line, width)
@@ -69,7 +76,7 @@ pub fn list(
     if rows.is_empty() {
         let empty = match section {
             Section::Clusters | Section::Causes => "  none: nothing is broken by its own fault",
-            Section::Objects | Section::Timings => "  no objects (yet)",
+            Section::Objects | Section::Graph | Section::Timings => "  no objects (yet)",
         };
         lines.push(vec![seg(Role::Dim, empty)]);
         return (lines, None);
@@ -85,7 +92,7 @@ pub fn list(
             .iter()
             .map(|p| cause(&mut fleet.members, p, name_w, now, width))
             .collect(),
-        Section::Objects => picks
+        Section::Objects | Section::Graph => picks
             .iter()
             .map(|p| object(&fleet.members, p, name_w, now, width))
             .collect(),
@@ -145,7 +152,12 @@ fn object(members: &[Member], p: &Pick, name_w: usize, now: Timestamp, width: us
     };
     let state = &m.state;
     let r = &p.target;
-    let mut line = vec![seg(Role::Text, format!("  {} ", pad(&name, name_w)))];
+    // The graph list indents each object by its depth.
+    let indent = "  ".repeat(p.depth.min(width / 4));
+    let mut line = vec![seg(
+        Role::Text,
+        format!("  {} {indent}", pad(&name, name_w)),
+    )];
     let Some(entry) = state.objects.get(r) else {
         // Could not be parsed: why, in words.
         let why = state.invalid.get(r).map(|w| sanitize_line(w).into_owned());

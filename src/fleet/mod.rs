@@ -8,7 +8,7 @@
 //! bar; the fleet overview ([`view`], key `7`) shows every cluster, a row each (status counts, root causes,
 //! live / stale / unreachable, API latency), and the root causes of all clusters with the cluster named on every
 //! row; `enter` there scopes the screens to the selected cluster. `tab` moves the cursor to the lists of every
-//! cluster at once ([`every`]: root causes, objects, timings, the cluster named on every row); `enter` on a row
+//! cluster at once ([`every`]: root causes, objects, graph, timings, the cluster named on every row); `enter` on a row
 //! scopes the screens to its cluster and opens the matching screen on that object.
 //!
 //! [`update`] is pure: keys go to the overview when it is shown, else to the cluster in focus; the effects of a

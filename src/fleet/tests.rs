@@ -209,6 +209,20 @@ fn tab_walks_the_lists_of_every_cluster_and_back_to_the_table() {
     assert_eq!(objects[..2], [(0, "apps".to_owned()), (1, "db".to_owned())]);
     assert!(objects.contains(&(1, "apps".to_owned())));
     update(&mut fleet, key(KeyCode::Tab));
+    assert_eq!(fleet.every.section, every::Section::Graph);
+    // Each cluster's tree in turn: its GitRepository, the Kustomizations that read it below.
+    assert_eq!(
+        picks(&mut fleet),
+        [
+            (0, "flux-system".to_owned()),
+            (0, "apps".to_owned()),
+            (0, "infra".to_owned()),
+            (1, "flux-system".to_owned()),
+            (1, "apps".to_owned()),
+            (1, "db".to_owned()),
+        ]
+    );
+    update(&mut fleet, key(KeyCode::Tab));
     assert_eq!(fleet.every.section, every::Section::Timings);
     update(&mut fleet, key(KeyCode::Tab));
     assert_eq!(fleet.every.section, every::Section::Clusters);
@@ -284,7 +298,7 @@ fn the_cursor_stays_on_its_row_when_the_list_changes_under_it() {
 #[test]
 fn the_lists_of_every_cluster_name_the_cluster_on_every_row() {
     let mut fleet = two_clusters();
-    for tabs in 1..=3 {
+    for tabs in 1..=4 {
         update(&mut fleet, key(KeyCode::Tab));
         let view = view::build(&mut fleet, Timestamp::UNIX_EPOCH, 100, 30, true);
         assert_eq!(view.selected, None, "the table has no cursor in a list");
@@ -293,7 +307,7 @@ fn the_lists_of_every_cluster_name_the_cluster_on_every_row() {
             .iter()
             .map(|l| l.iter().map(|s| s.text.as_str()).collect())
             .collect();
-        let header = usize::from(tabs == 3);
+        let header = usize::from(tabs == 4);
         let rows = &text[1 + header..];
         assert!(!rows.is_empty(), "{text:?}");
         for row in rows {
@@ -338,6 +352,7 @@ fn the_lists_of_every_cluster_are_kept_until_a_cluster_changes() {
     );
     // Another section or sort: its own rows.
     update(&mut fleet, key(KeyCode::Tab));
+    update(&mut fleet, key(KeyCode::Tab));
     let timings = fleet.every.rows(&mut fleet.members);
     assert_eq!(
         *timings,
@@ -350,4 +365,84 @@ fn the_lists_of_every_cluster_are_kept_until_a_cluster_changes() {
     update(&mut fleet, key(KeyCode::Char('s')));
     let resorted = fleet.every.rows(&mut fleet.members);
     assert!(!Arc::ptr_eq(&timings, &resorted));
+}
+
+fn depends_on(name: &str, on: &[&str]) -> Arc<FluxObject> {
+    let mut v = serde_json::to_value(&*ks_named(name, true)).unwrap();
+    v["spec"]["dependsOn"] = on.iter().map(|n| serde_json::json!({"name": n})).collect();
+    Arc::new(serde_json::from_value(v).unwrap())
+}
+
+/// The graph list: each object once, under the parent deepest in its cluster's graph (`apps` waits on `infra`
+/// and on `crds`, which waits on `infra` too: it sits under `crds`), indented by its depth, cluster after
+/// cluster; drawn with its cluster's name and the indent; `enter` opens that cluster's tree on it.
+#[test]
+fn the_graph_of_every_cluster_places_each_object_once_below_what_it_waits_on() {
+    let mut fleet = Fleet::new(vec![member("a"), member("b")]);
+    for cluster in 0..2 {
+        update(&mut fleet, to(cluster, ClusterEvent::Upserted(git())));
+    }
+    for obj in [
+        depends_on("infra", &[]),
+        depends_on("crds", &["infra"]),
+        depends_on("apps", &["infra", "crds"]),
+    ] {
+        update(&mut fleet, to(0, ClusterEvent::Upserted(obj)));
+    }
+    update(
+        &mut fleet,
+        to(1, ClusterEvent::Upserted(depends_on("db", &[]))),
+    );
+    update(&mut fleet, key(KeyCode::Char('7')));
+    for _ in 0..3 {
+        update(&mut fleet, key(KeyCode::Tab));
+    }
+    assert_eq!(fleet.every.section, every::Section::Graph);
+    let rows = every::rows(&mut fleet.members, fleet.every.section, fleet.every.sort);
+    let got: Vec<(usize, &str, usize)> = rows
+        .iter()
+        .map(|p| (p.cluster, p.target.name.as_str(), p.depth))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (0, "flux-system", 0),
+            (0, "infra", 1),
+            (0, "crds", 2),
+            (0, "apps", 3),
+            (1, "flux-system", 0),
+            (1, "db", 1),
+        ]
+    );
+    let drawn = view::build(&mut fleet, Timestamp::UNIX_EPOCH, 100, 30, true);
+    let text: Vec<String> = drawn
+        .causes
+        .iter()
+        .map(|l| l.iter().map(|s| s.text.as_str()).collect())
+        .collect();
+    assert!(text[0].contains("GRAPH"), "{text:?}");
+    let column = |name: &str| {
+        let line = text.iter().find(|l| l.contains(&format!("{name} ·")));
+        let line = line.unwrap_or_else(|| panic!("{name}: {text:?}"));
+        assert!(
+            line.trim_start_matches(['▶', ' ']).starts_with("a "),
+            "{line:?}"
+        );
+        line.chars().position(|c| c == '✓').unwrap()
+    };
+    // Two columns deeper per level: infra (1) → apps (3).
+    assert_eq!(
+        column("flux-system/apps"),
+        column("flux-system/infra") + 4,
+        "{text:?}"
+    );
+    // `enter` on `crds`: a's tree screen, `crds` selected.
+    for _ in 0..2 {
+        update(&mut fleet, key(KeyCode::Down));
+    }
+    update(&mut fleet, key(KeyCode::Enter));
+    assert_eq!(fleet.focus, 0);
+    let a = &fleet.members[0].state;
+    assert_eq!(a.screen, crate::app::state::Screen::Tree);
+    assert_eq!(a.selected(), Some(&ks_ref("crds")));
 }
