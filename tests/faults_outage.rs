@@ -82,6 +82,36 @@ async fn a_hung_api_server_is_shown_stale_within_10_s_and_live_within_2_s_of_ans
     console.stop().await;
 }
 
+/// Hung before the console ever heard from it (connections accepted, nothing answered): shown stale within the
+/// same bound, not "connecting" until the client's own timeout; live once it answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_server_hung_from_the_start_is_shown_stale_within_10_s_then_live() {
+    let server = Server::start(SimOptions::default(), &fleet()).await;
+    server.sim().handle().set_fault(&Fault::Stall, true);
+    let mut console = Console::start(&server).await;
+    let took = console
+        .until("stale", STALE + Duration::from_secs(5), Console::is_stale)
+        .await;
+    println!("server hung from the start shown stale after {took:?}");
+    assert!(took <= STALE, "stale after {took:?}");
+    let banners = console.banners().join("\n");
+    assert!(
+        banners.contains("the API server is not answering (a probe got no answer within 3.0 s)"),
+        "{banners}"
+    );
+    server.sim().handle().set_fault(&Fault::Stall, false);
+    let took = console
+        .until("live", RECOVERY + CONVERGE, Console::is_live)
+        .await;
+    println!("server hung from the start: live {took:?} after it answered");
+    assert!(
+        took <= RECOVERY + Duration::from_secs(2),
+        "live after {took:?}"
+    );
+    assert!(!console.state.objects.is_empty());
+    console.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_api_server_restarted_on_the_same_port_is_live_within_2_s_however_long_it_was_down()
  {

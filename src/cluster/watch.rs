@@ -6,7 +6,8 @@
 //! a first list is decoding it, and separate tasks let the multi-threaded runtime decode Kustomizations and
 //! HelmReleases on different cores at once; the channel is the merge point. Everything here runs off the UI thread.
 //!
-//! - Discovery failure (server unreachable at start) → `Degraded` for every kind (in words), retried with
+//! - Discovery failure (server unreachable at start, or hung: connections accepted, nothing answered, as the
+//!   link's probe finds within about 4.5 s) → `Degraded` for every kind (in words), retried with
 //!   `CappedBackoff::errors` or at once when the server answers again; each kind sends `Recovered` once it
 //!   gets its first answer. Kinds not served → `KindUnavailable(MissingCrd)`; discovery is repeated every
 //!   [`REDISCOVER_EVERY`] while some kind is missing, so a CRD installed later is picked up.
@@ -299,11 +300,14 @@ impl Supervisor {
                     .map_err(|e| discovery_failure(&e))?;
                 Ok::<_, Failure>((found, version.git_version))
             };
+            // A server that accepts connections and answers nothing (hung from the start) would keep the
+            // attempt waiting for the client's timeout: the link's probe decides sooner.
             let result = tokio::select! {
                 () = self.cancel.cancelled() => return None,
-                r = attempt => r,
+                r = attempt => r.map_err(|f| (f.words(), f == Failure::Unauthorized)),
+                error = down_after_a_probe(self.link.clone()) => Err((error, false)),
             };
-            let failure = match result {
+            let (error, unauthorized) = match result {
                 Ok((found, version)) => {
                     self.link.heartbeat().beat();
                     tracing::info!(%version, "API server");
@@ -315,14 +319,13 @@ impl Supervisor {
                 }
                 Err(failure) => failure,
             };
-            let delay = if failure == Failure::Unauthorized {
+            let delay = if unauthorized {
                 self.link.report(Report::Unauthorized);
                 credentials.next_delay()
             } else {
                 self.link.report(Report::Failed);
                 errors.next_delay()
             };
-            let error = failure.words();
             tracing::warn!("{error}");
             if reported.as_ref().map(|(e, _)| e) != Some(&error) {
                 let since = reported.take().map_or_else(now_rfc3339, |(_, s)| s);
@@ -346,6 +349,21 @@ impl Supervisor {
                     self.reload().await.ok()?;
                 },
             }
+        }
+    }
+}
+
+/// The link's words once it is down, waited for no sooner than a probe could answer ([`liveness::PROBE_TIMEOUT`]),
+/// so an attempt always gets that long and a link that is down for another reason (a probe refused) does not
+/// keep discovery from being tried. Never resolves while the link is up.
+async fn down_after_a_probe(mut link: LinkHandle) -> String {
+    tokio::time::sleep(liveness::PROBE_TIMEOUT).await;
+    loop {
+        if let liveness::Link::Down { error, .. } = link.current().link {
+            return error;
+        }
+        if link.changed().await.is_none() {
+            return std::future::pending().await;
         }
     }
 }
