@@ -502,6 +502,51 @@ async fn secret_values_never_reach_the_output() {
     only_dry_runs(&server);
 }
 
+/// An identity RBAC does not let patch a kind: that object was not checked against the cluster, a warning at
+/// its file:line (exit 0, 1 with `--fail-on warning`), while the other objects are still dry-run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_the_identity_may_not_patch_is_a_warning_and_the_rest_is_checked() {
+    if !tool() {
+        return;
+    }
+    let options = SimOptions {
+        forbidden: vec![fluxops::sim::GroupResource::new("", "configmaps")],
+        ..SimOptions::default()
+    };
+    let (server, client) = support::sim::start_server(options).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    server.write_kubeconfig(&kubeconfig).unwrap();
+    live(&client, live_deployment("web", 1)).await;
+    let tmp = repo(
+        &[("apps/deployment.yaml", &deployment("web", 1))],
+        &[
+            ("apps/deployment.yaml", &deployment("web", 2)),
+            ("apps/config.yaml", CONFIG),
+        ],
+    );
+    server.request_log().clear();
+    let out = check(args(tmp.path(), &kubeconfig, &["--cluster"])).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("apps/config.yaml:1: warning[cluster-forbidden]: ConfigMap/apps/settings"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("~ Deployment/apps/web (changed)\n      spec.replicas: 1 → 2\n"),
+        "{stdout}"
+    );
+    only_dry_runs(&server);
+    let out = check(args(
+        tmp.path(),
+        &kubeconfig,
+        &["--cluster", "--fail-on", "warning"],
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out).0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_cluster_or_unknown_context_cannot_check() {
     if !tool() {

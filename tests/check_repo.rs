@@ -636,6 +636,55 @@ fn exit_codes_are_clean_findings_and_cannot_check() {
     assert_eq!(run(&["check", "--bogus"]), Some(3));
 }
 
+/// What could not be checked is said as notes, each once, and never fails the check: no kustomize or kubectl on
+/// PATH (nothing built), no base to compare with (not a git repository), a source created outside the repository
+/// (at the line of the sourceRef that names it).
+#[test]
+fn notes_say_what_was_not_checked_and_never_fail_the_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("repo");
+    write(
+        &root,
+        "clusters/prod/apps.yaml",
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
+    );
+    write(
+        &root,
+        "apps/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: apps\n",
+    );
+    // A PATH with neither kustomize nor kubectl (nor git).
+    let empty = tmp.path().join("bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fluxops"))
+        .args(["check", "--offline"])
+        .arg(&root)
+        .env("PATH", &empty)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    for rule in [
+        "build-tool-missing",
+        "base-unavailable",
+        "external-reference",
+    ] {
+        let lines: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.contains(&format!(": note[{rule}]: ")))
+            .collect();
+        assert_eq!(lines.len(), 1, "{rule} once: {stdout}");
+    }
+    assert!(
+        stdout.contains("clusters/prod/apps.yaml:10: note[external-reference]: GitRepository/flux-system/flux-system"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("0 error(s), 0 warning(s), 3 note(s)"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn build_rules_fire_at_the_kustomization_that_builds() {
     if fluxops::check::tool::detect().is_none() {
