@@ -77,6 +77,20 @@ pub fn last_handled(obj: &Value) -> Option<&str> {
         .and_then(Value::as_str)
 }
 
+/// A string map of the object at `pointer` (`/metadata/labels`, `/metadata/annotations`); a value that is not a
+/// string counts as empty, a missing map as no entries.
+#[must_use]
+pub fn string_map(obj: &Value, pointer: &str) -> std::collections::BTreeMap<String, String> {
+    obj.pointer(pointer)
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// `metadata.resourceVersion`.
 #[must_use]
 pub fn resource_version(obj: &Value) -> Option<&str> {

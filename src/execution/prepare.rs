@@ -543,16 +543,7 @@ fn shown_params(params: &ParamValues) -> Vec<(String, String)> {
 
 /// What the policy and the Job need to know about the live target.
 fn facts_of(spec: &ActionSpec, rref: &TargetRef, obj: &Value) -> TargetFacts {
-    let map = |pointer: &str| -> BTreeMap<String, String> {
-        obj.pointer(pointer)
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let map = |pointer: &str| super::object::string_map(obj, pointer);
     let helm = (rref.kind == crate::actions::TargetKind::HelmRelease).then(|| {
         let ns = rref.namespace.clone().unwrap_or_default();
         let text = |p: &str| obj.pointer(p).and_then(Value::as_str).map(str::to_owned);

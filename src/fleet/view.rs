@@ -103,18 +103,8 @@ pub(super) fn cause_line(
     r: &crate::app::problems_view::ProblemRowView,
     width: usize,
 ) -> Line {
-    let mut cause = vec![
-        seg(Role::Text, format!("  {} ", pad(cluster, name_w))),
-        seg(
-            r.health.map_or(Role::Error, Role::Health),
-            format!("{} {}", glyph(r.health), r.kind_short),
-        ),
-        seg(Role::Text, format!(" {}", r.name)),
-        seg(Role::Dim, format!(" · {}", r.what)),
-    ];
-    if r.waiting > 0 {
-        cause.push(seg(Role::Flag, format!(" · {} waiting", r.waiting)));
-    }
+    let mut cause = vec![seg(Role::Text, format!("  {} ", pad(cluster, name_w)))];
+    cause.extend(crate::watch::view::cause_head(r));
     cause.push(seg(Role::Text, format!(" — {}", r.headline)));
     fit_line(cause, width)
 }

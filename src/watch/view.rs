@@ -23,6 +23,7 @@ use k8s_openapi::jiff::Timestamp;
 use ratatui::layout::Rect;
 
 mod lines;
+pub use lines::cause_head;
 use lines::{cause_lines, flagged_line, rollout_line, rollouts, ticker};
 
 /// Root causes listed at most (the rest are counted on a last line).

@@ -41,14 +41,7 @@ pub(super) fn label_owner(obj: &Value) -> Option<OwnerInput> {
 }
 
 pub(super) fn labels_of(obj: &Value) -> BTreeMap<String, String> {
-    obj.pointer("/metadata/labels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::execution::object::string_map(obj, "/metadata/labels")
 }
 
 pub(super) fn owner_ref(owner: &OwnerInput) -> Option<TargetRef> {
@@ -134,17 +127,7 @@ pub(super) fn input_for(
     input
         .parameters
         .insert("snapshot".to_owned(), Value::String(snapshot.to_owned()));
-    let map = |p: &str| -> BTreeMap<String, String> {
-        stored
-            .pointer(p)
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let map = |p: &str| crate::execution::object::string_map(stored, p);
     input.target = TargetInput {
         kind: key.kind.clone(),
         namespace: (!key.namespace.is_empty()).then(|| key.namespace.clone()),

@@ -3,8 +3,11 @@
 
 use super::*;
 
-pub(super) fn cause_lines(r: &ProblemRowView, width: usize) -> Vec<Line> {
-    let mut first = vec![
+/// The head of a root cause's line (the wall's and the fleet overview's): status and kind, name, what, and how
+/// many objects wait behind it.
+#[must_use]
+pub fn cause_head(r: &ProblemRowView) -> Line {
+    let mut head = vec![
         seg(
             r.health.map_or(Role::Error, Role::Health),
             format!("{} {}", glyph(r.health), r.kind_short),
@@ -13,8 +16,13 @@ pub(super) fn cause_lines(r: &ProblemRowView, width: usize) -> Vec<Line> {
         seg(Role::Dim, format!(" · {}", r.what)),
     ];
     if r.waiting > 0 {
-        first.push(seg(Role::Flag, format!(" · {} waiting", r.waiting)));
+        head.push(seg(Role::Flag, format!(" · {} waiting", r.waiting)));
     }
+    head
+}
+
+pub(super) fn cause_lines(r: &ProblemRowView, width: usize) -> Vec<Line> {
+    let mut first = cause_head(r);
     if r.since != "-" {
         first.push(seg(Role::Dim, format!(" · since {}", r.since)));
     }
