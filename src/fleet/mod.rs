@@ -337,10 +337,12 @@ fn on_list_key(fleet: &mut Fleet, key: KeyEvent) -> Vec<(usize, Effect)> {
     Vec::new()
 }
 
-/// Scopes the screens to `pick`'s cluster and shows its object on `screen`.
+/// Scopes the screens to `pick`'s cluster and shows its object on `screen`. That is the user's choice of screen,
+/// as a key in that cluster would be: the cluster no longer opens on its Problems by itself (`problems::maybe_open`).
 fn open(fleet: &mut Fleet, pick: &every::Pick, screen: crate::app::state::Screen) {
     fleet.scope_to(pick.cluster);
     if let Some(m) = fleet.members.get_mut(pick.cluster) {
+        m.state.problems.touched = true;
         crate::app::switch::show(&mut m.state, screen);
         crate::app::prompt::select(&mut m.state, &pick.target);
     }

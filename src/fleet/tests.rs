@@ -445,4 +445,46 @@ fn the_graph_of_every_cluster_places_each_object_once_below_what_it_waits_on() {
     let a = &fleet.members[0].state;
     assert_eq!(a.screen, crate::app::state::Screen::Tree);
     assert_eq!(a.selected(), Some(&ks_ref("crds")));
+    assert_eq!(a.selected(), Some(&ks_ref("crds")));
+}
+
+/// Opening a cluster on an object from the overview is the user's choice of screen, as a key there would be: b
+/// (never sent a key) opened on its tree stays there when a failure arrives and the clock ticks, instead of
+/// opening on its Problems as a cluster does by itself before the first key.
+#[test]
+fn a_cluster_opened_from_the_overview_stays_on_the_chosen_screen() {
+    let mut fleet = two_clusters();
+    // Every kind of b listed: from now until a first key in b, b opens on its Problems by itself.
+    for kind in FluxKind::ALL {
+        let synced = ClusterEvent::KindSynced {
+            kind,
+            api_version: "v1".to_owned(),
+        };
+        update(&mut fleet, to(1, synced));
+    }
+    assert_eq!(
+        fleet.members[1].state.screen,
+        crate::app::state::Screen::Problems
+    );
+    for _ in 0..3 {
+        update(&mut fleet, key(KeyCode::Tab));
+    }
+    assert_eq!(fleet.every.section, every::Section::Graph);
+    update(&mut fleet, key(KeyCode::End));
+    update(&mut fleet, key(KeyCode::Enter));
+    assert_eq!(fleet.focus, 1);
+    assert_eq!(
+        fleet.members[1].state.screen,
+        crate::app::state::Screen::Tree
+    );
+    update(
+        &mut fleet,
+        to(1, ClusterEvent::Upserted(ks_named("broken", false))),
+    );
+    update(&mut fleet, FleetMsg::Tick(Timestamp::UNIX_EPOCH));
+    let b = &mut fleet.members[1].state;
+    crate::app::problems::refresh(b);
+    assert!(!b.problems.list().is_empty());
+    assert_eq!(b.screen, crate::app::state::Screen::Tree);
+    assert_eq!(b.selected(), Some(&ks_ref("db")));
 }
